@@ -1,0 +1,124 @@
+/**
+ * Typed errors with stable codes. Callers match on `code`, never on message text.
+ *
+ * Each error says how the reconcile loop handles it (`handling`):
+ *  - "reject":   the commit itself is bad (invalid manifest, policy, signature). A person must
+ *                change Git; the host stays where it is. `sync` exits 4.
+ *  - "retry":    something outside is unavailable (Git server, registry, Engine). Nothing was
+ *                changed; try again with backoff. `sync` exits 1.
+ *  - "rollback": the release was applied and failed its health gate. `sync` exits 3.
+ *  - "fatal":    gitdock cannot work as configured (bad flags or config). `sync` exits 1.
+ * The CLI is the one place that maps these to exit codes (src/cli/exit-codes.ts).
+ */
+export type ErrorHandling = "reject" | "retry" | "rollback" | "fatal";
+
+export interface ManifestProblem {
+  /** Path of the file relative to the repository root (or as given to `validate`). */
+  file: string;
+  line: number;
+  col: number;
+  /** Dotted path inside the document, e.g. `services.web.ports[0]`. Empty for the whole file. */
+  path: string;
+  message: string;
+}
+
+export function formatProblem(p: ManifestProblem): string {
+  const where = `${p.file}:${p.line}:${p.col}`;
+  return p.path ? `${where}: ${p.path}: ${p.message}` : `${where}: ${p.message}`;
+}
+
+export abstract class GitdockError extends Error {
+  abstract readonly code: string;
+  abstract readonly handling: ErrorHandling;
+  /** What the operator should do about it. */
+  readonly hint: string | undefined;
+  readonly data: Record<string, unknown>;
+
+  constructor(message: string, opts: { hint?: string; data?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.hint = opts.hint;
+    this.data = opts.data ?? {};
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, message: this.message, hint: this.hint, data: this.data };
+  }
+}
+
+/** One or more manifest files are invalid. Carries every problem found, not only the first. */
+export class ManifestInvalidError extends GitdockError {
+  readonly code = "GITDOCK_E_MANIFEST_INVALID";
+  readonly handling = "reject";
+  readonly problems: ManifestProblem[];
+  constructor(problems: ManifestProblem[]) {
+    const lines = problems.map(formatProblem);
+    super(`${problems.length} problem(s) in the manifest:\n${lines.join("\n")}`, {
+      hint: "Fix the listed files in Git; the host keeps running its current commit.",
+      data: { problems },
+    });
+    this.problems = problems;
+  }
+}
+
+/** The Git source could not be reached or read. */
+export class SourceUnavailableError extends GitdockError {
+  readonly code = "GITDOCK_E_SOURCE_UNAVAILABLE";
+  readonly handling = "retry";
+}
+
+/** The Git source rejected our credentials, or the branch does not exist. */
+export class SourceConfigError extends GitdockError {
+  readonly code = "GITDOCK_E_SOURCE_CONFIG";
+  readonly handling = "fatal";
+}
+
+/** The Docker Engine could not be reached. */
+export class EngineUnavailableError extends GitdockError {
+  readonly code = "GITDOCK_E_ENGINE_UNAVAILABLE";
+  readonly handling = "retry";
+}
+
+/** An image could not be pulled. Raised before any container was touched. */
+export class PullFailedError extends GitdockError {
+  readonly code = "GITDOCK_E_PULL_FAILED";
+  readonly handling = "retry";
+}
+
+/** A host-side input the manifest names (an env_file) is missing or unreadable. */
+export class HostInputError extends GitdockError {
+  readonly code = "GITDOCK_E_HOST_INPUT";
+  readonly handling = "retry";
+}
+
+/** An Engine call failed while changing the host. */
+export class ApplyFailedError extends GitdockError {
+  readonly code = "GITDOCK_E_APPLY_FAILED";
+  readonly handling = "retry";
+}
+
+/** A new release failed its health gate. */
+export class HealthGateFailedError extends GitdockError {
+  readonly code = "GITDOCK_E_HEALTH_FAILED";
+  readonly handling = "rollback";
+}
+
+/** The agent's own configuration or command-line flags are invalid. */
+export class ConfigInvalidError extends GitdockError {
+  readonly code = "GITDOCK_E_CONFIG_INVALID";
+  readonly handling = "fatal";
+}
+
+/** The state directory cannot be read or written. */
+export class StateError extends GitdockError {
+  readonly code = "GITDOCK_E_STATE";
+  readonly handling = "fatal";
+}
+
+/** Render any thrown value as one human line plus an optional hint. */
+export function describeError(err: unknown): string {
+  if (err instanceof GitdockError) {
+    return err.hint ? `${err.message}\n  hint: ${err.hint}` : err.message;
+  }
+  return err instanceof Error ? err.message : String(err);
+}

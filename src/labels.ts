@@ -1,0 +1,31 @@
+/**
+ * The labels gitdock stamps on what it creates, declared once. Observation, drift detection
+ * and pruning read only these. The Compose labels make `docker compose ls/ps` see the stacks.
+ */
+export const LABEL = {
+  composeProject: "com.docker.compose.project",
+  composeService: "com.docker.compose.service",
+  composeNumber: "com.docker.compose.container-number",
+  composeOneoff: "com.docker.compose.oneoff",
+  composeNetwork: "com.docker.compose.network",
+  composeVolume: "com.docker.compose.volume",
+  managed: "gitdock.managed",
+  commit: "gitdock.commit",
+  specHash: "gitdock.spec-hash",
+  /** Short keyed hashes per spec field, so a plan can say *which* settings changed. */
+  fieldHashes: "gitdock.field-hashes",
+  /** Set on a container that was replaced and is kept (stopped) until the new release is healthy. */
+  previousOf: "gitdock.previous-of",
+} as const;
+
+export const MANAGED_FILTER = `${LABEL.managed}=true`;
+
+/** Compose's container name: `<project>-<service>-<n>`. */
+export function containerName(project: string, service: string, number: number): string {
+  return `${project}-${service}-${number}`;
+}
+
+/** Compose's name for a stack's network or volume: `<project>_<key>`, unless the manifest names it. */
+export function scopedResourceName(project: string, key: string): string {
+  return `${project}_${key}`;
+}

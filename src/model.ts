@@ -1,0 +1,157 @@
+/**
+ * The desired state: what the manifest stage produces and the planner and apply stages consume.
+ * Plain data only (no Docker types), so the planner can stay pure.
+ *
+ * Durations are milliseconds. Sizes are bytes. Every record is fully normalized: two manifests
+ * that mean the same thing produce the same objects, which is what makes the spec hash stable.
+ */
+
+export interface DesiredState {
+  /** Full SHA of the commit the state was read from. */
+  commit: string;
+  stacks: DesiredStack[];
+}
+
+export interface DesiredStack {
+  /** Compose project name: the file's top-level `name:` or its directory's name. */
+  project: string;
+  /** Path of the Compose file relative to the repository root. */
+  file: string;
+  services: DesiredService[];
+  networks: NetworkSpec[];
+  volumes: VolumeSpec[];
+}
+
+export interface NetworkSpec {
+  /** Key under top-level `networks:` (`default` for the implicit default network). */
+  key: string;
+  /** Engine name: `name:` if given, else `<project>_<key>`; for external networks, the name as given. */
+  name: string;
+  external: boolean;
+  driver: string | undefined;
+  driverOpts: Record<string, string>;
+  internal: boolean;
+  attachable: boolean;
+  labels: Record<string, string>;
+}
+
+export interface VolumeSpec {
+  key: string;
+  name: string;
+  external: boolean;
+  driver: string | undefined;
+  driverOpts: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+export type DependsOnCondition = "service_started" | "service_healthy" | "service_completed_successfully";
+
+export interface DependsOn {
+  service: string;
+  condition: DependsOnCondition;
+  required: boolean;
+}
+
+export interface UpdateConfig {
+  parallelism: number;
+  delayMs: number;
+  order: "stop-first" | "start-first";
+  failureAction: "rollback" | "pause" | "continue";
+  monitorMs: number;
+}
+
+export type Probe =
+  | { kind: "http"; port: number; path: string; expectStatus: number }
+  | { kind: "tcp"; port: number };
+
+/** gitdock's own keys under a service's `x-gitdock:`. */
+export interface GitdockServiceOptions {
+  probe: Probe | undefined;
+  healthTimeoutMs: number;
+}
+
+export interface DesiredService {
+  name: string;
+  replicas: number;
+  dependsOn: DependsOn[];
+  /** Absolute host paths; read on the host when the plan is made, never at validate time. */
+  envFiles: string[];
+  updateConfig: UpdateConfig;
+  rollbackConfig: UpdateConfig;
+  gitdock: GitdockServiceOptions;
+  container: ContainerSpec;
+}
+
+export interface PortSpec {
+  /** Port inside the container. */
+  target: number;
+  /** Host port or range ("8080", "8080-8081"); undefined means an ephemeral host port, "" means not published. */
+  published: string | undefined;
+  hostIp: string | undefined;
+  protocol: "tcp" | "udp" | "sctp";
+}
+
+export type MountSpec =
+  | { type: "volume"; source: string | undefined; target: string; readOnly: boolean; nocopy: boolean }
+  | { type: "bind"; source: string; target: string; readOnly: boolean; createHostPath: boolean }
+  | { type: "tmpfs"; target: string; sizeBytes: number | undefined };
+
+export interface ServiceNetwork {
+  /** Key under the stack's top-level `networks:`. */
+  key: string;
+  aliases: string[];
+  ipv4Address: string | undefined;
+}
+
+export interface HealthcheckSpec {
+  /** Docker's form: ["CMD", ...], ["CMD-SHELL", "..."] or ["NONE"]. */
+  test: string[];
+  intervalMs: number | undefined;
+  timeoutMs: number | undefined;
+  retries: number | undefined;
+  startPeriodMs: number | undefined;
+}
+
+export interface LoggingSpec {
+  driver: string | undefined;
+  options: Record<string, string>;
+}
+
+export interface Ulimit {
+  soft: number;
+  hard: number;
+}
+
+/**
+ * Everything that decides how one replica's container is created. The spec hash is computed over
+ * this object after host inputs (env_file contents) are merged into `environment`.
+ */
+export interface ContainerSpec {
+  image: string;
+  command: string[] | undefined;
+  entrypoint: string[] | undefined;
+  environment: Record<string, string>;
+  ports: PortSpec[];
+  mounts: MountSpec[];
+  networks: ServiceNetwork[];
+  networkMode: string | undefined;
+  labels: Record<string, string>;
+  restart: string | undefined;
+  healthcheck: HealthcheckSpec | undefined;
+  user: string | undefined;
+  workingDir: string | undefined;
+  readOnly: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  privileged: boolean;
+  stopGracePeriodMs: number | undefined;
+  stopSignal: string | undefined;
+  hostname: string | undefined;
+  extraHosts: string[];
+  logging: LoggingSpec | undefined;
+  init: boolean | undefined;
+  tmpfs: string[];
+  ulimits: Record<string, Ulimit>;
+  memoryBytes: number | undefined;
+  nanoCpus: number | undefined;
+}
