@@ -10,6 +10,8 @@ export const LABEL = {
   composeNetwork: "com.docker.compose.network",
   composeVolume: "com.docker.compose.volume",
   managed: "gitdock.managed",
+  /** Which agent owns it (`--host-id`), so agents sharing an engine never prune each other's stacks. */
+  agent: "gitdock.agent",
   commit: "gitdock.commit",
   specHash: "gitdock.spec-hash",
   /** Short keyed hashes per spec field, so a plan can say *which* settings changed. */

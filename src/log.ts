@@ -1,0 +1,22 @@
+import pino, { type Logger } from "pino";
+import pretty from "pino-pretty";
+
+export type { Logger };
+
+/**
+ * Paths whose values never reach a log line: credentials, environment values and webhook bodies.
+ * Callers also avoid passing them; redaction is the second line of defence.
+ */
+export const REDACT_PATHS = [
+  "password", "token", "secret", "auth", "authconfig", "env", "environment", "body",
+  "*.password", "*.token", "*.secret", "*.auth", "*.authconfig", "*.env", "*.environment", "*.body",
+  "*.Env", "config.create.Env",
+];
+
+/** pino JSON on stderr; readable (pino-pretty, synchronously) when stderr is a terminal. */
+export function createLogger(opts: { level?: string; pretty?: boolean } = {}): Logger {
+  const usePretty = opts.pretty ?? process.stderr.isTTY === true;
+  const base = { level: opts.level ?? process.env.GITDOCK_LOG_LEVEL ?? "info", redact: { paths: REDACT_PATHS, censor: "[redacted]" } };
+  if (usePretty) return pino(base, pretty({ destination: 2, sync: true, colorize: true, translateTime: "SYS:HH:MM:ss" }));
+  return pino(base, pino.destination({ fd: 2, sync: true }));
+}

@@ -1,0 +1,2 @@
+export { observeHost } from "./observe-host.js";
+export { resolveHostInputs, parseEnvFile } from "./resolve-host-inputs.js";

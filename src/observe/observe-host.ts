@@ -1,0 +1,56 @@
+import type Docker from "dockerode";
+import { LABEL } from "../labels.js";
+import { engineError } from "../engine/docker-client.js";
+import { decodeFieldHashes } from "../plan/spec-hash.js";
+import type { HostSnapshot, ObservedContainer, ObservedResource } from "../plan/types.js";
+
+/**
+ * One snapshot of the host: every container (running or not: a name gitdock needs may be held by a
+ * stopped foreign container), and the networks and volumes by name. Three list calls, no inspects,
+ * so a no-op sync stays cheap however many services there are.
+ */
+export async function observeHost(docker: Docker, agentId: string): Promise<HostSnapshot> {
+  try {
+    const [containers, networks, volumes] = await Promise.all([
+      docker.listContainers({ all: true }),
+      docker.listNetworks(),
+      docker.listVolumes(),
+    ]);
+    return {
+      containers: containers.map((c) => toObservedContainer(c, agentId)),
+      networks: networks.map((n) => toResource(n.Name, n.Labels, agentId)),
+      volumes: (volumes.Volumes ?? []).map((v) => toResource(v.Name, v.Labels, agentId)),
+    };
+  } catch (err) {
+    throw engineError(err, "listing containers");
+  }
+}
+
+function toObservedContainer(c: Docker.ContainerInfo, agentId: string): ObservedContainer {
+  const labels = c.Labels ?? {};
+  const number = Number(labels[LABEL.composeNumber]);
+  return {
+    id: c.Id,
+    name: (c.Names[0] ?? "").replace(/^\//, ""),
+    managed: isOurs(labels, agentId),
+    project: labels[LABEL.composeProject],
+    service: labels[LABEL.composeService],
+    number: Number.isInteger(number) ? number : undefined,
+    commit: labels[LABEL.commit],
+    specHash: labels[LABEL.specHash],
+    fieldHashes: decodeFieldHashes(labels[LABEL.fieldHashes]),
+    image: c.Image,
+    state: c.State,
+    running: c.State === "running",
+    previousOf: labels[LABEL.previousOf],
+  };
+}
+
+function toResource(name: string, labels: Record<string, string> | null | undefined, agentId: string): ObservedResource {
+  const l = labels ?? {};
+  return { name, project: l[LABEL.composeProject], managed: isOurs(l, agentId) };
+}
+
+function isOurs(labels: Record<string, string>, agentId: string): boolean {
+  return labels[LABEL.managed] === "true" && labels[LABEL.agent] === agentId;
+}

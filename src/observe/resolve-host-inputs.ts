@@ -1,0 +1,79 @@
+import { readFile } from "node:fs/promises";
+import { HostInputError } from "../errors.js";
+import type { DesiredState, DesiredService } from "../model.js";
+import { hashContainerSpec } from "../plan/spec-hash.js";
+import type { ResolvedService, ResolvedState } from "../plan/types.js";
+
+/**
+ * Merge the host's env_file contents into each service's environment (the manifest's own
+ * `environment` wins, as in Compose) and compute the spec hashes. Files are read once per path.
+ * A missing file fails the whole sync before anything changes.
+ */
+export async function resolveHostInputs(desired: DesiredState, hostKey: Buffer): Promise<ResolvedState> {
+  const cache = new Map<string, Promise<Record<string, string>>>();
+  const readOnce = (path: string) => {
+    let p = cache.get(path);
+    if (!p) cache.set(path, (p = readEnvFile(path)));
+    return p;
+  };
+  const stacks = await Promise.all(
+    desired.stacks.map(async (stack) => ({
+      stack,
+      services: await Promise.all(stack.services.map((s) => resolveService(stack.project, s, hostKey, readOnce))),
+    })),
+  );
+  return { commit: desired.commit, stacks };
+}
+
+async function resolveService(
+  project: string,
+  service: DesiredService,
+  hostKey: Buffer,
+  readOnce: (path: string) => Promise<Record<string, string>>,
+): Promise<ResolvedService> {
+  const fromFiles: Record<string, string> = {};
+  for (const path of service.envFiles) Object.assign(fromFiles, await readOnce(path));
+  const spec = { ...service.container, environment: sortedRecord({ ...fromFiles, ...service.container.environment }) };
+  return { project, service, spec, ...hashContainerSpec(spec, hostKey) };
+}
+
+async function readEnvFile(path: string): Promise<Record<string, string>> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw new HostInputError(`env_file ${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+      cause: err,
+      hint: "Create the file on this host (it is deliberately not in Git), or remove it from env_file.",
+    });
+  }
+  return parseEnvFile(text, path);
+}
+
+/** The Compose env-file format: KEY=VALUE lines, `#` comments, optional matching quotes. */
+export function parseEnvFile(text: string, path: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith("#")) return;
+    const eq = line.indexOf("=");
+    const key = (eq < 0 ? line : line.slice(0, eq)).replace(/^export\s+/, "").trim();
+    if (eq < 0 || !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key)) {
+      // Never echo the line: it may hold a secret.
+      throw new HostInputError(`${path}:${i + 1}: expected KEY=VALUE`, { hint: "Fix the env file on this host." });
+    }
+    env[key] = unquote(line.slice(eq + 1).trim());
+  });
+  return env;
+}
+
+function unquote(v: string): string {
+  if (v.length >= 2 && ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'")))) {
+    return v.slice(1, -1);
+  }
+  return v;
+}
+
+function sortedRecord(r: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.keys(r).sort().map((k) => [k, r[k] as string]));
+}

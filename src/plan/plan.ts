@@ -1,0 +1,183 @@
+/**
+ * The planner: a pure function from the desired state and a snapshot of the host to a list of
+ * actions with reasons. It imports nothing from Docker, so every decision is table-tested.
+ */
+import { containerName } from "../labels.js";
+import type { ContainerAction, HostSnapshot, ObservedContainer, Plan, ResolvedService, ResolvedState } from "./types.js";
+
+export function makePlan(desired: ResolvedState, host: HostSnapshot): Plan {
+  const byName = indexByName(host.containers.filter((c) => c.previousOf === undefined));
+  const wanted = new Set<string>();
+  const actions: ContainerAction[] = [];
+
+  for (const { services } of desired.stacks) {
+    for (const svc of services) {
+      for (let n = 1; n <= svc.service.replicas; n++) {
+        const name = containerName(svc.project, svc.service.name, n);
+        wanted.add(name);
+        actions.push(planReplica(svc, n, name, byName.get(name) ?? []));
+      }
+    }
+  }
+  actions.push(...planPrunes(desired, host.containers, wanted));
+  actions.sort(byProjectServiceNumber);
+
+  return {
+    commit: desired.commit,
+    actions,
+    ...planNetworksAndVolumes(desired, host),
+    images: neededImages(desired, actions),
+  };
+}
+
+function planReplica(svc: ResolvedService, n: number, name: string, existing: ObservedContainer[]): ContainerAction {
+  const base = { project: svc.project, service: svc.service.name, container: name, number: n };
+  const foreign = existing.find((c) => !c.managed);
+  if (foreign) {
+    return { ...base, kind: "conflict", containerId: foreign.id, reasons: ["name held by a container gitdock does not manage"] };
+  }
+  const current = existing[0];
+  if (!current) return { ...base, kind: "create", containerId: undefined, reasons: ["missing"] };
+  const reasons = driftReasons(svc, current);
+  return { ...base, kind: reasons.length ? "replace" : "unchanged", containerId: current.id, reasons };
+}
+
+/** Why an existing managed container no longer matches its desired spec; empty when it does. */
+export function driftReasons(svc: ResolvedService, c: ObservedContainer): string[] {
+  const reasons: string[] = [];
+  if (c.project !== svc.project || c.service !== svc.service.name) reasons.push("config changed: labels");
+  else if (c.specHash !== svc.specHash) reasons.push(...specChangeReasons(svc.fieldHashes, c.fieldHashes));
+  else if (!sameImage(c.image, svc.spec.image)) reasons.push("image changed");
+  if (!c.running) reasons.push("not running");
+  return reasons;
+}
+
+function specChangeReasons(want: Record<string, string>, have: Record<string, string>): string[] {
+  const changed = Object.keys(want).filter((k) => want[k] !== have[k]);
+  const reasons: string[] = [];
+  if (changed.includes("image")) reasons.push("image changed");
+  const config = changed.filter((k) => k !== "image").map(fieldLabel);
+  if (config.length) reasons.push(`config changed: ${config.join(", ")}`);
+  // Same field hashes but a different overall hash: the host key changed or labels were edited.
+  if (!reasons.length) reasons.push("config changed");
+  return reasons;
+}
+
+/** Manifest-style names for spec fields, as a user would search for them in their Compose file. */
+function fieldLabel(field: string): string {
+  const names: Record<string, string> = {
+    capAdd: "cap_add", capDrop: "cap_drop", extraHosts: "extra_hosts", memoryBytes: "memory",
+    nanoCpus: "cpus", mounts: "volumes", networkMode: "network_mode", readOnly: "read_only",
+    stopGracePeriodMs: "stop_grace_period", stopSignal: "stop_signal", workingDir: "working_dir",
+  };
+  return names[field] ?? field;
+}
+
+/**
+ * The Engine reports the reference a container was created from; a container recreated by hand
+ * from another image shows up here even when someone copied gitdock's labels onto it.
+ */
+function sameImage(observed: string, desired: string): boolean {
+  if (observed === desired) return true;
+  const digest = desired.slice(desired.indexOf("@") + 1);
+  return observed.endsWith(`@${digest}`);
+}
+
+function planPrunes(desired: ResolvedState, containers: ObservedContainer[], wanted: Set<string>): ContainerAction[] {
+  const services = new Map<string, Map<string, number>>();
+  for (const { stack, services: svcs } of desired.stacks) {
+    services.set(stack.project, new Map(svcs.map((s) => [s.service.name, s.service.replicas])));
+  }
+  const seen = new Set<string>();
+  const prunes: ContainerAction[] = [];
+  for (const c of containers) {
+    if (!c.managed || c.previousOf !== undefined) continue;
+    const keep = wanted.has(c.name) && !seen.has(c.name);
+    seen.add(c.name);
+    if (keep) continue;
+    prunes.push({
+      kind: "remove",
+      project: c.project ?? "",
+      service: c.service ?? "",
+      container: c.name,
+      number: c.number ?? 0,
+      containerId: c.id,
+      reasons: [pruneReason(c, services)],
+    });
+  }
+  return prunes;
+}
+
+function pruneReason(c: ObservedContainer, services: Map<string, Map<string, number>>): string {
+  const stack = services.get(c.project ?? "");
+  if (!stack) return "stack removed";
+  const replicas = stack.get(c.service ?? "");
+  if (replicas === undefined) return "service removed";
+  if ((c.number ?? 0) > replicas) return "extra replica";
+  return "duplicate container";
+}
+
+function planNetworksAndVolumes(desired: ResolvedState, host: HostSnapshot) {
+  const haveNetworks = new Set(host.networks.map((n) => n.name));
+  const haveVolumes = new Set(host.volumes.map((v) => v.name));
+  const blockers: string[] = [];
+  const networksToCreate: Plan["networksToCreate"] = [];
+  const volumesToCreate: Plan["volumesToCreate"] = [];
+  const desiredNetworks = new Set<string>();
+
+  for (const { stack } of desired.stacks) {
+    for (const network of stack.networks) {
+      desiredNetworks.add(network.name);
+      if (haveNetworks.has(network.name)) continue;
+      if (network.external) blockers.push(`${stack.file}: external network ${network.name} does not exist; create it first`);
+      else networksToCreate.push({ project: stack.project, network });
+    }
+    for (const volume of stack.volumes) {
+      if (haveVolumes.has(volume.name)) continue;
+      if (volume.external) blockers.push(`${stack.file}: external volume ${volume.name} does not exist; create it first`);
+      else volumesToCreate.push({ project: stack.project, volume });
+    }
+  }
+  const networksToRemove = host.networks
+    .filter((n) => n.managed && !desiredNetworks.has(n.name))
+    .map((n) => n.name)
+    .sort();
+  return { networksToCreate, volumesToCreate, networksToRemove, blockers };
+}
+
+function neededImages(desired: ResolvedState, actions: ContainerAction[]): string[] {
+  const images = new Map<string, string>();
+  for (const { services } of desired.stacks) {
+    for (const s of services) images.set(`${s.project}/${s.service.name}`, s.spec.image);
+  }
+  const needed = new Set<string>();
+  for (const a of actions) {
+    if (a.kind !== "create" && a.kind !== "replace") continue;
+    const image = images.get(`${a.project}/${a.service}`);
+    if (image) needed.add(image);
+  }
+  return [...needed].sort();
+}
+
+function indexByName(containers: ObservedContainer[]): Map<string, ObservedContainer[]> {
+  const map = new Map<string, ObservedContainer[]>();
+  for (const c of containers) {
+    const list = map.get(c.name) ?? [];
+    list.push(c);
+    map.set(c.name, list);
+  }
+  return map;
+}
+
+function byProjectServiceNumber(a: ContainerAction, b: ContainerAction): number {
+  return a.project.localeCompare(b.project) || a.service.localeCompare(b.service) || a.number - b.number;
+}
+
+export function hasChanges(plan: Plan): boolean {
+  return (
+    plan.actions.some((a) => a.kind !== "unchanged" && a.kind !== "conflict") ||
+    plan.networksToCreate.length > 0 ||
+    plan.volumesToCreate.length > 0 ||
+    plan.networksToRemove.length > 0
+  );
+}

@@ -1,0 +1,80 @@
+import type { DesiredStack, DesiredService, ContainerSpec, NetworkSpec, VolumeSpec } from "../model.js";
+
+/** A desired service with its host inputs merged in and its hashes computed: what the planner compares. */
+export interface ResolvedService {
+  project: string;
+  service: DesiredService;
+  /** The container spec with env_file contents merged into `environment`. */
+  spec: ContainerSpec;
+  specHash: string;
+  fieldHashes: Record<string, string>;
+}
+
+export interface ResolvedStack {
+  stack: DesiredStack;
+  services: ResolvedService[];
+}
+
+export interface ResolvedState {
+  commit: string;
+  stacks: ResolvedStack[];
+}
+
+/** What observe reports about one container on the host. */
+export interface ObservedContainer {
+  id: string;
+  name: string;
+  /** Carries gitdock.managed=true and this agent's id: gitdock may change it. */
+  managed: boolean;
+  project: string | undefined;
+  service: string | undefined;
+  number: number | undefined;
+  commit: string | undefined;
+  specHash: string | undefined;
+  fieldHashes: Record<string, string>;
+  /** The image reference the container was created from, as the Engine reports it. */
+  image: string;
+  state: string;
+  running: boolean;
+  /** Set on a stopped previous revision kept for rollback: the name of the container that replaced it. */
+  previousOf: string | undefined;
+}
+
+export interface ObservedResource {
+  name: string;
+  project: string | undefined;
+  managed: boolean;
+}
+
+export interface HostSnapshot {
+  containers: ObservedContainer[];
+  networks: ObservedResource[];
+  volumes: ObservedResource[];
+}
+
+export type ContainerActionKind = "create" | "replace" | "remove" | "unchanged" | "conflict";
+
+export interface ContainerAction {
+  kind: ContainerActionKind;
+  project: string;
+  service: string;
+  /** Container name (`<project>-<service>-<n>`). */
+  container: string;
+  number: number;
+  /** The existing container this action acts on (replace, remove, unchanged, conflict). */
+  containerId: string | undefined;
+  reasons: string[];
+}
+
+export interface Plan {
+  commit: string;
+  actions: ContainerAction[];
+  networksToCreate: { project: string; network: NetworkSpec }[];
+  volumesToCreate: { project: string; volume: VolumeSpec }[];
+  /** Networks gitdock created for stacks or keys that left the manifest; removed once empty. */
+  networksToRemove: string[];
+  /** Images the plan's creates and replaces need. */
+  images: string[];
+  /** Reasons the plan cannot be applied at all (e.g. an external network that does not exist). */
+  blockers: string[];
+}

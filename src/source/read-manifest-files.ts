@@ -1,0 +1,48 @@
+import fs from "node:fs";
+import git from "isomorphic-git";
+import { SourceConfigError } from "../errors.js";
+import { COMPOSE_FILE_NAMES, type ManifestFile } from "../manifest/index.js";
+
+/**
+ * Read the stack files of one commit straight from its tree: the compose files in `root` and one
+ * directory below. No working copy is checked out, so nothing on disk can drift from the commit.
+ */
+export async function readManifestFiles(gitdir: string, commit: string, root: string): Promise<ManifestFile[]> {
+  const rootTree = await readTreeAt(gitdir, commit, root);
+  const files: ManifestFile[] = [];
+  for (const entry of rootTree) {
+    if (entry.type === "blob" && COMPOSE_FILE_NAMES.includes(entry.path)) {
+      files.push(await readBlobFile(gitdir, entry.oid, joinPath(root, entry.path)));
+    }
+    if (entry.type === "tree") {
+      const sub = await git.readTree({ fs, gitdir, oid: entry.oid });
+      for (const child of sub.tree) {
+        if (child.type === "blob" && COMPOSE_FILE_NAMES.includes(child.path)) {
+          files.push(await readBlobFile(gitdir, child.oid, joinPath(root, `${entry.path}/${child.path}`)));
+        }
+      }
+    }
+  }
+  return files.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+async function readTreeAt(gitdir: string, commit: string, root: string) {
+  try {
+    const result = await git.readTree({ fs, gitdir, oid: commit, filepath: root || undefined });
+    return result.tree;
+  } catch (err) {
+    throw new SourceConfigError(`--path ${root || "/"} does not exist in commit ${commit.slice(0, 12)}`, {
+      cause: err,
+      hint: "Check --path: it is a directory of the repository, relative to its root.",
+    });
+  }
+}
+
+async function readBlobFile(gitdir: string, oid: string, path: string): Promise<ManifestFile> {
+  const { blob } = await git.readBlob({ fs, gitdir, oid });
+  return { path, content: Buffer.from(blob).toString("utf8") };
+}
+
+function joinPath(root: string, rel: string): string {
+  return root ? `${root.replace(/\/+$/, "")}/${rel}` : rel;
+}
