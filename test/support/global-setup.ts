@@ -1,0 +1,52 @@
+/**
+ * vitest globalSetup for the end-to-end suite: checks that the Docker Engine and the registry on
+ * 127.0.0.1:5000 answer, builds (or reuses) the test images, starts one Git server on a temp root,
+ * and provides `{ gitUrl, gitRoot, images }` as `inject("testEnv")`. Teardown closes the server.
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { TestProject } from "vitest/node";
+import type { TestEnv } from "./env.js";
+import { startGitServer } from "./git-server.js";
+import { buildTestImages, REGISTRY_URL } from "./images.js";
+
+export type { TestEnv } from "./env.js";
+
+const execFileP = promisify(execFile);
+const HINT = "run `bash scripts/test-env.sh` (as root) to install and start Docker Engine and the test registry";
+
+async function checkEngine(): Promise<void> {
+  try {
+    await execFileP("docker", ["info", "--format", "{{.ServerVersion}}"], { timeout: 20_000 });
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`Docker Engine does not answer (docker info: ${(e.stderr || e.message).trim()}); ${HINT}`);
+  }
+}
+
+async function checkRegistry(): Promise<void> {
+  try {
+    const res = await fetch(`${REGISTRY_URL}/v2/`, { signal: AbortSignal.timeout(5_000) });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+  } catch (err) {
+    throw new Error(`registry at ${REGISTRY_URL}/v2/ does not answer (${(err as Error).message}); ${HINT}`);
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  await checkEngine();
+  await checkRegistry();
+  const images = await buildTestImages();
+  const gitRoot = await mkdtemp(path.join(os.tmpdir(), "gdt-git-root-"));
+  const server = await startGitServer(gitRoot);
+  const env: TestEnv = { gitUrl: server.url, gitRoot, images };
+  project.provide("testEnv", env);
+  return async () => {
+    await server.close();
+    await rm(gitRoot, { recursive: true, force: true });
+  };
+}
