@@ -1,0 +1,35 @@
+import { describeError } from "../../errors.js";
+import type { Logger } from "../../log.js";
+import { reconcile, type ReconcileResult } from "../../reconcile/reconcile.js";
+import type { Settings } from "../../config/settings.js";
+import { acquireLock } from "../../state/index.js";
+import { openReconcileContext } from "../context.js";
+import { EXIT } from "../exit-codes.js";
+
+/** `gitdock sync`: one reconcile. 0 = the host runs the target commit; 3 = held/rolled back; 4 = rejected. */
+export async function syncCommand(settings: Settings, log: Logger): Promise<number> {
+  const ctx = await openReconcileContext(settings, log);
+  const release = await acquireLock(settings.stateDir, { wait: true, timeoutMs: 600_000 });
+  try {
+    const result = await reconcile(ctx, { dryRun: false });
+    process.stdout.write(`${summaryLine(result)}\n`);
+    return exitCodeForResult(result);
+  } finally {
+    await release();
+  }
+}
+
+export function exitCodeForResult(result: ReconcileResult): number {
+  if (result.outcome === "rejected") return EXIT.rejected;
+  if (result.outcome === "held") return EXIT.rolledBack;
+  return EXIT.ok;
+}
+
+function summaryLine(r: ReconcileResult): string {
+  const target = r.target.slice(0, 12);
+  if (r.outcome === "synced") {
+    return r.changed ? `synced ${target}: ${r.changed} change(s) applied` : `synced ${target}: already in sync`;
+  }
+  const at = r.commit ? `the host stays at ${r.commit.slice(0, 12)}` : "the host was not changed";
+  return `${r.outcome} ${target}: ${at}\n${describeError(r.reason ?? "")}`;
+}

@@ -1,0 +1,85 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import { dirname, join, relative, resolve } from "node:path";
+import { ManifestInvalidError, formatProblem, type ManifestProblem } from "../../errors.js";
+import { COMPOSE_FILE_NAMES, findStackFiles, loadStacks, type ManifestFile } from "../../manifest/index.js";
+import { EXIT } from "../exit-codes.js";
+
+const MAX_DEPTH = 4;
+
+/**
+ * `gitdock validate <dir|file>...`: the same checks a sync runs before touching a host, for pull
+ * requests: no Docker, no network. A directory is a host path (its stacks are the compose files in
+ * it and one level below); a directory with no stacks that close is searched for host paths below.
+ */
+export async function validateCommand(targets: string[], opts: { json?: boolean }): Promise<number> {
+  const problems: ManifestProblem[] = [];
+  let stacks = 0;
+  for (const target of targets) {
+    for (const group of await stackGroups(target)) {
+      try {
+        stacks += loadStacks(group.files, { root: group.root }).length;
+      } catch (err) {
+        if (!(err instanceof ManifestInvalidError)) throw err;
+        problems.push(...err.problems);
+      }
+    }
+  }
+  if (opts.json) process.stdout.write(`${JSON.stringify({ ok: problems.length === 0, stacks, problems }, null, 2)}\n`);
+  else if (problems.length) process.stderr.write(`${problems.map(formatProblem).join("\n")}\n${problems.length} problem(s)\n`);
+  else process.stdout.write(`ok: ${stacks} stack(s) valid\n`);
+  return problems.length ? EXIT.error : EXIT.ok;
+}
+
+interface StackGroup {
+  root: string;
+  files: ManifestFile[];
+}
+
+async function stackGroups(target: string): Promise<StackGroup[]> {
+  const info = await stat(target).catch(() => undefined);
+  if (!info) throw new Error(`${target}: no such file or directory`);
+  if (info.isFile()) return [{ root: displayPath(dirname(target)), files: [await readManifest(target)] }];
+  return hostPaths(target, 0);
+}
+
+async function hostPaths(dir: string, depth: number): Promise<StackGroup[]> {
+  const paths = await listTwoLevels(dir);
+  const found = findStackFiles(paths, "");
+  if (found.length) return [{ root: displayPath(dir), files: await Promise.all(found.map((p) => readManifest(join(dir, p)))) }];
+  if (depth >= MAX_DEPTH) return [];
+  const groups: StackGroup[] = [];
+  for (const sub of await subdirectories(dir)) groups.push(...(await hostPaths(join(dir, sub), depth + 1)));
+  return groups;
+}
+
+async function listTwoLevels(dir: string): Promise<string[]> {
+  const paths: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.isFile() && COMPOSE_FILE_NAMES.includes(entry.name)) paths.push(entry.name);
+    if (entry.isDirectory() && !entry.name.startsWith(".") && entry.name !== "node_modules") {
+      for (const child of await readdir(join(dir, entry.name), { withFileTypes: true })) {
+        if (child.isFile() && COMPOSE_FILE_NAMES.includes(child.name)) paths.push(`${entry.name}/${child.name}`);
+      }
+    }
+  }
+  return paths;
+}
+
+async function subdirectories(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory() && !e.name.startsWith(".") && e.name !== "node_modules").map((e) => e.name);
+}
+
+async function readManifest(path: string): Promise<ManifestFile> {
+  return { path: displayPath(path), content: await readFile(path, "utf8") };
+}
+
+/**
+ * Paths as the user will look them up: relative to the working directory when inside it, else
+ * absolute. Roots and files use the same form so the stack directory names come out right.
+ */
+function displayPath(path: string): string {
+  const abs = resolve(path);
+  const rel = relative(process.cwd(), abs);
+  return rel === "" || rel.startsWith("..") ? abs : rel;
+}

@@ -1,0 +1,21 @@
+import { GitdockError } from "../errors.js";
+
+/** The one place that maps outcomes and errors to exit codes. */
+export const EXIT = {
+  ok: 0,
+  error: 1,
+  /** `plan --detailed-exitcode`: there are changes (Terraform's meaning). */
+  changes: 2,
+  /** The target commit failed its health gate; the host was rolled back (or is held at the last good commit). */
+  rolledBack: 3,
+  /** The target commit was rejected (invalid manifest, policy, signature); nothing was changed for it. */
+  rejected: 4,
+} as const;
+
+export function exitCodeForError(err: unknown): number {
+  if (err instanceof GitdockError) {
+    if (err.handling === "reject") return EXIT.rejected;
+    if (err.handling === "rollback") return EXIT.rolledBack;
+  }
+  return EXIT.error;
+}

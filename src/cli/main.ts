@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+import { Command, Option } from "commander";
+import { loadSettings, type SettingsFlags } from "../config/settings.js";
+import { GitdockError, describeError } from "../errors.js";
+import { createLogger } from "../log.js";
+import { planCommand } from "./commands/plan.js";
+import { retryCommand } from "./commands/retry.js";
+import { statusCommand } from "./commands/status.js";
+import { syncCommand } from "./commands/sync.js";
+import { validateCommand } from "./commands/validate.js";
+import { EXIT, exitCodeForError } from "./exit-codes.js";
+
+function withCommonOptions(cmd: Command): Command {
+  return cmd
+    .option("--config <file>", "agent config file (YAML); flags win over it")
+    .option("--repo <url|path>", "manifest repository: https:// URL or local path")
+    .option("--branch <name>", "branch to follow (default: main)")
+    .option("--path <dir>", "directory of the repository this host reads (default: the root)")
+    .option("--state-dir <dir>", "state directory (default: /var/lib/gitdock)")
+    .option("--docker-host <url>", "Engine address (default: DOCKER_HOST, else the local socket)")
+    .option("--host-id <name>", "this agent's name in labels and logs (default: the hostname)");
+}
+
+/** Run a command body; print errors once, in one place, and turn them into exit codes. */
+function action<A extends unknown[]>(body: (...args: A) => Promise<number>) {
+  return async (...args: A) => {
+    try {
+      process.exitCode = await body(...args);
+    } catch (err) {
+      process.stderr.write(`gitdock: ${describeError(err)}\n`);
+      if (err instanceof GitdockError && process.env.GITDOCK_DEBUG) process.stderr.write(`${JSON.stringify(err.toJSON())}\n`);
+      else if (!(err instanceof GitdockError) && process.env.GITDOCK_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+      process.exitCode = exitCodeForError(err);
+    }
+  };
+}
+
+const program = new Command()
+  .name("gitdock")
+  .description("GitOps agent for plain Docker hosts")
+  .version("0.1.0")
+  .showHelpAfterError();
+
+withCommonOptions(program.command("sync"))
+  .description("reconcile the host with the branch once (exit 0 in sync, 1 error, 3 rolled back/held, 4 rejected)")
+  .action(action(async (flags: SettingsFlags) => syncCommand(await loadSettings(flags), createLogger())));
+
+withCommonOptions(program.command("plan"))
+  .description("show what a sync would change, changing nothing")
+  .option("--json", "print the plan as JSON")
+  .option("--detailed-exitcode", "exit 0 without changes, 2 with changes, 1 on error")
+  .action(
+    action(async (flags: SettingsFlags & { json?: boolean; detailedExitcode?: boolean }) =>
+      planCommand(await loadSettings(flags), createLogger(), flags),
+    ),
+  );
+
+program
+  .command("validate")
+  .description("validate Compose manifests for pull-request CI (no Docker, no network)")
+  .argument("<paths...>", "host directories or compose files")
+  .option("--json", "print the result as JSON")
+  .action(action(async (paths: string[], opts: { json?: boolean }) => validateCommand(paths, opts)));
+
+withCommonOptions(program.command("status"))
+  .description("show the applied, last good and failed commits and the managed containers")
+  .option("--json", "print the status as JSON")
+  .action(action(async (flags: SettingsFlags & { json?: boolean }) => statusCommand(await loadSettings(flags), flags)));
+
+withCommonOptions(program.command("retry"))
+  .description("clear a failed or rejected commit so the next sync applies it once more")
+  .argument("[commit]", "the commit (a unique prefix); default: the only marked one")
+  .action(action(async (commit: string | undefined, flags: SettingsFlags) => retryCommand(await loadSettings(flags), commit)));
+
+program.addOption(new Option("--no-color").hideHelp());
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`gitdock: ${describeError(err)}\n`);
+  process.exitCode = EXIT.error;
+});
