@@ -1,0 +1,141 @@
+import { describe, expect, it } from "vitest";
+import { hasChanges, makePlan } from "../../src/plan/plan.js";
+import { formatPlanText, planToJson } from "../../src/plan/format-plan.js";
+import type { HostSnapshot, ObservedContainer } from "../../src/plan/types.js";
+import { IMAGE_V2, hostMatching, resolve, runningAs, service, spec, stack, svcOf } from "./helpers/fake-state.js";
+
+const base = resolve("c1", [stack("shop", [service("web", { dependsOn: ["api"] }), service("api", { replicas: 2 })])]);
+/** The host with one container's observed fields changed. */
+const patch = (host: HostSnapshot, name: string, fields: Partial<ObservedContainer>): HostSnapshot => ({
+  ...host,
+  containers: host.containers.map((c) => (c.name === name ? { ...c, ...fields } : c)),
+});
+const summary = (host: HostSnapshot, desired = base) =>
+  makePlan(desired, host).actions.map((a) => `${a.kind} ${a.container}${a.reasons.length ? `: ${a.reasons.join("; ")}` : ""}`);
+
+describe("planner", () => {
+  const cases: { name: string; desired?: ReturnType<typeof resolve>; host: () => HostSnapshot; expected: string[] }[] = [
+    {
+      name: "an empty host gets everything created",
+      host: () => ({ containers: [], networks: [], volumes: [] }),
+      expected: ["create shop-api-1: missing", "create shop-api-2: missing", "create shop-web-1: missing"],
+    },
+    {
+      name: "a host that matches needs nothing",
+      host: () => hostMatching(base),
+      expected: ["unchanged shop-api-1", "unchanged shop-api-2", "unchanged shop-web-1"],
+    },
+    {
+      name: "a digest change replaces exactly that service",
+      desired: resolve("c2", [stack("shop", [service("web", { dependsOn: ["api"], spec: { image: IMAGE_V2 } }), service("api", { replicas: 2 })])]),
+      host: () => hostMatching(base),
+      expected: ["unchanged shop-api-1", "unchanged shop-api-2", "replace shop-web-1: image changed"],
+    },
+    {
+      name: "an environment and port change names both settings",
+      desired: resolve("c2", [
+        stack("shop", [
+          service("web", { dependsOn: ["api"], spec: { environment: { A: "1" }, ports: [{ target: 80, published: "8080", hostIp: undefined, protocol: "tcp" }] } }),
+          service("api", { replicas: 2 }),
+        ]),
+      ]),
+      host: () => hostMatching(base),
+      expected: ["unchanged shop-api-1", "unchanged shop-api-2", "replace shop-web-1: config changed: environment, ports"],
+    },
+    {
+      name: "a stopped container is replaced",
+      host: () => patch(hostMatching(base), "shop-api-1", { running: false, state: "exited" }),
+      expected: ["replace shop-api-1: not running", "unchanged shop-api-2", "unchanged shop-web-1"],
+    },
+    {
+      name: "a container recreated by hand from another image is replaced even with copied labels",
+      host: () => patch(hostMatching(base), "shop-web-1", { image: "busybox:latest", id: "by-hand" }),
+      expected: ["unchanged shop-api-1", "unchanged shop-api-2", "replace shop-web-1: image changed"],
+    },
+    {
+      name: "fewer replicas removes the extra one",
+      desired: resolve("c2", [stack("shop", [service("web", { dependsOn: ["api"] }), service("api", { replicas: 1 })])]),
+      host: () => hostMatching(base),
+      expected: ["unchanged shop-api-1", "remove shop-api-2: extra replica", "unchanged shop-web-1"],
+    },
+    {
+      name: "a removed service is pruned",
+      desired: resolve("c2", [stack("shop", [service("api", { replicas: 2 })])]),
+      host: () => hostMatching(base),
+      expected: ["unchanged shop-api-1", "unchanged shop-api-2", "remove shop-web-1: service removed"],
+    },
+    {
+      name: "a removed stack is pruned",
+      desired: resolve("c2", [stack("blog", [service("web")])]),
+      host: () => hostMatching(base),
+      expected: ["create blog-web-1: missing", "remove shop-api-1: stack removed", "remove shop-api-2: stack removed", "remove shop-web-1: stack removed"],
+    },
+    {
+      name: "a foreign container holding a needed name is a conflict and is left alone",
+      host: () => patch(hostMatching(base), "shop-web-1", { managed: false, id: "foreign" }),
+      expected: ["unchanged shop-api-1", "unchanged shop-api-2", "conflict shop-web-1: name held by a container gitdock does not manage"],
+    },
+    {
+      name: "foreign containers with other names are never pruned",
+      host: () => {
+        const h = hostMatching(base);
+        h.containers.push({ ...runningAs(svcOf(base, "shop", "web")), name: "other-thing-1", project: "other", managed: false, id: "x" });
+        return h;
+      },
+      expected: ["unchanged shop-api-1", "unchanged shop-api-2", "unchanged shop-web-1"],
+    },
+    {
+      name: "a retained previous revision is not treated as a live replica",
+      host: () => {
+        const h = hostMatching(base);
+        h.containers.push({ ...runningAs(svcOf(base, "shop", "web")), name: "shop-web-1-prev", id: "prev", running: false, previousOf: "shop-web-1" });
+        return h;
+      },
+      expected: ["unchanged shop-api-1", "unchanged shop-api-2", "unchanged shop-web-1"],
+    },
+  ];
+
+  it.each(cases)("$name", ({ desired, host, expected }) => {
+    expect(summary(host(), desired ?? base)).toEqual(expected);
+  });
+
+  it("plans the stack's network when it is missing and removes networks of stacks that left", () => {
+    const host = hostMatching(base);
+    const plan = makePlan(resolve("c2", [stack("blog", [service("web")])]), host);
+    expect(plan.networksToCreate.map((n) => n.network.name)).toEqual(["blog_default"]);
+    expect(plan.networksToRemove).toEqual(["shop_default"]);
+  });
+
+  it("reports a missing external network as a blocker instead of creating it", () => {
+    const withExternal = stack("shop", [service("web")], {
+      networks: [{ key: "edge", name: "edge", external: true, driver: undefined, driverOpts: {}, internal: false, attachable: false, labels: {} }],
+    });
+    const plan = makePlan(resolve("c1", [withExternal]), { containers: [], networks: [], volumes: [] });
+    expect(plan.blockers).toEqual(["shop/compose.yaml: external network edge does not exist; create it first"]);
+    expect(plan.networksToCreate).toEqual([]);
+  });
+
+  it("lists only the images that creates and replaces need", () => {
+    const desired = resolve("c2", [stack("shop", [service("web", { dependsOn: ["api"], spec: { image: IMAGE_V2 } }), service("api", { replicas: 2 })])]);
+    expect(makePlan(desired, hostMatching(base)).images).toEqual([IMAGE_V2]);
+  });
+
+  it("has no changes after apply: planning against the host it produced gives zero actions", () => {
+    const plan = makePlan(base, hostMatching(base));
+    expect(hasChanges(plan)).toBe(false);
+    expect(hasChanges(makePlan(base, { containers: [], networks: [], volumes: [] }))).toBe(true);
+  });
+
+  it("does not replace a container only because the commit moved", () => {
+    const moved = resolve("c9", [stack("shop", [service("web", { dependsOn: ["api"] }), service("api", { replicas: 2 })])]);
+    expect(hasChanges(makePlan(moved, hostMatching(base)))).toBe(false);
+  });
+
+  it("prints text and JSON forms", () => {
+    const desired = resolve("c2abcdef", [stack("shop", [service("web", { dependsOn: ["api"], spec: spec({ image: IMAGE_V2 }) }), service("api", { replicas: 2 })])]);
+    const plan = makePlan(desired, hostMatching(base));
+    expect(formatPlanText(plan)).toContain("~ shop-web-1  replace   image changed");
+    expect(formatPlanText(plan)).toContain("0 to create, 1 to replace, 0 to remove, 2 unchanged");
+    expect(planToJson(plan)).toMatchObject({ summary: { replace: 1, unchanged: 2 }, images: [IMAGE_V2] });
+  });
+});
