@@ -1,0 +1,49 @@
+import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { StateError } from "../errors.js";
+import { writeFileExclusive } from "./atomic-file.js";
+import { ensureStateDir, STATE_FILES } from "./state-dir.js";
+
+export const HOST_KEY_BYTES = 32;
+
+/**
+ * The host's secret key, `host.key` (32 random bytes, mode 0600). It keys the spec hash (an
+ * HMAC), so container labels never carry a plain hash of environment values that could be
+ * checked against guesses. Created on first use; when two processes race to create it, both
+ * end up with the one that was written first (the file is created exclusively, never replaced).
+ */
+export async function loadHostKey(stateDir: string): Promise<Buffer> {
+  const dir = await ensureStateDir(stateDir);
+  const path = join(dir, STATE_FILES.hostKey);
+  const existing = await readKey(path);
+  if (existing !== undefined) return existing;
+  const key = randomBytes(HOST_KEY_BYTES);
+  if (await writeFileExclusive(path, key, { mode: 0o600 })) return key;
+  const winner = await readKey(path);
+  if (winner === undefined) throw new StateError(`${path} vanished while it was being created`, { data: { file: path } });
+  return winner;
+}
+
+async function readKey(path: string): Promise<Buffer | undefined> {
+  let key: Buffer;
+  try {
+    key = await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new StateError(`cannot read ${path}: ${(err as Error).message}`, {
+      hint: "Check that the state directory is readable by the user gitdock runs as.",
+      data: { file: path },
+      cause: err,
+    });
+  }
+  if (key.length !== HOST_KEY_BYTES) {
+    throw new StateError(`${path} is corrupt: it holds ${key.length} bytes, not ${HOST_KEY_BYTES}`, {
+      hint:
+        "Restore host.key from a backup. Or move it aside: gitdock then makes a new key, sees every " +
+        "container's spec hash as changed, and recreates each container once on the next sync.",
+      data: { file: path, bytes: key.length },
+    });
+  }
+  return key;
+}

@@ -1,0 +1,266 @@
+import { join } from "node:path";
+import { StateError } from "../errors.js";
+import { readJsonFile, removeStaleTempFiles, writeFileAtomic } from "./atomic-file.js";
+import { serialized } from "./serial-queue.js";
+import { ensureStateDir, STATE_FILES } from "./state-dir.js";
+
+/**
+ * The durable host state: `state.json` in the state directory (mode 0600), replaced atomically
+ * on every change. What the host did with each commit in detail is in the journal; this file
+ * holds only what the reconcile loop decides with.
+ */
+
+export interface CommitMark {
+  commit: string;
+  /** ISO time. */
+  at: string;
+  reason: string;
+}
+
+export interface RolloutMarker {
+  commit: string;
+  previousCommit: string | undefined;
+  startedAt: string;
+  stacks: string[];
+}
+
+export interface HostState {
+  version: 1;
+  /** The last commit whose apply finished. */
+  lastApplied: { commit: string; at: string } | undefined;
+  /** The last commit that passed its health gates. */
+  lastGood: { commit: string; at: string } | undefined;
+  /** Recent good commits, newest first, at most GOOD_HISTORY_LIMIT (their images are kept). */
+  goodHistory: string[];
+  /** Commits that failed their gate and were rolled back. */
+  failed: Record<string, CommitMark>;
+  /** Commits rejected before apply (invalid manifest, policy, signature). */
+  rejected: Record<string, CommitMark>;
+  /** Commits `gitdock retry` cleared for one more attempt; the next outcome consumes the request. */
+  retryRequested: string[];
+  /** Set while a rollout is in progress; cleared when it ends. */
+  rollout: RolloutMarker | undefined;
+}
+
+export const GOOD_HISTORY_LIMIT = 10;
+
+export function defaultHostState(): HostState {
+  return {
+    version: 1,
+    lastApplied: undefined,
+    lastGood: undefined,
+    goodHistory: [],
+    failed: {},
+    rejected: {},
+    retryRequested: [],
+    rollout: undefined,
+  };
+}
+
+// ---- pure helpers: each returns a new state and leaves its input untouched ----
+
+function without<T>(record: Record<string, T>, key: string): Record<string, T> {
+  if (!Object.hasOwn(record, key)) return record;
+  const copy = { ...record };
+  delete copy[key];
+  return copy;
+}
+
+function consumeRetry(list: string[], commit: string): string[] {
+  return list.includes(commit) ? list.filter((c) => c !== commit) : list;
+}
+
+/** The apply of `commit` finished (health not yet known). */
+export function markApplied(state: HostState, commit: string, at: string): HostState {
+  return { ...state, lastApplied: { commit, at } };
+}
+
+/** `commit` passed its health gates: it becomes the rollback target and loses any failure mark. */
+export function markGood(state: HostState, commit: string, at: string): HostState {
+  return {
+    ...state,
+    lastGood: { commit, at },
+    goodHistory: [commit, ...state.goodHistory.filter((c) => c !== commit)].slice(0, GOOD_HISTORY_LIMIT),
+    failed: without(state.failed, commit),
+    rejected: without(state.rejected, commit),
+    retryRequested: consumeRetry(state.retryRequested, commit),
+  };
+}
+
+/** `commit` failed its gate and was rolled back; a pending retry request for it is used up. */
+export function markFailed(state: HostState, commit: string, reason: string, at: string): HostState {
+  return {
+    ...state,
+    failed: { ...state.failed, [commit]: { commit, at, reason } },
+    retryRequested: consumeRetry(state.retryRequested, commit),
+  };
+}
+
+/** `commit` was rejected before apply; a pending retry request for it is used up. */
+export function markRejected(state: HostState, commit: string, reason: string, at: string): HostState {
+  return {
+    ...state,
+    rejected: { ...state.rejected, [commit]: { commit, at, reason } },
+    retryRequested: consumeRetry(state.retryRequested, commit),
+  };
+}
+
+/** `gitdock retry`: forget the failure or rejection of `commit` and allow one more attempt. */
+export function clearFailure(state: HostState, commit: string): HostState {
+  return {
+    ...state,
+    failed: without(state.failed, commit),
+    rejected: without(state.rejected, commit),
+    retryRequested: state.retryRequested.includes(commit) ? state.retryRequested : [...state.retryRequested, commit],
+  };
+}
+
+/** Why `commit` must not be applied by itself, or undefined when it may be. */
+export function isBlocked(state: HostState, commit: string): CommitMark | undefined {
+  if (state.retryRequested.includes(commit)) return undefined;
+  if (Object.hasOwn(state.failed, commit)) return state.failed[commit];
+  if (Object.hasOwn(state.rejected, commit)) return state.rejected[commit];
+  return undefined;
+}
+
+export function beginRollout(state: HostState, marker: RolloutMarker): HostState {
+  return { ...state, rollout: { ...marker, stacks: [...marker.stacks] } };
+}
+
+export function endRollout(state: HostState): HostState {
+  return { ...state, rollout: undefined };
+}
+
+// ---- the file ----
+
+const CORRUPT_HINT =
+  "Restore state.json from a backup, or move it aside: gitdock then forgets the last good and failed " +
+  "commits and treats the next sync as a first apply (the journal keeps the history).";
+
+class Shape {
+  constructor(private readonly file: string) {}
+
+  fail(path: string, expected: string): never {
+    throw new StateError(`${this.file} is corrupt: ${path} should be ${expected}`, {
+      hint: CORRUPT_HINT,
+      data: { file: this.file, path },
+    });
+  }
+  obj(v: unknown, path: string): Record<string, unknown> {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) this.fail(path, "an object");
+    return v as Record<string, unknown>;
+  }
+  str(v: unknown, path: string): string {
+    if (typeof v !== "string") this.fail(path, "a string");
+    return v;
+  }
+  strings(v: unknown, path: string): string[] {
+    if (v === undefined) return [];
+    if (!Array.isArray(v)) this.fail(path, "a list of strings");
+    return v.map((x, i) => this.str(x, `${path}[${i}]`));
+  }
+  stamp(v: unknown, path: string): { commit: string; at: string } | undefined {
+    if (v === undefined || v === null) return undefined;
+    const o = this.obj(v, path);
+    return { commit: this.str(o.commit, `${path}.commit`), at: this.str(o.at, `${path}.at`) };
+  }
+  marks(v: unknown, path: string): Record<string, CommitMark> {
+    if (v === undefined) return {};
+    const out: Record<string, CommitMark> = {};
+    for (const [key, raw] of Object.entries(this.obj(v, path))) {
+      const o = this.obj(raw, `${path}.${key}`);
+      out[key] = {
+        commit: this.str(o.commit, `${path}.${key}.commit`),
+        at: this.str(o.at, `${path}.${key}.at`),
+        reason: this.str(o.reason, `${path}.${key}.reason`),
+      };
+    }
+    return out;
+  }
+  rollout(v: unknown, path: string): RolloutMarker | undefined {
+    if (v === undefined || v === null) return undefined;
+    const o = this.obj(v, path);
+    const prev = o.previousCommit;
+    return {
+      commit: this.str(o.commit, `${path}.commit`),
+      previousCommit: prev === undefined || prev === null ? undefined : this.str(prev, `${path}.previousCommit`),
+      startedAt: this.str(o.startedAt, `${path}.startedAt`),
+      stacks: this.strings(o.stacks, `${path}.stacks`),
+    };
+  }
+}
+
+/** Checks a parsed state file (or a state about to be written) and fills absent fields with defaults. */
+export function parseHostState(raw: unknown, file: string = STATE_FILES.state): HostState {
+  const shape = new Shape(file);
+  const o = shape.obj(raw, "the document");
+  if (o.version !== 1) {
+    throw new StateError(`${file} has version ${JSON.stringify(o.version)}; this gitdock reads version 1`, {
+      hint: "It was written by another gitdock version: run that version, or move the file aside.",
+      data: { file, version: o.version },
+    });
+  }
+  return {
+    version: 1,
+    lastApplied: shape.stamp(o.lastApplied, "lastApplied"),
+    lastGood: shape.stamp(o.lastGood, "lastGood"),
+    goodHistory: shape.strings(o.goodHistory, "goodHistory"),
+    failed: shape.marks(o.failed, "failed"),
+    rejected: shape.marks(o.rejected, "rejected"),
+    retryRequested: shape.strings(o.retryRequested, "retryRequested"),
+    rollout: shape.rollout(o.rollout, "rollout"),
+  };
+}
+
+/** The state an update produced, checked before it replaces the file (a bug must not corrupt it). */
+function checkedForWrite(state: HostState, file: string): HostState {
+  try {
+    return parseHostState(structuredClone(state), file);
+  } catch (err) {
+    throw new StateError(`refusing to write an invalid host state to ${file}: ${(err as Error).message}`, {
+      data: { file },
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Reads and updates `state.json`. Updates are serialized per file within this process; across
+ * processes, only the holder of the reconcile lock (lock.ts) may update, so `gitdock retry`
+ * takes the lock too.
+ */
+export class StateStore {
+  readonly dir: string;
+  readonly file: string;
+
+  private constructor(dir: string) {
+    this.dir = dir;
+    this.file = join(dir, STATE_FILES.state);
+  }
+
+  /** Opens the state directory, creating it (0700) if missing, and removes temp files of dead writers. */
+  static async open(stateDir: string): Promise<StateStore> {
+    const dir = await ensureStateDir(stateDir);
+    await removeStaleTempFiles(dir);
+    return new StateStore(dir);
+  }
+
+  /** The current state; the defaults when the file does not exist yet. */
+  async read(): Promise<HostState> {
+    const raw = await readJsonFile<unknown>(this.file, { hint: CORRUPT_HINT });
+    return raw === undefined ? defaultHostState() : parseHostState(raw, this.file);
+  }
+
+  /**
+   * Read-modify-write, atomic. `fn` gets a private copy: it may return a new state (the pure
+   * helpers above) or change the copy and return nothing. If it throws, nothing is written.
+   */
+  update(fn: (s: HostState) => HostState | void): Promise<HostState> {
+    return serialized(this.file, async () => {
+      const current = structuredClone(await this.read());
+      const next = checkedForWrite(fn(current) ?? current, this.file);
+      await writeFileAtomic(this.file, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
+      return next;
+    });
+  }
+}
