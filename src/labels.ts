@@ -16,9 +16,23 @@ export const LABEL = {
   specHash: "gitdock.spec-hash",
   /** Short keyed hashes per spec field, so a plan can say *which* settings changed. */
   fieldHashes: "gitdock.field-hashes",
-  /** Set on a container that was replaced and is kept (stopped) until the new release is healthy. */
-  previousOf: "gitdock.previous-of",
 } as const;
+
+/**
+ * A replaced container is kept, stopped, until the new release is healthy, so that a rollback is a
+ * rename and a start. Labels cannot be changed on an existing container, so the mark is its name:
+ * `<name>.gitdock-prev` (Compose never puts a dot in the names it makes).
+ */
+export const PREVIOUS_SUFFIX = ".gitdock-prev";
+
+export function previousName(name: string): string {
+  return `${name}${PREVIOUS_SUFFIX}`;
+}
+
+/** The live name a retained container stood in for, or undefined for an ordinary container. */
+export function previousOf(name: string): string | undefined {
+  return name.endsWith(PREVIOUS_SUFFIX) ? name.slice(0, -PREVIOUS_SUFFIX.length) : undefined;
+}
 
 export const MANAGED_FILTER = `${LABEL.managed}=true`;
 

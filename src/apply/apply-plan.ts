@@ -1,13 +1,16 @@
 import type Docker from "dockerode";
-import { ApplyFailedError, describeError } from "../errors.js";
+import { ApplyFailedError, GitdockError, HealthGateFailedError, describeError } from "../errors.js";
 import { engineError, engineStatus } from "../engine/docker-client.js";
+import { formatGateFailure, type GateResult } from "../health/index.js";
 import { LABEL } from "../labels.js";
 import type { Logger } from "../log.js";
-import type { ContainerAction, Plan, ResolvedState, ResolvedStack } from "../plan/types.js";
+import type { ContainerAction, Plan, ResolvedService, ResolvedState, ResolvedStack } from "../plan/types.js";
 import { containerConfig } from "./container-config.js";
-import { createAndStart, stopAndRemove } from "./container-ops.js";
+import { createAndStart } from "./container-ops.js";
 import { pullImages } from "./pull-images.js";
 import type { RegistryAuths } from "./registry-auth.js";
+import { removeIfPresent, retire, stopQuietly } from "./retain.js";
+import { RolloutLog, type RolloutStep } from "./rollout-log.js";
 import { runBounded } from "./run-bounded.js";
 import { runInDependencyOrder, type DependencyTask } from "./run-in-dependency-order.js";
 
@@ -23,6 +26,12 @@ export interface ApplyEvent {
   error?: string;
 }
 
+export interface GateTarget {
+  containerId: string;
+  name: string;
+  service: ResolvedService;
+}
+
 export interface ApplyContext {
   docker: Docker;
   agentId: string;
@@ -32,17 +41,39 @@ export interface ApplyContext {
   record: (e: ApplyEvent) => Promise<void>;
   /** Engine calls in flight at once (pulls, creates). */
   concurrency: number;
+  /** The health gate for one new container; aborted when the rollout stops early. */
+  gate: (target: GateTarget, signal: AbortSignal) => Promise<GateResult>;
+  /** Stops the rollout between steps (SIGTERM): what is in flight finishes, nothing new starts. */
+  signal?: AbortSignal;
 }
 
 export interface ApplyResult {
   pulled: string[];
   changed: number;
+  /** What was changed, in order; the caller undoes it on failure or finalizes it on success. */
+  log: RolloutLog;
+}
+
+/** A rollout that stopped part way. Carries the log so the caller can roll it back. */
+export class RolloutFailedError extends GitdockError {
+  readonly code = "GITDOCK_E_ROLLOUT_FAILED";
+  readonly handling = "rollback";
+  constructor(
+    message: string,
+    readonly log: RolloutLog,
+    readonly failure: unknown,
+    /** `failure_action: pause`: keep what was rolled out, do not roll back. */
+    readonly pause: boolean,
+  ) {
+    super(message, { cause: failure, hint: (failure as GitdockError).hint });
+  }
 }
 
 /**
- * Carry out a plan: pull everything first (a failed pull changes nothing), then volumes and networks,
- * then prune what left the manifest, then create and replace in `depends_on` order, then remove
- * networks gitdock created that are now unused.
+ * Carry out a plan: pull everything first (a failed pull changes nothing), then volumes and
+ * networks, then retire what left the manifest, then create and replace in `depends_on` order,
+ * each new container passing its health gate before the next batch. Replaced containers are kept
+ * (stopped, renamed) in the returned log until the caller finalizes or rolls back.
  */
 export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyResult> {
   if (plan.blockers.length) {
@@ -50,20 +81,30 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
   }
   ctx.log.info({ commit: plan.commit, stage: "apply", images: plan.images.length }, "pulling images");
   const pulled = await pullImages(ctx.docker, plan.images, ctx.auths, ctx.concurrency);
-  await createVolumesAndNetworks(plan, ctx);
-
-  const prunes = plan.actions.filter((a) => a.kind === "remove");
-  await runBounded(prunes, ctx.concurrency, (a) => step(ctx, a, "remove", () => removeContainer(ctx, a)));
-
-  const failures = await rollOutServices(plan, ctx);
-  await removeUnusedNetworks(plan, ctx);
-  if (failures.length) {
-    throw new ApplyFailedError(`apply of ${plan.commit.slice(0, 12)} failed:\n  ${failures.join("\n  ")}`, { data: { failures } });
+  const log = new RolloutLog();
+  try {
+    await createVolumesAndNetworks(plan, ctx);
+    const prunes = plan.actions.filter((a) => a.kind === "remove");
+    await runBounded(prunes, ctx.concurrency, (a) => step(ctx, a, "remove", () => retireContainer(ctx, log, a)));
+    await rollOutServices(plan, ctx, log);
+  } catch (err) {
+    const pause = err instanceof HealthGateFailedError && err.data.failureAction === "pause";
+    throw new RolloutFailedError(describeError(err), log, err, pause);
   }
-  return { pulled, changed: plan.actions.filter((a) => a.kind !== "unchanged" && a.kind !== "conflict").length };
+  return { pulled, changed: plan.actions.filter((a) => a.kind !== "unchanged" && a.kind !== "conflict").length, log };
 }
 
-async function rollOutServices(plan: Plan, ctx: ApplyContext): Promise<string[]> {
+/** After the whole commit is healthy: remove the retained previous containers and unused networks. */
+export async function finalizeRollout(plan: Plan, ctx: ApplyContext, log: RolloutLog): Promise<void> {
+  for (const s of log.retained()) {
+    await removeIfPresent(ctx.docker, s.retainedName as string);
+    await ctx.record({ commit: plan.commit, stack: s.project, service: s.service, container: s.retainedName, action: "remove-previous", outcome: "ok" });
+  }
+  await removeUnusedNetworks(plan, ctx);
+}
+
+async function rollOutServices(plan: Plan, ctx: ApplyContext, log: RolloutLog): Promise<void> {
+  const stop = new AbortController();
   const tasks: DependencyTask[] = [];
   for (const stack of ctx.desired.stacks) {
     for (const svc of stack.services) {
@@ -74,27 +115,76 @@ async function rollOutServices(plan: Plan, ctx: ApplyContext): Promise<string[]>
       tasks.push({
         key: `${svc.project}/${svc.service.name}`,
         deps: svc.service.dependsOn.map((d) => `${svc.project}/${d.service}`),
-        run: () => runBounded(actions, ctx.concurrency, (a) => step(ctx, a, a.kind, () => upsertContainer(ctx, stack, a))),
+        run: () => rollOutService(ctx, stack, svc, actions, log, stop),
       });
     }
   }
   const { failed, skipped } = await runInDependencyOrder(tasks, ctx.concurrency);
-  return [
-    ...[...failed].map(([key, err]) => `${key}: ${describeError(err)}`),
-    ...skipped.map((key) => `${key}: not started because a service it depends on failed`),
-  ];
+  if (!failed.size && !skipped.length) return;
+  const first = [...failed.values()].find((e) => e instanceof HealthGateFailedError) ?? [...failed.values()][0];
+  if (first) throw first;
+  throw new ApplyFailedError(`rollout stopped before ${skipped.join(", ")}`);
 }
 
-async function upsertContainer(ctx: ApplyContext, stack: ResolvedStack, a: ContainerAction): Promise<void> {
-  const service = stack.services.find((s) => s.service.name === a.service);
-  if (!service) throw new Error(`bug: no desired service for ${a.container}`);
-  if (a.kind === "replace" && a.containerId) await stopAndRemove(ctx.docker, a.containerId, graceSeconds(service.spec.stopGracePeriodMs));
-  const config = containerConfig({ stack: stack.stack, service, number: a.number, commit: ctx.desired.commit, agentId: ctx.agentId });
-  await createAndStart(ctx.docker, config, service.spec.mounts);
+/**
+ * One service: its replicas in batches of `update_config.parallelism`, each batch gated before the
+ * next, with `delay` between batches. A failed gate stops every other service's rollout too.
+ */
+async function rollOutService(
+  ctx: ApplyContext,
+  stack: ResolvedStack,
+  svc: ResolvedService,
+  actions: ContainerAction[],
+  log: RolloutLog,
+  stop: AbortController,
+): Promise<void> {
+  const { parallelism, delayMs } = svc.service.updateConfig;
+  for (let i = 0; i < actions.length; i += parallelism) {
+    if (stop.signal.aborted || ctx.signal?.aborted) throw new ApplyFailedError("rollout interrupted");
+    const batch = actions.slice(i, i + parallelism);
+    try {
+      await Promise.all(batch.map((a) => step(ctx, a, a.kind, () => upsertReplica(ctx, stack, svc, a, log, stop.signal))));
+    } catch (err) {
+      if (!(err instanceof HealthGateFailedError) || svc.service.updateConfig.failureAction !== "continue") {
+        stop.abort();
+        throw err;
+      }
+    }
+    if (delayMs && i + parallelism < actions.length) await new Promise((r) => setTimeout(r, delayMs));
+  }
 }
 
-async function removeContainer(ctx: ApplyContext, a: ContainerAction): Promise<void> {
-  if (a.containerId) await stopAndRemove(ctx.docker, a.containerId, undefined);
+async function upsertReplica(
+  ctx: ApplyContext,
+  stack: ResolvedStack,
+  svc: ResolvedService,
+  a: ContainerAction,
+  log: RolloutLog,
+  signal: AbortSignal,
+): Promise<void> {
+  const startFirst = svc.service.updateConfig.order === "start-first";
+  const grace = graceSeconds(svc.spec.stopGracePeriodMs);
+  const s = log.add({ project: a.project, service: a.service, name: a.container });
+  if (a.kind === "replace" && a.containerId) {
+    s.retainedName = await retire(ctx.docker, a.containerId, a.container, { stop: !startFirst, graceSeconds: grace });
+  }
+  const config = containerConfig({ stack: stack.stack, service: svc, number: a.number, commit: ctx.desired.commit, agentId: ctx.agentId });
+  s.newId = await createAndStart(ctx.docker, config, svc.spec.mounts);
+  const result = await ctx.gate({ containerId: s.newId, name: a.container, service: svc }, signal);
+  if (!result.ok) {
+    throw new HealthGateFailedError(`health gate failed: ${formatGateFailure(result)}`, {
+      data: { container: a.container, check: result.failure.check, failureAction: svc.service.updateConfig.failureAction },
+      hint: "Fix the release in Git and push a new commit, or run `gitdock retry` to try this commit again.",
+    });
+  }
+  // start-first: the old container served until now; it waits, stopped, until the commit is healthy.
+  if (startFirst && s.retainedName) await stopQuietly(ctx.docker.getContainer(s.retainedName), grace);
+}
+
+async function retireContainer(ctx: ApplyContext, log: RolloutLog, a: ContainerAction): Promise<void> {
+  if (!a.containerId) return;
+  const s: RolloutStep = log.add({ project: a.project, service: a.service, name: a.container });
+  s.retainedName = await retire(ctx.docker, a.containerId, a.container, { stop: true, graceSeconds: undefined });
 }
 
 /** Run one container action, log it and record its outcome; rethrow so dependents are held back. */

@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import { mkdir } from "node:fs/promises";
-import { engineError, engineStatus } from "../engine/docker-client.js";
+import { engineError } from "../engine/docker-client.js";
 import type { MountSpec } from "../model.js";
 import type { ContainerConfig } from "./container-config.js";
 
@@ -25,22 +25,6 @@ export async function createAndStart(docker: Docker, config: ContainerConfig, mo
     throw engineError(err, `starting ${config.name}`);
   }
   return container.id;
-}
-
-/** Stop (with the container's own grace period) and remove. Volumes are never removed. Gone already is fine. */
-export async function stopAndRemove(docker: Docker, id: string, graceSeconds: number | undefined): Promise<void> {
-  const container = docker.getContainer(id);
-  try {
-    await container.stop(graceSeconds === undefined ? {} : { t: graceSeconds });
-  } catch (err) {
-    const status = engineStatus(err);
-    if (status !== 304 && status !== 404) throw engineError(err, `stopping ${id.slice(0, 12)}`);
-  }
-  try {
-    await container.remove({ force: true, v: false });
-  } catch (err) {
-    if (engineStatus(err) !== 404) throw engineError(err, `removing ${id.slice(0, 12)}`);
-  }
 }
 
 /** Compose creates missing bind-mount sources (create_host_path); the Mounts API does not, so do it here. */

@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import { LABEL } from "../labels.js";
+import { LABEL, previousOf } from "../labels.js";
 import { engineError } from "../engine/docker-client.js";
 import { decodeFieldHashes } from "../plan/spec-hash.js";
 import type { HostSnapshot, ObservedContainer, ObservedResource } from "../plan/types.js";
@@ -29,9 +29,10 @@ export async function observeHost(docker: Docker, agentId: string): Promise<Host
 function toObservedContainer(c: Docker.ContainerInfo, agentId: string): ObservedContainer {
   const labels = c.Labels ?? {};
   const number = Number(labels[LABEL.composeNumber]);
+  const name = (c.Names[0] ?? "").replace(/^\//, "");
   return {
     id: c.Id,
-    name: (c.Names[0] ?? "").replace(/^\//, ""),
+    name,
     managed: isOurs(labels, agentId),
     project: labels[LABEL.composeProject],
     service: labels[LABEL.composeService],
@@ -42,7 +43,7 @@ function toObservedContainer(c: Docker.ContainerInfo, agentId: string): Observed
     image: c.Image,
     state: c.State,
     running: c.State === "running",
-    previousOf: labels[LABEL.previousOf],
+    previousOf: previousOf(name),
   };
 }
 

@@ -1,20 +1,18 @@
 /**
- * One reconcile: source → manifest → observe → plan → apply, in that order, each stage its own
- * module. Everything that can reject a commit (fetch, validation, host inputs) finishes before the
- * first call that changes the host.
+ * One reconcile: source → manifest → observe → plan → apply → health → (rollback), each stage its
+ * own module. Everything that can reject a commit (fetch, validation, host inputs) finishes before
+ * the first call that changes the host.
  */
 import type Docker from "dockerode";
-import { applyPlan } from "../apply/index.js";
 import type { RegistryAuths } from "../apply/registry-auth.js";
-import { GitdockError, ManifestInvalidError, describeError } from "../errors.js";
-import type { Logger } from "../log.js";
-import type { DesiredState } from "../model.js";
-import { observeHost, resolveHostInputs } from "../observe/index.js";
-import { hasChanges, makePlan, type Plan } from "../plan/index.js";
 import type { Settings } from "../config/settings.js";
+import type { Logger } from "../log.js";
+import { hasChanges, type Plan } from "../plan/index.js";
 import { fetchTargetCommit, parseRepoLocation, type GitCredentials } from "../source/index.js";
-import { isBlocked, markGood, markRejected, type Journal, type StateStore } from "../state/index.js";
+import { markGood, type Journal, type StateStore } from "../state/index.js";
+import { chooseDesired } from "./choose-desired.js";
 import { loadDesiredState } from "./load-desired.js";
+import { planToward, recoverInterruptedRollout, rollOut } from "./roll-out.js";
 
 export interface ReconcileContext {
   settings: Settings;
@@ -25,15 +23,21 @@ export interface ReconcileContext {
   hostKey: Buffer;
   auths: RegistryAuths;
   credentials: GitCredentials | undefined;
+  /** Aborted on shutdown: a rollout in progress stops starting new steps and is rolled back. */
+  signal?: AbortSignal;
 }
 
 export type ReconcileOutcome =
-  /** The host runs the target commit (nothing needed doing, or the plan was applied). */
+  /** The host runs the target commit (nothing needed doing, or it was rolled out healthy). */
   | "synced"
   /** The target commit is invalid; the host stays at its last good commit. */
   | "rejected"
-  /** The target commit failed before (health gate) and is held back; the host stays at its last good commit. */
-  | "held";
+  /** The target failed its health gate before and is held back; the host stays at its last good commit. */
+  | "held"
+  /** The target failed its health gate in this pass and the host was rolled back. */
+  | "rolled-back"
+  /** The target failed its gate with `failure_action: pause`: the host was left as it was. */
+  | "paused";
 
 export interface ReconcileResult {
   outcome: ReconcileOutcome;
@@ -43,12 +47,15 @@ export interface ReconcileResult {
   commit: string | undefined;
   plan: Plan | undefined;
   changed: number;
-  /** Why the target is rejected or held. */
+  /** Why the target is rejected, held or rolled back. */
   reason: string | undefined;
+  /** Containers gitdock needs whose names are held by containers it does not manage. */
+  conflicts: string[];
 }
 
 export async function reconcile(ctx: ReconcileContext, opts: { dryRun: boolean }): Promise<ReconcileResult> {
   const { settings, log } = ctx;
+  if (!opts.dryRun) await recoverInterruptedRollout(ctx);
   log.info({ stage: "source", repo: settings.repo, branch: settings.branch }, "fetching");
   const source = await fetchTargetCommit({
     location: parseRepoLocation(settings.repo ?? ""),
@@ -57,80 +64,51 @@ export async function reconcile(ctx: ReconcileContext, opts: { dryRun: boolean }
     credentials: ctx.credentials,
   });
   const target = source.commit;
-  const choice = await chooseDesired(ctx, source.gitdir, target, opts.dryRun);
-  if (!choice.desired) {
-    return { outcome: choice.outcome, target, commit: undefined, plan: undefined, changed: 0, reason: choice.reason };
-  }
+  const state = await ctx.store.read();
+  const choice = await chooseDesired(ctx, state, source.gitdir, target, opts.dryRun);
+  const empty = { target, commit: undefined, plan: undefined, changed: 0, reason: choice.reason, conflicts: [] };
+  if (!choice.desired) return { outcome: choice.outcome, ...empty };
+
   const desired = choice.desired;
   log.info({ stage: "observe", commit: desired.commit }, "observing the host");
-  const resolved = await resolveHostInputs(desired, ctx.hostKey);
-  const host = await observeHost(ctx.docker, settings.hostId);
-  const plan = makePlan(resolved, host);
+  const { resolved, plan } = await planToward(ctx, desired);
   logPlanDecisions(log, plan);
-  if (opts.dryRun) return { outcome: choice.outcome, target, commit: desired.commit, plan, changed: 0, reason: choice.reason };
+  const conflicts = plan.actions.filter((a) => a.kind === "conflict").map((a) => a.container);
+  const result: ReconcileResult = { outcome: choice.outcome, target, commit: desired.commit, plan, changed: 0, reason: choice.reason, conflicts };
+  if (opts.dryRun) return result;
 
-  let changed = 0;
-  if (hasChanges(plan)) {
-    log.info({ stage: "apply", commit: desired.commit }, "applying");
-    const result = await applyPlan(plan, {
-      docker: ctx.docker,
-      agentId: settings.hostId,
-      desired: resolved,
-      auths: ctx.auths,
-      log,
-      concurrency: settings.concurrency,
-      record: async (e) => void (await ctx.journal.append({ ...e, ...(e.error ? { data: { error: e.error } } : {}) })),
-    });
-    changed = result.changed;
+  const lastGood = state.lastGood?.commit;
+  const isNewRelease = choice.outcome === "synced" && desired.commit !== lastGood;
+  if (!hasChanges(plan)) {
+    if (isNewRelease) await ctx.store.update((s) => markGood({ ...s, lastApplied: { commit: desired.commit, at: now() } }, desired.commit, now()));
+    log.info({ stage: "done", commit: desired.commit }, "in sync");
+    return result;
   }
-  await recordSynced(ctx, desired.commit, choice.outcome === "synced", changed);
-  return { outcome: choice.outcome, target, commit: desired.commit, plan, changed, reason: choice.reason };
-}
-
-interface DesiredChoice {
-  outcome: ReconcileOutcome;
-  desired: DesiredState | undefined;
-  reason: string | undefined;
+  log.info({ stage: "apply", commit: desired.commit }, isNewRelease ? "rolling out a new commit" : "repairing drift");
+  const rolled = await rollOut(ctx, resolved, plan, isNewRelease, lastGood);
+  if (rolled.kind === "applied") {
+    log.info({ stage: "done", commit: desired.commit, changed: rolled.changed }, `applied ${rolled.changed} change(s)`);
+    return { ...result, changed: rolled.changed };
+  }
+  if (rolled.kind === "rolled-back" && lastGood) await repairToward(ctx, source.gitdir, lastGood);
+  return { ...result, outcome: rolled.kind, reason: rolled.reason };
 }
 
 /**
- * The target commit, unless it is blocked (rejected or failed before, and no retry asked): then the
- * last good commit, so drift is still repaired but the bad commit is never applied by itself.
+ * After a rollback, whatever the undo could not put back (services the failed commit removed, or
+ * replaced containers that were not retained) is recreated from the last good commit's manifest.
+ * A failure here is loud, and the next pass tries again: the failed commit stays blocked.
  */
-async function chooseDesired(ctx: ReconcileContext, gitdir: string, target: string, dryRun: boolean): Promise<DesiredChoice> {
-  const state = await ctx.store.read();
-  const blocked = isBlocked(state, target);
-  let outcome: ReconcileOutcome = "synced";
-  let reason = blocked?.reason;
-  if (blocked) {
-    outcome = state.rejected[target] ? "rejected" : "held";
-    ctx.log.warn({ stage: "manifest", commit: target, reason }, `commit ${target.slice(0, 12)} is ${outcome}; keeping the last good commit`);
-  } else {
-    ctx.log.info({ stage: "manifest", commit: target }, "validating");
-    try {
-      return { outcome, desired: await loadDesiredState(gitdir, target, ctx.settings.path), reason };
-    } catch (err) {
-      if (!(err instanceof ManifestInvalidError) || dryRun) throw err;
-      outcome = "rejected";
-      reason = err.message;
-      await ctx.store.update((s) => markRejected(s, target, reason as string, new Date().toISOString()));
-      await ctx.journal.append({ commit: target, action: "reject", reason, outcome: "rejected" });
-      ctx.log.error({ stage: "manifest", commit: target, reason }, "commit rejected: invalid manifest; nothing changed");
-    }
+async function repairToward(ctx: ReconcileContext, gitdir: string, lastGood: string): Promise<void> {
+  try {
+    const desired = await loadDesiredState(gitdir, lastGood, ctx.settings.path);
+    const { resolved, plan } = await planToward(ctx, desired);
+    if (hasChanges(plan)) await rollOut(ctx, resolved, plan, false, lastGood);
+    ctx.log.warn({ stage: "rollback", commit: lastGood }, `host back at the last good commit ${lastGood.slice(0, 12)}`);
+  } catch (err) {
+    ctx.log.fatal({ stage: "rollback", commit: lastGood, err: String(err) }, "ROLLBACK INCOMPLETE: could not bring every service back; retrying on the next pass");
+    throw err;
   }
-  const lastGood = state.lastGood?.commit;
-  if (!lastGood || lastGood === target) return { outcome, desired: undefined, reason };
-  return { outcome, desired: await loadDesiredState(gitdir, lastGood, ctx.settings.path), reason };
-}
-
-async function recordSynced(ctx: ReconcileContext, commit: string, isTarget: boolean, changed: number): Promise<void> {
-  const at = new Date().toISOString();
-  await ctx.store.update((s) => {
-    const next = { ...s, lastApplied: { commit, at } };
-    return isTarget ? markGood(next, commit, at) : next;
-  });
-  if (changed) await ctx.journal.append({ commit, action: "sync", outcome: "ok", data: { changed } });
-  ctx.log.info({ stage: "done", commit, changed }, changed ? `applied ${changed} change(s)` : "in sync");
 }
 
 function logPlanDecisions(log: Logger, plan: Plan): void {
@@ -143,6 +121,6 @@ function logPlanDecisions(log: Logger, plan: Plan): void {
   }
 }
 
-export function errorReason(err: unknown): string {
-  return err instanceof GitdockError ? `${err.code}: ${err.message}` : describeError(err);
+function now(): string {
+  return new Date().toISOString();
 }

@@ -1,6 +1,6 @@
 import type { Settings } from "../../config/settings.js";
 import { ConfigInvalidError } from "../../errors.js";
-import { StateStore, clearFailure } from "../../state/index.js";
+import { StateStore, acquireLock, clearFailure } from "../../state/index.js";
 import { EXIT } from "../exit-codes.js";
 
 /** `gitdock retry [commit]`: clear a failed or rejected mark so the next sync tries the commit once more. */
@@ -18,7 +18,12 @@ export async function retryCommand(settings: Settings, commit: string | undefine
     });
   }
   const sha = match[0] as string;
-  await store.update((s) => clearFailure(s, sha));
+  const release = await acquireLock(settings.stateDir, { wait: true, timeoutMs: 600_000 });
+  try {
+    await store.update((s) => clearFailure(s, sha));
+  } finally {
+    await release();
+  }
   process.stdout.write(`cleared ${sha.slice(0, 12)}; the next sync applies it once more\n`);
   return EXIT.ok;
 }

@@ -21,15 +21,25 @@ export async function syncCommand(settings: Settings, log: Logger): Promise<numb
 
 export function exitCodeForResult(result: ReconcileResult): number {
   if (result.outcome === "rejected") return EXIT.rejected;
-  if (result.outcome === "held") return EXIT.rolledBack;
-  return EXIT.ok;
+  if (result.outcome === "held" || result.outcome === "rolled-back" || result.outcome === "paused") return EXIT.rolledBack;
+  // The host does not match the target while a foreign container holds a name gitdock needs.
+  return result.conflicts.length ? EXIT.error : EXIT.ok;
 }
 
 function summaryLine(r: ReconcileResult): string {
   const target = r.target.slice(0, 12);
+  const conflicts = r.conflicts.length
+    ? `\nconflict: ${r.conflicts.join(", ")} held by containers gitdock does not manage; rename or remove them to let gitdock create its own`
+    : "";
+  return mainLine(r, target) + conflicts;
+}
+
+function mainLine(r: ReconcileResult, target: string): string {
   if (r.outcome === "synced") {
     return r.changed ? `synced ${target}: ${r.changed} change(s) applied` : `synced ${target}: already in sync`;
   }
+  if (r.outcome === "rolled-back") return `rolled back ${target}: the host is back at its last good commit\n${r.reason ?? ""}`;
+  if (r.outcome === "paused") return `paused ${target}: failure_action is pause; the host was left as it is\n${r.reason ?? ""}`;
   const at = r.commit ? `the host stays at ${r.commit.slice(0, 12)}` : "the host was not changed";
   return `${r.outcome} ${target}: ${at}\n${describeError(r.reason ?? "")}`;
 }

@@ -1,0 +1,51 @@
+import type Docker from "dockerode";
+import { engineError, engineStatus } from "../engine/docker-client.js";
+import { previousName } from "../labels.js";
+
+/**
+ * Move a container out of the way without destroying it: optionally stop it, then rename it to
+ * `<name>.gitdock-prev`. A stale retained container under that name (from an older rollout) goes
+ * first. Returns the retained name.
+ */
+export async function retire(docker: Docker, id: string, name: string, opts: { stop: boolean; graceSeconds: number | undefined }): Promise<string> {
+  const prev = previousName(name);
+  await removeIfPresent(docker, prev);
+  const container = docker.getContainer(id);
+  if (opts.stop) await stopQuietly(container, opts.graceSeconds);
+  try {
+    await container.rename({ name: prev });
+  } catch (err) {
+    throw engineError(err, `renaming ${name} to ${prev}`);
+  }
+  return prev;
+}
+
+/** Put a retained container back under its live name and start it. */
+export async function restore(docker: Docker, retainedName: string, name: string): Promise<void> {
+  const container = docker.getContainer(retainedName);
+  try {
+    await container.rename({ name });
+    await container.start().catch((err: unknown) => {
+      if (engineStatus(err) !== 304) throw err; // 304: already running
+    });
+  } catch (err) {
+    throw engineError(err, `restoring ${retainedName} as ${name}`);
+  }
+}
+
+export async function stopQuietly(container: Docker.Container, graceSeconds: number | undefined): Promise<void> {
+  try {
+    await container.stop(graceSeconds === undefined ? {} : { t: graceSeconds });
+  } catch (err) {
+    const status = engineStatus(err);
+    if (status !== 304 && status !== 404) throw engineError(err, `stopping ${container.id}`);
+  }
+}
+
+export async function removeIfPresent(docker: Docker, idOrName: string): Promise<void> {
+  try {
+    await docker.getContainer(idOrName).remove({ force: true, v: false });
+  } catch (err) {
+    if (engineStatus(err) !== 404) throw engineError(err, `removing ${idOrName}`);
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The health stage: watch a created or replaced container until it passes or fails its gate. The
+ * rules live in `gate-decision.ts`; this file only samples (inspect, then the probe when one is
+ * declared), feeds `decideGate`, and handles the Engine, aborts and running several gates at once.
+ */
+import type Docker from "dockerode";
+import { engineError, engineStatus } from "../engine/docker-client.js";
+import type { Probe } from "../model.js";
+import { decideGate, initialGateProgress, type GateFailure, type GateRules, type GateSample } from "./gate-decision.js";
+import type { GateFailedResult, GateResult } from "./gate-result.js";
+import { runProbe } from "./probe.js";
+import { probeAddress, sampleFromInspect } from "./read-sample.js";
+
+export interface GateTarget {
+  containerId: string;
+  /** Container name, as failures name it (`shop-web-1`). */
+  name: string;
+  probe: Probe | undefined;
+  healthTimeoutMs: number;
+  monitorMs: number;
+}
+
+export interface GateOptions {
+  /** Pause between samples; default 250 ms. */
+  pollMs?: number;
+  /** Aborting returns a failure with check `aborted` promptly (e.g. a rollout interrupted by SIGTERM). */
+  signal?: AbortSignal;
+  /** Clock for the gate's timing; default `Date.now`. */
+  now?: () => number;
+  /** Called once per container when every check first holds and its monitor window starts. */
+  onChecksPassed?: (container: string) => void;
+}
+
+export type GateAllResult =
+  | { ok: true; results: GateResult[] }
+  | { ok: false; failure: GateFailedResult; results: GateResult[] };
+
+const DEFAULT_POLL_MS = 250;
+/** Upper bound of one probe attempt; a slower answer counts as a failed attempt. */
+const PROBE_ATTEMPT_MS = 2_000;
+const ABORTED = Symbol("aborted");
+
+/**
+ * Watches one container until its gate passes or fails. Every verdict about the container is a
+ * GateResult; it throws only when the Engine cannot be asked at all for as long as the gate could
+ * last (EngineUnavailableError for a connection failure), since then nothing was decided.
+ */
+export async function waitForHealthy(docker: Docker, target: GateTarget, opts: GateOptions = {}): Promise<GateResult> {
+  const now = opts.now ?? Date.now;
+  const pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
+  const { signal } = opts;
+  const start = now();
+  const rules: GateRules = {
+    startedAt: start,
+    timeoutMs: target.healthTimeoutMs,
+    monitorMs: target.monitorMs,
+    needsProbe: target.probe !== undefined,
+  };
+  const container = docker.getContainer(target.containerId);
+  const failed = (failure: GateFailure): GateResult => ({ ok: false, container: target.name, failure, durationMs: now() - start });
+  const aborted = () => failed({ check: "aborted", detail: "gate aborted before a verdict" });
+  let progress = initialGateProgress();
+
+  for (;;) {
+    if (signal?.aborted) return aborted();
+    let sample: GateSample | typeof ABORTED;
+    try {
+      sample = await takeSample(container, target, rules, now, signal);
+    } catch (err) {
+      if (engineStatus(err) === 404) return failed({ check: "running", detail: "container removed" });
+      // The Engine did not answer: not a verdict about the container. Keep asking while the gate
+      // could still be running; past that, give up with the (retryable) Engine error.
+      if (now() - start >= rules.timeoutMs + rules.monitorMs) throw engineError(err, `watching ${target.name}`);
+      if ((await pause(pollMs, signal)) === ABORTED) return aborted();
+      continue;
+    }
+    if (sample === ABORTED) return aborted();
+
+    const wasPassed = progress.passedAt !== undefined;
+    const decision = decideGate(sample, progress, rules);
+    progress = decision.progress;
+    if (decision.verdict === "passed") return { ok: true, container: target.name, durationMs: now() - start };
+    if (decision.verdict === "failed") return failed(decision.failure ?? { check: "running", detail: "failed" });
+    if (!wasPassed && progress.passedAt !== undefined) opts.onChecksPassed?.(target.name);
+    if ((await pause(pollMs, signal)) === ABORTED) return aborted();
+  }
+}
+
+/** Inspect, then (when the container is running and declares one) one probe attempt. */
+async function takeSample(
+  container: Docker.Container,
+  target: GateTarget,
+  rules: GateRules,
+  now: () => number,
+  signal: AbortSignal | undefined,
+): Promise<GateSample | typeof ABORTED> {
+  const info = await untilAborted(container.inspect(), signal);
+  if (info === ABORTED) return ABORTED;
+  const sample = sampleFromInspect(info, now());
+  if (target.probe && sample.status === "running") {
+    const address = probeAddress(info, target.probe);
+    if (address) {
+      const left = rules.startedAt + rules.timeoutMs - now();
+      const attemptMs = Math.min(PROBE_ATTEMPT_MS, Math.max(200, left));
+      const result = await untilAborted(runProbe(target.probe, address, attemptMs), signal);
+      if (result === ABORTED) return ABORTED;
+      sample.probe = result;
+    } else {
+      sample.probe = { ok: false, detail: `no address to reach port ${target.probe.port} (no network IP, not published)` };
+    }
+    sample.at = now();
+  }
+  return sample;
+}
+
+/**
+ * Gates several containers at once. Returns as soon as one fails (the others are aborted and come
+ * back with check `aborted`) or when all pass. `failure` is the first real failure; when the
+ * caller's own signal aborted everything, it is the first `aborted` result.
+ */
+export async function waitForAll(docker: Docker, targets: GateTarget[], opts: GateOptions = {}): Promise<GateAllResult> {
+  const inner = new AbortController();
+  const stop = () => inner.abort();
+  if (opts.signal?.aborted) inner.abort();
+  opts.signal?.addEventListener("abort", stop, { once: true });
+  let first: GateFailedResult | undefined;
+  try {
+    const results = await Promise.all(
+      targets.map(async (t) => {
+        try {
+          const r = await waitForHealthy(docker, t, { ...opts, signal: inner.signal });
+          if (!r.ok) {
+            if (first === undefined || (first.failure.check === "aborted" && r.failure.check !== "aborted")) first = r;
+            inner.abort();
+          }
+          return r;
+        } catch (err) {
+          inner.abort();
+          throw err;
+        }
+      }),
+    );
+    return first ? { ok: false, failure: first, results } : { ok: true, results };
+  } finally {
+    opts.signal?.removeEventListener("abort", stop);
+  }
+}
+
+/** Resolves with the promise's value, or with ABORTED as soon as the signal aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T | typeof ABORTED> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.resolve(ABORTED);
+  }
+  return new Promise<T | typeof ABORTED>((resolve, reject) => {
+    const onAbort = () => resolve(ABORTED);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void | typeof ABORTED> {
+  let timer: NodeJS.Timeout | undefined;
+  const slept = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return untilAborted(slept, signal).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,24 @@
+/** The health stage: gate created and replaced containers before a commit counts as good. */
+export {
+  waitForHealthy,
+  waitForAll,
+  type GateTarget,
+  type GateOptions,
+  type GateAllResult,
+} from "./health-gate.js";
+export { formatGateFailure, gateFailedError, type GateResult, type GateFailedResult } from "./gate-result.js";
+export {
+  decideGate,
+  initialGateProgress,
+  MONITOR_PROBE_FAILURES,
+  type GateCheck,
+  type GateFailure,
+  type GateSample,
+  type GateProgress,
+  type GateRules,
+  type GateDecision,
+  type HealthState,
+  type ProbeResult,
+} from "./gate-decision.js";
+export { runProbe, type ProbeAddress } from "./probe.js";
+export { probeAddress, sampleFromInspect } from "./read-sample.js";

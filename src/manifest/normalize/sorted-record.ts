@@ -1,0 +1,15 @@
+/** Code-point order: the same everywhere, unlike `localeCompare`, so spec hashes stay stable. */
+export function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A record with keys in code-point order. Later entries win, as in Compose's list forms. */
+export function sortedRecord(entries: Iterable<readonly [string, string]>): Record<string, string> {
+  const map = new Map(entries);
+  return Object.fromEntries([...map.entries()].sort(([a], [b]) => byCodePoint(a, b)));
+}
+
+/** Sorted and without repeats, for sets written as lists (capabilities, aliases). */
+export function sortedSet(values: Iterable<string>): string[] {
+  return [...new Set(values)].sort(byCodePoint);
+}

@@ -1,0 +1,99 @@
+import type { MountSpec } from "../../model.js";
+import type { DocPath } from "../format-path.js";
+import { parseByteSize } from "./parse-byte-size.js";
+
+type BindMount = Extract<MountSpec, { type: "bind" }>;
+type TmpfsMount = Extract<MountSpec, { type: "tmpfs" }>;
+
+/** A mount as written: a volume still names its key under top-level `volumes:`, not the Engine name. */
+export type MountDraft =
+  | { type: "volume"; key: string | undefined; target: string; readOnly: boolean; nocopy: boolean }
+  | BindMount
+  | TmpfsMount;
+
+export type MountResult = { mount: MountDraft } | { error: string; at?: DocPath };
+
+export interface LongMountInput {
+  type: "volume" | "bind" | "tmpfs";
+  source?: string | undefined;
+  target: string;
+  read_only?: boolean | undefined;
+  volume?: { nocopy?: boolean | undefined } | undefined;
+  bind?: { create_host_path?: boolean | undefined } | undefined;
+  tmpfs?: { size?: string | number | undefined } | undefined;
+}
+
+const SHORT_HINT = 'expected "volume:/path", "/host/path:/path" or "/path", optionally followed by ":ro"';
+
+/** `source:target[:mode]` or a bare container path (an anonymous volume). */
+export function parseShortMount(text: string): MountResult {
+  const parts = text.split(":");
+  if (parts.length > 3 || parts.some((p) => p === "")) return { error: SHORT_HINT };
+  const [first = "", second, mode = "rw"] = parts;
+  const target = second ?? first;
+  const source = second === undefined ? undefined : first;
+  const targetError = checkTarget(target);
+  if (targetError) return { error: targetError };
+  const options = new Set(mode.split(","));
+  const unknown = [...options].filter((o) => !["ro", "rw", "nocopy"].includes(o));
+  if (unknown.length > 0) return { error: `unsupported mount mode "${unknown.join(",")}"; use ro or rw` };
+  if (options.has("ro") && options.has("rw")) return { error: 'mode cannot be both "ro" and "rw"' };
+  const readOnly = options.has("ro");
+  if (source !== undefined && source.startsWith("/")) {
+    if (options.has("nocopy")) return { error: '"nocopy" applies to volumes, not bind mounts' };
+    // Compose's short syntax creates a missing host directory; keep that behaviour.
+    return { mount: { type: "bind", source, target, readOnly, createHostPath: true } };
+  }
+  const sourceError = source === undefined ? undefined : checkVolumeKey(source);
+  if (sourceError) return { error: sourceError };
+  return { mount: { type: "volume", key: source, target, readOnly, nocopy: options.has("nocopy") } };
+}
+
+export function parseLongMount(input: LongMountInput): MountResult {
+  const targetError = checkTarget(input.target);
+  if (targetError) return { error: targetError, at: ["target"] };
+  const misplaced = (["volume", "bind", "tmpfs"] as const).find((t) => t !== input.type && input[t] !== undefined);
+  if (misplaced) return { error: `only applies to type: ${misplaced}`, at: [misplaced] };
+  if (input.type === "volume") return longVolume(input);
+  if (input.type === "bind") return longBind(input);
+  return longTmpfs(input);
+}
+
+function longVolume(input: LongMountInput): MountResult {
+  const sourceError = input.source === undefined ? undefined : checkVolumeKey(input.source);
+  if (sourceError) return { error: sourceError, at: ["source"] };
+  const readOnly = input.read_only ?? false;
+  const nocopy = input.volume?.nocopy ?? false;
+  return { mount: { type: "volume", key: input.source, target: input.target, readOnly, nocopy } };
+}
+
+function longBind(input: LongMountInput): MountResult {
+  if (input.source === undefined) return { error: "a bind mount needs a source (an absolute host path)" };
+  if (!input.source.startsWith("/")) return { error: relativePathMessage(input.source), at: ["source"] };
+  const createHostPath = input.bind?.create_host_path ?? true;
+  const mount: BindMount = { type: "bind", source: input.source, target: input.target, readOnly: input.read_only ?? false, createHostPath };
+  return { mount };
+}
+
+function longTmpfs(input: LongMountInput): MountResult {
+  if (input.source !== undefined) return { error: "a tmpfs mount has no source", at: ["source"] };
+  if (input.read_only) return { error: "read-only tmpfs mounts are not supported", at: ["read_only"] };
+  const size = input.tmpfs?.size;
+  const sizeBytes = size === undefined ? undefined : parseByteSize(size);
+  if (size !== undefined && sizeBytes === undefined) return { error: 'expected a size like "64m"', at: ["tmpfs", "size"] };
+  return { mount: { type: "tmpfs", target: input.target, sizeBytes } };
+}
+
+function checkTarget(target: string): string | undefined {
+  return target.startsWith("/") ? undefined : `container path "${target}" must be absolute`;
+}
+
+/** Anything path-like that is not absolute is a relative host path, which gitdock cannot resolve. */
+function checkVolumeKey(source: string): string | undefined {
+  if (source.startsWith(".") || source.startsWith("~") || source.includes("/")) return relativePathMessage(source);
+  return undefined;
+}
+
+function relativePathMessage(source: string): string {
+  return `relative host path "${source}" is not supported: gitdock has no working copy to resolve it against; use an absolute host path`;
+}

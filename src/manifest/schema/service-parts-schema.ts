@@ -1,0 +1,110 @@
+import { z } from "zod";
+import { DEFAULT_EXPECT_STATUS, DEFAULT_HEALTH_TIMEOUT_MS, DEFAULT_PROBE_PATH } from "../defaults.js";
+import { PORT_SHORT_HINT } from "../parse/parse-port.js";
+import { byteSize, duration, portNumber, scalar, stringList, stringOrList } from "./schema-primitives.js";
+
+/** The schemas of a service's structured keys; `service-schema.ts` puts them together. */
+
+export const portLong = z.strictObject({
+  target: portNumber.describe("Port inside the container."),
+  published: z.union([z.string(), portNumber]).optional().describe('Host port or range ("8080", "8080-8081").'),
+  host_ip: z.string().optional().describe("Host address to bind to."),
+  protocol: z.enum(["tcp", "udp", "sctp"]).optional(),
+  mode: z.enum(["ingress", "host"]).optional().describe("Accepted for compatibility and ignored."),
+});
+
+export const portEntry = z.union([z.string(), portNumber, portLong], {
+  error: `${PORT_SHORT_HINT}, or a mapping with target`,
+});
+
+export const volumeLong = z.strictObject({
+  type: z.enum(["volume", "bind", "tmpfs"]),
+  source: z.string().optional().describe("Volume key, or an absolute host path for a bind mount."),
+  target: z.string().describe("Absolute path inside the container."),
+  read_only: z.boolean().optional(),
+  volume: z.strictObject({ nocopy: z.boolean().optional() }).optional(),
+  bind: z.strictObject({ create_host_path: z.boolean().optional() }).optional(),
+  tmpfs: z.strictObject({ size: byteSize.optional() }).optional(),
+});
+
+export const volumeEntry = z.union([z.string(), volumeLong], {
+  error: 'expected "volume:/path", "/host/path:/path[:ro]" or a mapping with type and target',
+});
+
+const envFileLong = z.strictObject({ path: z.string(), required: z.boolean().optional() });
+
+export const envFileSchema = z
+  .union([z.string(), z.array(z.union([z.string(), envFileLong], { error: "expected a path or a mapping with path" }))], {
+    error: "expected an absolute path or a list of them",
+  })
+  .describe("Absolute host paths of env files, read on the host when gitdock plans.");
+
+export const environmentSchema = z
+  .union([stringList, z.record(z.string(), z.union([scalar, z.null()]))], {
+    error: 'expected a mapping or a list of "KEY=VALUE" strings',
+  })
+  .describe("Environment variables; every variable needs a value.");
+
+const serviceNetwork = z.strictObject({
+  aliases: stringList.optional(),
+  ipv4_address: z.string().optional(),
+});
+
+export const serviceNetworksSchema = z.union([stringList, z.record(z.string(), z.union([serviceNetwork, z.null()]))], {
+  error: "expected a list of network keys or a mapping",
+});
+
+const dependency = z.strictObject({
+  condition: z.enum(["service_started", "service_healthy", "service_completed_successfully"]).optional(),
+  required: z.boolean().optional(),
+  restart: z.boolean().optional().describe("Accepted for compatibility and ignored."),
+});
+
+export const dependsOnSchema = z.union([stringList, z.record(z.string(), dependency)], {
+  error: "expected a list of service names or a mapping",
+});
+
+export const healthcheckSchema = z.strictObject({
+  test: stringOrList.optional().describe('A shell command string, or ["CMD", ...], ["CMD-SHELL", "..."] or ["NONE"].'),
+  interval: duration.optional(),
+  timeout: duration.optional(),
+  retries: z.int().min(0).optional(),
+  start_period: duration.optional(),
+  disable: z.boolean().optional(),
+});
+
+export const extraHostsSchema = z.union([stringList, z.record(z.string(), stringOrList)], {
+  error: 'expected a list of "host:ip" strings or a mapping',
+});
+
+export const loggingSchema = z.strictObject({
+  driver: z.string().optional(),
+  options: z.record(z.string(), scalar).optional(),
+});
+
+export const ulimitsSchema = z.record(
+  z.string(),
+  z.union([z.int().min(-1), z.strictObject({ soft: z.int().min(-1), hard: z.int().min(-1) })], {
+    error: "expected a number or a mapping with soft and hard",
+  }),
+);
+
+const probeSchema = z
+  .strictObject({
+    http: z
+      .strictObject({
+        port: portNumber,
+        path: z.string().startsWith("/").optional().describe(`Default "${DEFAULT_PROBE_PATH}".`),
+        expect_status: z.int().min(100).max(599).optional().describe(`Default ${DEFAULT_EXPECT_STATUS}.`),
+      })
+      .optional(),
+    tcp: z.strictObject({ port: portNumber }).optional(),
+  })
+  .describe("How gitdock checks a new container from outside: exactly one of http or tcp.");
+
+export const gitdockOptionsSchema = z
+  .strictObject({
+    probe: probeSchema.optional(),
+    health_timeout: duration.optional().describe(`How long a new container may take to become healthy. Default ${DEFAULT_HEALTH_TIMEOUT_MS / 1000}s.`),
+  })
+  .describe("gitdock's own settings for this service.");

@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { deploySchema } from "./deploy-schema.js";
+import { duration, labelsSchema, stringList, stringOrList } from "./schema-primitives.js";
+import {
+  dependsOnSchema,
+  envFileSchema,
+  environmentSchema,
+  extraHostsSchema,
+  gitdockOptionsSchema,
+  healthcheckSchema,
+  loggingSchema,
+  portEntry,
+  serviceNetworksSchema,
+  ulimitsSchema,
+  volumeEntry,
+} from "./service-parts-schema.js";
+
+/** The service keys gitdock supports. Any other key (except `x-*`) is reported as unsupported. */
+export const serviceSchema = z
+  .strictObject({
+    image: z
+      .string({ error: (iss) => (iss.input === undefined ? "missing: every service needs an image pinned by digest" : undefined) })
+      .describe("Image pinned by digest: repo[:tag]@sha256:<64 hex>."),
+    command: stringOrList.optional().describe("A string is split like a shell would, without running a shell."),
+    entrypoint: stringOrList.optional(),
+    environment: environmentSchema.optional(),
+    env_file: envFileSchema.optional(),
+    ports: z.array(portEntry).optional(),
+    volumes: z.array(volumeEntry).optional(),
+    networks: serviceNetworksSchema.optional(),
+    labels: labelsSchema.optional(),
+    restart: z
+      .string()
+      .regex(/^(?:no|always|unless-stopped|on-failure(?::\d+)?)$/, {
+        error: 'expected "no", "always", "on-failure", "on-failure:N" or "unless-stopped"',
+      })
+      .optional(),
+    healthcheck: healthcheckSchema.optional(),
+    user: z.union([z.string(), z.int()], { error: 'expected a user like "1000" or "app:app"' }).optional(),
+    working_dir: z.string().optional(),
+    read_only: z.boolean().optional(),
+    cap_add: stringList.optional(),
+    cap_drop: stringList.optional(),
+    privileged: z.boolean().optional(),
+    network_mode: z.string().optional().describe('"host", "none", "bridge", "service:<name>" or "container:<id>"; excludes networks.'),
+    depends_on: dependsOnSchema.optional(),
+    deploy: deploySchema.optional(),
+    stop_grace_period: duration.optional(),
+    stop_signal: z.string().optional(),
+    hostname: z.string().optional(),
+    extra_hosts: extraHostsSchema.optional(),
+    logging: loggingSchema.optional(),
+    init: z.boolean().optional(),
+    tmpfs: stringOrList.optional(),
+    ulimits: ulimitsSchema.optional(),
+    "x-gitdock": gitdockOptionsSchema.optional(),
+  })
+  .describe("A service: one image run as `deploy.replicas` containers named <project>-<service>-<n>.");
+
+export type ServiceInput = z.infer<typeof serviceSchema>;

@@ -1,0 +1,59 @@
+import type { DocPath } from "../format-path.js";
+
+const NOT_SUPPORTED = "not supported by gitdock";
+
+const SWARM = "a Swarm setting; gitdock runs plain containers on one host";
+
+/** Why well-known Compose keys are refused, so the message can say what to do instead. */
+const TOP_LEVEL: Record<string, string> = {
+  include: "each stack is one self-contained file",
+  secrets: "mount the secret from an absolute host path with a bind volume instead",
+  configs: "mount the file from an absolute host path with a bind volume instead",
+  models: "gitdock runs containers only",
+};
+
+const SERVICE: Record<string, string> = {
+  build: "images must be built elsewhere and pinned by digest",
+  extends: "each stack is one self-contained file; share settings with YAML anchors and `<<` merge keys",
+  profiles: "every service in the file is deployed",
+  secrets: "mount the secret from an absolute host path with a bind volume instead",
+  configs: "mount the file from an absolute host path with a bind volume instead",
+  devices: "device access is not part of the supported subset",
+  pid: "sharing the PID namespace is not part of the supported subset",
+  ipc: "sharing the IPC namespace is not part of the supported subset",
+  container_name: "gitdock names containers <project>-<service>-<n> to manage replicas and rollouts",
+  scale: "use deploy.replicas",
+  mem_limit: "use deploy.resources.limits.memory",
+  cpus: "use deploy.resources.limits.cpus",
+  links: "services on a shared network reach each other by service name",
+  expose: "ports are reachable on the stack's networks without it; use ports to publish",
+};
+
+const DEPLOY: Record<string, string> = {
+  mode: SWARM,
+  placement: SWARM,
+  endpoint_mode: SWARM,
+  labels: `${SWARM}; put labels on the service itself`,
+  restart_policy: `${SWARM}; use the service's restart key`,
+};
+
+/** The message for a key the schema does not know, at `parent` (the path of its mapping). */
+export function unsupportedKeyMessage(parent: DocPath, key: string): string {
+  const reason = reasonFor(parent, key);
+  return reason ? `${NOT_SUPPORTED} (${reason})` : `${NOT_SUPPORTED} (unknown key, or a Compose feature gitdock does not implement)`;
+}
+
+function reasonFor(parent: DocPath, key: string): string | undefined {
+  const [first, , third, fourth] = parent;
+  if (parent.length === 0) return lookup(TOP_LEVEL, key);
+  if (first !== "services") return undefined;
+  if (parent.length === 2) return lookup(SERVICE, key);
+  if (parent.length === 3 && third === "deploy") return lookup(DEPLOY, key);
+  if (parent.length === 4 && fourth === "resources" && key === "reservations") return SWARM;
+  return undefined;
+}
+
+/** Own keys only: a key named `constructor` must not find Object.prototype's. */
+function lookup(table: Record<string, string>, key: string): string | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}

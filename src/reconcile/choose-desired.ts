@@ -1,0 +1,48 @@
+import { ManifestInvalidError } from "../errors.js";
+import type { DesiredState } from "../model.js";
+import { isBlocked, markRejected, type HostState } from "../state/index.js";
+import { loadDesiredState } from "./load-desired.js";
+import type { ReconcileContext, ReconcileOutcome } from "./reconcile.js";
+
+export interface DesiredChoice {
+  outcome: ReconcileOutcome;
+  /** What to reconcile toward; undefined when there is nothing safe to reconcile toward. */
+  desired: DesiredState | undefined;
+  reason: string | undefined;
+}
+
+/**
+ * The target commit, unless it is blocked (rejected or failed before, and no retry asked): then the
+ * last good commit, so drift is still repaired but the bad commit is never applied by itself.
+ * A target that fails validation is marked rejected here, before anything touches the host.
+ */
+export async function chooseDesired(
+  ctx: ReconcileContext,
+  state: HostState,
+  gitdir: string,
+  target: string,
+  dryRun: boolean,
+): Promise<DesiredChoice> {
+  const blocked = isBlocked(state, target);
+  let outcome: ReconcileOutcome = "synced";
+  let reason = blocked?.reason;
+  if (blocked) {
+    outcome = Object.hasOwn(state.rejected, target) ? "rejected" : "held";
+    ctx.log.warn({ stage: "manifest", commit: target, reason }, `commit ${target.slice(0, 12)} is ${outcome}; keeping the last good commit`);
+  } else {
+    ctx.log.info({ stage: "manifest", commit: target }, "validating");
+    try {
+      return { outcome, desired: await loadDesiredState(gitdir, target, ctx.settings.path), reason };
+    } catch (err) {
+      if (!(err instanceof ManifestInvalidError) || dryRun) throw err;
+      outcome = "rejected";
+      reason = err.message;
+      await ctx.store.update((s) => markRejected(s, target, err.message, new Date().toISOString()));
+      await ctx.journal.append({ commit: target, action: "reject", reason, outcome: "rejected" });
+      ctx.log.error({ stage: "manifest", commit: target, reason }, "commit rejected: invalid manifest; nothing changed");
+    }
+  }
+  const lastGood = state.lastGood?.commit;
+  if (!lastGood || lastGood === target) return { outcome, desired: undefined, reason };
+  return { outcome, desired: await loadDesiredState(gitdir, lastGood, ctx.settings.path), reason };
+}

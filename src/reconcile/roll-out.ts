@@ -1,0 +1,116 @@
+import { applyPlan, finalizeRollout, RolloutFailedError, type ApplyContext } from "../apply/index.js";
+import { waitForHealthy } from "../health/index.js";
+import type { DesiredState } from "../model.js";
+import { observeHost, resolveHostInputs } from "../observe/index.js";
+import { makePlan, type Plan, type ResolvedState } from "../plan/index.js";
+import { findInterruptedRollout, undoRollout } from "../rollback/index.js";
+import { beginRollout, endRollout, markFailed, markGood } from "../state/index.js";
+import type { ReconcileContext } from "./reconcile.js";
+
+/** Plan one desired state against the host as it is now. */
+export async function planToward(ctx: ReconcileContext, desired: DesiredState): Promise<{ resolved: ResolvedState; plan: Plan }> {
+  const resolved = await resolveHostInputs(desired, ctx.hostKey);
+  const host = await observeHost(ctx.docker, ctx.settings.hostId);
+  return { resolved, plan: makePlan(resolved, host) };
+}
+
+export type RolloutOutcome = { kind: "applied"; changed: number } | { kind: "rolled-back"; reason: string } | { kind: "paused"; reason: string };
+
+/**
+ * Apply a plan with health gates, keeping the replaced containers until the whole commit is
+ * healthy. On a failed gate (or any failure part way), undo the rollout, bring the host back to the
+ * last good commit and mark a new commit failed so it is never applied again by itself.
+ * `isNewRelease` is false for drift repair toward the commit the host already runs.
+ */
+export async function rollOut(
+  ctx: ReconcileContext,
+  resolved: ResolvedState,
+  plan: Plan,
+  isNewRelease: boolean,
+  lastGood: string | undefined,
+): Promise<RolloutOutcome> {
+  const commit = resolved.commit;
+  await ctx.store.update((s) =>
+    beginRollout(s, { commit, previousCommit: lastGood, startedAt: new Date().toISOString(), stacks: resolved.stacks.map((x) => x.stack.project) }),
+  );
+  const apply = applyContext(ctx, resolved);
+  try {
+    const result = await applyPlan(plan, apply);
+    await finalizeRollout(plan, apply, result.log);
+    const at = new Date().toISOString();
+    await ctx.store.update((s) => endRollout(isNewRelease || !lastGood ? markGood({ ...s, lastApplied: { commit, at } }, commit, at) : { ...s, lastApplied: { commit, at } }));
+    await ctx.journal.append({ commit, action: "sync", outcome: isNewRelease ? "healthy" : "repaired", data: { changed: result.changed } });
+    return { kind: "applied", changed: result.changed };
+  } catch (err) {
+    if (!(err instanceof RolloutFailedError)) {
+      await ctx.store.update(endRollout);
+      throw err;
+    }
+    const reason = err.message;
+    if (err.pause) return pause(ctx, commit, reason);
+    const started = Date.now();
+    ctx.log.error({ stage: "rollback", commit, reason }, `rolling back ${commit.slice(0, 12)}: ${reason}`);
+    await undoRollout(err.log.steps, { docker: ctx.docker, log: ctx.log, commit, record: (e) => ctx.journal.append(e).then(() => undefined) });
+    if (isNewRelease) await ctx.store.update((s) => markFailed(s, commit, reason, new Date().toISOString()));
+    await ctx.store.update(endRollout);
+    await ctx.journal.append({ commit, action: "rollback", reason, outcome: isNewRelease ? "rolled-back" : "repair-failed", durationMs: Date.now() - started });
+    if (!isNewRelease) throw err.failure;
+    return { kind: "rolled-back", reason };
+  } finally {
+    await ctx.journal.checkpoint();
+  }
+}
+
+async function pause(ctx: ReconcileContext, commit: string, reason: string): Promise<RolloutOutcome> {
+  ctx.log.error({ stage: "health", commit, reason }, "rollout paused (failure_action: pause); the host is left as it is");
+  await ctx.store.update((s) => endRollout(markFailed(s, commit, reason, new Date().toISOString())));
+  await ctx.journal.append({ commit, action: "pause", reason, outcome: "paused" });
+  return { kind: "paused", reason };
+}
+
+function applyContext(ctx: ReconcileContext, resolved: ResolvedState): ApplyContext {
+  return {
+    docker: ctx.docker,
+    agentId: ctx.settings.hostId,
+    desired: resolved,
+    auths: ctx.auths,
+    log: ctx.log,
+    concurrency: ctx.settings.concurrency,
+    signal: ctx.signal,
+    record: async (e) => void (await ctx.journal.append({ ...e, ...(e.error ? { data: { error: e.error } } : {}) })),
+    gate: (t, signal) =>
+      waitForHealthy(
+        ctx.docker,
+        {
+          containerId: t.containerId,
+          name: t.name,
+          probe: t.service.service.gitdock.probe,
+          healthTimeoutMs: t.service.service.gitdock.healthTimeoutMs,
+          monitorMs: t.service.service.updateConfig.monitorMs,
+        },
+        { signal },
+      ),
+  };
+}
+
+/**
+ * A rollout that a crash cut short (the state's rollout marker, or retained containers on the host)
+ * is undone before anything else, so the host is back where that rollout started.
+ */
+export async function recoverInterruptedRollout(ctx: ReconcileContext): Promise<void> {
+  const state = await ctx.store.read();
+  const host = await observeHost(ctx.docker, ctx.settings.hostId);
+  const steps = findInterruptedRollout(host, state.rollout);
+  if (!steps.length && !state.rollout) return;
+  const commit = state.rollout?.commit ?? "unknown";
+  ctx.log.warn({ stage: "recover", commit, containers: steps.map((s) => s.name) }, "found an interrupted rollout; undoing it");
+  const { problems } = await undoRollout(steps, { docker: ctx.docker, log: ctx.log, commit, record: (e) => ctx.journal.append(e).then(() => undefined) });
+  if (problems.length) {
+    ctx.log.error({ stage: "recover", commit, problems }, "could not undo every step of the interrupted rollout; retrying next pass");
+    throw new Error(`recovery of the interrupted rollout of ${commit.slice(0, 12)} failed: ${problems.join("; ")}`);
+  }
+  await ctx.store.update(endRollout);
+  await ctx.journal.append({ commit, action: "recover", outcome: "ok", data: { undone: steps.length } });
+}
+
+

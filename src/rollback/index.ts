@@ -1,0 +1,2 @@
+export { undoRollout, type UndoContext } from "./undo-rollout.js";
+export { findInterruptedRollout } from "./find-interrupted-rollout.js";

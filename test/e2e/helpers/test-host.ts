@@ -1,0 +1,49 @@
+/**
+ * One simulated gitdock host for an end-to-end test: its own state directory, host id and project
+ * prefix, and the CLI invoked as a user would, against the real Engine, registry and Git server.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { runGitdock, type RunResult } from "../../support/cli.js";
+import { containersOf, dockerClient, removeProjects } from "../../support/docker.js";
+
+export interface TestHost {
+  stateDir: string;
+  hostId: string;
+  /** Run `gitdock <command> --repo ... --state-dir ... --host-id ...` plus extra args. */
+  run(command: string, extra?: string[], opts?: { env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<RunResult>;
+  /** name → container ID of every container of a project (running or not). */
+  ids(project: string): Promise<Record<string, string>>;
+  dispose(): Promise<void>;
+}
+
+export async function createTestHost(opts: { prefix: string; repo: string; path?: string }): Promise<TestHost> {
+  const stateDir = await mkdtemp(path.join(os.tmpdir(), `${opts.prefix}state-`));
+  const hostId = opts.prefix.replace(/-+$/, "");
+  const common = ["--repo", opts.repo, "--state-dir", stateDir, "--host-id", hostId, ...(opts.path ? ["--path", opts.path] : [])];
+  return {
+    stateDir,
+    hostId,
+    run: (command, extra = [], runOpts = {}) =>
+      runGitdock([...command.split(" "), ...common, ...extra], { timeoutMs: runOpts.timeoutMs ?? 180_000, env: runOpts.env }),
+    ids: async (project) => Object.fromEntries((await containersOf(project)).map((c) => [c.name, c.id])),
+    dispose: async () => {
+      await removeProjects(opts.prefix);
+      await removeNetworks(opts.prefix);
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function removeNetworks(prefix: string): Promise<void> {
+  const docker = dockerClient();
+  for (const n of await docker.listNetworks()) {
+    if (n.Name.startsWith(prefix)) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+  }
+}
+
+/** A small web service block for compose files: fast to stop, reachable on 8080. */
+export function webService(image: string, extra = ""): string {
+  return [`    image: ${image}`, "    init: true", "    stop_grace_period: 1s", extra].filter(Boolean).join("\n");
+}
