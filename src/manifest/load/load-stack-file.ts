@@ -19,11 +19,11 @@ const UNRESOLVED_PROJECT = "unresolved";
  * Reads one manifest: YAML, interpolation, schema, project name, normalization and the rules that
  * need only this file. It goes as far as it can and collects every problem on the way.
  */
-export function loadStackFile(file: ManifestFile): LoadedFile {
+export function loadStackFile(file: ManifestFile, root: string): LoadedFile {
   const problems = new FileProblems(file.path);
   const loaded: LoadedFile = { file: file.path, problems, project: undefined, projectFromName: false, stack: undefined };
   try {
-    load(file, loaded);
+    load(file, root, loaded);
   } catch (err) {
     // Recursion in the YAML parser or zod on a pathologically nested document.
     if (!(err instanceof RangeError)) throw err;
@@ -32,13 +32,13 @@ export function loadStackFile(file: ManifestFile): LoadedFile {
   return loaded;
 }
 
-function load(file: ManifestFile, loaded: LoadedFile): void {
+function load(file: ManifestFile, root: string, loaded: LoadedFile): void {
   const { problems } = loaded;
   const source = readYamlDocument(file.content, problems);
   if (source === undefined) return;
   const compose = validateCompose(refuseInterpolation(source.data, problems), problems);
   if (compose === undefined) return;
-  loaded.project = resolveProjectName(file.path, compose, problems);
+  loaded.project = resolveProjectName(file.path, root, compose, problems);
   loaded.projectFromName = compose.nameGiven;
   checkNames(compose, problems);
   checkImagesPinned(compose.services, problems);

@@ -12,8 +12,8 @@ import { loadStackFile } from "./load-stack-file.js";
  * only when there is no problem anywhere; otherwise throws one error listing all of them, sorted
  * by file (in the order given), line and column.
  */
-export function loadStacks(files: ManifestFile[]): DesiredStack[] {
-  const loaded = files.map(loadStackFile);
+export function loadStacks(files: ManifestFile[], root: string): DesiredStack[] {
+  const loaded = files.map((file) => loadStackFile(file, root));
   checkStackDirectories(loaded);
   checkDuplicateProjects(loaded);
   checkContainerNames(loaded);

@@ -14,7 +14,8 @@ const DIGEST = /^sha256:[a-f0-9]{64}$/;
  */
 export function checkImagesPinned(services: [string, ServiceInput][], problems: ProblemSink): void {
   for (const [name, service] of services) {
-    const message = imageProblem(service.image);
+    // "" stands for an image the schema already refused.
+    const message = service.image === "" ? undefined : imageProblem(service.image);
     if (message) problems.report(["services", name, "image"], message);
   }
 }

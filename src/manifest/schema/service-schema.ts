@@ -20,6 +20,7 @@ export const serviceSchema = z
   .strictObject({
     image: z
       .string({ error: (iss) => (iss.input === undefined ? "missing: every service needs an image pinned by digest" : undefined) })
+      .min(1)
       .describe("Image pinned by digest: repo[:tag]@sha256:<64 hex>."),
     command: stringOrList.optional().describe("A string is split like a shell would, without running a shell."),
     entrypoint: stringOrList.optional(),

@@ -1,13 +1,13 @@
-import type { z } from "zod";
 import type { ProblemSink } from "../problems.js";
-import { composeFileSchema, networkSchema, volumeSchema, type NetworkInput, type VolumeInput } from "../schema/compose-schema.js";
-import { serviceSchema, type ServiceInput } from "../schema/service-schema.js";
-import { reportProblems, schemaProblems, validPart } from "./validate-part.js";
+import { composeFileSchema, type NetworkInput, type VolumeInput } from "../schema/compose-schema.js";
+import type { ServiceInput } from "../schema/service-schema.js";
+import { isMapping, salvageValidParts } from "./salvage-valid-parts.js";
+import { reportProblems, schemaProblems } from "./validate-part.js";
 
 /**
- * A compose file after schema validation. Problems are reported for the whole file at once; the
- * parts that passed are kept so the semantic rules can still look at them, which is how one run
- * reports every problem instead of stopping at the first broken service.
+ * A compose file after schema validation. Schema problems are reported for the whole file at once;
+ * the parts that passed are kept so the semantic rules still look at them, which is how one run
+ * reports every problem instead of stopping at the first broken key.
  */
 export interface ValidatedCompose {
   /** The top-level `name:`, if it is a string; `nameGiven` is true even when it is not. */
@@ -15,6 +15,7 @@ export interface ValidatedCompose {
   nameGiven: boolean;
   /** Every key under `services:`, valid or not, so references to a broken service still resolve. */
   serviceNames: string[];
+  /** Valid services, and the valid keys of invalid ones (an unusable image becomes ""). */
   services: [string, ServiceInput][];
   /** Keys declared under top-level `networks:` / `volumes:`, valid or not. */
   networkKeys: string[];
@@ -25,41 +26,34 @@ export interface ValidatedCompose {
 
 export function validateCompose(data: unknown, problems: ProblemSink): ValidatedCompose | undefined {
   if (!isMapping(data)) {
-    const message =
-      data === null || data === undefined
-        ? "the file is empty; expected a mapping with services:"
-        : "expected a mapping with services: at the top level";
-    problems.report([], message);
+    const empty = data === null || data === undefined;
+    problems.report([], empty ? "the file is empty; expected a mapping with services:" : "expected a mapping with services: at the top level");
     return undefined;
   }
   reportProblems(schemaProblems(composeFileSchema, data, []), problems);
-  const services = entriesOf(data["services"]);
-  const networks = entriesOf(data["networks"]);
-  const volumes = entriesOf(data["volumes"]);
+  const valid = salvageValidParts(composeFileSchema, data);
+  const parts = isMapping(valid) ? valid : {};
   return {
-    name: typeof data["name"] === "string" ? data["name"] : undefined,
+    name: typeof parts["name"] === "string" ? parts["name"] : undefined,
     nameGiven: Object.hasOwn(data, "name"),
-    serviceNames: services.map(([name]) => name),
-    services: validEntries(services, serviceSchema),
-    networkKeys: networks.map(([key]) => key),
-    volumeKeys: volumes.map(([key]) => key),
+    serviceNames: keysOf(data["services"]),
+    services: entriesOf(parts["services"]).map(([name, s]) => [name, withImage(s)]),
+    networkKeys: keysOf(data["networks"]),
+    volumeKeys: keysOf(data["volumes"]),
     // `networks: {front: }` declares a network with no settings: the same as `{}`.
-    networks: validEntries(networks, networkSchema).map(([key, value]) => [key, value ?? {}]),
-    volumes: validEntries(volumes, volumeSchema).map(([key, value]) => [key, value ?? {}]),
+    networks: entriesOf(parts["networks"]).map(([key, n]) => [key, (n ?? {}) as NetworkInput]),
+    volumes: entriesOf(parts["volumes"]).map(([key, v]) => [key, (v ?? {}) as VolumeInput]),
   };
 }
 
-function validEntries<S extends z.ZodType>(entries: [string, unknown][], schema: S): [string, z.infer<S>][] {
-  const out: [string, z.infer<S>][] = [];
-  for (const [key, value] of entries) {
-    const typed = validPart(schema, value);
-    if (typed !== undefined) out.push([key, typed]);
-  }
-  return out;
+/** The schema has reported a missing or unusable image; "" keeps the service's other checks going. */
+function withImage(service: unknown): ServiceInput {
+  const s = (isMapping(service) ? service : {}) as Partial<ServiceInput>;
+  return { ...s, image: typeof s.image === "string" ? s.image : "" };
 }
 
-export function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+function keysOf(value: unknown): string[] {
+  return isMapping(value) ? Object.keys(value) : [];
 }
 
 function entriesOf(value: unknown): [string, unknown][] {

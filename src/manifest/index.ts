@@ -1,0 +1,24 @@
+/**
+ * The manifest stage: Compose files from Git in, normalized DesiredStacks out, or one
+ * ManifestInvalidError that lists every problem in every file with its file:line:col.
+ *
+ * Pipeline per file: size limit and YAML (yaml/) → `${VAR}` refusal and `$$` unescaping
+ * (rules/refuse-interpolation) → zod schema (schema/, validate/) → project name (load/) →
+ * normalization into the model (normalize/) → semantic rules (rules/); then the rules that compare
+ * files (duplicate projects, container names, two files in one directory).
+ */
+import type { DesiredStack } from "../model.js";
+import type { ManifestFile } from "./find-stack-files.js";
+import { loadStacks as loadAll } from "./load/load-stacks.js";
+
+export { COMPOSE_FILE_NAMES, findStackFiles, type ManifestFile } from "./find-stack-files.js";
+export { MAX_ALIAS_COUNT, MAX_MANIFEST_BYTES } from "./yaml/read-yaml-document.js";
+
+/**
+ * Parses, validates and normalizes every file. Throws ManifestInvalidError listing every problem
+ * across all files. `opts.root` names the directory the stacks were found in: a file directly in
+ * it (a path without a directory) takes the root's basename as its project name.
+ */
+export function loadStacks(files: ManifestFile[], opts: { root: string }): DesiredStack[] {
+  return loadAll(files, opts.root);
+}
