@@ -6,7 +6,9 @@
  * A container passes when it is running (and has not exited or restarted since it was first seen),
  * its Docker healthcheck (if any) reports `healthy`, its gitdock probe (if any) answers, and all of
  * that still holds `monitorMs` after it first held. It fails as soon as one of those breaks, or
- * when `timeoutMs` passes before the checks first held.
+ * when `timeoutMs` passes before the checks first held. A failure names its check: `running` for an
+ * exit, restart or removal (before or inside the window), `healthcheck`, `probe` and `timeout`
+ * before the checks held, and `monitor` for a healthcheck or probe that went bad inside the window.
  *
  * The timeout bounds the wait for the checks to pass, not the monitor window: a container whose
  * checks passed at 119 s of a 120 s timeout is watched for its full window and can pass. The
@@ -111,8 +113,14 @@ export function decideGate(sample: GateSample, progress: GateProgress, rules: Ga
     failure: inWindow ? { check: "monitor", detail: `turned unhealthy during the monitor window: ${detail}` } : { check, detail },
   });
 
+  // An exit or restart is a `running` failure wherever it happens, so a crash reads the same
+  // whether it came before or after the checks first held (a container with no healthcheck and no
+  // probe passes its checks as soon as it runs); the detail says when.
   const lifecycle = lifecycleFailure(sample, next, inWindow);
-  if (lifecycle) return fail("running", lifecycle);
+  if (lifecycle) {
+    const detail = inWindow ? `${lifecycle} during the monitor window` : lifecycle;
+    return { verdict: "failed", progress: next, failure: { check: "running", detail } };
+  }
   if (sample.health === "unhealthy") return fail("healthcheck", healthDetail("unhealthy", sample.lastHealthOutput));
   if (inWindow && rules.needsProbe && next.probeFailStreak >= MONITOR_PROBE_FAILURES) {
     return fail("probe", `probe failed ${next.probeFailStreak} times in a row: ${next.lastProbe?.detail ?? "no result"}`);

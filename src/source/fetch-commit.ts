@@ -51,6 +51,7 @@ async function fetchRemote(url: string, opts: FetchOptions): Promise<SourceTarge
   if (!fs.existsSync(join(gitdir, "HEAD"))) {
     await fs.promises.mkdir(gitdir, { recursive: true, mode: 0o700 });
     await git.init({ fs, gitdir, bare: true, defaultBranch: opts.branch });
+    await git.addRemote({ fs, gitdir, remote: "origin", url });
   }
   const credentials = opts.credentials;
   const onAuth = credentials ? () => ({ ...credentials }) : undefined;
@@ -59,7 +60,7 @@ async function fetchRemote(url: string, opts: FetchOptions): Promise<SourceTarge
   if (await hasCommit(gitdir, head)) return { commit: head, gitdir, fetched: false };
   try {
     const result = await git.fetch({
-      fs, http, gitdir, url, onAuth, onAuthFailure,
+      fs, http, gitdir, remote: "origin", url, onAuth, onAuthFailure,
       ref: opts.branch, remoteRef: opts.branch, singleBranch: true, depth: 1, tags: false,
     });
     const commit = result.fetchHead ?? head;

@@ -26,7 +26,7 @@ services:
   web:
 ${webService(opts.web ?? images["web-v1"], `    depends_on: [api]\n    labels:\n      team: shop\n    env_file: ${envDir}/web.env`)}
   api:
-${webService(opts.api ?? images["web-v1"], `    environment:\n      MODE: ${opts.apiEnv ?? "one"}\n    deploy:\n      replicas: 2`)}
+${webService(opts.api ?? images["web-v1"], `    environment:\n      MODE: ${opts.apiEnv ?? "one"}`, { deploy: ["replicas: 2"] })}
 ${opts.withWorker ? `  worker:\n${webService(images.sleeper)}\n` : ""}`;
 }
 

@@ -43,7 +43,19 @@ async function removeNetworks(prefix: string): Promise<void> {
   }
 }
 
-/** A small web service block for compose files: fast to stop, reachable on 8080. */
-export function webService(image: string, extra = ""): string {
-  return [`    image: ${image}`, "    init: true", "    stop_grace_period: 1s", extra].filter(Boolean).join("\n");
+/**
+ * A small service block for compose files: fast to stop (init, 1s grace), a short health monitor
+ * window so gated rollouts do not wait the default 10 s, plus `deploy` lines and other keys.
+ */
+export function webService(image: string, extra = "", opts: { deploy?: string[]; monitor?: string } = {}): string {
+  return [
+    `    image: ${image}`,
+    "    init: true",
+    "    stop_grace_period: 1s",
+    "    deploy:",
+    ...(opts.deploy ?? []).map((l) => `      ${l}`),
+    "      update_config:",
+    `        monitor: ${opts.monitor ?? "300ms"}`,
+    extra,
+  ].filter(Boolean).join("\n");
 }

@@ -1,0 +1,166 @@
+/**
+ * The sampling loop of waitForHealthy/waitForAll against a scripted fake Engine (no Docker): 404s,
+ * aborts, Engine hiccups, concurrent gates. The rules themselves are in health-gate-decision.test.ts.
+ */
+import type Docker from "dockerode";
+import { describe, expect, it } from "vitest";
+import { EngineUnavailableError, HealthGateFailedError } from "../../src/errors.js";
+import { formatGateFailure, gateFailedError, waitForAll, waitForHealthy, type GateTarget } from "../../src/health/index.js";
+
+type Step = { status?: string; exitCode?: number; health?: string } | { error: { statusCode?: number; code?: string } } | "hang";
+
+/** A fake Engine whose containers answer inspect from a script; the last step repeats. */
+function fakeDocker(scripts: Record<string, Step[]>): Docker {
+  const calls: Record<string, number> = {};
+  return {
+    getContainer(id: string) {
+      return {
+        inspect: async () => {
+          const script = scripts[id] ?? [];
+          const n = (calls[id] = (calls[id] ?? 0) + 1);
+          const step = script[Math.min(n, script.length) - 1];
+          if (step === undefined) throw Object.assign(new Error("no such container"), { statusCode: 404 });
+          if (step === "hang") return new Promise(() => undefined);
+          if ("error" in step) throw Object.assign(new Error("engine says no"), step.error);
+          const status = step.status ?? "running";
+          return {
+            RestartCount: 0,
+            State: {
+              Status: status,
+              Running: status === "running",
+              ExitCode: step.exitCode ?? 0,
+              StartedAt: "2026-01-01T00:00:00Z",
+              OOMKilled: false,
+              Error: "",
+              ...(step.health ? { Health: { Status: step.health, FailingStreak: 0, Log: [] } } : {}),
+            },
+            NetworkSettings: { Networks: {}, Ports: {} },
+            HostConfig: { NetworkMode: "bridge" },
+          };
+        },
+      };
+    },
+  } as unknown as Docker;
+}
+
+/** A clock that moves 1 s every time it is read: gates finish in a few polls. */
+function steppingClock(stepMs = 1_000): () => number {
+  let t = 0;
+  return () => (t += stepMs);
+}
+
+function target(id: string, over: Partial<GateTarget> = {}): GateTarget {
+  return { containerId: id, name: `shop-${id}-1`, probe: undefined, healthTimeoutMs: 20_000, monitorMs: 3_000, ...over };
+}
+
+describe("waitForHealthy", () => {
+  it("passes a running container after its monitor window and reports the check start", async () => {
+    const passed: string[] = [];
+    const r = await waitForHealthy(fakeDocker({ web: [{ health: "starting" }, { health: "healthy" }] }), target("web"), {
+      pollMs: 1,
+      now: steppingClock(),
+      onChecksPassed: (c) => passed.push(c),
+    });
+    expect(r).toMatchObject({ ok: true, container: "shop-web-1" });
+    expect(passed).toEqual(["shop-web-1"]);
+  });
+
+  it("fails a crashed container with its exit code", async () => {
+    const r = await waitForHealthy(fakeDocker({ web: [{ status: "exited", exitCode: 3 }] }), target("web"), { pollMs: 1, now: steppingClock() });
+    expect(r).toMatchObject({ ok: false, failure: { check: "running", detail: "exited with code 3" } });
+  });
+
+  it("fails with `running: container removed` when the container disappears", async () => {
+    const r = await waitForHealthy(fakeDocker({ web: [{ health: "starting" }, { error: { statusCode: 404 } }] }), target("web"), {
+      pollMs: 1,
+      now: steppingClock(),
+    });
+    expect(r).toMatchObject({ ok: false, failure: { check: "running", detail: "container removed" } });
+  });
+
+  it("rides out Engine hiccups", async () => {
+    const r = await waitForHealthy(
+      fakeDocker({ web: [{ error: { code: "ECONNRESET" } }, { error: { statusCode: 500 } }, {}] }),
+      target("web"),
+      { pollMs: 1, now: steppingClock() },
+    );
+    expect(r.ok).toBe(true);
+  });
+
+  it("throws EngineUnavailableError when the Engine never answers for the whole gate", async () => {
+    const p = waitForHealthy(fakeDocker({ web: [{ error: { code: "ECONNREFUSED" } }] }), target("web"), { pollMs: 1, now: steppingClock() });
+    await expect(p).rejects.toBeInstanceOf(EngineUnavailableError);
+  });
+
+  it("returns `aborted` promptly while an inspect hangs", async () => {
+    const ctrl = new AbortController();
+    const p = waitForHealthy(fakeDocker({ web: ["hang"] }), target("web"), { signal: ctrl.signal });
+    setTimeout(() => ctrl.abort(), 10);
+    await expect(p).resolves.toMatchObject({ ok: false, failure: { check: "aborted" } });
+  });
+
+  it("returns `aborted` at once for an already aborted signal", async () => {
+    const r = await waitForHealthy(fakeDocker({ web: [{}] }), target("web"), { signal: AbortSignal.abort() });
+    expect(r).toMatchObject({ ok: false, failure: { check: "aborted" } });
+  });
+});
+
+describe("waitForAll", () => {
+  it("passes when every container passes", async () => {
+    const r = await waitForAll(fakeDocker({ a: [{}], b: [{ health: "starting" }, { health: "healthy" }] }), [target("a"), target("b")], {
+      pollMs: 1,
+      now: steppingClock(),
+    });
+    expect(r.ok).toBe(true);
+    expect(r.results.map((x) => x.ok)).toEqual([true, true]);
+  });
+
+  it("returns on the first failure and aborts the others", async () => {
+    // `slow` would stay pending (healthcheck starting) for its whole timeout.
+    const docker = fakeDocker({ slow: [{ health: "starting" }], bad: [{ health: "starting" }, { status: "exited", exitCode: 1 }] });
+    const r = await waitForAll(docker, [target("slow", { healthTimeoutMs: 3_600_000 }), target("bad")], { pollMs: 5 });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.failure).toMatchObject({ container: "shop-bad-1", failure: { check: "running", detail: "exited with code 1" } });
+    expect(r.results.map((x) => (x.ok ? "ok" : x.failure.check))).toEqual(["aborted", "running"]);
+  });
+
+  it("reports `aborted` when the caller aborts", async () => {
+    const ctrl = new AbortController();
+    const p = waitForAll(fakeDocker({ a: ["hang"], b: ["hang"] }), [target("a"), target("b")], { signal: ctrl.signal });
+    setTimeout(() => ctrl.abort(), 10);
+    const r = await p;
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.failure.failure.check).toBe("aborted");
+  });
+
+  it("passes with nothing to gate", async () => {
+    expect(await waitForAll(fakeDocker({}), [])).toEqual({ ok: true, results: [] });
+  });
+});
+
+describe("formatGateFailure", () => {
+  it("is one line: container, check, detail", () => {
+    const r = { ok: false as const, container: "shop-web-1", durationMs: 5, failure: { check: "probe" as const, detail: "http 500 on /healthz" } };
+    expect(formatGateFailure(r)).toBe("shop-web-1: probe: http 500 on /healthz");
+  });
+
+  it("flattens, shortens and redacts", () => {
+    const detail = `unhealthy: curl http://admin:hunter2@db:5432/x failed\npassword=hunter2 ${"x".repeat(500)}`;
+    const line = formatGateFailure({ ok: false, container: "c", durationMs: 0, failure: { check: "healthcheck", detail } });
+    expect(line).not.toMatch(/\n|hunter2/);
+    expect(line).toContain("http://***@db:5432/x");
+    expect(line.length).toBeLessThanOrEqual(300);
+  });
+
+  it("says healthy for a passed gate", () => {
+    expect(formatGateFailure({ ok: true, container: "c", durationMs: 0 })).toBe("c: healthy");
+  });
+
+  it("becomes a HealthGateFailedError carrying container, check and detail", () => {
+    const err = gateFailedError({ ok: false, container: "c", durationMs: 0, failure: { check: "timeout", detail: "not healthy after 120s: probe: x" } });
+    expect(err).toBeInstanceOf(HealthGateFailedError);
+    expect(err.code).toBe("GITDOCK_E_HEALTH_FAILED");
+    expect(err.data).toEqual({ container: "c", check: "timeout", detail: "not healthy after 120s: probe: x" });
+  });
+});
