@@ -3,6 +3,9 @@ import { hostname } from "node:os";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ConfigInvalidError } from "../errors.js";
+import { agentSectionDefaults, agentSectionSchema, type AgentSection } from "./agent-section.js";
+import { reportSectionDefaults, reportSectionSchema, type ReportSection } from "./report-section.js";
+import { securitySectionDefaults, securitySectionSchema, type SecuritySection } from "./security-section.js";
 
 /**
  * The agent's configuration file (`--config FILE`). It belongs to the host's root, not to the
@@ -25,6 +28,12 @@ export const agentConfigSchema = z
       })
       .strict()
       .optional(),
+    /** `gitdock run`: triggers, endpoints, windows (agent-section.ts). */
+    agent: agentSectionSchema.optional(),
+    /** Signature verification and host policy (security-section.ts). */
+    security: securitySectionSchema.optional(),
+    /** Git notes and deployment markers (report-section.ts). */
+    report: reportSectionSchema.optional(),
   })
   .strict();
 
@@ -41,6 +50,9 @@ export interface Settings {
   registryAuth: string | undefined;
   git: { username: string | undefined; passwordFile: string | undefined };
   configFile: string | undefined;
+  agent: AgentSection;
+  security: SecuritySection;
+  report: ReportSection;
 }
 
 /** Flags as commander gives them (camelCase); undefined when not given. */
@@ -67,6 +79,9 @@ export async function loadSettings(flags: SettingsFlags): Promise<Settings> {
     registryAuth: file.registry_auth,
     git: { username: file.git?.username, passwordFile: file.git?.password_file },
     configFile: flags.config,
+    agent: agentSectionDefaults(file.agent),
+    security: securitySectionDefaults(file.security),
+    report: reportSectionDefaults(file.report),
   };
 }
 

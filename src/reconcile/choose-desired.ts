@@ -2,6 +2,7 @@ import { ManifestInvalidError } from "../errors.js";
 import type { DesiredState } from "../model.js";
 import { isBlocked, markRejected, type HostState } from "../state/index.js";
 import { loadDesiredState } from "./load-desired.js";
+import { emitOutcome } from "./outcome.js";
 import type { ReconcileContext, ReconcileOutcome } from "./reconcile.js";
 
 export interface DesiredChoice {
@@ -40,9 +41,17 @@ export async function chooseDesired(
       await ctx.store.update((s) => markRejected(s, target, err.message, new Date().toISOString()));
       await ctx.journal.append({ commit: target, action: "reject", reason, outcome: "rejected" });
       ctx.log.error({ stage: "manifest", commit: target, reason }, "commit rejected: invalid manifest; nothing changed");
+      await emitOutcome(ctx, { commit: target, outcome: "rejected", reason: firstLine(err) });
     }
   }
   const lastGood = state.lastGood?.commit;
   if (!lastGood || lastGood === target) return { outcome, desired: undefined, reason };
   return { outcome, desired: await loadDesiredState(gitdir, lastGood, ctx.settings.path), reason };
+}
+
+/** The first problem, for one-line outcomes (notes, markers); the journal keeps them all. */
+function firstLine(err: ManifestInvalidError): string {
+  const first = err.problems[0];
+  const more = err.problems.length > 1 ? ` (+${err.problems.length - 1} more)` : "";
+  return first ? `invalid: ${first.file}:${first.line}:${first.col}: ${first.path ? `${first.path}: ` : ""}${first.message}${more}` : "invalid manifest";
 }

@@ -11,6 +11,7 @@ import { hasChanges, type Plan } from "../plan/index.js";
 import { fetchTargetCommit, parseRepoLocation, type GitCredentials } from "../source/index.js";
 import { markGood, type Journal, type StateStore } from "../state/index.js";
 import { chooseDesired } from "./choose-desired.js";
+import { emitOutcome, type CommitOutcome } from "./outcome.js";
 import { loadDesiredState } from "./load-desired.js";
 import { planToward, recoverInterruptedRollout, rollOut } from "./roll-out.js";
 
@@ -25,6 +26,8 @@ export interface ReconcileContext {
   credentials: GitCredentials | undefined;
   /** Aborted on shutdown: a rollout in progress stops starting new steps and is rolled back. */
   signal?: AbortSignal;
+  /** Told of every commit outcome (git notes, deployment markers, metrics); see outcome.ts. */
+  outcomeListeners?: ((o: CommitOutcome) => void | Promise<void>)[];
 }
 
 export type ReconcileOutcome =
@@ -80,7 +83,10 @@ export async function reconcile(ctx: ReconcileContext, opts: { dryRun: boolean }
   const lastGood = state.lastGood?.commit;
   const isNewRelease = choice.outcome === "synced" && desired.commit !== lastGood;
   if (!hasChanges(plan)) {
-    if (isNewRelease) await ctx.store.update((s) => markGood({ ...s, lastApplied: { commit: desired.commit, at: now() } }, desired.commit, now()));
+    if (isNewRelease) {
+      await ctx.store.update((s) => markGood({ ...s, lastApplied: { commit: desired.commit, at: now() } }, desired.commit, now()));
+      await emitOutcome(ctx, { commit: desired.commit, outcome: "healthy" });
+    }
     log.info({ stage: "done", commit: desired.commit }, "in sync");
     return result;
   }

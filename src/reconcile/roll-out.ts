@@ -5,6 +5,7 @@ import { observeHost, resolveHostInputs } from "../observe/index.js";
 import { makePlan, type Plan, type ResolvedState } from "../plan/index.js";
 import { findInterruptedRollout, undoRollout } from "../rollback/index.js";
 import { beginRollout, endRollout, markFailed, markGood } from "../state/index.js";
+import { emitOutcome } from "./outcome.js";
 import type { ReconcileContext } from "./reconcile.js";
 
 /** Plan one desired state against the host as it is now. */
@@ -40,6 +41,7 @@ export async function rollOut(
     const at = new Date().toISOString();
     await ctx.store.update((s) => endRollout(isNewRelease || !lastGood ? markGood({ ...s, lastApplied: { commit, at } }, commit, at) : { ...s, lastApplied: { commit, at } }));
     await ctx.journal.append({ commit, action: "sync", outcome: isNewRelease ? "healthy" : "repaired", data: { changed: result.changed } });
+    if (isNewRelease) await emitOutcome(ctx, { commit, outcome: "healthy" });
     return { kind: "applied", changed: result.changed };
   } catch (err) {
     if (!(err instanceof RolloutFailedError)) {
@@ -51,10 +53,14 @@ export async function rollOut(
     const started = Date.now();
     ctx.log.error({ stage: "rollback", commit, reason }, `rolling back ${commit.slice(0, 12)}: ${reason}`);
     await undoRollout(err.log.steps, { docker: ctx.docker, log: ctx.log, commit, record: (e) => ctx.journal.append(e).then(() => undefined) });
-    if (isNewRelease) await ctx.store.update((s) => markFailed(s, commit, reason, new Date().toISOString()));
+    // A rollout stopped by shutdown is undone but not held against the commit: the next start retries it.
+    const interrupted = ctx.signal?.aborted === true;
+    if (isNewRelease && !interrupted) await ctx.store.update((s) => markFailed(s, commit, reason, new Date().toISOString()));
     await ctx.store.update(endRollout);
-    await ctx.journal.append({ commit, action: "rollback", reason, outcome: isNewRelease ? "rolled-back" : "repair-failed", durationMs: Date.now() - started });
-    if (!isNewRelease) throw err.failure;
+    const durationMs = Date.now() - started;
+    await ctx.journal.append({ commit, action: "rollback", reason, outcome: isNewRelease ? "rolled-back" : "repair-failed", durationMs });
+    if (!isNewRelease || interrupted) throw err.failure;
+    await emitOutcome(ctx, { commit, outcome: "rolled-back", reason, durationMs });
     return { kind: "rolled-back", reason };
   } finally {
     await ctx.journal.checkpoint();
@@ -65,6 +71,7 @@ async function pause(ctx: ReconcileContext, commit: string, reason: string): Pro
   ctx.log.error({ stage: "health", commit, reason }, "rollout paused (failure_action: pause); the host is left as it is");
   await ctx.store.update((s) => endRollout(markFailed(s, commit, reason, new Date().toISOString())));
   await ctx.journal.append({ commit, action: "pause", reason, outcome: "paused" });
+  await emitOutcome(ctx, { commit, outcome: "paused", reason });
   return { kind: "paused", reason };
 }
 
@@ -88,7 +95,7 @@ function applyContext(ctx: ReconcileContext, resolved: ResolvedState): ApplyCont
           healthTimeoutMs: t.service.service.gitdock.healthTimeoutMs,
           monitorMs: t.service.service.updateConfig.monitorMs,
         },
-        { signal },
+        { signal: ctx.signal ? AbortSignal.any([signal, ctx.signal]) : signal },
       ),
   };
 }
