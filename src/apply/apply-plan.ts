@@ -165,11 +165,14 @@ async function upsertReplica(
   const startFirst = svc.service.updateConfig.order === "start-first";
   const grace = graceSeconds(svc.spec.stopGracePeriodMs);
   const s = log.add({ project: a.project, service: a.service, name: a.container });
+  const fields = { commit: ctx.desired.commit, stack: a.project, service: a.service, container: a.container };
   if (a.kind === "replace" && a.containerId) {
     s.retainedName = await retire(ctx.docker, a.containerId, a.container, { stop: !startFirst, graceSeconds: grace });
+    ctx.log.info({ ...fields, step: "retired", retained: s.retainedName }, `kept the previous ${a.container} as ${s.retainedName}`);
   }
   const config = containerConfig({ stack: stack.stack, service: svc, number: a.number, commit: ctx.desired.commit, agentId: ctx.agentId });
   s.newId = await createAndStart(ctx.docker, config, svc.spec.mounts);
+  ctx.log.info({ ...fields, step: "started", stage: "health" }, `started ${a.container}; waiting for its health gate`);
   const result = await ctx.gate({ containerId: s.newId, name: a.container, service: svc }, signal);
   if (!result.ok) {
     throw new HealthGateFailedError(`health gate failed: ${formatGateFailure(result)}`, {

@@ -20,7 +20,7 @@ export async function undoRollout(steps: RolloutStep[], ctx: UndoContext): Promi
   const restored: string[] = [];
   const problems: string[] = [];
   for (const s of [...steps].reverse()) {
-    const base = { commit: ctx.commit, stack: s.project, service: s.service, container: s.name, action: "rollback" };
+    const base = { commit: ctx.commit, stack: s.project, service: s.service, container: s.name, action: "undo" };
     try {
       if (s.newId) await removeIfPresent(ctx.docker, s.newId);
       if (s.retainedName) {

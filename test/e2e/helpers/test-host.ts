@@ -5,14 +5,16 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { runGitdock, type RunResult } from "../../support/cli.js";
-import { containersOf, dockerClient, removeProjects } from "../../support/docker.js";
+import { runGitdock, startGitdock, type RunResult, type RunningGitdock } from "../../support/cli.js";
+import { containerIp, containersOf, dockerClient, httpGet, removeProjects } from "../../support/docker.js";
 
 export interface TestHost {
   stateDir: string;
   hostId: string;
   /** Run `gitdock <command> --repo ... --state-dir ... --host-id ...` plus extra args. */
   run(command: string, extra?: string[], opts?: { env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<RunResult>;
+  /** Start `gitdock <command>` with the host's flags and leave it running (to signal it mid-way). */
+  start(command: string, extra?: string[]): RunningGitdock;
   /** name → container ID of every container of a project (running or not). */
   ids(project: string): Promise<Record<string, string>>;
   dispose(): Promise<void>;
@@ -27,6 +29,7 @@ export async function createTestHost(opts: { prefix: string; repo: string; path?
     hostId,
     run: (command, extra = [], runOpts = {}) =>
       runGitdock([...command.split(" "), ...common, ...extra], { timeoutMs: runOpts.timeoutMs ?? 180_000, env: runOpts.env }),
+    start: (command, extra = []) => startGitdock([...command.split(" "), ...common, ...extra]),
     ids: async (project) => Object.fromEntries((await containersOf(project)).map((c) => [c.name, c.id])),
     dispose: async () => {
       await removeProjects(opts.prefix);
@@ -47,7 +50,7 @@ async function removeNetworks(prefix: string): Promise<void> {
  * A small service block for compose files: fast to stop (init, 1s grace), a short health monitor
  * window so gated rollouts do not wait the default 10 s, plus `deploy` lines and other keys.
  */
-export function webService(image: string, extra = "", opts: { deploy?: string[]; monitor?: string } = {}): string {
+export function webService(image: string, extra = "", opts: { deploy?: string[]; update?: string[]; monitor?: string } = {}): string {
   return [
     `    image: ${image}`,
     "    init: true",
@@ -56,6 +59,14 @@ export function webService(image: string, extra = "", opts: { deploy?: string[];
     ...(opts.deploy ?? []).map((l) => `      ${l}`),
     "      update_config:",
     `        monitor: ${opts.monitor ?? "300ms"}`,
+    ...(opts.update ?? []).map((l) => `        ${l}`),
     extra,
   ].filter(Boolean).join("\n");
+}
+
+/** The body a container's web server answers on `/` (the test images answer with their variant name). */
+export async function servedBy(container: string): Promise<string> {
+  const ip = await containerIp(container);
+  const r = await httpGet(`http://${ip}:8080/`, { timeoutMs: 2000 });
+  return r.body.trim();
 }
