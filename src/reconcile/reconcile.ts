@@ -11,6 +11,8 @@ import { hasChanges, type Plan } from "../plan/index.js";
 import { fetchTargetCommit, parseRepoLocation, type GitCredentials } from "../source/index.js";
 import { markGood, type Journal, type StateStore } from "../state/index.js";
 import { chooseDesired } from "./choose-desired.js";
+import { holdTarget } from "./hold-target.js";
+import { limitRepairs, type AllowRepair } from "./limit-repairs.js";
 import { emitOutcome, type CommitOutcome } from "./outcome.js";
 import { loadDesiredState } from "./load-desired.js";
 import { planToward, recoverInterruptedRollout, rollOut } from "./roll-out.js";
@@ -28,6 +30,19 @@ export interface ReconcileContext {
   signal?: AbortSignal;
   /** Told of every commit outcome (git notes, deployment markers, metrics); see outcome.ts. */
   outcomeListeners?: ((o: CommitOutcome) => void | Promise<void>)[];
+  /** Run first in every pass that may change the host (audit: publish outcomes earlier passes could not). Must not throw. */
+  beforePass?: () => Promise<void>;
+  /** Told how long each fetch of the branch took and whether it failed (metrics). */
+  onFetch?: (f: { durationMs: number; ok: boolean }) => void;
+}
+
+export interface ReconcileOptions {
+  /** Plan only; change nothing. */
+  dryRun: boolean;
+  /** A sync window holds new commits back: reconcile toward the last good commit and report a new target as "waiting". */
+  holdTarget?: { reason: string };
+  /** Drift repair only: may this service be repaired now (the agent's repair budget)? Refused ones sit this pass out. */
+  allowRepair?: AllowRepair;
 }
 
 export type ReconcileOutcome =
@@ -40,7 +55,9 @@ export type ReconcileOutcome =
   /** The target failed its health gate in this pass and the host was rolled back. */
   | "rolled-back"
   /** The target failed its gate with `failure_action: pause`: the host was left as it was. */
-  | "paused";
+  | "paused"
+  /** A sync window holds the new target back (`holdTarget`); the host stays at its last good commit. */
+  | "waiting";
 
 export interface ReconcileResult {
   outcome: ReconcileOutcome;
@@ -54,21 +71,32 @@ export interface ReconcileResult {
   reason: string | undefined;
   /** Containers gitdock needs whose names are held by containers it does not manage. */
   conflicts: string[];
+  /** Services (`<stack>/<service>`) whose repair `allowRepair` refused in this pass. */
+  suppressed?: string[];
 }
 
-export async function reconcile(ctx: ReconcileContext, opts: { dryRun: boolean }): Promise<ReconcileResult> {
+export async function reconcile(ctx: ReconcileContext, opts: ReconcileOptions): Promise<ReconcileResult> {
   const { settings, log } = ctx;
+  if (!opts.dryRun) await ctx.beforePass?.();
   if (!opts.dryRun) await recoverInterruptedRollout(ctx);
   log.info({ stage: "source", repo: settings.repo, branch: settings.branch }, "fetching");
+  const fetchStarted = Date.now();
   const source = await fetchTargetCommit({
     location: parseRepoLocation(settings.repo ?? ""),
     branch: settings.branch,
     stateDir: settings.stateDir,
     credentials: ctx.credentials,
-  });
+  }).then(
+    (found) => (ctx.onFetch?.({ durationMs: Date.now() - fetchStarted, ok: true }), found),
+    (err: unknown) => {
+      ctx.onFetch?.({ durationMs: Date.now() - fetchStarted, ok: false });
+      throw err;
+    },
+  );
   const target = source.commit;
   const state = await ctx.store.read();
-  const choice = await chooseDesired(ctx, state, source.gitdir, target, opts.dryRun);
+  const held = opts.holdTarget ? await holdTarget(ctx, state, source.gitdir, target, opts.holdTarget.reason) : undefined;
+  const choice = held ?? (await chooseDesired(ctx, state, source.gitdir, target, opts.dryRun));
   const empty = { target, commit: undefined, plan: undefined, changed: 0, reason: choice.reason, conflicts: [] };
   if (!choice.desired) return { outcome: choice.outcome, ...empty };
 
@@ -82,16 +110,25 @@ export async function reconcile(ctx: ReconcileContext, opts: { dryRun: boolean }
 
   const lastGood = state.lastGood?.commit;
   const isNewRelease = choice.outcome === "synced" && desired.commit !== lastGood;
-  if (!hasChanges(plan)) {
+  // Drift repair only: services whose repair budget is used up sit this pass out.
+  const limited = !isNewRelease && opts.allowRepair ? limitRepairs(plan, opts.allowRepair, log) : { plan, suppressed: [] };
+  if (limited.suppressed.length) {
+    result.plan = limited.plan;
+    result.suppressed = limited.suppressed;
+  }
+  if (!hasChanges(limited.plan)) {
     if (isNewRelease) {
       await ctx.store.update((s) => markGood({ ...s, lastApplied: { commit: desired.commit, at: now() } }, desired.commit, now()));
+      // Nothing to change on this host, but the commit is now what it runs: the journal says so (audit history).
+      await ctx.journal.append({ commit: desired.commit, action: "sync", outcome: "healthy", data: { changed: 0 } });
+      await ctx.journal.checkpoint();
       await emitOutcome(ctx, { commit: desired.commit, outcome: "healthy" });
     }
     log.info({ stage: "done", commit: desired.commit }, "in sync");
     return result;
   }
   log.info({ stage: "apply", commit: desired.commit }, isNewRelease ? "rolling out a new commit" : "repairing drift");
-  const rolled = await rollOut(ctx, resolved, plan, isNewRelease, lastGood);
+  const rolled = await rollOut(ctx, resolved, limited.plan, isNewRelease, lastGood);
   if (rolled.kind === "applied") {
     log.info({ stage: "done", commit: desired.commit, changed: rolled.changed }, `applied ${rolled.changed} change(s)`);
     return { ...result, changed: rolled.changed };
