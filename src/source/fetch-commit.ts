@@ -41,13 +41,18 @@ async function resolveLocal(path: string, branch: string): Promise<SourceTarget>
   return { commit, gitdir, fetched: false };
 }
 
+/** The clone of a remote repository under the state directory (also read by `gitdock history`). */
+export function remoteGitdir(stateDir: string, url: string): string {
+  return join(stateDir, "source", `${createHash("sha256").update(url).digest("hex").slice(0, 16)}.git`);
+}
+
 /**
  * One bare, shallow, single-branch clone per URL under the state directory. A poll first asks the
  * server for the branch head (one small request) and downloads only when that commit is not here
  * yet, so a poll's cost does not grow with the repository's history.
  */
 async function fetchRemote(url: string, opts: FetchOptions): Promise<SourceTarget> {
-  const gitdir = join(opts.stateDir, "source", `${createHash("sha256").update(url).digest("hex").slice(0, 16)}.git`);
+  const gitdir = remoteGitdir(opts.stateDir, url);
   if (!fs.existsSync(join(gitdir, "HEAD"))) {
     await fs.promises.mkdir(gitdir, { recursive: true, mode: 0o700 });
     await git.init({ fs, gitdir, bare: true, defaultBranch: opts.branch });

@@ -1,4 +1,4 @@
 export { parseRepoLocation, type RepoLocation } from "./repo-location.js";
 export { loadGitCredentials, type GitAuthSettings, type GitCredentials } from "./git-credentials.js";
-export { fetchTargetCommit, type SourceTarget, type FetchOptions } from "./fetch-commit.js";
+export { fetchTargetCommit, remoteGitdir, type SourceTarget, type FetchOptions } from "./fetch-commit.js";
 export { readManifestFiles } from "./read-manifest-files.js";
