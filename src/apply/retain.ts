@@ -22,8 +22,10 @@ export async function retire(docker: Docker, id: string, name: string, opts: { s
 
 /** Put a retained container back under its live name and start it. */
 export async function restore(docker: Docker, retainedName: string, name: string): Promise<void> {
-  const container = docker.getContainer(retainedName);
   try {
+    // Resolve the ID first: a dockerode handle made from a name stops resolving once renamed.
+    const { Id } = await docker.getContainer(retainedName).inspect();
+    const container = docker.getContainer(Id);
     await container.rename({ name });
     await container.start().catch((err: unknown) => {
       if (engineStatus(err) !== 304) throw err; // 304: already running

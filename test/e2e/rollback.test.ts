@@ -82,10 +82,13 @@ describe("a release that fails its gate is rolled back, and held back", () => {
   it.each(failing)("%s ends with the previous commit's containers serving and the commit marked failed", async (_name, compose, why) => {
     await repo.write("app/compose.yaml", compose(testEnv().images));
     const bad = await repo.commit("bad release");
+    const serving = await host.ids(project);
     const r = await host.run("sync");
     expect(r.code, r.stdout + r.stderr).toBe(3);
     expect(r.stdout).toContain("rolled back");
     expect(await namesAndStates(project)).toEqual([`${project}-web-1 running`, `${project}-web-2 running`]);
+    // The very containers that served before: a rollback is a rename and a start, not a create.
+    expect(await host.ids(project)).toEqual(serving);
     await waitFor(async () => (await servedBy(`${project}-web-1`)) === "web-v2" && (await servedBy(`${project}-web-2`)) === "web-v2", {
       what: "the previous release serving again",
       timeoutMs: 20_000,

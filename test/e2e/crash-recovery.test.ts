@@ -1,0 +1,73 @@
+/**
+ * SIGKILL of `gitdock sync` at several points of a rollout, then a new sync: the host converges,
+ * with nothing duplicated, orphaned or stopped for good.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { containersOf } from "../support/docker.js";
+import { testEnv } from "../support/env.js";
+import { createManifestRepo, type ManifestRepo } from "../support/manifest-repo.js";
+import { createTestHost, servedBy, webService, type TestHost } from "./helpers/test-host.js";
+
+const P = "gdt-kill-";
+
+function stackFile(project: string, image: string, opts: { command?: string; timeout?: string } = {}): string {
+  const extra = [
+    "    x-gitdock:",
+    "      probe:",
+    "        http: {port: 8080, path: /healthz}",
+    `      health_timeout: ${opts.timeout ?? "20s"}`,
+    opts.command ? `    command: ${opts.command}` : "",
+  ].filter(Boolean).join("\n");
+  return `name: ${project}\nservices:\n  web:\n${webService(image, extra, { deploy: ["replicas: 2"] })}\n`;
+}
+
+/** A slow-starting v2: the gate is still waiting a few seconds after the container starts. */
+const SLOW = `["sh", "-c", "sleep 3; exec httpd -f -p 8080 -h /www"]`;
+
+const points: { name: string; image: "web-v2" | "web-unhealthy"; command?: string; killAfter: RegExp; exit: number; serves: string }[] = [
+  { name: "after the old container was stopped and kept", image: "web-v2", command: SLOW, killAfter: /kept the previous \S+-web-1 as/, exit: 0, serves: "web-v2" },
+  { name: "after the new container was created", image: "web-v2", command: SLOW, killAfter: /started \S+-web-1; waiting/, exit: 0, serves: "web-v2" },
+  { name: "during the health gate of the second replica", image: "web-v2", command: SLOW, killAfter: /started \S+-web-2; waiting/, exit: 0, serves: "web-v2" },
+  { name: "during the rollback of a failed release", image: "web-unhealthy", killAfter: /rolling back/, exit: 3, serves: "web-v1" },
+];
+
+describe.each(points)("SIGKILL $name", ({ name, image, command, killAfter, exit, serves }) => {
+  const slug = name.split(" ").slice(0, 3).join("-").replace(/[^a-z-]/g, "");
+  const project = `${P}${slug}`;
+  let repo: ManifestRepo;
+  let host: TestHost;
+
+  beforeAll(async () => {
+    repo = await createManifestRepo({ url: testEnv().gitUrl, root: testEnv().gitRoot }, project);
+    host = await createTestHost({ prefix: `${project}-`, repo: repo.url });
+    await repo.write("app/compose.yaml", stackFile(project, testEnv().images["web-v1"]));
+    await repo.commit("v1");
+    expect((await host.run("sync")).code).toBe(0);
+  });
+  afterAll(async () => {
+    await host?.dispose();
+    await repo?.dispose();
+  });
+
+  it("a new sync converges with nothing lost", async () => {
+    await repo.write("app/compose.yaml", stackFile(project, testEnv().images[image], { command, timeout: image === "web-unhealthy" ? "3s" : "20s" }));
+    await repo.commit("next release");
+    const sync = host.start("sync");
+    try {
+      await sync.waitForOutput(killAfter, 90_000);
+    } finally {
+      await sync.stop("SIGKILL", 5_000);
+    }
+
+    const r = await host.run("sync");
+    expect(r.code, r.stdout + r.stderr).toBe(exit);
+    const containers = await containersOf(project);
+    expect(containers.map((c) => `${c.name} ${c.state}`).sort()).toEqual([`${project}-web-1 running`, `${project}-web-2 running`]);
+    expect(await servedBy(`${project}-web-1`)).toBe(serves);
+    expect(await servedBy(`${project}-web-2`)).toBe(serves);
+    const plan = await host.run("plan", ["--detailed-exitcode"]);
+    expect(plan.code, plan.stdout).toBe(0);
+    const status = JSON.parse((await host.run("status", ["--json"])).stdout);
+    expect(status.rollout).toBeUndefined();
+  });
+});
