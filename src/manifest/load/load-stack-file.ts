@@ -6,8 +6,8 @@ import { checkImagesPinned } from "../rules/check-image-pinned.js";
 import { checkNames } from "../rules/check-names.js";
 import { checkNetworkModes } from "../rules/check-network-modes.js";
 import { checkReservedLabels } from "../rules/check-reserved-labels.js";
-import { refuseInterpolation } from "../rules/refuse-interpolation.js";
 import { validateCompose } from "../validate/validate-compose.js";
+import { copyDocument } from "../yaml/copy-document.js";
 import { readYamlDocument } from "../yaml/read-yaml-document.js";
 import type { LoadedFile } from "./loaded-file.js";
 import { resolveProjectName } from "./resolve-project-name.js";
@@ -36,7 +36,7 @@ function load(file: ManifestFile, root: string, loaded: LoadedFile): void {
   const { problems } = loaded;
   const source = readYamlDocument(file.content, problems);
   if (source === undefined) return;
-  const compose = validateCompose(refuseInterpolation(source.data, problems), problems);
+  const compose = validateCompose(copyDocument(source.data, problems), problems);
   if (compose === undefined) return;
   loaded.project = resolveProjectName(file.path, root, compose, problems);
   loaded.projectFromName = compose.nameGiven;

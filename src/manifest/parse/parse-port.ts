@@ -4,7 +4,7 @@ import { formatPortRange, parsePortRange, rangeLength, type PortRange } from "./
 
 export type PortResult = { ports: PortSpec[] } | { error: string };
 
-export const PORT_SHORT_HINT = 'expected a port like "80", "8080:80", "127.0.0.1:8080:80", "8080-8081:80-81" or "53/udp"';
+export const PORT_SHORT_HINT = 'expected a port like "8080:80" (or "80", "127.0.0.1:8080:80", "8080-8081:80-81", "53/udp")';
 
 const PROTOCOLS = ["tcp", "udp", "sctp"] as const;
 type Protocol = (typeof PROTOCOLS)[number];

@@ -18,10 +18,12 @@ const updateConfig = z
   })
   .describe("How gitdock replaces this service's containers.");
 
+const CPUS_HINT = 'expected a number of CPUs like 0.5 or "1.5"';
+
 const limits = z.strictObject({
   memory: byteSize.optional().describe('Memory limit: "512m", "1g".'),
   cpus: z
-    .union([z.number().positive(), z.string().regex(/^\d*\.?\d+$/)], { error: 'expected a number of CPUs like 0.5 or "1.5"' })
+    .union([z.number().positive(), z.string().regex(/^\d*\.?\d+$/, { error: CPUS_HINT })], { error: CPUS_HINT })
     .optional()
     .describe('CPU limit: 0.5 or "1.5".'),
 });

@@ -13,7 +13,7 @@ export const duration = z
   .describe('A Compose duration: "10s", "1m30s", "500ms", "1h", "2us".');
 
 export const byteSize = z
-  .union([z.int().nonnegative(), z.string().regex(BYTE_SIZE_PATTERN)], { error: SIZE_HINT })
+  .union([z.int().nonnegative(), z.string().regex(BYTE_SIZE_PATTERN, { error: SIZE_HINT })], { error: SIZE_HINT })
   .describe('Bytes, or a size with a binary unit: "512m", "1g", "100k", "1024b".');
 
 export const portNumber = z.int().min(1).max(65535);

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { DEFAULT_EXPECT_STATUS, DEFAULT_HEALTH_TIMEOUT_MS, DEFAULT_PROBE_PATH } from "../defaults.js";
-import { PORT_SHORT_HINT } from "../parse/parse-port.js";
 import { byteSize, duration, portNumber, scalar, stringList, stringOrList } from "./schema-primitives.js";
 
 /** The schemas of a service's structured keys; `service-schema.ts` puts them together. */
@@ -14,7 +13,7 @@ export const portLong = z.strictObject({
 });
 
 export const portEntry = z.union([z.string(), portNumber, portLong], {
-  error: `${PORT_SHORT_HINT}, or a mapping with target`,
+  error: 'expected a port like "8080:80" or a mapping',
 });
 
 export const volumeLong = z.strictObject({

@@ -28,8 +28,8 @@ function keepValid(entries: [string, unknown][], schemaOf: (key: string) => z.Zo
   for (const [key, item] of entries) {
     const schema = schemaOf(key);
     const kept = schema === undefined ? INVALID : salvageValidParts(schema, item);
-    // defineProperty, so a key named `__proto__` stays data.
-    if (kept !== INVALID) Object.defineProperty(out, key, { value: kept, enumerable: true, writable: true, configurable: true });
+    // copyDocument has dropped `__proto__` keys, so plain assignment only ever makes data.
+    if (kept !== INVALID) out[key] = kept;
   }
   return out;
 }

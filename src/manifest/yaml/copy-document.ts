@@ -1,0 +1,54 @@
+import type { DocPath } from "../format-path.js";
+import type { ProblemSink } from "../problems.js";
+import { INTERPOLATION_MESSAGE, unescapeDollars } from "../rules/refuse-interpolation.js";
+
+interface Walk {
+  problems: ProblemSink;
+  /** Aliases make the value a graph: copy each shared node once, and report its problems once. */
+  copies: Map<object, unknown>;
+  open: Set<object>;
+}
+
+/**
+ * The document as a fresh tree of plain objects and arrays, ready for the schema:
+ *  - every string has Compose's `$$` unescaped, and `${VAR}` / `$VAR` is reported;
+ *  - a `__proto__` key is reported and dropped (zod skips such keys, so they would pass unchecked);
+ *  - an alias to a node that contains it (which yaml turns into a cycle) is reported and becomes null.
+ */
+export function copyDocument(data: unknown, problems: ProblemSink): unknown {
+  return copy(data, [], { problems, copies: new Map(), open: new Set() });
+}
+
+function copy(value: unknown, path: DocPath, walk: Walk): unknown {
+  if (typeof value === "string") return copyString(value, path, walk.problems);
+  if (value === null || typeof value !== "object") return value;
+  const done = walk.copies.get(value);
+  if (done !== undefined) return done;
+  if (walk.open.has(value)) {
+    walk.problems.report(path, "a YAML alias refers to a node that contains it; recursive structures are not supported");
+    return null;
+  }
+  walk.open.add(value);
+  const out = Array.isArray(value) ? value.map((v, i) => copy(v, [...path, i], walk)) : copyObject(value, path, walk);
+  walk.open.delete(value);
+  walk.copies.set(value, out);
+  return out;
+}
+
+function copyObject(value: object, path: DocPath, walk: Walk): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (key === "__proto__") {
+      walk.problems.report([...path, key], '"__proto__" cannot be used as a key', "key");
+      continue;
+    }
+    out[key] = copy(v, [...path, key], walk);
+  }
+  return out;
+}
+
+function copyString(text: string, path: DocPath, problems: ProblemSink): string {
+  const result = unescapeDollars(text);
+  if (result.interpolates) problems.report(path, INTERPOLATION_MESSAGE);
+  return result.text;
+}
