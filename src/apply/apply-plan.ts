@@ -45,6 +45,8 @@ export interface ApplyContext {
   gate: (target: GateTarget, signal: AbortSignal) => Promise<GateResult>;
   /** Stops the rollout between steps (SIGTERM): what is in flight finishes, nothing new starts. */
   signal?: AbortSignal;
+  /** Told which images this apply pulled, before any container changes (for image cleanup). */
+  onPulled?: (images: string[]) => Promise<void>;
 }
 
 export interface ApplyResult {
@@ -81,6 +83,7 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
   }
   ctx.log.info({ commit: plan.commit, stage: "apply", images: plan.images.length }, "pulling images");
   const pulled = await pullImages(ctx.docker, plan.images, ctx.auths, ctx.concurrency);
+  await ctx.onPulled?.(pulled);
   const log = new RolloutLog();
   try {
     await createVolumesAndNetworks(plan, ctx);

@@ -1,4 +1,5 @@
 import { applyPlan, finalizeRollout, RolloutFailedError, type ApplyContext } from "../apply/index.js";
+import { pruneImages, recordPulledImages } from "../apply/prune-images.js";
 import { waitForHealthy } from "../health/index.js";
 import type { DesiredState } from "../model.js";
 import { observeHost, resolveHostInputs } from "../observe/index.js";
@@ -39,7 +40,8 @@ export async function rollOut(
     const result = await applyPlan(plan, apply);
     await finalizeRollout(plan, apply, result.log);
     const at = new Date().toISOString();
-    await ctx.store.update((s) => endRollout(isNewRelease || !lastGood ? markGood({ ...s, lastApplied: { commit, at } }, commit, at) : { ...s, lastApplied: { commit, at } }));
+    const state = await ctx.store.update((s) => endRollout(isNewRelease || !lastGood ? markGood({ ...s, lastApplied: { commit, at } }, commit, at) : { ...s, lastApplied: { commit, at } }));
+    await cleanUpImages(ctx, resolved, state.goodHistory);
     await ctx.journal.append({ commit, action: "sync", outcome: isNewRelease ? "healthy" : "repaired", data: { changed: result.changed } });
     if (isNewRelease) await emitOutcome(ctx, { commit, outcome: "healthy" });
     return { kind: "applied", changed: result.changed };
@@ -67,6 +69,22 @@ export async function rollOut(
   }
 }
 
+/** Image cleanup must never fail a healthy rollout: problems are logged and retried next time. */
+async function cleanUpImages(ctx: ReconcileContext, resolved: ResolvedState, goodHistory: string[]): Promise<void> {
+  try {
+    await pruneImages({
+      docker: ctx.docker,
+      stateDir: ctx.settings.stateDir,
+      commit: resolved.commit,
+      images: resolved.stacks.flatMap((s) => s.services.map((x) => x.spec.image)),
+      goodHistory,
+      log: ctx.log,
+    });
+  } catch (err) {
+    ctx.log.warn({ stage: "cleanup", err: String(err) }, "image cleanup failed; retried after the next rollout");
+  }
+}
+
 async function pause(ctx: ReconcileContext, commit: string, reason: string): Promise<RolloutOutcome> {
   ctx.log.error({ stage: "health", commit, reason }, "rollout paused (failure_action: pause); the host is left as it is");
   await ctx.store.update((s) => endRollout(markFailed(s, commit, reason, new Date().toISOString())));
@@ -84,6 +102,7 @@ function applyContext(ctx: ReconcileContext, resolved: ResolvedState): ApplyCont
     log: ctx.log,
     concurrency: ctx.settings.concurrency,
     signal: ctx.signal,
+    onPulled: (images) => recordPulledImages(ctx.settings.stateDir, images),
     record: async (e) => void (await ctx.journal.append({ ...e, ...(e.error ? { data: { error: e.error } } : {}) })),
     gate: (t, signal) =>
       waitForHealthy(
