@@ -6,6 +6,7 @@ import { checkImagesPinned } from "../rules/check-image-pinned.js";
 import { checkNames } from "../rules/check-names.js";
 import { checkNetworkModes } from "../rules/check-network-modes.js";
 import { checkReservedLabels } from "../rules/check-reserved-labels.js";
+import { checkStartFirstPorts } from "../rules/check-start-first-ports.js";
 import { validateCompose } from "../validate/validate-compose.js";
 import { copyDocument } from "../yaml/copy-document.js";
 import { readYamlDocument } from "../yaml/read-yaml-document.js";
@@ -36,7 +37,9 @@ function load(file: ManifestFile, root: string, loaded: LoadedFile): void {
   const { problems } = loaded;
   const source = readYamlDocument(file.content, problems);
   if (source === undefined) return;
-  const compose = validateCompose(copyDocument(source.data, problems), problems);
+  const copy = copyDocument(source.data, problems);
+  if (!copy.complete) return;
+  const compose = validateCompose(copy.data, problems);
   if (compose === undefined) return;
   loaded.project = resolveProjectName(file.path, root, compose, problems);
   loaded.projectFromName = compose.nameGiven;
@@ -46,5 +49,6 @@ function load(file: ManifestFile, root: string, loaded: LoadedFile): void {
   const stack = normalizeStack(file.path, loaded.project ?? UNRESOLVED_PROJECT, compose, problems);
   checkDependencyCycles(stack.services, problems);
   checkReservedLabels(stack.services, problems);
+  checkStartFirstPorts(stack.services, problems);
   if (loaded.project !== undefined) loaded.stack = stack;
 }
