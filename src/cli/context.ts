@@ -1,4 +1,5 @@
 import { loadRegistryAuths } from "../apply/index.js";
+import { openAuditReporting } from "../audit/index.js";
 import { connectDocker } from "../engine/docker-client.js";
 import type { Logger } from "../log.js";
 import type { ReconcileContext } from "../reconcile/reconcile.js";
@@ -19,5 +20,11 @@ export async function openReconcileContext(settings: Settings, log: Logger): Pro
   if (journal.tornTail) {
     log.error({ line: journal.tornTail.line }, "the journal's last line is torn (a crash mid-write); `gitdock history --verify` reports it");
   }
-  return { settings, docker: connectDocker(settings.dockerHost), log, store, journal, hostKey, auths, credentials };
+  // Git notes and deployment markers (settings.report); a failure to report never reaches a deployment.
+  const audit = await openAuditReporting(settings, log, credentials);
+  return {
+    settings, docker: connectDocker(settings.dockerHost), log, store, journal, hostKey, auths, credentials,
+    outcomeListeners: [...audit.listeners],
+    beforePass: audit.beforePass,
+  };
 }

@@ -3,6 +3,7 @@ import { Command, Option } from "commander";
 import { loadSettings, type SettingsFlags } from "../config/settings.js";
 import { GitdockError, describeError } from "../errors.js";
 import { createLogger } from "../log.js";
+import { historyCommand, type HistoryFlags } from "./commands/history.js";
 import { planCommand } from "./commands/plan.js";
 import { retryCommand } from "./commands/retry.js";
 import { statusCommand } from "./commands/status.js";
@@ -71,6 +72,17 @@ withCommonOptions(program.command("retry"))
   .description("clear a failed or rejected commit so the next sync applies it once more")
   .argument("[commit]", "the commit (a unique prefix); default: the only marked one")
   .action(action(async (commit: string | undefined, flags: SettingsFlags) => retryCommand(await loadSettings(flags), commit)));
+
+withCommonOptions(program.command("history"))
+  .description("the commits that touched this host's path, what they changed, and this host's outcomes (offline; exit 1 with --verify when the journal is broken)")
+  .option("--since <date|age>", "only commits since a date (2026-11-01) or an age (12h, 7d, 2w)")
+  .option("--stack <name>", "only commits that changed this stack (project name)")
+  .option("--service <name>", "only commits that changed this service")
+  .option("--json", "print the history as JSON")
+  .option("--verify", "check the journal's hash chain instead; print the first broken, missing or torn line")
+  .option("--fetch", "deepen the local clone of an http(s) repository first (the only option that uses the network)")
+  .option("--depth <n>", "with --fetch: how many commits deep (default 500; --since alone deepens to that date)")
+  .action(action(async (flags: SettingsFlags & HistoryFlags) => historyCommand(await loadSettings(flags), flags)));
 
 program.addOption(new Option("--no-color").hideHelp());
 

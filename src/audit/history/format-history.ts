@@ -1,0 +1,80 @@
+import type { HistoryEvent } from "./host-outcomes.js";
+import type { ServiceChange } from "./manifest-diff.js";
+import type { HistoryCommit, HistoryReport } from "./build-history.js";
+
+/** `gitdock history` as text: one block per commit, newest first. */
+export function formatHistory(r: HistoryReport): string {
+  const lines = [`host ${r.host} · path ${r.path || "/"} · ${r.branch} at ${short(r.head)} · ${r.commits.length} commit(s)`];
+  for (const c of r.commits) lines.push("", ...formatCommit(c, r.host));
+  if (!r.complete) {
+    lines.push("", `history ends at ${r.boundary.map(short).join(", ")}: older commits are not in the local clone (it is shallow).`);
+    lines.push("  Run `gitdock history --fetch [--depth N]` to deepen it, or read a full clone with --repo PATH.");
+  }
+  return lines.join("\n");
+}
+
+function formatCommit(c: HistoryCommit, host: string): string[] {
+  const out = [`${short(c.commit)}  ${c.committer.date}  ${c.subject}`];
+  out.push(`  author     ${c.author.name} <${c.author.email}>  ${c.author.date}`);
+  if (c.committer.name !== c.author.name || c.committer.email !== c.author.email || c.committer.date !== c.author.date) {
+    out.push(`  committer  ${c.committer.name} <${c.committer.email}>  ${c.committer.date}`);
+  }
+  const sig = c.signature;
+  out.push(`  signature  ${sig.status}${sig.format ? ` (${sig.format})` : ""}${sig.detail ? `: ${sig.detail}` : ""}`);
+  if (c.invalid) out.push(`  invalid    ${c.invalid}`);
+  const base = c.baseline === null ? " (parent not in the local clone)" : c.baseline ? ` (since ${short(c.baseline)})` : "";
+  if (c.changes.length) {
+    c.changes.forEach((ch, i) => out.push(`  ${i === 0 ? `changed${base}`.padEnd(10) : "          "} ${formatChange(ch)}`));
+  } else if (!c.invalid) {
+    out.push(`  changed    nothing in the stacks${base}`);
+  }
+  out.push(...formatOutcome(c, host));
+  return out;
+}
+
+function formatChange(ch: ServiceChange): string {
+  const name = ch.service ? `${ch.stack}/${ch.service}` : `${ch.stack} (stack)`;
+  if (ch.change === "added") return `${name} added, image ${ch.image?.to ?? "?"}`;
+  if (ch.change === "removed") return `${name} removed (was ${ch.image?.from ?? "?"})`;
+  const parts = ch.aspects.filter((a) => a !== "image");
+  const image = ch.image ? `image ${digestOf(ch.image.from)} → ${ch.image.to ?? "?"}` : "";
+  return [name, image, parts.length ? (image ? `; ${parts.join(", ")}` : parts.join(", ")) : ""].filter(Boolean).join(" ").replace(" ;", ";");
+}
+
+function formatOutcome(c: HistoryCommit, host: string): string[] {
+  const label = `  ${host.padEnd(9)}`;
+  const pad = " ".repeat(label.length);
+  const lines: string[] = [];
+  if (c.appliedAt && c.events[0]?.kind !== "rejected") lines.push(`applied ${c.appliedAt}`);
+  for (const e of c.events) lines.push(formatEvent(e));
+  if (c.until) lines.push(`ran until ${c.until} (replaced by ${short(c.replacedBy ?? "")})`);
+  if (c.repairs) lines.push(`${c.repairs} drift repair(s) while it ran`);
+  if (!c.events.length) {
+    const why: Record<string, string> = {
+      superseded: "superseded: the branch moved past it before this host applied it",
+      "before-host": "not applied: older than this host's first sync",
+      pending: c.appliedAt ? "no outcome recorded yet (in progress, or cut short)" : "not applied yet",
+    };
+    lines.push(why[c.status] ?? c.status);
+  }
+  return lines.map((l, i) => `${i === 0 ? label : pad} ${l}`);
+}
+
+function formatEvent(e: HistoryEvent): string {
+  if (e.kind === "healthy") return `healthy ${e.at}`;
+  const took = e.durationMs !== undefined ? `, rollback took ${formatMs(e.durationMs)}` : "";
+  const verb = e.kind === "rolled-back" ? "rolled back" : e.kind;
+  return `${verb} ${e.at}${took}: ${(e.reason ?? "").split("\n")[0]}`;
+}
+
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function digestOf(ref: string | undefined): string {
+  if (!ref) return "(none)";
+  const at = ref.indexOf("@");
+  return at >= 0 ? ref.slice(at + 1, at + 1 + 19) + "…" : ref;
+}
+
+const short = (sha: string): string => sha.slice(0, 12);

@@ -1,0 +1,66 @@
+import fs from "node:fs";
+import git, { type CommitObject } from "isomorphic-git";
+
+export interface WalkedCommit {
+  oid: string;
+  commit: CommitObject;
+}
+
+export interface CommitWalk {
+  /** Newest first (by committer time, as `git log` orders them). */
+  commits: WalkedCommit[];
+  /** Parents that are not in the local repository (the edge of a shallow clone). */
+  missing: string[];
+}
+
+/**
+ * Every ancestor of `tip` that is present locally, newest first. The walk follows parent links
+ * through the objects that are here and stops only where one is missing, so it ignores the
+ * clone's `shallow` markers: a commit a poll fetched at depth 1 still links to the commits
+ * fetched before it. `limit` bounds the walk (the rest is reported as missing).
+ */
+export async function walkCommits(gitdir: string, tip: string, limit = 100_000): Promise<CommitWalk> {
+  const commits: WalkedCommit[] = [];
+  const missing = new Set<string>();
+  const seen = new Set<string>([tip]);
+  let frontier: WalkedCommit[] = [];
+  const load = async (oid: string): Promise<void> => {
+    try {
+      const { commit } = await git.readCommit({ fs, gitdir, oid });
+      frontier.push({ oid, commit });
+    } catch {
+      missing.add(oid);
+    }
+  };
+  await load(tip);
+  while (frontier.length) {
+    // Newest first: take the frontier commit with the latest committer time.
+    frontier.sort((a, b) => b.commit.committer.timestamp - a.commit.committer.timestamp);
+    const next = frontier.shift()!;
+    if (commits.length >= limit) {
+      missing.add(next.oid);
+      for (const f of frontier) missing.add(f.oid);
+      frontier = [];
+      break;
+    }
+    commits.push(next);
+    for (const p of next.commit.parent) {
+      if (seen.has(p)) continue;
+      seen.add(p);
+      await load(p);
+    }
+  }
+  return { commits, missing: [...missing] };
+}
+
+/** The tree at `path` in a commit (the root tree for ""), or undefined when the path is absent. */
+export async function treeAt(gitdir: string, commit: CommitObject, path: string): Promise<string | undefined> {
+  let oid = commit.tree;
+  for (const part of path.split("/").filter(Boolean)) {
+    const { tree } = await git.readTree({ fs, gitdir, oid });
+    const entry = tree.find((e) => e.path === part && e.type === "tree");
+    if (!entry) return undefined;
+    oid = entry.oid;
+  }
+  return oid;
+}

@@ -1,0 +1,63 @@
+import type { CommitOutcome } from "../reconcile/outcome.js";
+
+/**
+ * One host's line in a commit's Git note, e.g.
+ *   `web-1 applied 2026-11-22T14:02:11Z healthy`
+ *   `web-2 rolled-back 2026-11-22T14:03:40Z health: web-1 http 500 on /healthz`
+ *   `web-3 rejected 2026-11-22T14:04:02Z invalid: hosts/web-3/shop/compose.yaml:4:12: ...`
+ * Host, verb and time are single words; the rest of the line is the detail. Lines are merged
+ * across hosts by their exact text (merge-notes.ts), so a line is fully determined by the outcome.
+ */
+
+export type NoteVerb = "applied" | "rolled-back" | "rejected" | "paused";
+
+export interface NoteLine {
+  host: string;
+  verb: NoteVerb;
+  /** ISO time to the second, UTC: `2026-11-22T14:02:11Z`. */
+  at: string;
+  detail: string;
+}
+
+/** Longest detail kept in a note; the journal keeps the whole reason. */
+export const MAX_DETAIL_CHARS = 300;
+
+const VERBS: Record<CommitOutcome["outcome"], NoteVerb> = {
+  healthy: "applied",
+  "rolled-back": "rolled-back",
+  rejected: "rejected",
+  paused: "paused",
+};
+
+/** `2026-11-22T14:02:11.123Z` → `2026-11-22T14:02:11Z`. */
+export function noteTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) throw new Error(`not a time: ${iso}`);
+  return `${d.toISOString().slice(0, 19)}Z`;
+}
+
+/** One line of text: control characters and runs of whitespace become one space, then capped. */
+export function oneLine(text: string, max = MAX_DETAIL_CHARS): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = text.replace(/[\u0000-\u001f\u007f\s]+/g, " ").trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
+export function noteLineFor(o: CommitOutcome): NoteLine {
+  const verb = VERBS[o.outcome];
+  const detail = o.outcome === "healthy" ? "healthy" : oneLine(o.reason ?? o.outcome);
+  return { host: o.hostId, verb, at: noteTime(o.at), detail: detail || o.outcome };
+}
+
+export function formatNoteLine(l: NoteLine): string {
+  return `${l.host} ${l.verb} ${l.at} ${l.detail}`;
+}
+
+const LINE = /^(\S+) (applied|rolled-back|rejected|paused) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) (.+)$/;
+
+/** Parses a line gitdock wrote; undefined for any other text (a person's note, say). */
+export function parseNoteLine(line: string): NoteLine | undefined {
+  const m = LINE.exec(line);
+  if (!m) return undefined;
+  return { host: m[1]!, verb: m[2] as NoteVerb, at: m[3]!, detail: m[4]! };
+}

@@ -1,0 +1,100 @@
+import fs from "node:fs";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import git, { type HttpClient } from "isomorphic-git";
+import http from "isomorphic-git/http/node";
+import type { GitCredentials } from "../source/index.js";
+import { addPending, type PendingNote } from "./merge-notes.js";
+import { emptySnapshot, readNotesCommit, writeNotesCommit } from "./notes-tree.js";
+import { notesAuthor, notesMessage, type NotesTarget } from "./notes-target.js";
+
+/** Per HTTP request; a Git server that hangs must not hold a reconcile pass forever. */
+const REQUEST_TIMEOUT_MS = 20_000;
+
+/**
+ * Notes on an HTTP(S) remote. They are kept in their own bare repository under the state
+ * directory (`<state>/notes/<hash of url>.git`), apart from the source clone, so publishing notes
+ * never races a poll's fetch for the same shallow file or refs. Each attempt asks the server for
+ * the notes ref, fetches its tip only when it is new here (depth 1: the notes' own history is
+ * never downloaded), merges, and pushes a commit whose parent is that tip. The server updates the
+ * ref only if it still points at that tip, so a concurrent writer's lines can never be
+ * overwritten: the loser is told, fetches again and merges.
+ */
+export class HttpNotesTarget implements NotesTarget {
+  readonly where: string;
+  private readonly gitdir: string;
+  private readonly http: HttpClient;
+
+  constructor(
+    private readonly opts: { url: string; ref: string; stateDir: string; hostId: string; credentials: GitCredentials | undefined },
+  ) {
+    this.where = `${opts.ref} at ${opts.url}`;
+    this.gitdir = join(opts.stateDir, "notes", `${createHash("sha256").update(opts.url).digest("hex").slice(0, 16)}.git`);
+    this.http = withTimeout(http, REQUEST_TIMEOUT_MS);
+  }
+
+  async publishOnce(pending: readonly PendingNote[]): Promise<{ result: "published" | "race"; added: number }> {
+    await this.init();
+    const tip = await this.fetchTip();
+    const snap = tip ? await readNotesCommit(this.gitdir, tip) : emptySnapshot();
+    const { notes, added } = addPending(snap.notes, pending);
+    if (!added.length) return { result: "published", added: 0 };
+    const oid = await writeNotesCommit(this.gitdir, { ...snap, notes }, {
+      parent: tip,
+      message: notesMessage(this.opts.hostId, added.length),
+      author: notesAuthor(this.opts.hostId),
+    });
+    await git.writeRef({ fs, gitdir: this.gitdir, ref: this.opts.ref, value: oid, force: true });
+    try {
+      await git.push({ fs, http: this.http, gitdir: this.gitdir, url: this.opts.url, ref: this.opts.ref, remoteRef: this.opts.ref, ...this.auth() });
+    } catch (err) {
+      if (isUnavailable(err)) throw err;
+      return { result: "race", added: 0 }; // rejected for the ref (moved under us): read again
+    }
+    return { result: "published", added: added.length };
+  }
+
+  private async init(): Promise<void> {
+    if (fs.existsSync(join(this.gitdir, "HEAD"))) return;
+    await fs.promises.mkdir(this.gitdir, { recursive: true, mode: 0o700 });
+    await git.init({ fs, gitdir: this.gitdir, bare: true });
+    await git.addRemote({ fs, gitdir: this.gitdir, remote: "origin", url: this.opts.url, force: true });
+  }
+
+  /** The remote notes tip, downloaded when it is not here yet; undefined when there are no notes yet. */
+  private async fetchTip(): Promise<string | undefined> {
+    const refs = await git.listServerRefs({ http: this.http, url: this.opts.url, prefix: this.opts.ref, ...this.auth() });
+    const tip = refs.find((r) => r.ref === this.opts.ref)?.oid;
+    if (!tip || (await hasObject(this.gitdir, tip))) return tip;
+    const res = await git.fetch({
+      fs, http: this.http, gitdir: this.gitdir, url: this.opts.url, remote: "origin",
+      ref: this.opts.ref, remoteRef: this.opts.ref, singleBranch: true, depth: 1, tags: false, ...this.auth(),
+    });
+    // The ref may have moved between the two requests: take what was fetched.
+    return res.fetchHead ?? tip;
+  }
+
+  private auth() {
+    const c = this.opts.credentials;
+    return { onAuth: c ? () => ({ ...c }) : undefined, onAuthFailure: () => ({ cancel: true as const }) };
+  }
+}
+
+async function hasObject(gitdir: string, oid: string): Promise<boolean> {
+  try {
+    await git.readCommit({ fs, gitdir, oid });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Errors that say the server is unreachable or refuses us, as opposed to a lost race for the ref. */
+function isUnavailable(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === "HttpError" || code === "UserCanceledError" || code === "SmartHttpError" || (typeof code === "string" && code.startsWith("E")) || (err as Error).name === "AbortError" || (err as Error).name === "TimeoutError";
+}
+
+function withTimeout(client: HttpClient, ms: number): HttpClient {
+  return { request: (req) => client.request({ ...req, signal: req.signal ?? AbortSignal.timeout(ms) }) };
+}

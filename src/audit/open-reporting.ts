@@ -1,0 +1,72 @@
+import { readFile } from "node:fs/promises";
+import type { Settings } from "../config/settings.js";
+import { ConfigInvalidError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { CommitOutcome } from "../reconcile/outcome.js";
+import { fetchTargetCommit, parseRepoLocation, type GitCredentials } from "../source/index.js";
+import { buildMarker } from "./marker.js";
+import { MarkerSender } from "./marker-sender.js";
+import { NotesOutbox } from "./notes-outbox.js";
+import { NotesReporter } from "./notes-reporter.js";
+import { HttpNotesTarget } from "./notes-target-http.js";
+import { LocalNotesTarget } from "./notes-target-local.js";
+import type { NotesTarget } from "./notes-target.js";
+
+/** What the reconcile context gets from the audit stage. */
+export interface AuditReporting {
+  /** Outcome listeners (see reconcile/outcome.ts): git notes, deployment markers. */
+  listeners: ((o: CommitOutcome) => Promise<void>)[];
+  /** Run at the start of every reconcile pass: publish note lines left over from earlier passes. Never throws. */
+  beforePass: () => Promise<void>;
+  /** The marker sender, when markers are configured (tests and shutdown can wait on `idle()`). */
+  markers: MarkerSender | undefined;
+}
+
+/**
+ * Opens what `settings.report` asks for. A bad configuration (an unreadable secret file) fails
+ * here, at startup; failures to report later never reach the reconcile.
+ */
+export async function openAuditReporting(settings: Settings, log: Logger, credentials: GitCredentials | undefined): Promise<AuditReporting> {
+  const listeners: AuditReporting["listeners"] = [];
+  let beforePass = async (): Promise<void> => undefined;
+
+  if (settings.report.gitNotes) {
+    const reporter = new NotesReporter(await notesTarget(settings, credentials), await NotesOutbox.open(settings.stateDir), log);
+    listeners.push((o) => reporter.record(o));
+    beforePass = () => reporter.drain();
+  }
+
+  let markers: MarkerSender | undefined;
+  const notify = settings.report.notify;
+  if (notify) {
+    const sender = new MarkerSender({ url: notify.url, secret: await readSecret(notify.secretFile), maxAttempts: notify.maxAttempts, log });
+    markers = sender;
+    const source = { repo: settings.repo, branch: settings.branch, path: settings.path };
+    listeners.push(async (o) => void sender.enqueue(JSON.stringify(buildMarker(o, source)), o.commit));
+  }
+  return { listeners, beforePass, markers };
+}
+
+async function notesTarget(settings: Settings, credentials: GitCredentials | undefined): Promise<NotesTarget> {
+  const location = parseRepoLocation(settings.repo ?? "");
+  const ref = settings.report.notesRef;
+  if (location.kind === "http") {
+    return new HttpNotesTarget({ url: location.url, ref, stateDir: settings.stateDir, hostId: settings.hostId, credentials });
+  }
+  const { gitdir } = await fetchTargetCommit({ location, branch: settings.branch, stateDir: settings.stateDir, credentials });
+  return new LocalNotesTarget({ gitdir, ref, hostId: settings.hostId });
+}
+
+async function readSecret(path: string): Promise<Buffer> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw new ConfigInvalidError(`cannot read report.notify.secret_file ${path}: ${(err as Error).message}`, {
+      hint: "Check the path and that gitdock's user may read it (mode 0600).",
+    });
+  }
+  const secret = text.split(/\r?\n/)[0]?.trim() ?? "";
+  if (!secret) throw new ConfigInvalidError(`report.notify.secret_file ${path} is empty`);
+  return Buffer.from(secret, "utf8");
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { formatNoteLine, MAX_DETAIL_CHARS, noteLineFor, noteTime, oneLine, parseNoteLine } from "../../src/audit/note-line.js";
+import type { CommitOutcome } from "../../src/reconcile/outcome.js";
+
+const commit = "1".repeat(40);
+const line = (o: Partial<CommitOutcome>) =>
+  formatNoteLine(noteLineFor({ commit, hostId: "web-1", outcome: "healthy", at: "2026-11-22T14:02:11.734Z", ...o }));
+
+describe("note lines", () => {
+  it.each([
+    [{ outcome: "healthy" }, "web-1 applied 2026-11-22T14:02:11Z healthy"],
+    [
+      { hostId: "web-2", outcome: "rolled-back", reason: "health: web-1 http 500 on /healthz", durationMs: 812 },
+      "web-2 rolled-back 2026-11-22T14:02:11Z health: web-1 http 500 on /healthz",
+    ],
+    [
+      { hostId: "web-3", outcome: "rejected", reason: "invalid: hosts/web-3/shop/compose.yaml:4:12: services.web.image: not pinned by digest" },
+      "web-3 rejected 2026-11-22T14:02:11Z invalid: hosts/web-3/shop/compose.yaml:4:12: services.web.image: not pinned by digest",
+    ],
+    [{ outcome: "paused", reason: "probe failed" }, "web-1 paused 2026-11-22T14:02:11Z probe failed"],
+  ] as [Partial<CommitOutcome>, string][])("%o → %s", (o, expected) => {
+    expect(line(o)).toBe(expected);
+  });
+
+  it("flattens a multi-line reason into one line and caps it", () => {
+    expect(line({ outcome: "rolled-back", reason: "gate failed:\n  web-1: exited 3\n\tlast output: boom" })).toBe(
+      "web-1 rolled-back 2026-11-22T14:02:11Z gate failed: web-1: exited 3 last output: boom",
+    );
+    const long = line({ outcome: "rejected", reason: "x".repeat(1000) });
+    expect(long.split(" ").at(-1)).toHaveLength(MAX_DETAIL_CHARS);
+    expect(long.endsWith("…")).toBe(true);
+    expect(oneLine("a\u0000b\u001bc")).toBe("a b c");
+  });
+
+  it("is the same text for the same outcome (lines are merged by exact text)", () => {
+    const o: CommitOutcome = { commit, hostId: "h", outcome: "rolled-back", at: "2026-11-22T14:03:40.001Z", reason: "r" };
+    expect(formatNoteLine(noteLineFor(o))).toBe(formatNoteLine(noteLineFor({ ...o })));
+  });
+
+  it("parses its own lines back and refuses other text", () => {
+    expect(parseNoteLine("web-2 rolled-back 2026-11-22T14:03:40Z health: web-1 http 500 on /healthz")).toEqual({
+      host: "web-2",
+      verb: "rolled-back",
+      at: "2026-11-22T14:03:40Z",
+      detail: "health: web-1 http 500 on /healthz",
+    });
+    expect(parseNoteLine("Reviewed by Ann")).toBeUndefined();
+    expect(parseNoteLine("web-1 deployed 2026-11-22T14:03:40Z ok")).toBeUndefined();
+  });
+
+  it("writes times in UTC to the second", () => {
+    expect(noteTime("2026-11-22T15:02:11.999+01:00")).toBe("2026-11-22T14:02:11Z");
+    expect(() => noteTime("yesterday")).toThrow();
+  });
+});
