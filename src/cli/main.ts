@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { Command, Option } from "commander";
+import { applyAgentFlags, type AgentFlags } from "../config/agent-section.js";
 import { loadSettings, type SettingsFlags } from "../config/settings.js";
 import { GitdockError, describeError } from "../errors.js";
 import { createLogger } from "../log.js";
 import { historyCommand, type HistoryFlags } from "./commands/history.js";
 import { planCommand } from "./commands/plan.js";
 import { retryCommand } from "./commands/retry.js";
+import { runCommand } from "./commands/run.js";
 import { statusCommand } from "./commands/status.js";
 import { syncCommand } from "./commands/sync.js";
 import { validateCommand } from "./commands/validate.js";
@@ -43,8 +45,22 @@ const program = new Command()
   .showHelpAfterError();
 
 withCommonOptions(program.command("sync"))
-  .description("reconcile the host with the branch once (exit 0 in sync, 1 error, 3 rolled back/held, 4 rejected)")
-  .action(action(async (flags: SettingsFlags) => syncCommand(await loadSettings(flags), createLogger())));
+  .description("reconcile the host with the branch once (exit 0 in sync, 1 error, 3 rolled back/held/waiting, 4 rejected)")
+  .option("--now", "ask the running agent (on --listen) for a pass and wait for it; without an agent, sync here")
+  .option("--listen <host:port>", "where the running agent listens (default: agent.listen, else 127.0.0.1:9380)")
+  .action(
+    action(async (flags: SettingsFlags & AgentFlags & { now?: boolean }) =>
+      syncCommand(await loadSettings(flags).then((s) => ({ ...s, agent: applyAgentFlags(s.agent, { listen: flags.listen }) })), createLogger(), flags),
+    ),
+  );
+
+withCommonOptions(program.command("run"))
+  .description("run the agent: reconcile on polls, webhooks, Engine events and signals until SIGTERM")
+  .option("--interval <duration>", "poll interval, e.g. 60s, 5m (default: agent.interval, else 60s)")
+  .option("--listen <host:port>", "address of /metrics, /healthz, /readyz, /status, /hooks/git, /sync (default 127.0.0.1:9380)")
+  .option("--shutdown-timeout <duration>", "on SIGTERM, how long a rollout may run before it is rolled back (default 120s)")
+  .option("--webhook-secret-file <file>", "file with the webhook secret (default: agent.webhook.secret_file)")
+  .action(action(async (flags: SettingsFlags & AgentFlags) => runCommand(flags, createLogger())));
 
 withCommonOptions(program.command("plan"))
   .description("show what a sync would change, changing nothing")
@@ -66,7 +82,12 @@ program
 withCommonOptions(program.command("status"))
   .description("show the applied, last good and failed commits and the managed containers")
   .option("--json", "print the status as JSON")
-  .action(action(async (flags: SettingsFlags & { json?: boolean }) => statusCommand(await loadSettings(flags), flags)));
+  .option("--listen <host:port>", "ask the running agent there first (default: agent.listen, else 127.0.0.1:9380)")
+  .action(
+    action(async (flags: SettingsFlags & AgentFlags & { json?: boolean }) =>
+      statusCommand(await loadSettings(flags).then((s) => ({ ...s, agent: applyAgentFlags(s.agent, { listen: flags.listen }) })), flags),
+    ),
+  );
 
 withCommonOptions(program.command("retry"))
   .description("clear a failed or rejected commit so the next sync applies it once more")

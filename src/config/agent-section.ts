@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ConfigInvalidError } from "../errors.js";
 import { parseDuration, syncWindowsSchema, toSyncWindow, type SyncWindow } from "../agent/sync-windows.js";
 
 /**
@@ -127,5 +128,35 @@ function isDuration(s: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** Flags of `gitdock run` (and `--listen` of `sync --now`/`status`) as commander gives them. */
+export interface AgentFlags {
+  interval?: string;
+  listen?: string;
+  shutdownTimeout?: string;
+  webhookSecretFile?: string;
+}
+
+/** Flags win over the config file. */
+export function applyAgentFlags(agent: AgentSection, flags: AgentFlags): AgentSection {
+  const out = { ...agent };
+  if (flags.interval !== undefined) out.intervalMs = flagDuration("--interval", flags.interval);
+  if (flags.shutdownTimeout !== undefined) out.shutdownTimeoutMs = flagDuration("--shutdown-timeout", flags.shutdownTimeout);
+  if (flags.listen !== undefined) {
+    const listen = parseListen(flags.listen);
+    if (!listen) throw new ConfigInvalidError(`--listen ${flags.listen}: expected host:port, e.g. 127.0.0.1:9380`);
+    out.listen = listen;
+  }
+  if (flags.webhookSecretFile !== undefined) out.webhook = { ...out.webhook, secretFile: flags.webhookSecretFile };
+  return out;
+}
+
+function flagDuration(flag: string, text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    throw new ConfigInvalidError(`${flag} ${text}: ${(err as Error).message}`);
   }
 }

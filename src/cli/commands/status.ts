@@ -1,3 +1,5 @@
+import { statusFromAgent } from "../../agent/agent-client.js";
+import { formatAgentStatus, type AgentStatus } from "../../agent/agent-status.js";
 import type { Settings } from "../../config/settings.js";
 import { connectDocker } from "../../engine/docker-client.js";
 import { observeHost } from "../../observe/index.js";
@@ -13,6 +15,8 @@ export interface StatusReport {
   rejected: HostState["rejected"];
   rollout: HostState["rollout"];
   stacks: { project: string; services: { service: string; containers: { name: string; commit: string | undefined; state: string }[] }[] }[];
+  /** Present when the running agent answered (`gitdock run`): its loop, last pass, waiting commit. */
+  agent?: AgentStatus;
 }
 
 /** What runs on this host and which commits are good, failed or rejected. Works without Git access. */
@@ -51,7 +55,7 @@ function groupContainers(host: HostSnapshot): StatusReport["stacks"] {
 }
 
 export async function statusCommand(settings: Settings, opts: { json?: boolean }): Promise<number> {
-  const report = await buildStatus(settings);
+  const report = ((await statusFromAgent(settings)) as StatusReport | undefined) ?? (await buildStatus(settings));
   process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatStatus(report)}\n`);
   return EXIT.ok;
 }
@@ -64,6 +68,7 @@ function formatStatus(r: StatusReport): string {
     `last good:    ${short(r.lastGood?.commit)}${r.lastGood ? ` at ${r.lastGood.at}` : ""}`,
   ];
   if (r.rollout) lines.push(`rollout in progress: ${short(r.rollout.commit)} since ${r.rollout.startedAt}`);
+  if (r.agent) lines.push(...formatAgentStatus(r.agent));
   for (const [sha, m] of Object.entries(r.failed)) lines.push(`failed:   ${short(sha)} at ${m.at}: ${m.reason.split("\n")[0]}`);
   for (const [sha, m] of Object.entries(r.rejected)) lines.push(`rejected: ${short(sha)} at ${m.at}: ${m.reason.split("\n")[0]}`);
   for (const s of r.stacks) {

@@ -1,13 +1,26 @@
+import { syncThroughAgent } from "../../agent/agent-client.js";
+import type { PassSummary } from "../../agent/agent-status.js";
 import { describeError } from "../../errors.js";
 import type { Logger } from "../../log.js";
-import { reconcile, type ReconcileResult } from "../../reconcile/reconcile.js";
+import { reconcile } from "../../reconcile/reconcile.js";
 import type { Settings } from "../../config/settings.js";
 import { acquireLock } from "../../state/index.js";
 import { openReconcileContext } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 
-/** `gitdock sync`: one reconcile. 0 = the host runs the target commit; 3 = held/rolled back; 4 = rejected. */
-export async function syncCommand(settings: Settings, log: Logger): Promise<number> {
+/**
+ * `gitdock sync`: one reconcile. 0 = the host runs the target commit; 3 = held/rolled back/waiting
+ * for a sync window; 4 = rejected. With `--now`, the running agent does the pass when one answers.
+ */
+export async function syncCommand(settings: Settings, log: Logger, opts: { now?: boolean } = {}): Promise<number> {
+  if (opts.now) {
+    const pass = await syncThroughAgent(settings);
+    if (pass?.summary) {
+      log.info({ pass: pass.number, triggers: pass.triggers }, "the running agent did the pass");
+      process.stdout.write(`${summaryLine(pass.summary)}\n`);
+      return exitCodeForResult(pass.summary);
+    }
+  }
   const ctx = await openReconcileContext(settings, log);
   const release = await acquireLock(settings.stateDir, { wait: true, timeoutMs: 600_000 });
   try {
@@ -19,14 +32,14 @@ export async function syncCommand(settings: Settings, log: Logger): Promise<numb
   }
 }
 
-export function exitCodeForResult(result: ReconcileResult): number {
+export function exitCodeForResult(result: PassSummary): number {
   if (result.outcome === "rejected") return EXIT.rejected;
-  if (result.outcome === "held" || result.outcome === "rolled-back" || result.outcome === "paused") return EXIT.rolledBack;
+  if (result.outcome === "held" || result.outcome === "rolled-back" || result.outcome === "paused" || result.outcome === "waiting") return EXIT.rolledBack;
   // The host does not match the target while a foreign container holds a name gitdock needs.
   return result.conflicts.length ? EXIT.error : EXIT.ok;
 }
 
-function summaryLine(r: ReconcileResult): string {
+function summaryLine(r: PassSummary): string {
   const target = r.target.slice(0, 12);
   const conflicts = r.conflicts.length
     ? `\nconflict: ${r.conflicts.join(", ")} held by containers gitdock does not manage; rename or remove them to let gitdock create its own`
@@ -34,7 +47,7 @@ function summaryLine(r: ReconcileResult): string {
   return mainLine(r, target) + conflicts;
 }
 
-function mainLine(r: ReconcileResult, target: string): string {
+function mainLine(r: PassSummary, target: string): string {
   if (r.outcome === "synced") {
     return r.changed ? `synced ${target}: ${r.changed} change(s) applied` : `synced ${target}: already in sync`;
   }

@@ -1,0 +1,92 @@
+/**
+ * What the running agent knows about itself: served on `/status` (under `agent`), `/healthz` and
+ * `/readyz`, and printed by `gitdock status` when it talks to the agent. Plain data, no secrets.
+ */
+import type { ReconcileOutcome, ReconcileResult } from "../reconcile/reconcile.js";
+import type { ReconcileResult as MetricResult } from "./metrics.js";
+
+/** A pass's result in the words the metrics use: ok, error, rolled_back, rejected, waiting. */
+export type PassResult = MetricResult;
+
+/** What a client (`gitdock sync --now`) needs of a pass's ReconcileResult. */
+export type PassSummary = Pick<ReconcileResult, "outcome" | "target" | "commit" | "changed" | "reason" | "conflicts" | "suppressed">;
+
+export interface PassError {
+  code: string | undefined;
+  /** How the loop handles it (retry, reject, rollback, fatal); see src/errors.ts. */
+  handling: string | undefined;
+  message: string;
+  hint: string | undefined;
+}
+
+export interface PassRecord {
+  /** Counts passes since the agent started, from 1. */
+  number: number;
+  startedAt: string;
+  finishedAt: string;
+  /** e.g. "webhook, docker-event x2". */
+  triggers: string;
+  result: PassResult;
+  summary: PassSummary | undefined;
+  error: PassError | undefined;
+}
+
+export interface AgentStatus {
+  pid: number;
+  hostId: string;
+  stateDir: string;
+  listen: string;
+  startedAt: string;
+  phase: "starting" | "idle" | "reconciling" | "stopping";
+  /** The last pass that ended. */
+  lastPass: PassRecord | undefined;
+  /** When the last pass that ended ok or waiting finished. */
+  lastSuccessAt: string | undefined;
+  consecutiveErrors: number;
+  nextPollAt: string | undefined;
+  /** The branch head a sync window holds back, if any. */
+  waitingCommit: string | undefined;
+  /** The sync windows' verdict at the last pass. */
+  windows: { newCommits: "allowed" | "waiting"; driftRepair: boolean; reason: string } | undefined;
+  /** `<stack>/<service>` whose repair budget is used up. */
+  suppressedRepairs: string[];
+}
+
+/** The result label for a pass that returned (errors are "error"). */
+export function passResultOf(outcome: ReconcileOutcome, conflicts: readonly string[]): PassResult {
+  switch (outcome) {
+    case "synced":
+      // A foreign container holds a name gitdock needs: the host does not match (sync exits 1).
+      return conflicts.length ? "error" : "ok";
+    case "waiting":
+      return "waiting";
+    case "rejected":
+      return "rejected";
+    case "held":
+    case "rolled-back":
+    case "paused":
+      return "rolled_back";
+  }
+}
+
+export function summarize(r: ReconcileResult): PassSummary {
+  const s: PassSummary = { outcome: r.outcome, target: r.target, commit: r.commit, changed: r.changed, reason: r.reason, conflicts: r.conflicts };
+  if (r.suppressed?.length) s.suppressed = r.suppressed;
+  return s;
+}
+
+/** Lines for `gitdock status` (text) when the agent answered. */
+export function formatAgentStatus(a: AgentStatus): string[] {
+  const short = (c: string | undefined) => (c ? c.slice(0, 12) : "-");
+  const lines = [`agent pid ${a.pid} on ${a.listen}: ${a.phase} since ${a.startedAt}`];
+  const p = a.lastPass;
+  if (p) {
+    const what = p.error ? `error: ${p.error.message.split("\n")[0]}` : `${p.summary?.outcome ?? p.result} ${short(p.summary?.target)}`;
+    lines.push(`last pass #${p.number} at ${p.finishedAt} (${p.triggers}): ${what}`);
+  }
+  if (a.consecutiveErrors) lines.push(`failing: ${a.consecutiveErrors} pass(es) in a row; retrying with backoff`);
+  if (a.waitingCommit) lines.push(`waiting:  ${short(a.waitingCommit)}: ${a.windows?.reason ?? "held back by a sync window"}`);
+  if (a.suppressedRepairs.length) lines.push(`repairs suppressed (budget used up): ${a.suppressedRepairs.join(", ")}`);
+  if (a.nextPollAt) lines.push(`next poll: ${a.nextPollAt}`);
+  return lines;
+}
