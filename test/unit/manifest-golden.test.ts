@@ -62,7 +62,7 @@ const GOLDEN: DesiredStack = {
       replicas: 1,
       dependsOn: [],
       envFiles: [],
-      updateConfig: DEFAULT_UPDATE,
+      updateConfig: { ...DEFAULT_UPDATE, order: "start-first" },
       rollbackConfig: { ...DEFAULT_UPDATE, failureAction: "pause" },
       gitdock: { probe: { kind: "tcp", port: 5432 }, healthTimeoutMs: 120_000 },
       container: {
@@ -86,7 +86,7 @@ const GOLDEN: DesiredStack = {
         { service: "db", condition: "service_healthy", required: true },
       ],
       envFiles: ["/etc/shop/web.env", "/etc/shop/secrets.env"],
-      updateConfig: { parallelism: 2, delayMs: 10_000, order: "start-first", failureAction: "rollback", monitorMs: 30_000 },
+      updateConfig: { parallelism: 2, delayMs: 10_000, order: "stop-first", failureAction: "rollback", monitorMs: 30_000 },
       rollbackConfig: DEFAULT_UPDATE,
       gitdock: { probe: { kind: "http", port: 8080, path: "/health", expectStatus: 200 }, healthTimeoutMs: 180_000 },
       container: {

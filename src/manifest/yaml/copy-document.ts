@@ -7,16 +7,25 @@ interface Walk {
   /** Aliases make the value a graph: copy each shared node once, and report its problems once. */
   copies: Map<object, unknown>;
   open: Set<object>;
+  recursive: boolean;
+}
+
+export interface DocumentCopy {
+  data: unknown;
+  /** False when a recursive alias was cut out: the rest would only produce follow-on problems. */
+  complete: boolean;
 }
 
 /**
  * The document as a fresh tree of plain objects and arrays, ready for the schema:
  *  - every string has Compose's `$$` unescaped, and `${VAR}` / `$VAR` is reported;
  *  - a `__proto__` key is reported and dropped (zod skips such keys, so they would pass unchecked);
- *  - an alias to a node that contains it (which yaml turns into a cycle) is reported and becomes null.
+ *  - an alias to a node that contains it (which yaml turns into a cycle) is reported and cut out.
  */
-export function copyDocument(data: unknown, problems: ProblemSink): unknown {
-  return copy(data, [], { problems, copies: new Map(), open: new Set() });
+export function copyDocument(data: unknown, problems: ProblemSink): DocumentCopy {
+  const walk: Walk = { problems, copies: new Map(), open: new Set(), recursive: false };
+  const copied = copy(data, [], walk);
+  return { data: copied, complete: !walk.recursive };
 }
 
 function copy(value: unknown, path: DocPath, walk: Walk): unknown {
@@ -25,6 +34,7 @@ function copy(value: unknown, path: DocPath, walk: Walk): unknown {
   const done = walk.copies.get(value);
   if (done !== undefined) return done;
   if (walk.open.has(value)) {
+    walk.recursive = true;
     walk.problems.report(path, "a YAML alias refers to a node that contains it; recursive structures are not supported");
     return null;
   }
