@@ -38,6 +38,8 @@ export interface AgentStatus {
   listen: string;
   startedAt: string;
   phase: "starting" | "idle" | "reconciling" | "stopping";
+  /** A pass is asked for and will start as soon as the running one (if any) ends. */
+  pending: boolean;
   /** The last pass that ended. */
   lastPass: PassRecord | undefined;
   /** When the last pass that ended ok or waiting finished. */

@@ -90,6 +90,7 @@ export class Agent {
       listen: formatListen(settings.agent.listen),
       startedAt: new Date().toISOString(),
       phase: "starting",
+      pending: false,
       lastPass: undefined,
       lastSuccessAt: undefined,
       consecutiveErrors: 0,
@@ -269,10 +270,15 @@ export class Agent {
     }, delay);
   }
 
+  /** The status with what only the scheduler and the event debounce know. */
+  private snapshot(): AgentStatus {
+    return { ...this.status, pending: this.scheduler.queued || this.eventTimer !== undefined };
+  }
+
   private httpDeps() {
     return {
       log: this.log,
-      status: () => this.status,
+      status: () => this.snapshot(),
       statusReport: () => this.hooks.buildStatus(this.settings),
       metrics: () => this.metrics.exposition(),
       webhookOptions: () => ({ secret: this.webhookSecret, branch: this.settings.branch, maxBodyBytes: this.settings.agent.webhook.maxBodyBytes }),
