@@ -20,6 +20,25 @@ export interface DesiredStack {
   services: DesiredService[];
   networks: NetworkSpec[];
   volumes: VolumeSpec[];
+  /** Top-level `secrets:`; present only when the file declares some (older stacks compare equal). */
+  secrets?: SecretSpec[];
+}
+
+/** A top-level `secrets:` entry: a file on the host, never in Git. Its content is read when gitdock plans. */
+export interface SecretSpec {
+  key: string;
+  /** Absolute host path. */
+  file: string;
+}
+
+/** A secret a service mounts, read-only, at `/run/secrets/<target>`. */
+export interface ServiceSecret {
+  /** Key under the stack's top-level `secrets:`. */
+  source: string;
+  /** File name under /run/secrets (default: the source key). */
+  target: string;
+  /** The host file, resolved from the top-level declaration. */
+  file: string;
 }
 
 export interface NetworkSpec {
@@ -80,6 +99,8 @@ export interface DesiredService {
   rollbackConfig: UpdateConfig;
   gitdock: GitdockServiceOptions;
   container: ContainerSpec;
+  /** Present only when the service mounts secrets. Resolved into `ContainerSpec.secrets` on the host. */
+  secrets?: ServiceSecret[];
 }
 
 export interface PortSpec {
@@ -110,6 +131,26 @@ export interface HealthcheckSpec {
   timeoutMs: number | undefined;
   retries: number | undefined;
   startPeriodMs: number | undefined;
+}
+
+/** `devices: ["/dev/ttyUSB0:/dev/ttyUSB0:rwm"]`. */
+export interface DeviceSpec {
+  source: string;
+  target: string;
+  /** cgroup permissions, a subset of "rwm". */
+  permissions: string;
+}
+
+/**
+ * A mounted secret as the spec hash sees it: where it comes from and goes, and a digest of its
+ * content keyed with the host key (never the content, nor a plain hash of it).
+ */
+export interface SecretMountSpec {
+  source: string;
+  target: string;
+  file: string;
+  /** HMAC-SHA256 of the file's content under the host key; changes when the content does. */
+  digest: string;
 }
 
 export interface LoggingSpec {
@@ -154,4 +195,13 @@ export interface ContainerSpec {
   ulimits: Record<string, Ulimit>;
   memoryBytes: number | undefined;
   nanoCpus: number | undefined;
+  // The keys below are left out entirely when unused (not set to undefined), so that adding them
+  // changed neither the spec hash nor the field hashes of containers made before they existed.
+  /** `pid:` ("host", "service:<name>", "container:<id>"). */
+  pidMode?: string;
+  /** `ipc:` ("host", "private", "shareable", "none", "service:<name>", "container:<id>"). */
+  ipcMode?: string;
+  devices?: DeviceSpec[];
+  /** Filled in on the host from `DesiredService.secrets` (resolve-host-inputs); never by the manifest. */
+  secrets?: SecretMountSpec[];
 }

@@ -9,10 +9,11 @@
  */
 import type { DesiredStack } from "../model.js";
 import type { ManifestFile } from "./find-stack-files.js";
-import { loadStacks as loadAll } from "./load/load-stacks.js";
+import { loadManifest as loadWithSources, loadStacks as loadAll, type ManifestSources } from "./load/load-stacks.js";
 
 export { COMPOSE_FILE_NAMES, findStackFiles, type ManifestFile } from "./find-stack-files.js";
 export { MAX_ALIAS_COUNT, MAX_MANIFEST_BYTES } from "./yaml/read-yaml-document.js";
+export type { ManifestSources } from "./load/load-stacks.js";
 
 /**
  * Parses, validates and normalizes every file. Throws ManifestInvalidError listing every problem
@@ -21,4 +22,9 @@ export { MAX_ALIAS_COUNT, MAX_MANIFEST_BYTES } from "./yaml/read-yaml-document.j
  */
 export function loadStacks(files: ManifestFile[], opts: { root: string }): DesiredStack[] {
   return loadAll(files, opts.root);
+}
+
+/** `loadStacks`, plus where everything was written, for checks that run after it (the host policy). */
+export function loadManifest(files: ManifestFile[], opts: { root: string }): { stacks: DesiredStack[]; sources: ManifestSources } {
+  return loadWithSources(files, opts.root);
 }

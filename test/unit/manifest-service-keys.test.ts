@@ -286,7 +286,8 @@ const swarmOnly: Refused[] = [
 const unsupported: Refused[] = [
   ["build", "build: .", "", "services.web.build", /^not supported by gitdock \(images must be built elsewhere and pinned by digest\)$/],
   ["container_name", "container_name: web", "", "services.web.container_name", /<project>-<service>-<n>/],
-  ...["extends", "profiles", "secrets", "configs", "devices", "pid", "ipc"].map((key): Refused => [key, `${key}: x`, "", `services.web.${key}`, /^not supported by gitdock \(/]),
+  // secrets, devices, pid and ipc are supported (the host policy decides): manifest-host-access.test.ts.
+  ...["extends", "profiles", "configs"].map((key): Refused => [key, `${key}: x`, "", `services.web.${key}`, /^not supported by gitdock \(/]),
   ["an unknown key", "enviroment: {A: b}", "", "services.web.enviroment", /not supported by gitdock \(unknown key/],
 ];
 

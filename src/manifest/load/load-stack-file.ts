@@ -4,11 +4,13 @@ import { FileProblems } from "../problems.js";
 import { checkDependencyCycles } from "../rules/check-dependency-cycles.js";
 import { checkImagesPinned } from "../rules/check-image-pinned.js";
 import { checkNames } from "../rules/check-names.js";
+import { checkNamespaceModes } from "../rules/check-namespace-modes.js";
 import { checkNetworkModes } from "../rules/check-network-modes.js";
 import { checkReservedLabels } from "../rules/check-reserved-labels.js";
 import { checkStartFirstPorts } from "../rules/check-start-first-ports.js";
 import { validateCompose } from "../validate/validate-compose.js";
 import { copyDocument } from "../yaml/copy-document.js";
+import { createLocator } from "../yaml/locate-node.js";
 import { readYamlDocument } from "../yaml/read-yaml-document.js";
 import type { LoadedFile } from "./loaded-file.js";
 import { resolveProjectName } from "./resolve-project-name.js";
@@ -22,7 +24,7 @@ const UNRESOLVED_PROJECT = "unresolved";
  */
 export function loadStackFile(file: ManifestFile, root: string): LoadedFile {
   const problems = new FileProblems(file.path);
-  const loaded: LoadedFile = { file: file.path, problems, project: undefined, projectFromName: false, stack: undefined };
+  const loaded: LoadedFile = { file: file.path, problems, project: undefined, projectFromName: false, stack: undefined, source: undefined };
   try {
     load(file, root, loaded);
   } catch (err) {
@@ -39,6 +41,7 @@ function load(file: ManifestFile, root: string, loaded: LoadedFile): void {
   if (source === undefined) return;
   const copy = copyDocument(source.data, problems);
   if (!copy.complete) return;
+  loaded.source = { locate: createLocator(source.doc, source.lineCounter), data: copy.data };
   const compose = validateCompose(copy.data, problems);
   if (compose === undefined) return;
   loaded.project = resolveProjectName(file.path, root, compose, problems);
@@ -46,6 +49,7 @@ function load(file: ManifestFile, root: string, loaded: LoadedFile): void {
   checkNames(compose, problems);
   checkImagesPinned(compose.services, problems);
   checkNetworkModes(compose.services, compose.serviceNames, problems);
+  checkNamespaceModes(compose.services, compose.serviceNames, problems);
   const stack = normalizeStack(file.path, loaded.project ?? UNRESOLVED_PROJECT, compose, problems);
   checkDependencyCycles(stack.services, problems);
   checkReservedLabels(stack.services, problems);

@@ -5,7 +5,10 @@ import { checkContainerNames } from "../rules/check-container-names.js";
 import { checkDuplicateProjects } from "../rules/check-duplicate-projects.js";
 import { checkStackDirectories } from "../rules/check-stack-directories.js";
 import { byCodePoint } from "../normalize/sorted-record.js";
+import type { DocPath } from "../format-path.js";
+import type { Position } from "../problems.js";
 import { loadStackFile } from "./load-stack-file.js";
+import type { LoadedFile } from "./loaded-file.js";
 
 /**
  * Reads every file, then runs the rules that compare files. Returns the stacks sorted by file
@@ -13,13 +16,42 @@ import { loadStackFile } from "./load-stack-file.js";
  * by file (in the order given), line and column.
  */
 export function loadStacks(files: ManifestFile[], root: string): DesiredStack[] {
+  return loadManifest(files, root).stacks;
+}
+
+/** Where the stacks were written: positions and written values by file and document path. */
+export interface ManifestSources {
+  locate(file: string, path: DocPath, at?: "key" | "value"): Position;
+  valueAt(file: string, path: DocPath): unknown;
+}
+
+/** `loadStacks`, plus the sources, so later checks (the host policy) can report file:line:col too. */
+export function loadManifest(files: ManifestFile[], root: string): { stacks: DesiredStack[]; sources: ManifestSources } {
   const loaded = files.map((file) => loadStackFile(file, root));
   checkStackDirectories(loaded);
   checkDuplicateProjects(loaded);
   checkContainerNames(loaded);
   const problems = loaded.flatMap((f, index) => f.problems.problems.map((p) => ({ p, index })));
   if (problems.length > 0) throw new ManifestInvalidError(problems.sort(byPosition).map(({ p }) => p));
-  return loaded.flatMap((f) => (f.stack ? [f.stack] : [])).sort((a, b) => byCodePoint(a.file, b.file));
+  const stacks = loaded.flatMap((f) => (f.stack ? [f.stack] : [])).sort((a, b) => byCodePoint(a.file, b.file));
+  return { stacks, sources: sourcesOf(loaded) };
+}
+
+function sourcesOf(loaded: LoadedFile[]): ManifestSources {
+  const byFile = new Map(loaded.map((f) => [f.file, f.source]));
+  return {
+    locate: (file, path, at = "value") => byFile.get(file)?.locate(path, at) ?? { line: 1, col: 1 },
+    valueAt: (file, path) => valueAt(byFile.get(file)?.data, path),
+  };
+}
+
+function valueAt(data: unknown, path: DocPath): unknown {
+  let node = data;
+  for (const segment of path) {
+    if (typeof node !== "object" || node === null || !Object.hasOwn(node, segment)) return undefined;
+    node = (node as Record<string | number, unknown>)[segment];
+  }
+  return node;
 }
 
 function byPosition(a: { p: ManifestProblem; index: number }, b: { p: ManifestProblem; index: number }): number {

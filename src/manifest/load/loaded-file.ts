@@ -1,5 +1,5 @@
 import type { DesiredStack } from "../../model.js";
-import type { FileProblems } from "../problems.js";
+import type { FileProblems, Locator } from "../problems.js";
 
 /** One manifest after it was read on its own, before the rules that compare files run. */
 export interface LoadedFile {
@@ -11,4 +11,6 @@ export interface LoadedFile {
   projectFromName: boolean;
   /** Present once normalization ran; only returned to callers when no file has problems. */
   stack: DesiredStack | undefined;
+  /** The parsed document, for later stages that point at what was written (the host policy). */
+  source: { locate: Locator; data: unknown } | undefined;
 }

@@ -6,6 +6,7 @@ import { normalizeCommand } from "./normalize-command.js";
 import { normalizeLimits } from "./normalize-deploy.js";
 import { normalizeExtraHosts } from "./normalize-extra-hosts.js";
 import { normalizeHealthcheck, optionalMs } from "./normalize-healthcheck.js";
+import { normalizeHostAccess } from "./normalize-host-access.js";
 import {
   normalizeCapabilities,
   normalizeLogging,
@@ -50,5 +51,6 @@ export function normalizeContainer(ctx: StackContext, service: ServiceInput, pro
     ulimits: normalizeUlimits(service.ulimits, at("ulimits")),
     memoryBytes: limits.memoryBytes,
     nanoCpus: limits.nanoCpus,
+    ...normalizeHostAccess(service, problems),
   };
 }

@@ -7,10 +7,11 @@ import { normalizeReplicas, normalizeUpdateConfig } from "./normalize-deploy.js"
 import { normalizeDependsOn } from "./normalize-depends-on.js";
 import { normalizeEnvFiles } from "./normalize-env-files.js";
 import { normalizeGitdockOptions } from "./normalize-gitdock-options.js";
+import { normalizeServiceSecrets } from "./normalize-secrets.js";
 
 /** One validated service as the model's DesiredService; `problems` is scoped to `services.<name>`. */
 export function normalizeService(ctx: StackContext, name: string, service: ServiceInput, problems: ProblemSink): DesiredService {
-  return {
+  const normalized: DesiredService = {
     name,
     replicas: normalizeReplicas(service.deploy),
     dependsOn: normalizeDependsOn(service.depends_on, ctx.serviceNames, scopedSink(problems, ["depends_on"])),
@@ -20,4 +21,7 @@ export function normalizeService(ctx: StackContext, name: string, service: Servi
     gitdock: normalizeGitdockOptions(service["x-gitdock"], scopedSink(problems, ["x-gitdock"])),
     container: normalizeContainer(ctx, service, problems),
   };
+  // Only when written, so services without secrets look exactly as they did before secrets existed.
+  if (service.secrets !== undefined) normalized.secrets = normalizeServiceSecrets(service.secrets, ctx.secretFiles, scopedSink(problems, ["secrets"]));
+  return normalized;
 }

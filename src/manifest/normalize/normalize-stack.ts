@@ -4,6 +4,7 @@ import { scopedSink, type ProblemSink } from "../problems.js";
 import type { ValidatedCompose } from "../validate/validate-compose.js";
 import { byCodePoint } from "./sorted-record.js";
 import { byKey, normalizeNetwork, normalizeVolume } from "./normalize-resources.js";
+import { normalizeStackSecrets } from "./normalize-secrets.js";
 import { normalizeService } from "./normalize-service.js";
 import { DEFAULT_NETWORK } from "./normalize-service-networks.js";
 import type { StackContext } from "./stack-context.js";
@@ -13,6 +14,7 @@ export function normalizeStack(file: string, project: string, compose: Validated
   const volumes = compose.volumes
     .map(([key, input]) => normalizeVolume(project, key, input, scopedSink(problems, ["volumes", key])))
     .sort(byKey);
+  const secrets = normalizeStackSecrets(compose.secrets, scopedSink(problems, ["secrets"]));
   const ctx: StackContext = {
     project,
     serviceNames: new Set(compose.serviceNames),
@@ -22,12 +24,19 @@ export function normalizeStack(file: string, project: string, compose: Validated
       ...compose.volumeKeys.map((key): [string, string] => [key, scopedResourceName(project, key)]),
       ...volumes.map((v): [string, string] => [v.key, v.name]),
     ]),
+    secretFiles: new Map([
+      ...compose.secretKeys.map((key): [string, string | undefined] => [key, undefined]),
+      ...secrets.map((s): [string, string] => [s.key, s.file]),
+    ]),
   };
   const services = compose.services
     .map(([name, input]) => normalizeService(ctx, name, input, scopedSink(problems, ["services", name])))
     .sort((a, b) => byCodePoint(a.name, b.name));
   const usesDefault = services.some((s) => s.container.networks.some((n) => n.key === DEFAULT_NETWORK));
-  return { project, file, services, networks: normalizeNetworks(project, compose, usesDefault, problems), volumes };
+  const stack: DesiredStack = { project, file, services, networks: normalizeNetworks(project, compose, usesDefault, problems), volumes };
+  // Only when declared, so stacks without secrets look exactly as they did before secrets existed.
+  if (compose.secretKeys.length > 0) stack.secrets = secrets;
+  return stack;
 }
 
 /**

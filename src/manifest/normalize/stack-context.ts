@@ -7,4 +7,6 @@ export interface StackContext {
   networkKeys: ReadonlySet<string>;
   /** Declared volume key → Engine volume name. */
   volumeNames: ReadonlyMap<string, string>;
+  /** Declared secret key → host file (undefined when the declaration has problems of its own). */
+  secretFiles: ReadonlyMap<string, string | undefined>;
 }

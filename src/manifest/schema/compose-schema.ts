@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { labelsSchema, scalarMap } from "./schema-primitives.js";
+import { secretSchema } from "./host-access-schema.js";
 import { serviceSchema } from "./service-schema.js";
 
 export const networkSchema = z
@@ -52,9 +53,11 @@ export const composeFileSchema = z
       .describe("The services of this stack."),
     networks: z.record(z.string(), networkSchema).optional(),
     volumes: z.record(z.string(), volumeSchema).optional(),
+    secrets: z.record(z.string(), secretSchema).optional(),
   })
   .describe("A gitdock stack: the subset of the Compose Specification that gitdock applies.");
 
 export type ComposeFileInput = z.infer<typeof composeFileSchema>;
 export type NetworkInput = NonNullable<z.infer<typeof networkSchema>>;
 export type VolumeInput = NonNullable<z.infer<typeof volumeSchema>>;
+export type SecretInput = z.infer<typeof secretSchema>;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { deploySchema } from "./deploy-schema.js";
+import { devicesSchema, ipcSchema, pidSchema, serviceSecretsSchema } from "./host-access-schema.js";
 import { duration, labelsSchema, stringList, stringOrList } from "./schema-primitives.js";
 import {
   dependsOnSchema,
@@ -54,6 +55,10 @@ export const serviceSchema = z
     init: z.boolean().optional(),
     tmpfs: stringOrList.optional(),
     ulimits: ulimitsSchema.optional(),
+    pid: pidSchema.optional(),
+    ipc: ipcSchema.optional(),
+    devices: devicesSchema.optional(),
+    secrets: serviceSecretsSchema.optional(),
     "x-gitdock": gitdockOptionsSchema.optional(),
   })
   .describe("A service: one image run as `deploy.replicas` containers named <project>-<service>-<n>.");

@@ -7,7 +7,6 @@ const SWARM = "a Swarm setting; gitdock runs plain containers on one host";
 /** Why well-known Compose keys are refused, so the message can say what to do instead. */
 const TOP_LEVEL: Record<string, string> = {
   include: "each stack is one self-contained file",
-  secrets: "mount the secret from an absolute host path with a bind volume instead",
   configs: "mount the file from an absolute host path with a bind volume instead",
   models: "gitdock runs containers only",
 };
@@ -16,17 +15,24 @@ const SERVICE: Record<string, string> = {
   build: "images must be built elsewhere and pinned by digest",
   extends: "each stack is one self-contained file; share settings with YAML anchors and `<<` merge keys",
   profiles: "every service in the file is deployed",
-  secrets: "mount the secret from an absolute host path with a bind volume instead",
   configs: "mount the file from an absolute host path with a bind volume instead",
-  devices: "device access is not part of the supported subset",
-  pid: "sharing the PID namespace is not part of the supported subset",
-  ipc: "sharing the IPC namespace is not part of the supported subset",
   container_name: "gitdock names containers <project>-<service>-<n> to manage replicas and rollouts",
   scale: "use deploy.replicas",
   mem_limit: "use deploy.resources.limits.memory",
   cpus: "use deploy.resources.limits.cpus",
   links: "services on a shared network reach each other by service name",
   expose: "ports are reachable on the stack's networks without it; use ports to publish",
+};
+
+/** Keys of a top-level secret other than `file:`. */
+const SECRET: Record<string, string> = {
+  environment: "a secret comes from a file on the host; gitdock has no shell environment to read it from",
+  content: "the value would be in Git; put it in a file on the host and use file:",
+  external: "Swarm secrets do not exist on a plain Docker host; use file:",
+  name: "a file secret is known by its key",
+  driver: "use file:",
+  template_driver: "use file:",
+  labels: "use file:",
 };
 
 const DEPLOY: Record<string, string> = {
@@ -46,6 +52,7 @@ export function unsupportedKeyMessage(parent: DocPath, key: string): string {
 function reasonFor(parent: DocPath, key: string): string | undefined {
   const [first, , third, fourth] = parent;
   if (parent.length === 0) return lookup(TOP_LEVEL, key);
+  if (first === "secrets" && parent.length === 2) return lookup(SECRET, key);
   if (first !== "services") return undefined;
   if (parent.length === 2) return lookup(SERVICE, key);
   if (parent.length === 3 && third === "deploy") return lookup(DEPLOY, key);

@@ -1,5 +1,5 @@
 import type { ProblemSink } from "../problems.js";
-import { composeFileSchema, type NetworkInput, type VolumeInput } from "../schema/compose-schema.js";
+import { composeFileSchema, type NetworkInput, type SecretInput, type VolumeInput } from "../schema/compose-schema.js";
 import type { ServiceInput } from "../schema/service-schema.js";
 import { isMapping, salvageValidParts } from "./salvage-valid-parts.js";
 import { reportProblems, schemaProblems } from "./validate-part.js";
@@ -22,6 +22,9 @@ export interface ValidatedCompose {
   volumeKeys: string[];
   networks: [string, NetworkInput][];
   volumes: [string, VolumeInput][];
+  /** Keys declared under top-level `secrets:`, valid or not, and the valid declarations. */
+  secretKeys: string[];
+  secrets: [string, SecretInput][];
 }
 
 export function validateCompose(data: unknown, problems: ProblemSink): ValidatedCompose | undefined {
@@ -43,6 +46,8 @@ export function validateCompose(data: unknown, problems: ProblemSink): Validated
     // `networks: {front: }` declares a network with no settings: the same as `{}`.
     networks: entriesOf(parts["networks"]).map(([key, n]) => [key, (n ?? {}) as NetworkInput]),
     volumes: entriesOf(parts["volumes"]).map(([key, v]) => [key, (v ?? {}) as VolumeInput]),
+    secretKeys: keysOf(data["secrets"]),
+    secrets: entriesOf(parts["secrets"]) as [string, SecretInput][],
   };
 }
 

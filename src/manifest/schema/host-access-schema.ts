@@ -1,0 +1,46 @@
+import { z } from "zod";
+import { stringList } from "./schema-primitives.js";
+
+/**
+ * Keys that reach into the host: `pid`, `ipc`, `devices` and secrets. The manifest accepts them so
+ * that the host policy (src/policy, owned by the host's root) decides; by default it refuses host
+ * namespaces and devices, and allows secret files only under /etc/gitdock/secrets.
+ */
+
+export const pidSchema = z
+  .string()
+  .regex(/^(?:host|service:.+|container:.+)$/, { error: 'expected "host", "service:<name>" or "container:<name>"' })
+  .describe('Share a PID namespace: "host", "service:<name>" or "container:<name>". The host policy decides.');
+
+export const ipcSchema = z
+  .string()
+  .regex(/^(?:host|private|shareable|none|service:.+|container:.+)$/, {
+    error: 'expected "host", "private", "shareable", "none", "service:<name>" or "container:<name>"',
+  })
+  .describe("IPC namespace mode. The host policy decides about host.");
+
+export const devicesSchema = stringList.describe('Host devices: "/dev/ttyUSB0[:/dev/ttyUSB0[:rwm]]". The host policy lists the allowed ones.');
+
+const SECRET_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const SECRET_NAME_HINT = 'a secret name can only contain letters, digits, ".", "_" and "-", and must start with a letter or digit';
+
+export const serviceSecretsSchema = z
+  .array(
+    z.union(
+      [
+        z.string(),
+        z.strictObject({
+          source: z.string().describe("Key under the top-level secrets:"),
+          target: z.string().regex(SECRET_NAME, { error: SECRET_NAME_HINT }).optional().describe("File name under /run/secrets. Default: the source."),
+        }),
+      ],
+      { error: "expected a secret name or a mapping with source (and target)" },
+    ),
+  )
+  .describe("Secrets mounted read-only at /run/secrets/<target>.");
+
+export const secretSchema = z
+  .strictObject({
+    file: z.string().describe("Absolute path of the secret's file on the host (never in Git)."),
+  })
+  .describe("A secret read from a file on the host when gitdock plans; its content never reaches labels, logs or state.");
