@@ -43,9 +43,20 @@ export function oneLine(text: string, max = MAX_DETAIL_CHARS): string {
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
 
+/** A reason as one line: its `hint:` lines (advice for the operator, not what happened) left out. */
+export function reasonSummary(reason: string, max = MAX_DETAIL_CHARS): string {
+  return oneLine(
+    reason
+      .split("\n")
+      .filter((l) => !/^\s*hint:/.test(l))
+      .join("\n"),
+    max,
+  );
+}
+
 export function noteLineFor(o: CommitOutcome): NoteLine {
   const verb = VERBS[o.outcome];
-  const detail = o.outcome === "healthy" ? "healthy" : oneLine(o.reason ?? o.outcome);
+  const detail = o.outcome === "healthy" ? "healthy" : reasonSummary(o.reason ?? o.outcome);
   return { host: o.hostId, verb, at: noteTime(o.at), detail: detail || o.outcome };
 }
 

@@ -26,6 +26,9 @@ describe("note lines", () => {
     expect(line({ outcome: "rolled-back", reason: "gate failed:\n  web-1: exited 3\n\tlast output: boom" })).toBe(
       "web-1 rolled-back 2026-11-22T14:02:11Z gate failed: web-1: exited 3 last output: boom",
     );
+    expect(line({ outcome: "rolled-back", reason: "health gate failed: web-1: http 404\n  hint: Fix the release in Git" })).toBe(
+      "web-1 rolled-back 2026-11-22T14:02:11Z health gate failed: web-1: http 404",
+    );
     const long = line({ outcome: "rejected", reason: "x".repeat(1000) });
     expect(long.split(" ").at(-1)).toHaveLength(MAX_DETAIL_CHARS);
     expect(long.endsWith("…")).toBe(true);

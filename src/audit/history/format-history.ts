@@ -1,3 +1,4 @@
+import { reasonSummary } from "../note-line.js";
 import type { HistoryEvent } from "./host-outcomes.js";
 import type { ServiceChange } from "./manifest-diff.js";
 import type { HistoryCommit, HistoryReport } from "./build-history.js";
@@ -64,7 +65,7 @@ function formatEvent(e: HistoryEvent): string {
   if (e.kind === "healthy") return `healthy ${e.at}`;
   const took = e.durationMs !== undefined ? `, rollback took ${formatMs(e.durationMs)}` : "";
   const verb = e.kind === "rolled-back" ? "rolled back" : e.kind;
-  return `${verb} ${e.at}${took}: ${(e.reason ?? "").split("\n")[0]}`;
+  return `${verb} ${e.at}${took}: ${reasonSummary(e.reason ?? "", 400)}`;
 }
 
 function formatMs(ms: number): string {
