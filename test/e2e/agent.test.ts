@@ -94,7 +94,7 @@ describe("agent A: webhooks, Engine events, metrics, status", () => {
     agent = await startAgent(host, repo.url, {
       args: ["--interval", "1h"],
       configFile: path.join(tmp, "a.yaml"),
-      config: `agent:\n  webhook:\n    secret_file: ${path.join(tmp, "webhook-secret")}\n  backoff:\n    initial: 200ms\n    max: 2s\n`,
+      config: `agent:\n  webhook:\n    secret_file: ${path.join(tmp, "webhook-secret")}\n  backoff:\n    initial: 200ms\n    max: 2s\n  repair_budget:\n    max: 2\n    window: 1h\n`,
     });
     await runsCommit(`${SHOP}-web-1`, SHOP, commits[0]!);
     await waitFor(async () => (await agent.get("/readyz")).status === 200, { what: "agent A ready" });
@@ -241,6 +241,43 @@ describe("agent A: webhooks, Engine events, metrics, status", () => {
     console.info(`burst of 20 pushes: ${reconciles} reconcile(s)`);
     expect(reconciles).toBeGreaterThanOrEqual(1);
     expect(reconciles).toBeLessThan(10);
+  });
+
+  it("caps repairs per service: past its budget a container that keeps stopping is left alone and reported", async () => {
+    const api = `${SHOP}-api-1`;
+    // The burst applied new commits, so the budget (2 per hour here) is fresh.
+    for (let i = 1; i <= 2; i++) {
+      const id = (await container(api, SHOP))?.id;
+      await dockerCli(["stop", "-t", "1", api]);
+      await waitFor(
+        async () => {
+          const c = await container(api, SHOP);
+          return c?.state === "running" && c.id !== id;
+        },
+        { what: `repair ${i} of ${api}` },
+      );
+      await settled(agent);
+    }
+    const id = (await container(api, SHOP))?.id;
+    await dockerCli(["stop", "-t", "1", api]);
+    await agent.proc.waitForOutput(new RegExp(`repair budget of ${SHOP}/api used up`));
+    await settled(agent);
+    const c = await container(api, SHOP);
+    expect([c?.id, c?.state]).toEqual([id, "exited"]);
+    const status = (await agent.get("/status")).json();
+    expect(status.agent.suppressedRepairs).toEqual([`${SHOP}/api`]);
+    expect(status.agent.lastPass.summary.suppressed).toEqual([`${SHOP}/api`]);
+    expect((await agent.metrics()).value("gitdock_repairs_suppressed_total", { stack: SHOP, service: "api" })).toBeGreaterThanOrEqual(1);
+    // Other services are still repaired.
+    const web = (await container(`${SHOP}-web-1`, SHOP))?.id;
+    await dockerCli(["stop", "-t", "1", `${SHOP}-web-1`]);
+    await waitFor(
+      async () => {
+        const w = await container(`${SHOP}-web-1`, SHOP);
+        return w?.state === "running" && w.id !== web;
+      },
+      { what: "web-1 repaired while api is suppressed" },
+    );
   });
 });
 
