@@ -10,6 +10,8 @@ import { notesAuthor, notesMessage, type NotesTarget } from "./notes-target.js";
 
 /** Per HTTP request; a Git server that hangs must not hold a reconcile pass forever. */
 const REQUEST_TIMEOUT_MS = 20_000;
+/** Loose objects in the local notes repository before it is dropped and fetched afresh. */
+const MAX_LOOSE_OBJECTS = 5_000;
 
 /**
  * Notes on an HTTP(S) remote. They are kept in their own bare repository under the state
@@ -51,7 +53,22 @@ export class HttpNotesTarget implements NotesTarget {
       if (isUnavailable(err)) throw err;
       return { result: "race", added: 0 }; // rejected for the ref (moved under us): read again
     }
+    await this.forgetIfLarge();
     return { result: "published", added: added.length };
+  }
+
+  /**
+   * Every publish leaves a new notes tree here as a loose object, and isomorphic-git has no gc.
+   * This repository is only a cache of the remote's notes, so once it holds many objects it is
+   * removed; the next publish fetches the notes tip again (depth 1).
+   */
+  private async forgetIfLarge(): Promise<void> {
+    let count = 0;
+    const objects = join(this.gitdir, "objects");
+    for (const dir of await fs.promises.readdir(objects).catch(() => [] as string[])) {
+      if (/^[0-9a-f]{2}$/.test(dir)) count += (await fs.promises.readdir(join(objects, dir)).catch(() => [] as string[])).length;
+    }
+    if (count > MAX_LOOSE_OBJECTS) await fs.promises.rm(this.gitdir, { recursive: true, force: true });
   }
 
   private async init(): Promise<void> {

@@ -26,6 +26,8 @@ function formatCommit(c: HistoryCommit, host: string): string[] {
   const base = c.baseline === null ? " (parent not in the local clone)" : c.baseline ? ` (since ${short(c.baseline)})` : "";
   if (c.changes.length) {
     c.changes.forEach((ch, i) => out.push(`  ${i === 0 ? `changed${base}`.padEnd(10) : "          "} ${formatChange(ch)}`));
+  } else if (c.baseline === null) {
+    out.push("  changed    unknown: its parent is not in the local clone");
   } else if (!c.invalid) {
     out.push(`  changed    nothing in the stacks${base}`);
   }
@@ -47,7 +49,7 @@ function formatOutcome(c: HistoryCommit, host: string): string[] {
   const pad = " ".repeat(label.length);
   const lines: string[] = [];
   if (c.appliedAt && c.events[0]?.kind !== "rejected") lines.push(`applied ${c.appliedAt}`);
-  for (const e of c.events) lines.push(formatEvent(e));
+  for (const e of c.events) lines.push(e.kind === "rejected" && c.invalid ? `rejected ${e.at}: the manifest is invalid (above)` : formatEvent(e));
   if (c.until) lines.push(`ran until ${c.until} (replaced by ${short(c.replacedBy ?? "")})`);
   if (c.repairs) lines.push(`${c.repairs} drift repair(s) while it ran`);
   if (!c.events.length) {
