@@ -15,7 +15,7 @@ import { holdTarget } from "./hold-target.js";
 import { limitRepairs, type AllowRepair } from "./limit-repairs.js";
 import { emitOutcome, type CommitOutcome } from "./outcome.js";
 import { loadDesiredState } from "./load-desired.js";
-import { planToward, recoverInterruptedRollout, rollOut } from "./roll-out.js";
+import { gateRestored, planToward, recoverInterruptedRollout, rollOut } from "./roll-out.js";
 
 export interface ReconcileContext {
   settings: Settings;
@@ -133,7 +133,7 @@ export async function reconcile(ctx: ReconcileContext, opts: ReconcileOptions): 
     log.info({ stage: "done", commit: desired.commit, changed: rolled.changed }, `applied ${rolled.changed} change(s)`);
     return { ...result, changed: rolled.changed };
   }
-  if (rolled.kind === "rolled-back" && lastGood) await repairToward(ctx, source.gitdir, lastGood);
+  if (rolled.kind === "rolled-back" && lastGood) await repairToward(ctx, source.gitdir, lastGood, rolled.restored);
   return { ...result, outcome: rolled.kind, reason: rolled.reason };
 }
 
@@ -142,12 +142,14 @@ export async function reconcile(ctx: ReconcileContext, opts: ReconcileOptions): 
  * replaced containers that were not retained) is recreated from the last good commit's manifest.
  * A failure here is loud, and the next pass tries again: the failed commit stays blocked.
  */
-async function repairToward(ctx: ReconcileContext, gitdir: string, lastGood: string): Promise<void> {
+async function repairToward(ctx: ReconcileContext, gitdir: string, lastGood: string, restored: string[]): Promise<void> {
   try {
     const desired = await loadDesiredState(gitdir, lastGood, ctx.settings.path);
     const { resolved, plan } = await planToward(ctx, desired);
     if (hasChanges(plan)) await rollOut(ctx, resolved, plan, false, lastGood);
-    ctx.log.warn({ stage: "rollback", commit: lastGood }, `host back at the last good commit ${lastGood.slice(0, 12)}`);
+    const unhealthy = await gateRestored(ctx, resolved, restored);
+    if (unhealthy.length) throw new Error(`restored containers are not healthy: ${unhealthy.join("; ")}`);
+    ctx.log.warn({ stage: "rollback", commit: lastGood }, `host back at the last good commit ${lastGood.slice(0, 12)}, healthy`);
   } catch (err) {
     ctx.log.fatal({ stage: "rollback", commit: lastGood, err: String(err) }, "ROLLBACK INCOMPLETE: could not bring every service back; retrying on the next pass");
     throw err;

@@ -1,6 +1,6 @@
 import { applyPlan, finalizeRollout, RolloutFailedError, type ApplyContext } from "../apply/index.js";
 import { pruneImages, recordPulledImages } from "../apply/prune-images.js";
-import { waitForHealthy } from "../health/index.js";
+import { formatGateFailure, waitForHealthy } from "../health/index.js";
 import type { DesiredState } from "../model.js";
 import { observeHost, resolveHostInputs } from "../observe/index.js";
 import { makePlan, type Plan, type ResolvedState } from "../plan/index.js";
@@ -16,7 +16,11 @@ export async function planToward(ctx: ReconcileContext, desired: DesiredState): 
   return { resolved, plan: makePlan(resolved, host) };
 }
 
-export type RolloutOutcome = { kind: "applied"; changed: number } | { kind: "rolled-back"; reason: string } | { kind: "paused"; reason: string };
+export type RolloutOutcome =
+  | { kind: "applied"; changed: number }
+  /** `restored`: the kept containers put back under their names, to be gated as the last good release. */
+  | { kind: "rolled-back"; reason: string; restored: string[] }
+  | { kind: "paused"; reason: string };
 
 /**
  * Apply a plan with health gates, keeping the replaced containers until the whole commit is
@@ -54,7 +58,7 @@ export async function rollOut(
     if (err.pause) return pause(ctx, commit, reason);
     const started = Date.now();
     ctx.log.error({ stage: "rollback", commit, reason }, `rolling back ${commit.slice(0, 12)}: ${reason}`);
-    await undoRollout(err.log.steps, { docker: ctx.docker, log: ctx.log, commit, record: (e) => ctx.journal.append(e).then(() => undefined) });
+    const { restored } = await undoRollout(err.log.steps, { docker: ctx.docker, log: ctx.log, commit, record: (e) => ctx.journal.append(e).then(() => undefined) });
     // A rollout stopped by shutdown is undone but not held against the commit: the next start retries it.
     const interrupted = ctx.signal?.aborted === true;
     if (isNewRelease && !interrupted) await ctx.store.update((s) => markFailed(s, commit, reason, new Date().toISOString()));
@@ -63,7 +67,7 @@ export async function rollOut(
     await ctx.journal.append({ commit, action: "rollback", reason, outcome: isNewRelease ? "rolled-back" : "repair-failed", durationMs });
     if (!isNewRelease || interrupted) throw err.failure;
     await emitOutcome(ctx, { commit, outcome: "rolled-back", reason, durationMs });
-    return { kind: "rolled-back", reason };
+    return { kind: "rolled-back", reason, restored };
   } finally {
     await ctx.journal.checkpoint();
   }
@@ -140,3 +144,27 @@ export async function recoverInterruptedRollout(ctx: ReconcileContext): Promise<
 }
 
 
+
+/**
+ * After a rollback, the restored containers must pass the gate too, judged by the last good
+ * release's own checks (its probe, timeout and `rollback_config.monitor`). Returns the failures.
+ */
+export async function gateRestored(ctx: ReconcileContext, resolved: ResolvedState, restored: string[]): Promise<string[]> {
+  const services = new Map(resolved.stacks.flatMap((st) => st.services.map((s) => [`${s.project}/${s.service.name}`, s] as const)));
+  const host = await observeHost(ctx.docker, ctx.settings.hostId);
+  const results = await Promise.all(
+    host.containers
+      .filter((c) => c.managed && restored.includes(c.name))
+      .map(async (c) => {
+        const svc = services.get(`${c.project}/${c.service}`);
+        if (!svc) return undefined;
+        const gate = svc.service.gitdock;
+        return waitForHealthy(
+          ctx.docker,
+          { containerId: c.id, name: c.name, probe: gate.probe, healthTimeoutMs: gate.healthTimeoutMs, monitorMs: svc.service.rollbackConfig.monitorMs },
+          ctx.signal ? { signal: ctx.signal } : {},
+        );
+      }),
+  );
+  return results.filter((r) => r !== undefined && !r.ok).map((r) => formatGateFailure(r as NonNullable<typeof r>));
+}

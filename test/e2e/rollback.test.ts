@@ -120,7 +120,7 @@ describe("a release that fails its gate is rolled back, and held back", () => {
     const bad = await repo.head();
     expect((await host.run("retry", [bad.slice(0, 10)])).code).toBe(0);
     const r = await host.run("sync");
-    expect(r.code).toBe(3);
+    expect(r.code, r.stdout + r.stderr).toBe(3);
     expect((await journal(host)).filter((e) => e.commit === bad && e.action === "rollback")).toHaveLength(2);
     expect(await servedBy(`${project}-web-1`)).toBe("web-v2");
   });

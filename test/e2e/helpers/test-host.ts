@@ -60,6 +60,8 @@ export function webService(image: string, extra = "", opts: { deploy?: string[];
     "      update_config:",
     `        monitor: ${opts.monitor ?? "300ms"}`,
     ...(opts.update ?? []).map((l) => `        ${l}`),
+    "      rollback_config:",
+    `        monitor: ${opts.monitor ?? "300ms"}`,
     extra,
   ].filter(Boolean).join("\n");
 }
