@@ -61,6 +61,40 @@ export class ManifestInvalidError extends GitdockError {
   }
 }
 
+/**
+ * The commit breaks the host's policy (security.policy in the agent's config). Carries every
+ * violation with its file:line:col, like ManifestInvalidError, so one run lists them all.
+ */
+export class PolicyViolationError extends GitdockError {
+  readonly code = "GITDOCK_E_POLICY_VIOLATION";
+  readonly handling = "reject";
+  readonly problems: ManifestProblem[];
+  constructor(problems: ManifestProblem[]) {
+    super(`${problems.length} host policy violation(s):\n${problems.map(formatProblem).join("\n")}`, {
+      hint: "Change the commit, or (as the host's root) widen security.policy in the agent's config and run `gitdock retry`.",
+      data: { problems },
+    });
+    this.problems = problems;
+  }
+}
+
+/**
+ * The commit's signature is not acceptable in `security.verify.mode: enforce`: missing,
+ * malformed, untrusted, tampered or of a format this host does not verify (`data.status`).
+ */
+export class SignatureRejectedError extends GitdockError {
+  readonly code = "GITDOCK_E_SIGNATURE_REJECTED";
+  readonly handling = "reject";
+  readonly status: string;
+  constructor(commit: string, status: string, reason: string) {
+    super(`signature ${status}: ${reason}`, {
+      hint: "Sign the commit with a key listed in security.verify.allowed_signers or openpgp_keyring; the host keeps its current commit.",
+      data: { commit, status },
+    });
+    this.status = status;
+  }
+}
+
 /** The Git source could not be reached or read. */
 export class SourceUnavailableError extends GitdockError {
   readonly code = "GITDOCK_E_SOURCE_UNAVAILABLE";
