@@ -43,6 +43,7 @@ function toObservedContainer(c: Docker.ContainerInfo, agentId: string): Observed
     image: c.Image,
     state: c.State,
     running: c.State === "running",
+    health: healthOf(c.Status),
     previousOf: previousOf(name),
   };
 }
@@ -54,4 +55,13 @@ function toResource(name: string, labels: Record<string, string> | null | undefi
 
 function isOurs(labels: Record<string, string>, agentId: string): boolean {
   return labels[LABEL.managed] === "true" && labels[LABEL.agent] === agentId;
+}
+
+/** The list API has no health field; its Status text ends in "(healthy)", "(unhealthy)" or "(health: starting)". */
+export function healthOf(status: string | undefined): ObservedContainer["health"] {
+  if (!status) return "none";
+  if (status.includes("(unhealthy)")) return "unhealthy";
+  if (status.includes("(healthy)")) return "healthy";
+  if (status.includes("(health: starting)")) return "starting";
+  return "none";
 }

@@ -49,6 +49,8 @@ export function driftReasons(svc: ResolvedService, c: ObservedContainer): string
   else if (c.specHash !== svc.specHash) reasons.push(...specChangeReasons(svc.fieldHashes, c.fieldHashes));
   else if (!sameImage(c.image, svc.spec.image)) reasons.push("image changed");
   if (!c.running) reasons.push("not running");
+  // Only a verdict of its own Docker healthcheck; the repair budget keeps this from looping.
+  else if (c.health === "unhealthy") reasons.push("unhealthy");
   return reasons;
 }
 

@@ -36,6 +36,8 @@ export interface ObservedContainer {
   image: string;
   state: string;
   running: boolean;
+  /** The Docker healthcheck's verdict as the Engine lists it; "none" without a healthcheck. */
+  health: "healthy" | "unhealthy" | "starting" | "none";
   /** Set on a stopped previous revision kept for rollback: the name of the container that replaced it. */
   previousOf: string | undefined;
 }

@@ -48,6 +48,11 @@ describe("planner", () => {
       expected: ["replace shop-api-1: not running", "unchanged shop-api-2", "unchanged shop-web-1"],
     },
     {
+      name: "a running container its healthcheck calls unhealthy is replaced",
+      host: () => patch(hostMatching(base), "shop-api-2", { health: "unhealthy" }),
+      expected: ["unchanged shop-api-1", "replace shop-api-2: unhealthy", "unchanged shop-web-1"],
+    },
+    {
       name: "a container recreated by hand from another image is replaced even with copied labels",
       host: () => patch(hostMatching(base), "shop-web-1", { image: "busybox:latest", id: "by-hand" }),
       expected: ["unchanged shop-api-1", "unchanged shop-api-2", "replace shop-web-1: image changed"],

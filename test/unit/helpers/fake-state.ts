@@ -51,7 +51,7 @@ export function runningAs(svc: ResolvedService, n = 1, overrides: Partial<Observ
   return {
     id: `${svc.project}-${svc.service.name}-${n}-id`, name: `${svc.project}-${svc.service.name}-${n}`, managed: true,
     project: svc.project, service: svc.service.name, number: n, commit: "c0", specHash: svc.specHash,
-    fieldHashes: svc.fieldHashes, image: svc.spec.image, state: "running", running: true, previousOf: undefined, ...overrides,
+    fieldHashes: svc.fieldHashes, image: svc.spec.image, state: "running", running: true, health: "none", previousOf: undefined, ...overrides,
   };
 }
 
