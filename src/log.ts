@@ -11,6 +11,10 @@ export const REDACT_PATHS = [
   "password", "token", "secret", "auth", "authconfig", "env", "environment", "body",
   "*.password", "*.token", "*.secret", "*.auth", "*.authconfig", "*.env", "*.environment", "*.body",
   "*.Env", "config.create.Env",
+  // Secrets (their keyed digests too: nothing about a secret's content belongs in a log line),
+  // HTTP credentials, and the same keys one level deeper (pino's `*` matches one level only).
+  "secrets", "*.secrets", "digest", "*.digest", "authorization", "*.authorization", "headers.authorization",
+  "*.*.password", "*.*.token", "*.*.secret", "*.*.environment", "*.*.Env", "*.*.secrets", "*.*.body",
 ];
 
 /** pino JSON on stderr; readable (pino-pretty, synchronously) when stderr is a terminal. */

@@ -1,6 +1,7 @@
 import type Docker from "dockerode";
 import { LABEL, containerName } from "../labels.js";
-import type { DesiredStack, MountSpec, PortSpec } from "../model.js";
+import type { ContainerSpec, DesiredStack, MountSpec, PortSpec, SecretMountSpec } from "../model.js";
+import { SECRETS_DIR } from "../manifest/index.js";
 import { encodeFieldHashes } from "../plan/spec-hash.js";
 import type { ResolvedService } from "../plan/types.js";
 
@@ -49,7 +50,7 @@ export function containerConfig(id: ContainerIdentity): ContainerConfig {
     HostConfig: {
       NetworkMode: spec.networkMode ? networkMode(spec.networkMode, stack.project) : first?.name,
       PortBindings: portBindings(spec.ports),
-      Mounts: spec.mounts.map((m) => mount(m, stack)),
+      Mounts: [...spec.mounts.map((m) => mount(m, stack)), ...(spec.secrets ?? []).map(secretMount)],
       RestartPolicy: restartPolicy(spec.restart),
       ReadonlyRootfs: spec.readOnly,
       CapAdd: spec.capAdd,
@@ -62,6 +63,7 @@ export function containerConfig(id: ContainerIdentity): ContainerConfig {
       Ulimits: Object.entries(spec.ulimits).map(([Name, u]) => ({ Name, Soft: u.soft, Hard: u.hard })),
       Memory: spec.memoryBytes,
       NanoCpus: spec.nanoCpus,
+      ...hostAccess(spec, stack.project),
     },
     NetworkingConfig: first
       ? { EndpointsConfig: { [first.name]: endpoint(first.aliases, first.ipv4Address) } }
@@ -135,6 +137,20 @@ function mount(m: MountSpec, stack: DesiredStack): Docker.MountSettings {
     ReadOnly: m.readOnly,
     // @types/dockerode marks every VolumeOptions member required; the Engine does not.
     ...(m.nocopy ? { VolumeOptions: { NoCopy: true } as Docker.MountSettings["VolumeOptions"] } : {}),
+  };
+}
+
+/** A secret is a read-only bind of its host file at /run/secrets/<target>, as Compose mounts file secrets. */
+function secretMount(s: SecretMountSpec): Docker.MountSettings {
+  return { Type: "bind", Source: s.file, Target: `${SECRETS_DIR}/${s.target}`, ReadOnly: true };
+}
+
+/** `pid`, `ipc` and `devices`, only when the manifest sets them (the host policy has allowed them). */
+function hostAccess(spec: ContainerSpec, project: string): Partial<Docker.HostConfig> {
+  return {
+    ...(spec.pidMode ? { PidMode: networkMode(spec.pidMode, project) } : {}),
+    ...(spec.ipcMode ? { IpcMode: networkMode(spec.ipcMode, project) } : {}),
+    ...(spec.devices ? { Devices: spec.devices.map((d) => ({ PathOnHost: d.source, PathInContainer: d.target, CgroupPermissions: d.permissions })) } : {}),
   };
 }
 

@@ -77,7 +77,8 @@ program
   .description("validate Compose manifests for pull-request CI (no Docker, no network)")
   .argument("<paths...>", "host directories or compose files")
   .option("--json", "print the result as JSON")
-  .action(action(async (paths: string[], opts: { json?: boolean }) => validateCommand(paths, opts)));
+  .option("--policy <file>", "also check a host policy (YAML with a policy: mapping, or an agent config)")
+  .action(action(async (paths: string[], opts: { json?: boolean; policy?: string }) => validateCommand(paths, opts)));
 
 withCommonOptions(program.command("status"))
   .description("show the applied, last good and failed commits and the managed containers")

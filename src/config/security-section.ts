@@ -1,13 +1,101 @@
 import { z } from "zod";
+import { DEFAULT_POLICY, type HostPolicy } from "../policy/host-policy.js";
 
 /**
  * Settings that only the host's root decides: commit signature verification and the host policy.
  * The manifest repository can never override them. Parsed values are handed over as `settings.security`.
  */
-export const securitySectionSchema = z.object({}).strict();
+const absolutePath = z.string().startsWith("/", { error: "must be an absolute path" });
 
-export type SecuritySection = z.infer<typeof securitySectionSchema>;
+export const verifySectionSchema = z
+  .strictObject({
+    mode: z
+      .enum(["off", "warn", "enforce"])
+      .optional()
+      .describe("off (default): no checks. warn: verify, log failures, apply anyway. enforce: reject commits whose signature is not good."),
+    allowed_signers: absolutePath
+      .optional()
+      .describe("SSH allowed_signers file (the format of `ssh-keygen -Y verify`): principals [options] keytype base64-key"),
+    openpgp_keyring: absolutePath.optional().describe("Armored OpenPGP public keys (`gpg --export --armor KEYID...`)"),
+  })
+  .refine((v) => v.mode !== "enforce" || v.allowed_signers !== undefined || v.openpgp_keyring !== undefined, {
+    error: "mode enforce needs allowed_signers, openpgp_keyring or both",
+    path: ["mode"],
+  });
 
-export function securitySectionDefaults(raw: SecuritySection | undefined): SecuritySection {
-  return raw ?? {};
+const portRange = z
+  .union([z.int().min(1).max(65535), z.string().regex(/^\d{1,5}(?:-\d{1,5})?$/, { error: 'expected a port or a range like "8000-8999"' })])
+  .refine((v) => String(v).split("-").every((p) => Number(p) >= 1 && Number(p) <= 65535), { error: "ports are 1-65535" });
+
+export const policySectionSchema = z
+  .strictObject({
+    registries: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Image registries (host, or host/path prefix) services may use; "*" allows any. Default ["*"]'),
+    privileged: z.boolean().optional().describe("Allow privileged: true. Default false"),
+    host_network: z.boolean().optional().describe("Allow network_mode: host. Default false"),
+    host_pid: z.boolean().optional().describe("Allow pid: host. Default false"),
+    host_ipc: z.boolean().optional().describe("Allow ipc: host. Default false"),
+    root_user: z.boolean().optional().describe('Allow an explicit user: root (or 0, "root:...", "0:..."). Default false'),
+    cap_add: z.array(z.string()).optional().describe("Capabilities services may add (NET_ADMIN, ...); ALL allows any. Default none"),
+    devices: z.array(absolutePath).optional().describe("Host device paths services may map. Default none"),
+    bind_roots: z
+      .array(absolutePath)
+      .optional()
+      .describe("Directories bind mounts (and local volumes bound to a host path) must be under. Default /srv, /var/lib/gitdock-data"),
+    env_file_roots: z.array(absolutePath).optional().describe("Directories env_file paths must be under. Default / (any)"),
+    secret_roots: z.array(absolutePath).optional().describe("Directories secret files must be under. Default /etc/gitdock/secrets"),
+    published_ports: z.array(portRange).optional().describe('Host ports services may publish, as ports or ranges. Default ["1-65535"]'),
+  })
+  .describe("What a commit may ask of this host. Anything else rejects the whole commit.");
+
+export const securitySectionSchema = z.strictObject({
+  verify: verifySectionSchema.optional(),
+  policy: policySectionSchema.optional(),
+});
+
+export type SecuritySectionInput = z.infer<typeof securitySectionSchema>;
+export type PolicySectionInput = z.infer<typeof policySectionSchema>;
+
+export type VerifyMode = "off" | "warn" | "enforce";
+
+export interface VerifySettings {
+  mode: VerifyMode;
+  allowedSigners: string | undefined;
+  openpgpKeyring: string | undefined;
+}
+
+export interface SecuritySection {
+  verify: VerifySettings;
+  policy: HostPolicy;
+}
+
+export function securitySectionDefaults(raw: SecuritySectionInput | undefined): SecuritySection {
+  return {
+    verify: {
+      mode: raw?.verify?.mode ?? "off",
+      allowedSigners: raw?.verify?.allowed_signers,
+      openpgpKeyring: raw?.verify?.openpgp_keyring,
+    },
+    policy: policyFromInput(raw?.policy),
+  };
+}
+
+/** The policy section as written (YAML keys) → the checker's form, with the safe defaults filled in. */
+export function policyFromInput(raw: PolicySectionInput | undefined): HostPolicy {
+  return {
+    registries: raw?.registries ?? DEFAULT_POLICY.registries,
+    privileged: raw?.privileged ?? DEFAULT_POLICY.privileged,
+    hostNetwork: raw?.host_network ?? DEFAULT_POLICY.hostNetwork,
+    hostPid: raw?.host_pid ?? DEFAULT_POLICY.hostPid,
+    hostIpc: raw?.host_ipc ?? DEFAULT_POLICY.hostIpc,
+    rootUser: raw?.root_user ?? DEFAULT_POLICY.rootUser,
+    capAdd: raw?.cap_add ?? DEFAULT_POLICY.capAdd,
+    devices: raw?.devices ?? DEFAULT_POLICY.devices,
+    bindRoots: raw?.bind_roots ?? DEFAULT_POLICY.bindRoots,
+    envFileRoots: raw?.env_file_roots ?? DEFAULT_POLICY.envFileRoots,
+    secretRoots: raw?.secret_roots ?? DEFAULT_POLICY.secretRoots,
+    publishedPorts: (raw?.published_ports ?? DEFAULT_POLICY.publishedPorts).map(String),
+  };
 }

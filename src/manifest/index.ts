@@ -14,6 +14,7 @@ import { loadManifest as loadWithSources, loadStacks as loadAll, type ManifestSo
 export { COMPOSE_FILE_NAMES, findStackFiles, type ManifestFile } from "./find-stack-files.js";
 export { MAX_ALIAS_COUNT, MAX_MANIFEST_BYTES } from "./yaml/read-yaml-document.js";
 export type { ManifestSources } from "./load/load-stacks.js";
+export { SECRETS_DIR } from "./normalize/normalize-secrets.js";
 
 /**
  * Parses, validates and normalizes every file. Throws ManifestInvalidError listing every problem

@@ -1,13 +1,15 @@
 import { readFile } from "node:fs/promises";
 import { HostInputError } from "../errors.js";
-import type { DesiredState, DesiredService } from "../model.js";
+import type { ContainerSpec, DesiredState, DesiredService } from "../model.js";
 import { hashContainerSpec } from "../plan/spec-hash.js";
 import type { ResolvedService, ResolvedState } from "../plan/types.js";
+import { secretDigest, secretMounts } from "./secret-digest.js";
 
 /**
  * Merge the host's env_file contents into each service's environment (the manifest's own
- * `environment` wins, as in Compose) and compute the spec hashes. Files are read once per path.
- * A missing file fails the whole sync before anything changes.
+ * `environment` wins, as in Compose), add each secret's keyed digest (secret-digest.ts: never the
+ * content) and compute the spec hashes. Files are read once per path. A missing file fails the
+ * whole sync before anything changes.
  */
 export async function resolveHostInputs(desired: DesiredState, hostKey: Buffer): Promise<ResolvedState> {
   const cache = new Map<string, Promise<Record<string, string>>>();
@@ -16,10 +18,16 @@ export async function resolveHostInputs(desired: DesiredState, hostKey: Buffer):
     if (!p) cache.set(path, (p = readEnvFile(path)));
     return p;
   };
+  const digests = new Map<string, Promise<string>>();
+  const digestOnce = (file: string) => {
+    let p = digests.get(file);
+    if (!p) digests.set(file, (p = secretDigest(file, hostKey)));
+    return p;
+  };
   const stacks = await Promise.all(
     desired.stacks.map(async (stack) => ({
       stack,
-      services: await Promise.all(stack.services.map((s) => resolveService(stack.project, s, hostKey, readOnce))),
+      services: await Promise.all(stack.services.map((s) => resolveService(stack.project, s, hostKey, readOnce, digestOnce))),
     })),
   );
   return { commit: desired.commit, stacks };
@@ -30,10 +38,13 @@ async function resolveService(
   service: DesiredService,
   hostKey: Buffer,
   readOnce: (path: string) => Promise<Record<string, string>>,
+  digestOnce: (file: string) => Promise<string>,
 ): Promise<ResolvedService> {
   const fromFiles: Record<string, string> = {};
   for (const path of service.envFiles) Object.assign(fromFiles, await readOnce(path));
-  const spec = { ...service.container, environment: sortedRecord({ ...fromFiles, ...service.container.environment }) };
+  const spec: ContainerSpec = { ...service.container, environment: sortedRecord({ ...fromFiles, ...service.container.environment }) };
+  // Only when the service mounts secrets, so every other spec hashes as it did before secrets existed.
+  if (service.secrets?.length) spec.secrets = await secretMounts(service.secrets, digestOnce);
   return { project, service, spec, ...hashContainerSpec(spec, hostKey) };
 }
 

@@ -1,6 +1,7 @@
-import { ManifestInvalidError } from "../errors.js";
+import { ManifestInvalidError, PolicyViolationError, SignatureRejectedError } from "../errors.js";
 import type { DesiredState } from "../model.js";
 import { isBlocked, markRejected, type HostState } from "../state/index.js";
+import { acceptCommit } from "./accept-commit.js";
 import { loadDesiredState } from "./load-desired.js";
 import { emitOutcome } from "./outcome.js";
 import type { ReconcileContext, ReconcileOutcome } from "./reconcile.js";
@@ -15,7 +16,8 @@ export interface DesiredChoice {
 /**
  * The target commit, unless it is blocked (rejected or failed before, and no retry asked): then the
  * last good commit, so drift is still repaired but the bad commit is never applied by itself.
- * A target that fails validation is marked rejected here, before anything touches the host.
+ * A target whose signature, manifest or policy check fails (accept-commit.ts) is marked rejected
+ * here, before anything touches the host.
  */
 export async function chooseDesired(
   ctx: ReconcileContext,
@@ -33,14 +35,14 @@ export async function chooseDesired(
   } else {
     ctx.log.info({ stage: "manifest", commit: target }, "validating");
     try {
-      return { outcome, desired: await loadDesiredState(gitdir, target, ctx.settings.path), reason };
+      return { outcome, desired: await acceptCommit(ctx, gitdir, target, dryRun), reason };
     } catch (err) {
-      if (!(err instanceof ManifestInvalidError) || dryRun) throw err;
+      if (!isRejection(err) || dryRun) throw err;
       outcome = "rejected";
       reason = err.message;
       await ctx.store.update((s) => markRejected(s, target, err.message, new Date().toISOString()));
       await ctx.journal.append({ commit: target, action: "reject", reason, outcome: "rejected" });
-      ctx.log.error({ stage: "manifest", commit: target, reason }, "commit rejected: invalid manifest; nothing changed");
+      ctx.log.error({ stage: REJECTED_BY[err.code].stage, commit: target, reason }, `commit rejected: ${REJECTED_BY[err.code].what}; nothing changed`);
       await emitOutcome(ctx, { commit: target, outcome: "rejected", reason: firstLine(err) });
     }
   }
@@ -49,9 +51,23 @@ export async function chooseDesired(
   return { outcome, desired: await loadDesiredState(gitdir, lastGood, ctx.settings.path), reason };
 }
 
+type Rejection = ManifestInvalidError | PolicyViolationError | SignatureRejectedError;
+
+const REJECTED_BY: Record<Rejection["code"], { stage: string; what: string; prefix: string }> = {
+  GITDOCK_E_MANIFEST_INVALID: { stage: "manifest", what: "invalid manifest", prefix: "invalid" },
+  GITDOCK_E_POLICY_VIOLATION: { stage: "policy", what: "it breaks the host policy", prefix: "policy" },
+  GITDOCK_E_SIGNATURE_REJECTED: { stage: "verify", what: "its signature is not acceptable", prefix: "signature" },
+};
+
+function isRejection(err: unknown): err is Rejection {
+  return err instanceof ManifestInvalidError || err instanceof PolicyViolationError || err instanceof SignatureRejectedError;
+}
+
 /** The first problem, for one-line outcomes (notes, markers); the journal keeps them all. */
-function firstLine(err: ManifestInvalidError): string {
+function firstLine(err: Rejection): string {
+  if (err instanceof SignatureRejectedError) return err.message;
+  const { prefix } = REJECTED_BY[err.code];
   const first = err.problems[0];
   const more = err.problems.length > 1 ? ` (+${err.problems.length - 1} more)` : "";
-  return first ? `invalid: ${first.file}:${first.line}:${first.col}: ${first.path ? `${first.path}: ` : ""}${first.message}${more}` : "invalid manifest";
+  return first ? `${prefix}: ${first.file}:${first.line}:${first.col}: ${first.path ? `${first.path}: ` : ""}${first.message}${more}` : prefix;
 }

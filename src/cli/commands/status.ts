@@ -3,6 +3,7 @@ import { formatAgentStatus, type AgentStatus } from "../../agent/agent-status.js
 import type { Settings } from "../../config/settings.js";
 import { connectDocker } from "../../engine/docker-client.js";
 import { observeHost } from "../../observe/index.js";
+import { describeSigner, readSignatureRecords, type SignatureRecord } from "../../source/signer-record.js";
 import { StateStore, type HostState } from "../../state/index.js";
 import type { HostSnapshot } from "../../plan/types.js";
 import { EXIT } from "../exit-codes.js";
@@ -17,6 +18,8 @@ export interface StatusReport {
   stacks: { project: string; services: { service: string; containers: { name: string; commit: string | undefined; state: string }[] }[] }[];
   /** Present when the running agent answered (`gitdock run`): its loop, last pass, waiting commit. */
   agent?: AgentStatus;
+  /** Who signed the applied and last good commits (security.verify), by commit; absent when never verified. */
+  signatures?: Record<string, SignatureRecord>;
 }
 
 /** What runs on this host and which commits are good, failed or rejected. Works without Git access. */
@@ -32,7 +35,13 @@ export async function buildStatus(settings: Settings): Promise<StatusReport> {
     rejected: state.rejected,
     rollout: state.rollout,
     stacks: groupContainers(host),
+    signatures: await signaturesOf(settings.stateDir, [state.lastApplied?.commit, state.lastGood?.commit]),
   };
+}
+
+async function signaturesOf(stateDir: string, commits: (string | undefined)[]): Promise<Record<string, SignatureRecord>> {
+  const records = await readSignatureRecords(stateDir).catch(() => []);
+  return Object.fromEntries(records.filter((r) => commits.includes(r.commit)).map((r) => [r.commit, r]));
 }
 
 function groupContainers(host: HostSnapshot): StatusReport["stacks"] {
@@ -60,12 +69,19 @@ export async function statusCommand(settings: Settings, opts: { json?: boolean }
   return EXIT.ok;
 }
 
+function signedBy(r: StatusReport, commit: string | undefined): string[] {
+  const record = commit === undefined ? undefined : r.signatures?.[commit];
+  return record ? [`  signature:  ${describeSigner(record)}`] : [];
+}
+
 function formatStatus(r: StatusReport): string {
   const short = (c: string | undefined) => (c ? c.slice(0, 12) : "-");
   const lines = [
     `host ${r.hostId}`,
     `last applied: ${short(r.lastApplied?.commit)}${r.lastApplied ? ` at ${r.lastApplied.at}` : ""}`,
+    ...signedBy(r, r.lastApplied?.commit),
     `last good:    ${short(r.lastGood?.commit)}${r.lastGood ? ` at ${r.lastGood.at}` : ""}`,
+    ...signedBy(r, r.lastGood?.commit),
   ];
   if (r.rollout) lines.push(`rollout in progress: ${short(r.rollout.commit)} since ${r.rollout.startedAt}`);
   if (r.agent) lines.push(...formatAgentStatus(r.agent));

@@ -1,7 +1,8 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { ManifestInvalidError, formatProblem, type ManifestProblem } from "../../errors.js";
-import { COMPOSE_FILE_NAMES, findStackFiles, loadStacks, type ManifestFile } from "../../manifest/index.js";
+import { COMPOSE_FILE_NAMES, findStackFiles, loadManifest, type ManifestFile } from "../../manifest/index.js";
+import { checkPolicy, readPolicyFile } from "../../policy/index.js";
 import { EXIT } from "../exit-codes.js";
 
 const MAX_DEPTH = 4;
@@ -10,14 +11,18 @@ const MAX_DEPTH = 4;
  * `gitdock validate <dir|file>...`: the same checks a sync runs before touching a host, for pull
  * requests: no Docker, no network. A directory is a host path (its stacks are the compose files in
  * it and one level below); a directory with no stacks that close is searched for host paths below.
+ * With `--policy FILE`, valid stacks are also checked against that host policy, as a sync would.
  */
-export async function validateCommand(targets: string[], opts: { json?: boolean }): Promise<number> {
+export async function validateCommand(targets: string[], opts: { json?: boolean; policy?: string }): Promise<number> {
+  const policy = opts.policy === undefined ? undefined : await readPolicyFile(opts.policy);
   const problems: ManifestProblem[] = [];
   let stacks = 0;
   for (const target of targets) {
     for (const group of await stackGroups(target)) {
       try {
-        stacks += loadStacks(group.files, { root: group.root }).length;
+        const loaded = loadManifest(group.files, { root: group.root });
+        stacks += loaded.stacks.length;
+        if (policy) problems.push(...checkPolicy(loaded.stacks, policy, loaded.sources));
       } catch (err) {
         if (!(err instanceof ManifestInvalidError)) throw err;
         problems.push(...err.problems);

@@ -1,0 +1,23 @@
+import { PolicyViolationError } from "../errors.js";
+import { loadManifest } from "../manifest/index.js";
+import type { DesiredState } from "../model.js";
+import { checkPolicy } from "../policy/index.js";
+import { readManifestFiles } from "../source/index.js";
+import { checkSignature } from "./check-signature.js";
+import type { ReconcileContext } from "./reconcile.js";
+
+/**
+ * What a target commit must pass before anything is planned, in this order:
+ *  1. its signature (security.verify), before a byte of its manifest is parsed;
+ *  2. the manifest itself (ManifestInvalidError);
+ *  3. the host policy (security.policy) over the valid stacks (PolicyViolationError).
+ * Each failure is a "reject" error: the caller marks the commit rejected and the host stays put.
+ */
+export async function acceptCommit(ctx: ReconcileContext, gitdir: string, commit: string, dryRun: boolean): Promise<DesiredState> {
+  await checkSignature(ctx, gitdir, commit, dryRun);
+  const root = ctx.settings.path;
+  const { stacks, sources } = loadManifest(await readManifestFiles(gitdir, commit, root), { root });
+  const violations = checkPolicy(stacks, ctx.settings.security.policy, sources);
+  if (violations.length > 0) throw new PolicyViolationError(violations);
+  return { commit, stacks };
+}
