@@ -16,9 +16,14 @@ export async function runCommand(flags: SettingsFlags & AgentFlags, log: Logger)
     requireRepo(settings);
     return { ...settings, agent: applyAgentFlags(settings.agent, flags) };
   };
-  const agent = await Agent.start({ loadSettings: load, openContext: openReconcileContext, buildStatus, log });
-  const onStop = (): void => void agent.stop();
-  const onReload = (): void => void agent.reload();
+  // Handlers go in before anything else: SIGHUP's default action would end the process.
+  let agent: Agent | undefined;
+  let stopRequested = false;
+  const onStop = (): void => {
+    stopRequested = true;
+    void agent?.stop();
+  };
+  const onReload = (): void => void agent?.reload();
   // A stray rejection in a listener or a socket must not end the loop; it is logged.
   const onRejection = (err: unknown): void => log.error({ stage: "agent", err: err instanceof Error ? err.message : String(err) }, "unhandled rejection; the loop goes on");
   process.on("SIGTERM", onStop);
@@ -26,6 +31,8 @@ export async function runCommand(flags: SettingsFlags & AgentFlags, log: Logger)
   process.on("SIGHUP", onReload);
   process.on("unhandledRejection", onRejection);
   try {
+    agent = await Agent.start({ loadSettings: load, openContext: openReconcileContext, buildStatus, log });
+    if (stopRequested) void agent.stop();
     const code = await agent.finished;
     // Whatever handle is still open (a keep-alive socket to the Engine), the agent is done.
     setTimeout(() => process.exit(code), 2_000).unref();
