@@ -1,4 +1,4 @@
-import { buildHistory, formatHistory, formatVerify, openHistorySource, parseSince } from "../../audit/history/index.js";
+import { buildHistory, formatHistory, formatVerify, openHistorySource, parseSince, signatureChecker } from "../../audit/history/index.js";
 import { requireRepo, type Settings } from "../../config/settings.js";
 import { ConfigInvalidError } from "../../errors.js";
 import { loadGitCredentials } from "../../source/index.js";
@@ -28,6 +28,7 @@ export async function historyCommand(settings: Settings, flags: HistoryFlags): P
     ? await deepenThenOpen(settings, repo, depth, since)
     : await openHistorySource(repo, settings.branch, settings.stateDir, { depth, since });
   const journal = await readJournal(settings.stateDir);
+  const signature = await signatureChecker(settings.security.verify, source.gitdir);
   const report = await buildHistory({
     gitdir: source.gitdir,
     head: source.head,
@@ -38,6 +39,7 @@ export async function historyCommand(settings: Settings, flags: HistoryFlags): P
     since,
     stack: flags.stack,
     service: flags.service,
+    signature,
   });
   process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatHistory(report)}\n`);
   return EXIT.ok;
