@@ -10,6 +10,8 @@ export const EXIT = {
   rolledBack: 3,
   /** The target commit was rejected (invalid manifest, policy, signature); nothing was changed for it. */
   rejected: 4,
+  /** A sync window holds the new commit back; the host stays at its last good commit. */
+  waiting: 5,
 } as const;
 
 export function exitCodeForError(err: unknown): number {

@@ -45,7 +45,7 @@ const program = new Command()
   .showHelpAfterError();
 
 withCommonOptions(program.command("sync"))
-  .description("reconcile the host with the branch once (exit 0 in sync, 1 error, 3 rolled back/held/waiting, 4 rejected)")
+  .description("reconcile the host with the branch once (exit 0 in sync, 1 error, 3 rolled back/held, 4 rejected, 5 waiting for a sync window)")
   .option("--now", "ask the running agent (on --listen) for a pass and wait for it; without an agent, sync here")
   .option("--listen <host:port>", "where the running agent listens (default: agent.listen, else 127.0.0.1:9380)")
   .action(

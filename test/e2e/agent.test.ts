@@ -426,9 +426,9 @@ describe("agent C: local repository, sync windows, SIGHUP, SIGTERM", () => {
     expect((await agent.get("/readyz")).status).toBe(200);
     expect((await container(`${SITE}-web-1`, SITE))?.labels["gitdock.commit"]).toBe(commits[1]);
 
-    // A manual sync is held back too (the window has no manual_sync): exit 3, "waiting".
+    // A manual sync is held back too (the window has no manual_sync): exit 5, "waiting".
     const sync = await host.run("sync", ["--now", "--listen", agent.listen]);
-    expect(sync.code, sync.stderr).toBe(3);
+    expect(sync.code, sync.stderr).toBe(5);
     expect(sync.stdout).toContain(`waiting ${c3.slice(0, 12)}: the host stays at ${commits[1]!.slice(0, 12)}`);
 
     // Drift repair toward the running commit still works.

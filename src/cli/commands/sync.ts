@@ -9,7 +9,7 @@ import { openReconcileContext } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 
 /**
- * `gitdock sync`: one reconcile. 0 = the host runs the target commit; 3 = held/rolled back/waiting
+ * `gitdock sync`: one reconcile. 0 = the host runs the target commit; 3 = held/rolled back; 5 = waiting
  * for a sync window; 4 = rejected. With `--now`, the running agent does the pass when one answers.
  */
 export async function syncCommand(settings: Settings, log: Logger, opts: { now?: boolean } = {}): Promise<number> {
@@ -34,7 +34,8 @@ export async function syncCommand(settings: Settings, log: Logger, opts: { now?:
 
 export function exitCodeForResult(result: PassSummary): number {
   if (result.outcome === "rejected") return EXIT.rejected;
-  if (result.outcome === "held" || result.outcome === "rolled-back" || result.outcome === "paused" || result.outcome === "waiting") return EXIT.rolledBack;
+  if (result.outcome === "waiting") return EXIT.waiting;
+  if (result.outcome === "held" || result.outcome === "rolled-back" || result.outcome === "paused") return EXIT.rolledBack;
   // The host does not match the target while a foreign container holds a name gitdock needs.
   return result.conflicts.length ? EXIT.error : EXIT.ok;
 }
