@@ -77,10 +77,12 @@ export interface HistoryInput {
  */
 export async function buildHistory(input: HistoryInput): Promise<HistoryReport> {
   const { gitdir, path } = input;
-  const walk = await walkCommits(gitdir, input.head);
+  const cache = {}; // isomorphic-git's parsed pack indexes, shared by every read below
+  const since = input.since ? Math.floor(input.since.getTime() / 1000) : undefined;
+  const walk = await walkCommits(gitdir, input.head, { cache, since });
   const outcomes = hostOutcomes(input.journal);
   const index = new Map(walk.commits.map((c, i) => [c.oid, i]));
-  const byOid = new Map(walk.commits.map((c) => [c.oid, c]));
+  const byOid = walk.loaded;
   // Positions (newest = 0) of the commits this host has journal entries for.
   const seen = [...outcomes.byCommit.keys()].map((c) => index.get(c)).filter((i): i is number => i !== undefined);
   const newestSeen = seen.length ? Math.min(...seen) : undefined;
@@ -89,14 +91,20 @@ export async function buildHistory(input: HistoryInput): Promise<HistoryReport> 
   const manifests = new Map<string, Promise<LoadedManifest>>();
   const manifestAt = (oid: string) => {
     let m = manifests.get(oid);
-    if (!m) manifests.set(oid, (m = loadManifestAt(gitdir, oid, path)));
+    if (!m) manifests.set(oid, (m = loadManifestAt(gitdir, oid, path, cache)));
     return m;
+  };
+
+  const trees = new Map<string, Promise<string | undefined>>();
+  const pathTree = (c: WalkedCommit) => {
+    let t = trees.get(c.oid);
+    if (!t) trees.set(c.oid, (t = treeAt(gitdir, c.commit, path, cache)));
+    return t;
   };
 
   const out: HistoryCommit[] = [];
   for (const [i, c] of walk.commits.entries()) {
-    if (input.since && c.commit.committer.timestamp * 1000 < input.since.getTime()) continue;
-    if (!(await touchesPath(gitdir, c, byOid, path))) continue;
+    if (!(await touchesPath(c, byOid, pathTree))) continue;
     const entry = await describeCommit(input, c, byOid, manifestAt);
     if (input.stack !== undefined || input.service !== undefined) {
       entry.changes = entry.changes.filter((ch) => (input.stack === undefined || ch.stack === input.stack) && (input.service === undefined || ch.service === input.service));
@@ -118,13 +126,17 @@ export async function buildHistory(input: HistoryInput): Promise<HistoryReport> 
 }
 
 /** Like `git log -- <path>`: a commit touches the path when its tree there differs from every parent's. */
-async function touchesPath(gitdir: string, c: WalkedCommit, byOid: Map<string, WalkedCommit>, path: string): Promise<boolean> {
-  const mine = await treeAt(gitdir, c.commit, path);
+async function touchesPath(
+  c: WalkedCommit,
+  byOid: Map<string, WalkedCommit>,
+  pathTree: (c: WalkedCommit) => Promise<string | undefined>,
+): Promise<boolean> {
+  const mine = await pathTree(c);
   if (!c.commit.parent.length) return mine !== undefined;
   for (const p of c.commit.parent) {
     const parent = byOid.get(p);
     if (!parent) return true; // beyond the shallow edge: cannot tell, so show it
-    if ((await treeAt(gitdir, parent.commit, path)) === mine) return false;
+    if ((await pathTree(parent)) === mine) return false;
   }
   return true;
 }

@@ -17,9 +17,9 @@ export interface ServiceChange {
 export type LoadedManifest = { ok: true; stacks: DesiredStack[] } | { ok: false; problem: string };
 
 /** The stacks of the host's path at one commit; an absent path is an empty manifest. */
-export async function loadManifestAt(gitdir: string, commit: string, path: string): Promise<LoadedManifest> {
+export async function loadManifestAt(gitdir: string, commit: string, path: string, cache?: object): Promise<LoadedManifest> {
   try {
-    return { ok: true, stacks: loadStacks(await readManifestFiles(gitdir, commit, path), { root: path }) };
+    return { ok: true, stacks: loadStacks(await readManifestFiles(gitdir, commit, path, cache), { root: path }) };
   } catch (err) {
     if (err instanceof ManifestInvalidError) {
       const first = err.problems[0];

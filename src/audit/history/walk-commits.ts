@@ -11,23 +11,34 @@ export interface CommitWalk {
   commits: WalkedCommit[];
   /** Parents that are not in the local repository (the edge of a shallow clone). */
   missing: string[];
+  /** Every commit read: the walked ones and the parents where the walk stopped (for diffs against them). */
+  loaded: Map<string, WalkedCommit>;
 }
 
 /**
  * Every ancestor of `tip` that is present locally, newest first. The walk follows parent links
  * through the objects that are here and stops only where one is missing, so it ignores the
  * clone's `shallow` markers: a commit a poll fetched at depth 1 still links to the commits
- * fetched before it. `limit` bounds the walk (the rest is reported as missing).
+ * fetched before it. `limit` bounds the walk (the rest is reported as missing); `since` (Unix
+ * seconds) ends it at older commits; `cache` is isomorphic-git's cache of parsed pack indexes,
+ * which makes reading many commits fast.
  */
-export async function walkCommits(gitdir: string, tip: string, limit = 100_000): Promise<CommitWalk> {
+export async function walkCommits(
+  gitdir: string,
+  tip: string,
+  opts: { limit?: number; since?: number; cache?: object } = {},
+): Promise<CommitWalk> {
+  const limit = opts.limit ?? 100_000;
   const commits: WalkedCommit[] = [];
+  const loaded = new Map<string, WalkedCommit>();
   const missing = new Set<string>();
   const seen = new Set<string>([tip]);
   let frontier: WalkedCommit[] = [];
   const load = async (oid: string): Promise<void> => {
     try {
-      const { commit } = await git.readCommit({ fs, gitdir, oid });
+      const { commit } = await git.readCommit({ fs, gitdir, oid, cache: opts.cache });
       frontier.push({ oid, commit });
+      loaded.set(oid, { oid, commit });
     } catch {
       missing.add(oid);
     }
@@ -37,6 +48,7 @@ export async function walkCommits(gitdir: string, tip: string, limit = 100_000):
     // Newest first: take the frontier commit with the latest committer time.
     frontier.sort((a, b) => b.commit.committer.timestamp - a.commit.committer.timestamp);
     const next = frontier.shift()!;
+    if (opts.since !== undefined && next.commit.committer.timestamp < opts.since) break; // the rest is older still
     if (commits.length >= limit) {
       missing.add(next.oid);
       for (const f of frontier) missing.add(f.oid);
@@ -50,14 +62,14 @@ export async function walkCommits(gitdir: string, tip: string, limit = 100_000):
       await load(p);
     }
   }
-  return { commits, missing: [...missing] };
+  return { commits, missing: [...missing], loaded };
 }
 
 /** The tree at `path` in a commit (the root tree for ""), or undefined when the path is absent. */
-export async function treeAt(gitdir: string, commit: CommitObject, path: string): Promise<string | undefined> {
+export async function treeAt(gitdir: string, commit: CommitObject, path: string, cache?: object): Promise<string | undefined> {
   let oid = commit.tree;
   for (const part of path.split("/").filter(Boolean)) {
-    const { tree } = await git.readTree({ fs, gitdir, oid });
+    const { tree } = await git.readTree({ fs, gitdir, oid, cache });
     const entry = tree.find((e) => e.path === part && e.type === "tree");
     if (!entry) return undefined;
     oid = entry.oid;
