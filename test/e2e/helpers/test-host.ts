@@ -33,7 +33,8 @@ export async function createTestHost(opts: { prefix: string; repo: string; path?
     ids: async (project) => Object.fromEntries((await containersOf(project)).map((c) => [c.name, c.id])),
     dispose: async () => {
       await removeProjects(opts.prefix);
-      await removeNetworks(opts.prefix);
+      // Networks are `<project>_<key>`: match on the prefix without its trailing dash.
+      await removeNetworks(opts.prefix.replace(/-+$/, ""));
       await rm(stateDir, { recursive: true, force: true });
     },
   };
