@@ -13,7 +13,7 @@ export const REDACT_PATHS = [
   "*.Env", "config.create.Env",
   // Secrets (their keyed digests too: nothing about a secret's content belongs in a log line),
   // HTTP credentials, and the same keys one level deeper (pino's `*` matches one level only).
-  "secrets", "*.secrets", "digest", "*.digest", "authorization", "*.authorization", "headers.authorization",
+  "secrets", "*.secrets", "digest", "*.digest", "authorization", "*.authorization", "*.*.authorization",
   "*.*.password", "*.*.token", "*.*.secret", "*.*.environment", "*.*.Env", "*.*.secrets", "*.*.body",
 ];
 

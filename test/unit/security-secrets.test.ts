@@ -1,0 +1,107 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { containerConfig } from "../../src/apply/container-config.js";
+import { HostInputError } from "../../src/errors.js";
+import { REDACT_PATHS } from "../../src/log.js";
+import { loadStacks } from "../../src/manifest/index.js";
+import { resolveHostInputs } from "../../src/observe/index.js";
+import { IMAGE } from "../fixtures/manifest/helpers.js";
+
+const KEY = Buffer.alloc(32, 7);
+const OTHER_KEY = Buffer.alloc(32, 9);
+const SECRET = "hunter2-planted-secret";
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "gdt-sec-unit-"));
+  await writeFile(path.join(dir, "db"), SECRET);
+});
+afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+function desired(secretFile: string, withSecret = true) {
+  const content = `services:
+  web:
+    image: ${IMAGE}
+${withSecret ? "    secrets: [db, {source: db, target: db_copy}]\n" : ""}  plain:
+    image: ${IMAGE}
+secrets:
+  db:
+    file: ${secretFile}
+`;
+  return { commit: "c".repeat(40), stacks: loadStacks([{ path: "stacks/app/compose.yaml", content }], { root: "stacks" }) };
+}
+
+describe("secrets on the host", () => {
+  it("puts only a keyed digest of the content into the spec, and mounts the file read-only", async () => {
+    const resolved = await resolveHostInputs(desired(path.join(dir, "db")), KEY);
+    const web = resolved.stacks[0]!.services.find((s) => s.service.name === "web")!;
+    expect(web.spec.secrets).toEqual([
+      { source: "db", target: "db", file: path.join(dir, "db"), digest: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      { source: "db", target: "db_copy", file: path.join(dir, "db"), digest: web.spec.secrets![0]!.digest },
+    ]);
+    expect(JSON.stringify(web)).not.toContain(SECRET);
+
+    const config = containerConfig({ stack: resolved.stacks[0]!.stack, service: web, number: 1, commit: "c".repeat(40), agentId: "h" });
+    expect(config.create.HostConfig?.Mounts).toEqual([
+      { Type: "bind", Source: path.join(dir, "db"), Target: "/run/secrets/db", ReadOnly: true },
+      { Type: "bind", Source: path.join(dir, "db"), Target: "/run/secrets/db_copy", ReadOnly: true },
+    ]);
+    expect(JSON.stringify(config)).not.toContain(SECRET);
+    expect(JSON.stringify(config.create.Labels)).not.toContain(web.spec.secrets![0]!.digest);
+  });
+
+  it("changes the spec hash of the services that mount a secret when its content changes, and only theirs", async () => {
+    const file = path.join(dir, "rotating");
+    await writeFile(file, "one");
+    const before = await resolveHostInputs(desired(file), KEY);
+    await writeFile(file, "two");
+    const after = await resolveHostInputs(desired(file), KEY);
+    const hash = (r: typeof before, name: string) => r.stacks[0]!.services.find((s) => s.service.name === name)!;
+    expect(hash(after, "web").specHash).not.toBe(hash(before, "web").specHash);
+    expect(hash(after, "web").fieldHashes.secrets).not.toBe(hash(before, "web").fieldHashes.secrets);
+    expect(hash(after, "plain").specHash).toBe(hash(before, "plain").specHash);
+  });
+
+  it("keys the digest with the host key: the same content gives different digests on different hosts", async () => {
+    const a = await resolveHostInputs(desired(path.join(dir, "db")), KEY);
+    const b = await resolveHostInputs(desired(path.join(dir, "db")), OTHER_KEY);
+    expect(a.stacks[0]!.services[1]!.spec.secrets![0]!.digest).not.toBe(b.stacks[0]!.services[1]!.spec.secrets![0]!.digest);
+  });
+
+  it("leaves the spec of a service without secrets exactly as before secrets existed", async () => {
+    const resolved = await resolveHostInputs(desired(path.join(dir, "db"), false), KEY);
+    for (const s of resolved.stacks[0]!.services) {
+      expect(Object.keys(s.spec)).not.toContain("secrets");
+      expect(Object.keys(s.fieldHashes)).not.toContain("secrets");
+    }
+  });
+
+  it("fails the sync before anything changes when a secret file is missing, without its content", async () => {
+    await expect(resolveHostInputs(desired(path.join(dir, "missing")), KEY)).rejects.toThrow(HostInputError);
+    await expect(resolveHostInputs(desired(path.join(dir, "missing")), KEY)).rejects.toThrow(/secret file .*missing cannot be read: ENOENT/);
+  });
+});
+
+describe("log redaction", () => {
+  it("censors environment values, credentials, secrets and bodies, one and two levels deep", () => {
+    let out = "";
+    const sink = new Writable({ write: (chunk, _enc, cb) => ((out += String(chunk)), cb()) });
+    const log = pino({ redact: { paths: REDACT_PATHS, censor: "[redacted]" } }, sink);
+    log.info({
+      environment: { A: SECRET },
+      password: SECRET,
+      body: SECRET,
+      secrets: [{ digest: SECRET }],
+      spec: { environment: { B: SECRET }, secrets: [SECRET] },
+      config: { create: { Env: [`X=${SECRET}`] } },
+      req: { headers: { authorization: `Bearer ${SECRET}` }, body: SECRET },
+      deep: { auth: { password: SECRET, token: SECRET } },
+    }, "something happened");
+    expect(out).toContain("something happened");
+    expect(out).not.toContain(SECRET);
+  });
+});
