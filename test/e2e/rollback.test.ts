@@ -22,7 +22,15 @@ ${webService(image, `${probe()}\n${extra}`, { deploy: ["replicas: 2"], monitor }
 `;
 }
 
-async function statusJson(host: TestHost): Promise<{ failed: Record<string, { reason: string }>; lastGood?: { commit: string } }> {
+interface ServiceStatus {
+  service: string;
+  health: string;
+  lastAction?: { action: string; outcome: string; commit: string };
+}
+
+async function statusJson(
+  host: TestHost,
+): Promise<{ failed: Record<string, { reason: string }>; lastGood?: { commit: string }; stacks: { project: string; services: ServiceStatus[] }[] }> {
   const r = await host.run("status", ["--json"]);
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout);
@@ -96,6 +104,10 @@ describe("a release that fails its gate is rolled back, and held back", () => {
     const status = await statusJson(host);
     expect(status.failed[bad]?.reason).toMatch(why);
     expect(status.lastGood?.commit).toBe(good);
+    // Per service: healthy again, and the last thing gitdock did to it was undoing the bad commit.
+    expect(status.stacks.find((st) => st.project === project)?.services).toEqual([
+      expect.objectContaining({ service: "web", health: "healthy", lastAction: expect.objectContaining({ action: "undo", outcome: "ok", commit: bad }) }),
+    ]);
     const rollback = (await journal(host)).find((e) => e.commit === bad && e.action === "rollback");
     expect(rollback).toMatchObject({ outcome: "rolled-back" });
     expect(typeof rollback?.durationMs).toBe("number");

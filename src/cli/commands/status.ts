@@ -4,8 +4,8 @@ import type { Settings } from "../../config/settings.js";
 import { connectDocker } from "../../engine/docker-client.js";
 import { observeHost } from "../../observe/index.js";
 import { describeSigner, readSignatureRecords, type SignatureRecord } from "../../source/signer-record.js";
-import { StateStore, type HostState } from "../../state/index.js";
-import type { HostSnapshot } from "../../plan/types.js";
+import { Journal, StateStore, type HostState } from "../../state/index.js";
+import type { HostSnapshot, ObservedContainer } from "../../plan/types.js";
 import { EXIT } from "../exit-codes.js";
 
 export interface StatusReport {
@@ -15,11 +15,20 @@ export interface StatusReport {
   failed: HostState["failed"];
   rejected: HostState["rejected"];
   rollout: HostState["rollout"];
-  stacks: { project: string; services: { service: string; containers: { name: string; commit: string | undefined; state: string }[] }[] }[];
+  stacks: { project: string; services: ServiceStatus[] }[];
   /** Present when the running agent answered (`gitdock run`): its loop, last pass, waiting commit. */
   agent?: AgentStatus;
   /** Who signed the applied and last good commits (security.verify), by commit; absent when never verified. */
   signatures?: Record<string, SignatureRecord>;
+}
+
+export interface ServiceStatus {
+  service: string;
+  /** healthy: every replica runs and none is unhealthy; starting: some healthcheck is still starting. */
+  health: "healthy" | "unhealthy" | "starting";
+  containers: { name: string; commit: string | undefined; state: string; health: ObservedContainer["health"] }[];
+  /** The service's last journal entry: what gitdock last did to it, and how that went. */
+  lastAction: { at: string; commit: string; action: string; outcome: string; reason?: string } | undefined;
 }
 
 /** What runs on this host and which commits are good, failed or rejected. Works without Git access. */
@@ -34,7 +43,7 @@ export async function buildStatus(settings: Settings): Promise<StatusReport> {
     failed: state.failed,
     rejected: state.rejected,
     rollout: state.rollout,
-    stacks: groupContainers(host),
+    stacks: groupContainers(host, await lastActions(settings.stateDir)),
     signatures: await signaturesOf(settings.stateDir, [state.lastApplied?.commit, state.lastGood?.commit]),
   };
 }
@@ -44,23 +53,45 @@ async function signaturesOf(stateDir: string, commits: (string | undefined)[]): 
   return Object.fromEntries(records.filter((r) => commits.includes(r.commit)).map((r) => [r.commit, r]));
 }
 
-function groupContainers(host: HostSnapshot): StatusReport["stacks"] {
-  const stacks = new Map<string, Map<string, StatusReport["stacks"][number]["services"][number]["containers"]>>();
+function groupContainers(host: HostSnapshot, last: Map<string, ServiceStatus["lastAction"]>): StatusReport["stacks"] {
+  const stacks = new Map<string, Map<string, ServiceStatus["containers"]>>();
   for (const c of host.containers) {
     if (!c.managed || c.previousOf !== undefined) continue;
-    const services = stacks.get(c.project ?? "") ?? new Map();
+    const services = stacks.get(c.project ?? "") ?? new Map<string, ServiceStatus["containers"]>();
     stacks.set(c.project ?? "", services);
     const list = services.get(c.service ?? "") ?? [];
     services.set(c.service ?? "", list);
-    list.push({ name: c.name, commit: c.commit, state: c.state });
+    list.push({ name: c.name, commit: c.commit, state: c.state, health: c.health });
   }
   return [...stacks].sort(([a], [b]) => a.localeCompare(b)).map(([project, services]) => ({
     project,
     services: [...services].sort(([a], [b]) => a.localeCompare(b)).map(([service, containers]) => ({
       service,
+      health: serviceHealth(containers),
       containers: containers.sort((a, b) => a.name.localeCompare(b.name)),
+      lastAction: last.get(`${project}/${service}`),
     })),
   }));
+}
+
+function serviceHealth(containers: ServiceStatus["containers"]): ServiceStatus["health"] {
+  if (containers.some((c) => c.state !== "running" || c.health === "unhealthy")) return "unhealthy";
+  return containers.some((c) => c.health === "starting") ? "starting" : "healthy";
+}
+
+/** The last journal entry per `<stack>/<service>`; status works even when the journal is damaged. */
+async function lastActions(stateDir: string): Promise<Map<string, ServiceStatus["lastAction"]>> {
+  const last = new Map<string, ServiceStatus["lastAction"]>();
+  try {
+    const journal = await Journal.open(stateDir);
+    for await (const e of journal.entries()) {
+      if (!e.stack || !e.service) continue;
+      last.set(`${e.stack}/${e.service}`, { at: e.time, commit: e.commit, action: e.action, outcome: e.outcome, ...(e.reason ? { reason: e.reason } : {}) });
+    }
+  } catch {
+    // A journal that cannot be read is reported by `gitdock history --verify`, not here.
+  }
+  return last;
 }
 
 export async function statusCommand(settings: Settings, opts: { json?: boolean }): Promise<number> {
@@ -90,7 +121,12 @@ function formatStatus(r: StatusReport): string {
   for (const s of r.stacks) {
     lines.push(`stack ${s.project}`);
     for (const svc of s.services) {
-      for (const c of svc.containers) lines.push(`  ${svc.service.padEnd(16)} ${c.name.padEnd(28)} ${c.state.padEnd(8)} ${short(c.commit)}`);
+      const last = svc.lastAction ? `  last: ${svc.lastAction.action} ${svc.lastAction.outcome} at ${svc.lastAction.at} (${short(svc.lastAction.commit)})` : "";
+      lines.push(`  ${svc.service} ${svc.health}${last}`);
+      for (const c of svc.containers) {
+        const health = c.health === "none" ? "" : ` (${c.health})`;
+        lines.push(`    ${c.name.padEnd(30)} ${`${c.state}${health}`.padEnd(20)} ${short(c.commit)}`);
+      }
     }
   }
   return lines.join("\n");
