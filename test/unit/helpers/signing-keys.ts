@@ -58,7 +58,11 @@ export async function createSigningKit(kinds: SshKeyKind[] = ["ed25519", "ecdsa"
     otherPgpFingerprint,
     otherPgpPublicKey: await exportKey(otherPgpFingerprint),
     strangerKey,
-    dispose: () => rm(dir, { recursive: true, force: true }),
+    async dispose() {
+      // gpg started an agent for this GNUPGHOME; stop it rather than wait for it to notice.
+      await run("gpgconf", ["--kill", "gpg-agent"], { env }).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }
 
