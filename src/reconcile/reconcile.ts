@@ -80,19 +80,7 @@ export async function reconcile(ctx: ReconcileContext, opts: ReconcileOptions): 
   if (!opts.dryRun) await ctx.beforePass?.();
   if (!opts.dryRun) await recoverInterruptedRollout(ctx);
   log.info({ stage: "source", repo: settings.repo, branch: settings.branch }, "fetching");
-  const fetchStarted = Date.now();
-  const source = await fetchTargetCommit({
-    location: parseRepoLocation(settings.repo ?? ""),
-    branch: settings.branch,
-    stateDir: settings.stateDir,
-    credentials: ctx.credentials,
-  }).then(
-    (found) => (ctx.onFetch?.({ durationMs: Date.now() - fetchStarted, ok: true }), found),
-    (err: unknown) => {
-      ctx.onFetch?.({ durationMs: Date.now() - fetchStarted, ok: false });
-      throw err;
-    },
-  );
+  const source = await fetchTarget(ctx);
   const target = source.commit;
   const state = await ctx.store.read();
   const held = opts.holdTarget ? await holdTarget(ctx, state, source.gitdir, target, opts.holdTarget.reason) : undefined;
@@ -117,13 +105,7 @@ export async function reconcile(ctx: ReconcileContext, opts: ReconcileOptions): 
     result.suppressed = limited.suppressed;
   }
   if (!hasChanges(limited.plan)) {
-    if (isNewRelease) {
-      await ctx.store.update((s) => markGood({ ...s, lastApplied: { commit: desired.commit, at: now() } }, desired.commit, now()));
-      // Nothing to change on this host, but the commit is now what it runs: the journal says so (audit history).
-      await ctx.journal.append({ commit: desired.commit, action: "sync", outcome: "healthy", data: { changed: 0 } });
-      await ctx.journal.checkpoint();
-      await emitOutcome(ctx, { commit: desired.commit, outcome: "healthy" });
-    }
+    if (isNewRelease) await recordGoodWithoutChanges(ctx, desired.commit);
     log.info({ stage: "done", commit: desired.commit }, "in sync");
     return result;
   }
@@ -135,6 +117,32 @@ export async function reconcile(ctx: ReconcileContext, opts: ReconcileOptions): 
   }
   if (rolled.kind === "rolled-back" && lastGood) await repairToward(ctx, source.gitdir, lastGood, rolled.restored);
   return { ...result, outcome: rolled.kind, reason: rolled.reason };
+}
+
+/** The branch head, fetched when remote; the fetch's duration and success go to `onFetch` (metrics). */
+async function fetchTarget(ctx: ReconcileContext) {
+  const started = Date.now();
+  try {
+    const found = await fetchTargetCommit({
+      location: parseRepoLocation(ctx.settings.repo ?? ""),
+      branch: ctx.settings.branch,
+      stateDir: ctx.settings.stateDir,
+      credentials: ctx.credentials,
+    });
+    ctx.onFetch?.({ durationMs: Date.now() - started, ok: true });
+    return found;
+  } catch (err) {
+    ctx.onFetch?.({ durationMs: Date.now() - started, ok: false });
+    throw err;
+  }
+}
+
+/** A new commit that changes nothing on this host is what it runs now: state, journal (audit history) and outcome say so. */
+async function recordGoodWithoutChanges(ctx: ReconcileContext, commit: string): Promise<void> {
+  await ctx.store.update((s) => markGood({ ...s, lastApplied: { commit, at: now() } }, commit, now()));
+  await ctx.journal.append({ commit, action: "sync", outcome: "healthy", data: { changed: 0 } });
+  await ctx.journal.checkpoint();
+  await emitOutcome(ctx, { commit, outcome: "healthy" });
 }
 
 /**
