@@ -97,11 +97,21 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
   return { pulled, changed: plan.actions.filter((a) => a.kind !== "unchanged" && a.kind !== "conflict").length, log };
 }
 
-/** After the whole commit is healthy: remove the retained previous containers and unused networks. */
+/**
+ * After the whole commit is healthy and recorded good: remove the retained previous containers and
+ * unused networks. Best effort: a container the Engine will not remove now stays, stopped, and the
+ * next pass removes it (see rollback/clean-up-leftovers); it never fails a healthy rollout.
+ */
 export async function finalizeRollout(plan: Plan, ctx: ApplyContext, log: RolloutLog): Promise<void> {
   for (const s of log.retained()) {
-    await removeIfPresent(ctx.docker, s.retainedName as string);
-    await ctx.record({ commit: plan.commit, stack: s.project, service: s.service, container: s.retainedName, action: "remove-previous", outcome: "ok" });
+    const base = { commit: plan.commit, stack: s.project, service: s.service, container: s.retainedName, action: "remove-previous" };
+    try {
+      await removeIfPresent(ctx.docker, s.retainedName as string);
+      await ctx.record({ ...base, outcome: "ok" });
+    } catch (err) {
+      ctx.log.warn({ ...base, err: describeError(err) }, `kept ${s.retainedName} for now; the next pass removes it`);
+      await ctx.record({ ...base, outcome: "failed", error: describeError(err) });
+    }
   }
   await removeUnusedNetworks(plan, ctx);
 }

@@ -4,7 +4,7 @@ import { formatGateFailure, waitForHealthy } from "../health/index.js";
 import type { DesiredState } from "../model.js";
 import { observeHost, resolveHostInputs } from "../observe/index.js";
 import { makePlan, type Plan, type ResolvedState } from "../plan/index.js";
-import { findInterruptedRollout, undoRollout } from "../rollback/index.js";
+import { cleanUpLeftovers, findInterruptedRollout, undoRollout } from "../rollback/index.js";
 import { beginRollout, endRollout, markFailed, markGood } from "../state/index.js";
 import { emitOutcome } from "./outcome.js";
 import type { ReconcileContext } from "./reconcile.js";
@@ -42,9 +42,10 @@ export async function rollOut(
   const apply = applyContext(ctx, resolved);
   try {
     const result = await applyPlan(plan, apply);
-    await finalizeRollout(plan, apply, result.log);
+    // Good first, clean up after: once the marker is gone, a crash can no longer undo this release.
     const at = new Date().toISOString();
     const state = await ctx.store.update((s) => endRollout(isNewRelease || !lastGood ? markGood({ ...s, lastApplied: { commit, at } }, commit, at) : { ...s, lastApplied: { commit, at } }));
+    await finalizeRollout(plan, apply, result.log);
     await cleanUpImages(ctx, resolved, state.goodHistory);
     await ctx.journal.append({ commit, action: "sync", outcome: isNewRelease ? "healthy" : "repaired", data: { changed: result.changed } });
     if (isNewRelease) await emitOutcome(ctx, { commit, outcome: "healthy" });
@@ -132,6 +133,11 @@ export async function recoverInterruptedRollout(ctx: ReconcileContext): Promise<
   const host = await observeHost(ctx.docker, ctx.settings.hostId);
   const steps = findInterruptedRollout(host, state.rollout);
   if (!steps.length && !state.rollout) return;
+  if (!state.rollout) {
+    // No rollout in progress: these are kept containers a finished rollout could not remove.
+    await cleanUpLeftovers(steps, { docker: ctx.docker, log: ctx.log, commit: state.lastApplied?.commit ?? "unknown", record: (e) => ctx.journal.append(e).then(() => undefined) });
+    return;
+  }
   const commit = state.rollout?.commit ?? "unknown";
   ctx.log.warn({ stage: "recover", commit, containers: steps.map((s) => s.name) }, "found an interrupted rollout; undoing it");
   const { problems } = await undoRollout(steps, { docker: ctx.docker, log: ctx.log, commit, record: (e) => ctx.journal.append(e).then(() => undefined) });

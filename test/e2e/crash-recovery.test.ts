@@ -3,7 +3,7 @@
  * with nothing duplicated, orphaned or stopped for good.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { containersOf } from "../support/docker.js";
+import { containersOf, dockerCli } from "../support/docker.js";
 import { testEnv } from "../support/env.js";
 import { createManifestRepo, type ManifestRepo } from "../support/manifest-repo.js";
 import { createTestHost, servedBy, webService, type TestHost } from "./helpers/test-host.js";
@@ -69,5 +69,46 @@ describe.each(points)("SIGKILL $name", ({ name, image, command, killAfter, exit,
     expect(plan.code, plan.stdout).toBe(0);
     const status = JSON.parse((await host.run("status", ["--json"])).stdout);
     expect(status.rollout).toBeUndefined();
+  });
+});
+
+describe("kept containers left behind by a rollout that finished", () => {
+  const project = `${P}leftover`;
+  let repo: ManifestRepo;
+  let host: TestHost;
+
+  beforeAll(async () => {
+    repo = await createManifestRepo({ url: testEnv().gitUrl, root: testEnv().gitRoot }, project);
+    host = await createTestHost({ prefix: `${project}-`, repo: repo.url });
+    await repo.write("app/compose.yaml", stackFile(project, testEnv().images["web-v1"]));
+    await repo.commit("v1");
+    expect((await host.run("sync")).code).toBe(0);
+  });
+  afterAll(async () => {
+    await host?.dispose();
+    await repo?.dispose();
+  });
+
+  /** A stopped container carrying web-N's labels under the kept name, as a rollout leaves it before cleanup. */
+  async function plantKept(n: number): Promise<string> {
+    const live = (await containersOf(project)).find((c) => c.name === `${project}-web-${n}`);
+    const labels = Object.entries(live?.labels ?? {}).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
+    const out = await dockerCli(["create", "--init", "--name", `${project}-web-${n}.gitdock-prev`, ...labels, testEnv().images["web-v1"]]);
+    return out.trim();
+  }
+
+  it("are removed when the live container exists, and put back when it does not", async () => {
+    await plantKept(1);
+    const keptOfTwo = await plantKept(2);
+    await dockerCli(["rm", "-f", `${project}-web-2`]);
+    const liveOne = (await host.ids(project))[`${project}-web-1`];
+
+    const r = await host.run("sync");
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const ids = await host.ids(project);
+    expect(Object.keys(ids).sort()).toEqual([`${project}-web-1`, `${project}-web-2`]);
+    expect(ids[`${project}-web-1`]).toBe(liveOne);
+    expect(ids[`${project}-web-2`]).toBe(keptOfTwo);
+    expect(await servedBy(`${project}-web-2`)).toBe("web-v1");
   });
 });
