@@ -31,63 +31,54 @@ const points: { name: string; image: "web-v2" | "web-unhealthy"; command?: strin
   { name: "during the rollback of a failed release", image: "web-unhealthy", killAfter: /rolling back/, exit: 3, serves: "web-v1" },
 ];
 
+/** A scenario's own repository and host, at v1 and synced before its test; removed after. */
+function hostAtV1(project: string): { repo: ManifestRepo; host: TestHost } {
+  const at = {} as { repo: ManifestRepo; host: TestHost };
+  beforeAll(async () => {
+    at.repo = await createManifestRepo({ url: testEnv().gitUrl, root: testEnv().gitRoot }, project);
+    at.host = await createTestHost({ prefix: `${project}-`, repo: at.repo.url });
+    await at.repo.write("app/compose.yaml", stackFile(project, testEnv().images["web-v1"]));
+    await at.repo.commit("v1");
+    expect((await at.host.run("sync")).code).toBe(0);
+  });
+  afterAll(async () => {
+    await at.host?.dispose();
+    await at.repo?.dispose();
+  });
+  return at;
+}
+
 describe.each(points)("SIGKILL $name", ({ name, image, command, killAfter, exit, serves }) => {
   const slug = name.split(" ").slice(0, 3).join("-").replace(/[^a-z-]/g, "");
   const project = `${P}${slug}`;
-  let repo: ManifestRepo;
-  let host: TestHost;
-
-  beforeAll(async () => {
-    repo = await createManifestRepo({ url: testEnv().gitUrl, root: testEnv().gitRoot }, project);
-    host = await createTestHost({ prefix: `${project}-`, repo: repo.url });
-    await repo.write("app/compose.yaml", stackFile(project, testEnv().images["web-v1"]));
-    await repo.commit("v1");
-    expect((await host.run("sync")).code).toBe(0);
-  });
-  afterAll(async () => {
-    await host?.dispose();
-    await repo?.dispose();
-  });
+  const at = hostAtV1(project);
 
   it("a new sync converges with nothing lost", async () => {
-    await repo.write("app/compose.yaml", stackFile(project, testEnv().images[image], { command, timeout: image === "web-unhealthy" ? "3s" : "20s" }));
-    await repo.commit("next release");
-    const sync = host.start("sync");
+    await at.repo.write("app/compose.yaml", stackFile(project, testEnv().images[image], { command, timeout: image === "web-unhealthy" ? "3s" : "20s" }));
+    await at.repo.commit("next release");
+    const sync = at.host.start("sync");
     try {
       await sync.waitForOutput(killAfter, 90_000);
     } finally {
       await sync.stop("SIGKILL", 5_000);
     }
 
-    const r = await host.run("sync");
+    const r = await at.host.run("sync");
     expect(r.code, r.stdout + r.stderr).toBe(exit);
     const containers = await containersOf(project);
     expect(containers.map((c) => `${c.name} ${c.state}`).sort()).toEqual([`${project}-web-1 running`, `${project}-web-2 running`]);
     expect(await servedBy(`${project}-web-1`)).toBe(serves);
     expect(await servedBy(`${project}-web-2`)).toBe(serves);
-    const plan = await host.run("plan", ["--detailed-exitcode"]);
+    const plan = await at.host.run("plan", ["--detailed-exitcode"]);
     expect(plan.code, plan.stdout).toBe(0);
-    const status = JSON.parse((await host.run("status", ["--json"])).stdout);
+    const status = JSON.parse((await at.host.run("status", ["--json"])).stdout);
     expect(status.rollout).toBeUndefined();
   });
 });
 
 describe("kept containers left behind by a rollout that finished", () => {
   const project = `${P}leftover`;
-  let repo: ManifestRepo;
-  let host: TestHost;
-
-  beforeAll(async () => {
-    repo = await createManifestRepo({ url: testEnv().gitUrl, root: testEnv().gitRoot }, project);
-    host = await createTestHost({ prefix: `${project}-`, repo: repo.url });
-    await repo.write("app/compose.yaml", stackFile(project, testEnv().images["web-v1"]));
-    await repo.commit("v1");
-    expect((await host.run("sync")).code).toBe(0);
-  });
-  afterAll(async () => {
-    await host?.dispose();
-    await repo?.dispose();
-  });
+  const at = hostAtV1(project);
 
   /** A stopped container carrying web-N's labels under the kept name, as a rollout leaves it before cleanup. */
   async function plantKept(n: number): Promise<string> {
@@ -101,11 +92,11 @@ describe("kept containers left behind by a rollout that finished", () => {
     await plantKept(1);
     const keptOfTwo = await plantKept(2);
     await dockerCli(["rm", "-f", `${project}-web-2`]);
-    const liveOne = (await host.ids(project))[`${project}-web-1`];
+    const liveOne = (await at.host.ids(project))[`${project}-web-1`];
 
-    const r = await host.run("sync");
+    const r = await at.host.run("sync");
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    const ids = await host.ids(project);
+    const ids = await at.host.ids(project);
     expect(Object.keys(ids).sort()).toEqual([`${project}-web-1`, `${project}-web-2`]);
     expect(ids[`${project}-web-1`]).toBe(liveOne);
     expect(ids[`${project}-web-2`]).toBe(keptOfTwo);
