@@ -1,0 +1,316 @@
+/**
+ * Issue 4: the agent's costs, measured on `gitdock run` itself (one process, the repository served
+ * over smart HTTP by `git http-backend`):
+ *  - one poll's cost against the manifest's history: the same one-service manifest at the head of
+ *    a short and a 10,000-commit history (made with `git fast-import`); a poll pass's duration is
+ *    the time between its "start" and "done" log lines;
+ *  - resident memory and CPU while idle, polling every 5 s, with 50 managed services;
+ *  - push + signed webhook → the changed service's new container healthy, minus the gate's own time.
+ * Without `gitdock run`, the poll cost falls back to one `gitdock sync` process per poll and the
+ * rest is reported as not measured.
+ */
+import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import {
+  CLI, composeFile, fmtMs, git, gitdock, judge, median, removeContainers, removeNetworks, row, run, sleep, startGitServer, tempDir, timed,
+} from "./lib.mjs";
+
+/** A bare repository `<root>/<name>.git` whose `main` has `commits` commits; `files` are in the first. */
+async function historyRepo(root, name, commits, files) {
+  const bare = path.join(root, `${name}.git`);
+  await run("git", ["init", "-q", "--bare", "--initial-branch=main", bare]);
+  const data = (s) => `data ${Buffer.byteLength(s)}\n${s}\n`;
+  const parts = [];
+  for (let i = 1; i <= commits; i++) {
+    parts.push(`commit refs/heads/main\nmark :${i}\ncommitter gitdock bench <bench@gitdock.invalid> ${1_700_000_000 + i * 60} +0000\n`);
+    parts.push(data(`change ${i}`));
+    if (i > 1) parts.push(`from :${i - 1}\n`);
+    if (i === 1) for (const [file, content] of Object.entries(files)) parts.push(`M 100644 inline ${file}\n${data(content)}`);
+    parts.push(`M 100644 inline history.txt\n${data(`release ${i}\n`)}\n`);
+  }
+  await git(bare, ["fast-import", "--quiet"], { input: parts.join("") });
+  return bare;
+}
+
+/** One more commit on `main` of a bare repository; `files` (path → content) change, or nothing does. */
+async function addCommit(bare, message, files = {}) {
+  let tree = "main^{tree}";
+  if (Object.keys(files).length) {
+    // Build the new tree in a throwaway index: read main's tree, add the blobs, write it.
+    const env = { GIT_INDEX_FILE: path.join(bare, "gdb-index") };
+    await git(bare, ["read-tree", "main"], { env });
+    for (const [file, content] of Object.entries(files)) {
+      const blob = (await git(bare, ["hash-object", "-w", "--stdin"], { input: content })).stdout.trim();
+      await git(bare, ["update-index", "--add", "--cacheinfo", `100644,${blob},${file}`], { env });
+    }
+    tree = (await git(bare, ["write-tree"], { env })).stdout.trim();
+  }
+  const sha = (await git(bare, ["commit-tree", tree, "-p", "main", "-m", message])).stdout.trim();
+  await git(bare, ["update-ref", "refs/heads/main", sha]);
+  return sha;
+}
+
+/** `gitdock run` as a child process whose pino lines are kept (parsed) for `waitLog`. */
+function startAgent(args) {
+  const child = spawn(process.execPath, [CLI, "run", ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, GITDOCK_LOG_LEVEL: "info" } });
+  const lines = [];
+  const waiters = new Set();
+  let buf = "";
+  let exited = false;
+  child.stderr.on("data", (d) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      const text = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      if (!text.startsWith("{")) continue;
+      lines.push(JSON.parse(text));
+      for (const w of waiters) w();
+    }
+  });
+  const exit = new Promise((r) => child.on("exit", (code) => r(code)));
+  exit.then(() => {
+    exited = true;
+    for (const w of waiters) w();
+  });
+  return {
+    pid: child.pid,
+    lines,
+    /** The first log line from index `from` on that satisfies `pred`. */
+    waitLog(what, pred, { from = 0, timeoutMs = 120_000 } = {}) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => done(new Error(`timed out after ${timeoutMs} ms waiting for the agent to log ${what}`)), timeoutMs);
+        const check = () => {
+          const hit = lines.slice(from).find(pred);
+          if (hit) done(undefined, hit);
+          else if (exited) done(new Error(`the agent exited while the bench waited for ${what}:\n${lines.slice(-5).map((l) => l.msg).join("\n")}`));
+        };
+        const done = (err, v) => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          if (err) reject(err);
+          else resolve(v);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    async stop() {
+      if (exited) return;
+      child.kill("SIGTERM");
+      const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      await exit;
+      clearTimeout(killer);
+    },
+  };
+}
+
+/** The pass's own last line (reconcile also logs a `stage: "done"` line of its own: "in sync"). */
+const isPassEnd = (l, pass) => l.stage === "done" && l.pass === pass && /^(pass done|reconcile pass #)/.test(l.msg);
+
+/** Waits for the next pass after log index `from` to finish; returns its start and done lines. */
+async function nextPass(agent, from, timeoutMs = 180_000) {
+  const start = await agent.waitLog("a pass start", (l) => l.stage === "start" && l.pass !== undefined, { from, timeoutMs });
+  const done = await agent.waitLog(`pass #${start.pass} done`, (l) => isPassEnd(l, start.pass), { from, timeoutMs });
+  return { start, done, ms: done.time - start.time, next: agent.lines.indexOf(done) + 1 };
+}
+
+const agentArgs = (url, state, hostId, interval, extra = []) =>
+  ["--repo", url, "--state-dir", state, "--host-id", hostId, "--interval", interval, "--listen", "127.0.0.1:0", ...extra];
+
+/** Poll passes (no-op, and finding a new commit) of an agent following `url`. */
+async function pollPasses({ url, bare, state, hostId, reps, cleanup }) {
+  const agent = startAgent(agentArgs(url, state, hostId, "2s"));
+  cleanup.add(`stop the agent ${hostId}`, () => agent.stop());
+  try {
+    let p = await nextPass(agent, 0); // the first pass: shallow clone, create the container
+    const first = p.ms;
+    const noop = [];
+    const newCommit = [];
+    while (noop.length < reps) {
+      p = await nextPass(agent, p.next);
+      if (p.done.changed || p.done.outcome !== "synced") throw new Error(`poll pass of ${url} was not a no-op: ${p.done.msg}`);
+      noop.push(p.ms);
+    }
+    for (let i = 0; i < reps; i++) {
+      const sha = await addCommit(bare, `poll ${i + 1}`);
+      do p = await nextPass(agent, p.next);
+      while (p.done.target !== sha);
+      newCommit.push(p.ms);
+    }
+    return { first, noop, newCommit };
+  } finally {
+    await agent.stop();
+  }
+}
+
+/** /proc figures of a process: resident set (bytes) and CPU time used (clock ticks). */
+async function procStats(pid) {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) * 1024;
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields[0] is field 3 (state)
+  return { rss, ticks: Number(fields[11]) + Number(fields[12]) }; // utime (14) + stime (15)
+}
+
+/** Idle RSS and CPU with 50 services, then push + webhook → the changed service's new container healthy. */
+async function agentLoop({ root, serverUrl, idleMs, webhookReps, services, images, cleanup, log }) {
+  const stacks = Math.ceil(services / 10);
+  const stack = (s) => `gdb-agent-s${String(s).padStart(2, "0")}`;
+  const files = Object.fromEntries(Array.from({ length: stacks }, (_, i) => [`${stack(i + 1)}/compose.yaml`, composeFile(Math.min(10, services - i * 10), images.sleeper, MONITOR_0S)]));
+  const bare = await historyRepo(root, "agent", 1, files);
+  const dir = await tempDir(cleanup, "agent");
+  const secretFile = path.join(dir, "webhook-secret");
+  const secret = "gdb-bench-webhook-secret";
+  await writeFile(secretFile, secret, { mode: 0o600 });
+  cleanup.add("remove the agent's containers", async () => {
+    await removeContainers("gdb-agent-");
+    await removeNetworks("gdb-agent-");
+  });
+
+  const agent = startAgent(agentArgs(`${serverUrl}/agent.git`, path.join(dir, "state"), "gdb-bench-agent", "5s", ["--webhook-secret-file", secretFile]));
+  cleanup.add("stop the agent", () => agent.stop());
+  try {
+    const listening = await agent.waitLog("its listen address", (l) => typeof l.listen === "string" && l.stage === "agent");
+    const first = await nextPass(agent, 0, 300_000);
+    if (first.done.changed !== services) throw new Error(`the agent's first pass applied ${first.done.changed} change(s), expected ${services}`);
+    log(`  agent: first pass created ${services} services in ${fmtMs(first.ms)}`);
+    await sleep(5_000); // let the first pass's aftermath (gauges, GC) settle
+
+    // Idle: RSS sampled every second, CPU from the process's own counters over the whole window.
+    const clkTck = Number((await run("getconf", ["CLK_TCK"])).stdout.trim()) || 100;
+    const t0 = { at: performance.now(), ...(await procStats(agent.pid)) };
+    const from = agent.lines.length;
+    const rss = [];
+    while (performance.now() - t0.at < idleMs) {
+      await sleep(1000);
+      rss.push((await procStats(agent.pid)).rss);
+    }
+    const t1 = { at: performance.now(), ...(await procStats(agent.pid)) };
+    const cpuPct = (((t1.ticks - t0.ticks) / clkTck) * 1000 * 100) / (t1.at - t0.at);
+    const polls = agent.lines.slice(from).filter((l) => isPassEnd(l, l.pass)).length;
+    log(`  agent idle ${fmtMs(idleMs)}: RSS median ${(median(rss) / 2 ** 20).toFixed(1)} MB, max ${(Math.max(...rss) / 2 ** 20).toFixed(1)} MB, CPU ${cpuPct.toFixed(2)}% of a core, ${polls} poll passes`);
+
+    // Push + webhook: change one service's environment, push, send the signed webhook at once.
+    const changed = `${stack(1)}-svc01-1`;
+    const webhook = [];
+    for (let i = 1; i <= webhookReps; i++) {
+      // Push right after a poll pass ended, with no other pass running, so the webhook's pass is the one that finds the commit.
+      await sleep(2_500); // the follow-up pass the last rollout's own Engine events may trigger starts within ~2 s
+      const lastStart = agent.lines.findLast((l) => l.stage === "start" && l.pass !== undefined);
+      if (lastStart) await agent.waitLog("the running pass to finish", (l) => isPassEnd(l, lastStart.pass));
+      await agent.waitLog("a poll pass to finish", (l) => isPassEnd(l, l.pass) && l.pass > (lastStart?.pass ?? 0), { from: agent.lines.length });
+      const content = files[`${stack(1)}/compose.yaml`].replace("    init: true\n", `    init: true\n    environment:\n      GDB_RELEASE: "${i}"\n`);
+      const mark = agent.lines.length;
+      const sha = await addCommit(bare, `release ${i}`, { [`${stack(1)}/compose.yaml`]: content });
+      const body = JSON.stringify({ ref: "refs/heads/main", after: sha });
+      const sent = Date.now();
+      const res = await fetch(`http://${listening.listen}/hooks/git`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-github-event": "push", "x-hub-signature-256": `sha256=${createHmac("sha256", secret).update(body).digest("hex")}` },
+        body,
+      });
+      if (res.status !== 202) throw new Error(`webhook answered ${res.status}: ${await res.text()}`);
+      const started = await agent.waitLog(`${changed} started`, (l) => l.container === changed && l.step === "started", { from: mark });
+      const passed = await agent.waitLog(`${changed} replaced`, (l) => l.container === changed && l.action === "replace" && l.outcome === "ok", { from: mark });
+      const pass = await agent.waitLog("the pass's start", (l) => l.stage === "start" && l.pass === started.pass, { from: mark });
+      const retired = await agent.waitLog(`${changed} retired`, (l) => l.container === changed && l.step === "retired", { from: mark });
+      webhook.push({
+        total: passed.time - sent, gate: passed.time - started.time, minusGate: started.time - sent, triggers: pass.triggers,
+        toPass: pass.time - sent, passToRetired: retired.time - pass.time, retiredToStarted: started.time - retired.time,
+      });
+      await agent.waitLog("the pass to finish", (l) => isPassEnd(l, started.pass), { from: mark });
+    }
+    log(`  push + webhook → started: ${webhook.map((w) => `${w.minusGate} ms (${w.triggers})`).join(", ")}`);
+    return { firstPassMs: first.ms, rss, cpuPct, polls, webhook };
+  } finally {
+    await agent.stop();
+  }
+}
+
+const MONITOR_0S = "    deploy:\n      update_config:\n        monitor: 0s\n";
+
+export async function agentScenario({ histories, reps, idleMs, webhookReps, services, images, cleanup, log }) {
+  const root = await tempDir(cleanup, "git-root");
+  const server = await startGitServer(root);
+  cleanup.add("stop the git server", () => server.close());
+  const stateRoot = await tempDir(cleanup, "poll-state");
+  cleanup.add("remove the poll containers", async () => {
+    await removeContainers("gdb-poll");
+    await removeNetworks("gdb-poll");
+  });
+  const hasRun = (await gitdock(["run", "--help"], { allowFail: true })).stdout.includes("Usage: gitdock run");
+
+  // Poll cost against history length.
+  const polls = {};
+  for (const n of histories) {
+    const stack = `gdb-poll${n}`;
+    const t = await timed(() => historyRepo(root, `h${n}`, n, { [`${stack}/compose.yaml`]: composeFile(1, images.sleeper, MONITOR_0S) }));
+    log(`  made a ${n}-commit history with git fast-import in ${fmtMs(t)}`);
+    const repo = { url: `${server.url}/h${n}.git`, bare: path.join(root, `h${n}.git`), state: path.join(stateRoot, String(n)), hostId: `gdb-bench-poll${n}` };
+    polls[n] = hasRun ? await pollPasses({ ...repo, reps, cleanup }) : await syncPolls({ ...repo, reps });
+    log(`  ${n} commits: no-op polls ${polls[n].noop.map(fmtMs).join(", ")}; new-commit polls ${polls[n].newCommit.map(fmtMs).join(", ")}`);
+  }
+  const loop = hasRun ? await agentLoop({ root, serverUrl: server.url, idleMs, webhookReps, services, images, cleanup, log }) : undefined;
+
+  const [small, big] = histories;
+  const m = (n, k) => median(polls[n][k]);
+  const how = hasRun ? "poll pass inside `gitdock run` (log start → done)" : "`gitdock sync` process per poll";
+  const notMeasured = "not measured: agent loop not available";
+  const mb = (b) => b / 2 ** 20;
+  const rows = [
+    judge(row(`poll, no-op (median of ${reps})`, m(big, "noop"), m(small, "noop"), { ratio: 1.5, text: "< 1.5x" })),
+    judge(row(`poll, new commit (median of ${reps})`, m(big, "newCommit"), m(small, "newCommit"), { ratio: 1.5, text: "< 1.5x" })),
+    row("first pass: shallow clone + create (1 run)", polls[big].first, polls[small].first, undefined),
+  ];
+  if (loop) {
+    const wh = (k) => median(loop.webhook.map((w) => w[k]));
+    rows.push(
+      judge({ name: `idle RSS, ${services} services, 5 s interval (median)`, gitdockValue: mb(median(loop.rss)), gitdockText: `${mb(median(loop.rss)).toFixed(1)} MB`, target: { mb: 80, text: "< 80 MB" } }),
+      { name: "idle RSS, max", gitdockText: `${mb(Math.max(...loop.rss)).toFixed(1)} MB` },
+      judge({ name: `idle CPU over ${fmtMs(idleMs)} (${loop.polls} polls)`, gitdockValue: loop.cpuPct, gitdockText: `${loop.cpuPct.toFixed(2)}%`, target: { pct: 2, text: "< 2% of a core" } }),
+      judge(row(`push + webhook → healthy, minus gate (median of ${webhookReps})`, wh("minusGate"), undefined, { ms: 1000, text: "< 1 s" })),
+      row("  of which: webhook sent → pass starts", wh("toPass"), undefined, undefined),
+      row("  of which: pass start → old container stopped (fetch, plan)", wh("passToRetired"), undefined, undefined),
+      row("  of which: stopped → new container created and started", wh("retiredToStarted"), undefined, undefined),
+      row("the gate's own time (monitor 0s, no healthcheck; not counted)", wh("gate"), undefined, undefined),
+    );
+  } else {
+    for (const [name, text] of [["idle RSS", "< 80 MB"], ["idle CPU", "< 2% of a core"], ["push + webhook → healthy, minus gate", "< 1 s"]]) {
+      rows.push({ name, gitdockText: notMeasured, notMeasured: true, target: { text } });
+    }
+  }
+  return {
+    title: `Agent: poll cost with ${big.toLocaleString("en")} vs ${small} commits of history, idle cost, webhook latency (issue 4)`,
+    columns: [`gitdock (${big.toLocaleString("en")} commits)`, `gitdock (${small} commits)`],
+    notes: [
+      `Poll cost: ${how}; one service; repository served by git http-backend on 127.0.0.1. The columns are the two histories (no peer tool).`,
+      "no-op poll = branch head unchanged; new commit = the head moved to a commit with the same tree (shallow fetch of one commit, empty plan).",
+      ...(loop
+        ? [
+            `Idle: \`gitdock run --interval 5s\` managing ${services} services; VmRSS sampled every second, CPU = utime+stime over the window.`,
+            "Webhook: a commit changes one service's environment and lands in the served repository; the signed GitHub-style webhook",
+            "is sent at once; \"minus gate\" = until the new container started (its gate began); the gate's own time is shown below it.",
+          ]
+        : [`${notMeasured}: \`gitdock run\` does not exist in this checkout.`]),
+    ],
+    rows,
+    raw: { polls, loop },
+  };
+}
+
+/** Fallback without `gitdock run`: one `gitdock sync` process per poll. */
+async function syncPolls({ url, bare, state, hostId, reps }) {
+  const sync = () => gitdock(["sync", "--repo", url, "--state-dir", state, "--host-id", hostId]);
+  const first = await timed(sync);
+  const noop = [];
+  const newCommit = [];
+  for (let i = 0; i < reps; i++) noop.push(await timed(sync));
+  for (let i = 0; i < reps; i++) {
+    await addCommit(bare, `poll ${i + 1}`);
+    newCommit.push(await timed(sync));
+  }
+  return { first, noop, newCommit };
+}
