@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -182,8 +182,11 @@ export async function removeNetworks(prefix) {
   }
 }
 
-/** Everything a crashed earlier run may have left: containers and networks named `gdb-...`. */
+/** Everything a killed earlier run may have left: services, containers, networks and temp dirs named `gdb-...`. */
 export async function sweep() {
+  for (const name of await readdir(os.tmpdir())) {
+    if (/^gdb-[a-z0-9-]+-[A-Za-z0-9]{6}$/.test(name)) await rm(path.join(os.tmpdir(), name), { recursive: true, force: true });
+  }
   for (const s of await docker.listServices().catch(() => [])) {
     if (s.Spec?.Name?.startsWith(PREFIX)) await docker.getService(s.ID).remove().catch(ignore404);
   }

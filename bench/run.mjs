@@ -106,6 +106,7 @@ async function main() {
 }
 
 async function benchmark(versions) {
+  await sweep(); // first: it also removes gdb-* temp dirs, which the snapshot below is one of
   const build = await snapshotDist(runCleanup);
   const machine = {
     cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), loadAvg1m: os.loadavg()[0],
@@ -120,7 +121,6 @@ async function benchmark(versions) {
       `rollback ${SCALE.rollback}, poll ${SCALE.pollReps}, webhook ${SCALE.webhookReps}; agent idle ${SCALE.idleMs / 1000} s with ${SCALE.agentServices} services`,
   );
 
-  await sweep();
   const images = await buildImages();
   const results = [];
   for (const s of SCENARIOS.filter((x) => !only || x.name === only)) {
