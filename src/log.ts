@@ -1,5 +1,6 @@
+import { createRequire } from "node:module";
 import pino, { type Logger } from "pino";
-import pretty from "pino-pretty";
+import type PinoPretty from "pino-pretty";
 
 export type { Logger };
 
@@ -21,6 +22,11 @@ export const REDACT_PATHS = [
 export function createLogger(opts: { level?: string; pretty?: boolean } = {}): Logger {
   const usePretty = opts.pretty ?? process.stderr.isTTY === true;
   const base = { level: opts.level ?? process.env.GITDOCK_LOG_LEVEL ?? "info", redact: { paths: REDACT_PATHS, censor: "[redacted]" } };
-  if (usePretty) return pino(base, pretty({ destination: 2, sync: true, colorize: true, translateTime: "SYS:HH:MM:ss" }));
+  if (usePretty) return pino(base, loadPretty()({ destination: 2, sync: true, colorize: true, translateTime: "SYS:HH:MM:ss" }));
   return pino(base, pino.destination({ fd: 2, sync: true }));
+}
+
+/** pino-pretty only when a person reads the terminal: a service under systemd never loads it (~10 MB). */
+function loadPretty(): typeof PinoPretty {
+  return createRequire(import.meta.url)("pino-pretty") as typeof PinoPretty;
 }

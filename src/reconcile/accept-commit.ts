@@ -1,9 +1,8 @@
 import { PolicyViolationError } from "../errors.js";
-import { loadManifest } from "../manifest/index.js";
 import type { DesiredState } from "../model.js";
 import { checkPolicy } from "../policy/index.js";
-import { readManifestFiles } from "../source/index.js";
 import { checkSignature } from "./check-signature.js";
+import { readCommitManifest } from "./commit-manifest.js";
 import type { ReconcileContext } from "./reconcile.js";
 
 /**
@@ -16,7 +15,7 @@ import type { ReconcileContext } from "./reconcile.js";
 export async function acceptCommit(ctx: ReconcileContext, gitdir: string, commit: string, dryRun: boolean): Promise<DesiredState> {
   await checkSignature(ctx, gitdir, commit, dryRun);
   const root = ctx.settings.path;
-  const { stacks, sources } = loadManifest(await readManifestFiles(gitdir, commit, root), { root });
+  const { stacks, sources } = await readCommitManifest(gitdir, commit, root);
   const violations = checkPolicy(stacks, ctx.settings.security.policy, sources);
   if (violations.length > 0) throw new PolicyViolationError(violations);
   return { commit, stacks };

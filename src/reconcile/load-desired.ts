@@ -1,9 +1,7 @@
-import { loadStacks } from "../manifest/index.js";
 import type { DesiredState } from "../model.js";
-import { readManifestFiles } from "../source/index.js";
+import { readCommitManifest } from "./commit-manifest.js";
 
 /** The desired state of one commit: its stack files read from the commit's tree, validated whole. */
 export async function loadDesiredState(gitdir: string, commit: string, root: string): Promise<DesiredState> {
-  const files = await readManifestFiles(gitdir, commit, root);
-  return { commit, stacks: loadStacks(files, { root }) };
+  return { commit, stacks: (await readCommitManifest(gitdir, commit, root)).stacks };
 }

@@ -1,8 +1,14 @@
-import * as openpgp from "openpgp";
+import type * as OpenPgp from "openpgp";
+
+/**
+ * OpenPGP.js is loaded only when a keyring is configured: it is about 16 MB of an idle agent's
+ * memory that hosts verifying SSH signatures (or none) never need.
+ */
+const loadOpenPgp = () => import("openpgp");
 
 /** A keyring read from an armored file: the keys a host trusts to sign commits. */
 export interface OpenPgpKeyring {
-  keys: openpgp.Key[];
+  keys: OpenPgp.Key[];
 }
 
 export type OpenPgpResult =
@@ -17,6 +23,7 @@ export function isOpenPgpSignature(armored: string): boolean {
 
 /** Reads every public key in an armored keyring (`gpg --export --armor` output, concatenated). */
 export async function readOpenPgpKeyring(armored: string): Promise<OpenPgpKeyring> {
+  const openpgp = await loadOpenPgp();
   return { keys: await openpgp.readKeys({ armoredKeys: armored }) };
 }
 
@@ -26,7 +33,8 @@ export async function readOpenPgpKeyring(armored: string): Promise<OpenPgpKeyrin
  * revoked — at the signature's time, and the signature must match the bytes.
  */
 export async function verifyOpenPgp(armored: string, payload: Buffer, keyring: OpenPgpKeyring): Promise<OpenPgpResult> {
-  let signature: openpgp.Signature;
+  const openpgp = await loadOpenPgp();
+  let signature: OpenPgp.Signature;
   try {
     signature = await openpgp.readSignature({ armoredSignature: armored });
   } catch (err) {

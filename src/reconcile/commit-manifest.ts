@@ -1,0 +1,30 @@
+import { loadManifest, type ManifestSources } from "../manifest/index.js";
+import type { DesiredStack } from "../model.js";
+import { readManifestFiles } from "../source/index.js";
+
+interface CommitManifest {
+  stacks: DesiredStack[];
+  sources: ManifestSources;
+}
+
+/** Commits polled most recently; a few, since a pass reads the target and the last good commit. */
+const KEEP = 4;
+const cache = new Map<string, Promise<CommitManifest>>();
+
+/**
+ * A commit's manifest never changes, so the agent parses and validates it once, not on every poll
+ * (parsing was most of an idle agent's CPU). Only valid results are kept; callers must treat the
+ * returned stacks as read-only. Host inputs (env files, secrets) are not part of this: they are
+ * read on every pass.
+ */
+export function readCommitManifest(gitdir: string, commit: string, root: string): Promise<CommitManifest> {
+  const key = `${gitdir}\0${commit}\0${root}`;
+  let entry = cache.get(key);
+  if (!entry) {
+    entry = readManifestFiles(gitdir, commit, root).then((files) => loadManifest(files, { root }));
+    cache.set(key, entry);
+    entry.catch(() => cache.delete(key));
+    while (cache.size > KEEP) cache.delete(cache.keys().next().value as string);
+  }
+  return entry;
+}
