@@ -106,17 +106,9 @@ export async function writeFileExclusive(path: string, data: string | Buffer, op
  * and what to do when it cannot be read or is not JSON. `hint` overrides the generic advice.
  */
 export async function readJsonFile<T>(path: string, opts: { hint?: string } = {}): Promise<T | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new StateError(`cannot read ${path}: ${(err as Error).message}`, {
-      hint: "Check that the state directory is readable by the user gitdock runs as.",
-      data: { file: path },
-      cause: err,
-    });
-  }
+  const bytes = await readStateFile(path);
+  if (bytes === undefined) return undefined;
+  const text = bytes.toString("utf8");
   try {
     return JSON.parse(text) as T;
   } catch (err) {
@@ -144,4 +136,18 @@ export async function removeStaleTempFiles(dir: string): Promise<string[]> {
     }
   }
   return removed;
+}
+
+/** A state file's bytes; undefined when it does not exist, a StateError naming it when it cannot be read. */
+export async function readStateFile(path: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new StateError(`cannot read ${path}: ${(err as Error).message}`, {
+      hint: "Check that the state directory is readable by the user gitdock runs as.",
+      data: { file: path },
+      cause: err,
+    });
+  }
 }

@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { StateError } from "../errors.js";
-import { writeFileExclusive } from "./atomic-file.js";
+import { readStateFile, writeFileExclusive } from "./atomic-file.js";
 import { ensureStateDir, STATE_FILES } from "./state-dir.js";
 
 export const HOST_KEY_BYTES = 32;
@@ -26,17 +25,8 @@ export async function loadHostKey(stateDir: string): Promise<Buffer> {
 }
 
 async function readKey(path: string): Promise<Buffer | undefined> {
-  let key: Buffer;
-  try {
-    key = await readFile(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new StateError(`cannot read ${path}: ${(err as Error).message}`, {
-      hint: "Check that the state directory is readable by the user gitdock runs as.",
-      data: { file: path },
-      cause: err,
-    });
-  }
+  const key = await readStateFile(path);
+  if (key === undefined) return undefined;
   if (key.length !== HOST_KEY_BYTES) {
     throw new StateError(`${path} is corrupt: it holds ${key.length} bytes, not ${HOST_KEY_BYTES}`, {
       hint:
