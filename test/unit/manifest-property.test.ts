@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import { ManifestInvalidError } from "../../src/errors.js";
 import { loadStacks, type ManifestFile } from "../../src/manifest/index.js";
 import { IMAGE } from "../fixtures/manifest/helpers.js";
+import { applyEdits } from "./helpers/text-edits.js";
 
 /** Keys that matter to gitdock, keys it refuses, and keys that trip naive JavaScript. */
 const KEYS = [
@@ -59,14 +60,6 @@ const edit = fc.record({
   insert: fc.oneof(fc.constantFrom(":", "- ", "[", "]", "{", "}", "&a ", "*a", "<<: *a\n", "\n  ", "\t", "'", '"', "#", "---\n", "!!set ", "? "), fc.string({ maxLength: 3 })),
 });
 
-function applyEdits(text: string, edits: { at: number; remove: number; insert: string }[]): string {
-  let out = text;
-  for (const e of edits) {
-    const at = out.length === 0 ? 0 : e.at % (out.length + 1);
-    out = out.slice(0, at) + e.insert + out.slice(at + e.remove);
-  }
-  return out;
-}
 
 const TEMPLATE = `x-base: &base\n  restart: always\n  labels: {a: b}\nservices:\n  web:\n    <<: *base\n    image: ${IMAGE}\n    ports: ["8080:80"]\n    depends_on: [db]\n  db:\n    image: ${IMAGE}\n    volumes: [data:/d]\nvolumes:\n  data:\n`;
 

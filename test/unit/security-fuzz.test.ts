@@ -22,6 +22,7 @@ import { ManifestInvalidError, type ManifestProblem } from "../../src/errors.js"
 import { loadManifest, MAX_MANIFEST_BYTES, type ManifestFile } from "../../src/manifest/index.js";
 import type { DesiredStack } from "../../src/model.js";
 import { checkPolicy, DEFAULT_POLICY } from "../../src/policy/index.js";
+import { applyEdits } from "./helpers/text-edits.js";
 
 /** GITDOCK_FUZZ_RUNS=10 runs ten times as many cases (a deeper run than CI's). */
 const RUNS = Number(process.env.GITDOCK_FUZZ_RUNS ?? 1);
@@ -154,14 +155,6 @@ const edit = fc.record({
   ),
 });
 
-function applyEdits(text: string, edits: { at: number; remove: number; insert: string }[]): string {
-  let out = text;
-  for (const e of edits) {
-    const at = out.length === 0 ? 0 : e.at % (out.length + 1);
-    out = out.slice(0, at) + e.insert + out.slice(at + e.remove);
-  }
-  return out;
-}
 
 /** Values of the wrong type anywhere: every key of a service gets anything. */
 const KEYS = [
