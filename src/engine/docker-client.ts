@@ -1,14 +1,16 @@
-import Docker from "dockerode";
+import type Docker from "dockerode";
 import { ConfigInvalidError, EngineUnavailableError } from "../errors.js";
+import { loadDockerode } from "./load-dockerode.js";
 
 /** `--docker-host` / DOCKER_HOST: `unix:///path`, `tcp://host:port`, or unset for the local socket. */
 export function connectDocker(dockerHost: string | undefined): Docker {
   const host = dockerHost ?? process.env.DOCKER_HOST;
-  if (!host) return new Docker({ socketPath: "/var/run/docker.sock" });
-  if (host.startsWith("unix://")) return new Docker({ socketPath: host.slice("unix://".length) });
+  const Dockerode = loadDockerode();
+  if (!host) return new Dockerode({ socketPath: "/var/run/docker.sock" });
+  if (host.startsWith("unix://")) return new Dockerode({ socketPath: host.slice("unix://".length) });
   if (host.startsWith("tcp://") || host.startsWith("http://")) {
     const url = new URL(host.replace(/^tcp:/, "http:"));
-    return new Docker({ host: url.hostname, port: Number(url.port || 2375), protocol: "http" });
+    return new Dockerode({ host: url.hostname, port: Number(url.port || 2375), protocol: "http" });
   }
   throw new ConfigInvalidError(`--docker-host ${host}: expected unix:///path or tcp://host:port`);
 }
