@@ -5,6 +5,7 @@
  */
 import { GitdockError, StateError } from "../errors.js";
 import type { Logger } from "../log.js";
+import { observeContainers } from "../observe/index.js";
 import type { ContainerAction } from "../plan/index.js";
 import { reconcile, type ReconcileContext, type ReconcileResult } from "../reconcile/reconcile.js";
 import { acquireLock, type HostState, type Release } from "../state/index.js";
@@ -12,7 +13,7 @@ import { passResultOf, summarize, type AgentStatus, type PassError, type PassRec
 import type { Metrics } from "./metrics.js";
 import { describeTriggers, type Trigger } from "./pass-scheduler.js";
 import { RepairBudget } from "./repair-budget.js";
-import { observeServiceGauges } from "./service-gauges.js";
+import { serviceGauges } from "./service-gauges.js";
 import { decideWindows } from "./sync-windows.js";
 
 /** What a pass reads and updates; owned by run-agent.ts, swapped on reload. */
@@ -68,7 +69,7 @@ export async function runPass(deps: PassDeps, triggers: readonly Trigger[], numb
   deps.metrics.reconcileFinished(record.result, seconds, finished.getTime());
   if (result) afterResult(deps, log, result, before);
   else log.error({ stage: "done", err: record.error, durationMs: Math.round(seconds * 1000) }, `reconcile pass #${number} failed: ${record.error?.message.split("\n")[0]}; retrying with backoff`);
-  await refreshGauges(deps, ctx);
+  await refreshGauges(deps, ctx, result);
   deps.status.lastPass = record;
   if (record.result === "ok" || record.result === "waiting") deps.status.lastSuccessAt = record.finishedAt;
   deps.status.consecutiveErrors = record.result === "error" && error !== undefined ? deps.status.consecutiveErrors + 1 : 0;
@@ -116,12 +117,14 @@ function allowRepair(deps: PassDeps, log: Logger): (stack: string, service: stri
   };
 }
 
-async function refreshGauges(deps: PassDeps, ctx: ReconcileContext): Promise<void> {
+/** The per-service gauges come from the pass's own snapshot when it changed nothing, else from a fresh list. */
+async function refreshGauges(deps: PassDeps, ctx: ReconcileContext, result: ReconcileResult | undefined): Promise<void> {
   try {
     const state = await ctx.store.read();
     deps.metrics.setAppliedCommit(state.lastApplied?.commit);
     deps.metrics.setLastGoodCommit(state.lastGood?.commit);
-    deps.metrics.setServices(await observeServiceGauges(ctx.docker, ctx.settings.hostId));
+    const containers = result?.unchangedHost?.containers ?? (await observeContainers(ctx.docker, ctx.settings.hostId));
+    deps.metrics.setServices(serviceGauges(containers));
   } catch {
     // Engine or state unreadable: the gauges keep their last values; the pass's error says why.
   }

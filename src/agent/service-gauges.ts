@@ -1,31 +1,23 @@
-import type Docker from "dockerode";
-import { LABEL, MANAGED_FILTER, previousOf } from "../labels.js";
+import { byCodePoint } from "../order.js";
+import type { ObservedContainer } from "../plan/index.js";
 import type { ServiceGaugeValue } from "./metrics.js";
 
 /**
  * Per-service health and running replicas of this agent's containers, for the
- * `gitdock_service_healthy` and `gitdock_service_replicas` gauges. One list call; a container's
- * Docker health is read from its status text ("Up 3 minutes (unhealthy)"). Retained previous
- * revisions are not counted.
+ * `gitdock_service_healthy` and `gitdock_service_replicas` gauges. A service is healthy when every
+ * replica runs and none is unhealthy or still starting by its Docker healthcheck. Retained
+ * previous revisions are not counted.
  */
-export async function observeServiceGauges(docker: Docker, hostId: string): Promise<ServiceGaugeValue[]> {
-  const list = await docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER, `${LABEL.agent}=${hostId}`] } });
-  return serviceGauges(list);
-}
-
-export function serviceGauges(list: readonly Pick<Docker.ContainerInfo, "Names" | "Labels" | "State" | "Status">[]): ServiceGaugeValue[] {
+export function serviceGauges(containers: readonly ObservedContainer[]): ServiceGaugeValue[] {
   const services = new Map<string, ServiceGaugeValue>();
-  for (const c of list) {
-    const labels = c.Labels ?? {};
-    const stack = labels[LABEL.composeProject];
-    const service = labels[LABEL.composeService];
-    if (!stack || !service || previousOf((c.Names[0] ?? "").replace(/^\//, "")) !== undefined) continue;
+  for (const c of containers) {
+    const { project: stack, service } = c;
+    if (!c.managed || !stack || !service || c.previousOf !== undefined) continue;
     const key = `${stack}/${service}`;
     const g = services.get(key) ?? { stack, service, healthy: true, replicas: 0 };
     services.set(key, g);
-    const running = c.State === "running";
-    if (running) g.replicas++;
-    if (!running || /\((?:unhealthy|health: starting)\)/.test(c.Status ?? "")) g.healthy = false;
+    if (c.running) g.replicas++;
+    if (!c.running || c.health === "unhealthy" || c.health === "starting") g.healthy = false;
   }
-  return [...services.values()].sort((a, b) => `${a.stack}/${a.service}`.localeCompare(`${b.stack}/${b.service}`));
+  return [...services.values()].sort((a, b) => byCodePoint(`${a.stack}/${a.service}`, `${b.stack}/${b.service}`));
 }

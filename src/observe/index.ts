@@ -1,2 +1,2 @@
-export { observeHost } from "./observe-host.js";
+export { observeContainers, observeHost } from "./observe-host.js";
 export { resolveHostInputs, parseEnvFile } from "./resolve-host-inputs.js";

@@ -1,7 +1,6 @@
 import type Docker from "dockerode";
 import { LABEL, previousOf } from "../labels.js";
 import { engineError } from "../engine/docker-client.js";
-import { decodeFieldHashes } from "../plan/spec-hash.js";
 import type { HostSnapshot, ObservedContainer, ObservedResource } from "../plan/types.js";
 
 /**
@@ -26,6 +25,15 @@ export async function observeHost(docker: Docker, agentId: string): Promise<Host
   }
 }
 
+/** Every container, as in a snapshot; one list call. */
+export async function observeContainers(docker: Docker, agentId: string): Promise<ObservedContainer[]> {
+  try {
+    return (await docker.listContainers({ all: true })).map((c) => toObservedContainer(c, agentId));
+  } catch (err) {
+    throw engineError(err, "listing containers");
+  }
+}
+
 function toObservedContainer(c: Docker.ContainerInfo, agentId: string): ObservedContainer {
   const labels = c.Labels ?? {};
   const number = Number(labels[LABEL.composeNumber]);
@@ -39,7 +47,7 @@ function toObservedContainer(c: Docker.ContainerInfo, agentId: string): Observed
     number: Number.isInteger(number) ? number : undefined,
     commit: labels[LABEL.commit],
     specHash: labels[LABEL.specHash],
-    fieldHashes: decodeFieldHashes(labels[LABEL.fieldHashes]),
+    fieldHashesLabel: labels[LABEL.fieldHashes],
     image: c.Image,
     state: c.State,
     running: c.State === "running",

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { HostInputError } from "../errors.js";
 import type { ContainerSpec, DesiredState, DesiredService } from "../model.js";
-import { hashContainerSpec } from "../plan/spec-hash.js";
+import { hashContainerSpec, type SpecHashes } from "../plan/spec-hash.js";
 import type { ResolvedService, ResolvedState } from "../plan/types.js";
 import { secretDigest, secretMounts } from "./secret-digest.js";
 
@@ -45,7 +45,24 @@ async function resolveService(
   const spec: ContainerSpec = { ...service.container, environment: sortedRecord({ ...fromFiles, ...service.container.environment }) };
   // Only when the service mounts secrets, so every other spec hashes as it did before secrets existed.
   if (service.secrets?.length) spec.secrets = await secretMounts(service.secrets, digestOnce);
-  return { project, service, spec, ...hashContainerSpec(spec, hostKey) };
+  const inputs = service.envFiles.length || spec.secrets ? JSON.stringify([fromFiles, spec.secrets]) : "";
+  return { project, service, spec, ...hashOnce(service, hostKey, inputs, () => hashContainerSpec(spec, hostKey)) };
+}
+
+/**
+ * Hashing every spec was most of what an idle agent's poll allocated. A commit's services are the
+ * same objects from pass to pass (reconcile/commit-manifest.ts), and a spec is its service plus
+ * the host inputs, so the hashes are kept per service and reused while its inputs and the host key
+ * are unchanged.
+ */
+const hashed = new WeakMap<DesiredService, { hostKey: Buffer; inputs: string; hashes: SpecHashes }>();
+
+function hashOnce(service: DesiredService, hostKey: Buffer, inputs: string, hash: () => SpecHashes): SpecHashes {
+  const known = hashed.get(service);
+  if (known && known.inputs === inputs && known.hostKey.equals(hostKey)) return known.hashes;
+  const hashes = hash();
+  hashed.set(service, { hostKey, inputs, hashes });
+  return hashes;
 }
 
 async function readEnvFile(path: string): Promise<Record<string, string>> {

@@ -3,6 +3,8 @@
  * actions with reasons. It imports nothing from Docker, so every decision is table-tested.
  */
 import { containerName } from "../labels.js";
+import { byCodePoint } from "../order.js";
+import { decodeFieldHashes } from "./spec-hash.js";
 import type { ContainerAction, HostSnapshot, ObservedContainer, Plan, ResolvedService, ResolvedState } from "./types.js";
 
 export function makePlan(desired: ResolvedState, host: HostSnapshot): Plan {
@@ -46,7 +48,7 @@ function planReplica(svc: ResolvedService, n: number, name: string, existing: Ob
 export function driftReasons(svc: ResolvedService, c: ObservedContainer): string[] {
   const reasons: string[] = [];
   if (c.project !== svc.project || c.service !== svc.service.name) reasons.push("config changed: labels");
-  else if (c.specHash !== svc.specHash) reasons.push(...specChangeReasons(svc.fieldHashes, c.fieldHashes));
+  else if (c.specHash !== svc.specHash) reasons.push(...specChangeReasons(svc.fieldHashes, decodeFieldHashes(c.fieldHashesLabel)));
   else if (!sameImage(c.image, svc.spec.image)) reasons.push("image changed");
   if (!c.running) reasons.push("not running");
   // Only a verdict of its own Docker healthcheck; the repair budget keeps this from looping.
@@ -172,7 +174,7 @@ function indexByName(containers: ObservedContainer[]): Map<string, ObservedConta
 }
 
 function byProjectServiceNumber(a: ContainerAction, b: ContainerAction): number {
-  return a.project.localeCompare(b.project) || a.service.localeCompare(b.service) || a.number - b.number;
+  return byCodePoint(a.project, b.project) || byCodePoint(a.service, b.service) || a.number - b.number;
 }
 
 export function hasChanges(plan: Plan): boolean {

@@ -31,7 +31,8 @@ export interface ObservedContainer {
   number: number | undefined;
   commit: string | undefined;
   specHash: string | undefined;
-  fieldHashes: Record<string, string>;
+  /** The `gitdock.field-hashes` label as it is: decoded only when the spec hash differs (plan.ts). */
+  fieldHashesLabel: string | undefined;
   /** The image reference the container was created from, as the Engine reports it. */
   image: string;
   state: string;

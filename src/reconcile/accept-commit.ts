@@ -1,6 +1,6 @@
 import { PolicyViolationError } from "../errors.js";
-import type { DesiredState } from "../model.js";
-import { checkPolicy } from "../policy/index.js";
+import type { DesiredStack, DesiredState } from "../model.js";
+import { checkPolicy, type HostPolicy } from "../policy/index.js";
 import { checkSignature } from "./check-signature.js";
 import { readCommitManifest } from "./commit-manifest.js";
 import type { ReconcileContext } from "./reconcile.js";
@@ -16,7 +16,22 @@ export async function acceptCommit(ctx: ReconcileContext, gitdir: string, commit
   await checkSignature(ctx, gitdir, commit, dryRun);
   const root = ctx.settings.path;
   const { stacks, sources } = await readCommitManifest(gitdir, commit, root);
-  const violations = checkPolicy(stacks, ctx.settings.security.policy, sources);
+  const violations = checkPolicyOnce(stacks, ctx.settings.security.policy, () => checkPolicy(stacks, ctx.settings.security.policy, sources));
   if (violations.length > 0) throw new PolicyViolationError(violations);
   return { commit, stacks };
+}
+
+/**
+ * A commit's stacks (commit-manifest.ts) and the host policy (until a config reload) are the same
+ * objects from one poll to the next, and the policy's verdict depends on nothing else, so each pair
+ * is checked once.
+ */
+const verdicts = new WeakMap<readonly DesiredStack[], WeakMap<HostPolicy, ReturnType<typeof checkPolicy>>>();
+
+function checkPolicyOnce(stacks: readonly DesiredStack[], policy: HostPolicy, check: () => ReturnType<typeof checkPolicy>): ReturnType<typeof checkPolicy> {
+  let byPolicy = verdicts.get(stacks);
+  if (!byPolicy) verdicts.set(stacks, (byPolicy = new WeakMap()));
+  let verdict = byPolicy.get(policy);
+  if (!verdict) byPolicy.set(policy, (verdict = check()));
+  return verdict;
 }

@@ -7,7 +7,7 @@ import type Docker from "dockerode";
 import type { RegistryAuths } from "../apply/registry-auth.js";
 import type { Settings } from "../config/settings.js";
 import type { Logger } from "../log.js";
-import { hasChanges, type Plan } from "../plan/index.js";
+import { hasChanges, type HostSnapshot, type Plan } from "../plan/index.js";
 import { fetchTargetCommit, parseRepoLocation, type GitCredentials } from "../source/index.js";
 import { markGood, type Journal, type StateStore } from "../state/index.js";
 import { chooseDesired } from "./choose-desired.js";
@@ -73,12 +73,15 @@ export interface ReconcileResult {
   conflicts: string[];
   /** Services (`<stack>/<service>`) whose repair `allowRepair` refused in this pass. */
   suppressed?: string[];
+  /** The snapshot the plan was made against, when the pass then left the host as it was (metrics reuse it). */
+  unchangedHost?: HostSnapshot;
 }
 
 export async function reconcile(ctx: ReconcileContext, opts: ReconcileOptions): Promise<ReconcileResult> {
   const { settings, log } = ctx;
   if (!opts.dryRun) await ctx.beforePass?.();
-  if (!opts.dryRun) await recoverInterruptedRollout(ctx);
+  // Taken before the fetch; a change made by hand meanwhile is an Engine event, and so another pass.
+  const observed = opts.dryRun ? undefined : await recoverInterruptedRollout(ctx);
   log.info({ stage: "source", repo: settings.repo, branch: settings.branch }, "fetching");
   const source = await fetchTarget(ctx);
   const target = source.commit;
@@ -90,11 +93,11 @@ export async function reconcile(ctx: ReconcileContext, opts: ReconcileOptions): 
 
   const desired = choice.desired;
   log.info({ stage: "observe", commit: desired.commit }, "observing the host");
-  const { resolved, plan } = await planToward(ctx, desired);
+  const { resolved, plan, host } = await planToward(ctx, desired, observed);
   logPlanDecisions(log, plan);
   const conflicts = plan.actions.filter((a) => a.kind === "conflict").map((a) => a.container);
   const result: ReconcileResult = { outcome: choice.outcome, target, commit: desired.commit, plan, changed: 0, reason: choice.reason, conflicts };
-  if (opts.dryRun) return result;
+  if (opts.dryRun) return { ...result, unchangedHost: host };
 
   const lastGood = state.lastGood?.commit;
   const isNewRelease = choice.outcome === "synced" && desired.commit !== lastGood;
@@ -107,7 +110,7 @@ export async function reconcile(ctx: ReconcileContext, opts: ReconcileOptions): 
   if (!hasChanges(limited.plan)) {
     if (isNewRelease) await recordGoodWithoutChanges(ctx, desired.commit);
     log.info({ stage: "done", commit: desired.commit }, "in sync");
-    return result;
+    return { ...result, unchangedHost: host };
   }
   log.info({ stage: "apply", commit: desired.commit }, isNewRelease ? "rolling out a new commit" : "repairing drift");
   const rolled = await rollOut(ctx, resolved, limited.plan, isNewRelease, lastGood);

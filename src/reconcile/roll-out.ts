@@ -3,17 +3,21 @@ import { pruneImages, recordPulledImages } from "../apply/prune-images.js";
 import { formatGateFailure, waitForHealthy } from "../health/index.js";
 import type { DesiredState } from "../model.js";
 import { observeHost, resolveHostInputs } from "../observe/index.js";
-import { makePlan, type Plan, type ResolvedState } from "../plan/index.js";
+import { makePlan, type HostSnapshot, type Plan, type ResolvedState } from "../plan/index.js";
 import { cleanUpLeftovers, findInterruptedRollout, undoRollout } from "../rollback/index.js";
 import { beginRollout, endRollout, markFailed, markGood } from "../state/index.js";
 import { emitOutcome } from "./outcome.js";
 import type { ReconcileContext } from "./reconcile.js";
 
-/** Plan one desired state against the host as it is now. */
-export async function planToward(ctx: ReconcileContext, desired: DesiredState): Promise<{ resolved: ResolvedState; plan: Plan }> {
+/** Plan one desired state against the host as it is now, or as `observed` moments ago in the same pass. */
+export async function planToward(
+  ctx: ReconcileContext,
+  desired: DesiredState,
+  observed?: HostSnapshot,
+): Promise<{ resolved: ResolvedState; plan: Plan; host: HostSnapshot }> {
   const resolved = await resolveHostInputs(desired, ctx.hostKey);
-  const host = await observeHost(ctx.docker, ctx.settings.hostId);
-  return { resolved, plan: makePlan(resolved, host) };
+  const host = observed ?? (await observeHost(ctx.docker, ctx.settings.hostId));
+  return { resolved, plan: makePlan(resolved, host), host };
 }
 
 export type RolloutOutcome =
@@ -126,17 +130,19 @@ function applyContext(ctx: ReconcileContext, resolved: ResolvedState): ApplyCont
 
 /**
  * A rollout that a crash cut short (the state's rollout marker, or retained containers on the host)
- * is undone before anything else, so the host is back where that rollout started.
+ * is undone before anything else, so the host is back where that rollout started. Returns the
+ * snapshot it looked at when there was nothing to undo, so the pass can plan against it instead of
+ * listing everything again; undefined when it changed the host.
  */
-export async function recoverInterruptedRollout(ctx: ReconcileContext): Promise<void> {
+export async function recoverInterruptedRollout(ctx: ReconcileContext): Promise<HostSnapshot | undefined> {
   const state = await ctx.store.read();
   const host = await observeHost(ctx.docker, ctx.settings.hostId);
   const steps = findInterruptedRollout(host, state.rollout);
-  if (!steps.length && !state.rollout) return;
+  if (!steps.length && !state.rollout) return host;
   if (!state.rollout) {
     // No rollout in progress: these are kept containers a finished rollout could not remove.
     await cleanUpLeftovers(steps, { docker: ctx.docker, log: ctx.log, commit: state.lastApplied?.commit ?? "unknown", record: (e) => ctx.journal.append(e).then(() => undefined) });
-    return;
+    return undefined;
   }
   const commit = state.rollout?.commit ?? "unknown";
   ctx.log.warn({ stage: "recover", commit, containers: steps.map((s) => s.name) }, "found an interrupted rollout; undoing it");
@@ -147,6 +153,7 @@ export async function recoverInterruptedRollout(ctx: ReconcileContext): Promise<
   }
   await ctx.store.update(endRollout);
   await ctx.journal.append({ commit, action: "recover", outcome: "ok", data: { undone: steps.length } });
+  return undefined;
 }
 
 

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import git from "isomorphic-git";
 import { SourceConfigError } from "../errors.js";
 import { COMPOSE_FILE_NAMES, type ManifestFile } from "../manifest/index.js";
+import { byCodePoint } from "../order.js";
 
 /**
  * Read the stack files of one commit straight from its tree: the compose files in `root` and one
@@ -24,7 +25,7 @@ export async function readManifestFiles(gitdir: string, commit: string, root: st
       }
     }
   }
-  return files.sort((a, b) => a.path.localeCompare(b.path));
+  return files.sort((a, b) => byCodePoint(a.path, b.path));
 }
 
 async function readTreeAt(gitdir: string, commit: string, root: string, cache: object | undefined) {

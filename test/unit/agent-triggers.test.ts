@@ -7,7 +7,8 @@ import { formatAgentStatus, passResultOf } from "../../src/agent/agent-status.js
 import { eventFilters, relevantEvent } from "../../src/agent/docker-events.js";
 import { isWatchedRefPath, watchRepoRefs } from "../../src/agent/repo-watcher.js";
 import { serviceGauges } from "../../src/agent/service-gauges.js";
-import type { ContainerAction, Plan } from "../../src/plan/index.js";
+import { previousOf } from "../../src/labels.js";
+import type { ContainerAction, ObservedContainer, Plan } from "../../src/plan/index.js";
 import { limitRepairs } from "../../src/reconcile/limit-repairs.js";
 
 const silent = pino({ level: "silent" });
@@ -82,24 +83,37 @@ describe("limitRepairs", () => {
 });
 
 describe("service gauges", () => {
-  const c = (name: string, service: string, State: string, Status = "Up 1 minute") => ({
-    Names: [`/${name}`],
-    Labels: { "com.docker.compose.project": "shop", "com.docker.compose.service": service },
-    State,
-    Status,
+  const c = (name: string, service: string, state: string, health: ObservedContainer["health"] = "none", managed = true): ObservedContainer => ({
+    id: name,
+    name,
+    managed,
+    project: "shop",
+    service,
+    number: 1,
+    commit: "c1",
+    specHash: "h",
+    fieldHashesLabel: undefined,
+    image: "img",
+    state,
+    running: state === "running",
+    health,
+    previousOf: previousOf(name),
   });
 
   it("count running replicas and call a service healthy only when every replica runs and is not unhealthy", () => {
     expect(
       serviceGauges([
-        c("shop-web-1", "web", "running", "Up 2 minutes (healthy)"),
+        c("shop-web-1", "web", "running", "healthy"),
         c("shop-web-2", "web", "running"),
         c("shop-web-1.gitdock-prev", "web", "exited"),
-        c("shop-api-1", "api", "running", "Up 5 seconds (unhealthy)"),
-        c("shop-worker-1", "worker", "exited", "Exited (1) 3 seconds ago"),
+        c("shop-api-1", "api", "running", "unhealthy"),
+        c("shop-worker-1", "worker", "exited"),
+        c("shop-cron-1", "cron", "running", "starting"),
+        c("shop-web-3", "web", "running", "none", false),
       ]),
     ).toEqual([
       { stack: "shop", service: "api", healthy: false, replicas: 1 },
+      { stack: "shop", service: "cron", healthy: false, replicas: 1 },
       { stack: "shop", service: "web", healthy: true, replicas: 2 },
       { stack: "shop", service: "worker", healthy: false, replicas: 0 },
     ]);

@@ -66,6 +66,39 @@ describe("secrets on the host", () => {
     expect(hash(after, "plain").specHash).toBe(hash(before, "plain").specHash);
   });
 
+  it("hashes a commit's service again on a later pass only when its secret content or the host key changed", async () => {
+    // The agent resolves the same parsed commit on every poll (commit-manifest.ts); hashes are reused between passes.
+    const file = path.join(dir, "rotating-again");
+    await writeFile(file, "one");
+    const commit = desired(file);
+    const web = (r: Awaited<ReturnType<typeof resolveHostInputs>>) => r.stacks[0]!.services.find((s) => s.service.name === "web")!;
+    const first = web(await resolveHostInputs(commit, KEY));
+    const again = web(await resolveHostInputs(commit, KEY));
+    expect(again.fieldHashes).toBe(first.fieldHashes);
+    await writeFile(file, "two");
+    const rotated = web(await resolveHostInputs(commit, KEY));
+    expect(rotated.specHash).not.toBe(first.specHash);
+    expect(rotated.fieldHashes.secrets).not.toBe(first.fieldHashes.secrets);
+    const otherHost = web(await resolveHostInputs(commit, OTHER_KEY));
+    expect(otherHost.specHash).not.toBe(rotated.specHash);
+    expect(web(await resolveHostInputs(commit, KEY)).specHash).toBe(rotated.specHash);
+  });
+
+  it("hashes a commit's service again on a later pass when its env_file's content changed", async () => {
+    const envFile = path.join(dir, "web.env");
+    await writeFile(envFile, "MODE=one\n");
+    const content = `services:\n  web:\n    image: ${IMAGE}\n    env_file: ${envFile}\n`;
+    const commit = { commit: "e".repeat(40), stacks: loadStacks([{ path: "stacks/app/compose.yaml", content }], { root: "stacks" }) };
+    const web = async () => (await resolveHostInputs(commit, KEY)).stacks[0]!.services[0]!;
+    const first = await web();
+    expect((await web()).specHash).toBe(first.specHash);
+    await writeFile(envFile, "MODE=two\n");
+    const changed = await web();
+    expect(changed.spec.environment).toEqual({ MODE: "two" });
+    expect(changed.specHash).not.toBe(first.specHash);
+    expect(changed.fieldHashes.environment).not.toBe(first.fieldHashes.environment);
+  });
+
   it("keys the digest with the host key: the same content gives different digests on different hosts", async () => {
     const a = await resolveHostInputs(desired(path.join(dir, "db")), KEY);
     const b = await resolveHostInputs(desired(path.join(dir, "db")), OTHER_KEY);

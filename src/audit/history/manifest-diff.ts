@@ -2,6 +2,7 @@ import { ManifestInvalidError, SourceConfigError, formatProblem } from "../../er
 import { loadStacks } from "../../manifest/index.js";
 import type { DesiredService, DesiredStack } from "../../model.js";
 import { readManifestFiles } from "../../source/index.js";
+import { byCodePoint } from "../../order.js";
 
 /** What a commit changed in one service (or, without `service`, in a stack's networks or volumes). */
 export interface ServiceChange {
@@ -73,5 +74,5 @@ function differingKeys(a: Record<string, unknown>, b: Record<string, unknown>): 
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
   const differs = keys.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
   // The image first: it is what an auditor asks about most.
-  return differs.sort((x, y) => (x === "image" ? -1 : y === "image" ? 1 : x.localeCompare(y)));
+  return differs.sort((x, y) => (x === "image" ? -1 : y === "image" ? 1 : byCodePoint(x, y)));
 }

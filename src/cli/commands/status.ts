@@ -7,6 +7,7 @@ import { describeSigner, readSignatureRecords, type SignatureRecord } from "../.
 import { Journal, StateStore, type HostState } from "../../state/index.js";
 import type { HostSnapshot, ObservedContainer } from "../../plan/types.js";
 import { EXIT } from "../exit-codes.js";
+import { byCodePoint } from "../../order.js";
 
 export interface StatusReport {
   hostId: string;
@@ -63,12 +64,12 @@ function groupContainers(host: HostSnapshot, last: Map<string, ServiceStatus["la
     services.set(c.service ?? "", list);
     list.push({ name: c.name, commit: c.commit, state: c.state, health: c.health });
   }
-  return [...stacks].sort(([a], [b]) => a.localeCompare(b)).map(([project, services]) => ({
+  return [...stacks].sort(([a], [b]) => byCodePoint(a, b)).map(([project, services]) => ({
     project,
-    services: [...services].sort(([a], [b]) => a.localeCompare(b)).map(([service, containers]) => ({
+    services: [...services].sort(([a], [b]) => byCodePoint(a, b)).map(([service, containers]) => ({
       service,
       health: serviceHealth(containers),
-      containers: containers.sort((a, b) => a.name.localeCompare(b.name)),
+      containers: containers.sort((a, b) => byCodePoint(a.name, b.name)),
       lastAction: last.get(`${project}/${service}`),
     })),
   }));

@@ -4,7 +4,7 @@ import type { ManifestFile } from "../find-stack-files.js";
 import { checkContainerNames } from "../rules/check-container-names.js";
 import { checkDuplicateProjects } from "../rules/check-duplicate-projects.js";
 import { checkStackDirectories } from "../rules/check-stack-directories.js";
-import { byCodePoint } from "../normalize/sorted-record.js";
+import { byCodePoint } from "../../order.js";
 import type { DocPath } from "../format-path.js";
 import type { Position } from "../problems.js";
 import { loadStackFile } from "./load-stack-file.js";

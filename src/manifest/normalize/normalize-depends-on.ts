@@ -1,7 +1,7 @@
 import type { DependsOn } from "../../model.js";
 import type { ProblemSink } from "../problems.js";
 import type { ServiceInput } from "../schema/service-schema.js";
-import { byCodePoint } from "./sorted-record.js";
+import { byCodePoint } from "../../order.js";
 
 /**
  * `depends_on`, sorted by service. The list form means "started" and required, as in Compose.

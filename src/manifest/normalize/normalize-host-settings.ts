@@ -1,7 +1,8 @@
 import type { LoggingSpec, Ulimit } from "../../model.js";
 import type { ProblemSink } from "../problems.js";
 import type { ServiceInput } from "../schema/service-schema.js";
-import { byCodePoint, sortedRecord, sortedSet } from "./sorted-record.js";
+import { byCodePoint } from "../../order.js";
+import { sortedRecord, sortedSet } from "./sorted-record.js";
 
 /** Small per-container settings whose normal form is a sorted set or record. */
 

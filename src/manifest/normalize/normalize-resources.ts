@@ -3,7 +3,8 @@ import { scopedResourceName } from "../../labels.js";
 import { scopedSink, type ProblemSink } from "../problems.js";
 import type { NetworkInput, VolumeInput } from "../schema/compose-schema.js";
 import { normalizeLabels } from "./normalize-key-values.js";
-import { byCodePoint, sortedRecord } from "./sorted-record.js";
+import { byCodePoint } from "../../order.js";
+import { sortedRecord } from "./sorted-record.js";
 
 /**
  * Engine name of a stack's network or volume: `name:` if given, else `<project>_<key>`. An

@@ -2,7 +2,7 @@ import type { SecretSpec, ServiceSecret } from "../../model.js";
 import { scopedSink, type ProblemSink } from "../problems.js";
 import type { SecretInput } from "../schema/compose-schema.js";
 import type { ServiceInput } from "../schema/service-schema.js";
-import { byCodePoint } from "./sorted-record.js";
+import { byCodePoint } from "../../order.js";
 
 /** Where Compose mounts file secrets, and so does gitdock. */
 export const SECRETS_DIR = "/run/secrets";

@@ -2,7 +2,8 @@ import { isIP } from "node:net";
 import type { ServiceNetwork } from "../../model.js";
 import type { ProblemSink } from "../problems.js";
 import type { ServiceInput } from "../schema/service-schema.js";
-import { byCodePoint, sortedSet } from "./sorted-record.js";
+import { byCodePoint } from "../../order.js";
+import { sortedSet } from "./sorted-record.js";
 
 export const DEFAULT_NETWORK = "default";
 

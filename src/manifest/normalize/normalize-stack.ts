@@ -2,7 +2,7 @@ import type { DesiredStack, NetworkSpec } from "../../model.js";
 import { scopedResourceName } from "../../labels.js";
 import { scopedSink, type ProblemSink } from "../problems.js";
 import type { ValidatedCompose } from "../validate/validate-compose.js";
-import { byCodePoint } from "./sorted-record.js";
+import { byCodePoint } from "../../order.js";
 import { byKey, normalizeNetwork, normalizeVolume } from "./normalize-resources.js";
 import { normalizeStackSecrets } from "./normalize-secrets.js";
 import { normalizeService } from "./normalize-service.js";

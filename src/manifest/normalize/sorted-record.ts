@@ -1,7 +1,4 @@
-/** Code-point order: the same everywhere, unlike `localeCompare`, so spec hashes stay stable. */
-export function byCodePoint(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+import { byCodePoint } from "../../order.js";
 
 /** A record with keys in code-point order. Later entries win, as in Compose's list forms. */
 export function sortedRecord(entries: Iterable<readonly [string, string]>): Record<string, string> {

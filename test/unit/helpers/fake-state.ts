@@ -1,6 +1,6 @@
 /** A small builder of desired states and host snapshots for planner tests: no Docker anywhere. */
 import type { ContainerSpec, DesiredService, DesiredStack } from "../../../src/model.js";
-import { hashContainerSpec } from "../../../src/plan/spec-hash.js";
+import { encodeFieldHashes, hashContainerSpec } from "../../../src/plan/spec-hash.js";
 import type { HostSnapshot, ObservedContainer, ResolvedService, ResolvedState } from "../../../src/plan/types.js";
 
 export const KEY = Buffer.alloc(32, 7);
@@ -51,7 +51,7 @@ export function runningAs(svc: ResolvedService, n = 1, overrides: Partial<Observ
   return {
     id: `${svc.project}-${svc.service.name}-${n}-id`, name: `${svc.project}-${svc.service.name}-${n}`, managed: true,
     project: svc.project, service: svc.service.name, number: n, commit: "c0", specHash: svc.specHash,
-    fieldHashes: svc.fieldHashes, image: svc.spec.image, state: "running", running: true, health: "none", previousOf: undefined, ...overrides,
+    fieldHashesLabel: encodeFieldHashes(svc.fieldHashes), image: svc.spec.image, state: "running", running: true, health: "none", previousOf: undefined, ...overrides,
   };
 }
 
