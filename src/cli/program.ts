@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+/** The commands, their options and exit codes; loaded by main.ts. */
 import { Command, Option } from "commander";
 import { applyAgentFlags, type AgentFlags } from "../config/agent-section.js";
 import { loadSettings, type SettingsFlags } from "../config/settings.js";
