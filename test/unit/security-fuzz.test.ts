@@ -68,8 +68,11 @@ function oracle(stacks: DesiredStack[]): string[] {
   for (const stack of stacks) {
     for (const s of stack.secrets ?? []) if (!under(s.file, SAFE_SECRET_ROOTS)) out.push(`secret ${s.file}`);
     for (const v of stack.volumes) {
+      // The local driver mounts `device` like a bind when `o` says bind, or when it is a host path.
       const device = v.driverOpts["device"];
-      if ((v.driver === undefined || v.driver === "local") && device?.startsWith("/") && !under(device, SAFE_BIND_ROOTS)) out.push(`volume ${device}`);
+      const bindOption = (v.driverOpts["o"] ?? "").split(",").some((o) => o.trim() === "bind" || o.trim() === "rbind");
+      const local = v.driver === undefined || v.driver === "local";
+      if (local && device !== undefined && (bindOption || device.startsWith("/")) && !under(device, SAFE_BIND_ROOTS)) out.push(`volume ${device}`);
     }
     for (const svc of stack.services) {
       const c = svc.container;
