@@ -2,8 +2,8 @@
  * Issue 4: the agent's costs, measured on `gitdock run` itself (one process, the repository served
  * over smart HTTP by `git http-backend`):
  *  - one poll's cost against the manifest's history: the same one-service manifest at the head of
- *    a short and a 10,000-commit history (made with `git fast-import`); a poll pass's duration is
- *    the time between its "start" and "done" log lines;
+ *    a short and a 10,000-commit history (made with `git fast-import`), one agent each, their
+ *    passes taking turns; a pass's duration is the time between its "start" and "done" log lines;
  *  - resident memory and CPU while idle, polling every 5 s, with 50 managed services;
  *  - push + signed webhook → the changed service's new container healthy, minus the gate's own time.
  * Without `gitdock run`, the poll cost falls back to one `gitdock sync` process per poll and the
@@ -120,29 +120,52 @@ async function nextPass(agent, from, timeoutMs = 180_000) {
 const agentArgs = (url, state, hostId, interval, extra = []) =>
   ["--repo", url, "--state-dir", state, "--host-id", hostId, "--interval", interval, "--listen", "127.0.0.1:0", ...extra];
 
-/** Poll passes (no-op, and finding a new commit) of an agent following `url`. */
-async function pollPasses({ url, bare, state, hostId, reps, cleanup }) {
-  const agent = startAgent(agentArgs(url, state, hostId, "2s"));
-  cleanup.add(`stop the agent ${hostId}`, () => agent.stop());
+/**
+ * Poll passes (no-op, and finding a new commit) of one agent per history, both running at once and
+ * taking turns: each pass is asked for with POST /sync (the same pass a poll runs) and finishes
+ * before the other agent's starts, so the two histories are measured under the same background
+ * load instead of minutes apart. The order alternates from one round to the next.
+ */
+async function pairedPollPasses({ repos, reps, cleanup }) {
+  const agents = repos.map((r) => {
+    const agent = startAgent(agentArgs(r.url, r.state, r.hostId, "1h"));
+    cleanup.add(`stop the agent ${r.hostId}`, () => agent.stop());
+    return { ...r, agent, next: 0 };
+  });
   try {
-    let p = await nextPass(agent, 0); // the first pass: shallow clone, create the container
-    const first = p.ms;
-    const noop = [];
-    const newCommit = [];
-    while (noop.length < reps) {
-      p = await nextPass(agent, p.next);
-      if (p.done.changed || p.done.outcome !== "synced") throw new Error(`poll pass of ${url} was not a no-op: ${p.done.msg}`);
-      noop.push(p.ms);
+    const polls = {};
+    for (const a of agents) {
+      const first = await nextPass(a.agent, 0); // the start-up pass: shallow clone, create the container
+      const listening = await a.agent.waitLog("its listen address", (l) => typeof l.listen === "string" && l.stage === "agent");
+      Object.assign(a, { next: first.next, listen: listening.listen });
+      polls[a.n] = { first: first.ms, noop: [], newCommit: [] };
     }
-    for (let i = 0; i < reps; i++) {
-      const sha = await addCommit(bare, `poll ${i + 1}`);
-      do p = await nextPass(agent, p.next);
-      while (p.done.target !== sha);
-      newCommit.push(p.ms);
+    const pass = async (a) => {
+      const res = await fetch(`http://${a.listen}/sync`, { method: "POST" });
+      if (!res.ok) throw new Error(`POST /sync to the agent ${a.hostId} answered ${res.status}: ${await res.text()}`);
+      const p = await nextPass(a.agent, a.next);
+      a.next = p.next;
+      return p;
+    };
+    const inTurn = (round) => (round % 2 === 0 ? agents : [...agents].reverse());
+    for (let round = 0; round < reps; round++) {
+      for (const a of inTurn(round)) {
+        const p = await pass(a);
+        if (p.done.changed || p.done.outcome !== "synced") throw new Error(`poll pass of ${a.url} was not a no-op: ${p.done.msg}`);
+        polls[a.n].noop.push(p.ms);
+      }
     }
-    return { first, noop, newCommit };
+    for (let round = 0; round < reps; round++) {
+      for (const a of inTurn(round)) {
+        const sha = await addCommit(a.bare, `poll ${round + 1}`);
+        const p = await pass(a);
+        if (p.done.target !== sha) throw new Error(`the pass of ${a.url} ended at ${p.done.target}, not at the new commit ${sha}`);
+        polls[a.n].newCommit.push(p.ms);
+      }
+    }
+    return polls;
   } finally {
-    await agent.stop();
+    for (const a of agents) await a.agent.stop();
   }
 }
 
@@ -244,15 +267,17 @@ export async function agentScenario({ histories, reps, idleMs, webhookReps, serv
   const hasRun = (await gitdock(["run", "--help"], { allowFail: true })).stdout.includes("Usage: gitdock run");
 
   // Poll cost against history length.
-  const polls = {};
+  const repos = [];
   for (const n of histories) {
     const stack = `gdb-poll${n}`;
     const t = await timed(() => historyRepo(root, `h${n}`, n, { [`${stack}/compose.yaml`]: composeFile(1, images.sleeper, MONITOR_0S) }));
     log(`  made a ${n}-commit history with git fast-import in ${fmtMs(t)}`);
-    const repo = { url: `${server.url}/h${n}.git`, bare: path.join(root, `h${n}.git`), state: path.join(stateRoot, String(n)), hostId: `gdb-bench-poll${n}` };
-    polls[n] = hasRun ? await pollPasses({ ...repo, reps, cleanup }) : await syncPolls({ ...repo, reps });
-    log(`  ${n} commits: no-op polls ${polls[n].noop.map(fmtMs).join(", ")}; new-commit polls ${polls[n].newCommit.map(fmtMs).join(", ")}`);
+    repos.push({ n, url: `${server.url}/h${n}.git`, bare: path.join(root, `h${n}.git`), state: path.join(stateRoot, String(n)), hostId: `gdb-bench-poll${n}` });
   }
+  let polls = {};
+  if (hasRun) polls = await pairedPollPasses({ repos, reps, cleanup });
+  else for (const repo of repos) polls[repo.n] = await syncPolls({ ...repo, reps });
+  for (const n of histories) log(`  ${n} commits: no-op polls ${polls[n].noop.map(fmtMs).join(", ")}; new-commit polls ${polls[n].newCommit.map(fmtMs).join(", ")}`);
   const loop = hasRun ? await agentLoop({ root, serverUrl: server.url, idleMs, webhookReps, services, images, cleanup, log }) : undefined;
 
   const [small, big] = histories;
@@ -287,6 +312,7 @@ export async function agentScenario({ histories, reps, idleMs, webhookReps, serv
     columns: [`gitdock (${big.toLocaleString("en")} commits)`, `gitdock (${small} commits)`],
     notes: [
       `Poll cost: ${how}; one service; repository served by git http-backend on 127.0.0.1. The columns are the two histories (no peer tool).`,
+      ...(hasRun ? ["One agent per history, both running; their passes (asked for with POST /sync) take turns, so both see the same load."] : []),
       "no-op poll = branch head unchanged; new commit = the head moved to a commit with the same tree (shallow fetch of one commit, empty plan).",
       ...(loop
         ? [
