@@ -1,16 +1,14 @@
-/** The commands, their options and exit codes; loaded by main.ts. */
+/**
+ * The commands, their options and exit codes; loaded by main.ts. Each command's module is loaded
+ * when that command runs, so `gitdock validate` in a pull request's checks does not load the
+ * Engine client, Git and the agent.
+ */
 import { Command, Option } from "commander";
 import { applyAgentFlags, type AgentFlags } from "../config/agent-section.js";
 import { loadSettings, type SettingsFlags } from "../config/settings.js";
 import { GitdockError, describeError } from "../errors.js";
 import { createLogger } from "../log.js";
-import { historyCommand, type HistoryFlags } from "./commands/history.js";
-import { planCommand } from "./commands/plan.js";
-import { retryCommand } from "./commands/retry.js";
-import { runCommand } from "./commands/run.js";
-import { statusCommand } from "./commands/status.js";
-import { syncCommand } from "./commands/sync.js";
-import { validateCommand } from "./commands/validate.js";
+import type { HistoryFlags } from "./commands/history.js";
 import { EXIT, exitCodeForError } from "./exit-codes.js";
 
 function withCommonOptions(cmd: Command): Command {
@@ -50,7 +48,7 @@ withCommonOptions(program.command("sync"))
   .option("--listen <host:port>", "where the running agent listens (default: agent.listen, else 127.0.0.1:9380)")
   .action(
     action(async (flags: SettingsFlags & AgentFlags & { now?: boolean }) =>
-      syncCommand(await loadSettings(flags).then((s) => ({ ...s, agent: applyAgentFlags(s.agent, { listen: flags.listen }) })), createLogger(), flags),
+      (await import("./commands/sync.js")).syncCommand(await loadSettings(flags).then((s) => ({ ...s, agent: applyAgentFlags(s.agent, { listen: flags.listen }) })), createLogger(), flags),
     ),
   );
 
@@ -60,7 +58,7 @@ withCommonOptions(program.command("run"))
   .option("--listen <host:port>", "address of /metrics, /healthz, /readyz, /status, /hooks/git, /sync (default 127.0.0.1:9380)")
   .option("--shutdown-timeout <duration>", "on SIGTERM, how long a rollout may run before it is rolled back (default 120s)")
   .option("--webhook-secret-file <file>", "file with the webhook secret (default: agent.webhook.secret_file)")
-  .action(action(async (flags: SettingsFlags & AgentFlags) => runCommand(flags, createLogger())));
+  .action(action(async (flags: SettingsFlags & AgentFlags) => (await import("./commands/run.js")).runCommand(flags, createLogger())));
 
 withCommonOptions(program.command("plan"))
   .description("show what a sync would change, changing nothing")
@@ -68,7 +66,7 @@ withCommonOptions(program.command("plan"))
   .option("--detailed-exitcode", "exit 0 without changes, 2 with changes, 1 on error")
   .action(
     action(async (flags: SettingsFlags & { json?: boolean; detailedExitcode?: boolean }) =>
-      planCommand(await loadSettings(flags), createLogger(), flags),
+      (await import("./commands/plan.js")).planCommand(await loadSettings(flags), createLogger(), flags),
     ),
   );
 
@@ -78,7 +76,7 @@ program
   .argument("<paths...>", "host directories or compose files")
   .option("--json", "print the result as JSON")
   .option("--policy <file>", "also check a host policy (YAML with a policy: mapping, or an agent config)")
-  .action(action(async (paths: string[], opts: { json?: boolean; policy?: string }) => validateCommand(paths, opts)));
+  .action(action(async (paths: string[], opts: { json?: boolean; policy?: string }) => (await import("./commands/validate.js")).validateCommand(paths, opts)));
 
 withCommonOptions(program.command("status"))
   .description("show the applied, last good and failed commits and the managed containers")
@@ -86,14 +84,14 @@ withCommonOptions(program.command("status"))
   .option("--listen <host:port>", "ask the running agent there first (default: agent.listen, else 127.0.0.1:9380)")
   .action(
     action(async (flags: SettingsFlags & AgentFlags & { json?: boolean }) =>
-      statusCommand(await loadSettings(flags).then((s) => ({ ...s, agent: applyAgentFlags(s.agent, { listen: flags.listen }) })), flags),
+      (await import("./commands/status.js")).statusCommand(await loadSettings(flags).then((s) => ({ ...s, agent: applyAgentFlags(s.agent, { listen: flags.listen }) })), flags),
     ),
   );
 
 withCommonOptions(program.command("retry"))
   .description("clear a failed or rejected commit so the next sync applies it once more")
   .argument("[commit]", "the commit (a unique prefix); default: the only marked one")
-  .action(action(async (commit: string | undefined, flags: SettingsFlags) => retryCommand(await loadSettings(flags), commit)));
+  .action(action(async (commit: string | undefined, flags: SettingsFlags) => (await import("./commands/retry.js")).retryCommand(await loadSettings(flags), commit)));
 
 withCommonOptions(program.command("history"))
   .description("the commits that touched this host's path, what they changed, and this host's outcomes (offline; exit 1 with --verify when the journal is broken)")
@@ -104,7 +102,7 @@ withCommonOptions(program.command("history"))
   .option("--verify", "check the journal's hash chain instead; print the first broken, missing or torn line")
   .option("--fetch", "deepen the local clone of an http(s) repository first (the only option that uses the network)")
   .option("--depth <n>", "with --fetch: how many commits deep (default 500; --since alone deepens to that date)")
-  .action(action(async (flags: SettingsFlags & HistoryFlags) => historyCommand(await loadSettings(flags), flags)));
+  .action(action(async (flags: SettingsFlags & HistoryFlags) => (await import("./commands/history.js")).historyCommand(await loadSettings(flags), flags)));
 
 program.addOption(new Option("--no-color").hideHelp());
 
