@@ -20,7 +20,8 @@ import { setFlagsFromString } from "node:v8";
  * be set before the libraries load, though (cli/main.ts): loading them is hot enough to be optimized.
  * One-shot commands (sync, plan, validate) keep V8's defaults: they are short and want speed.
  */
+export const IDLE_AGENT_V8_FLAGS = ["--max-opt=1", "--semi-space-growth-factor=1"] as const;
+
 export function tuneRuntimeForIdleAgent(): void {
-  setFlagsFromString("--max-opt=1");
-  setFlagsFromString("--semi-space-growth-factor=1");
+  for (const flag of IDLE_AGENT_V8_FLAGS) setFlagsFromString(flag);
 }
