@@ -5,7 +5,7 @@
  */
 import { Command, Option } from "commander";
 import { applyAgentFlags, type AgentFlags } from "../config/agent-section.js";
-import { loadSettings, type SettingsFlags } from "../config/settings.js";
+import { loadSettings, type Settings, type SettingsFlags } from "../config/settings.js";
 import { GitdockError, describeError } from "../errors.js";
 import { createLogger } from "../log.js";
 import type { HistoryFlags } from "./commands/history.js";
@@ -36,6 +36,12 @@ function action<A extends unknown[]>(body: (...args: A) => Promise<number>) {
   };
 }
 
+/** The settings, with `--listen` (where the running agent is asked first) winning over the config file. */
+async function settingsWithListen(flags: SettingsFlags & AgentFlags): Promise<Settings> {
+  const settings = await loadSettings(flags);
+  return { ...settings, agent: applyAgentFlags(settings.agent, { listen: flags.listen }) };
+}
+
 const program = new Command()
   .name("gitdock")
   .description("GitOps agent for plain Docker hosts")
@@ -48,7 +54,7 @@ withCommonOptions(program.command("sync"))
   .option("--listen <host:port>", "where the running agent listens (default: agent.listen, else 127.0.0.1:9380)")
   .action(
     action(async (flags: SettingsFlags & AgentFlags & { now?: boolean }) =>
-      (await import("./commands/sync.js")).syncCommand(await loadSettings(flags).then((s) => ({ ...s, agent: applyAgentFlags(s.agent, { listen: flags.listen }) })), createLogger(), flags),
+      (await import("./commands/sync.js")).syncCommand(await settingsWithListen(flags), createLogger(), flags),
     ),
   );
 
@@ -84,7 +90,7 @@ withCommonOptions(program.command("status"))
   .option("--listen <host:port>", "ask the running agent there first (default: agent.listen, else 127.0.0.1:9380)")
   .action(
     action(async (flags: SettingsFlags & AgentFlags & { json?: boolean }) =>
-      (await import("./commands/status.js")).statusCommand(await loadSettings(flags).then((s) => ({ ...s, agent: applyAgentFlags(s.agent, { listen: flags.listen }) })), flags),
+      (await import("./commands/status.js")).statusCommand(await settingsWithListen(flags), flags),
     ),
   );
 

@@ -10,13 +10,9 @@ import type { HostSnapshot, ObservedContainer, ObservedResource } from "../plan/
  */
 export async function observeHost(docker: Docker, agentId: string): Promise<HostSnapshot> {
   try {
-    const [containers, networks, volumes] = await Promise.all([
-      docker.listContainers({ all: true }),
-      docker.listNetworks(),
-      docker.listVolumes(),
-    ]);
+    const [containers, networks, volumes] = await Promise.all([observeContainers(docker, agentId), docker.listNetworks(), docker.listVolumes()]);
     return {
-      containers: containers.map((c) => toObservedContainer(c, agentId)),
+      containers,
       networks: networks.map((n) => toResource(n.Name, n.Labels, agentId)),
       volumes: (volumes.Volumes ?? []).map((v) => toResource(v.Name, v.Labels, agentId)),
     };

@@ -80,7 +80,8 @@ export interface ReconcileResult {
 export async function reconcile(ctx: ReconcileContext, opts: ReconcileOptions): Promise<ReconcileResult> {
   const { settings, log } = ctx;
   if (!opts.dryRun) await ctx.beforePass?.();
-  // Taken before the fetch; a change made by hand meanwhile is an Engine event, and so another pass.
+  // Taken before the fetch and planned against: in the agent, a change made by hand meanwhile is an
+  // Engine event, and so one more pass.
   const observed = opts.dryRun ? undefined : await recoverInterruptedRollout(ctx);
   log.info({ stage: "source", repo: settings.repo, branch: settings.branch }, "fetching");
   const source = await fetchTarget(ctx);

@@ -54,6 +54,19 @@ async function runsCommit(name: string, project: string, commit: string, timeout
   );
 }
 
+/** `docker stop` a managed container by hand; resolves with its replacement once that runs (bounded). */
+async function stopAndAwaitRepair(name: string, project: string, what: string) {
+  const before = (await container(name, project))?.id;
+  await dockerCli(["stop", "-t", "1", name]);
+  return waitFor(
+    async () => {
+      const c = await container(name, project);
+      return c?.state === "running" && c.id !== before ? c : undefined;
+    },
+    { what },
+  );
+}
+
 function triggersSeen(agent: AgentProcess): string[] {
   return agent.logs().filter((l) => l["stage"] === "start").map((l) => String(l["triggers"]));
 }
@@ -145,15 +158,7 @@ describe("agent A: webhooks, Engine events, metrics, status", () => {
   });
 
   it("repairs a container stopped by hand and one removed by hand from Engine events, before any poll", async () => {
-    const api = await container(`${SHOP}-api-1`, SHOP);
-    await dockerCli(["stop", "-t", "1", `${SHOP}-api-1`]);
-    const repairedApi = await waitFor(
-      async () => {
-        const c = await container(`${SHOP}-api-1`, SHOP);
-        return c?.state === "running" && c.id !== api?.id ? c : undefined;
-      },
-      { what: "api-1 replaced and running after docker stop" },
-    );
+    const repairedApi = await stopAndAwaitRepair(`${SHOP}-api-1`, SHOP, "api-1 replaced and running after docker stop");
     expect(repairedApi.labels["gitdock.commit"]).toBe(commits.at(-1));
 
     // Let the repair pass end (it removes api-1's kept predecessor) before the next hand edit:
@@ -250,15 +255,7 @@ describe("agent A: webhooks, Engine events, metrics, status", () => {
     const api = `${SHOP}-api-1`;
     // The burst applied new commits, so the budget (2 per hour here) is fresh.
     for (let i = 1; i <= 2; i++) {
-      const id = (await container(api, SHOP))?.id;
-      await dockerCli(["stop", "-t", "1", api]);
-      await waitFor(
-        async () => {
-          const c = await container(api, SHOP);
-          return c?.state === "running" && c.id !== id;
-        },
-        { what: `repair ${i} of ${api}` },
-      );
+      await stopAndAwaitRepair(api, SHOP, `repair ${i} of ${api}`);
       await settled(agent);
     }
     const id = (await container(api, SHOP))?.id;
@@ -272,15 +269,7 @@ describe("agent A: webhooks, Engine events, metrics, status", () => {
     expect(status.agent.lastPass.summary.suppressed).toEqual([`${SHOP}/api`]);
     expect((await agent.metrics()).value("gitdock_repairs_suppressed_total", { stack: SHOP, service: "api" })).toBeGreaterThanOrEqual(1);
     // Other services are still repaired.
-    const web = (await container(`${SHOP}-web-1`, SHOP))?.id;
-    await dockerCli(["stop", "-t", "1", `${SHOP}-web-1`]);
-    await waitFor(
-      async () => {
-        const w = await container(`${SHOP}-web-1`, SHOP);
-        return w?.state === "running" && w.id !== web;
-      },
-      { what: "web-1 repaired while api is suppressed" },
-    );
+    await stopAndAwaitRepair(`${SHOP}-web-1`, SHOP, "web-1 repaired while api is suppressed");
   });
 });
 
@@ -361,15 +350,7 @@ describe("agent B: the Git server and the Engine going away and coming back", ()
     await runsCommit(`${APP}-web-1`, APP, commit);
     await agent.proc.waitForOutput(/Engine event stream reconnected/);
     // Events flow again: a stop is repaired at once.
-    const id = (await container(`${APP}-web-1`, APP))?.id;
-    await dockerCli(["stop", "-t", "1", `${APP}-web-1`]);
-    await waitFor(
-      async () => {
-        const c = await container(`${APP}-web-1`, APP);
-        return c?.state === "running" && c.id !== id;
-      },
-      { what: "web-1 repaired after the Engine came back" },
-    );
+    await stopAndAwaitRepair(`${APP}-web-1`, APP, "web-1 repaired after the Engine came back");
   });
 });
 
@@ -435,15 +416,7 @@ describe("agent C: local repository, sync windows, SIGHUP, SIGTERM", () => {
     expect(sync.stdout).toContain(`waiting ${c3.slice(0, 12)}: the host stays at ${commits[1]!.slice(0, 12)}`);
 
     // Drift repair toward the running commit still works.
-    const id = (await container(`${SITE}-web-1`, SITE))?.id;
-    await dockerCli(["stop", "-t", "1", `${SITE}-web-1`]);
-    const repaired = await waitFor(
-      async () => {
-        const c = await container(`${SITE}-web-1`, SITE);
-        return c?.state === "running" && c.id !== id ? c : undefined;
-      },
-      { what: "web-1 repaired during the deny window" },
-    );
+    const repaired = await stopAndAwaitRepair(`${SITE}-web-1`, SITE, "web-1 repaired during the deny window");
     expect(repaired.labels["gitdock.commit"]).toBe(commits[1]);
     expect(repaired.image).toBe(testEnv().images["web-v2"]);
 
