@@ -95,6 +95,16 @@ export class SignatureRejectedError extends GitdockError {
   }
 }
 
+/**
+ * A bind source that the policy allowed as written leads somewhere else on the host (a symlink
+ * below an allowed root): found right before the Engine would have mounted it. Nothing is mounted;
+ * a rollout under way is rolled back.
+ */
+export class BindSourceRefusedError extends GitdockError {
+  readonly code = "GITDOCK_E_BIND_SOURCE_REFUSED";
+  readonly handling = "reject";
+}
+
 /** The Git source could not be reached or read. */
 export class SourceUnavailableError extends GitdockError {
   readonly code = "GITDOCK_E_SOURCE_UNAVAILABLE";

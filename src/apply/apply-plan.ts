@@ -2,12 +2,14 @@ import type Docker from "dockerode";
 import { ApplyFailedError, GitdockError, HealthGateFailedError, describeError } from "../errors.js";
 import { engineError, engineStatus } from "../engine/docker-client.js";
 import { formatGateFailure, type GateResult } from "../health/index.js";
-import { LABEL } from "../labels.js";
 import type { Logger } from "../log.js";
 import type { ContainerAction, Plan, ResolvedService, ResolvedState, ResolvedStack } from "../plan/types.js";
 import { containerConfig } from "./container-config.js";
 import { createAndStart } from "./container-ops.js";
 import { pullImages } from "./pull-images.js";
+import { guardBindSources, type BindRoots } from "./host-bind-sources.js";
+import { localBindDevice } from "../policy/host-paths.js";
+import { networkCreateBody, volumeCreateBody } from "./resource-config.js";
 import type { RegistryAuths } from "./registry-auth.js";
 import { removeIfPresent, retire, stopQuietly } from "./retain.js";
 import { RolloutLog, type RolloutStep } from "./rollout-log.js";
@@ -47,6 +49,8 @@ export interface ApplyContext {
   signal?: AbortSignal;
   /** Told which images this apply pulled, before any container changes (for image cleanup). */
   onPulled?: (images: string[]) => Promise<void>;
+  /** Where bind sources may lie (the host policy's roots); each is checked on the host right before its create. */
+  bindRoots: BindRoots;
 }
 
 export interface ApplyResult {
@@ -184,7 +188,7 @@ async function upsertReplica(
     ctx.log.info({ ...fields, step: "retired", retained: s.retainedName }, `kept the previous ${a.container} as ${s.retainedName}`);
   }
   const config = containerConfig({ stack: stack.stack, service: svc, number: a.number, commit: ctx.desired.commit, agentId: ctx.agentId });
-  s.newId = await createAndStart(ctx.docker, config, svc.spec.mounts);
+  s.newId = await createAndStart(ctx.docker, config, svc.spec.mounts, ctx.bindRoots);
   ctx.log.info({ ...fields, step: "started", stage: "health" }, `started ${a.container}; waiting for its health gate`);
   const result = await ctx.gate({ containerId: s.newId, name: a.container, service: svc }, signal);
   if (!result.ok) {
@@ -218,25 +222,19 @@ async function step(ctx: ApplyContext, a: ContainerAction, action: string, work:
 }
 
 async function createVolumesAndNetworks(plan: Plan, ctx: ApplyContext): Promise<void> {
-  const owner = (project: string) => ({
-    [LABEL.managed]: "true",
-    [LABEL.agent]: ctx.agentId,
-    [LABEL.composeProject]: project,
-  });
   for (const { project, volume } of plan.volumesToCreate) {
-    await ctx.docker
-      .createVolume({ Name: volume.name, Driver: volume.driver ?? "local", DriverOpts: volume.driverOpts, Labels: { ...volume.labels, ...owner(project), [LABEL.composeVolume]: volume.key } })
-      .catch((err: unknown) => { throw engineError(err, `creating volume ${volume.name}`); });
+    const body = volumeCreateBody(project, volume, ctx.agentId);
+    const device = localBindDevice(body.Driver, body.DriverOpts);
+    if (device) await guardBindSources([{ source: device, readOnly: false, create: false }], ctx.bindRoots, `creating volume ${volume.name}`);
+    await ctx.docker.createVolume(body).catch((err: unknown) => {
+      throw engineError(err, `creating volume ${volume.name}`);
+    });
     await ctx.record({ commit: plan.commit, stack: project, action: "create-volume", reason: volume.name, outcome: "ok" });
   }
   for (const { project, network } of plan.networksToCreate) {
-    await ctx.docker
-      .createNetwork({
-        Name: network.name, Driver: network.driver ?? "bridge", Options: network.driverOpts, Internal: network.internal,
-        Attachable: network.attachable, CheckDuplicate: true,
-        Labels: { ...network.labels, ...owner(project), [LABEL.composeNetwork]: network.key },
-      })
-      .catch((err: unknown) => { if (engineStatus(err) !== 409) throw engineError(err, `creating network ${network.name}`); });
+    await ctx.docker.createNetwork(networkCreateBody(project, network, ctx.agentId)).catch((err: unknown) => {
+      if (engineStatus(err) !== 409) throw engineError(err, `creating network ${network.name}`);
+    });
     await ctx.record({ commit: plan.commit, stack: project, action: "create-network", reason: network.name, outcome: "ok" });
   }
 }

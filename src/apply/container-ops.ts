@@ -1,12 +1,17 @@
 import type Docker from "dockerode";
-import { mkdir } from "node:fs/promises";
 import { engineError } from "../engine/docker-client.js";
 import type { MountSpec } from "../model.js";
 import type { ContainerConfig } from "./container-config.js";
+import { connectBody } from "./engine-requests.js";
+import { guardBindSources, type BindRoots, type HostBind } from "./host-bind-sources.js";
 
-/** Create a container, connect its other networks, start it. Returns its ID. */
-export async function createAndStart(docker: Docker, config: ContainerConfig, mounts: MountSpec[]): Promise<string> {
-  await createBindSources(mounts);
+/**
+ * Create a container, connect its other networks, start it. Returns its ID. Right before the
+ * create, every bind source is checked on the host (host-bind-sources.ts), and missing ones that
+ * Compose would create are made there, never through a symlink.
+ */
+export async function createAndStart(docker: Docker, config: ContainerConfig, mounts: MountSpec[], roots: BindRoots): Promise<string> {
+  await guardBindSources(hostBinds(config, mounts), roots, `creating ${config.name}`);
   let container: Docker.Container;
   try {
     container = await docker.createContainer(config.create);
@@ -15,10 +20,7 @@ export async function createAndStart(docker: Docker, config: ContainerConfig, mo
   }
   try {
     for (const n of config.extraNetworks) {
-      await docker.getNetwork(n.name).connect({
-        Container: container.id,
-        EndpointConfig: { Aliases: n.aliases, ...(n.ipv4Address ? { IPAMConfig: { IPv4Address: n.ipv4Address } } : {}) },
-      });
+      await docker.getNetwork(n.name).connect(connectBody(container.id, n));
     }
     await container.start();
   } catch (err) {
@@ -27,9 +29,10 @@ export async function createAndStart(docker: Docker, config: ContainerConfig, mo
   return container.id;
 }
 
-/** Compose creates missing bind-mount sources (create_host_path); the Mounts API does not, so do it here. */
-async function createBindSources(mounts: MountSpec[]): Promise<void> {
-  for (const m of mounts) {
-    if (m.type === "bind" && m.createHostPath) await mkdir(m.source, { recursive: true });
-  }
+/** The bind mounts of the create request itself (secrets included), with Compose's create_host_path from the spec. */
+function hostBinds(config: ContainerConfig, mounts: MountSpec[]): HostBind[] {
+  const creatable = new Set(mounts.flatMap((m) => (m.type === "bind" && m.createHostPath ? [m.source] : [])));
+  return (config.create.HostConfig?.Mounts ?? [])
+    .filter((m) => m.Type === "bind")
+    .map((m) => ({ source: m.Source, readOnly: m.ReadOnly === true, create: creatable.has(m.Source) }));
 }

@@ -37,16 +37,44 @@ export const policySectionSchema = z
     host_network: z.boolean().optional().describe("Allow network_mode: host. Default false"),
     host_pid: z.boolean().optional().describe("Allow pid: host. Default false"),
     host_ipc: z.boolean().optional().describe("Allow ipc: host. Default false"),
-    root_user: z.boolean().optional().describe('Allow an explicit user: root (or 0, "root:...", "0:..."). Default false'),
+    root_user: z.boolean().optional().describe('Allow a user that is uid 0 in any spelling (root, 0, +0, -0, 000, ":group"). Default false'),
     cap_add: z.array(z.string()).optional().describe("Capabilities services may add (NET_ADMIN, ...); ALL allows any. Default none"),
     devices: z.array(absolutePath).optional().describe("Host device paths services may map. Default none"),
     bind_roots: z
       .array(absolutePath)
       .optional()
       .describe("Directories bind mounts (and local volumes bound to a host path) must be under. Default /srv, /var/lib/gitdock-data"),
-    env_file_roots: z.array(absolutePath).optional().describe("Directories env_file paths must be under. Default / (any)"),
+    env_file_roots: z
+      .array(absolutePath)
+      .optional()
+      .describe("Directories env_file paths must be under. Default /etc/gitdock/env. Never the agent's own config, credential or state files"),
     secret_roots: z.array(absolutePath).optional().describe("Directories secret files must be under. Default /etc/gitdock/secrets"),
     published_ports: z.array(portRange).optional().describe('Host ports services may publish, as ports or ranges. Default ["1-65535"]'),
+    volume_drivers: z.array(z.string().min(1)).optional().describe('Volume drivers a commit may create volumes with. Default ["local"]'),
+    volume_types: z
+      .array(z.string().min(1))
+      .optional()
+      .describe("Local-driver volume types besides a bind (type: none, o: bind; judged like a bind mount) and tmpfs, e.g. nfs. Default none"),
+    network_drivers: z.array(z.string().min(1)).optional().describe('Network drivers a commit may create networks with. Default ["bridge"]'),
+    external_networks: z
+      .array(z.string().min(1))
+      .optional()
+      .describe("Existing networks gitdock does not own that stacks may join when they declare them external. Never host, none or bridge. Default none"),
+    external_volumes: z
+      .array(z.string().min(1))
+      .optional()
+      .describe("Existing volumes gitdock does not own that stacks may mount when they declare them external. Default none"),
+    shared_namespaces: z
+      .array(z.string().min(1))
+      .optional()
+      .describe("Containers outside a stack whose network, PID or IPC namespace services may join (container:<name>). Default none"),
+    security_opt: z.array(z.string().min(1)).optional().describe('security_opt entries services may use. Default ["no-new-privileges"]'),
+    runtimes: z.array(z.string().min(1)).optional().describe('Container runtimes services may ask for. Default ["runc"]'),
+    sysctls: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Sysctls services may set (names, or prefixes ending in *). Default ["net.*", "kernel.shm*", "kernel.msg*", "kernel.sem", "fs.mqueue.*"]'),
+    log_drivers: z.array(z.string().min(1)).optional().describe('Logging drivers services may use. Default ["json-file", "local", "journald", "none"]'),
   })
   .describe("What a commit may ask of this host. Anything else rejects the whole commit.");
 
@@ -97,5 +125,15 @@ export function policyFromInput(raw: PolicySectionInput | undefined): HostPolicy
     envFileRoots: raw?.env_file_roots ?? DEFAULT_POLICY.envFileRoots,
     secretRoots: raw?.secret_roots ?? DEFAULT_POLICY.secretRoots,
     publishedPorts: (raw?.published_ports ?? DEFAULT_POLICY.publishedPorts).map(String),
+    volumeDrivers: raw?.volume_drivers ?? DEFAULT_POLICY.volumeDrivers,
+    volumeTypes: raw?.volume_types ?? DEFAULT_POLICY.volumeTypes,
+    networkDrivers: raw?.network_drivers ?? DEFAULT_POLICY.networkDrivers,
+    externalNetworks: raw?.external_networks ?? DEFAULT_POLICY.externalNetworks,
+    externalVolumes: raw?.external_volumes ?? DEFAULT_POLICY.externalVolumes,
+    sharedNamespaces: raw?.shared_namespaces ?? DEFAULT_POLICY.sharedNamespaces,
+    securityOpt: raw?.security_opt ?? DEFAULT_POLICY.securityOpt,
+    runtimes: raw?.runtimes ?? DEFAULT_POLICY.runtimes,
+    sysctls: raw?.sysctls ?? DEFAULT_POLICY.sysctls,
+    logDrivers: raw?.log_drivers ?? DEFAULT_POLICY.logDrivers,
   };
 }

@@ -1,6 +1,7 @@
 import type { ManifestProblem } from "../errors.js";
 import type { DesiredStack } from "../model.js";
 import { formatPath } from "../manifest/format-path.js";
+import { guardedPaths, type GuardedPaths } from "./guarded-paths.js";
 import type { HostPolicy } from "./host-policy.js";
 import { parseInterval, type PortInterval } from "./port-ranges.js";
 import { SERVICE_RULES, stackViolations, type DocPath } from "./policy-rules.js";
@@ -21,14 +22,19 @@ const NO_SOURCES: PolicySources = { locate: () => ({ line: 1, col: 1 }), valueAt
  * The host policy over valid stacks. Pure: no I/O, no Docker. Returns every violation, sorted by
  * file, line and column; an empty list means the commit may run on this host.
  */
-export function checkPolicy(stacks: readonly DesiredStack[], policy: HostPolicy, sources: PolicySources = NO_SOURCES): ManifestProblem[] {
+export function checkPolicy(
+  stacks: readonly DesiredStack[],
+  policy: HostPolicy,
+  sources: PolicySources = NO_SOURCES,
+  guarded: GuardedPaths = guardedPaths([]),
+): ManifestProblem[] {
   const ports = policy.publishedPorts.map(parseInterval).filter((p): p is PortInterval => p !== undefined);
   const problems: ManifestProblem[] = [];
   for (const stack of stacks) {
     const raw = (path: DocPath) => sources.valueAt(stack.file, path);
     const violations = [
-      ...stackViolations(stack, policy),
-      ...stack.services.flatMap((service) => SERVICE_RULES.flatMap((rule) => rule({ stack, service, policy, ports, raw }))),
+      ...stackViolations(stack, policy, guarded),
+      ...stack.services.flatMap((service) => SERVICE_RULES.flatMap((rule) => rule({ stack, service, policy, ports, raw, guarded }))),
     ];
     for (const { path, message } of violations) {
       const pos = sources.locate(stack.file, path);

@@ -35,3 +35,16 @@ export function bindSourceAllowed(path: string, roots: readonly string[]): boole
   if (exposesDockerSocket(p)) return roots.some((r) => normalizeHostPath(r) === p);
   return isUnderAny(p, roots);
 }
+
+/**
+ * The host directory a local volume mounts, when it is a bind mount in disguise: `o: bind` (or
+ * `rbind`) whatever the device looks like, or no type (or `none`) with an absolute device path.
+ * Undefined for other drivers and for real file systems (`type: nfs`, judged by volume_types).
+ */
+export function localBindDevice(driver: string | undefined, opts: Readonly<Record<string, unknown>>): string | undefined {
+  if (driver !== undefined && driver !== "local") return undefined;
+  const device = typeof opts["device"] === "string" ? opts["device"] : undefined;
+  const type = typeof opts["type"] === "string" ? opts["type"] : "";
+  const bind = String(opts["o"] ?? "").split(",").some((o) => o.trim() === "bind" || o.trim() === "rbind");
+  return device !== undefined && (bind || ((type === "" || type === "none") && device.startsWith("/"))) ? device : undefined;
+}

@@ -1,8 +1,13 @@
 /**
  * What a commit may ask of this host, decided by the host's root in the agent's config
  * (`security.policy`), never by the manifest repository. The defaults are the safe ones: nothing
- * privileged, no host namespaces, no added capabilities or devices, bind mounts only under /srv and
- * /var/lib/gitdock-data, secrets only under /etc/gitdock/secrets, no explicit root user.
+ * privileged, no host namespaces and no other container's, no added capabilities or devices, bind
+ * mounts only under /srv and /var/lib/gitdock-data, secrets only under /etc/gitdock/secrets, env
+ * files only under /etc/gitdock/env, no root user, local volumes without driver options, bridge
+ * networks, and no network or volume that gitdock does not own.
+ *
+ * The policy is an allow-list over the Engine requests gitdock sends (src/policy/requests/): a
+ * request field that no key here speaks for must be at the Engine's default.
  */
 export interface HostPolicy {
   /** `host` or `host/path/prefix`; `*` allows any registry. */
@@ -11,7 +16,7 @@ export interface HostPolicy {
   hostNetwork: boolean;
   hostPid: boolean;
   hostIpc: boolean;
-  /** An explicit `user: root` / `0` (with or without a group). An unset user is the image's choice, unknown offline, and allowed. */
+  /** A user that is uid 0 in any spelling (`root`, `0`, `+0`, `-0`, `000`, an empty user part). An unset user is the image's choice, unknown offline, and allowed. */
   rootUser: boolean;
   /** Capabilities a service may add; `ALL` must be listed itself to be allowed. */
   capAdd: string[];
@@ -22,6 +27,26 @@ export interface HostPolicy {
   secretRoots: string[];
   /** Host ports or ranges ("80", "8000-8999"). */
   publishedPorts: string[];
+  /** Volume drivers a commit may create volumes with. */
+  volumeDrivers: string[];
+  /** `type:` values of the local driver besides `none` + `o: bind` (judged as a bind mount) and `tmpfs`: e.g. `nfs`, `cifs`. */
+  volumeTypes: string[];
+  /** Network drivers a commit may create networks with. */
+  networkDrivers: string[];
+  /** Existing networks gitdock does not own that a stack may join, by name, when it declares them `external`. Never `host`, `none` or `bridge`. */
+  externalNetworks: string[];
+  /** Existing volumes gitdock does not own that a stack may mount, by name, when it declares them `external`. */
+  externalVolumes: string[];
+  /** Containers outside the stack whose network, PID or IPC namespace a service may join (`container:<name>`), by name. */
+  sharedNamespaces: string[];
+  /** `security_opt` entries allowed, exactly (`no-new-privileges` in any spelling of true is one entry). */
+  securityOpt: string[];
+  /** Container runtimes a service may ask for (`runtime:`). */
+  runtimes: string[];
+  /** Sysctls a service may set: names, or prefixes ending in `*`. Network ones never with the host's network, IPC ones never with the host's IPC namespace. */
+  sysctls: string[];
+  /** Logging drivers a service may use. */
+  logDrivers: string[];
 }
 
 export const DEFAULT_POLICY: Readonly<HostPolicy> = Object.freeze({
@@ -34,7 +59,20 @@ export const DEFAULT_POLICY: Readonly<HostPolicy> = Object.freeze({
   capAdd: [],
   devices: [],
   bindRoots: ["/srv", "/var/lib/gitdock-data"],
-  envFileRoots: ["/"],
+  envFileRoots: ["/etc/gitdock/env"],
   secretRoots: ["/etc/gitdock/secrets"],
   publishedPorts: ["1-65535"],
+  volumeDrivers: ["local"],
+  volumeTypes: [],
+  networkDrivers: ["bridge"],
+  externalNetworks: [],
+  externalVolumes: [],
+  sharedNamespaces: [],
+  securityOpt: ["no-new-privileges"],
+  runtimes: ["runc"],
+  // The sysctls Docker itself accepts for a container with its own namespaces.
+  sysctls: ["net.*", "kernel.shm*", "kernel.msg*", "kernel.sem", "fs.mqueue.*"],
+  // json-file, local and journald keep the output on this host; none drops it. Network drivers
+  // (syslog, gelf, fluentd, ...) make dockerd itself connect to an address the commit chooses.
+  logDrivers: ["json-file", "local", "journald", "none"],
 });

@@ -1,9 +1,11 @@
 import type { DesiredService, DesiredStack, PortSpec } from "../model.js";
 import { parsePortLong, parsePortShort } from "../manifest/parse/parse-port.js";
-import { bindSourceAllowed, exposesDockerSocket, isUnderAny, normalizeHostPath } from "./host-paths.js";
+import { touchesGuarded, type GuardedPaths } from "./guarded-paths.js";
+import { bindSourceAllowed, exposesDockerSocket, isUnderAny, localBindDevice, normalizeHostPath } from "./host-paths.js";
 import type { HostPolicy } from "./host-policy.js";
 import { imageLocation, registryAllows } from "./image-registry.js";
 import { parseInterval, portsAllowed, type PortInterval } from "./port-ranges.js";
+import { runsAsRoot } from "./runc-user.js";
 
 /** A document path: map keys and list indexes, as the manifest's problems use them. */
 export type DocPath = (string | number)[];
@@ -22,9 +24,8 @@ export interface RuleInput {
   policy: HostPolicy;
   ports: PortInterval[];
   raw: RawLookup;
+  guarded: GuardedPaths;
 }
-
-const ROOT_USER = /^(?:root|0+)(?::.*)?$/;
 
 /** One rule per thing a commit may ask of the host; each says what is allowed when it refuses. */
 export const SERVICE_RULES: ((r: RuleInput) => Violation[])[] = [
@@ -40,14 +41,24 @@ export const SERVICE_RULES: ((r: RuleInput) => Violation[])[] = [
     const c = service.container;
     const out: Violation[] = [];
     if (c.networkMode === "host" && !policy.hostNetwork) out.push(v(service, ["network_mode"], "network_mode: host is not allowed by the host policy"));
+    if (c.networkMode === "bridge" || c.networkMode === "default") {
+      out.push(v(service, ["network_mode"], `network_mode: ${c.networkMode} joins the Engine's own bridge network, which the host policy does not allow; use a network of the stack`));
+    }
     if (c.pidMode === "host" && !policy.hostPid) out.push(v(service, ["pid"], "pid: host is not allowed by the host policy"));
     if (c.ipcMode === "host" && !policy.hostIpc) out.push(v(service, ["ipc"], "ipc: host is not allowed by the host policy"));
     return out;
   },
+  function otherContainersNamespaces({ service, policy }) {
+    const modes: [string, string | undefined][] = [["network_mode", service.container.networkMode], ["pid", service.container.pidMode], ["ipc", service.container.ipcMode]];
+    return modes.flatMap(([key, mode]) => {
+      if (!mode?.startsWith("container:") || policy.sharedNamespaces.includes(mode.slice("container:".length))) return [];
+      return [v(service, [key], `${key}: ${mode} joins a container outside the stack, which the host policy does not allow; use service:<name> within the stack, or list the container in shared_namespaces`)];
+    });
+  },
   function rootUser({ service, policy }) {
     const user = service.container.user;
-    if (user === undefined || policy.rootUser || !ROOT_USER.test(user)) return [];
-    return [v(service, ["user"], `user "${user}" runs as root, which the host policy does not allow; use a non-root user`)];
+    if (user === undefined || policy.rootUser || !runsAsRoot(user)) return [];
+    return [v(service, ["user"], `user "${user}" runs as root (uid 0), which the host policy does not allow; use a non-root user`)];
   },
   function capabilities({ service, policy, raw }) {
     const allowed = new Set(policy.capAdd.map(canonicalCap));
@@ -73,12 +84,16 @@ export const SERVICE_RULES: ((r: RuleInput) => Violation[])[] = [
       return [v(service, long ? ["volumes", i, "source"] : ["volumes", i], bindMessage(m.source, policy.bindRoots))];
     });
   },
-  function envFiles({ service, policy, raw }) {
+  function envFiles({ service, policy, raw, guarded }) {
     const written = raw(at(service, ["env_file"]));
     return service.envFiles.flatMap((file, i) => {
-      if (isUnderAny(file, policy.envFileRoots)) return [];
+      const own = touchesGuarded(file, guarded);
+      if (!own && isUnderAny(file, policy.envFileRoots)) return [];
       const path: DocPath = typeof written === "string" ? ["env_file"] : typeof (written as unknown[] | undefined)?.[i] === "object" ? ["env_file", i, "path"] : ["env_file", i];
-      return [v(service, path, `env_file ${file} is outside the directories the host policy allows (${list(policy.envFileRoots)})`)];
+      const message = own
+        ? `env_file ${file} would hand the container the agent's own ${own}; no policy allows that`
+        : `env_file ${file} is outside the directories the host policy allows (${list(policy.envFileRoots)})`;
+      return [v(service, path, message)];
     });
   },
   function publishedPorts({ service, policy, ports, raw }) {
@@ -93,10 +108,12 @@ export const SERVICE_RULES: ((r: RuleInput) => Violation[])[] = [
 ];
 
 /** Rules over a stack's own declarations: secret files and local volumes bound to a host path. */
-export function stackViolations(stack: DesiredStack, policy: HostPolicy): Violation[] {
+export function stackViolations(stack: DesiredStack, policy: HostPolicy, guarded: GuardedPaths): Violation[] {
   const out: Violation[] = [];
   for (const s of stack.secrets ?? []) {
-    if (!isUnderAny(s.file, policy.secretRoots)) {
+    const own = touchesGuarded(s.file, guarded);
+    if (own) out.push({ path: ["secrets", s.key, "file"], message: `secret file ${s.file} would hand the container the agent's own ${own}; no policy allows that` });
+    else if (!isUnderAny(s.file, policy.secretRoots)) {
       out.push({ path: ["secrets", s.key, "file"], message: `secret file ${s.file} is outside the directories the host policy allows (${list(policy.secretRoots)})` });
     }
   }
@@ -107,14 +124,6 @@ export function stackViolations(stack: DesiredStack, policy: HostPolicy): Violat
     }
   }
   return out;
-}
-
-/** The local driver's `type: none, o: bind, device: /path` makes a named volume a bind mount in disguise. */
-function localBindDevice(driver: string | undefined, opts: Record<string, string>): string | undefined {
-  if (driver !== undefined && driver !== "local") return undefined;
-  const device = opts["device"];
-  const bind = (opts["o"] ?? "").split(",").some((o) => o.trim() === "bind" || o.trim() === "rbind");
-  return device !== undefined && (bind || device.startsWith("/")) ? device : undefined;
 }
 
 function bindMessage(source: string, roots: string[]): string {

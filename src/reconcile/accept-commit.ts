@@ -1,5 +1,8 @@
 import { PolicyViolationError } from "../errors.js";
+import { checkEngineRequests, checkHostBindSources } from "../apply/check-requests.js";
+import { guardedFilesOf } from "../config/guarded-files.js";
 import type { DesiredStack, DesiredState } from "../model.js";
+import type { HostSnapshot } from "../plan/index.js";
 import { checkPolicy, type HostPolicy } from "../policy/index.js";
 import { checkSignature } from "./check-signature.js";
 import { readCommitManifest } from "./commit-manifest.js";
@@ -9,16 +12,26 @@ import type { ReconcileContext } from "./reconcile.js";
  * What a target commit must pass before anything is planned, in this order:
  *  1. its signature (security.verify), before a byte of its manifest is parsed;
  *  2. the manifest itself (ManifestInvalidError);
- *  3. the host policy (security.policy) over the valid stacks (PolicyViolationError).
+ *  3. the host policy (security.policy) over the valid stacks (PolicyViolationError), with their
+ *     file:line:col;
+ *  4. the host policy over the Engine requests those stacks lead to, as an allow-list of request
+ *     fields (apply/check-requests.ts), and every bind source on the host without following symlinks.
  * Each failure is a "reject" error: the caller marks the commit rejected and the host stays put.
  */
-export async function acceptCommit(ctx: ReconcileContext, gitdir: string, commit: string, dryRun: boolean): Promise<DesiredState> {
+export async function acceptCommit(ctx: ReconcileContext, gitdir: string, commit: string, dryRun: boolean, engine: () => Promise<HostSnapshot>): Promise<DesiredState> {
   await checkSignature(ctx, gitdir, commit, dryRun);
   const root = ctx.settings.path;
   const { stacks, sources } = await readCommitManifest(gitdir, commit, root);
-  const violations = checkPolicyOnce(stacks, ctx.settings.security.policy, () => checkPolicy(stacks, ctx.settings.security.policy, sources));
+  const { policy } = ctx.settings.security;
+  const guarded = guardedFilesOf(ctx.settings);
+  const violations = checkPolicyOnce(stacks, policy, () => checkPolicy(stacks, policy, sources, guarded));
   if (violations.length > 0) throw new PolicyViolationError(violations);
-  return { commit, stacks };
+  const desired = { commit, stacks };
+  const check = { policy, guarded, agentId: ctx.settings.hostId, sources, host: await engine() };
+  const refused = checkEngineRequests(desired, check);
+  if (refused.length === 0) refused.push(...(await checkHostBindSources(desired, check)));
+  if (refused.length > 0) throw new PolicyViolationError(refused);
+  return desired;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { ManifestInvalidError, PolicyViolationError, SignatureRejectedError } from "../errors.js";
 import type { DesiredState } from "../model.js";
+import type { HostSnapshot } from "../plan/index.js";
 import { isBlocked, markRejected, type HostState } from "../state/index.js";
 import { acceptCommit } from "./accept-commit.js";
 import { loadDesiredState } from "./load-desired.js";
@@ -25,6 +26,7 @@ export async function chooseDesired(
   gitdir: string,
   target: string,
   dryRun: boolean,
+  engine: () => Promise<HostSnapshot>,
 ): Promise<DesiredChoice> {
   const blocked = isBlocked(state, target);
   let outcome: ReconcileOutcome = "synced";
@@ -35,7 +37,7 @@ export async function chooseDesired(
   } else {
     ctx.log.info({ stage: "manifest", commit: target }, "validating");
     try {
-      return { outcome, desired: await acceptCommit(ctx, gitdir, target, dryRun), reason };
+      return { outcome, desired: await acceptCommit(ctx, gitdir, target, dryRun, engine), reason };
     } catch (err) {
       if (!isRejection(err) || dryRun) throw err;
       outcome = "rejected";

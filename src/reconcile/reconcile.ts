@@ -7,6 +7,7 @@ import type Docker from "dockerode";
 import type { RegistryAuths } from "../apply/registry-auth.js";
 import type { Settings } from "../config/settings.js";
 import type { Logger } from "../log.js";
+import { observeHost } from "../observe/index.js";
 import { hasChanges, type HostSnapshot, type Plan } from "../plan/index.js";
 import { fetchTargetCommit, parseRepoLocation, type GitCredentials } from "../source/index.js";
 import { markGood, type Journal, type StateStore } from "../state/index.js";
@@ -88,7 +89,9 @@ export async function reconcile(ctx: ReconcileContext, opts: ReconcileOptions): 
   const target = source.commit;
   const state = await ctx.store.read();
   const held = opts.holdTarget ? await holdTarget(ctx, state, source.gitdir, target, opts.holdTarget.reason) : undefined;
-  const choice = held ?? (await chooseDesired(ctx, state, source.gitdir, target, opts.dryRun));
+  // The policy judges requests against the Engine as it is (who owns which network and volume).
+  const engine = () => (observed ? Promise.resolve(observed) : observeHost(ctx.docker, settings.hostId));
+  const choice = held ?? (await chooseDesired(ctx, state, source.gitdir, target, opts.dryRun, engine));
   const empty = { target, commit: undefined, plan: undefined, changed: 0, reason: choice.reason, conflicts: [] };
   if (!choice.desired) return { outcome: choice.outcome, ...empty };
 

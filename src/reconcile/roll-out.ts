@@ -1,4 +1,5 @@
 import { applyPlan, finalizeRollout, RolloutFailedError, type ApplyContext } from "../apply/index.js";
+import { bindRootsOf } from "../apply/host-bind-sources.js";
 import { pruneImages, recordPulledImages } from "../apply/prune-images.js";
 import { formatGateFailure, waitForHealthy } from "../health/index.js";
 import type { DesiredState } from "../model.js";
@@ -112,6 +113,7 @@ function applyContext(ctx: ReconcileContext, resolved: ResolvedState): ApplyCont
     concurrency: ctx.settings.concurrency,
     signal: ctx.signal,
     onPulled: (images) => recordPulledImages(ctx.settings.stateDir, images),
+    bindRoots: bindRootsOf(ctx.settings.security.policy),
     record: async (e) => void (await ctx.journal.append({ ...e, ...(e.error ? { data: { error: e.error } } : {}) })),
     gate: (t, signal) =>
       waitForHealthy(

@@ -3,7 +3,7 @@ import path from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { securitySectionDefaults } from "../../src/config/security-section.js";
-import type { Settings } from "../../src/config/settings.js";
+import { loadSettings, type Settings } from "../../src/config/settings.js";
 import { ManifestInvalidError, PolicyViolationError, SignatureRejectedError } from "../../src/errors.js";
 import { acceptCommit } from "../../src/reconcile/accept-commit.js";
 import type { ReconcileContext } from "../../src/reconcile/reconcile.js";
@@ -24,11 +24,14 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => kit?.dispose());
 
+/** An Engine with nothing on it: these tests judge commits, not a host. */
+const noEngine = async () => ({ containers: [], networks: [], volumes: [] });
+
 let n = 0;
 async function context(mode: "off" | "warn" | "enforce", policy: Record<string, unknown> = {}): Promise<ReconcileContext> {
   const stateDir = path.join(kit.dir, `state-${n++}`);
   const security = securitySectionDefaults({ verify: { mode, allowed_signers: allowed }, policy });
-  const settings = { path: "", stateDir, security } as unknown as Settings;
+  const settings: Settings = { ...(await loadSettings({ stateDir, path: "" })), security };
   return { settings, log: pino({ level: "silent" }), journal: await Journal.open(stateDir) } as unknown as ReconcileContext;
 }
 
@@ -47,30 +50,30 @@ async function journalActions(ctx: ReconcileContext): Promise<string[]> {
 describe("accepting a target commit: signature, then manifest, then policy", () => {
   it("checks the signature before the manifest: an unsigned invalid commit is rejected for its signature", async () => {
     const commit = await commitFile("services: [broken", false);
-    const err = await acceptCommit(await context("enforce"), repo.gitdir, commit, false).catch((e: unknown) => e);
+    const err = await acceptCommit(await context("enforce"), repo.gitdir, commit, false, noEngine).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SignatureRejectedError);
     expect((err as SignatureRejectedError).status).toBe("missing");
   });
 
   it("then validates the manifest of a well-signed commit", async () => {
     const commit = await commitFile("services: [broken", true);
-    await expect(acceptCommit(await context("enforce"), repo.gitdir, commit, false)).rejects.toBeInstanceOf(ManifestInvalidError);
+    await expect(acceptCommit(await context("enforce"), repo.gitdir, commit, false, noEngine)).rejects.toBeInstanceOf(ManifestInvalidError);
   });
 
   it("then applies the host policy, listing every violation", async () => {
     const commit = await commitFile(compose("    privileged: true\n    user: root"), true);
-    const err = (await acceptCommit(await context("enforce"), repo.gitdir, commit, false).catch((e: unknown) => e)) as PolicyViolationError;
+    const err = (await acceptCommit(await context("enforce"), repo.gitdir, commit, false, noEngine).catch((e: unknown) => e)) as PolicyViolationError;
     expect(err).toBeInstanceOf(PolicyViolationError);
     expect(err.problems.map((p) => `${p.file}:${p.line}:${p.col}: ${p.path}`)).toEqual(["compose.yaml:5:17: services.web.privileged", "compose.yaml:6:11: services.web.user"]);
-    const allowed = await acceptCommit(await context("enforce", { privileged: true, root_user: true }), repo.gitdir, commit, false);
+    const allowed = await acceptCommit(await context("enforce", { privileged: true, root_user: true }), repo.gitdir, commit, false, noEngine);
     expect(allowed.stacks[0]?.services[0]?.container.privileged).toBe(true);
   });
 
   it("records a good signature once per commit, for status, and journals it once", async () => {
     const commit = await commitFile(compose(""), true);
     const ctx = await context("enforce");
-    await acceptCommit(ctx, repo.gitdir, commit, false);
-    await acceptCommit(ctx, repo.gitdir, commit, false);
+    await acceptCommit(ctx, repo.gitdir, commit, false, noEngine);
+    await acceptCommit(ctx, repo.gitdir, commit, false, noEngine);
     expect(await journalActions(ctx)).toEqual(["verify:valid"]);
     expect(await readSignatureRecords(ctx.settings.stateDir)).toMatchObject([{ commit, status: "valid", signer: { format: "ssh", principal: "alice@test" } }]);
   });
@@ -78,17 +81,17 @@ describe("accepting a target commit: signature, then manifest, then policy", () 
   it("warn applies an unsigned commit and records why; off does not even look", async () => {
     const commit = await commitFile(compose(""), false);
     const warn = await context("warn");
-    expect((await acceptCommit(warn, repo.gitdir, commit, false)).commit).toBe(commit);
+    expect((await acceptCommit(warn, repo.gitdir, commit, false, noEngine)).commit).toBe(commit);
     expect(await readSignatureRecords(warn.settings.stateDir)).toMatchObject([{ commit, status: "missing" }]);
     const off = await context("off");
-    expect((await acceptCommit(off, repo.gitdir, commit, false)).commit).toBe(commit);
+    expect((await acceptCommit(off, repo.gitdir, commit, false, noEngine)).commit).toBe(commit);
     expect(await readSignatureRecords(off.settings.stateDir)).toEqual([]);
   });
 
   it("plan (dry run) verifies without recording anything", async () => {
     const commit = await commitFile(compose(""), true);
     const ctx = await context("enforce");
-    await acceptCommit(ctx, repo.gitdir, commit, true);
+    await acceptCommit(ctx, repo.gitdir, commit, true, noEngine);
     expect(await readSignatureRecords(ctx.settings.stateDir)).toEqual([]);
     expect(await journalActions(ctx)).toEqual([]);
   });

@@ -56,6 +56,7 @@ const IMAGES = [
 
 const SAFE_BIND_ROOTS = ["/srv", "/var/lib/gitdock-data"];
 const SAFE_SECRET_ROOTS = ["/etc/gitdock/secrets"];
+const SAFE_ENV_ROOTS = ["/etc/gitdock/env"];
 
 function under(p: string, roots: string[]): boolean {
   const n = posix.normalize(p).replace(/(.)\/+$/, "$1");
@@ -78,9 +79,13 @@ function oracle(stacks: DesiredStack[]): string[] {
       const c = svc.container;
       if (c.privileged) out.push("privileged");
       if (c.networkMode === "host" || c.pidMode === "host" || c.ipcMode === "host") out.push("host namespace");
+      if ([c.networkMode, c.pidMode, c.ipcMode].some((m) => m?.startsWith("container:"))) out.push("another container's namespace");
+      if (c.networkMode === "bridge") out.push("the Engine's bridge");
+      for (const f of svc.envFiles) if (!under(f, SAFE_ENV_ROOTS)) out.push(`env_file ${f}`);
       if (c.capAdd.length > 0) out.push("cap_add");
       if ((c.devices ?? []).length > 0) out.push("devices");
-      if (c.user !== undefined && /^(?:root|0+)(?::|$)/.test(c.user)) out.push("root");
+      // runc: the part before ":" is the user; numbers may carry a sign and leading zeros; empty is root.
+      if (c.user !== undefined && /^(?:root|[+-]?0+)?(?::|$)/.test(c.user)) out.push("root");
       for (const m of c.mounts) if (m.type === "bind" && !under(m.source, SAFE_BIND_ROOTS)) out.push(`bind ${m.source}`);
     }
   }
@@ -101,9 +106,15 @@ const safeService = fc.record({
   user: fc.constantFrom<string | number>("1000", "app", "rootless", 1000, "1000:1000"),
   cap_drop: fc.subarray(["ALL", "NET_RAW"]),
   ipc: fc.constantFrom("private", "shareable", "none"),
-  network_mode: fc.constantFrom("bridge", "none"),
+  network_mode: fc.constantFrom("none"),
   volumes: fc.array(fc.tuple(fc.constantFrom("/srv", "/srv/app", "/srv/./x/", "//srv//y", "/var/lib/gitdock-data/db"), fc.boolean(), fc.boolean()), { maxLength: 3 }),
-  env_file: fc.array(hostPath, { maxLength: 2 }),
+  env_file: fc.array(
+    fc.oneof(
+      { weight: 8, arbitrary: fc.constantFrom("/etc/gitdock/env/app.env", "/etc/gitdock/env/db/x.env") },
+      { weight: 1, arbitrary: fc.oneof(hostPath, fc.constant("/etc/gitdock/env/../gitdock.env")) },
+    ),
+    { maxLength: 2 },
+  ),
   ports: fc.array(fc.constantFrom("80:80", "8080:80", "127.0.0.1:22:22", "80", "9000-9001:80-81", "53:53/udp"), { maxLength: 3 }),
   secrets: fc.subarray(["a", "b"]),
 });
@@ -114,8 +125,9 @@ const riskyOverrides = fc.array(
     fc.record({ privileged: fc.boolean() }),
     fc.record({ network_mode: fc.constantFrom("host", "bridge") }),
     fc.record({ pid: fc.constantFrom("host", "container:x") }),
+    fc.record({ network_mode: fc.constantFrom("container:x", "none") }),
     fc.record({ ipc: fc.constantFrom("host", "private") }),
-    fc.record({ user: fc.constantFrom<string | number>("root", "0", "0:0", "00", "root:wheel", 0, "rootless") }),
+    fc.record({ user: fc.constantFrom<string | number>("root", "0", "0:0", "00", "root:wheel", 0, "rootless", "+0", "-0:-0", ":1000", "+1000", "0100") }),
     fc.record({ cap_add: fc.subarray(["NET_ADMIN", "sys_admin", "CAP_NET_RAW", "ALL", "chown"]) }),
     fc.record({ devices: fc.subarray(["/dev/ttyUSB0", "/dev/sda:/dev/xvda:r", "/dev/fuse:/dev/fuse:rwm"]) }),
     fc.record({ volumes: fc.array(fc.tuple(hostPath, fc.boolean(), fc.boolean()), { maxLength: 3 }) }),

@@ -80,8 +80,8 @@ describe("host policy: every rule each way", () => {
     ]);
   });
 
-  it("allows what the defaults allow: any registry, non-root users, binds under /srv, env files anywhere, any port, no user", () => {
-    expect(violations('user: "1000:1000"\nvolumes: ["/srv/app:/app", "/var/lib/gitdock-data/x:/x"]\nenv_file: /etc/app.env\nports: ["80:80"]\ncap_drop: [ALL]', SECRET_TOP)).toEqual([]);
+  it("allows what the defaults allow: any registry, non-root users, binds under /srv, env files under /etc/gitdock/env, any port, no user", () => {
+    expect(violations('user: "1000:1000"\nvolumes: ["/srv/app:/app", "/var/lib/gitdock-data/x:/x"]\nenv_file: /etc/gitdock/env/app.env\nports: ["80:80"]\ncap_drop: [ALL]', SECRET_TOP)).toEqual([]);
     expect(violations("")).toEqual([]);
   });
 

@@ -1,8 +1,10 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { ManifestInvalidError, formatProblem, type ManifestProblem } from "../../errors.js";
-import { COMPOSE_FILE_NAMES, findStackFiles, loadManifest, type ManifestFile } from "../../manifest/index.js";
-import { checkPolicy, readPolicyFile } from "../../policy/index.js";
+import { checkEngineRequests } from "../../apply/check-requests.js";
+import { COMPOSE_FILE_NAMES, findStackFiles, loadManifest, type ManifestFile, type ManifestSources } from "../../manifest/index.js";
+import type { DesiredStack } from "../../model.js";
+import { checkPolicy, guardedPaths, readPolicyFile, type HostPolicy } from "../../policy/index.js";
 import { EXIT } from "../exit-codes.js";
 
 const MAX_DEPTH = 4;
@@ -22,7 +24,7 @@ export async function validateCommand(targets: string[], opts: { json?: boolean;
       try {
         const loaded = loadManifest(group.files, { root: group.root });
         stacks += loaded.stacks.length;
-        if (policy) problems.push(...checkPolicy(loaded.stacks, policy, loaded.sources));
+        if (policy) problems.push(...policyProblems(loaded.stacks, policy, loaded.sources));
       } catch (err) {
         if (!(err instanceof ManifestInvalidError)) throw err;
         problems.push(...err.problems);
@@ -33,6 +35,18 @@ export async function validateCommand(targets: string[], opts: { json?: boolean;
   else if (problems.length) process.stderr.write(`${problems.map(formatProblem).join("\n")}\n${problems.length} problem(s)\n`);
   else process.stdout.write(`ok: ${stacks} stack(s) valid\n`);
   return problems.length ? EXIT.error : EXIT.ok;
+}
+
+/**
+ * The host policy as a sync judges it: on the stacks (located at the key that asks), then on the
+ * Engine requests they lead to. What needs the host (who owns existing networks and volumes,
+ * symlinks under bind roots) is judged by the sync on the host itself.
+ */
+function policyProblems(stacks: DesiredStack[], policy: HostPolicy, sources: ManifestSources): ManifestProblem[] {
+  const guarded = guardedPaths([]);
+  const onStacks = checkPolicy(stacks, policy, sources, guarded);
+  if (onStacks.length) return onStacks;
+  return checkEngineRequests({ commit: "0".repeat(40), stacks }, { policy, guarded, agentId: "validate", sources });
 }
 
 interface StackGroup {

@@ -1,0 +1,22 @@
+import { resolve } from "node:path";
+import { guardedPaths, type GuardedPaths } from "../policy/guarded-paths.js";
+import type { Settings } from "./settings.js";
+
+/**
+ * The agent's own files, which no commit may hand to a container (policy/guarded-paths.ts): its
+ * config file, every credential and trust file it names, and its state directory (host.key, the
+ * agent token, the clone). Relative paths are taken from the working directory, as the agent reads them.
+ */
+export function guardedFilesOf(settings: Settings): GuardedPaths {
+  const files = [
+    settings.configFile,
+    settings.stateDir,
+    settings.git.passwordFile,
+    settings.registryAuth,
+    settings.agent.webhook.secretFile,
+    settings.report.notify?.secretFile,
+    settings.security.verify.allowedSigners,
+    settings.security.verify.openpgpKeyring,
+  ];
+  return guardedPaths(files.map((f) => (f === undefined ? undefined : resolve(f))));
+}

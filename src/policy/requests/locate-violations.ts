@@ -1,0 +1,37 @@
+import type { ManifestProblem } from "../../errors.js";
+import { formatPath } from "../../manifest/format-path.js";
+import type { PolicySources } from "../check-policy.js";
+import type { RequestViolation } from "./engine-request.js";
+
+/** The Compose key that sets an Engine field, to point a violation at the line that asked for it. */
+const COMPOSE_KEY: [RegExp, string][] = [
+  [/^Image$/, "image"],
+  [/^User$/, "user"],
+  [/^HostConfig\.Privileged$/, "privileged"],
+  [/^HostConfig\.NetworkMode$/, "network_mode"],
+  [/^HostConfig\.PidMode$/, "pid"],
+  [/^HostConfig\.IpcMode$/, "ipc"],
+  [/^HostConfig\.CapAdd/, "cap_add"],
+  [/^HostConfig\.Devices/, "devices"],
+  [/^HostConfig\.Mounts/, "volumes"],
+  [/^HostConfig\.PortBindings/, "ports"],
+  [/^HostConfig\.Sysctls/, "sysctls"],
+  [/^HostConfig\.SecurityOpt/, "security_opt"],
+  [/^HostConfig\.LogConfig/, "logging"],
+  [/^HostConfig\.Runtime$/, "runtime"],
+  [/^NetworkingConfig|^connect\(/, "networks"],
+  [/^Driver$/, "driver"],
+  [/^DriverOpts/, "driver_opts"],
+  [/^Options/, "driver_opts"],
+];
+
+/** Request violations as manifest problems: `file:line:col` of the key that asked, else of the service, volume or network. */
+export function locateViolations(violations: readonly RequestViolation[], sources: PolicySources | undefined): ManifestProblem[] {
+  return violations.map((v) => {
+    const key = COMPOSE_KEY.find(([re]) => re.test(v.field))?.[1];
+    const keyed = key === undefined ? undefined : [...v.origin.path, key];
+    const path = keyed && sources?.valueAt(v.origin.file, keyed) !== undefined ? keyed : v.origin.path;
+    const pos = sources?.locate(v.origin.file, path) ?? { line: 1, col: 1 };
+    return { file: v.origin.file, line: pos.line, col: pos.col, path: formatPath(path), message: `${v.message} [Engine request field ${v.field}]` };
+  });
+}

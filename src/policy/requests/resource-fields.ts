@@ -1,0 +1,93 @@
+import { localBindDevice } from "../host-paths.js";
+import { bindSource, list, networkName } from "./container-fields.js";
+import type { RequestScope } from "./request-scope.js";
+import { describe, finding, isObject, nested, type FieldTable, type Finding, type Judge } from "./walk-fields.js";
+
+/**
+ * Volume and network create requests (Engine API 1.41: VolumeCreateOptions, NetworkCreateRequest).
+ * A volume is where a commit could get the host's file systems (a local volume of type proc,
+ * overlay or a block device); a network is where it could reach the host's own interfaces.
+ */
+
+/** The local driver's options: `none` + `o: bind` is a bind mount (judged as one), `tmpfs` is memory; any other type only when the policy names it. */
+function localVolumeOptions(opts: Record<string, unknown>, field: string, scope: RequestScope): Finding[] {
+  const out: Finding[] = [];
+  for (const key of Object.keys(opts)) {
+    if (!["type", "o", "device"].includes(key)) out.push({ field: `${field}.${key}`, message: `local volume option ${key} is not one the host policy knows` });
+  }
+  const type = String(opts["type"] ?? "");
+  const o = String(opts["o"] ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+  const device = opts["device"] === undefined ? undefined : String(opts["device"]);
+  const isBind = localBindDevice("local", opts) !== undefined;
+  if (type === "" && device === undefined && o.length === 0) return out;
+  if (isBind) {
+    if (type !== "none" && type !== "") out.push({ field: `${field}.type`, message: `a bind volume must have type none, not ${describe(type)}` });
+    if (o.some((x) => x !== "bind" && x !== "rbind" && x !== "ro" && x !== "rw")) {
+      out.push({ field: `${field}.o`, message: `bind volume options ${describe(opts["o"])}: only bind, rbind, ro and rw are allowed` });
+    }
+    out.push(...bindSource(device ?? "", false, `${field}.device`, scope));
+    return out;
+  }
+  if (type === "tmpfs") {
+    const bad = o.filter((x) => !/^(size|mode|uid|gid|nr_inodes|nr_blocks)=[0-9A-Za-z%]+$/.test(x));
+    if (bad.length) out.push({ field: `${field}.o`, message: `tmpfs volume options ${bad.join(",")} are not allowed (size, mode, uid, gid, nr_inodes, nr_blocks are)` });
+    return out;
+  }
+  if (type === "" || type === "none") return [...out, ...finding(`${field}.device`, `a local volume with a device must be a bind (type: none, o: bind) or a type the host policy allows`)];
+  return scope.policy.volumeTypes.includes(type)
+    ? out
+    : [...out, ...finding(`${field}.type`, `local volume type ${type} is not allowed by the host policy (allowed: bind, tmpfs${scope.policy.volumeTypes.map((t) => `, ${t}`).join("")}); list it in volume_types`)];
+}
+
+const volumeDriver: Judge<RequestScope> = (value, field, { policy }) =>
+  policy.volumeDrivers.includes(String(value)) ? [] : finding(field, `volume driver ${describe(value)} is not allowed by the host policy (allowed: ${list(policy.volumeDrivers)})`);
+
+export function volumeCreateFields(body: Record<string, unknown>): FieldTable<RequestScope> {
+  const driver = String(body["Driver"] ?? "local");
+  return {
+    Name: (value, field, scope) => (scope.engine?.volumes.get(String(value)) === false ? finding(field, `volume ${describe(value)} exists and gitdock does not own it`) : []),
+    Driver: volumeDriver,
+    // Another driver's options mean what that driver says; the policy allowed the driver as a whole.
+    DriverOpts: (value, field, scope) => {
+      if (!isObject(value)) return finding(field, `expected a map, got ${describe(value)}`);
+      return driver === "local" ? localVolumeOptions(value, field, scope) : [];
+    },
+    Labels: "free",
+    ClusterVolumeSpec: "default",
+  };
+}
+
+/** Bridge options that stay inside the network gitdock creates; `bridge.name` could adopt a host bridge, `host_binding_ipv4` move published ports. */
+const SAFE_BRIDGE_OPTIONS = new Set(["com.docker.network.driver.mtu", "com.docker.network.bridge.enable_icc", "com.docker.network.bridge.enable_ip_masquerade"]);
+
+export function networkCreateFields(body: Record<string, unknown>): FieldTable<RequestScope> {
+  const driver = String(body["Driver"] ?? "bridge");
+  return {
+    Name: (value, field, scope) => {
+      const name = String(value);
+      if (["host", "none", "bridge", "default"].includes(name)) return finding(field, `a network named ${name} would shadow the Engine's own`);
+      return scope.engine?.networks.get(name) === false ? finding(field, `network ${name} exists and gitdock does not own it`) : [];
+    },
+    CheckDuplicate: "free",
+    Driver: (value, field, { policy }) =>
+      policy.networkDrivers.includes(String(value)) ? [] : finding(field, `network driver ${describe(value)} is not allowed by the host policy (allowed: ${list(policy.networkDrivers)})`),
+    Internal: "free",
+    Attachable: "free",
+    Ingress: "default",
+    IPAM: nested<RequestScope>({ Driver: (v, f) => (v === "default" ? [] : finding(f, `IPAM driver ${describe(v)} is not allowed by the host policy`)), Config: "free", Options: "default" }),
+    EnableIPv6: "free",
+    Options: (value, field) => {
+      if (!isObject(value)) return finding(field, `expected a map, got ${describe(value)}`);
+      if (driver !== "bridge") return [];
+      return Object.keys(value)
+        .filter((k) => !SAFE_BRIDGE_OPTIONS.has(k))
+        .flatMap((k) => finding(`${field}.${k}`, `bridge option ${k} is not allowed by the host policy (allowed: ${[...SAFE_BRIDGE_OPTIONS].join(", ")})`));
+    },
+    Labels: "free",
+    Scope: "default",
+    ConfigOnly: "default",
+    ConfigFrom: "default",
+  };
+}
+
+export { networkName };
