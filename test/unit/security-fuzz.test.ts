@@ -22,11 +22,9 @@ import { ManifestInvalidError, type ManifestProblem } from "../../src/errors.js"
 import { loadManifest, MAX_MANIFEST_BYTES, type ManifestFile } from "../../src/manifest/index.js";
 import type { DesiredStack } from "../../src/model.js";
 import { checkPolicy, DEFAULT_POLICY } from "../../src/policy/index.js";
+import { runs } from "./helpers/fuzz-runs.js";
 import { applyEdits } from "./helpers/text-edits.js";
 
-/** GITDOCK_FUZZ_RUNS=10 runs ten times as many cases (a deeper run than CI's). */
-const RUNS = Number(process.env.GITDOCK_FUZZ_RUNS ?? 1);
-const runs = (n: number) => Math.max(1, Math.round(n * RUNS));
 
 /**
  * Runs `check` as an async property that yields to the event loop now and then: a long synchronous

@@ -310,8 +310,9 @@ export function hostConfigFields(hostConfig: Record<string, unknown>): FieldTabl
     Runtime: runtime,
     ConsoleSize: "default",
     Isolation: "default",
-    MaskedPaths: "default",
-    ReadonlyPaths: "default",
+    // Even an empty list replaces the Engine's defaults: nothing masked, nothing read-only in /proc.
+    MaskedPaths: "absent",
+    ReadonlyPaths: "absent",
   };
 }
 

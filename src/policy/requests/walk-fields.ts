@@ -5,11 +5,12 @@ import type { JsonObject } from "./engine-request.js";
  *  - "free":    any value; it gives the container nothing beyond what a plain container has
  *               (a limit, a label, its own command);
  *  - "default": it must be unset or at the Engine's default; setting it is a violation;
+ *  - "absent":  it must not be sent at all, not even empty (an empty MaskedPaths unmasks /proc);
  *  - a judge:   a rule that returns what is wrong with the value (empty when it is allowed).
  * A field a table does not list is unknown to the policy, and setting it is a violation too: a new
  * Engine feature is refused until someone decides what it means for the host.
  */
-export type FieldRule<S> = "free" | "default" | Judge<S>;
+export type FieldRule<S> = "free" | "default" | "absent" | Judge<S>;
 
 /** `field` is the dotted path of `value` in the request, for messages. */
 export type Judge<S> = (value: unknown, field: string, scope: S) => Finding[];
@@ -31,6 +32,8 @@ export function walkFields<S>(object: unknown, table: FieldTable<S>, prefix: str
     const rule = Object.hasOwn(table, key) ? table[key] : undefined;
     if (rule === undefined) {
       if (!isEngineDefault(value)) out.push({ field, message: `${field} is set (${describe(value)}), and the host policy does not know this field: only the Engine's default is allowed` });
+    } else if (rule === "absent") {
+      if (!isUnset(value)) out.push({ field, message: `${field} is set (${describe(value)}); the host policy allows only leaving it out` });
     } else if (rule === "default") {
       if (!isEngineDefault(value)) out.push({ field, message: `${field} is set (${describe(value)}); the host policy allows only the Engine's default` });
     } else if (rule !== "free" && !isUnset(value)) {
