@@ -237,7 +237,7 @@ describe("host policy", () => {
 
   it("gitdock validate --policy reports the same violations for pull-request CI", async () => {
     const policyFile = path.join(dir, "policy.yaml");
-    await writeFile(policyFile, `policy:\n  published_ports: ["8000-8999"]\n  secret_roots: [${secretsDir}]\n`);
+    await writeFile(policyFile, `policy:\n  published_ports: ["8000-8999"]\n  secret_roots: [${secretsDir}]\n  env_file_roots: [${envDir}]\n`);
     await repo.write(STACK_FILE, appCompose({ release: "ci", extra: "    ports: [\"80:8080\"]\n    user: root" }));
     const bad = await runGitdock(["validate", "--policy", policyFile, path.join(repo.workDir, "hosts/h1")]);
     expect(bad.code).toBe(1);

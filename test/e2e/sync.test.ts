@@ -44,7 +44,8 @@ beforeAll(async () => {
   envDir = await mkdtemp(path.join(os.tmpdir(), `${P}env-`));
   await writeFile(path.join(envDir, "web.env"), "GREETING=hello\n");
   repo = await createManifestRepo({ url: env.gitUrl, root: env.gitRoot }, `${P}manifests`);
-  host = await createTestHost({ prefix: P, repo: repo.url, path: "hosts/h1" });
+  // env files are read only from the directories the host policy names (default /etc/gitdock/env).
+  host = await createTestHost({ prefix: P, repo: repo.url, path: "hosts/h1", config: `security:\n  policy:\n    env_file_roots: [${envDir}]\n` });
 });
 
 afterAll(async () => {

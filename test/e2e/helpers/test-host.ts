@@ -2,7 +2,7 @@
  * One simulated gitdock host for an end-to-end test: its own state directory, host id and project
  * prefix, and the CLI invoked as a user would, against the real Engine, registry and Git server.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { runGitdock, startGitdock, type RunResult, type RunningGitdock } from "../../support/cli.js";
@@ -20,10 +20,17 @@ export interface TestHost {
   dispose(): Promise<void>;
 }
 
-export async function createTestHost(opts: { prefix: string; repo: string; path?: string }): Promise<TestHost> {
+/** `config`: the agent config file's text (YAML), passed with --config on every command. */
+export async function createTestHost(opts: { prefix: string; repo: string; path?: string; config?: string }): Promise<TestHost> {
   const stateDir = await mkdtemp(path.join(os.tmpdir(), `${opts.prefix}state-`));
   const hostId = opts.prefix.replace(/-+$/, "");
-  const common = ["--repo", opts.repo, "--state-dir", stateDir, "--host-id", hostId, ...(opts.path ? ["--path", opts.path] : [])];
+  const configFile = `${stateDir}.config.yaml`;
+  if (opts.config !== undefined) await writeFile(configFile, opts.config);
+  const common = [
+    "--repo", opts.repo, "--state-dir", stateDir, "--host-id", hostId,
+    ...(opts.path ? ["--path", opts.path] : []),
+    ...(opts.config !== undefined ? ["--config", configFile] : []),
+  ];
   return {
     stateDir,
     hostId,
@@ -36,6 +43,7 @@ export async function createTestHost(opts: { prefix: string; repo: string; path?
       // Networks are `<project>_<key>`: match on the prefix without its trailing dash.
       await removeNetworks(opts.prefix.replace(/-+$/, ""));
       await rm(stateDir, { recursive: true, force: true });
+      await rm(configFile, { force: true });
     },
   };
 }
