@@ -9,10 +9,17 @@
 #     gitdock
 #
 # The agent listens on 127.0.0.1:9380 by default; set `listen: 0.0.0.0:9380` in the config for
-# the published port (metrics, webhooks) to reach it. The HEALTHCHECK works either way.
+# the published port (metrics, webhooks) to reach it, and list in `agent.allowed_hosts` any name
+# other than 127.0.0.1/localhost that clients use for it (a proxy's, a Prometheus target's). The
+# HEALTHCHECK works either way.
+
+# The base image is pinned by digest in all three stages, so a rebuild gets the same base and a
+# moved or poisoned tag changes nothing. The digest is one published for the tag
+# node:20-bookworm-slim (Node 20.20.2). Check it, or move to a newer base (all three together):
+#   docker buildx imagetools inspect node:20-bookworm-slim --format '{{.Manifest.Digest}}'
 
 # --- build: full dependencies, compile TypeScript -------------------------------------------
-FROM node:20-bookworm-slim AS build
+FROM node:20-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0 AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -21,14 +28,14 @@ COPY src ./src
 RUN npm run build
 
 # --- deps: production dependencies only, in a clean stage -----------------------------------
-FROM node:20-bookworm-slim AS deps
+FROM node:20-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0 AS deps
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # --- runtime --------------------------------------------------------------------------------
-FROM node:20-bookworm-slim
+FROM node:20-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules

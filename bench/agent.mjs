@@ -141,7 +141,9 @@ async function pairedPollPasses({ repos, reps, cleanup }) {
       polls[a.n] = { first: first.ms, noop: [], newCommit: [] };
     }
     const pass = async (a) => {
-      const res = await fetch(`http://${a.listen}/sync`, { method: "POST" });
+      // POST /sync needs the control token the agent wrote to its state directory.
+      const token = (await readFile(path.join(a.state, "agent.token"), "utf8")).trim();
+      const res = await fetch(`http://${a.listen}/sync`, { method: "POST", headers: { Authorization: `Bearer ${token}` } });
       if (!res.ok) throw new Error(`POST /sync to the agent ${a.hostId} answered ${res.status}: ${await res.text()}`);
       const p = await nextPass(a.agent, a.next);
       a.next = p.next;

@@ -159,6 +159,15 @@ export class StateError extends GitdockError {
   readonly handling = "fatal";
 }
 
+/**
+ * The running agent's control token (`<state_dir>/agent.token`) cannot be read, so `gitdock sync
+ * --now` and `gitdock status` cannot authenticate to it. `data.file` names the file.
+ */
+export class AgentTokenError extends GitdockError {
+  readonly code = "GITDOCK_E_AGENT_TOKEN";
+  readonly handling = "fatal";
+}
+
 /** Render any thrown value as one human line plus an optional hint. */
 export function describeError(err: unknown): string {
   if (err instanceof GitdockError) {

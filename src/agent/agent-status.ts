@@ -1,6 +1,7 @@
 /**
- * What the running agent knows about itself: served on `/status` (under `agent`), `/healthz` and
- * `/readyz`, and printed by `gitdock status` when it talks to the agent. Plain data, no secrets.
+ * What the running agent knows about itself: served on `/status` (under `agent`, with the token),
+ * in part on `/healthz` (host id and phase only) and `/readyz`, and printed by `gitdock status`
+ * when it talks to the agent. Plain data, no secrets.
  */
 import type { ReconcileOutcome, ReconcileResult } from "../reconcile/reconcile.js";
 import type { ReconcileResult as MetricResult } from "./metrics.js";

@@ -1,21 +1,26 @@
 /**
  * The agent's HTTP endpoints on `listen` (default 127.0.0.1:9380):
  *
- *   GET  /healthz    200 while the loop is alive (503 once it is stopping)
+ *   GET  /healthz    200 while the loop is alive (503 once it is stopping); no paths
  *   GET  /readyz     200 when the last pass ended ok or waiting, else 503 with the reason
- *   GET  /status     the JSON of `gitdock status --json`, with the agent's own state under `agent`
+ *   GET  /status     the JSON of `gitdock status --json`, with the agent's own state under `agent`  [token]
  *   GET  /metrics    Prometheus text (gitdock_* and the process metrics)
- *   POST /hooks/git  push webhooks (GitHub, Gitea/Forgejo, GitLab), verified; 202 when a pass is triggered
- *   POST /sync       one pass now (a manual sync); answers when that pass is done, with its result
+ *   POST /hooks/git  push webhooks (GitHub, Gitea/Forgejo, GitLab), verified by their signature;
+ *                    202 when a pass is triggered, 200 for a replayed delivery
+ *   POST /sync       one pass now (a manual sync, the only kind a sync window may let through);
+ *                    answers when that pass is done, with its result  [token]
  *
- * The handler only maps requests to the injected `HttpDeps`, so it is tested with fakes. It never
- * logs or echoes a request body.
+ * Every request first passes the Host and Origin checks (http-guard.ts: 421, 403); [token] routes
+ * then need `Authorization: Bearer <token>` (401). The handler only maps requests to the injected
+ * `HttpDeps`, so it is tested with fakes. It never logs or echoes a request body or credential.
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "../log.js";
 import type { AgentStatus, PassRecord } from "./agent-status.js";
+import { refuseMisdirected, refuseUnauthenticated, type AccessSettings, type Refusal } from "./http-guard.js";
 import type { PassOutcome } from "./pass-scheduler.js";
+import type { RecentDeliveries } from "./recent-deliveries.js";
 import { BodyTooLargeError, readLimitedBody, verifyWebhook, type WebhookOptions, type WebhookResult } from "./webhook.js";
 
 export interface HttpDeps {
@@ -25,27 +30,41 @@ export interface HttpDeps {
   metrics(): Promise<{ contentType: string; body: string }>;
   /** The current secret, branch and limit (they change on reload). */
   webhookOptions(): WebhookOptions;
+  /** The control token and the names the agent answers to (allowed_hosts changes on reload). */
+  access(): AccessSettings;
+  /** Webhook deliveries already acted on (replays trigger nothing). */
+  deliveries: RecentDeliveries;
   /** An authenticated push to the followed branch. */
   onPush(push: Extract<WebhookResult, { kind: "push" }>): void;
-  /** Run a manual pass and wait for it. */
+  /** Run a manual pass and wait for it. Reached only with the control token. */
   sync(): Promise<PassOutcome<PassRecord>>;
   log: Logger;
 }
 
-type Route = (req: IncomingMessage, res: ServerResponse, deps: HttpDeps) => Promise<void> | void;
+type Handler = (req: IncomingMessage, res: ServerResponse, deps: HttpDeps) => Promise<void> | void;
+
+/** `token`: the route changes something or reveals paths and reasons, so it needs the control token. */
+interface Route {
+  handle: Handler;
+  token?: true;
+}
 
 const ROUTES: Record<string, Partial<Record<string, Route>>> = {
-  "/healthz": { GET: healthz, HEAD: healthz },
-  "/readyz": { GET: readyz, HEAD: readyz },
-  "/status": { GET: status },
-  "/metrics": { GET: metrics },
-  "/hooks/git": { POST: hook },
-  "/sync": { POST: sync },
+  "/healthz": { GET: { handle: healthz }, HEAD: { handle: healthz } },
+  "/readyz": { GET: { handle: readyz }, HEAD: { handle: readyz } },
+  "/status": { GET: { handle: status, token: true } },
+  "/metrics": { GET: { handle: metrics } },
+  // Authenticated by the forge's signature (a forge cannot send the token); replays are dropped.
+  "/hooks/git": { POST: { handle: hook } },
+  "/sync": { POST: { handle: sync, token: true } },
 };
 
 export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const path = new URL(req.url ?? "/", "http://agent").pathname;
+    const access = deps.access();
+    const misdirected = refuseMisdirected(req.headers, access);
+    if (misdirected) return void refuse(req, res, deps, path, misdirected);
     const methods = ROUTES[path];
     const route = methods?.[req.method ?? "GET"];
     if (!methods) return void sendJson(res, 404, { error: `no such endpoint: ${path}` }, req);
@@ -53,8 +72,10 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
       res.setHeader("Allow", Object.keys(methods).join(", "));
       return void sendJson(res, 405, { error: `${req.method} is not allowed on ${path}` }, req);
     }
+    const unauthenticated = route.token ? refuseUnauthenticated(req.headers, access) : undefined;
+    if (unauthenticated) return void refuse(req, res, deps, path, unauthenticated);
     Promise.resolve()
-      .then(() => route(req, res, deps))
+      .then(() => route.handle(req, res, deps))
       .catch((err: unknown) => {
         deps.log.error({ stage: "http", path, err: err instanceof Error ? err.message : String(err) }, "request failed");
         if (!res.headersSent) sendJson(res, 500, { error: "internal error" }, req);
@@ -63,10 +84,17 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
   };
 }
 
+function refuse(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, path: string, r: Refusal): void {
+  deps.log.warn({ stage: "http", path, method: req.method, status: r.status, reason: r.reason }, "request refused");
+  for (const [name, value] of Object.entries(r.headers ?? {})) res.setHeader(name, value);
+  sendJson(res, r.status, { error: r.error }, req);
+}
+
+/** Liveness, and the host id clients use to recognize their agent. Nothing about paths or pids. */
 function healthz(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): void {
   const s = deps.status();
   const alive = s.phase !== "stopping";
-  sendJson(res, alive ? 200 : 503, { status: alive ? "ok" : "stopping", pid: s.pid, hostId: s.hostId, stateDir: s.stateDir, phase: s.phase }, req);
+  sendJson(res, alive ? 200 : 503, { status: alive ? "ok" : "stopping", hostId: s.hostId, phase: s.phase }, req);
 }
 
 function readyz(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): void {
@@ -117,10 +145,16 @@ async function hook(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): 
     case "ignored":
       deps.log.info({ stage: "webhook", reason: result.reason }, "webhook ignored");
       return sendJson(res, 200, { triggered: false, reason: result.reason });
-    case "push":
+    case "push": {
+      const duplicate = deps.deliveries.admit({ provider: result.provider, id: result.delivery, body });
+      if (duplicate) {
+        deps.log.warn({ stage: "webhook", provider: result.provider, reason: duplicate }, "webhook replayed; nothing triggered");
+        return sendJson(res, 200, { triggered: false, reason: duplicate });
+      }
       deps.log.info({ stage: "webhook", provider: result.provider, branch: result.branch, commit: result.after }, "push webhook; reconciling");
       deps.onPush(result);
       return sendJson(res, 202, { triggered: true });
+    }
   }
 }
 

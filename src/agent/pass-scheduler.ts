@@ -18,8 +18,15 @@ export interface Trigger {
   kind: TriggerKind;
   /** A short, loggable detail: the container and event, the webhook's branch and commit, ... */
   detail?: string;
-  /** Asked for by a person (`gitdock sync --now`, `POST /sync`): sync windows with `manual_sync` let it through. */
-  manual?: boolean;
+}
+
+/**
+ * A pass is manual (sync windows with `manual_sync` let it through) only when a `manual` trigger
+ * is among its triggers: the authenticated `POST /sync` (`gitdock sync --now`) is the only source
+ * of those. Webhooks, polls, events and signals never count, however they coalesce.
+ */
+export function isManualPass(triggers: readonly Trigger[]): boolean {
+  return triggers.some((t) => t.kind === "manual");
 }
 
 export type PassOutcome<R> = { ok: true; value: R } | { ok: false; error: unknown; cancelled?: boolean };

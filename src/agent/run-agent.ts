@@ -1,7 +1,8 @@
 /**
  * `gitdock run`: the long-running agent. It reconciles on
  *   - a poll of the branch every `interval` (± jitter), or after a failed pass with backoff,
- *   - a push webhook (POST /hooks/git) and a manual sync (POST /sync, `gitdock sync --now`),
+ *   - a push webhook (POST /hooks/git) and a manual sync (POST /sync with the control token,
+ *     `gitdock sync --now`): the only trigger a sync window's `manual_sync` lets through,
  *   - an Engine event on one of its containers (die, destroy, stop, kill, health_status: unhealthy),
  *   - a change of a local repository's branch refs (`--repo` a path),
  *   - SIGHUP, after re-reading the config file.
@@ -20,9 +21,11 @@ import { parseRepoLocation } from "../source/index.js";
 import type { AgentStatus, PassRecord } from "./agent-status.js";
 import { nextDelay, jittered } from "./backoff.js";
 import { watchDockerEvents, type ContainerEvent, type EventWatch } from "./docker-events.js";
-import { createRequestHandler, startHttpServer, type RunningServer } from "./http-server.js";
+import { newControlToken, writeControlToken } from "./control-token.js";
+import { createRequestHandler, startHttpServer, type HttpDeps, type RunningServer } from "./http-server.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { PassScheduler, type Trigger } from "./pass-scheduler.js";
+import { RecentDeliveries } from "./recent-deliveries.js";
 import { RepairBudget } from "./repair-budget.js";
 import { watchRepoRefs, type RepoWatch } from "./repo-watcher.js";
 import { runPass, type PassDeps } from "./run-pass.js";
@@ -61,6 +64,9 @@ export class Agent {
   private readonly stopCtl = new AbortController();
   private readonly abortCtl: AbortController;
   private webhookSecret: Buffer;
+  /** Written to <state_dir>/agent.token at start; POST /sync and GET /status require it. */
+  private readonly controlToken: string;
+  private readonly deliveries = new RecentDeliveries();
   private server: RunningServer | undefined;
   private events: EventWatch | undefined;
   private watcher: RepoWatch | undefined;
@@ -75,9 +81,10 @@ export class Agent {
 
   private constructor(
     private readonly hooks: AgentHooks,
-    opened: { settings: Settings; ctx: ReconcileContext; secret: Buffer; metrics: Metrics; abortCtl: AbortController },
+    opened: { settings: Settings; ctx: ReconcileContext; secret: Buffer; metrics: Metrics; abortCtl: AbortController; token: string },
   ) {
     const { settings, ctx, secret } = opened;
+    this.controlToken = opened.token;
     this.settings = settings;
     this.metrics = opened.metrics;
     this.abortCtl = opened.abortCtl;
@@ -110,7 +117,11 @@ export class Agent {
     const metrics = createMetrics();
     const abortCtl = new AbortController();
     const ctx = await openAgentContext(hooks, settings, metrics, abortCtl.signal);
-    const agent = new Agent(hooks, { settings, ctx, secret, metrics, abortCtl });
+    // A fresh token at every start, written before the listener opens: a client never finds an
+    // agent whose token it cannot read yet.
+    const token = newControlToken();
+    await writeControlToken(settings.stateDir, token);
+    const agent = new Agent(hooks, { settings, ctx, secret, metrics, abortCtl, token });
     agent.server = await startHttpServer(settings.agent.listen, createRequestHandler(agent.httpDeps()));
     agent.status.listen = formatListen(agent.server.address);
     agent.log.info(
@@ -133,6 +144,8 @@ export class Agent {
       next = await this.hooks.loadSettings();
       secret = await readWebhookSecret(next, this.log);
       ctx = await openAgentContext(this.hooks, next, this.metrics, this.abortCtl.signal);
+      // The clients of a moved state directory must find the token there.
+      if (next.stateDir !== this.settings.stateDir) await writeControlToken(next.stateDir, this.controlToken);
     } catch (err) {
       this.log.error({ stage: "reload", err: err instanceof Error ? err.message : String(err) }, "config reload failed; keeping the running config");
       return;
@@ -275,15 +288,18 @@ export class Agent {
     return { ...this.status, pending: this.scheduler.queued || this.eventTimer !== undefined };
   }
 
-  private httpDeps() {
+  private httpDeps(): HttpDeps {
     return {
       log: this.log,
+      access: () => ({ token: this.controlToken, allowedHosts: this.settings.agent.allowedHosts, listenHost: this.server?.address.host ?? this.settings.agent.listen.host }),
+      deliveries: this.deliveries,
       status: () => this.snapshot(),
       statusReport: () => this.hooks.buildStatus(this.settings),
       metrics: () => this.metrics.exposition(),
       webhookOptions: () => ({ secret: this.webhookSecret, branch: this.settings.branch, maxBodyBytes: this.settings.agent.webhook.maxBodyBytes }),
       onPush: (p: { branch: string; after: string | undefined }) => void this.scheduler.request({ kind: "webhook", detail: `${p.branch} ${p.after?.slice(0, 12) ?? ""}`.trim() }),
-      sync: () => this.scheduler.request({ kind: "manual", manual: true }),
+      // The one place a manual trigger is made: the HTTP layer reaches it only with the token.
+      sync: () => this.scheduler.request({ kind: "manual" }),
     };
   }
 

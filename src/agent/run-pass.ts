@@ -11,7 +11,7 @@ import { reconcile, type ReconcileContext, type ReconcileResult } from "../recon
 import { acquireLock, type HostState, type Release } from "../state/index.js";
 import { passResultOf, summarize, type AgentStatus, type PassError, type PassRecord } from "./agent-status.js";
 import type { Metrics } from "./metrics.js";
-import { describeTriggers, type Trigger } from "./pass-scheduler.js";
+import { describeTriggers, isManualPass, type Trigger } from "./pass-scheduler.js";
 import { RepairBudget } from "./repair-budget.js";
 import { serviceGauges } from "./service-gauges.js";
 import { decideWindows } from "./sync-windows.js";
@@ -30,7 +30,7 @@ export async function runPass(deps: PassDeps, triggers: readonly Trigger[], numb
   const log = deps.ctx.log.child({ pass: number });
   const ctx: ReconcileContext = { ...deps.ctx, log };
   const started = new Date();
-  const manual = triggers.some((t) => t.manual === true);
+  const manual = isManualPass(triggers);
   const windows = decideWindows(ctx.settings.agent.syncWindows, started, { manual });
   deps.status.windows = { newCommits: windows.newCommits, driftRepair: windows.driftRepair, reason: windows.reason };
   const holdTarget = windows.newCommits === "waiting" ? { reason: windows.reason } : undefined;

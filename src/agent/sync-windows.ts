@@ -6,7 +6,8 @@
  *  - Allow windows exist and none is active: new commits wait.
  *  - Drift repair toward the commit already running goes on, unless an active deny window says
  *    `drift_repair: false`, or allow windows exist, none is active and every one of them says so.
- *  - `manual_sync: true` lets a manual sync (`gitdock sync --now`, `POST /sync`) through: past
+ *  - `manual_sync: true` lets a manual sync (`gitdock sync --now`, `POST /sync` with the agent's
+ *    token; never a webhook, poll or event: pass-scheduler.ts `isManualPass`) through: past
  *    active deny windows when all of them allow it, past inactive allow windows when any does.
  *
  * A window is active at `now` when the latest occurrence of its schedule at or before `now` is
@@ -38,7 +39,7 @@ export interface WindowDecision {
 }
 
 export interface DecideOptions {
-  /** The reconcile was asked for by a person (`sync --now`, `POST /sync`), not a poll or event. */
+  /** The reconcile was asked for with the agent's token (`sync --now`, `POST /sync`), not a webhook, poll or event. */
   manual?: boolean;
 }
 

@@ -9,6 +9,10 @@
  *     over equal-length buffers (`timingSafeEqual`); a missing or bad signature is 401.
  *  3. Only push events count; a ping or any other event is ignored. A push to another branch,
  *     a tag, or the deletion of the branch is ignored.
+ *  4. A push carries its delivery id (`X-GitHub-Delivery`, `X-Forgejo-Delivery`/`X-Gitea-Delivery`,
+ *     `X-Gitlab-Event-UUID`) when the forge sent one, so the HTTP layer can drop a replayed
+ *     delivery (recent-deliveries.ts). GitLab's `X-Gitlab-Webhook-UUID` is not one: GitLab
+ *     documents it as the id of the webhook itself, the same for each of its deliveries.
  *
  * Returned reasons never contain the body or the secret: they name headers, event names and
  * branches only, and header-derived text is truncated and stripped of control characters.
@@ -19,7 +23,7 @@ import type { IncomingMessage } from "node:http";
 export type WebhookProvider = "github" | "gitea" | "gitlab";
 
 export type WebhookResult =
-  | { kind: "push"; provider: WebhookProvider; branch: string; after: string | undefined }
+  | { kind: "push"; provider: WebhookProvider; branch: string; after: string | undefined; delivery: string | undefined }
   | { kind: "ignored"; reason: string }
   | { kind: "rejected"; status: 401 | 400 | 413; reason: string };
 
@@ -55,6 +59,10 @@ const HEADER = {
   forgejoEvent: "x-forgejo-event",
   gitlabToken: "x-gitlab-token",
   gitlabEvent: "x-gitlab-event",
+  githubDelivery: "x-github-delivery",
+  giteaDelivery: "x-gitea-delivery",
+  forgejoDelivery: "x-forgejo-delivery",
+  gitlabDelivery: "x-gitlab-event-uuid",
   contentType: "content-type",
 } as const;
 
@@ -97,7 +105,24 @@ export function verifyWebhook(req: WebhookRequest, opts: WebhookOptions): Webhoo
     provider,
     branch,
     after: typeof after === "string" && COMMIT_SHA.test(after) ? after.toLowerCase() : undefined,
+    delivery: deliveryIdOf(provider, headers),
   };
+}
+
+/** The forge's id of this delivery, when it sent exactly one (a repeated header counts as none). */
+function deliveryIdOf(provider: WebhookProvider, headers: Headers): string | undefined {
+  const id = (name: string) => {
+    const v = single(headers[name])?.trim();
+    return v === "" ? undefined : v;
+  };
+  switch (provider) {
+    case "github":
+      return id(HEADER.githubDelivery);
+    case "gitea":
+      return id(HEADER.forgejoDelivery) ?? id(HEADER.giteaDelivery);
+    case "gitlab":
+      return id(HEADER.gitlabDelivery);
+  }
 }
 
 /**

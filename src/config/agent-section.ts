@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ConfigInvalidError } from "../errors.js";
+import { normalizeHostName } from "../agent/http-guard.js";
 import { parseDuration, syncWindowsSchema, toSyncWindow, type SyncWindow } from "../agent/sync-windows.js";
 
 /**
@@ -9,6 +10,9 @@ import { parseDuration, syncWindowsSchema, toSyncWindow, type SyncWindow } from 
  * every default filled in). Flags of `gitdock run` (`--interval`, `--listen`, ...) win over it.
  */
 const DURATION_SHAPE = /^(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?$/;
+
+/** A host name or IP address as a Host header names it: no scheme, port or wildcard (IPv6 with or without brackets). */
+const HOST_NAME = /^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?\.?|\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]?)$/;
 
 const duration = (what: string) =>
   z
@@ -30,6 +34,12 @@ export const agentSectionSchema = z
       .string()
       .refine((s) => parseListen(s) !== undefined, "expected host:port, e.g. 127.0.0.1:9380")
       .describe("Address of the HTTP endpoints: /metrics, /healthz, /readyz, /status, /hooks/git, /sync (default 127.0.0.1:9380)")
+      .optional(),
+    allowed_hosts: z
+      .array(z.string().regex(HOST_NAME, "expected a host name or IP address without scheme, port or wildcard, e.g. gitdock.example.com"))
+      .describe(
+        "Host names the HTTP endpoints answer to besides loopback addresses and the listen address, e.g. the public name a reverse proxy forwards webhooks with (default none); other Host and Origin headers are refused",
+      )
       .optional(),
     webhook: z
       .strictObject({
@@ -63,6 +73,8 @@ export interface AgentSection {
   intervalMs: number;
   jitter: number;
   listen: { host: string; port: number };
+  /** Lower case, without brackets or a trailing dot (http-guard.ts compares them so). */
+  allowedHosts: string[];
   webhook: { secretFile: string | undefined; maxBodyBytes: number };
   syncWindows: SyncWindow[];
   shutdownTimeoutMs: number;
@@ -76,6 +88,7 @@ export const AGENT_DEFAULTS = {
   interval: "60s",
   jitter: 0.1,
   listen: "127.0.0.1:9380",
+  allowedHosts: [] as readonly string[],
   maxBodyBytes: 1024 * 1024,
   shutdownTimeout: "120s",
   backoffInitial: "2s",
@@ -90,6 +103,7 @@ export function agentSectionDefaults(raw: AgentSectionConfig | undefined): Agent
     intervalMs: parseDuration(r.interval ?? AGENT_DEFAULTS.interval),
     jitter: r.jitter ?? AGENT_DEFAULTS.jitter,
     listen: parseListen(r.listen ?? AGENT_DEFAULTS.listen) ?? { host: "127.0.0.1", port: 9380 },
+    allowedHosts: (r.allowed_hosts ?? AGENT_DEFAULTS.allowedHosts).map(normalizeHostName),
     webhook: { secretFile: r.webhook?.secret_file, maxBodyBytes: r.webhook?.max_body_bytes ?? AGENT_DEFAULTS.maxBodyBytes },
     syncWindows: (r.sync_windows ?? []).map(toSyncWindow),
     shutdownTimeoutMs: parseDuration(r.shutdown_timeout ?? AGENT_DEFAULTS.shutdownTimeout),

@@ -1,12 +1,13 @@
 /**
  * `gitdock run`: the agent as a child process against the real engine, registry and Git server.
  * Three agents, each with its own host id, state directory and projects (prefix `gdt-agent-`):
- *   A: webhooks, Engine events, metrics, status and `sync --now`, a burst of pushes;
+ *   A: webhooks (a replay dropped), Engine events, metrics, status and `sync --now` with the
+ *      agent's token (unauthenticated, misdirected and cross-origin requests refused), a burst of pushes;
  *   B: its own Git server and an Engine proxy, both taken down and brought back;
  *   C: a local repository path (refs watched), a deny window, SIGHUP, SIGTERM during a rollout.
  * Every agent polls once an hour, so whatever happens within a test was done by its trigger.
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,7 +15,7 @@ import { containersOf, dockerCli, removeProjects, waitFor } from "../support/doc
 import { testEnv } from "../support/env.js";
 import { startGitServer, type GitServer } from "../support/git-server.js";
 import { createManifestRepo, type ManifestRepo } from "../support/manifest-repo.js";
-import { sendPushWebhook, startAgent, startEngineProxy, type AgentProcess, type EngineProxy } from "./helpers/agent-process.js";
+import { rawRequest, sendPushWebhook, startAgent, startEngineProxy, type AgentProcess, type EngineProxy } from "./helpers/agent-process.js";
 import { createTestHost, webService, type TestHost } from "./helpers/test-host.js";
 
 const P = "gdt-agent-";
@@ -153,8 +154,13 @@ describe("agent A: webhooks, Engine events, metrics, status", () => {
     expect(agent.proc.stderr()).not.toContain(SECRET);
     expect(agent.proc.stderr()).not.toContain('"ref"');
     // A correctly signed one is then applied: the agent was listening all along.
-    expect((await sendPushWebhook(agent.base, { secret: SECRET, after: c3 })).status).toBe(202);
+    expect((await sendPushWebhook(agent.base, { secret: SECRET, after: c3, delivery: "delivery-c3" })).status).toBe(202);
     await runsCommit(`${SHOP}-web-1`, SHOP, c3);
+    // The same delivery again (a replay) is answered but triggers nothing.
+    const replay = await sendPushWebhook(agent.base, { secret: SECRET, after: c3, delivery: "delivery-c3" });
+    expect(replay.status).toBe(200);
+    expect(JSON.parse(replay.body)).toEqual({ triggered: false, reason: expect.stringMatching(/^duplicate delivery delivery-c3: already received/) });
+    await agent.proc.waitForOutput(/webhook replayed; nothing triggered/);
   });
 
   it("repairs a container stopped by hand and one removed by hand from Engine events, before any poll", async () => {
@@ -221,6 +227,54 @@ describe("agent A: webhooks, Engine events, metrics, status", () => {
     const local = await host.run("status", ["--json", "--listen", "127.0.0.1:1"]);
     expect(local.code, local.stderr).toBe(0);
     expect(JSON.parse(local.stdout).agent).toBeUndefined();
+  });
+
+  it("POST /sync and GET /status need the token the agent wrote; a foreign Host or Origin is refused; /healthz names no path", async () => {
+    await settled(agent);
+    const tokenFile = path.join(host.stateDir, "agent.token");
+    expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
+    expect((await stat(host.stateDir)).mode & 0o777).toBe(0o700);
+    const token = await agent.token();
+    expect(token).toMatch(/^[0-9a-f]{64}$/);
+    const passes = passesStarted(agent);
+
+    const bare = await rawRequest(agent.listen, { method: "POST", path: "/sync" });
+    expect(bare.status).toBe(401);
+    expect(JSON.parse(bare.body).error).toMatch(/Authorization: Bearer <token>.*agent\.token/);
+    const wrong = await rawRequest(agent.listen, { method: "POST", path: "/sync", headers: { Authorization: `Bearer ${"0".repeat(64)}` } });
+    expect(wrong.status).toBe(401);
+    expect((await agent.get("/status", { auth: false })).status).toBe(401);
+    // DNS rebinding (the page's own name as Host) and cross-site requests, even holding the token.
+    const rebound = await rawRequest(agent.listen, { method: "POST", path: "/sync", headers: { Host: "evil.example:9380", Authorization: `Bearer ${token}` } });
+    expect(rebound.status).toBe(421);
+    const crossSite = await rawRequest(agent.listen, { method: "POST", path: "/sync", headers: { Origin: "https://evil.example", Authorization: `Bearer ${token}` } });
+    expect(crossSite.status).toBe(403);
+    const health = await agent.get("/healthz", { auth: false });
+    expect(health.json()).toEqual({ status: "ok", hostId: host.hostId, phase: "idle" });
+    expect(health.body).not.toContain(host.stateDir);
+    await agent.proc.waitForOutput(/"status":403,"reason":"Origin https:\/\/evil\.example is not allowed"/);
+    expect(passesStarted(agent)).toBe(passes);
+    expect(agent.proc.stderr()).not.toContain(token);
+
+    // The CLI reads the token itself.
+    const sync = await host.run("sync", ["--now", "--listen", agent.listen]);
+    expect(sync.code, sync.stderr).toBe(0);
+    expect(triggersSeen(agent).at(-1)).toBe("manual");
+    expect(passesStarted(agent)).toBe(passes + 1);
+
+    // Without a readable token file it says which file, and what to do.
+    await rename(tokenFile, `${tokenFile}.away`);
+    try {
+      for (const command of ["status", "sync --now"]) {
+        const noToken = await host.run(command, ["--listen", agent.listen]);
+        expect(noToken.code, command).toBe(1);
+        expect(noToken.stderr).toContain(`cannot read the agent's token ${tokenFile}: it does not exist`);
+        expect(noToken.stderr).toMatch(/run this command as root.*--state-dir/);
+      }
+    } finally {
+      await rename(`${tokenFile}.away`, tokenFile);
+    }
+    expect(passesStarted(agent)).toBe(passes + 1);
   });
 
   it("a burst of 20 pushes ends at the last commit with far fewer than 20 reconciles", async () => {
@@ -425,6 +479,41 @@ describe("agent C: local repository, sync windows, SIGHUP, SIGTERM", () => {
     agent.proc.child.kill("SIGHUP");
     await runsCommit(`${SITE}-web-1`, SITE, c3);
     expect(sawTrigger(agent, "reload")).toBe(true);
+  });
+
+  it("a deny window with manual_sync lets the authenticated manual sync through, and nothing else", async () => {
+    const reloads = () => triggersSeen(agent).filter((t) => t.includes("reload")).length;
+    const reloadAndSettle = async (config: string) => {
+      const before = reloads();
+      await writeFile(configFile, config);
+      agent.proc.child.kill("SIGHUP");
+      await waitFor(async () => reloads() > before, { what: "the reload's pass" });
+      await settled(agent);
+    };
+    await reloadAndSettle(`${denyAlways}      manual_sync: true\n`);
+    const held = commits.at(-1)!;
+    await repo.write("site/compose.yaml", compose(SITE, { web: { image: testEnv().images["web-v2"] } }));
+    const c5 = await repo.commit("v5 during a deny window that allows manual syncs");
+    // The refs watcher's pass is not manual: the commit waits.
+    await waitFor(
+      async () => {
+        const a = (await agent.get("/status")).json().agent;
+        return a.waitingCommit === c5 && a.phase === "idle" && !a.pending;
+      },
+      { what: "the new commit waiting for the window" },
+    );
+    // Without the token, POST /sync is refused before it can ask for a pass.
+    const passes = passesStarted(agent);
+    expect((await rawRequest(agent.listen, { method: "POST", path: "/sync" })).status).toBe(401);
+    expect(passesStarted(agent)).toBe(passes);
+    expect((await container(`${SITE}-web-1`, SITE))?.labels["gitdock.commit"]).toBe(held);
+    // `gitdock sync --now` reads the token: its pass is manual and goes through the window.
+    const sync = await host.run("sync", ["--now", "--listen", agent.listen]);
+    expect(sync.code, sync.stderr).toBe(0);
+    expect(sync.stdout).toContain(`synced ${c5.slice(0, 12)}`);
+    await runsCommit(`${SITE}-web-1`, SITE, c5);
+    commits.push(c5);
+    await reloadAndSettle(baseConfig);
   });
 
   it("SIGTERM during a rollout rolls it back within the shutdown timeout, leaves a consistent host and exits 0", async () => {

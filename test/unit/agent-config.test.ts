@@ -45,6 +45,7 @@ describe("agent config section", () => {
       intervalMs: 60_000,
       jitter: 0.1,
       listen: { host: "127.0.0.1", port: 9380 },
+      allowedHosts: [],
       webhook: { secretFile: undefined, maxBodyBytes: 1_048_576 },
       syncWindows: [],
       shutdownTimeoutMs: 120_000,
@@ -80,10 +81,20 @@ describe("agent config section", () => {
     [{ sync_windows: [{ kind: "deny", schedule: "61 * * * *", duration: "1h" }] }, "sync_windows.0.schedule"],
     [{ repair_budget: { max: -1 } }, "repair_budget.max"],
     [{ pollinterval: "1m" }, ""],
+    [{ allowed_hosts: "gitdock.example.com" }, "allowed_hosts"],
+    [{ allowed_hosts: ["https://gitdock.example.com"] }, "allowed_hosts.0"],
+    [{ allowed_hosts: ["gitdock.example.com:443"] }, "allowed_hosts.0"],
+    [{ allowed_hosts: ["*.example.com"] }, "allowed_hosts.0"],
+    [{ allowed_hosts: [""] }, "allowed_hosts.0"],
   ])("rejects %j at %s", (raw, where) => {
     const r = agentConfigSchema.safeParse({ agent: raw });
     expect(r.success).toBe(false);
     expect(r.error!.issues.map((i) => i.path.join("."))).toContain(where ? `agent.${where}` : "agent");
+  });
+
+  it("allowed_hosts: host names and IP addresses, compared in lower case without brackets or a trailing dot", () => {
+    const raw = agentSectionSchema.parse({ allowed_hosts: ["Hooks.Example.com.", "10.0.0.5", "[2001:DB8::1]", "::1", "gitdock_agent"] });
+    expect(agentSectionDefaults(raw).allowedHosts).toEqual(["hooks.example.com", "10.0.0.5", "2001:db8::1", "::1", "gitdock_agent"]);
   });
 
   it("flags win over the file", () => {

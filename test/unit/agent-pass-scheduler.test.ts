@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeTriggers, PassScheduler, type Trigger } from "../../src/agent/pass-scheduler.js";
+import { describeTriggers, isManualPass, PassScheduler, type Trigger, type TriggerKind } from "../../src/agent/pass-scheduler.js";
 
 /** A pass function the test finishes by hand, recording what each pass saw and the concurrency. */
 function controlledPasses() {
@@ -84,7 +84,7 @@ describe("PassScheduler", () => {
     const s = new PassScheduler(c.run);
     const running = s.request({ kind: "webhook" });
     await tick();
-    const pending = s.request({ kind: "manual", manual: true });
+    const pending = s.request({ kind: "manual" });
     s.close();
     const cancelled = await pending;
     expect(cancelled).toMatchObject({ ok: false, cancelled: true });
@@ -102,5 +102,13 @@ describe("PassScheduler", () => {
   it("describes a pass's triggers compactly", () => {
     expect(describeTriggers([{ kind: "webhook" }, { kind: "docker-event" }, { kind: "docker-event" }])).toBe("webhook, docker-event x2");
     expect(describeTriggers([{ kind: "startup" }])).toBe("startup");
+  });
+
+  it("only a manual trigger (the authenticated POST /sync) makes a pass manual, however triggers coalesce", () => {
+    const others: TriggerKind[] = ["startup", "poll", "retry", "webhook", "docker-event", "repo-change", "reload", "engine-reconnected"];
+    for (const kind of others) expect(isManualPass([{ kind }]), kind).toBe(false);
+    expect(isManualPass(others.map((kind) => ({ kind, detail: "manual" })))).toBe(false);
+    expect(isManualPass([{ kind: "webhook" }, { kind: "manual" }])).toBe(true);
+    expect(isManualPass([])).toBe(false);
   });
 });

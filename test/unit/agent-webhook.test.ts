@@ -42,7 +42,21 @@ describe("verifyWebhook: accepted pushes", () => {
     ["gitea", gitea(body())],
     ["gitlab", gitlab(body())],
   ] as const)("%s push to the followed branch", (provider, req) => {
-    expect(verifyWebhook(req, OPTS)).toEqual({ kind: "push", provider, branch: "main", after: AFTER });
+    expect(verifyWebhook(req, OPTS)).toEqual({ kind: "push", provider, branch: "main", after: AFTER, delivery: undefined });
+  });
+
+  it.each([
+    ["GitHub", github(body()), { "X-GitHub-Delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958" }, "72d3162e-cc78-11e3-81ab-4c9367dc0958"],
+    ["Gitea", gitea(body()), { "X-Gitea-Delivery": "g-1" }, "g-1"],
+    // Forgejo sends its own, Gitea's and GitHub's delivery headers, all with the same id.
+    ["Forgejo", gitea(body()), { "X-Forgejo-Delivery": "f-1", "X-Gitea-Delivery": "f-1", "X-GitHub-Delivery": "f-1" }, "f-1"],
+    ["GitLab", gitlab(body()), { "X-Gitlab-Event-UUID": "13792a34-cac6-4fda-95a8-c58e00a3954e" }, "13792a34-cac6-4fda-95a8-c58e00a3954e"],
+    // GitLab documents X-Gitlab-Webhook-UUID as the id of the webhook, the same for all its deliveries.
+    ["GitLab's webhook id alone", gitlab(body()), { "X-Gitlab-Webhook-UUID": "02affd2d-2cba-4033-917d-ec22d5dc4b38" }, undefined],
+    ["GitHub's id on a GitLab delivery", gitlab(body()), { "X-GitHub-Delivery": "x" }, undefined],
+    ["a blank id", github(body()), { "X-GitHub-Delivery": "  " }, undefined],
+  ])("%s: the push carries the delivery id %s", (_name, req, extra, delivery) => {
+    expect(verifyWebhook({ ...req, headers: { ...req.headers, ...extra } }, OPTS)).toMatchObject({ kind: "push", delivery });
   });
 
   it("accepts Forgejo's headers", () => {

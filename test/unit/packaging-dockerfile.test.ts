@@ -56,9 +56,10 @@ const final = all.at(-1)!;
 const runs = (s: Stage): string[] => s.body.filter((i) => i.op === "RUN").map((i) => i.args);
 
 describe("Dockerfile", () => {
-  it("is multi-stage on node:20-bookworm-slim", () => {
+  it("is multi-stage on node:20-bookworm-slim, pinned by digest, the same in every stage", () => {
     expect(all.length).toBeGreaterThanOrEqual(3);
-    for (const s of all) expect(s.from).toBe("node:20-bookworm-slim");
+    for (const s of all) expect(s.from).toMatch(/^node:20-bookworm-slim@sha256:[0-9a-f]{64}$/);
+    expect(new Set(all.map((s) => s.from)).size).toBe(1);
   });
 
   it("the build stage installs everything and compiles", () => {

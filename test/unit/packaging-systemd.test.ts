@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -56,30 +56,65 @@ describe("systemd/gitdock.service", () => {
     ["Service", "EnvironmentFile", "-/etc/gitdock/gitdock.env"],
     ["Service", "KillSignal", "SIGTERM"],
     ["Service", "TimeoutStopSec", "180"],
+    ["Service", "CapabilityBoundingSet", "CAP_DAC_READ_SEARCH CAP_DAC_OVERRIDE CAP_FOWNER"],
+    ["Service", "AmbientCapabilities", ""],
     ["Service", "NoNewPrivileges", "yes"],
     ["Service", "ProtectSystem", "strict"],
-    ["Service", "ReadWritePaths", "/var/lib/gitdock /var/run/docker.sock"],
+    ["Service", "ReadWritePaths", "/var/lib/gitdock /var/run/docker.sock -/srv -/var/lib/gitdock-data"],
     ["Service", "ProtectHome", "read-only"],
     ["Service", "PrivateTmp", "yes"],
+    ["Service", "PrivateDevices", "yes"],
     ["Service", "ProtectKernelTunables", "yes"],
     ["Service", "ProtectKernelModules", "yes"],
+    ["Service", "ProtectKernelLogs", "yes"],
     ["Service", "ProtectControlGroups", "yes"],
+    ["Service", "ProtectClock", "yes"],
+    ["Service", "ProtectHostname", "yes"],
+    ["Service", "RestrictNamespaces", "yes"],
     ["Service", "RestrictSUIDSGID", "yes"],
     ["Service", "LockPersonality", "yes"],
     ["Service", "RestrictRealtime", "yes"],
     ["Service", "RestrictAddressFamilies", "AF_UNIX AF_INET AF_INET6"],
     ["Service", "SystemCallArchitectures", "native"],
+    ["Service", "SystemCallErrorNumber", "EPERM"],
     ["Service", "UMask", "0077"],
     ["Install", "WantedBy", "multi-user.target"],
   ])("[%s] %s=%s", (section, key, value) => {
     expect(get(section, key)).toBe(value);
   });
 
-  it("has a Description and does not forbid what Node needs", () => {
+  it("allows the system calls of a service and V8's memory protection keys, minus the privileged and resource-changing ones", () => {
+    expect(unit.get("Service")?.get("SystemCallFilter")).toEqual(["@system-service @pkey", "~@privileged @resources"]);
+  });
+
+  it("has a Description and does not forbid what Node and gitdock need", () => {
     expect(get("Unit", "Description")).toMatch(/gitdock/);
-    expect(get("Service", "MemoryDenyWriteExecute")).toBeUndefined(); // V8's JIT
+    expect(get("Service", "MemoryDenyWriteExecute")).toBeUndefined(); // V8 still compiles code at run time
     expect(get("Service", "PrivateNetwork")).toBeUndefined(); // Git server, registry, webhooks
-    expect(get("Service", "PrivateDevices")).toBeUndefined();
+    expect(get("Service", "User")).toBeUndefined(); // root: the Docker socket and root-only files
+  });
+
+  it("says in a comment why each capability it keeps is needed, and why MemoryDenyWriteExecute is left out", () => {
+    const comments = text.split("\n").filter((l) => l.trimStart().startsWith("#")).join("\n");
+    for (const cap of get("Service", "CapabilityBoundingSet")!.split(" ")) expect(comments).toMatch(new RegExp(`#\\s+${cap}\\s+\\S`));
+    expect(comments).toMatch(/Not MemoryDenyWriteExecute: V8/);
+  });
+
+  it("names exactly the environment variables the code reads", () => {
+    const read = new Set<string>();
+    const walk = (dir: URL): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(new URL(`${e.name}/`, dir));
+        else if (e.name.endsWith(".ts")) {
+          // process.env.X, and env.X where a function takes the environment as a parameter.
+          for (const m of readFileSync(new URL(e.name, dir), "utf8").matchAll(/\benv\.([A-Z][A-Z0-9_]+)\b/g)) read.add(m[1]!);
+        }
+      }
+    };
+    walk(new URL("../../src/", import.meta.url));
+    const named = new Set([...text.matchAll(/\b((?:GITDOCK|DOCKER)_[A-Z0-9_]+)\b/g)].map((m) => m[1]!));
+    expect([...read].sort()).toEqual(["DOCKER_CONFIG", "DOCKER_HOST", "GITDOCK_DEBUG", "GITDOCK_GIT_PASSWORD", "GITDOCK_GIT_USERNAME", "GITDOCK_LOG_LEVEL"]);
+    expect([...named].sort()).toEqual([...read].sort());
   });
 
   it("passes systemd-analyze verify when it is installed", () => {

@@ -4,9 +4,11 @@
  * of the Engine that a test can stop and start (the suite shares one dockerd, which must never be
  * restarted; an unreachable proxy looks the same to the agent).
  */
-import { createHmac } from "node:crypto";
-import { writeFile, rm } from "node:fs/promises";
+import { createHmac, randomUUID } from "node:crypto";
+import { readFile, rm, writeFile } from "node:fs/promises";
+import http from "node:http";
 import net from "node:net";
+import path from "node:path";
 import { startGitdock, type RunningGitdock } from "../../support/cli.js";
 import type { TestHost } from "./test-host.js";
 
@@ -16,7 +18,10 @@ export interface AgentProcess {
   base: string;
   /** `127.0.0.1:<port>`, for `--listen` of `status` and `sync --now`. */
   listen: string;
-  get(path: string): Promise<{ status: number; body: string; json: () => any }>;
+  /** GET with the agent's control token (read from its state directory at each call), unless `auth: false`. */
+  get(path: string, opts?: { auth?: boolean }): Promise<{ status: number; body: string; json: () => any }>;
+  /** The control token the agent wrote to its state directory. */
+  token(): Promise<string>;
   metrics(): Promise<Metrics>;
   /** Log lines (pino JSON) parsed, oldest first. */
   logs(): Record<string, unknown>[];
@@ -38,8 +43,10 @@ export async function startAgent(host: TestHost, repo: string, opts: { config?: 
     proc,
     base,
     listen,
-    async get(path) {
-      const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(10_000) });
+    token: () => readToken(host.stateDir),
+    async get(path, getOpts = {}) {
+      const headers: Record<string, string> = getOpts.auth === false ? {} : { Authorization: `Bearer ${await readToken(host.stateDir)}` };
+      const res = await fetch(`${base}${path}`, { headers, signal: AbortSignal.timeout(10_000) });
       const body = await res.text();
       return { status: res.status, body, json: () => JSON.parse(body) };
     },
@@ -55,6 +62,28 @@ export async function startAgent(host: TestHost, repo: string, opts: { config?: 
         .map((l) => JSON.parse(l) as Record<string, unknown>),
     stop: (signal, timeoutMs) => proc.stop(signal, timeoutMs),
   };
+}
+
+async function readToken(stateDir: string): Promise<string> {
+  return (await readFile(path.join(stateDir, "agent.token"), "utf8")).trim();
+}
+
+/** A request with any headers, Host included (fetch does not let a caller set it). */
+export function rawRequest(
+  listen: string,
+  opts: { method?: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; body: string }> {
+  const [host, port] = [listen.slice(0, listen.lastIndexOf(":")), Number(listen.slice(listen.lastIndexOf(":") + 1))];
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host, port, method: opts.method ?? "GET", path: opts.path, headers: opts.headers, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+    });
+    req.on("timeout", () => req.destroy(new Error(`${opts.method ?? "GET"} ${opts.path} to ${listen} timed out`)));
+    req.on("error", reject);
+    req.end(opts.body);
+  });
 }
 
 export interface Metrics {
@@ -82,13 +111,16 @@ export function parseMetrics(text: string): Metrics {
   };
 }
 
-/** POSTs a GitHub push webhook for `refs/heads/<branch>`, signed with `secret` unless `signature` is given. */
+/**
+ * POSTs a GitHub push webhook for `refs/heads/<branch>`, signed with `secret` unless `signature` is
+ * given, with a new delivery id unless `delivery` is given (the agent drops a replayed delivery).
+ */
 export async function sendPushWebhook(
   base: string,
-  opts: { secret: string; after: string; branch?: string; signature?: string | null },
+  opts: { secret: string; after: string; branch?: string; signature?: string | null; delivery?: string },
 ): Promise<{ status: number; body: string }> {
   const body = JSON.stringify({ ref: `refs/heads/${opts.branch ?? "main"}`, after: opts.after, repository: { full_name: "test/manifests" } });
-  const headers: Record<string, string> = { "Content-Type": "application/json", "X-GitHub-Event": "push", "X-GitHub-Delivery": "test" };
+  const headers: Record<string, string> = { "Content-Type": "application/json", "X-GitHub-Event": "push", "X-GitHub-Delivery": opts.delivery ?? randomUUID() };
   const signature = opts.signature === undefined ? `sha256=${createHmac("sha256", opts.secret).update(body).digest("hex")}` : opts.signature;
   if (signature !== null) headers["X-Hub-Signature-256"] = signature;
   const res = await fetch(`${base}/hooks/git`, { method: "POST", headers, body, signal: AbortSignal.timeout(10_000) });
