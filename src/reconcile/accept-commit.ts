@@ -1,6 +1,8 @@
 import { PolicyViolationError } from "../errors.js";
 import type { DesiredStack, DesiredState } from "../model.js";
 import { checkPolicy, type HostPolicy } from "../policy/index.js";
+import type { HostState } from "../state/index.js";
+import { checkHistoryForward } from "./check-history-forward.js";
 import { checkSignature } from "./check-signature.js";
 import { readCommitManifest } from "./commit-manifest.js";
 import type { ReconcileContext } from "./reconcile.js";
@@ -8,12 +10,15 @@ import type { ReconcileContext } from "./reconcile.js";
 /**
  * What a target commit must pass before anything is planned, in this order:
  *  1. its signature (security.verify), before a byte of its manifest is parsed;
- *  2. the manifest itself (ManifestInvalidError);
- *  3. the host policy (security.policy) over the valid stacks (PolicyViolationError).
+ *  2. with `state` (a new target), that it descends from the last good commit
+ *     (check-history-forward.ts: enforce mode only; HistoryRewoundError);
+ *  3. the manifest itself (ManifestInvalidError);
+ *  4. the host policy (security.policy) over the valid stacks (PolicyViolationError).
  * Each failure is a "reject" error: the caller marks the commit rejected and the host stays put.
  */
-export async function acceptCommit(ctx: ReconcileContext, gitdir: string, commit: string, dryRun: boolean): Promise<DesiredState> {
+export async function acceptCommit(ctx: ReconcileContext, gitdir: string, commit: string, dryRun: boolean, state?: HostState): Promise<DesiredState> {
   await checkSignature(ctx, gitdir, commit, dryRun);
+  if (state) await checkHistoryForward(ctx, gitdir, commit, state);
   const root = ctx.settings.path;
   const { stacks, sources } = await readCommitManifest(gitdir, commit, root);
   const violations = checkPolicyOnce(stacks, ctx.settings.security.policy, () => checkPolicy(stacks, ctx.settings.security.policy, sources));
