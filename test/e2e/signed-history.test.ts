@@ -269,6 +269,17 @@ describe("enforce: the last good commit is re-checked before drift repair", () =
     }
   });
 
+  it("while halted, a new target that breaks the policy is rejected, and the result names both", async () => {
+    const bad = await release(s, "1b", { extra: `    ports: ["127.0.0.1:${port}:8080"]\n    cap_add: [NET_ADMIN]` });
+    const r = await s.host.run("sync", ["--config", tight]);
+    expect(r.code, r.stdout + r.stderr).toBe(4);
+    expect(r.stdout).toMatch(/^halted [0-9a-f]{12}: nothing was changed on this host$/m);
+    expect(r.stdout).toContain(`the last good commit ${good.slice(0, 12)} no longer passes the policy check`);
+    expect(r.stdout).toMatch(new RegExp(`^the target ${bad.slice(0, 12)} is rejected: 2 host policy violation\\(s\\):$`, "m"));
+    expect((await statusJson(s.host, tight)).rejected[bad]).toBeDefined();
+    expect((await running(s.project)).ids).toEqual([]);
+  });
+
   it("halts when the signer's key is no longer trusted", async () => {
     const r = await s.host.run("sync", ["--config", untrusted]);
     expect(r.code, r.stdout + r.stderr).toBe(4);
