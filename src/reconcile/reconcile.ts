@@ -6,11 +6,11 @@
 import type Docker from "dockerode";
 import type { RegistryAuths } from "../apply/registry-auth.js";
 import type { Settings } from "../config/settings.js";
+import { LastGoodRejectedError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { hasChanges, type HostSnapshot, type Plan } from "../plan/index.js";
 import { fetchTargetCommit, parseRepoLocation, type GitCredentials } from "../source/index.js";
 import { markGood, type Journal, type StateStore } from "../state/index.js";
-import { LastGoodRejectedError } from "../errors.js";
 import { chooseDesired } from "./choose-desired.js";
 import { haltPass, resumeIfHalted } from "./halt.js";
 import { holdTarget } from "./hold-target.js";

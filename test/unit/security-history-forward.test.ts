@@ -125,6 +125,18 @@ describe("checkHistoryForward (a local repository: its whole history is here)", 
     await expect(checkHistoryForward(context({ mode: "enforce" }), repo.gitdir, unrelated, state)).rejects.toBeInstanceOf(HistoryRewoundError);
   });
 
+  it("rejects a target whose history a shallow local repository does not hold, saying it could not be proven", async () => {
+    // A local clone at depth 1: the target's parents are not there, and a local path is not deepened.
+    const shallow = path.join(kit.dir, "shallow");
+    await exec("git", ["clone", "-q", "--bare", "--depth", "1", `file://${path.dirname(repo.gitdir)}`, shallow]);
+    const err = (await checkHistoryForward(context({ mode: "enforce" }), shallow, commits[2]!, goodAt(commits[0]!)).catch((e: unknown) => e)) as HistoryRewoundError;
+    expect(err).toBeInstanceOf(HistoryRewoundError);
+    expect(err.message).toMatch(
+      new RegExp(`^commit ${commits[2]!.slice(0, 12)} could not be proven a descendant of the last good commit ${commits[0]!.slice(0, 12)} within 1000 commits of its history`),
+    );
+    expect(err.data).toMatchObject({ proof: "unproven", limit: 1000 });
+  });
+
   it.each([
     ["verify.allow_rewind: true", { mode: "enforce" as const, allow_rewind: true }],
     ["warn mode", { mode: "warn" as const }],

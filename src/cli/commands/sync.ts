@@ -10,7 +10,8 @@ import { EXIT } from "../exit-codes.js";
 
 /**
  * `gitdock sync`: one reconcile. 0 = the host runs the target commit; 3 = held/rolled back; 5 = waiting
- * for a sync window; 4 = rejected, or halted (the last good commit no longer passes). With `--now`, the running agent does the pass when one answers.
+ * for a sync window; 4 = rejected, or halted (the last good commit no longer passes). With `--now`,
+ * the running agent does the pass when one answers.
  */
 export async function syncCommand(settings: Settings, log: Logger, opts: { now?: boolean } = {}): Promise<number> {
   if (opts.now) {
