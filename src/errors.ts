@@ -105,6 +105,61 @@ export class BindSourceRefusedError extends GitdockError {
   readonly handling = "reject";
 }
 
+/**
+ * With `security.verify.mode: enforce`, a target commit must descend from the last good commit:
+ * signed history only moves forward. `data.proof` says why it is refused: `not-descendant` (the
+ * whole history of the target is known, and the last good commit is not in it: the branch was
+ * rewound or replaced) or `unproven` (the last good commit was not found within `data.limit`
+ * commits of the target's history).
+ */
+export class HistoryRewoundError extends GitdockError {
+  readonly code = "GITDOCK_E_HISTORY_REWOUND";
+  readonly handling = "reject";
+  constructor(opts: { commit: string; lastGood: string; proof: "not-descendant" | "unproven"; limit: number }) {
+    const [commit, lastGood] = [opts.commit.slice(0, 12), opts.lastGood.slice(0, 12)];
+    const message =
+      opts.proof === "not-descendant"
+        ? `commit ${commit} is not a descendant of the last good commit ${lastGood}: the branch was rewound or replaced; with verify.mode enforce gitdock only moves forward in signed history`
+        : `commit ${commit} could not be proven a descendant of the last good commit ${lastGood} within ${opts.limit} commits of its history; with verify.mode enforce gitdock only moves forward in signed history`;
+    super(message, {
+      hint: `If this rewind is intended, run \`gitdock retry --allow-rewind ${opts.commit}\` to apply this commit once, or set security.verify.allow_rewind: true on a host that must follow force-pushes; the host keeps its current commit.`,
+      data: { commit: opts.commit, lastGood: opts.lastGood, proof: opts.proof, limit: opts.limit },
+    });
+  }
+}
+
+/**
+ * The last good commit no longer passes what a target must pass now (its signature under the
+ * current verification settings and trust files, its manifest, the host policy, or any later
+ * stage that judges it): gitdock stops changing the host and waits for a new commit that passes.
+ * Any stage may throw it; reconcile turns it into the "halted" outcome (`sync` exits 4).
+ * `stage` names the check that failed (signature, manifest, policy, ...); `target` is the branch
+ * head of the pass.
+ */
+export class LastGoodRejectedError extends GitdockError {
+  readonly code = "GITDOCK_E_LAST_GOOD_REJECTED";
+  readonly handling = "reject";
+  readonly commit: string;
+  readonly target: string;
+  readonly stage: string;
+  /** Why, in one line (the failed check's own words). */
+  readonly reason: string;
+  constructor(opts: { commit: string; target: string; stage: string; reason: string; cause?: unknown }) {
+    super(
+      `the last good commit ${opts.commit.slice(0, 12)} no longer passes the ${opts.stage} check: ${opts.reason}; gitdock changes nothing on this host until a new commit passes`,
+      {
+        hint: "Push a commit that passes the current policy and trust files, or (as the host's root) undo what was tightened; gitdock resumes by itself on the next pass.",
+        data: { commit: opts.commit, target: opts.target, stage: opts.stage },
+        cause: opts.cause,
+      },
+    );
+    this.commit = opts.commit;
+    this.target = opts.target;
+    this.stage = opts.stage;
+    this.reason = opts.reason;
+  }
+}
+
 /** The Git source could not be reached or read. */
 export class SourceUnavailableError extends GitdockError {
   readonly code = "GITDOCK_E_SOURCE_UNAVAILABLE";

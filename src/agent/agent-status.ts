@@ -6,7 +6,7 @@
 import type { ReconcileOutcome, ReconcileResult } from "../reconcile/reconcile.js";
 import type { ReconcileResult as MetricResult } from "./metrics.js";
 
-/** A pass's result in the words the metrics use: ok, error, rolled_back, rejected, waiting. */
+/** A pass's result in the words the metrics use: ok, error, rolled_back, rejected, waiting, halted. */
 export type PassResult = MetricResult;
 
 /** What a client (`gitdock sync --now`) needs of a pass's ReconcileResult. */
@@ -65,6 +65,8 @@ export function passResultOf(outcome: ReconcileOutcome, conflicts: readonly stri
       return "waiting";
     case "rejected":
       return "rejected";
+    case "halted":
+      return "halted";
     case "held":
     case "rolled-back":
     case "paused":

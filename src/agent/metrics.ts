@@ -6,7 +6,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
-export const RECONCILE_RESULTS = ["ok", "error", "rolled_back", "rejected", "waiting"] as const;
+export const RECONCILE_RESULTS = ["ok", "error", "rolled_back", "rejected", "waiting", "halted"] as const;
 export type ReconcileResult = (typeof RECONCILE_RESULTS)[number];
 
 export interface ServiceGaugeValue {
@@ -28,6 +28,7 @@ export interface Metrics {
   commitsFailed: Counter;
   appliedCommit: Gauge<"commit">;
   lastGoodCommit: Gauge<"commit">;
+  lastGoodBlocked: Gauge;
   serviceHealthy: Gauge<"stack" | "service">;
   serviceReplicas: Gauge<"stack" | "service">;
   lastSuccessfulReconcile: Gauge;
@@ -45,6 +46,8 @@ export interface Metrics {
   /** The info gauge holds one series: the current commit at 1. Undefined clears it. */
   setAppliedCommit(sha: string | undefined): void;
   setLastGoodCommit(sha: string | undefined): void;
+  /** 1 while the last good commit no longer passes and gitdock changes nothing (halted), else 0. */
+  setLastGoodBlocked(blocked: boolean): void;
   /** Replace every per-service series, so services that left the manifest disappear. */
   setServices(services: readonly ServiceGaugeValue[]): void;
   repairSuppressed(stack: string, service: string): void;
@@ -65,7 +68,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
 
   const reconciles = new Counter({
     name: "gitdock_reconciles_total",
-    help: "Reconcile passes, by result (ok, error, rolled_back, rejected, waiting).",
+    help: "Reconcile passes, by result (ok, error, rolled_back, rejected, waiting, halted).",
     labelNames: ["result"] as const,
     registers,
   });
@@ -117,6 +120,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     labelNames: ["commit"] as const,
     registers,
   });
+  const lastGoodBlocked = new Gauge({
+    name: "gitdock_last_good_blocked",
+    help: "1 while the last good commit no longer passes the current policy, trust files or verification mode and gitdock changes nothing on the host (halted), else 0.",
+    registers,
+  });
+  lastGoodBlocked.set(0);
   const serviceHealthy = new Gauge({
     name: "gitdock_service_healthy",
     help: "1 when every replica of the service is running and healthy, else 0.",
@@ -157,6 +166,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     commitsFailed,
     appliedCommit,
     lastGoodCommit,
+    lastGoodBlocked,
     serviceHealthy,
     serviceReplicas,
     lastSuccessfulReconcile,
@@ -185,6 +195,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     },
     setLastGoodCommit(sha) {
       setInfo(lastGoodCommit, sha);
+    },
+    setLastGoodBlocked(blocked) {
+      lastGoodBlocked.set(blocked ? 1 : 0);
     },
     setServices(services) {
       serviceHealthy.reset();

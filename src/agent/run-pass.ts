@@ -123,6 +123,7 @@ async function refreshGauges(deps: PassDeps, ctx: ReconcileContext, result: Reco
     const state = await ctx.store.read();
     deps.metrics.setAppliedCommit(state.lastApplied?.commit);
     deps.metrics.setLastGoodCommit(state.lastGood?.commit);
+    deps.metrics.setLastGoodBlocked(state.halted !== undefined);
     const containers = result?.unchangedHost?.containers ?? (await observeContainers(ctx.docker, ctx.settings.hostId));
     deps.metrics.setServices(serviceGauges(containers));
   } catch {

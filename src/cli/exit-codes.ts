@@ -8,8 +8,13 @@ export const EXIT = {
   changes: 2,
   /** The target commit failed its health gate; the host was rolled back (or is held at the last good commit). */
   rolledBack: 3,
-  /** The target commit was rejected (invalid manifest, policy, signature); nothing was changed for it. */
+  /** The target commit was rejected (invalid manifest, policy, signature, rewound history); nothing was changed for it. */
   rejected: 4,
+  /**
+   * Halted: the last good commit no longer passes the current policy, trust files or verification
+   * mode, so nothing was changed. The same code as rejected: a commit (the last good one) is not acceptable.
+   */
+  halted: 4,
   /** A sync window holds the new commit back; the host stays at its last good commit. */
   waiting: 5,
 } as const;

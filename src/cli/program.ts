@@ -49,7 +49,7 @@ const program = new Command()
   .showHelpAfterError();
 
 withCommonOptions(program.command("sync"))
-  .description("reconcile the host with the branch once (exit 0 in sync, 1 error, 3 rolled back/held, 4 rejected, 5 waiting for a sync window)")
+  .description("reconcile the host with the branch once (exit 0 in sync, 1 error, 3 rolled back/held, 4 rejected or halted, 5 waiting for a sync window)")
   .option("--now", "ask the running agent (on --listen) for a pass and wait for it; without an agent, sync here")
   .option("--listen <host:port>", "where the running agent listens (default: agent.listen, else 127.0.0.1:9380)")
   .action(
@@ -97,7 +97,12 @@ withCommonOptions(program.command("status"))
 withCommonOptions(program.command("retry"))
   .description("clear a failed or rejected commit so the next sync applies it once more")
   .argument("[commit]", "the commit (a unique prefix); default: the only marked one")
-  .action(action(async (commit: string | undefined, flags: SettingsFlags) => (await import("./commands/retry.js")).retryCommand(await loadSettings(flags), commit)));
+  .option("--allow-rewind", "also let the commit through once although it does not descend from the last good commit (verify.mode enforce)")
+  .action(
+    action(async (commit: string | undefined, flags: SettingsFlags & { allowRewind?: boolean }) =>
+      (await import("./commands/retry.js")).retryCommand(await loadSettings(flags), commit, flags),
+    ),
+  );
 
 withCommonOptions(program.command("history"))
   .description("the commits that touched this host's path, what they changed, and this host's outcomes (offline; exit 1 with --verify when the journal is broken)")

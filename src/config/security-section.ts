@@ -17,6 +17,12 @@ export const verifySectionSchema = z
       .optional()
       .describe("SSH allowed_signers file (the format of `ssh-keygen -Y verify`): principals [options] keytype base64-key"),
     openpgp_keyring: absolutePath.optional().describe("Armored OpenPGP public keys (`gpg --export --armor KEYID...`)"),
+    allow_rewind: z
+      .boolean()
+      .optional()
+      .describe(
+        "With mode enforce, apply a target that does not descend from the last good commit (a force-push back or to another history). Default false: such a target is rejected",
+      ),
   })
   .refine((v) => v.mode !== "enforce" || v.allowed_signers !== undefined || v.openpgp_keyring !== undefined, {
     error: "mode enforce needs allowed_signers, openpgp_keyring or both",
@@ -92,6 +98,8 @@ export interface VerifySettings {
   mode: VerifyMode;
   allowedSigners: string | undefined;
   openpgpKeyring: string | undefined;
+  /** Follow force-pushes: skip the check that an enforce-mode target descends from the last good commit. */
+  allowRewind: boolean;
 }
 
 export interface SecuritySection {
@@ -105,6 +113,7 @@ export function securitySectionDefaults(raw: SecuritySectionInput | undefined): 
       mode: raw?.verify?.mode ?? "off",
       allowedSigners: raw?.verify?.allowed_signers,
       openpgpKeyring: raw?.verify?.openpgp_keyring,
+      allowRewind: raw?.verify?.allow_rewind ?? false,
     },
     policy: policyFromInput(raw?.policy),
   };

@@ -2,8 +2,11 @@ import { PolicyViolationError } from "../errors.js";
 import { checkEngineRequests, checkHostBindSources } from "../apply/check-requests.js";
 import { guardedFilesOf } from "../config/guarded-files.js";
 import type { DesiredStack, DesiredState } from "../model.js";
+import { observeHost } from "../observe/index.js";
 import type { HostSnapshot } from "../plan/index.js";
 import { checkPolicy, type HostPolicy } from "../policy/index.js";
+import type { HostState } from "../state/index.js";
+import { checkHistoryForward } from "./check-history-forward.js";
 import { checkSignature } from "./check-signature.js";
 import { readCommitManifest } from "./commit-manifest.js";
 import type { ReconcileContext } from "./reconcile.js";
@@ -11,15 +14,25 @@ import type { ReconcileContext } from "./reconcile.js";
 /**
  * What a target commit must pass before anything is planned, in this order:
  *  1. its signature (security.verify), before a byte of its manifest is parsed;
- *  2. the manifest itself (ManifestInvalidError);
- *  3. the host policy (security.policy) over the valid stacks (PolicyViolationError), with their
+ *  2. with `state` (a new target), that it descends from the last good commit
+ *     (check-history-forward.ts: enforce mode only; HistoryRewoundError);
+ *  3. the manifest itself (ManifestInvalidError);
+ *  4. the host policy (security.policy) over the valid stacks (PolicyViolationError), with their
  *     file:line:col;
- *  4. the host policy over the Engine requests those stacks lead to, as an allow-list of request
- *     fields (apply/check-requests.ts), and every bind source on the host without following symlinks.
+ *  5. the host policy over the Engine requests those stacks lead to, as an allow-list of request
+ *     fields (apply/check-requests.ts), judged against the Engine as it is (`engine`, or a fresh
+ *     look), and every bind source on the host without following symlinks.
  * Each failure is a "reject" error: the caller marks the commit rejected and the host stays put.
  */
-export async function acceptCommit(ctx: ReconcileContext, gitdir: string, commit: string, dryRun: boolean, engine: () => Promise<HostSnapshot>): Promise<DesiredState> {
+export async function acceptCommit(
+  ctx: ReconcileContext,
+  gitdir: string,
+  commit: string,
+  dryRun: boolean,
+  opts: { state?: HostState; engine?: () => Promise<HostSnapshot> } = {},
+): Promise<DesiredState> {
   await checkSignature(ctx, gitdir, commit, dryRun);
+  if (opts.state) await checkHistoryForward(ctx, gitdir, commit, opts.state);
   const root = ctx.settings.path;
   const { stacks, sources } = await readCommitManifest(gitdir, commit, root);
   const { policy } = ctx.settings.security;
@@ -27,7 +40,8 @@ export async function acceptCommit(ctx: ReconcileContext, gitdir: string, commit
   const violations = checkPolicyOnce(stacks, policy, () => checkPolicy(stacks, policy, sources, guarded));
   if (violations.length > 0) throw new PolicyViolationError(violations);
   const desired = { commit, stacks };
-  const check = { policy, guarded, agentId: ctx.settings.hostId, sources, host: await engine() };
+  const host = await (opts.engine ?? (() => observeHost(ctx.docker, ctx.settings.hostId)))();
+  const check = { policy, guarded, agentId: ctx.settings.hostId, sources, host };
   const refused = checkEngineRequests(desired, check);
   if (refused.length === 0) refused.push(...(await checkHostBindSources(desired, check)));
   if (refused.length > 0) throw new PolicyViolationError(refused);

@@ -6,16 +6,18 @@
 import type Docker from "dockerode";
 import type { RegistryAuths } from "../apply/registry-auth.js";
 import type { Settings } from "../config/settings.js";
+import { LastGoodRejectedError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { observeHost } from "../observe/index.js";
 import { hasChanges, type HostSnapshot, type Plan } from "../plan/index.js";
 import { fetchTargetCommit, parseRepoLocation, type GitCredentials } from "../source/index.js";
 import { markGood, type Journal, type StateStore } from "../state/index.js";
 import { chooseDesired } from "./choose-desired.js";
+import { haltPass, resumeIfHalted } from "./halt.js";
 import { holdTarget } from "./hold-target.js";
 import { limitRepairs, type AllowRepair } from "./limit-repairs.js";
 import { emitOutcome, type CommitOutcome } from "./outcome.js";
-import { loadDesiredState } from "./load-desired.js";
+import { loadCheckedLastGood } from "./recheck-last-good.js";
 import { gateRestored, planToward, recoverInterruptedRollout, rollOut } from "./roll-out.js";
 
 export interface ReconcileContext {
@@ -58,7 +60,12 @@ export type ReconcileOutcome =
   /** The target failed its gate with `failure_action: pause`: the host was left as it was. */
   | "paused"
   /** A sync window holds the new target back (`holdTarget`); the host stays at its last good commit. */
-  | "waiting";
+  | "waiting"
+  /**
+   * The last good commit no longer passes the current checks (LastGoodRejectedError from any
+   * stage): nothing was changed, and nothing will be until a new commit passes (halt.ts).
+   */
+  | "halted";
 
 export interface ReconcileResult {
   outcome: ReconcileOutcome;
@@ -79,6 +86,15 @@ export interface ReconcileResult {
 }
 
 export async function reconcile(ctx: ReconcileContext, opts: ReconcileOptions): Promise<ReconcileResult> {
+  try {
+    return await reconcilePass(ctx, opts);
+  } catch (err) {
+    if (err instanceof LastGoodRejectedError) return haltPass(ctx, err, opts.dryRun);
+    throw err;
+  }
+}
+
+async function reconcilePass(ctx: ReconcileContext, opts: ReconcileOptions): Promise<ReconcileResult> {
   const { settings, log } = ctx;
   if (!opts.dryRun) await ctx.beforePass?.();
   // Taken before the fetch and planned against: in the agent, a change made by hand meanwhile is an
@@ -92,6 +108,7 @@ export async function reconcile(ctx: ReconcileContext, opts: ReconcileOptions): 
   // The policy judges requests against the Engine as it is (who owns which network and volume).
   const engine = () => (observed ? Promise.resolve(observed) : observeHost(ctx.docker, settings.hostId));
   const choice = held ?? (await chooseDesired(ctx, state, source.gitdir, target, opts.dryRun, engine));
+  if (!opts.dryRun) await resumeIfHalted(ctx, state);
   const empty = { target, commit: undefined, plan: undefined, changed: 0, reason: choice.reason, conflicts: [] };
   if (!choice.desired) return { outcome: choice.outcome, ...empty };
 
@@ -122,7 +139,7 @@ export async function reconcile(ctx: ReconcileContext, opts: ReconcileOptions): 
     log.info({ stage: "done", commit: desired.commit, changed: rolled.changed }, `applied ${rolled.changed} change(s)`);
     return { ...result, changed: rolled.changed };
   }
-  if (rolled.kind === "rolled-back" && lastGood) await repairToward(ctx, source.gitdir, lastGood, rolled.restored);
+  if (rolled.kind === "rolled-back" && lastGood) await repairToward(ctx, source.gitdir, lastGood, rolled.restored, target);
   return { ...result, outcome: rolled.kind, reason: rolled.reason };
 }
 
@@ -157,9 +174,10 @@ async function recordGoodWithoutChanges(ctx: ReconcileContext, commit: string): 
  * replaced containers that were not retained) is recreated from the last good commit's manifest.
  * A failure here is loud, and the next pass tries again: the failed commit stays blocked.
  */
-async function repairToward(ctx: ReconcileContext, gitdir: string, lastGood: string, restored: string[]): Promise<void> {
+async function repairToward(ctx: ReconcileContext, gitdir: string, lastGood: string, restored: string[], target: string): Promise<void> {
+  // The last good commit is re-checked before anything is recreated from it; if it no longer passes, the pass halts.
+  const desired = await loadCheckedLastGood(ctx, gitdir, lastGood, target);
   try {
-    const desired = await loadDesiredState(gitdir, lastGood, ctx.settings.path);
     const { resolved, plan } = await planToward(ctx, desired);
     if (hasChanges(plan)) await rollOut(ctx, resolved, plan, false, lastGood);
     const unhealthy = await gateRestored(ctx, resolved, restored);

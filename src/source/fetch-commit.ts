@@ -107,7 +107,8 @@ async function resolveBranch(gitdir: string, ref: string): Promise<string> {
   return git.resolveRef({ fs, gitdir, ref });
 }
 
-function classifyGitError(err: unknown, url: string, branch: string): Error {
+/** A failed Git request as one of gitdock's errors: credentials and names are fatal, the rest is retried. */
+export function classifyGitError(err: unknown, url: string, branch: string): Error {
   const e = err as { code?: string; data?: { statusCode?: number }; message?: string };
   const status = e.data?.statusCode;
   if (status === 401 || status === 403 || e.code === "UserCanceledError") {

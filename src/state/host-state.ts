@@ -38,6 +38,17 @@ export interface HostState {
   rejected: Record<string, CommitMark>;
   /** Commits `gitdock retry` cleared for one more attempt; the next outcome consumes the request. */
   retryRequested: string[];
+  /**
+   * Commits `gitdock retry --allow-rewind` lets through once although they do not descend from the
+   * last good commit (verify.mode enforce); the commit's next outcome (good, failed, rejected) uses it up.
+   */
+  allowRewind: string[];
+  /**
+   * Set while the last good commit no longer passes the current checks (policy, trust files,
+   * verification mode) and gitdock changes nothing on the host; cleared by the next pass that
+   * goes on normally.
+   */
+  halted: CommitMark | undefined;
   /** Set while a rollout is in progress; cleared when it ends. */
   rollout: RolloutMarker | undefined;
 }
@@ -53,6 +64,8 @@ export function defaultHostState(): HostState {
     failed: {},
     rejected: {},
     retryRequested: [],
+    allowRewind: [],
+    halted: undefined,
     rollout: undefined,
   };
 }
@@ -70,6 +83,11 @@ function consumeRetry(list: string[], commit: string): string[] {
   return list.includes(commit) ? list.filter((c) => c !== commit) : list;
 }
 
+/** A commit's outcome uses up the one-time requests made for it (`retry`, `retry --allow-rewind`). */
+function consumeRequests(state: HostState, commit: string): Pick<HostState, "retryRequested" | "allowRewind"> {
+  return { retryRequested: consumeRetry(state.retryRequested, commit), allowRewind: consumeRetry(state.allowRewind, commit) };
+}
+
 /** The apply of `commit` finished (health not yet known). */
 export function markApplied(state: HostState, commit: string, at: string): HostState {
   return { ...state, lastApplied: { commit, at } };
@@ -83,7 +101,7 @@ export function markGood(state: HostState, commit: string, at: string): HostStat
     goodHistory: [commit, ...state.goodHistory.filter((c) => c !== commit)].slice(0, GOOD_HISTORY_LIMIT),
     failed: without(state.failed, commit),
     rejected: without(state.rejected, commit),
-    retryRequested: consumeRetry(state.retryRequested, commit),
+    ...consumeRequests(state, commit),
   };
 }
 
@@ -92,7 +110,7 @@ export function markFailed(state: HostState, commit: string, reason: string, at:
   return {
     ...state,
     failed: { ...state.failed, [commit]: { commit, at, reason } },
-    retryRequested: consumeRetry(state.retryRequested, commit),
+    ...consumeRequests(state, commit),
   };
 }
 
@@ -101,7 +119,7 @@ export function markRejected(state: HostState, commit: string, reason: string, a
   return {
     ...state,
     rejected: { ...state.rejected, [commit]: { commit, at, reason } },
-    retryRequested: consumeRetry(state.retryRequested, commit),
+    ...consumeRequests(state, commit),
   };
 }
 
@@ -113,6 +131,24 @@ export function clearFailure(state: HostState, commit: string): HostState {
     rejected: without(state.rejected, commit),
     retryRequested: state.retryRequested.includes(commit) ? state.retryRequested : [...state.retryRequested, commit],
   };
+}
+
+/**
+ * `gitdock retry --allow-rewind`: let `commit` through once although it does not descend from the
+ * last good commit, and give it one more attempt if it was marked.
+ */
+export function allowRewindTo(state: HostState, commit: string): HostState {
+  const cleared = clearFailure(state, commit);
+  return { ...cleared, allowRewind: cleared.allowRewind.includes(commit) ? cleared.allowRewind : [...cleared.allowRewind, commit] };
+}
+
+/** The last good commit no longer passes: gitdock changes nothing until a pass goes on normally. */
+export function markHalted(state: HostState, commit: string, reason: string, at: string): HostState {
+  return { ...state, halted: { commit, at, reason } };
+}
+
+export function clearHalted(state: HostState): HostState {
+  return state.halted ? { ...state, halted: undefined } : state;
 }
 
 /** Why `commit` must not be applied by itself, or undefined when it may be. */
@@ -164,17 +200,14 @@ class Shape {
     const o = this.obj(v, path);
     return { commit: this.str(o.commit, `${path}.commit`), at: this.str(o.at, `${path}.at`) };
   }
+  mark(v: unknown, path: string): CommitMark {
+    const o = this.obj(v, path);
+    return { commit: this.str(o.commit, `${path}.commit`), at: this.str(o.at, `${path}.at`), reason: this.str(o.reason, `${path}.reason`) };
+  }
   marks(v: unknown, path: string): Record<string, CommitMark> {
     if (v === undefined) return {};
     const out: Record<string, CommitMark> = {};
-    for (const [key, raw] of Object.entries(this.obj(v, path))) {
-      const o = this.obj(raw, `${path}.${key}`);
-      out[key] = {
-        commit: this.str(o.commit, `${path}.${key}.commit`),
-        at: this.str(o.at, `${path}.${key}.at`),
-        reason: this.str(o.reason, `${path}.${key}.reason`),
-      };
-    }
+    for (const [key, raw] of Object.entries(this.obj(v, path))) out[key] = this.mark(raw, `${path}.${key}`);
     return out;
   }
   rollout(v: unknown, path: string): RolloutMarker | undefined {
@@ -208,6 +241,8 @@ export function parseHostState(raw: unknown, file: string = STATE_FILES.state): 
     failed: shape.marks(o.failed, "failed"),
     rejected: shape.marks(o.rejected, "rejected"),
     retryRequested: shape.strings(o.retryRequested, "retryRequested"),
+    allowRewind: shape.strings(o.allowRewind, "allowRewind"),
+    halted: o.halted === undefined || o.halted === null ? undefined : shape.mark(o.halted, "halted"),
     rollout: shape.rollout(o.rollout, "rollout"),
   };
 }

@@ -2,8 +2,10 @@
 export { fsyncDir, readJsonFile, removeStaleTempFiles, writeFileAtomic, writeFileExclusive } from "./atomic-file.js";
 export { ensureStateDir, STATE_FILES } from "./state-dir.js";
 export {
+  allowRewindTo,
   beginRollout,
   clearFailure,
+  clearHalted,
   defaultHostState,
   endRollout,
   GOOD_HISTORY_LIMIT,
@@ -11,6 +13,7 @@ export {
   markApplied,
   markFailed,
   markGood,
+  markHalted,
   markRejected,
   parseHostState,
   StateStore,

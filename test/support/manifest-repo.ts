@@ -41,6 +41,13 @@ export interface ManifestRepo {
   commit(message: string, opts?: CommitOptions): Promise<string>;
   /** Full SHA of the working clone's HEAD. */
   head(): Promise<string>;
+  /** Force-push the branch back to `commit` (the working clone too): a rewind, as a compromised server could serve it. */
+  resetTo(commit: string): Promise<void>;
+  /**
+   * Start an unrelated history: the next `commit` is a new root commit (with the working tree as
+   * it is) and replaces the branch when it is force-pushed.
+   */
+  startUnrelatedHistory(): Promise<void>;
   /** Run git in the working clone with an argument array; returns stdout. */
   git(args: string[]): Promise<string>;
   /** Removes the bare repository and the working clone. */
@@ -119,6 +126,13 @@ export async function createManifestRepo(server: GitServerLocation, name: string
     },
     async head() {
       return (await git(workDir, ["rev-parse", "HEAD"])).trim();
+    },
+    async resetTo(commit) {
+      await git(workDir, ["reset", "--quiet", "--hard", commit]);
+      await git(workDir, ["push", "--quiet", "--force", "origin", `HEAD:refs/heads/${branch}`]);
+    },
+    async startUnrelatedHistory() {
+      await git(workDir, ["checkout", "--quiet", "--orphan", `unrelated-${Date.now()}`]);
     },
     async git(args) {
       return git(workDir, args);

@@ -16,6 +16,7 @@ const GITDOCK_METRIC_NAMES = [
   "gitdock_service_replicas",
   "gitdock_last_successful_reconcile_timestamp_seconds",
   "gitdock_repairs_suppressed_total",
+  "gitdock_last_good_blocked",
 ];
 
 /** Value of one sample line in the text exposition, or undefined when absent. */
@@ -98,6 +99,20 @@ describe("createMetrics", () => {
     m.setLastGoodCommit(undefined);
     ({ body } = await m.exposition());
     expect(body).not.toContain("c".repeat(40));
+  });
+
+  it("the last-good-blocked gauge starts at 0 and follows a halt; a halted pass is not a success", async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    expect(sample((await m.exposition()).body, "gitdock_last_good_blocked")).toBe(0);
+    m.setLastGoodBlocked(true);
+    m.reconcileFinished("halted", 0.1, 5_000_000);
+    let { body } = await m.exposition();
+    expect(sample(body, "gitdock_last_good_blocked")).toBe(1);
+    expect(sample(body, 'gitdock_reconciles_total{result="halted"}')).toBe(1);
+    expect(sample(body, "gitdock_last_successful_reconcile_timestamp_seconds")).toBe(0);
+    m.setLastGoodBlocked(false);
+    ({ body } = await m.exposition());
+    expect(sample(body, "gitdock_last_good_blocked")).toBe(0);
   });
 
   it("setServices replaces the per-service series", async () => {

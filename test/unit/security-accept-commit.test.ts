@@ -50,30 +50,30 @@ async function journalActions(ctx: ReconcileContext): Promise<string[]> {
 describe("accepting a target commit: signature, then manifest, then policy", () => {
   it("checks the signature before the manifest: an unsigned invalid commit is rejected for its signature", async () => {
     const commit = await commitFile("services: [broken", false);
-    const err = await acceptCommit(await context("enforce"), repo.gitdir, commit, false, noEngine).catch((e: unknown) => e);
+    const err = await acceptCommit(await context("enforce"), repo.gitdir, commit, false, { engine: noEngine }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SignatureRejectedError);
     expect((err as SignatureRejectedError).status).toBe("missing");
   });
 
   it("then validates the manifest of a well-signed commit", async () => {
     const commit = await commitFile("services: [broken", true);
-    await expect(acceptCommit(await context("enforce"), repo.gitdir, commit, false, noEngine)).rejects.toBeInstanceOf(ManifestInvalidError);
+    await expect(acceptCommit(await context("enforce"), repo.gitdir, commit, false, { engine: noEngine })).rejects.toBeInstanceOf(ManifestInvalidError);
   });
 
   it("then applies the host policy, listing every violation", async () => {
     const commit = await commitFile(compose("    privileged: true\n    user: root"), true);
-    const err = (await acceptCommit(await context("enforce"), repo.gitdir, commit, false, noEngine).catch((e: unknown) => e)) as PolicyViolationError;
+    const err = (await acceptCommit(await context("enforce"), repo.gitdir, commit, false, { engine: noEngine }).catch((e: unknown) => e)) as PolicyViolationError;
     expect(err).toBeInstanceOf(PolicyViolationError);
     expect(err.problems.map((p) => `${p.file}:${p.line}:${p.col}: ${p.path}`)).toEqual(["compose.yaml:5:17: services.web.privileged", "compose.yaml:6:11: services.web.user"]);
-    const allowed = await acceptCommit(await context("enforce", { privileged: true, root_user: true }), repo.gitdir, commit, false, noEngine);
+    const allowed = await acceptCommit(await context("enforce", { privileged: true, root_user: true }), repo.gitdir, commit, false, { engine: noEngine });
     expect(allowed.stacks[0]?.services[0]?.container.privileged).toBe(true);
   });
 
   it("records a good signature once per commit, for status, and journals it once", async () => {
     const commit = await commitFile(compose(""), true);
     const ctx = await context("enforce");
-    await acceptCommit(ctx, repo.gitdir, commit, false, noEngine);
-    await acceptCommit(ctx, repo.gitdir, commit, false, noEngine);
+    await acceptCommit(ctx, repo.gitdir, commit, false, { engine: noEngine });
+    await acceptCommit(ctx, repo.gitdir, commit, false, { engine: noEngine });
     expect(await journalActions(ctx)).toEqual(["verify:valid"]);
     expect(await readSignatureRecords(ctx.settings.stateDir)).toMatchObject([{ commit, status: "valid", signer: { format: "ssh", principal: "alice@test" } }]);
   });
@@ -81,17 +81,17 @@ describe("accepting a target commit: signature, then manifest, then policy", () 
   it("warn applies an unsigned commit and records why; off does not even look", async () => {
     const commit = await commitFile(compose(""), false);
     const warn = await context("warn");
-    expect((await acceptCommit(warn, repo.gitdir, commit, false, noEngine)).commit).toBe(commit);
+    expect((await acceptCommit(warn, repo.gitdir, commit, false, { engine: noEngine })).commit).toBe(commit);
     expect(await readSignatureRecords(warn.settings.stateDir)).toMatchObject([{ commit, status: "missing" }]);
     const off = await context("off");
-    expect((await acceptCommit(off, repo.gitdir, commit, false, noEngine)).commit).toBe(commit);
+    expect((await acceptCommit(off, repo.gitdir, commit, false, { engine: noEngine })).commit).toBe(commit);
     expect(await readSignatureRecords(off.settings.stateDir)).toEqual([]);
   });
 
   it("plan (dry run) verifies without recording anything", async () => {
     const commit = await commitFile(compose(""), true);
     const ctx = await context("enforce");
-    await acceptCommit(ctx, repo.gitdir, commit, true, noEngine);
+    await acceptCommit(ctx, repo.gitdir, commit, true, { engine: noEngine });
     expect(await readSignatureRecords(ctx.settings.stateDir)).toEqual([]);
     expect(await journalActions(ctx)).toEqual([]);
   });

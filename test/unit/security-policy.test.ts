@@ -132,7 +132,13 @@ describe("host policy: paths and registries", () => {
 
 describe("security config section", () => {
   it("defaults to verify off and the safe policy", () => {
-    expect(securitySectionDefaults(undefined)).toEqual({ verify: { mode: "off", allowedSigners: undefined, openpgpKeyring: undefined }, policy: DEFAULT_POLICY });
+    expect(securitySectionDefaults(undefined)).toEqual({ verify: { mode: "off", allowedSigners: undefined, openpgpKeyring: undefined, allowRewind: false }, policy: DEFAULT_POLICY });
+  });
+
+  it("reads verify.allow_rewind (follow force-pushes)", () => {
+    const raw = securitySectionSchema.parse({ verify: { mode: "enforce", allowed_signers: "/etc/gitdock/allowed_signers", allow_rewind: true } });
+    expect(securitySectionDefaults(raw).verify.allowRewind).toBe(true);
+    expect(securitySectionSchema.safeParse({ verify: { allow_rewind: "yes" } }).success).toBe(false);
   });
 
   it("maps the YAML keys onto the policy", () => {

@@ -4,8 +4,10 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StateError } from "../../src/errors.js";
 import {
+  allowRewindTo,
   beginRollout,
   clearFailure,
+  clearHalted,
   defaultHostState,
   endRollout,
   GOOD_HISTORY_LIMIT,
@@ -13,6 +15,7 @@ import {
   markApplied,
   markFailed,
   markGood,
+  markHalted,
   markRejected,
   StateStore,
   type HostState,
@@ -98,6 +101,48 @@ describe("pure helpers", () => {
       before: state({ failed: { c1: mark("c1") } }),
       run: (s) => clearFailure(clearFailure(s, "c1"), "c1"),
       expected: { failed: {}, retryRequested: ["c1"] },
+    },
+    {
+      name: "allowRewindTo clears the rejection, asks for a retry and allows the rewind once",
+      before: state({ rejected: { c1: mark("c1", "not a descendant") } }),
+      run: (s) => allowRewindTo(allowRewindTo(s, "c1"), "c1"),
+      expected: { rejected: {}, retryRequested: ["c1"], allowRewind: ["c1"] },
+    },
+    {
+      name: "allowRewindTo a commit that is not marked yet",
+      before: state(),
+      run: (s) => allowRewindTo(s, "c1"),
+      expected: { retryRequested: ["c1"], allowRewind: ["c1"] },
+    },
+    {
+      name: "markGood uses up the allowed rewind of that commit only",
+      before: state({ allowRewind: ["c1", "c2"], retryRequested: ["c1"] }),
+      run: (s) => markGood(s, "c1", T),
+      expected: { lastGood: { commit: "c1", at: T }, goodHistory: ["c1"], allowRewind: ["c2"], retryRequested: [] },
+    },
+    {
+      name: "markFailed uses up the allowed rewind",
+      before: state({ allowRewind: ["c1"] }),
+      run: (s) => markFailed(s, "c1", "gate", T),
+      expected: { failed: { c1: mark("c1", "gate") }, allowRewind: [] },
+    },
+    {
+      name: "markRejected (for another reason) uses up the allowed rewind",
+      before: state({ allowRewind: ["c1"] }),
+      run: (s) => markRejected(s, "c1", "policy", T),
+      expected: { rejected: { c1: mark("c1", "policy") }, allowRewind: [] },
+    },
+    {
+      name: "markHalted records the last good commit and why",
+      before: state({ lastGood: { commit: "c1", at: T } }),
+      run: (s) => markHalted(s, "c1", "policy", T),
+      expected: { halted: mark("c1", "policy") },
+    },
+    {
+      name: "clearHalted ends a halt",
+      before: state({ halted: mark("c1", "policy") }),
+      run: (s) => clearHalted(s),
+      expected: { halted: undefined },
     },
     {
       name: "beginRollout and endRollout set and clear the marker",
@@ -205,6 +250,13 @@ describe("StateStore", () => {
     const final = await a.read();
     expect(Object.keys(final.failed)).toHaveLength(n);
     expect(await readdir(root)).toEqual(["state.json"]);
+  });
+
+  it("round-trips the halt and the allowed rewinds", async () => {
+    const store = await StateStore.open(root);
+    const written = await store.update((s) => markHalted(allowRewindTo(s, "c2"), "c1", "the last good commit no longer passes", T));
+    expect(await (await StateStore.open(root)).read()).toEqual(written);
+    expect(written).toMatchObject({ halted: mark("c1", "the last good commit no longer passes"), allowRewind: ["c2"] });
   });
 
   it("fills fields missing from an older file with defaults", async () => {

@@ -15,6 +15,7 @@ export async function planCommand(
   const result = await reconcile(ctx, { dryRun: true });
   if (!result.plan) {
     process.stdout.write(`${result.outcome} ${result.target.slice(0, 12)}: nothing to plan\n${result.reason ?? ""}\n`);
+    if (result.outcome === "halted") return EXIT.halted;
     return result.outcome === "rejected" ? EXIT.rejected : EXIT.rolledBack;
   }
   if (opts.json) {

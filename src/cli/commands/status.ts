@@ -15,6 +15,10 @@ export interface StatusReport {
   lastGood: HostState["lastGood"];
   failed: HostState["failed"];
   rejected: HostState["rejected"];
+  /** Set while the last good commit no longer passes and gitdock changes nothing on the host. */
+  halted: HostState["halted"];
+  /** Commits `gitdock retry --allow-rewind` lets through once. */
+  allowRewind: HostState["allowRewind"];
   rollout: HostState["rollout"];
   stacks: { project: string; services: ServiceStatus[] }[];
   /** Present when the running agent answered (`gitdock run`): its loop, last pass, waiting commit. */
@@ -43,6 +47,8 @@ export async function buildStatus(settings: Settings): Promise<StatusReport> {
     lastGood: state.lastGood,
     failed: state.failed,
     rejected: state.rejected,
+    halted: state.halted,
+    allowRewind: state.allowRewind,
     rollout: state.rollout,
     stacks: groupContainers(host, await lastActions(settings.stateDir)),
     signatures: await signaturesOf(settings.stateDir, [state.lastApplied?.commit, state.lastGood?.commit]),
@@ -115,6 +121,11 @@ function formatStatus(r: StatusReport): string {
     `last good:    ${short(r.lastGood?.commit)}${r.lastGood ? ` at ${r.lastGood.at}` : ""}`,
     ...signedBy(r, r.lastGood?.commit),
   ];
+  if (r.halted) {
+    lines.push(`HALTED since ${r.halted.at}: ${r.halted.reason.split("\n")[0]}`);
+    lines.push("  push a commit that passes, or undo what was tightened (security.policy, security.verify, the trust files); gitdock resumes by itself");
+  }
+  for (const sha of r.allowRewind ?? []) lines.push(`rewind allowed once: ${short(sha)} (gitdock retry --allow-rewind)`);
   if (r.rollout) lines.push(`rollout in progress: ${short(r.rollout.commit)} since ${r.rollout.startedAt}`);
   if (r.agent) lines.push(...formatAgentStatus(r.agent));
   for (const [sha, m] of Object.entries(r.failed)) lines.push(`failed:   ${short(sha)} at ${m.at}: ${m.reason.split("\n")[0]}`);

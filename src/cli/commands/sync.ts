@@ -10,7 +10,8 @@ import { EXIT } from "../exit-codes.js";
 
 /**
  * `gitdock sync`: one reconcile. 0 = the host runs the target commit; 3 = held/rolled back; 5 = waiting
- * for a sync window; 4 = rejected. With `--now`, the running agent does the pass when one answers.
+ * for a sync window; 4 = rejected, or halted (the last good commit no longer passes). With `--now`,
+ * the running agent does the pass when one answers.
  */
 export async function syncCommand(settings: Settings, log: Logger, opts: { now?: boolean } = {}): Promise<number> {
   if (opts.now) {
@@ -34,6 +35,7 @@ export async function syncCommand(settings: Settings, log: Logger, opts: { now?:
 
 export function exitCodeForResult(result: PassSummary): number {
   if (result.outcome === "rejected") return EXIT.rejected;
+  if (result.outcome === "halted") return EXIT.halted;
   if (result.outcome === "waiting") return EXIT.waiting;
   if (result.outcome === "held" || result.outcome === "rolled-back" || result.outcome === "paused") return EXIT.rolledBack;
   // The host does not match the target while a foreign container holds a name gitdock needs.
@@ -54,6 +56,7 @@ function mainLine(r: PassSummary, target: string): string {
   }
   if (r.outcome === "rolled-back") return `rolled back ${target}: the host is back at its last good commit\n${r.reason ?? ""}`;
   if (r.outcome === "paused") return `paused ${target}: failure_action is pause; the host was left as it is\n${r.reason ?? ""}`;
+  if (r.outcome === "halted") return `halted ${target}: nothing was changed on this host\n${r.reason ?? ""}`;
   const at = r.commit ? `the host stays at ${r.commit.slice(0, 12)}` : "the host was not changed";
   return `${r.outcome} ${target}: ${at}\n${describeError(r.reason ?? "")}`;
 }

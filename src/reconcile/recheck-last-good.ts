@@ -1,0 +1,64 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import type { VerifySettings } from "../config/security-section.js";
+import { LastGoodRejectedError } from "../errors.js";
+import type { DesiredState } from "../model.js";
+import type { HostSnapshot } from "../plan/index.js";
+import { acceptCommit } from "./accept-commit.js";
+import type { ReconcileContext } from "./reconcile.js";
+import { firstLine, isRejection, REJECTED_BY, type Rejection } from "./rejection.js";
+import { VerdictCache } from "./verdict-cache.js";
+
+export type LastGoodVerdict =
+  | { ok: true; desired: DesiredState }
+  /** `check`: signature, manifest or policy; `reason`: the first problem, in one line. */
+  | { ok: false; check: string; reason: string; error: Rejection };
+
+/**
+ * Verdicts per (commit, trust files and verification mode, policy object). Verifying a signature
+ * is the expensive part of a re-check; the trust files are read (not parsed) on every pass, so
+ * removing a key takes effect at the next pass, as it does for a new target.
+ */
+const verdicts = new VerdictCache<LastGoodVerdict>({ keep: 4, maxAgeMs: 10 * 60_000 });
+
+/**
+ * Does the last good commit still pass what a target must pass now: its signature under the
+ * current verification settings and trust files, its manifest, the host policy? It is not judged
+ * as a new target: it descends from itself, and a failure is a verdict, not a rejection mark.
+ * Writes nothing (signatures.json, journal, state); logs only when the verdict is computed.
+ */
+export async function recheckLastGood(ctx: ReconcileContext, gitdir: string, commit: string, engine?: EngineView): Promise<LastGoodVerdict> {
+  const key = [gitdir, ctx.settings.path, commit, await trustKey(ctx.settings.security.verify)].join("\0");
+  return verdicts.get(key, ctx.settings.security.policy, () => judge(ctx, gitdir, commit, engine));
+}
+
+/** The Engine as the request-level policy sees it (accept-commit.ts); by default, a fresh look. */
+type EngineView = () => Promise<HostSnapshot>;
+
+/**
+ * The last good commit's desired state when it passes the re-check; otherwise LastGoodRejectedError,
+ * which reconcile turns into the "halted" outcome. `target` is the pass's branch head.
+ */
+export async function loadCheckedLastGood(ctx: ReconcileContext, gitdir: string, lastGood: string, target: string, engine?: EngineView): Promise<DesiredState> {
+  const verdict = await recheckLastGood(ctx, gitdir, lastGood, engine);
+  if (verdict.ok) return verdict.desired;
+  throw new LastGoodRejectedError({ commit: lastGood, target, stage: verdict.check, reason: verdict.reason, cause: verdict.error });
+}
+
+async function judge(ctx: ReconcileContext, gitdir: string, commit: string, engine: EngineView | undefined): Promise<LastGoodVerdict> {
+  try {
+    // dryRun: the signature's verdict is not recorded; no state is passed: no history check.
+    return { ok: true, desired: await acceptCommit(ctx, gitdir, commit, true, engine ? { engine } : {}) };
+  } catch (err) {
+    if (!isRejection(err)) throw err;
+    return { ok: false, check: REJECTED_BY[err.code].check, reason: firstLine(err), error: err };
+  }
+}
+
+/** What a signature verdict depends on besides the commit: the mode and the trust files' bytes. */
+async function trustKey(verify: VerifySettings): Promise<string> {
+  if (verify.mode === "off") return "off";
+  const digest = async (file: string | undefined) =>
+    file === undefined ? "-" : readFile(file).then((b) => createHash("sha256").update(b).digest("hex"), () => "unreadable");
+  return [verify.mode, verify.allowedSigners ?? "-", await digest(verify.allowedSigners), verify.openpgpKeyring ?? "-", await digest(verify.openpgpKeyring)].join("\0");
+}
