@@ -3,6 +3,7 @@ import { mkdir } from "node:fs/promises";
 import { engineError } from "../engine/docker-client.js";
 import type { MountSpec } from "../model.js";
 import type { ContainerConfig } from "./container-config.js";
+import { startFailedError } from "./start-failed.js";
 
 /** Create a container, connect its other networks, start it. Returns its ID. */
 export async function createAndStart(docker: Docker, config: ContainerConfig, mounts: MountSpec[]): Promise<string> {
@@ -20,9 +21,13 @@ export async function createAndStart(docker: Docker, config: ContainerConfig, mo
         EndpointConfig: { Aliases: n.aliases, ...(n.ipv4Address ? { IPAMConfig: { IPv4Address: n.ipv4Address } } : {}) },
       });
     }
+  } catch (err) {
+    throw engineError(err, `connecting ${config.name} to its networks`);
+  }
+  try {
     await container.start();
   } catch (err) {
-    throw engineError(err, `starting ${config.name}`);
+    throw startFailedError(err, config.name);
   }
   return container.id;
 }
