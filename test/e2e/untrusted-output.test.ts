@@ -32,6 +32,8 @@ const ENV_VALUE = `planted-env-${randomBytes(8).toString("hex")}`;
 const SECRET_VALUE = `planted-secret-${randomBytes(8).toString("hex")}`;
 const PLANTED = [ENV_VALUE, SECRET_VALUE];
 const MARKER_SECRET = `marker-secret-${randomBytes(8).toString("hex")}`;
+/** In a binary path the Engine cannot exec: its start error (the runtime's words) quotes it. */
+const RUNTIME_SAID = `runtime-said-${randomBytes(6).toString("hex")}`;
 /** The failing healthcheck: says something of its own, then the env value and the secret. */
 const LEAKY_CHECK = 'test: ["CMD-SHELL", "echo healthcheck-said $$API_TOKEN; cat /run/secrets/db_password; exit 1"]';
 /** What the local log may show of that output. */
@@ -58,13 +60,14 @@ async function run(command: string, extra: string[] = []): Promise<RunResult> {
   return r;
 }
 
-function compose(release: string, healthcheck: string | undefined): string {
+function compose(release: string, healthcheck: string | undefined, more: string[] = [], init = true): string {
   const extra = [
     "    labels:",
     `      release: "${release}"`,
     `    env_file: ${envDir}/web.env`,
     "    secrets: [db_password]",
     ...(healthcheck ? ["    healthcheck:", `      ${healthcheck}`, "      interval: 1s", "      timeout: 2s", "      retries: 1"] : []),
+    ...more,
   ].join("\n");
   return `name: ${APP}
 secrets:
@@ -72,12 +75,12 @@ secrets:
     file: ${secretsDir}/db_password
 services:
   web:
-${webService(testEnv().images["web-v1"], extra)}
+${init ? webService(testEnv().images["web-v1"], extra) : webService(testEnv().images["web-v1"], extra).replace("    init: true\n", "")}
 `;
 }
 
-async function release(name: string, healthcheck: string | undefined): Promise<string> {
-  await repo.write(STACK_FILE, compose(name, healthcheck));
+async function release(name: string, healthcheck: string | undefined, more: string[] = [], init = true): Promise<string> {
+  await repo.write(STACK_FILE, compose(name, healthcheck, more, init));
   commits[name] = await repo.commit(`release ${name}`);
   return commits[name]!;
 }
@@ -237,6 +240,19 @@ describe("container output never reaches the audit trail", () => {
     expect(stopped.stderr).toContain(REDACTED_EXCERPT);
   });
 
+  it("a container the Engine cannot start: the reason has the HTTP status, the local log the runtime's words", async () => {
+    // Without `init` (an init process would start, then fail to exec it): the runtime itself cannot.
+    const bad = await release("unstartable", undefined, [`    entrypoint: ["/${RUNTIME_SAID}"]`], false);
+    const r = await run("sync");
+    expect(r.code, r.stdout + r.stderr).toBe(3);
+    const state = JSON.parse(await readFile(path.join(host.stateDir, "state.json"), "utf8")) as { failed: Record<string, { reason: string }> };
+    const reason = state.failed[bad]?.reason ?? "";
+    expect(reason).toMatch(new RegExp(`^starting ${WEB}: the Engine could not start it \\(HTTP [45]\\d\\d\\)`));
+    expect(reason).not.toContain(RUNTIME_SAID);
+    const shown = r.stderr.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { excerpt?: string }).find((l) => l.excerpt);
+    expect(shown?.excerpt, r.stderr).toContain(RUNTIME_SAID);
+  });
+
   it("status and history, without the agent, say what failed and show no output", async () => {
     const text = await run("status");
     expect(text.code, text.stderr).toBe(0);
@@ -263,8 +279,8 @@ describe("container output never reaches the audit trail", () => {
     }
     expect(notes.lines.get(commits.good!)).toEqual([expect.stringMatching(/ applied .* healthy$/)]);
 
-    // good (healthy), leaky and leaky-again (rolled back).
-    await waitFor("3 markers", () => markers.length, (n) => n >= 3);
+    // good (healthy), leaky, leaky-again and unstartable (rolled back).
+    await waitFor("4 markers", () => markers.length, (n) => n >= 4);
     const bodies = markers.map((m) => {
       expect(verifyBodySignature(m.body, m.signature, MARKER_SECRET), m.body).toBe(true);
       return JSON.parse(m.body) as { commit: string; outcome: string; reason?: string };
@@ -294,10 +310,13 @@ describe("container output never reaches the audit trail", () => {
     expectNoPlanted(notes.text, "the git notes");
     expect(notes.text).not.toContain("healthcheck-said");
 
-    expect(markers.length).toBeGreaterThanOrEqual(3);
+    expect(markers.length).toBeGreaterThanOrEqual(4);
     for (const m of markers) {
       expectNoPlanted(m.body, "a deployment marker");
       expect(m.body).not.toContain("healthcheck-said");
+      expect(m.body).not.toContain(RUNTIME_SAID);
     }
+    // The Engine's start error is container output too: only the local log had it.
+    for (const [what, text] of [["the journal", journal], ["the git notes", notes.text]] as const) expect(text, what).not.toContain(RUNTIME_SAID);
   });
 });

@@ -7,6 +7,8 @@ import os from "node:os";
 import path from "node:path";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFailedError } from "../../src/apply/start-failed.js";
+import { ApplyFailedError, EngineUnavailableError, describeError } from "../../src/errors.js";
 import {
   EXCERPT_MAX,
   MIN_REDACTED_LENGTH,
@@ -173,5 +175,27 @@ describe("serviceRedactor and redactedExcerpt", () => {
   it("withholds the output when the service is unknown, and gives nothing for no output", async () => {
     expect(await redactedExcerpt(new UntrustedText(envValue), undefined)).toMatch(/^\[output withheld: /);
     expect(await redactedExcerpt(undefined, spec(secretFile))).toBeUndefined();
+  });
+});
+
+describe("startFailedError", () => {
+  const planted = "planted-runtime-7890";
+  const engineAnswer = () =>
+    Object.assign(new Error(`(HTTP code 400) unexpected - failed to create task: exec: "/bin/${planted}": not found`), { statusCode: 400 });
+
+  it("says which container and the HTTP status; the Engine's text only in the excerpt", () => {
+    const err = startFailedError(engineAnswer(), "shop-web-1");
+    expect(err).toBeInstanceOf(ApplyFailedError);
+    const e = err as ApplyFailedError;
+    expect(e.message).toBe("starting shop-web-1: the Engine could not start it (HTTP 400)");
+    expect(e.data).toEqual({ container: "shop-web-1", status: 400 });
+    expect(e.cause).toBeUndefined();
+    for (const shown of [describeError(e), JSON.stringify(e), JSON.stringify(e.toJSON())]) expect(shown).not.toContain(planted);
+    expect(e.excerpt?.excerpt(NOTHING_TO_REDACT)).toContain(`/bin/${planted}`);
+  });
+
+  it("keeps a connection failure a retryable Engine error", () => {
+    const err = startFailedError(Object.assign(new Error("connect ECONNREFUSED /var/run/docker.sock"), { code: "ECONNREFUSED" }), "shop-web-1");
+    expect(err).toBeInstanceOf(EngineUnavailableError);
   });
 });
