@@ -29,7 +29,7 @@ export function gateFailedError(result: GateFailedResult, opts: { data?: Record<
   const excerpt = result.failure.excerpt;
   return new HealthGateFailedError(`health gate failed: ${formatGateFailure(result)}`, {
     data: { container: result.container, check: result.failure.check, detail: result.failure.detail, ...opts.data },
-    hint: opts.hint ?? `${excerpt ? "What the container printed is in gitdock's local log on this host, redacted. " : ""}Fix the image or the manifest in Git and push a new commit, or run \`gitdock retry\` to try this one again.`,
+    hint: opts.hint ?? `${excerpt ? "What the container printed is in gitdock's local log on this host, redacted. " : ""}Fix the release in Git and push a new commit, or run \`gitdock retry\` to try this commit again.`,
     ...(excerpt ? { excerpt } : {}),
   });
 }
