@@ -10,6 +10,8 @@
  *  - "fatal":    gitdock cannot work as configured (bad flags or config). `sync` exits 1.
  * The CLI is the one place that maps these to exit codes (src/cli/exit-codes.ts).
  */
+import type { UntrustedText } from "./untrusted/index.js";
+
 export type ErrorHandling = "reject" | "retry" | "rollback" | "fatal";
 
 export interface ManifestProblem {
@@ -33,12 +35,19 @@ export abstract class GitdockError extends Error {
   /** What the operator should do about it. */
   readonly hint: string | undefined;
   readonly data: Record<string, unknown>;
+  /**
+   * What a container (or the Engine about it) said: untrusted, so never part of the message, hint
+   * or data, which become reasons in state.json, the journal, git notes and markers. Only the local
+   * log shows it, redacted (src/untrusted).
+   */
+  readonly excerpt: UntrustedText | undefined;
 
-  constructor(message: string, opts: { hint?: string; data?: Record<string, unknown>; cause?: unknown } = {}) {
+  constructor(message: string, opts: { hint?: string; data?: Record<string, unknown>; cause?: unknown; excerpt?: UntrustedText } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.hint = opts.hint;
     this.data = opts.data ?? {};
+    this.excerpt = opts.excerpt;
   }
 
   toJSON(): Record<string, unknown> {

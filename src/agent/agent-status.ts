@@ -4,6 +4,7 @@
  * when it talks to the agent. Plain data, no secrets.
  */
 import type { ReconcileOutcome, ReconcileResult } from "../reconcile/reconcile.js";
+import type { FailureOutput } from "../untrusted/index.js";
 import type { ReconcileResult as MetricResult } from "./metrics.js";
 
 /** A pass's result in the words the metrics use: ok, error, rolled_back, rejected, waiting, halted. */
@@ -53,6 +54,13 @@ export interface AgentStatus {
   windows: { newCommits: "allowed" | "waiting"; driftRepair: boolean; reason: string } | undefined;
   /** `<stack>/<service>` whose repair budget is used up. */
   suppressedRepairs: string[];
+  /**
+   * The last container failure that came with output (a failed healthcheck, an Engine error): what
+   * failed in gitdock's words, and a redacted one-line excerpt of what the container said. Kept only
+   * in this process's memory (never in state.json, the journal, notes or markers), so `gitdock
+   * status` shows it only while this agent runs.
+   */
+  lastFailureOutput: FailureOutput | undefined;
 }
 
 /** The result label for a pass that returned (errors are "error"). */
@@ -93,5 +101,10 @@ export function formatAgentStatus(a: AgentStatus): string[] {
   if (a.waitingCommit) lines.push(`waiting:  ${short(a.waitingCommit)}: ${a.windows?.reason ?? "held back by a sync window"}`);
   if (a.suppressedRepairs.length) lines.push(`repairs suppressed (budget used up): ${a.suppressedRepairs.join(", ")}`);
   if (a.nextPollAt) lines.push(`next poll: ${a.nextPollAt}`);
+  const f = a.lastFailureOutput;
+  if (f) {
+    lines.push(`last container failure: ${f.container} at ${f.at} (${short(f.commit)}): ${f.failure}`);
+    lines.push(`  its output (redacted, kept by this agent only): ${f.excerpt}`);
+  }
   return lines;
 }

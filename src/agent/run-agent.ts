@@ -105,6 +105,7 @@ export class Agent {
       waitingCommit: undefined,
       windows: undefined,
       suppressedRepairs: [],
+      lastFailureOutput: undefined,
     };
     this.deps = { ctx, metrics: this.metrics, budget: newBudget(settings), status: this.status, stopping: this.stopCtl.signal };
     this.scheduler = new PassScheduler((triggers) => this.pass(triggers));

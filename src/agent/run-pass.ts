@@ -9,6 +9,7 @@ import { observeContainers } from "../observe/index.js";
 import type { ContainerAction } from "../plan/index.js";
 import { reconcile, type ReconcileContext, type ReconcileResult } from "../reconcile/reconcile.js";
 import { acquireLock, type HostState, type Release } from "../state/index.js";
+import type { FailureOutput } from "../untrusted/index.js";
 import { passResultOf, summarize, type AgentStatus, type PassError, type PassRecord } from "./agent-status.js";
 import type { Metrics } from "./metrics.js";
 import { describeTriggers, isManualPass, type Trigger } from "./pass-scheduler.js";
@@ -28,7 +29,7 @@ export interface PassDeps {
 
 export async function runPass(deps: PassDeps, triggers: readonly Trigger[], number: number): Promise<PassRecord> {
   const log = deps.ctx.log.child({ pass: number });
-  const ctx: ReconcileContext = { ...deps.ctx, log };
+  const ctx: ReconcileContext = { ...deps.ctx, log, onFailureOutput: (f) => rememberFailureOutput(deps, f) };
   const started = new Date();
   const manual = isManualPass(triggers);
   const windows = decideWindows(ctx.settings.agent.syncWindows, started, { manual });
@@ -105,6 +106,12 @@ function afterResult(deps: PassDeps, log: Logger, r: ReconcileResult, before: Ho
   const message = `pass done: ${r.outcome} ${r.target.slice(0, 12)}${r.changed ? `, ${r.changed} change(s)` : ""}`;
   if (r.outcome === "synced" && !r.conflicts.length) log.info(fields, message);
   else log.warn(fields, message);
+}
+
+/** The last container failure with output, redacted, for `gitdock status`: in memory only, never recorded. */
+function rememberFailureOutput(deps: PassDeps, f: FailureOutput): void {
+  deps.status.lastFailureOutput = f;
+  deps.ctx.onFailureOutput?.(f);
 }
 
 function allowRepair(deps: PassDeps, log: Logger): (stack: string, service: string) => boolean {

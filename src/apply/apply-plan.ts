@@ -1,9 +1,10 @@
 import type Docker from "dockerode";
 import { ApplyFailedError, GitdockError, HealthGateFailedError, describeError } from "../errors.js";
 import { engineError, engineStatus } from "../engine/docker-client.js";
-import { formatGateFailure, type GateResult } from "../health/index.js";
+import { gateFailedError, type GateResult } from "../health/index.js";
 import type { Logger } from "../log.js";
 import type { ContainerAction, Plan, ResolvedService, ResolvedState, ResolvedStack } from "../plan/types.js";
+import { redactedExcerpt, type FailureOutputListener } from "../untrusted/index.js";
 import { containerConfig } from "./container-config.js";
 import { createAndStart } from "./container-ops.js";
 import { pullImages } from "./pull-images.js";
@@ -51,6 +52,8 @@ export interface ApplyContext {
   onPulled?: (images: string[]) => Promise<void>;
   /** Where bind sources may lie (the host policy's roots); each is checked on the host right before its create. */
   bindRoots: BindRoots;
+  /** Told of a container's failure that came with output, redacted (the agent shows the last one in status). */
+  onFailureOutput?: FailureOutputListener;
 }
 
 export interface ApplyResult {
@@ -191,12 +194,7 @@ async function upsertReplica(
   s.newId = await createAndStart(ctx.docker, config, svc.spec.mounts, ctx.bindRoots);
   ctx.log.info({ ...fields, step: "started", stage: "health" }, `started ${a.container}; waiting for its health gate`);
   const result = await ctx.gate({ containerId: s.newId, name: a.container, service: svc }, signal);
-  if (!result.ok) {
-    throw new HealthGateFailedError(`health gate failed: ${formatGateFailure(result)}`, {
-      data: { container: a.container, check: result.failure.check, failureAction: svc.service.updateConfig.failureAction },
-      hint: "Fix the release in Git and push a new commit, or run `gitdock retry` to try this commit again.",
-    });
-  }
+  if (!result.ok) throw gateFailedError(result, { data: { failureAction: svc.service.updateConfig.failureAction } });
   // start-first: the old container served until now; it waits, stopped, until the commit is healthy.
   if (startFirst && s.retainedName) await stopQuietly(ctx.docker.getContainer(s.retainedName), grace);
 }
@@ -207,7 +205,11 @@ async function retireContainer(ctx: ApplyContext, log: RolloutLog, a: ContainerA
   s.retainedName = await retire(ctx.docker, a.containerId, a.container, { stop: true, graceSeconds: undefined });
 }
 
-/** Run one container action, log it and record its outcome; rethrow so dependents are held back. */
+/**
+ * Run one container action, log it and record its outcome; rethrow so dependents are held back.
+ * The journal gets the error in gitdock's words; what the container said (the error's `excerpt`)
+ * goes only to the local log, redacted with the service's values.
+ */
 async function step(ctx: ApplyContext, a: ContainerAction, action: string, work: () => Promise<void>): Promise<void> {
   const base = { commit: ctx.desired.commit, stack: a.project, service: a.service, container: a.container, action, reason: a.reasons.join("; ") };
   try {
@@ -215,10 +217,22 @@ async function step(ctx: ApplyContext, a: ContainerAction, action: string, work:
     ctx.log.info({ ...base, outcome: "ok" }, `${action} ${a.container}`);
     await ctx.record({ ...base, outcome: "ok" });
   } catch (err) {
-    ctx.log.error({ ...base, outcome: "failed", err: describeError(err) }, `${action} ${a.container} failed`);
+    const excerpt = await failureExcerpt(ctx, a, err);
+    ctx.log.error({ ...base, outcome: "failed", err: describeError(err), ...(excerpt ? { excerpt } : {}) }, `${action} ${a.container} failed`);
     await ctx.record({ ...base, outcome: "failed", error: describeError(err) });
     throw err;
   }
+}
+
+/** The redacted excerpt of what the container said about its failure, if it said anything; listeners are told. */
+async function failureExcerpt(ctx: ApplyContext, a: ContainerAction, err: unknown): Promise<string | undefined> {
+  if (!(err instanceof GitdockError) || !err.excerpt) return undefined;
+  const svc = ctx.desired.stacks.flatMap((st) => st.services).find((s) => s.project === a.project && s.service.name === a.service);
+  const excerpt = await redactedExcerpt(err.excerpt, svc?.spec);
+  if (excerpt === undefined) return undefined;
+  const failure = err.message.split("\n")[0] ?? "";
+  ctx.onFailureOutput?.({ at: new Date().toISOString(), commit: ctx.desired.commit, container: a.container, failure, excerpt });
+  return excerpt;
 }
 
 async function createVolumesAndNetworks(plan: Plan, ctx: ApplyContext): Promise<void> {

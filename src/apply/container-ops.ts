@@ -4,6 +4,7 @@ import type { MountSpec } from "../model.js";
 import type { ContainerConfig } from "./container-config.js";
 import { connectBody } from "./engine-requests.js";
 import { guardBindSources, type BindRoots, type HostBind } from "./host-bind-sources.js";
+import { startFailedError } from "./start-failed.js";
 
 /**
  * Create a container, connect its other networks, start it. Returns its ID. Right before the
@@ -22,9 +23,13 @@ export async function createAndStart(docker: Docker, config: ContainerConfig, mo
     for (const n of config.extraNetworks) {
       await docker.getNetwork(n.name).connect(connectBody(container.id, n));
     }
+  } catch (err) {
+    throw engineError(err, `connecting ${config.name} to its networks`);
+  }
+  try {
     await container.start();
   } catch (err) {
-    throw engineError(err, `starting ${config.name}`);
+    throw startFailedError(err, config.name);
   }
   return container.id;
 }

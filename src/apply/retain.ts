@@ -1,6 +1,7 @@
 import type Docker from "dockerode";
 import { engineError, engineStatus } from "../engine/docker-client.js";
 import { previousName } from "../labels.js";
+import { startFailedError } from "./start-failed.js";
 
 /**
  * Move a container out of the way without destroying it: optionally stop it, then rename it to
@@ -28,7 +29,7 @@ export async function restore(docker: Docker, retainedName: string, name: string
     const container = docker.getContainer(Id);
     await container.rename({ name });
     await container.start().catch((err: unknown) => {
-      if (engineStatus(err) !== 304) throw err; // 304: already running
+      if (engineStatus(err) !== 304) throw startFailedError(err, name); // 304: already running
     });
   } catch (err) {
     throw engineError(err, `restoring ${retainedName} as ${name}`);

@@ -14,8 +14,14 @@
  * checks passed at 119 s of a 120 s timeout is watched for its full window and can pass. The
  * window itself is bounded (`monitorMs`), so the gate as a whole always ends by
  * `timeoutMs + monitorMs`.
+ *
+ * A failure's `detail` is in gitdock's own words only (check, exit code, HTTP status, timeout): it
+ * becomes the reason in state.json, the journal, git notes and deployment markers, which the pusher
+ * can read. What the container printed (the healthcheck's output) and the Engine's `State.Error`
+ * are untrusted: they travel beside it as `excerpt`, which only the local log shows, redacted.
  */
-import { formatMs, oneLine } from "./short-text.js";
+import type { UntrustedText } from "../untrusted/index.js";
+import { formatMs } from "./short-text.js";
 
 export type HealthState = "none" | "starting" | "healthy" | "unhealthy";
 
@@ -24,8 +30,25 @@ export type GateCheck = "running" | "healthcheck" | "probe" | "monitor" | "timeo
 
 export interface GateFailure {
   check: GateCheck;
-  /** One short line: the exit code, healthcheck output or probe result that failed. */
+  /**
+   * One short line in gitdock's own words: the exit code, the healthcheck's state and exit code, the
+   * probe's HTTP status or connection error, the timeout. Safe for every reason gitdock records.
+   */
   detail: string;
+  /**
+   * What the container said about it (the healthcheck's output, the Engine's `State.Error`):
+   * untrusted. Only the local log and `gitdock status` show it, redacted (src/untrusted); it is
+   * never concatenated into `detail` or any message.
+   */
+  excerpt?: UntrustedText;
+}
+
+/** One run of the Docker healthcheck, the newest in `State.Health.Log`. */
+export interface HealthCheckRun {
+  /** The check's exit code; Docker reports -1 when it timed out or could not be run. */
+  exitCode: number;
+  /** What the check printed: untrusted. */
+  output: UntrustedText | undefined;
 }
 
 export interface ProbeResult {
@@ -46,11 +69,11 @@ export interface GateSample {
   startedAt: string;
   exitCode: number;
   oomKilled?: boolean;
-  /** `State.Error`, e.g. an OCI runtime error when the process could not be started. */
-  error?: string;
+  /** `State.Error`, e.g. an OCI runtime error when the process could not be started: untrusted. */
+  error?: UntrustedText;
   health: HealthState;
-  /** The newest healthcheck log entry, already one line (`<output> (exit 1)`). */
-  lastHealthOutput?: string;
+  /** The newest healthcheck log entry. */
+  lastHealthCheck?: HealthCheckRun;
   /** The probe attempt made with this observation; absent when none was made (not running, no probe). */
   probe?: ProbeResult;
 }
@@ -64,7 +87,7 @@ export interface GateProgress {
   /** Last things seen, for the timeout message. */
   lastStatus: string | undefined;
   lastHealth: HealthState | undefined;
-  lastHealthOutput: string | undefined;
+  lastHealthCheck: HealthCheckRun | undefined;
   lastProbe: ProbeResult | undefined;
   /** Consecutive failed probe attempts inside the monitor window. */
   probeFailStreak: number;
@@ -98,7 +121,7 @@ export function initialGateProgress(): GateProgress {
     passedAt: undefined,
     lastStatus: undefined,
     lastHealth: undefined,
-    lastHealthOutput: undefined,
+    lastHealthCheck: undefined,
     lastProbe: undefined,
     probeFailStreak: 0,
   };
@@ -107,10 +130,10 @@ export function initialGateProgress(): GateProgress {
 export function decideGate(sample: GateSample, progress: GateProgress, rules: GateRules): GateDecision {
   const next = observe(sample, progress, rules);
   const inWindow = next.passedAt !== undefined;
-  const fail = (check: GateCheck, detail: string): GateDecision => ({
+  const fail = (check: GateCheck, detail: string, excerpt?: UntrustedText): GateDecision => ({
     verdict: "failed",
     progress: next,
-    failure: inWindow ? { check: "monitor", detail: `turned unhealthy during the monitor window: ${detail}` } : { check, detail },
+    failure: withExcerpt(inWindow ? { check: "monitor", detail: `turned unhealthy during the monitor window: ${detail}` } : { check, detail }, excerpt),
   });
 
   // An exit or restart is a `running` failure wherever it happens, so a crash reads the same
@@ -119,9 +142,11 @@ export function decideGate(sample: GateSample, progress: GateProgress, rules: Ga
   const lifecycle = lifecycleFailure(sample, next, inWindow);
   if (lifecycle) {
     const detail = inWindow ? `${lifecycle} during the monitor window` : lifecycle;
-    return { verdict: "failed", progress: next, failure: { check: "running", detail } };
+    return { verdict: "failed", progress: next, failure: withExcerpt({ check: "running", detail }, sample.error) };
   }
-  if (sample.health === "unhealthy") return fail("healthcheck", healthDetail("unhealthy", sample.lastHealthOutput));
+  if (sample.health === "unhealthy") {
+    return fail("healthcheck", `unhealthy (${healthRunDetail(next.lastHealthCheck)})`, next.lastHealthCheck?.output);
+  }
   if (inWindow && rules.needsProbe && next.probeFailStreak >= MONITOR_PROBE_FAILURES) {
     return fail("probe", `probe failed ${next.probeFailStreak} times in a row: ${next.lastProbe?.detail ?? "no result"}`);
   }
@@ -135,7 +160,8 @@ export function decideGate(sample: GateSample, progress: GateProgress, rules: Ga
     return { verdict: windowDone ? "passed" : "pending", progress: next };
   }
   if (sample.at - rules.startedAt >= rules.timeoutMs) {
-    return fail("timeout", `not healthy after ${formatMs(rules.timeoutMs)}: ${pending.join("; ")}`);
+    const excerpt = sample.health === "starting" ? next.lastHealthCheck?.output : undefined;
+    return fail("timeout", `not healthy after ${formatMs(rules.timeoutMs)}: ${pending.join("; ")}`, excerpt);
   }
   return { verdict: "pending", progress: next };
 }
@@ -146,7 +172,7 @@ function observe(sample: GateSample, progress: GateProgress, rules: GateRules): 
     ...progress,
     lastStatus: sample.status,
     lastHealth: sample.health,
-    lastHealthOutput: sample.lastHealthOutput ?? progress.lastHealthOutput,
+    lastHealthCheck: sample.lastHealthCheck ?? progress.lastHealthCheck,
     lastProbe: sample.probe ?? progress.lastProbe,
   };
   if (next.baseline === undefined && isUp(sample)) {
@@ -177,22 +203,34 @@ function lifecycleFailure(sample: GateSample, progress: GateProgress, inWindow: 
   return undefined;
 }
 
+/** The Engine's own numbers and flags; its error text (untrusted) is only pointed at. */
 function exitDetail(sample: GateSample): string {
   let s = `exited with code ${sample.exitCode}`;
   if (sample.oomKilled) s += " (out of memory)";
-  if (sample.error) s += `: ${oneLine(sample.error)}`;
+  if (sample.error) s += " (the Engine's error is in gitdock's local log)";
   return s;
 }
 
-function healthDetail(state: string, output: string | undefined): string {
-  return output ? `${state}: ${output}` : state;
+/** `Docker healthcheck, exit code 1`: the exit code, never the output. */
+function healthRunDetail(run: HealthCheckRun | undefined): string {
+  if (!run) return "Docker healthcheck, no result recorded";
+  const code = Number.isInteger(run.exitCode) ? run.exitCode : "unknown";
+  const why = code === -1 ? ": the check timed out or could not be run" : "";
+  return `Docker healthcheck, exit code ${code}${why}`;
+}
+
+function withExcerpt(failure: GateFailure, excerpt: UntrustedText | undefined): GateFailure {
+  return excerpt ? { ...failure, excerpt } : failure;
 }
 
 /** The checks that do not hold yet, each with what was last seen (used for the timeout message). */
 function pendingChecks(sample: GateSample, progress: GateProgress, rules: GateRules): string[] {
   const pending: string[] = [];
   if (!isUp(sample)) pending.push(`running: status ${sample.status}`);
-  if (sample.health === "starting") pending.push(`healthcheck: ${healthDetail("starting", progress.lastHealthOutput)}`);
+  if (sample.health === "starting") {
+    const last = progress.lastHealthCheck ? `last run: ${healthRunDetail(progress.lastHealthCheck)}` : "no result yet";
+    pending.push(`healthcheck: starting (${last})`);
+  }
   if (rules.needsProbe && !(isUp(sample) && sample.probe?.ok === true)) {
     pending.push(`probe: ${progress.lastProbe?.detail ?? "not attempted"}`);
   }

@@ -1,4 +1,8 @@
-/** What a gate returns, and how it is told: one line for logs, the failed-commit reason and git notes. */
+/**
+ * What a gate returns, and how it is told: one line for logs, the failed-commit reason and git
+ * notes. That line is the failure's `detail` (gitdock's words); its `excerpt` (what the container
+ * said) is never part of it.
+ */
 import { HealthGateFailedError } from "../errors.js";
 import type { GateFailure } from "./gate-decision.js";
 import { oneLine } from "./short-text.js";
@@ -17,10 +21,15 @@ export function formatGateFailure(result: GateResult): string {
   return oneLine(`${result.container}: ${result.failure.check}: ${result.failure.detail}`, MAX_LINE);
 }
 
-/** The typed error (handling "rollback") for a failed gate, for callers that throw. */
-export function gateFailedError(result: GateFailedResult): HealthGateFailedError {
+/**
+ * The typed error (handling "rollback") for a failed gate, for callers that throw. The excerpt rides
+ * on the error's own `excerpt` field, outside its message, hint and data.
+ */
+export function gateFailedError(result: GateFailedResult, opts: { data?: Record<string, unknown>; hint?: string } = {}): HealthGateFailedError {
+  const excerpt = result.failure.excerpt;
   return new HealthGateFailedError(`health gate failed: ${formatGateFailure(result)}`, {
-    data: { container: result.container, check: result.failure.check, detail: result.failure.detail },
-    hint: "Fix the image or the manifest in Git and push a new commit, or run `gitdock retry` to try this one again.",
+    data: { container: result.container, check: result.failure.check, detail: result.failure.detail, ...opts.data },
+    hint: opts.hint ?? `${excerpt ? "What the container printed is in gitdock's local log on this host, redacted. " : ""}Fix the release in Git and push a new commit, or run \`gitdock retry\` to try this commit again.`,
+    ...(excerpt ? { excerpt } : {}),
   });
 }

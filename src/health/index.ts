@@ -13,6 +13,7 @@ export {
   MONITOR_PROBE_FAILURES,
   type GateCheck,
   type GateFailure,
+  type HealthCheckRun,
   type GateSample,
   type GateProgress,
   type GateRules,

@@ -1,13 +1,14 @@
 /**
  * One attempt of a gitdock probe (`x-gitdock.probe`): an HTTP GET that must answer the expected
  * status, or a TCP connect that must succeed. Never throws: every outcome is a ProbeResult whose
- * `detail` is one short line for the gate's failure message.
+ * `detail` is one short line for the gate's failure message, in gitdock's words only: the status
+ * code, the path the manifest gave (without its query string), an error code. The response's body,
+ * headers and status text are the container's and are never read.
  */
 import http from "node:http";
 import net from "node:net";
 import type { Probe } from "../model.js";
 import type { ProbeResult } from "./gate-decision.js";
-import { oneLine } from "./short-text.js";
 
 export interface ProbeAddress {
   host: string;
@@ -73,9 +74,14 @@ function timeoutError(timeoutMs: number): Error {
   return Object.assign(new Error(`no answer within ${timeoutMs}ms`), { code: "GITDOCK_PROBE_TIMEOUT" });
 }
 
-/** The errno code (ECONNREFUSED, EHOSTUNREACH, ...) when there is one, else the message. */
+/**
+ * The error's code (ECONNREFUSED, EHOSTUNREACH, HPE_INVALID_STATUS, ...), or our own timeout's
+ * message; never another error's message, which may quote what the container sent (an HTTP parse
+ * error carries the bytes it choked on).
+ */
 function errorText(err: Error): string {
   const code = (err as { code?: unknown }).code;
-  if (typeof code === "string" && /^E[A-Z]+$/.test(code)) return code;
-  return oneLine(err.message, 120);
+  if (code === "GITDOCK_PROBE_TIMEOUT") return err.message;
+  if (typeof code === "string" && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return code;
+  return "connection failed";
 }

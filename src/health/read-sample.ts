@@ -1,12 +1,14 @@
 /**
  * Turning one `container.inspect()` answer into what the gate decides on: the state sample, and the
  * address a probe reaches the container at. Pure, so both are unit-tested on recorded answers.
+ * Text the container shapes (`State.Error`, `State.Health.Log[].Output`) is wrapped as
+ * UntrustedText here, at the edge, so nothing after this can mistake it for gitdock's words.
  */
 import type Docker from "dockerode";
 import type { Probe } from "../model.js";
+import { untrusted } from "../untrusted/index.js";
 import type { GateSample, HealthState } from "./gate-decision.js";
 import type { ProbeAddress } from "./probe.js";
-import { oneLine } from "./short-text.js";
 
 const HEALTH_STATES: readonly string[] = ["none", "starting", "healthy", "unhealthy"];
 
@@ -25,10 +27,12 @@ export function sampleFromInspect(info: Docker.ContainerInspectInfo, at: number)
     health: status && HEALTH_STATES.includes(status) ? (status as HealthState) : "none",
   };
   if (state.OOMKilled) sample.oomKilled = true;
-  if (state.Error) sample.error = state.Error;
+  // The Engine's error and the healthcheck's output are untrusted: the container shapes them.
+  const error = untrusted(state.Error);
+  if (error) sample.error = error;
   // Docker keeps the last few results, oldest first.
   const last = health?.Log?.at(-1);
-  if (last) sample.lastHealthOutput = `${oneLine(last.Output ?? "") || "no output"} (exit ${last.ExitCode})`;
+  if (last) sample.lastHealthCheck = { exitCode: last.ExitCode, output: untrusted(last.Output) };
   return sample;
 }
 

@@ -1,21 +1,20 @@
 /**
- * Output that ends up in a gate failure (healthcheck logs, probe errors) is shown in one log line,
- * in the failed-commit reason and in git notes. Keep it to one short line, and blank out the
- * obvious secret shapes a healthcheck might echo (URL credentials, `token=...`-style pairs).
+ * A gate failure's detail is gitdock's own words (check, exit code, HTTP status, probe path), shown
+ * in one log line, in the failed-commit reason and in git notes. Keep it to one short line; the
+ * credential shapes are blanked out as a second line of defence (a probe path comes from the
+ * manifest, and its query string is never shown). Container output never comes through here: it is
+ * UntrustedText (src/untrusted), shown only as a redacted excerpt in the local log.
  */
+import { redactCredentialShapes } from "../untrusted/index.js";
 
 const DEFAULT_MAX = 200;
 
-const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+(?::[^\s/@]*)?@/gi;
-const SECRET_PAIRS = /\b(password|passwd|pwd|token|secret|api[_-]?key|access[_-]?key|authorization)(\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)/gi;
+// eslint-disable-next-line no-control-regex
+const CONTROL_OR_SPACE = /[\u0000-\u001f\u007f-\u009f\s]+/g;
 
-/** Collapse whitespace, redact credentials, and cut to `max` characters (with an ellipsis). */
+/** Redact credential shapes, collapse control characters and whitespace, cut to `max` characters (with an ellipsis). */
 export function oneLine(text: string, max = DEFAULT_MAX): string {
-  const flat = text
-    .replace(URL_CREDENTIALS, "$1***@")
-    .replace(SECRET_PAIRS, "$1$2***")
-    .replace(/\s+/g, " ")
-    .trim();
+  const flat = redactCredentialShapes(text).replace(CONTROL_OR_SPACE, " ").trim();
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
 

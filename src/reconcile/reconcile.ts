@@ -11,6 +11,7 @@ import type { Logger } from "../log.js";
 import { observeHost } from "../observe/index.js";
 import { hasChanges, type HostSnapshot, type Plan } from "../plan/index.js";
 import { fetchTargetCommit, parseRepoLocation, type GitCredentials } from "../source/index.js";
+import type { FailureOutputListener } from "../untrusted/index.js";
 import { markGood, type Journal, type StateStore } from "../state/index.js";
 import { chooseDesired } from "./choose-desired.js";
 import { haltPass, resumeIfHalted } from "./halt.js";
@@ -37,6 +38,8 @@ export interface ReconcileContext {
   beforePass?: () => Promise<void>;
   /** Told how long each fetch of the branch took and whether it failed (metrics). */
   onFetch?: (f: { durationMs: number; ok: boolean }) => void;
+  /** Told of each container failure that came with output, redacted (the agent keeps the last one for status; never recorded). */
+  onFailureOutput?: FailureOutputListener;
 }
 
 export interface ReconcileOptions {

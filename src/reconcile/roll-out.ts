@@ -3,6 +3,7 @@ import { bindRootsOf } from "../apply/host-bind-sources.js";
 import { pruneImages, recordPulledImages } from "../apply/prune-images.js";
 import { formatGateFailure, waitForHealthy } from "../health/index.js";
 import type { DesiredState } from "../model.js";
+import { redactedExcerpt } from "../untrusted/index.js";
 import { observeHost, resolveHostInputs } from "../observe/index.js";
 import { makePlan, type HostSnapshot, type Plan, type ResolvedState } from "../plan/index.js";
 import { cleanUpLeftovers, findInterruptedRollout, undoRollout } from "../rollback/index.js";
@@ -114,6 +115,7 @@ function applyContext(ctx: ReconcileContext, resolved: ResolvedState): ApplyCont
     signal: ctx.signal,
     onPulled: (images) => recordPulledImages(ctx.settings.stateDir, images),
     bindRoots: bindRootsOf(ctx.settings.security.policy),
+    ...(ctx.onFailureOutput ? { onFailureOutput: ctx.onFailureOutput } : {}),
     record: async (e) => void (await ctx.journal.append({ ...e, ...(e.error ? { data: { error: e.error } } : {}) })),
     gate: (t, signal) =>
       waitForHealthy(
@@ -162,24 +164,33 @@ export async function recoverInterruptedRollout(ctx: ReconcileContext): Promise<
 
 /**
  * After a rollback, the restored containers must pass the gate too, judged by the last good
- * release's own checks (its probe, timeout and `rollback_config.monitor`). Returns the failures.
+ * release's own checks (its probe, timeout and `rollback_config.monitor`). Returns the failures, in
+ * gitdock's words; what a failing container said goes only to the local log, redacted.
  */
 export async function gateRestored(ctx: ReconcileContext, resolved: ResolvedState, restored: string[]): Promise<string[]> {
   const services = new Map(resolved.stacks.flatMap((st) => st.services.map((s) => [`${s.project}/${s.service.name}`, s] as const)));
   const host = await observeHost(ctx.docker, ctx.settings.hostId);
-  const results = await Promise.all(
+  const failures = await Promise.all(
     host.containers
       .filter((c) => c.managed && restored.includes(c.name))
       .map(async (c) => {
         const svc = services.get(`${c.project}/${c.service}`);
         if (!svc) return undefined;
         const gate = svc.service.gitdock;
-        return waitForHealthy(
+        const r = await waitForHealthy(
           ctx.docker,
           { containerId: c.id, name: c.name, probe: gate.probe, healthTimeoutMs: gate.healthTimeoutMs, monitorMs: svc.service.rollbackConfig.monitorMs },
           ctx.signal ? { signal: ctx.signal } : {},
         );
+        if (r.ok) return undefined;
+        const failure = formatGateFailure(r);
+        const excerpt = await redactedExcerpt(r.failure.excerpt, svc.spec);
+        if (excerpt !== undefined) {
+          ctx.log.error({ stage: "rollback", commit: resolved.commit, container: c.name, check: r.failure.check, excerpt }, `restored ${c.name} failed its health gate`);
+          ctx.onFailureOutput?.({ at: new Date().toISOString(), commit: resolved.commit, container: c.name, failure, excerpt });
+        }
+        return failure;
       }),
   );
-  return results.filter((r) => r !== undefined && !r.ok).map((r) => formatGateFailure(r as NonNullable<typeof r>));
+  return failures.filter((f): f is string => f !== undefined);
 }

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitForHealthy, type GateTarget } from "../../src/health/index.js";
 import type { Probe } from "../../src/model.js";
+import { NOTHING_TO_REDACT } from "../../src/untrusted/index.js";
 import { dockerCli, dockerClient, removeProjects } from "../support/docker.js";
 import { testEnv } from "../support/env.js";
 import { WEB_PORT, type TestImageName } from "../support/images.js";
@@ -93,13 +94,17 @@ describe("health gate on the real engine", () => {
     expect(info.State.Health?.Status).toBe("healthy");
   });
 
-  it("fails web-hc-bad on `healthcheck` with the healthcheck's output", async () => {
+  // Was: the detail carried the healthcheck's output. Container output is untrusted (issue 10):
+  // the detail, which becomes the recorded reason, has the exit code; the output is the excerpt.
+  it("fails web-hc-bad on `healthcheck` with its exit code; the healthcheck's output only in the excerpt", async () => {
     const t = await run("web-hc-bad");
     const r = await waitForHealthy(docker, t);
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.failure.check).toBe("healthcheck");
-    expect(r.failure.detail).toMatch(/^unhealthy: .*\(exit \d+\)$/);
+    expect(r.failure.detail).toMatch(/^unhealthy \(Docker healthcheck, exit code [1-9]\d*\)$/);
+    expect(r.failure.excerpt?.excerpt(NOTHING_TO_REDACT)).toMatch(/404/);
+    expect(r.failure.detail).not.toMatch(/404|wget/);
   });
 
   it("fails a container killed during the monitor window", async () => {
@@ -131,7 +136,10 @@ describe("health gate on the real engine", () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.failure.check).toBe("monitor");
-    expect(r.failure.detail).toMatch(/^turned unhealthy during the monitor window: unhealthy: .*404/);
+    // Was: `unhealthy: <output with 404>` in the detail; the output is the excerpt now (issue 10).
+    expect(r.failure.detail).toMatch(/^turned unhealthy during the monitor window: unhealthy \(Docker healthcheck, exit code [1-9]\d*\)$/);
+    expect(r.failure.excerpt?.excerpt(NOTHING_TO_REDACT)).toMatch(/404/);
+    expect(r.failure.detail).not.toMatch(/404|wget/);
   });
 
   it("fails a container removed under it with `running: container removed`", async () => {

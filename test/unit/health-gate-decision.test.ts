@@ -7,6 +7,7 @@ import {
   type GateRules,
   type GateSample,
 } from "../../src/health/gate-decision.js";
+import { NOTHING_TO_REDACT, UntrustedText } from "../../src/untrusted/index.js";
 
 const STARTED = "2026-01-01T00:00:00.000000001Z";
 const NEVER = "0001-01-01T00:00:00Z";
@@ -17,6 +18,10 @@ function up(at: number, over: Partial<GateSample> = {}): GateSample {
 }
 function exited(at: number, exitCode: number, over: Partial<GateSample> = {}): GateSample {
   return { ...up(at), status: "exited", running: false, exitCode, ...over };
+}
+/** A Docker healthcheck run that printed `output`. */
+function hc(exitCode: number, output: string): GateSample["lastHealthCheck"] {
+  return { exitCode, output: new UntrustedText(output) };
 }
 const ok = { ok: true, detail: "http 200 on /healthz" };
 const bad500 = { ok: false, detail: "http 500 on /healthz (expected 200)" };
@@ -46,6 +51,11 @@ interface Case {
   verdict: "pending" | "passed" | "failed";
   check?: string;
   detail?: RegExp;
+  /**
+   * What the container said, as the failure's excerpt shows it (nothing to redact here). It must be
+   * in the excerpt and nowhere in the detail; without it, the failure has no excerpt at all.
+   */
+  excerpt?: string;
   /** Index of the sample that decided (default: the last one). */
   decidedAt?: number;
 }
@@ -66,11 +76,13 @@ const cases: Case[] = [
     detail: /^exited with code 1$/,
   },
   {
-    name: "out of memory and runtime error are named",
-    samples: [exited(0, 137, { oomKilled: true, error: "OCI runtime create failed:\n  exec: nope" })],
+    // The Engine's error text is untrusted (the container shapes it): the detail only points at it.
+    name: "out of memory is named; the runtime error goes to the excerpt, not the detail",
+    samples: [exited(0, 137, { oomKilled: true, error: new UntrustedText("OCI runtime create failed:\n  exec: nope") })],
     verdict: "failed",
     check: "running",
-    detail: /^exited with code 137 \(out of memory\): OCI runtime create failed: exec: nope$/,
+    detail: /^exited with code 137 \(out of memory\) \(the Engine's error is in gitdock's local log\)$/,
+    excerpt: "OCI runtime create failed: exec: nope",
   },
   {
     name: "dead counts as exited",
@@ -101,6 +113,14 @@ const cases: Case[] = [
     detail: /^restarted after exited with code 3$/,
   },
   {
+    name: "an exit with an Engine error inside the monitor window keeps the error as the excerpt",
+    samples: [up(0), exited(5_000, 127, { error: new UntrustedText('exec: "/app": permission denied') })],
+    verdict: "failed",
+    check: "running",
+    detail: /^exited with code 127 \(the Engine's error is in gitdock's local log\) during the monitor window$/,
+    excerpt: 'exec: "/app": permission denied',
+  },
+  {
     name: "container removed → failed/running",
     samples: [up(0, { health: "starting" }), { ...exited(250, 0), status: "removing" }],
     verdict: "failed",
@@ -119,11 +139,36 @@ const cases: Case[] = [
     verdict: "passed",
   },
   {
-    name: "healthcheck unhealthy → failed/healthcheck with the log output",
-    samples: [up(0, { health: "starting" }), up(250, { health: "unhealthy", lastHealthOutput: "wget: server returned error: HTTP/1.1 404 Not Found (exit 1)" })],
+    // Was: the detail carried the log output. The output is untrusted now: detail = exit code only.
+    name: "healthcheck unhealthy → failed/healthcheck with its exit code; the log output only in the excerpt",
+    samples: [up(0, { health: "starting" }), up(250, { health: "unhealthy", lastHealthCheck: hc(1, "wget: server returned error: HTTP/1.1 404 Not Found") })],
     verdict: "failed",
     check: "healthcheck",
-    detail: /^unhealthy: wget: server returned error: HTTP\/1\.1 404 Not Found \(exit 1\)$/,
+    detail: /^unhealthy \(Docker healthcheck, exit code 1\)$/,
+    excerpt: "wget: server returned error: HTTP/1.1 404 Not Found",
+  },
+  {
+    name: "healthcheck that timed out or could not run (exit -1) says so",
+    samples: [up(0, { health: "unhealthy", lastHealthCheck: hc(-1, "Health check exceeded timeout (1s)") })],
+    verdict: "failed",
+    check: "healthcheck",
+    detail: /^unhealthy \(Docker healthcheck, exit code -1: the check timed out or could not be run\)$/,
+    excerpt: "Health check exceeded timeout (1s)",
+  },
+  {
+    name: "unhealthy with no log entry → no excerpt",
+    samples: [up(0, { health: "unhealthy" })],
+    verdict: "failed",
+    check: "healthcheck",
+    detail: /^unhealthy \(Docker healthcheck, no result recorded\)$/,
+  },
+  {
+    name: "the output of an earlier run is the excerpt when the newest sample has no log",
+    samples: [up(0, { health: "starting", lastHealthCheck: hc(1, "not yet") }), up(250, { health: "unhealthy" })],
+    verdict: "failed",
+    check: "healthcheck",
+    detail: /^unhealthy \(Docker healthcheck, exit code 1\)$/,
+    excerpt: "not yet",
   },
   {
     name: "healthcheck starting → pending",
@@ -185,10 +230,11 @@ const cases: Case[] = [
   },
   {
     name: "unhealthy inside the monitor window → failed/monitor",
-    samples: [up(0, { health: "healthy" }), up(5_000, { health: "unhealthy", lastHealthOutput: "boom (exit 1)" })],
+    samples: [up(0, { health: "healthy" }), up(5_000, { health: "unhealthy", lastHealthCheck: hc(1, "boom") })],
     verdict: "failed",
     check: "monitor",
-    detail: /^turned unhealthy during the monitor window: unhealthy: boom \(exit 1\)$/,
+    detail: /^turned unhealthy during the monitor window: unhealthy \(Docker healthcheck, exit code 1\)$/,
+    excerpt: "boom",
   },
   {
     name: "exit inside the monitor window → failed/running with the exit code, saying when",
@@ -232,15 +278,25 @@ const cases: Case[] = [
     detail: /^turned unhealthy during the monitor window: probe failed 3 times in a row: http 500 on \/healthz/,
   },
   {
-    name: "timeout names every pending check with its last output",
+    // Was: "... with its last output" in the detail. The healthcheck's output is untrusted now.
+    name: "timeout names every pending check with its last result; the healthcheck's output only in the excerpt",
     rules: { needsProbe: true, timeoutMs: 120_000 },
     samples: [
-      up(0, { health: "starting", lastHealthOutput: "connection refused (exit 1)", probe: { ok: false, detail: "http GET /healthz: ECONNREFUSED" } }),
+      up(0, { health: "starting", lastHealthCheck: hc(1, "connection refused"), probe: { ok: false, detail: "http GET /healthz: ECONNREFUSED" } }),
       up(120_000, { health: "starting" }),
     ],
     verdict: "failed",
     check: "timeout",
-    detail: /^not healthy after 120s: healthcheck: starting: connection refused \(exit 1\); probe: http GET \/healthz: ECONNREFUSED$/,
+    detail: /^not healthy after 120s: healthcheck: starting \(last run: Docker healthcheck, exit code 1\); probe: http GET \/healthz: ECONNREFUSED$/,
+    excerpt: "connection refused",
+  },
+  {
+    name: "timeout with a healthcheck that has not run yet",
+    rules: { timeoutMs: 1_000 },
+    samples: [up(0, { health: "starting" }), up(1_000, { health: "starting" })],
+    verdict: "failed",
+    check: "timeout",
+    detail: /^not healthy after 1s: healthcheck: starting \(no result yet\)$/,
   },
   {
     name: "timeout while never running names the status",
@@ -275,6 +331,14 @@ describe("decideGate", () => {
     if (c.verdict === "failed") {
       expect(d.failure?.check).toBe(c.check);
       expect(d.failure?.detail).toMatch(c.detail ?? /./);
+      if (c.excerpt === undefined) {
+        expect(d.failure?.excerpt).toBeUndefined();
+      } else {
+        expect(d.failure?.excerpt?.excerpt(NOTHING_TO_REDACT)).toBe(c.excerpt);
+        expect(d.failure?.detail).not.toContain(c.excerpt);
+        // Serialized as a whole (as a log or a journal would), the failure shows no output either.
+        expect(JSON.stringify(d.failure)).not.toContain(c.excerpt);
+      }
     } else {
       expect(d.failure).toBeUndefined();
     }

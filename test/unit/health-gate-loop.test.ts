@@ -6,8 +6,12 @@ import type Docker from "dockerode";
 import { describe, expect, it } from "vitest";
 import { EngineUnavailableError, HealthGateFailedError } from "../../src/errors.js";
 import { formatGateFailure, gateFailedError, waitForAll, waitForHealthy, type GateTarget } from "../../src/health/index.js";
+import { NOTHING_TO_REDACT, UntrustedText, WITHHELD } from "../../src/untrusted/index.js";
 
-type Step = { status?: string; exitCode?: number; health?: string } | { error: { statusCode?: number; code?: string } } | "hang";
+type Step =
+  | { status?: string; exitCode?: number; health?: string; healthOutput?: string; engineError?: string }
+  | { error: { statusCode?: number; code?: string } }
+  | "hang";
 
 /** A fake Engine whose containers answer inspect from a script; the last step repeats. */
 function fakeDocker(scripts: Record<string, Step[]>): Docker {
@@ -31,8 +35,10 @@ function fakeDocker(scripts: Record<string, Step[]>): Docker {
               ExitCode: step.exitCode ?? 0,
               StartedAt: "2026-01-01T00:00:00Z",
               OOMKilled: false,
-              Error: "",
-              ...(step.health ? { Health: { Status: step.health, FailingStreak: 0, Log: [] } } : {}),
+              Error: step.engineError ?? "",
+              ...(step.health
+                ? { Health: { Status: step.health, FailingStreak: 0, Log: step.healthOutput === undefined ? [] : [{ ExitCode: 1, Output: step.healthOutput }] } }
+                : {}),
             },
             NetworkSettings: { Networks: {}, Ports: {} },
             HostConfig: { NetworkMode: "bridge" },
@@ -68,6 +74,30 @@ describe("waitForHealthy", () => {
   it("fails a crashed container with its exit code", async () => {
     const r = await waitForHealthy(fakeDocker({ web: [{ status: "exited", exitCode: 3 }] }), target("web"), { pollMs: 1, now: steppingClock() });
     expect(r).toMatchObject({ ok: false, failure: { check: "running", detail: "exited with code 3" } });
+  });
+
+  it("keeps an unhealthy container's output in the result's excerpt, never in its detail", async () => {
+    const printed = "token is s3cr3t-value\nbye";
+    const r = await waitForHealthy(fakeDocker({ web: [{ health: "starting" }, { health: "unhealthy", healthOutput: printed }] }), target("web"), {
+      pollMs: 1,
+      now: steppingClock(),
+    });
+    expect(r).toMatchObject({ ok: false, failure: { check: "healthcheck", detail: "unhealthy (Docker healthcheck, exit code 1)" } });
+    if (r.ok) return;
+    expect(r.failure.excerpt?.excerpt(NOTHING_TO_REDACT)).toBe("token is s3cr3t-value bye");
+    expect(formatGateFailure(r)).not.toContain("s3cr3t");
+    expect(JSON.stringify(r)).not.toContain("s3cr3t");
+  });
+
+  it("keeps the Engine's State.Error of an exited container in the excerpt", async () => {
+    const r = await waitForHealthy(fakeDocker({ web: [{ status: "exited", exitCode: 127, engineError: "exec: planted: not found" }] }), target("web"), {
+      pollMs: 1,
+      now: steppingClock(),
+    });
+    expect(r).toMatchObject({ ok: false, failure: { check: "running", detail: "exited with code 127 (the Engine's error is in gitdock's local log)" } });
+    if (r.ok) return;
+    expect(r.failure.excerpt?.excerpt(NOTHING_TO_REDACT)).toBe("exec: planted: not found");
+    expect(formatGateFailure(r)).not.toContain("planted");
   });
 
   it("fails with `running: container removed` when the container disappears", async () => {
@@ -162,5 +192,23 @@ describe("formatGateFailure", () => {
     expect(err).toBeInstanceOf(HealthGateFailedError);
     expect(err.code).toBe("GITDOCK_E_HEALTH_FAILED");
     expect(err.data).toEqual({ container: "c", check: "timeout", detail: "not healthy after 120s: probe: x" });
+    expect(err.excerpt).toBeUndefined();
+    expect(err.hint).not.toMatch(/local log/);
+  });
+
+  it("carries the excerpt on the error's own field: not in its message, hint, data or JSON", () => {
+    const output = "API_TOKEN=planted-value-123";
+    const err = gateFailedError(
+      { ok: false, container: "c", durationMs: 0, failure: { check: "healthcheck", detail: "unhealthy (Docker healthcheck, exit code 1)", excerpt: new UntrustedText(output) } },
+      { data: { failureAction: "rollback" } },
+    );
+    expect(err.message).toBe("health gate failed: c: healthcheck: unhealthy (Docker healthcheck, exit code 1)");
+    expect(err.data).toEqual({ container: "c", check: "healthcheck", detail: "unhealthy (Docker healthcheck, exit code 1)", failureAction: "rollback" });
+    expect(err.hint).toMatch(/gitdock's local log on this host, redacted/);
+    for (const shown of [err.message, err.hint, JSON.stringify(err), JSON.stringify(err.data), `${err.excerpt}`]) {
+      expect(shown).not.toContain("planted-value");
+    }
+    expect(`${err.excerpt}`).toBe(WITHHELD);
+    expect(err.excerpt?.excerpt(NOTHING_TO_REDACT)).toBe("API_TOKEN=***");
   });
 });

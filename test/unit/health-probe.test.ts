@@ -84,6 +84,47 @@ describe("runProbe http", () => {
   });
 });
 
+describe("runProbe http: what the container answers is not shown", () => {
+  const PLANTED = "planted-probe-answer";
+  /** A raw TCP server that writes `answer` to every connection and closes it. */
+  async function rawServer(answer: string): Promise<{ port: number; close: () => Promise<void> }> {
+    const sockets = new Set<net.Socket>();
+    const raw = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on("error", () => undefined);
+      socket.end(answer);
+    });
+    await new Promise<void>((r) => raw.listen(0, "127.0.0.1", r));
+    const close = () => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((r) => raw.close(() => r()));
+    };
+    return { port: (raw.address() as AddressInfo).port, close };
+  }
+
+  it("names the status code only: never the status text, headers or body", async () => {
+    const raw = await rawServer(`HTTP/1.1 503 ${PLANTED}\r\nX-Leak: ${PLANTED}\r\nContent-Length: ${PLANTED.length}\r\n\r\n${PLANTED}`);
+    try {
+      const r = await runProbe(http200("/healthz"), { host: "127.0.0.1", port: raw.port }, 2_000);
+      expect(r).toEqual({ ok: false, detail: "http 503 on /healthz (expected 200)" });
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it("names an unparsable answer by its error code, not the bytes it choked on", async () => {
+    const raw = await rawServer(`${PLANTED} is not HTTP\r\n\r\n`);
+    try {
+      const r = await runProbe(http200("/healthz"), { host: "127.0.0.1", port: raw.port }, 2_000);
+      expect(r.ok).toBe(false);
+      expect(r.detail).toMatch(/^http GET \/healthz: [A-Z][A-Z0-9_]+$/);
+      expect(r.detail).not.toContain(PLANTED);
+    } finally {
+      await raw.close();
+    }
+  });
+});
+
 describe("runProbe tcp", () => {
   it("passes when the connection is accepted", async () => {
     const r = await runProbe({ kind: "tcp", port: 0 }, { host: "127.0.0.1", port }, 2_000);

@@ -1,6 +1,7 @@
 import type Docker from "dockerode";
 import { describe, expect, it } from "vitest";
 import { probeAddress, sampleFromInspect } from "../../src/health/read-sample.js";
+import { NOTHING_TO_REDACT, UntrustedText, WITHHELD } from "../../src/untrusted/index.js";
 
 type Info = Docker.ContainerInspectInfo;
 
@@ -46,7 +47,9 @@ describe("sampleFromInspect", () => {
     });
   });
 
-  it("takes the newest healthcheck log entry (Docker keeps them oldest first), on one line", () => {
+  // Was: `lastHealthOutput` was the output flattened into `<output> (exit 1)`, ready to be put in a
+  // reason. The output is untrusted now: it is kept apart, as UntrustedText, beside the exit code.
+  it("takes the newest healthcheck log entry (Docker keeps them oldest first): exit code, and the output as untrusted text", () => {
     const s = sampleFromInspect(
       info({
         state: {
@@ -63,7 +66,19 @@ describe("sampleFromInspect", () => {
       0,
     );
     expect(s.health).toBe("unhealthy");
-    expect(s.lastHealthOutput).toBe("wget: server returned error: HTTP/1.1 404 Not Found (exit 1)");
+    expect(s.lastHealthCheck?.exitCode).toBe(1);
+    expect(s.lastHealthCheck?.output).toBeInstanceOf(UntrustedText);
+    expect(s.lastHealthCheck?.output?.excerpt(NOTHING_TO_REDACT)).toBe("wget: server returned error: HTTP/1.1 404 Not Found");
+    expect(JSON.stringify(s)).not.toContain("404");
+    expect(JSON.stringify(s)).toContain(WITHHELD);
+  });
+
+  it("a healthcheck that printed nothing has no output to show", () => {
+    const s = sampleFromInspect(
+      info({ state: { Health: { Status: "unhealthy", FailingStreak: 1, Log: [{ Start: "", End: "", ExitCode: 1, Output: " \n" }] } } }),
+      0,
+    );
+    expect(s.lastHealthCheck).toEqual({ exitCode: 1, output: undefined });
   });
 
   it("keeps exit code, OOM and runtime error of an exited container", () => {
@@ -71,7 +86,13 @@ describe("sampleFromInspect", () => {
       info({ state: { Status: "exited", Running: false, ExitCode: 137, OOMKilled: true, Error: "killed" } }),
       0,
     );
-    expect(s).toMatchObject({ status: "exited", running: false, exitCode: 137, oomKilled: true, error: "killed" });
+    expect(s).toMatchObject({ status: "exited", running: false, exitCode: 137, oomKilled: true });
+    expect(s.error?.excerpt(NOTHING_TO_REDACT)).toBe("killed");
+    expect(String(s.error)).toBe(WITHHELD);
+  });
+
+  it("an empty State.Error is no error", () => {
+    expect(sampleFromInspect(info({}), 0).error).toBeUndefined();
   });
 });
 
