@@ -1,10 +1,13 @@
 import { loadManifest, type ManifestSources } from "../manifest/index.js";
+import type { RepoTree } from "../manifest/repo-tree.js";
 import type { DesiredStack } from "../model.js";
-import { readManifestFiles } from "../source/index.js";
+import { composeFilesOf, readCommitTree } from "../source/index.js";
 
 interface CommitManifest {
   stacks: DesiredStack[];
   sources: ManifestSources;
+  /** The host's directory of the commit, read whole (files the stacks mount come from it). */
+  tree: RepoTree;
 }
 
 /** Commits polled most recently; a few, since a pass reads the target and the last good commit. */
@@ -21,7 +24,7 @@ export function readCommitManifest(gitdir: string, commit: string, root: string)
   const key = `${gitdir}\0${commit}\0${root}`;
   let entry = cache.get(key);
   if (!entry) {
-    entry = readManifestFiles(gitdir, commit, root).then((files) => loadManifest(files, { root }));
+    entry = readCommitTree(gitdir, commit, root).then((tree) => ({ ...loadManifest(composeFilesOf(tree), { root }), tree }));
     cache.set(key, entry);
     entry.catch(() => cache.delete(key));
     while (cache.size > KEEP) cache.delete(cache.keys().next().value as string);
