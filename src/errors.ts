@@ -211,6 +211,38 @@ export class HealthGateFailedError extends GitdockError {
   readonly handling = "rollback";
 }
 
+/**
+ * After a failed release was undone, the host could not be brought all the way back to the last
+ * good commit: a container could not be recreated, or a restored one failed its gate. The failed
+ * commit stays blocked and the next pass tries again; a person should look. `sync` exits 6.
+ */
+export class RollbackIncompleteError extends GitdockError {
+  readonly code = "GITDOCK_E_ROLLBACK_INCOMPLETE";
+  readonly handling = "retry";
+  constructor(commit: string, problems: string[], cause?: unknown) {
+    super(`ROLLBACK INCOMPLETE: the host is not fully back at the last good commit ${commit.slice(0, 12)}: ${problems.join("; ")}`, {
+      hint: "gitdock tries again on every pass. Look at the containers named (docker ps -a, docker logs); `gitdock status` shows each service's state.",
+      data: { commit, problems },
+      cause,
+    });
+  }
+}
+
+/**
+ * A rollout that a crash cut short could not be undone at the start of a pass: the host is between
+ * two commits. Nothing else is done until it is; the next pass tries again. `sync` exits 7.
+ */
+export class RecoveryFailedError extends GitdockError {
+  readonly code = "GITDOCK_E_RECOVERY_FAILED";
+  readonly handling = "retry";
+  constructor(commit: string, problems: string[]) {
+    super(`recovery of the interrupted rollout of ${commit.slice(0, 12)} failed: ${problems.join("; ")}`, {
+      hint: "gitdock tries again on every pass. Look at the <name>.gitdock-prev containers and the containers named (docker ps -a).",
+      data: { commit, problems },
+    });
+  }
+}
+
 /** The agent's own configuration or command-line flags are invalid. */
 export class ConfigInvalidError extends GitdockError {
   readonly code = "GITDOCK_E_CONFIG_INVALID";

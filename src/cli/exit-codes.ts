@@ -1,4 +1,4 @@
-import { GitdockError } from "../errors.js";
+import { GitdockError, RecoveryFailedError, RollbackIncompleteError } from "../errors.js";
 
 /** The one place that maps outcomes and errors to exit codes. */
 export const EXIT = {
@@ -17,9 +17,15 @@ export const EXIT = {
   halted: 4,
   /** A sync window holds the new commit back; the host stays at its last good commit. */
   waiting: 5,
+  /** A failed release was undone, but the host is not fully back at the last good commit (RollbackIncompleteError). */
+  rollbackIncomplete: 6,
+  /** A rollout a crash cut short could not be undone (RecoveryFailedError). */
+  recoveryFailed: 7,
 } as const;
 
 export function exitCodeForError(err: unknown): number {
+  if (err instanceof RollbackIncompleteError) return EXIT.rollbackIncomplete;
+  if (err instanceof RecoveryFailedError) return EXIT.recoveryFailed;
   if (err instanceof GitdockError) {
     if (err.handling === "reject") return EXIT.rejected;
     if (err.handling === "rollback") return EXIT.rolledBack;

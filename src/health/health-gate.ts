@@ -7,7 +7,7 @@ import type Docker from "dockerode";
 import { engineError, engineStatus } from "../engine/docker-client.js";
 import type { Probe } from "../model.js";
 import { decideGate, initialGateProgress, type GateFailure, type GateRules, type GateSample } from "./gate-decision.js";
-import type { GateFailedResult, GateResult } from "./gate-result.js";
+import type { GateResult } from "./gate-result.js";
 import { runProbe } from "./probe.js";
 import { probeAddress, sampleFromInspect } from "./read-sample.js";
 
@@ -30,10 +30,6 @@ export interface GateOptions {
   /** Called once per container when every check first holds and its monitor window starts. */
   onChecksPassed?: (container: string) => void;
 }
-
-export type GateAllResult =
-  | { ok: true; results: GateResult[] }
-  | { ok: false; failure: GateFailedResult; results: GateResult[] };
 
 const DEFAULT_POLL_MS = 250;
 /** Upper bound of one probe attempt; a slower answer counts as a failed attempt. */
@@ -111,39 +107,6 @@ async function takeSample(
     sample.at = now();
   }
   return sample;
-}
-
-/**
- * Gates several containers at once. Returns as soon as one fails (the others are aborted and come
- * back with check `aborted`) or when all pass. `failure` is the first real failure; when the
- * caller's own signal aborted everything, it is the first `aborted` result.
- */
-export async function waitForAll(docker: Docker, targets: GateTarget[], opts: GateOptions = {}): Promise<GateAllResult> {
-  const inner = new AbortController();
-  const stop = () => inner.abort();
-  if (opts.signal?.aborted) inner.abort();
-  opts.signal?.addEventListener("abort", stop, { once: true });
-  let first: GateFailedResult | undefined;
-  try {
-    const results = await Promise.all(
-      targets.map(async (t) => {
-        try {
-          const r = await waitForHealthy(docker, t, { ...opts, signal: inner.signal });
-          if (!r.ok) {
-            if (first === undefined || (first.failure.check === "aborted" && r.failure.check !== "aborted")) first = r;
-            inner.abort();
-          }
-          return r;
-        } catch (err) {
-          inner.abort();
-          throw err;
-        }
-      }),
-    );
-    return first ? { ok: false, failure: first, results } : { ok: true, results };
-  } finally {
-    opts.signal?.removeEventListener("abort", stop);
-  }
 }
 
 /** Resolves with the promise's value, or with ABORTED as soon as the signal aborts. */

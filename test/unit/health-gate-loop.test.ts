@@ -1,11 +1,11 @@
 /**
- * The sampling loop of waitForHealthy/waitForAll against a scripted fake Engine (no Docker): 404s,
+ * The sampling loop of waitForHealthy against a scripted fake Engine (no Docker): 404s,
  * aborts, Engine hiccups, concurrent gates. The rules themselves are in health-gate-decision.test.ts.
  */
 import type Docker from "dockerode";
 import { describe, expect, it } from "vitest";
 import { EngineUnavailableError, HealthGateFailedError } from "../../src/errors.js";
-import { formatGateFailure, gateFailedError, waitForAll, waitForHealthy, type GateTarget } from "../../src/health/index.js";
+import { formatGateFailure, gateFailedError, waitForHealthy, type GateTarget } from "../../src/health/index.js";
 import { NOTHING_TO_REDACT, UntrustedText, WITHHELD } from "../../src/untrusted/index.js";
 
 type Step =
@@ -132,40 +132,6 @@ describe("waitForHealthy", () => {
   it("returns `aborted` at once for an already aborted signal", async () => {
     const r = await waitForHealthy(fakeDocker({ web: [{}] }), target("web"), { signal: AbortSignal.abort() });
     expect(r).toMatchObject({ ok: false, failure: { check: "aborted" } });
-  });
-});
-
-describe("waitForAll", () => {
-  it("passes when every container passes", async () => {
-    const r = await waitForAll(fakeDocker({ a: [{}], b: [{ health: "starting" }, { health: "healthy" }] }), [target("a"), target("b")], {
-      pollMs: 1,
-      now: steppingClock(),
-    });
-    expect(r.ok).toBe(true);
-    expect(r.results.map((x) => x.ok)).toEqual([true, true]);
-  });
-
-  it("returns on the first failure and aborts the others", async () => {
-    // `slow` would stay pending (healthcheck starting) for its whole timeout.
-    const docker = fakeDocker({ slow: [{ health: "starting" }], bad: [{ health: "starting" }, { status: "exited", exitCode: 1 }] });
-    const r = await waitForAll(docker, [target("slow", { healthTimeoutMs: 3_600_000 }), target("bad")], { pollMs: 5 });
-    expect(r.ok).toBe(false);
-    if (r.ok) return;
-    expect(r.failure).toMatchObject({ container: "shop-bad-1", failure: { check: "running", detail: "exited with code 1" } });
-    expect(r.results.map((x) => (x.ok ? "ok" : x.failure.check))).toEqual(["aborted", "running"]);
-  });
-
-  it("reports `aborted` when the caller aborts", async () => {
-    const ctrl = new AbortController();
-    const p = waitForAll(fakeDocker({ a: ["hang"], b: ["hang"] }), [target("a"), target("b")], { signal: ctrl.signal });
-    setTimeout(() => ctrl.abort(), 10);
-    const r = await p;
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.failure.failure.check).toBe("aborted");
-  });
-
-  it("passes with nothing to gate", async () => {
-    expect(await waitForAll(fakeDocker({}), [])).toEqual({ ok: true, results: [] });
   });
 });
 
