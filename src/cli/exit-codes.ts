@@ -1,4 +1,4 @@
-import { GitdockError, RecoveryFailedError, RollbackIncompleteError } from "../errors.js";
+import { GitdockError } from "../errors.js";
 
 /** The one place that maps outcomes and errors to exit codes. */
 export const EXIT = {
@@ -23,10 +23,16 @@ export const EXIT = {
   recoveryFailed: 7,
 } as const;
 
+/** Errors with an exit code of their own, by code (so an error the running agent reports maps the same way). */
+const EXIT_BY_CODE: Readonly<Record<string, number>> = {
+  GITDOCK_E_ROLLBACK_INCOMPLETE: EXIT.rollbackIncomplete,
+  GITDOCK_E_RECOVERY_FAILED: EXIT.recoveryFailed,
+};
+
 export function exitCodeForError(err: unknown): number {
-  if (err instanceof RollbackIncompleteError) return EXIT.rollbackIncomplete;
-  if (err instanceof RecoveryFailedError) return EXIT.recoveryFailed;
   if (err instanceof GitdockError) {
+    const own = EXIT_BY_CODE[err.code];
+    if (own !== undefined) return own;
     if (err.handling === "reject") return EXIT.rejected;
     if (err.handling === "rollback") return EXIT.rolledBack;
   }
