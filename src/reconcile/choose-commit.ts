@@ -1,3 +1,4 @@
+import { LastGoodRejectedError } from "../errors.js";
 import { isBlocked, type HostState } from "../state/index.js";
 import type { HostSnapshot } from "../plan/index.js";
 import { acceptCommit } from "./accept-commit.js";
@@ -37,5 +38,12 @@ export async function chooseCommit(
   const { error } = verdict;
   // The pass's result (what `sync` prints) also says what to do about it.
   const reason = error.hint ? `${error.message}\n  hint: ${error.hint}` : error.message;
-  return { outcome: "rejected", desired: await lastGoodState(), reason, rejection: { commit: target, error }, ...signature };
+  const rejected = { outcome: "rejected" as const, reason, rejection: { commit: target, error }, ...signature };
+  try {
+    return { ...rejected, desired: await lastGoodState() };
+  } catch (err) {
+    // The rejection must be recorded even when the last good commit then halts the pass.
+    if (err instanceof LastGoodRejectedError) return { ...rejected, desired: undefined, halt: err };
+    throw err;
+  }
 }

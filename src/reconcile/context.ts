@@ -6,6 +6,7 @@
 import type Docker from "dockerode";
 import type { RegistryAuths } from "../apply/registry-auth.js";
 import type { Settings } from "../config/settings.js";
+import type { LastGoodRejectedError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { DesiredState } from "../model.js";
 import type { HostSnapshot, Plan } from "../plan/index.js";
@@ -98,6 +99,8 @@ export interface CommitChoice {
   rejection?: { commit: string; error: Rejection };
   /** The target's signature verdict, when it was verified (security.verify warn or enforce). */
   signature?: { commit: string; verdict: SignatureVerdict };
+  /** The target was rejected and the last good commit no longer passes either: halt, once the rejection is recorded. */
+  halt?: LastGoodRejectedError;
 }
 
 /**

@@ -45,6 +45,7 @@ async function pass(ctx: ReconcileContext, opts: ReconcileOptions): Promise<Reco
   const choice = await choose(ctx, opts, state, source, engine);
   if (opts.dryRun && choice.rejection) throw choice.rejection.error;
   if (!opts.dryRun) await recordChoice(ctx, state, choice);
+  if (choice.halt) throw choice.halt;
   const result: ReconcileResult = { outcome: choice.outcome, target, commit: undefined, plan: undefined, changed: 0, reason: choice.reason, conflicts: [] };
   if (!choice.desired) return result;
 
@@ -121,7 +122,7 @@ async function recordChoice(ctx: ReconcileContext, state: HostState, choice: Com
     logRejection(ctx, choice.rejection.commit, choice.rejection.error);
     await recordOutcome(ctx, { kind: "rejected", ...choice.rejection });
   }
-  if (state.halted) {
+  if (state.halted && !choice.halt) {
     await recordOutcome(ctx, { kind: "resumed", commit: state.halted.commit, since: state.halted.at });
     ctx.log.warn({ stage: "halted", commit: state.halted.commit }, `no longer halted: gitdock changes the host again (halted since ${state.halted.at})`);
   }

@@ -1,7 +1,7 @@
 import { applyPlan, finalizeRollout, RolloutFailedError, type ApplyContext } from "../apply/index.js";
 import { bindRootsOf } from "../apply/host-bind-sources.js";
 import { pruneImages, recordPulledImages } from "../apply/prune-images.js";
-import { waitForHealthy } from "../health/index.js";
+import { openContainerWakeups, waitForHealthy, type ContainerWakeups } from "../health/index.js";
 import type { Plan, ResolvedState } from "../plan/index.js";
 import { undoRollout } from "../rollback/index.js";
 import type { ReconcileContext } from "./context.js";
@@ -24,7 +24,9 @@ export type RolloutVerdict =
  */
 export async function rollOut(ctx: ReconcileContext, resolved: ResolvedState, plan: Plan): Promise<RolloutVerdict> {
   const commit = resolved.commit;
-  const apply = applyContext(ctx, resolved);
+  // Gates sample at once when the Engine reports on their container: a failure is noticed when the Engine knows it.
+  const wakeups = await openContainerWakeups(ctx.docker);
+  const apply = applyContext(ctx, resolved, wakeups);
   try {
     const result = await applyPlan(plan, apply);
     return { kind: "applied", changed: result.changed, finish: () => finish(ctx, plan, apply, result.log, resolved) };
@@ -39,6 +41,8 @@ export async function rollOut(ctx: ReconcileContext, resolved: ResolvedState, pl
     ctx.log.error({ stage: "rollback", commit, reason }, `rolling back ${commit.slice(0, 12)}: ${reason}`);
     const { restored } = await undoRollout(err.log.steps, { docker: ctx.docker, log: ctx.log, commit, record: (e) => ctx.journal.append(e).then(() => undefined) });
     return { kind: "rolled-back", reason, restored, durationMs: Date.now() - started, interrupted: ctx.signal?.aborted === true, failure: err.failure };
+  } finally {
+    wakeups.close();
   }
 }
 
@@ -59,7 +63,7 @@ async function finish(ctx: ReconcileContext, plan: Plan, apply: ApplyContext, lo
   }
 }
 
-function applyContext(ctx: ReconcileContext, resolved: ResolvedState): ApplyContext {
+function applyContext(ctx: ReconcileContext, resolved: ResolvedState, wakeups: ContainerWakeups): ApplyContext {
   return {
     docker: ctx.docker,
     agentId: ctx.settings.hostId,
@@ -82,7 +86,7 @@ function applyContext(ctx: ReconcileContext, resolved: ResolvedState): ApplyCont
           healthTimeoutMs: t.service.service.gitdock.healthTimeoutMs,
           monitorMs: t.service.service.updateConfig.monitorMs,
         },
-        { signal: ctx.signal ? AbortSignal.any([signal, ctx.signal]) : signal },
+        { signal: ctx.signal ? AbortSignal.any([signal, ctx.signal]) : signal, wakeups },
       ),
   };
 }

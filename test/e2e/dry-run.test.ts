@@ -3,16 +3,19 @@
  * and plans, but records nothing — state.json, the journal, signature records, git notes and
  * deployment markers are exactly as before, whatever the target turns out to be.
  */
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testEnv } from "../support/env.js";
 import { createManifestRepo, type ManifestRepo } from "../support/manifest-repo.js";
 import { createTestHost, webService, type TestHost } from "./helpers/test-host.js";
 
+const execFileP = promisify(execFile);
 const P = "gdt-dry-";
 const APP = `${P}app`;
 let repo: ManifestRepo;
@@ -46,21 +49,28 @@ beforeAll(async () => {
   repo = await createManifestRepo({ url: env.gitUrl, root: env.gitRoot }, `${P}manifests`);
   const secret = `${repo.workDir}.secret`;
   await writeFile(secret, "marker-secret\n");
+  // warn mode verifies every commit (and records the verdict on a real pass): a key nobody signs with.
+  const key = `${repo.workDir}.key`;
+  await execFileP("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
+  const signers = `${repo.workDir}.allowed_signers`;
+  await writeFile(signers, `nobody@example.com ${(await readFile(`${key}.pub`, "utf8")).trim()}\n`);
   host = await createTestHost({
     prefix: P,
     repo: repo.url,
     path: "hosts/h1",
     config:
       `report:\n  git_notes: true\n  notify:\n    url: http://127.0.0.1:${(receiver.address() as AddressInfo).port}/m\n    secret_file: ${secret}\n` +
-      "security:\n  verify:\n    mode: warn\n    allowed_signers: /dev/null\n",
+      `security:\n  verify:\n    mode: warn\n    allowed_signers: ${signers}\n`,
   });
   await repo.write("hosts/h1/app/compose.yaml", `name: ${APP}\nservices:\n  web:\n${webService(env.images["web-v1"])}\n`);
   await repo.commit("good");
-  expect((await host.run("sync")).code).toBe(0);
+  const first = await host.run("sync");
+  expect(first.code, first.stdout + first.stderr).toBe(0);
 }, 180_000);
 
 afterAll(async () => {
   await host?.dispose();
+  for (const suffix of [".secret", ".key", ".key.pub", ".allowed_signers"]) await rm(`${repo?.workDir}${suffix}`, { force: true });
   await repo?.dispose();
   await new Promise((r) => receiver?.close(r));
 });

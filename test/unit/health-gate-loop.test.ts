@@ -135,6 +135,53 @@ describe("waitForHealthy", () => {
   });
 });
 
+describe("waitForHealthy woken by the Engine's events", () => {
+  /** Wake-ups whose `ring` reports an event for a container, as the Engine's stream would. */
+  function fakeWakeups() {
+    const listeners = new Map<string, () => void>();
+    return {
+      on: (id: string, wake: () => void) => {
+        listeners.set(id, wake);
+        return () => listeners.delete(id);
+      },
+      close: () => undefined,
+      ring: (id: string) => listeners.get(id)?.(),
+      subscribed: () => [...listeners.keys()],
+    };
+  }
+
+  it("samples at once on an event instead of waiting out a long poll interval, and unsubscribes when done", async () => {
+    const wakeups = fakeWakeups();
+    const docker = fakeDocker({ a: [{ health: "starting" }, { health: "unhealthy", healthOutput: "boom" }] });
+    const started = Date.now();
+    const gate = waitForHealthy(docker, target("a", { monitorMs: 0 }), { pollMs: 60_000, wakeups });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(wakeups.subscribed()).toEqual(["a"]);
+    wakeups.ring("a");
+    const r = await gate;
+    expect(r.ok).toBe(false);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(wakeups.subscribed()).toEqual([]);
+  });
+
+  it("an event that came while sampling skips the next pause", async () => {
+    const wakeups = fakeWakeups();
+    let inspects = 0;
+    const docker = {
+      getContainer: () => ({
+        inspect: async () => {
+          inspects++;
+          if (inspects === 1) wakeups.ring("a"); // during the first sample
+          const health = inspects === 1 ? "starting" : "unhealthy";
+          return { RestartCount: 0, State: { Status: "running", Running: true, ExitCode: 0, StartedAt: "x", Health: { Status: health, Log: [] } }, NetworkSettings: { Networks: {} }, HostConfig: {} };
+        },
+      }),
+    } as unknown as Docker;
+    const r = await waitForHealthy(docker, target("a"), { pollMs: 60_000, wakeups });
+    expect([r.ok, inspects]).toEqual([false, 2]);
+  });
+});
+
 describe("formatGateFailure", () => {
   it("is one line: container, check, detail", () => {
     const r = { ok: false as const, container: "shop-web-1", durationMs: 5, failure: { check: "probe" as const, detail: "http 500 on /healthz" } };
