@@ -11,7 +11,8 @@ export interface AuthChallenge {
 }
 
 const TOKEN = String.raw`[!#$%&'*+.^_\`|~0-9A-Za-z-]+`;
-const PARAM = new RegExp(String.raw`^\s*(${TOKEN})\s*=\s*(?:"((?:[^"\\]|\\.)*)"|(${TOKEN}))\s*(?:,|$)`);
+/** `name="quoted \"value\""` or `name=bare` (bare values are read up to the next comma, as registries write URLs unquoted too). */
+const PARAM = new RegExp(String.raw`^\s*(${TOKEN})\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]+))\s*(?:,|$)`);
 
 /**
  * The first challenge in `header`. Registries send one; a header with several challenges is read
