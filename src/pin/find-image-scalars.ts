@@ -29,7 +29,7 @@ export function findImageScalars(doc: Document): ImageScalar[] {
     const name = isScalar(pair.key) ? String(pair.key.value) : undefined;
     const image = name === undefined ? undefined : lookUp(doc, deref(doc, pair.value as Node | null), "image", 0);
     if (name === undefined || !isScalar(image) || typeof image.value !== "string") continue;
-    const entry = found.get(image) ?? { node: image, value: image.value, path: paths.get(image) ?? `services.${name}.image`, services: [] };
+    const entry = found.get(image) ?? { node: image, value: image.value, path: paths.get(image) ?? formatPath(["services", name, "image"]), services: [] };
     entry.services.push(name);
     found.set(image, entry);
   }

@@ -1,4 +1,6 @@
+import { runBounded } from "../apply/run-bounded.js";
 import type { ManifestProblem } from "../errors.js";
+import { formatPath } from "../manifest/format-path.js";
 import { DEFAULT_TAG, pinnedReference, type ImageReference } from "../registry/index.js";
 import { classifyImage, type ImageFinding } from "./classify-image.js";
 import { findImageScalars, type ImageScalar } from "./find-image-scalars.js";
@@ -108,18 +110,13 @@ async function lookUpDistinct(wanted: Located[], lookup: DigestLookup): Promise<
   const refs = new Map<string, ImageReference>();
   for (const l of wanted) if ("ref" in l.finding) refs.set(lookupKey(l.finding.ref), l.finding.ref);
   const results: Lookups = new Map();
-  const queue = [...refs.entries()];
-  const worker = async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) {
-      const [key, ref] = next;
-      try {
-        results.set(key, { digest: await lookup(ref, ref.tag ?? DEFAULT_TAG) });
-      } catch (err) {
-        results.set(key, { error: err instanceof Error ? err.message : String(err) });
-      }
+  await runBounded([...refs.entries()], 4, async ([key, ref]) => {
+    try {
+      results.set(key, { digest: await lookup(ref, ref.tag ?? DEFAULT_TAG) });
+    } catch (err) {
+      results.set(key, { error: err instanceof Error ? err.message : String(err) });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
+  });
   return results;
 }
 
@@ -174,6 +171,6 @@ function position(file: string, source: ComposeSource, offset: number): { file: 
 
 /** `services.web.image`, or for an image shared through an anchor, where it is written and who uses it. */
 function label(scalar: ImageScalar): string {
-  const own = scalar.services.length === 1 && scalar.path === `services.${scalar.services[0]}.image`;
+  const own = scalar.services.length === 1 && scalar.path === formatPath(["services", scalar.services[0] ?? "", "image"]);
   return own ? scalar.path : `${scalar.path} (services ${scalar.services.join(", ")})`;
 }

@@ -11,7 +11,7 @@ import { runGitdock, type RunResult } from "../support/cli.js";
 import { dockerCli } from "../support/docker.js";
 import { testEnv } from "../support/env.js";
 import { REGISTRY, REGISTRY_URL } from "../support/images.js";
-import { startBasicAuthRegistry, startTokenAuthRegistry, type TestRegistry, type TokenRegistry } from "./helpers/auth-registries.js";
+import { nonLoopbackAddress, startBasicAuthRegistry, startTokenAuthRegistry, type TestRegistry, type TokenRegistry } from "./helpers/auth-registries.js";
 import { deleteManifest, pushTinyImage, pushTwoPlatformIndex, type RegistryTarget } from "./helpers/registry-push.js";
 
 const P = "gdt-pin-";
@@ -278,5 +278,22 @@ describe("gitdock pin with registries that want credentials", () => {
     expect(await readFile(path.join(root, "private/compose.yaml"), "utf8")).toBe(`services:\n  priv:\n    image: ${privateRef}@${digests.private}\n`);
     expect(token.tokenRequests).toEqual([{ user, scope: "repository:private/app:pull", service: "gdt-pin-registry" }]);
     for (const out of [untrusted, anonymous, denied, wrong, right]) expect(out.stdout + out.stderr).not.toContain(password);
+  });
+
+  it("refuses a token service in plain HTTP off the loopback interface, sending it nothing", async () => {
+    const plain = await startTokenAuthRegistry({ user, password, publicPrefix: "public/", tokenServiceAddress: nonLoopbackAddress() });
+    try {
+      await pushTinyImage(plain.target, "public/app", { os: "linux", architecture: "amd64" }, "1.0");
+      const ref = `${plain.host}/public/app:1.0`;
+      const root = await writeFiles("plain-realm", { "compose.yaml": `services:\n  app:\n    image: ${ref}\n` });
+      const config = await dockerConfig("plain-realm", { [plain.host]: password });
+      const r = await pin(["--registry-auth", config], root, { NODE_EXTRA_CA_CERTS: plain.caFile });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`compose.yaml:3:12: services.app.image: ${ref}: registry ${plain.host} names a token service gitdock will not use`);
+      expect(r.stderr).toContain("it must be an https:// URL, or http:// on the loopback interface");
+      expect(plain.tokenRequests).toEqual([]);
+    } finally {
+      await plain.stop();
+    }
   });
 });

@@ -4,8 +4,8 @@
  * and stopped by its pid:
  *  - Basic auth (htpasswd, bcrypt from python3's crypt module) on 127.0.0.1, plain HTTP;
  *  - token auth over HTTPS on this machine's first non-loopback address, with a small token
- *    service of the test's own on 127.0.0.1 issuing the JWTs the registry verifies (the flow
- *    Docker Hub, GHCR and most private registries use).
+ *    service of the test's own (on 127.0.0.1 unless asked otherwise) issuing the JWTs the registry
+ *    verifies (the flow Docker Hub, GHCR and most private registries use).
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createPrivateKey, randomBytes, sign, X509Certificate } from "node:crypto";
@@ -148,7 +148,13 @@ export function nonLoopbackAddress(): string {
  * to repositories under `publicPrefix`; `user`/`password` get everything; wrong credentials get a
  * 401 from the token service.
  */
-export async function startTokenAuthRegistry(opts: { user: string; password: string; publicPrefix: string }): Promise<TokenRegistry> {
+export async function startTokenAuthRegistry(opts: {
+  user: string;
+  password: string;
+  publicPrefix: string;
+  /** Where the token service listens (its realm is plain http there); default 127.0.0.1. */
+  tokenServiceAddress?: string;
+}): Promise<TokenRegistry> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "gdt-pin-token-"));
   const ip = nonLoopbackAddress();
   const [certFile, keyFile] = [path.join(dir, "cert.pem"), path.join(dir, "key.pem")];
@@ -161,7 +167,7 @@ export async function startTokenAuthRegistry(opts: { user: string; password: str
   const x5c = new X509Certificate(cert).raw.toString("base64");
   const mint = (subject: string, access: { type: string; name: string; actions: string[] }[]) => jwt({ x5c, key, subject, access });
   const tokenRequests: TokenRequest[] = [];
-  const tokens = await startTokenService(opts, tokenRequests, mint);
+  const tokens = await startTokenService(opts, tokenRequests, mint, opts.tokenServiceAddress ?? "127.0.0.1");
   const port = await freePort(ip);
   const host = `${ip}:${port}`;
   const extra = [
@@ -197,6 +203,7 @@ async function startTokenService(
   opts: { user: string; password: string; publicPrefix: string },
   log: TokenRequest[],
   mint: Mint,
+  address: string,
 ): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://token.invalid");
@@ -217,9 +224,9 @@ async function startTokenService(
     res.writeHead(200, { "Content-Type": "application/json" });
     res.end(JSON.stringify({ token: mint(user ?? "", access), expires_in: 300 }));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(0, address, resolve));
   const { port } = server.address() as { port: number };
-  return { server, url: `http://127.0.0.1:${port}` };
+  return { server, url: `http://${address}:${port}` };
 }
 
 /** A registry token (distribution's JWT): RS256, the signing certificate in `x5c`, the access claim. */
