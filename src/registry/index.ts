@@ -6,5 +6,5 @@
 export { DEFAULT_TAG, parseImageReference, pinnedReference, type ImageReference } from "./image-reference.js";
 export { isLoopbackHost, registryBaseUrl } from "./registry-endpoint.js";
 export { RegistrySession, type RegistryCredentials, type RegistryTransport } from "./registry-session.js";
-export { MANIFEST_MEDIA_TYPES, resolveTagDigest, type TagDigest } from "./resolve-tag-digest.js";
+export { digestFromHead, digestFromManifest, MANIFEST_MEDIA_TYPES, resolveTagDigest, type TagDigest, type TagTarget } from "./resolve-tag-digest.js";
 export { parseAuthChallenge, type AuthChallenge } from "./www-authenticate.js";

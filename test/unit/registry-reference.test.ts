@@ -1,8 +1,19 @@
 /** Image references as Docker reads them, registry endpoints, and the registry's auth challenges and answers. */
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { RegistryLookupError } from "../../src/errors.js";
 import { classifyImage } from "../../src/pin/classify-image.js";
 import { describeAnswer } from "../../src/registry/registry-answer.js";
-import { isLoopbackHost, parseAuthChallenge, parseImageReference, pinnedReference, registryBaseUrl } from "../../src/registry/index.js";
+import {
+  digestFromHead,
+  digestFromManifest,
+  isLoopbackHost,
+  MANIFEST_MEDIA_TYPES,
+  parseAuthChallenge,
+  parseImageReference,
+  pinnedReference,
+  registryBaseUrl,
+} from "../../src/registry/index.js";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
 
@@ -110,5 +121,41 @@ describe("the registry's answer in errors", () => {
     expect(answer(401, '{"errors":[{"code":"UNAUTHORIZED","message":"auth\\nrequired\\u001b[31m"}]}').text).toBe("HTTP 401 UNAUTHORIZED: auth required [31m");
     expect(answer(500, "<html>oops</html>")).toEqual({ text: "HTTP 500", code: undefined });
     expect(answer(400, `{"errors":[{"code":"lower case","message":"${"m".repeat(300)}"}]}`).text).toMatch(/^HTTP 400 m{200}…$/);
+  });
+});
+
+describe("the digest of a registry's answer", () => {
+  const target = { registry: "ghcr.io", repository: "acme/web", tag: "2.0" };
+  const index = Buffer.from('{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}');
+  const indexDigest = `sha256:${createHash("sha256").update(index).digest("hex")}`;
+  const res = (status: number, headers: Record<string, string>, body = Buffer.alloc(0)) => ({ status, headers, body });
+
+  it("takes a HEAD's sha256 Docker-Content-Digest for any manifest or index type", () => {
+    for (const type of MANIFEST_MEDIA_TYPES) {
+      expect(digestFromHead(res(200, { "content-type": `${type}; charset=utf-8`, "docker-content-digest": DIGEST }), target)).toEqual({ digest: DIGEST, mediaType: type });
+    }
+  });
+
+  it("leaves the rest to a GET: no header, another algorithm, not a 200", () => {
+    const type = { "content-type": MANIFEST_MEDIA_TYPES[0] };
+    expect(digestFromHead(res(200, type), target)).toBeUndefined();
+    expect(digestFromHead(res(200, { ...type, "docker-content-digest": `sha512:${"a".repeat(128)}` }), target)).toBeUndefined();
+    expect(digestFromHead(res(404, { ...type, "docker-content-digest": DIGEST }), target)).toBeUndefined();
+  });
+
+  it("hashes a GET's manifest, checked against the digest the registry claims", () => {
+    const type = { "content-type": "application/vnd.oci.image.index.v1+json" };
+    expect(digestFromManifest(res(200, type, index), target)).toEqual({ digest: indexDigest, mediaType: type["content-type"] });
+    expect(digestFromManifest(res(200, { ...type, "docker-content-digest": indexDigest }, index), target).digest).toBe(indexDigest);
+    expect(() => digestFromManifest(res(200, { ...type, "docker-content-digest": DIGEST }, index), target)).toThrow(
+      /ghcr\.io served a manifest for acme\/web:2\.0 whose content does not match its Docker-Content-Digest/,
+    );
+  });
+
+  it("refuses what is not an index or an image manifest (a schema 1 manifest's digest names nothing pullable)", () => {
+    const v1 = { "content-type": "application/vnd.docker.distribution.manifest.v1+prettyjws", "docker-content-digest": DIGEST };
+    expect(() => digestFromHead(res(200, v1), target)).toThrow(/serves acme\/web:2\.0 as "application\/vnd\.docker\.distribution\.manifest\.v1\+prettyjws"/);
+    expect(() => digestFromManifest(res(200, {}, index), target)).toThrow(/as "no content type"/);
+    expect(() => digestFromManifest(res(200, {}, index), target)).toThrow(RegistryLookupError);
   });
 });
