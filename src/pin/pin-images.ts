@@ -1,6 +1,7 @@
 import { runBounded } from "../apply/run-bounded.js";
 import type { ManifestProblem } from "../errors.js";
 import { formatPath } from "../manifest/format-path.js";
+import { MAX_MANIFEST_BYTES } from "../manifest/index.js";
 import { DEFAULT_TAG, pinnedReference, type ImageReference } from "../registry/index.js";
 import { classifyImage, type ImageFinding } from "./classify-image.js";
 import { findImageScalars, type ImageScalar } from "./find-image-scalars.js";
@@ -67,16 +68,27 @@ export async function pinImages(inputs: PinInput[], opts: PinOptions, lookup: Di
   const edits: FileEdits = new Map();
   for (const l of located) judge(l, opts, digests, outcome, edits);
   if (opts.check || outcome.problems.length) return outcome;
+  const where = new Map(located.map((l) => [l.scalar.node, l.at]));
   for (const [source, { file, list }] of edits) {
     const result = rewriteImageScalars(source, list);
     if ("text" in result) outcome.writes.set(file, Buffer.from(result.text, "utf8"));
-    else for (const r of result.refusals) outcome.problems.push({ ...position(file, source, r.offset), path: "", message: r.message });
+    else {
+      for (const r of result.refusals) {
+        const at = (r.node && where.get(r.node)) ?? { ...position(file, source, r.offset), path: "" };
+        outcome.problems.push({ ...at, message: r.message });
+      }
+    }
   }
   if (outcome.problems.length) outcome.writes.clear();
   return outcome;
 }
 
 function readImages(input: PinInput, problems: ManifestProblem[]): Located[] {
+  if (input.content.length > MAX_MANIFEST_BYTES) {
+    const message = `file is ${input.content.length} bytes; manifests are limited to ${MAX_MANIFEST_BYTES} bytes`;
+    problems.push({ file: input.file, line: 1, col: 1, path: "", message });
+    return [];
+  }
   const text = input.content.toString("utf8");
   if (!Buffer.from(text, "utf8").equals(input.content)) {
     problems.push({ file: input.file, line: 1, col: 1, path: "", message: "not UTF-8 text; gitdock pin rewrites only UTF-8 files" });

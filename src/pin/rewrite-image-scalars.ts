@@ -6,8 +6,9 @@ export interface ScalarEdit {
   value: string;
 }
 
-/** A scalar `gitdock pin` will not rewrite, and why (at the scalar's offset). */
+/** A scalar `gitdock pin` will not rewrite (or the whole rewrite, without `node`), and why. */
 export interface EditRefusal {
+  node?: Scalar;
   offset: number;
   message: string;
 }
@@ -28,7 +29,7 @@ export function rewriteImageScalars(source: ComposeSource, edits: ScalarEdit[]):
     const token = edit.node.srcToken;
     if (!token || (token.type !== "scalar" && token.type !== "single-quoted-scalar" && token.type !== "double-quoted-scalar")) {
       const offset = edit.node.range?.[0] ?? 0;
-      refusals.push({ offset, message: "written as a block scalar (| or >); write the image on one line and run gitdock pin again" });
+      refusals.push({ node: edit.node, offset, message: "written as a block scalar (| or >); write the image on one line and run gitdock pin again" });
       continue;
     }
     const start = token.offset;

@@ -84,6 +84,8 @@ export class RegistrySession {
     const realm = parseRealm(challenge.params.realm, this.registry);
     if (challenge.params.service !== undefined) realm.searchParams.set("service", challenge.params.service);
     realm.searchParams.set("scope", scope);
+    // Docker names the account too; some token services pick the user's grants by it.
+    if (this.credentials) realm.searchParams.set("account", this.credentials.username);
     const headers: Record<string, string> = { Accept: "application/json", "User-Agent": "gitdock" };
     if (this.credentials) headers.Authorization = basicAuthorization(this.credentials);
     const where = `the token service ${realm.host} of registry ${this.registry}`;

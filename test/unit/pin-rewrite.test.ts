@@ -223,7 +223,7 @@ describe("gitdock pin writes nothing when anything fails", () => {
   it("refuses an image written as a block scalar rather than change its style", async () => {
     const outcome = await pin("services:\n  web:\n    image: >-\n      nginx:1.25\n");
     expect(outcome.writes.size).toBe(0);
-    expect(outcome.problems).toEqual([expect.objectContaining({ line: 3, col: 12, message: expect.stringMatching(/block scalar/) })]);
+    expect(outcome.problems).toEqual([expect.objectContaining({ line: 3, col: 12, path: "services.web.image", message: expect.stringMatching(/block scalar/) })]);
   });
 
   it("refuses a file that is not UTF-8 rather than re-encode it", async () => {
