@@ -3,8 +3,10 @@
  * flow maps and line endings stay. Digests come from a table here: the registry side is tested end
  * to end against the real registry (test/e2e/pin.test.ts).
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { pinImages, type DigestLookup, type PinOutcome } from "../../src/pin/index.js";
+import { runs } from "./helpers/fuzz-runs.js";
 
 const D1 = `sha256:${"1".repeat(64)}`;
 const D2 = `sha256:${"2".repeat(64)}`;
@@ -231,5 +233,43 @@ describe("gitdock pin writes nothing when anything fails", () => {
     const outcome = await pinImages([{ file: "latin.yaml", content }], { check: false, update: false }, REGISTRY);
     expect(outcome.writes.size).toBe(0);
     expect(outcome.problems).toEqual([expect.objectContaining({ file: "latin.yaml", message: expect.stringMatching(/not UTF-8/) })]);
+  });
+});
+
+describe("gitdock pin's rewrite, on generated files", () => {
+  const service = fc.record({
+    name: fc.stringMatching(/^[a-z][a-z0-9_-]{0,8}$/),
+    image: fc.constantFrom("nginx:1.25", "redis", "ghcr.io/acme/web:2.0", "127.0.0.1:5000/shop/api:v3"),
+    style: fc.constantFrom("plain", "single", "double"),
+    flow: fc.boolean(),
+    comment: fc.option(fc.stringMatching(/^[ -~]{0,20}$/), { nil: undefined }),
+  });
+  const quote = (image: string, style: string) => (style === "plain" ? image : style === "single" ? `'${image}'` : `"${image}"`);
+  const pinnedAs: Record<string, string> = {
+    "nginx:1.25": `nginx:1.25@${D1}`,
+    redis: `redis:latest@${D2}`,
+    "ghcr.io/acme/web:2.0": `ghcr.io/acme/web:2.0@${D2}`,
+    "127.0.0.1:5000/shop/api:v3": `127.0.0.1:5000/shop/api:v3@${D1}`,
+  };
+
+  it("changes exactly the image values, whatever the styles, comments, indentation and line endings", async () => {
+    const services = fc.uniqueArray(service, { minLength: 1, maxLength: 5, selector: (s) => s.name });
+    await fc.assert(
+      fc.asyncProperty(services, fc.integer({ min: 1, max: 4 }), fc.constantFrom("\n", "\r\n"), async (list, width, eol) => {
+        const [one, two] = [" ".repeat(width), " ".repeat(2 * width)];
+        const lines = ["# generated", "services:"];
+        const replacements: [string, string][] = [];
+        for (const s of list) {
+          const written = quote(s.image, s.style);
+          const comment = s.comment === undefined ? "" : ` # ${s.comment}`;
+          if (s.flow) lines.push(`${one}${s.name}: { image: ${written}, restart: always }${comment}`);
+          else lines.push(`${one}${s.name}:${comment}`, `${two}image: ${written}${comment}`, `${two}restart: always`);
+          replacements.push([written, quote(pinnedAs[s.image]!, s.style)]);
+        }
+        const text = lines.join(eol) + eol;
+        expectOnly(text, await rewritten(text), replacements);
+      }),
+      { numRuns: runs(200) },
+    );
   });
 });
