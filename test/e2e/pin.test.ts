@@ -176,7 +176,9 @@ describe("gitdock pin against the local registry", () => {
   });
 
   it("names the place and the registry's answer for a tag it does not have, and writes no file", async () => {
-    const repo = repoOf("check");
+    const repo = repoOf("missing");
+    const image = await pushTinyImage(LOCAL, repo, { os: "linux", architecture: "amd64" }, "c1");
+    pushed.push({ target: LOCAL, repo, digest: image.digest });
     const text = `services:\n  web:\n    image: ${REGISTRY}/${repo}:no-such-tag\n`;
     const ok = `services:\n  api:\n    image: ${REGISTRY}/${repo}:c1\n`;
     const root = await writeFiles("missing", { "a/compose.yaml": text, "b/compose.yaml": ok });
