@@ -193,6 +193,35 @@ export class PullFailedError extends GitdockError {
   readonly handling = "retry";
 }
 
+/**
+ * A registry gave no digest for an image's tag (`gitdock pin`): it could not be reached, it refused
+ * the credentials, or it does not have the tag. The message carries the registry's answer (HTTP
+ * status and error code); `data` holds registry, repository, tag, status and code. Never
+ * credentials or tokens.
+ */
+export class RegistryLookupError extends GitdockError {
+  readonly code = "GITDOCK_E_REGISTRY_LOOKUP";
+  readonly handling = "retry";
+}
+
+/**
+ * `gitdock pin` could not pin every reference it was asked to (a registry lookup failed, a file is
+ * not YAML, an image is not a valid reference): nothing was written. Carries every problem with its
+ * file:line:col.
+ */
+export class PinFailedError extends GitdockError {
+  readonly code = "GITDOCK_E_PIN_FAILED";
+  readonly handling = "retry";
+  readonly problems: ManifestProblem[];
+  constructor(problems: ManifestProblem[]) {
+    super(`could not pin ${problems.length} image reference(s) or file(s); no file was changed:\n${problems.map(formatProblem).join("\n")}`, {
+      hint: "Fix what each line says (a tag the registry does not have, credentials in Docker's config.json or registry_auth:, a registry that cannot be reached) and run gitdock pin again.",
+      data: { problems },
+    });
+    this.problems = problems;
+  }
+}
+
 /** A host-side input the manifest names (an env_file) is missing or unreadable. */
 export class HostInputError extends GitdockError {
   readonly code = "GITDOCK_E_HOST_INPUT";

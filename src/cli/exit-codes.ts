@@ -15,6 +15,8 @@ export const EXIT = {
    * mode, so nothing was changed. The same code as rejected: a commit (the last good one) is not acceptable.
    */
   halted: 4,
+  /** `gitdock pin --check`: some image reference is not pinned (or, with --update, not current). */
+  unpinned: 1,
   /** A sync window holds the new commit back; the host stays at its last good commit. */
   waiting: 5,
   /** A failed release was undone, but the host is not fully back at the last good commit (RollbackIncompleteError). */
