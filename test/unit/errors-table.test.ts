@@ -30,6 +30,8 @@ const INSTANCES: Record<string, errors.GitdockError> = {
   ConfigInvalidError: new errors.ConfigInvalidError("bad config", { hint: "See examples/agent/config.yaml." }),
   StateError: new errors.StateError("state.json is corrupt", { hint: "Restore it." }),
   AgentTokenError: new errors.AgentTokenError("cannot read the token", { hint: "Run as root." }),
+  RegistryLookupError: new errors.RegistryLookupError("HTTP 404 MANIFEST_UNKNOWN", { hint: "Check the tag." }),
+  PinFailedError: new errors.PinFailedError([problem]),
 };
 
 const TABLE: [name: string, code: string, handling: errors.ErrorHandling, exit: number][] = [
@@ -51,6 +53,8 @@ const TABLE: [name: string, code: string, handling: errors.ErrorHandling, exit: 
   ["ConfigInvalidError", "GITDOCK_E_CONFIG_INVALID", "fatal", 1],
   ["StateError", "GITDOCK_E_STATE", "fatal", 1],
   ["AgentTokenError", "GITDOCK_E_AGENT_TOKEN", "fatal", 1],
+  ["RegistryLookupError", "GITDOCK_E_REGISTRY_LOOKUP", "retry", 1],
+  ["PinFailedError", "GITDOCK_E_PIN_FAILED", "retry", 1],
 ];
 
 describe("every error class", () => {
