@@ -187,6 +187,23 @@ export class EngineUnavailableError extends GitdockError {
   readonly handling = "retry";
 }
 
+/**
+ * The Engine failed or went away in the middle of a rollout (dockerd restarted, its event stream
+ * ended, a server error, a step of gitdock's own refused): not the release's fault, so the commit
+ * is not marked failed. The rollout is undone from its marker once the Engine answers again, and
+ * the commit is tried again (a bounded number of times in one sync; the agent keeps retrying).
+ */
+export class EngineDisruptedError extends GitdockError {
+  readonly code = "GITDOCK_E_ENGINE_DISRUPTED";
+  readonly handling = "retry";
+  constructor(commit: string, reason: string) {
+    super(`the rollout of ${commit.slice(0, 12)} was interrupted: ${reason}`, {
+      hint: "Not held against the commit: gitdock undoes the rollout once the Engine answers and tries the commit again. If the Engine keeps failing, look at dockerd (journalctl -u docker).",
+      data: { commit },
+    });
+  }
+}
+
 /** An image could not be pulled. Raised before any container was touched. */
 export class PullFailedError extends GitdockError {
   readonly code = "GITDOCK_E_PULL_FAILED";

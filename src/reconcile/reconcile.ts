@@ -5,7 +5,7 @@
  * can reject a commit finishes before the first call that changes the host. A dry run (`plan`)
  * records nothing.
  */
-import { describeError, LastGoodRejectedError, RollbackIncompleteError } from "../errors.js";
+import { describeError, EngineDisruptedError, EngineUnavailableError, LastGoodRejectedError, RollbackIncompleteError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { observeHost } from "../observe/index.js";
 import { hasChanges, type HostSnapshot, type Plan, type ResolvedState } from "../plan/index.js";
@@ -23,12 +23,19 @@ import { rollOut, type RolloutVerdict } from "./roll-out.js";
 
 export type { AllowRepair, CommitOutcome, ReconcileContext, ReconcileOptions, ReconcileOutcome, ReconcileResult } from "./context.js";
 
+/** Passes one sync makes when the Engine is disrupted mid-rollout; the agent's own backoff takes over after. */
+const DISRUPTED_ATTEMPTS = 3;
+
 export async function reconcile(ctx: ReconcileContext, opts: ReconcileOptions): Promise<ReconcileResult> {
-  try {
-    return await pass(ctx, opts);
-  } catch (err) {
-    if (err instanceof LastGoodRejectedError) return halt(ctx, err, opts.dryRun);
-    throw err;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await pass(ctx, opts);
+    } catch (err) {
+      if (err instanceof LastGoodRejectedError) return halt(ctx, err, opts.dryRun);
+      if (!(err instanceof EngineDisruptedError) || attempt >= DISRUPTED_ATTEMPTS || ctx.signal?.aborted) throw err;
+      ctx.log.warn({ stage: "recover", attempt, err: err.message }, `the Engine was disrupted; waiting for it to answer, then undoing the rollout and trying again (${attempt}/${DISRUPTED_ATTEMPTS - 1})`);
+      await waitForEngine(ctx, attempt);
+    }
   }
 }
 
@@ -67,7 +74,7 @@ async function pass(ctx: ReconcileContext, opts: ReconcileOptions): Promise<Reco
     return { ...result, unchangedHost: host };
   }
   ctx.log.info({ stage: "apply", commit: desired.commit }, release ? "rolling out a new commit" : "repairing drift");
-  const rolled = await rollOutAndRecord(ctx, resolved, limited.plan, release, lastGood);
+  const rolled = await rollOutAndRecord(ctx, resolved, limited.plan, release, lastGood, host);
   if (rolled.kind === "applied") {
     ctx.log.info({ stage: "done", commit: desired.commit, changed: rolled.changed }, `applied ${rolled.changed} change(s)`);
     return { ...result, changed: rolled.changed };
@@ -129,12 +136,19 @@ async function recordChoice(ctx: ReconcileContext, state: HostState, choice: Com
 }
 
 /** The rollout marker first (a crash recovery starts from it), then the rollout, then its outcome. */
-async function rollOutAndRecord(ctx: ReconcileContext, resolved: ResolvedState, plan: Plan, release: boolean, lastGood: string | undefined): Promise<RolloutVerdict> {
+async function rollOutAndRecord(
+  ctx: ReconcileContext,
+  resolved: ResolvedState,
+  plan: Plan,
+  release: boolean,
+  lastGood: string | undefined,
+  host: HostSnapshot,
+): Promise<Exclude<RolloutVerdict, { kind: "disrupted" }>> {
   const commit = resolved.commit;
   await recordRolloutStart(ctx, { commit, previousCommit: lastGood, startedAt: new Date().toISOString(), stacks: resolved.stacks.map((x) => x.stack.project) });
   let verdict: RolloutVerdict;
   try {
-    verdict = await rollOut(ctx, resolved, plan);
+    verdict = await rollOut(ctx, resolved, plan, untouchedRunning(host, plan));
   } catch (err) {
     await recordRolloutAbandoned(ctx);
     throw err;
@@ -145,9 +159,12 @@ async function rollOutAndRecord(ctx: ReconcileContext, resolved: ResolvedState, 
     await verdict.finish();
   } else if (verdict.kind === "paused") {
     await recordOutcome(ctx, { kind: "paused", commit, reason: verdict.reason });
+  } else if (verdict.kind === "disrupted") {
+    await recordOutcome(ctx, { kind: "disrupted", commit, reason: verdict.reason });
+    throw new EngineDisruptedError(commit, verdict.reason);
   } else {
-    const { reason, durationMs, interrupted } = verdict;
-    await recordOutcome(ctx, { kind: "rolled-back", commit, reason, durationMs, release, interrupted });
+    const { reason, durationMs, interrupted, undoProblems } = verdict;
+    await recordOutcome(ctx, { kind: "rolled-back", commit, reason, durationMs, release, interrupted, undoComplete: undoProblems.length === 0 });
     // A failed repair, or a rollout stopped by shutdown (the next start retries it), is the pass's error.
     if (!release || interrupted) throw verdict.failure;
   }
@@ -163,12 +180,14 @@ async function rollOutAndRecord(ctx: ReconcileContext, resolved: ResolvedState, 
 async function restoreLastGood(ctx: ReconcileContext, gitdir: string, lastGood: string, restored: string[], target: string): Promise<void> {
   const desired = await loadCheckedLastGood(ctx, gitdir, lastGood, target);
   try {
-    const { resolved, plan } = await planToward(ctx, desired);
-    if (hasChanges(plan)) await rollOutAndRecord(ctx, resolved, plan, false, lastGood);
+    const { resolved, plan, host } = await planToward(ctx, desired);
+    if (hasChanges(plan)) await rollOutAndRecord(ctx, resolved, plan, false, lastGood, host);
     const unhealthy = await gateRestored(ctx, resolved, restored);
     if (unhealthy.length) throw new RollbackIncompleteError(lastGood, unhealthy.map((u) => `restored container not healthy: ${u}`));
     ctx.log.warn({ stage: "rollback", commit: lastGood }, `host back at the last good commit ${lastGood.slice(0, 12)}, healthy`);
   } catch (err) {
+    // An Engine that went away meanwhile is retried like any disruption: the marker says what to undo.
+    if (err instanceof EngineDisruptedError) throw err;
     const incomplete = err instanceof RollbackIncompleteError ? err : new RollbackIncompleteError(lastGood, [describeError(err)], err);
     ctx.log.fatal({ stage: "rollback", commit: lastGood, code: incomplete.code, err: incomplete.message }, "ROLLBACK INCOMPLETE: could not bring every service back; retrying on the next pass");
     throw incomplete;
@@ -187,6 +206,26 @@ async function halt(ctx: ReconcileContext, err: LastGoodRejectedError, dryRun: b
   const blocked = err.target === err.commit ? undefined : isBlocked(state, err.target);
   const target = blocked ? `\nthe target ${err.target.slice(0, 12)} is ${Object.hasOwn(state.rejected, err.target) ? "rejected" : "held back as failed"}: ${blocked.reason}` : "";
   return { outcome: "halted", target: err.target, commit: undefined, plan: undefined, changed: 0, reason: describeError(err) + target, conflicts: [] };
+}
+
+/** Containers gitdock runs that a plan does not touch: if they die during the rollout, the Engine is to blame. */
+function untouchedRunning(host: HostSnapshot, plan: Plan): Set<string> {
+  const touched = new Set(plan.actions.filter((a) => a.kind !== "unchanged").map((a) => a.container));
+  return new Set(host.containers.filter((c) => c.managed && c.running && c.previousOf === undefined && !touched.has(c.name)).map((c) => c.name));
+}
+
+/** Until the Engine answers again, bounded: it is pinged with a growing pause, for up to two minutes. */
+async function waitForEngine(ctx: ReconcileContext, attempt: number): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  let pauseMs = 500 * attempt;
+  while (Date.now() < deadline && !ctx.signal?.aborted) {
+    if (await ctx.docker.ping().then(() => true, () => false)) return;
+    await new Promise((r) => setTimeout(r, pauseMs));
+    pauseMs = Math.min(pauseMs * 2, 5_000);
+  }
+  throw new EngineUnavailableError("the Docker Engine did not answer within 2 minutes after it was disrupted", {
+    hint: "Start dockerd; the next pass undoes the interrupted rollout and tries the commit again.",
+  });
 }
 
 function logPlanDecisions(log: Logger, plan: Plan): void {

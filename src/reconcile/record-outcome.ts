@@ -35,7 +35,9 @@ export type Outcome =
    * A rollout failed and was undone. `release`: it was a new commit (marked failed, reported); a
    * failed repair is only journaled. `interrupted`: stopped by shutdown, not held against the commit.
    */
-  | { kind: "rolled-back"; commit: string; reason: string; durationMs: number; release: boolean; interrupted: boolean }
+  | { kind: "rolled-back"; commit: string; reason: string; durationMs: number; release: boolean; interrupted: boolean; undoComplete: boolean }
+  /** The Engine failed or went away mid-rollout: not held against the commit; the marker stays for the next pass to undo from. */
+  | { kind: "disrupted"; commit: string; reason: string }
   /** `failure_action: pause`: the rollout stopped where it was; the commit is marked failed. */
   | { kind: "paused"; commit: string; reason: string }
   /** A rollout a crash cut short was undone at the start of a pass. */
@@ -84,14 +86,19 @@ const RECORDS: { [K in Outcome["kind"]]: Recorder<K> } = {
     state: (s, at) => endRollout(s.lastGood ? markApplied(s, commit, at) : markGood(markApplied(s, commit, at), commit, at)),
     journal: { commit, action: "sync", outcome: "repaired", data: { changed } },
   }),
-  "rolled-back": ({ commit, reason, durationMs, release, interrupted }) => {
+  "rolled-back": ({ commit, reason, durationMs, release, interrupted, undoComplete }) => {
     const held = release && !interrupted;
+    // An undo that could not finish keeps the marker: the next pass undoes the rest as after a crash.
+    const end = undoComplete ? endRollout : (s: HostState) => s;
     return {
-      state: (s, at) => endRollout(held ? markFailed(s, commit, reason, at) : s),
+      state: (s, at) => end(held ? markFailed(s, commit, reason, at) : s),
       journal: { commit, action: "rollback", reason, outcome: release ? "rolled-back" : "repair-failed", durationMs },
       ...(held ? { event: { commit, outcome: "rolled-back" as const, reason, durationMs } } : {}),
     };
   },
+  disrupted: ({ commit, reason }) => ({
+    journal: { commit, action: "rollout", reason, outcome: "interrupted" },
+  }),
   paused: ({ commit, reason }) => ({
     state: (s, at) => endRollout(markFailed(s, commit, reason, at)),
     journal: { commit, action: "pause", reason, outcome: "paused" },

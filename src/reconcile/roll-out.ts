@@ -3,7 +3,9 @@ import { bindRootsOf } from "../apply/host-bind-sources.js";
 import { pruneImages, recordPulledImages } from "../apply/prune-images.js";
 import { openContainerWakeups, waitForHealthy, type ContainerWakeups } from "../health/index.js";
 import type { Plan, ResolvedState } from "../plan/index.js";
+import { faultOf } from "../apply/rollout-phase.js";
 import { undoRollout } from "../rollback/index.js";
+import { engineDisruption } from "./engine-disruption.js";
 import type { ReconcileContext } from "./context.js";
 
 export type RolloutVerdict =
@@ -13,16 +15,22 @@ export type RolloutVerdict =
    * A gate (or a step) failed and the rollout was undone. `restored`: the kept containers put back
    * under their names, to be gated as the last good release. `interrupted`: stopped by shutdown.
    */
-  | { kind: "rolled-back"; reason: string; restored: string[]; durationMs: number; interrupted: boolean; failure: unknown }
+  | { kind: "rolled-back"; reason: string; restored: string[]; undoProblems: string[]; durationMs: number; interrupted: boolean; failure: unknown }
   /** `failure_action: pause`: the rollout stopped where it was. */
-  | { kind: "paused"; reason: string };
+  | { kind: "paused"; reason: string }
+  /**
+   * The Engine failed or went away during the rollout: not the release's fault. Nothing was undone
+   * (the Engine may not answer); the rollout marker stays, and the next pass undoes the rollout
+   * from it exactly as after a crash, then tries the commit again.
+   */
+  | { kind: "disrupted"; reason: string; failure: unknown };
 
 /**
  * Apply a plan with health gates, keeping the replaced containers until the whole commit is
  * healthy; on a failed gate (or any failure part way), undo what it did. Returns what happened and
  * writes no state: the pass records the verdict (record-outcome.ts).
  */
-export async function rollOut(ctx: ReconcileContext, resolved: ResolvedState, plan: Plan): Promise<RolloutVerdict> {
+export async function rollOut(ctx: ReconcileContext, resolved: ResolvedState, plan: Plan, runningBefore: ReadonlySet<string>): Promise<RolloutVerdict> {
   const commit = resolved.commit;
   // Gates sample at once when the Engine reports on their container: a failure is noticed when the Engine knows it.
   const wakeups = await openContainerWakeups(ctx.docker);
@@ -37,13 +45,27 @@ export async function rollOut(ctx: ReconcileContext, resolved: ResolvedState, pl
       ctx.log.error({ stage: "health", commit, reason }, "rollout paused (failure_action: pause); the host is left as it is");
       return { kind: "paused", reason };
     }
+    const interrupted = ctx.signal?.aborted === true;
+    const disruption = interrupted ? undefined : await blameEngine(ctx, err.failure, wakeups, runningBefore);
+    if (disruption) {
+      ctx.log.error({ stage: "rollback", commit, reason, disruption }, `rollout of ${commit.slice(0, 12)} interrupted: ${disruption}; not held against the commit`);
+      return { kind: "disrupted", reason: `${disruption}: ${reason}`, failure: err.failure };
+    }
     const started = Date.now();
     ctx.log.error({ stage: "rollback", commit, reason }, `rolling back ${commit.slice(0, 12)}: ${reason}`);
-    const { restored } = await undoRollout(err.log.steps, { docker: ctx.docker, log: ctx.log, commit, record: (e) => ctx.journal.append(e).then(() => undefined) });
-    return { kind: "rolled-back", reason, restored, durationMs: Date.now() - started, interrupted: ctx.signal?.aborted === true, failure: err.failure };
+    const { restored, problems } = await undoRollout(err.log.steps, { docker: ctx.docker, log: ctx.log, commit, record: (e) => ctx.journal.append(e).then(() => undefined) });
+    return { kind: "rolled-back", reason, restored, undoProblems: problems, durationMs: Date.now() - started, interrupted, failure: err.failure };
   } finally {
     wakeups.close();
   }
+}
+
+/** Why the Engine, not the release, is to blame for a failure; undefined when it is the release's. */
+async function blameEngine(ctx: ReconcileContext, failure: unknown, wakeups: ContainerWakeups, runningBefore: ReadonlySet<string>): Promise<string | undefined> {
+  const fault = faultOf(failure);
+  if (fault === "release") return undefined;
+  if (fault === "engine") return "the Engine failed a step of the rollout";
+  return engineDisruption(failure, { docker: ctx.docker, hostId: ctx.settings.hostId, wakeups, runningBefore });
 }
 
 /** After the commit is recorded good: the kept containers go, then images no good commit needs. Never fails the release. */

@@ -77,17 +77,33 @@ describe("recordOutcome writes state, journal, checkpoint and listeners in one p
 
   it("rolled back: a new release is marked failed and told; a failed repair or an interrupted rollout is only journaled", async () => {
     await recordRolloutStart(ctx, marker(B));
-    await recordOutcome(ctx, { kind: "rolled-back", commit: B, reason: "health gate failed: shop-web-1: probe", durationMs: 420, release: true, interrupted: false });
+    await recordOutcome(ctx, { kind: "rolled-back", commit: B, reason: "health gate failed: shop-web-1: probe", durationMs: 420, release: true, interrupted: false, undoComplete: true });
     let s = await ctx.store.read();
     expect([s.failed[B]?.reason, s.rollout]).toEqual(["health gate failed: shop-web-1: probe", undefined]);
     expect(told).toMatchObject([{ commit: B, outcome: "rolled-back", durationMs: 420 }]);
     const C = "c".repeat(40);
-    await recordOutcome(ctx, { kind: "rolled-back", commit: C, reason: "stopped", durationMs: 10, release: true, interrupted: true });
-    await recordOutcome(ctx, { kind: "rolled-back", commit: A, reason: "repair failed", durationMs: 10, release: false, interrupted: false });
+    await recordOutcome(ctx, { kind: "rolled-back", commit: C, reason: "stopped", durationMs: 10, release: true, interrupted: true, undoComplete: true });
+    await recordOutcome(ctx, { kind: "rolled-back", commit: A, reason: "repair failed", durationMs: 10, release: false, interrupted: false, undoComplete: true });
     s = await ctx.store.read();
     expect(Object.keys(s.failed)).toEqual([B]);
     expect((await journal()).map((e) => [e["action"], e["outcome"]])).toEqual([["rollback", "rolled-back"], ["rollback", "rolled-back"], ["rollback", "repair-failed"]]);
     expect(told).toHaveLength(1);
+  });
+
+  it("rolled back with an undo that could not finish: the marker stays, so the next pass undoes the rest", async () => {
+    await recordRolloutStart(ctx, marker(B));
+    await recordOutcome(ctx, { kind: "rolled-back", commit: B, reason: "gate", durationMs: 5, release: true, interrupted: false, undoComplete: false });
+    const s = await ctx.store.read();
+    expect([s.failed[B]?.reason, s.rollout?.commit]).toEqual(["gate", B]);
+  });
+
+  it("disrupted: not held against the commit, nothing told, the marker stays for the next pass to undo from", async () => {
+    await recordRolloutStart(ctx, marker(B));
+    await recordOutcome(ctx, { kind: "disrupted", commit: B, reason: "the Engine's event stream ended during the rollout" });
+    const s = await ctx.store.read();
+    expect([Object.keys(s.failed), s.rollout?.commit]).toEqual([[], B]);
+    expect((await journal()).map((e) => [e["action"], e["outcome"]])).toEqual([["rollout", "interrupted"]]);
+    expect(told).toEqual([]);
   });
 
   it("paused: marked failed, the marker gone, paused to the listeners", async () => {
