@@ -14,8 +14,12 @@ export const LABEL = {
   agent: "gitdock.agent",
   commit: "gitdock.commit",
   specHash: "gitdock.spec-hash",
-  /** Short keyed hashes per spec field, so a plan can say *which* settings changed. */
+  /** Short hashes per spec field, so a plan can say *which* settings changed. */
   fieldHashes: "gitdock.field-hashes",
+  /** Which spec hash scheme the labels use (plan/spec-hash.ts); absent on containers made before scheme 2. */
+  hashScheme: "gitdock.hash-scheme",
+  /** A short id of the host key the secret digests were made with, so a new key is told from a changed spec. */
+  keyId: "gitdock.key-id",
 } as const;
 
 /**

@@ -2,7 +2,7 @@ import type Docker from "dockerode";
 import { LABEL, containerName } from "../labels.js";
 import type { ContainerSpec, DesiredStack, MountSpec, PortSpec, SecretMountSpec } from "../model.js";
 import { SECRETS_DIR } from "../manifest/index.js";
-import { encodeFieldHashes } from "../plan/spec-hash.js";
+import { encodeFieldHashes, HASH_SCHEME } from "../plan/spec-hash.js";
 import type { ResolvedService } from "../plan/types.js";
 
 export interface ContainerConfig {
@@ -84,6 +84,8 @@ function containerLabels({ stack, service, number, commit, agentId }: ContainerI
     [LABEL.commit]: commit,
     [LABEL.specHash]: service.specHash,
     [LABEL.fieldHashes]: encodeFieldHashes(service.fieldHashes),
+    [LABEL.hashScheme]: HASH_SCHEME,
+    ...(service.keyId ? { [LABEL.keyId]: service.keyId } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { HostInputError } from "../errors.js";
 import type { ContainerSpec, DesiredState, DesiredService } from "../model.js";
-import { hashContainerSpec, type SpecHashes } from "../plan/spec-hash.js";
+import { hostKeyId, legacySpecHashes, specHashes, type SpecHashes } from "../plan/spec-hash.js";
 import type { ResolvedService, ResolvedState } from "../plan/types.js";
 import { secretDigest, secretMounts } from "./secret-digest.js";
 
@@ -46,7 +46,8 @@ async function resolveService(
   // Only when the service mounts secrets, so every other spec hashes as it did before secrets existed.
   if (service.secrets?.length) spec.secrets = await secretMounts(service.secrets, digestOnce);
   const inputs = service.envFiles.length || spec.secrets ? JSON.stringify([fromFiles, spec.secrets]) : "";
-  return { project, service, spec, ...hashOnce(service, hostKey, inputs, () => hashContainerSpec(spec, hostKey)) };
+  const secretEnv = new Set(Object.keys(fromFiles).filter((k) => !Object.hasOwn(service.container.environment, k)));
+  return { project, service, spec, ...hashOnce(service, hostKey, inputs, () => allHashes(spec, hostKey, secretEnv)) };
 }
 
 /**
@@ -55,9 +56,16 @@ async function resolveService(
  * the host inputs, so the hashes are kept per service and reused while its inputs and the host key
  * are unchanged.
  */
-const hashed = new WeakMap<DesiredService, { hostKey: Buffer; inputs: string; hashes: SpecHashes }>();
+type AllHashes = SpecHashes & { keyId: string; legacy: SpecHashes };
 
-function hashOnce(service: DesiredService, hostKey: Buffer, inputs: string, hash: () => SpecHashes): SpecHashes {
+const hashed = new WeakMap<DesiredService, { hostKey: Buffer; inputs: string; hashes: AllHashes }>();
+
+/** Scheme 2 for new containers, and the scheme before it for containers made before (plan.ts compares each its way). */
+function allHashes(spec: ContainerSpec, hostKey: Buffer, secretEnv: ReadonlySet<string>): AllHashes {
+  return { ...specHashes(spec, hostKey, secretEnv), keyId: hostKeyId(hostKey), legacy: legacySpecHashes(spec, hostKey) };
+}
+
+function hashOnce(service: DesiredService, hostKey: Buffer, inputs: string, hash: () => AllHashes): AllHashes {
   const known = hashed.get(service);
   if (known && known.inputs === inputs && known.hostKey.equals(hostKey)) return known.hashes;
   const hashes = hash();

@@ -4,7 +4,7 @@
  */
 import { containerName } from "../labels.js";
 import { byCodePoint } from "../order.js";
-import { decodeFieldHashes } from "./spec-hash.js";
+import { decodeFieldHashes, HASH_SCHEME, SECRET_FIELDS } from "./spec-hash.js";
 import type { ContainerAction, HostSnapshot, ObservedContainer, Plan, ResolvedService, ResolvedState } from "./types.js";
 
 export function makePlan(desired: ResolvedState, host: HostSnapshot): Plan {
@@ -48,12 +48,32 @@ function planReplica(svc: ResolvedService, n: number, name: string, existing: Ob
 export function driftReasons(svc: ResolvedService, c: ObservedContainer): string[] {
   const reasons: string[] = [];
   if (c.project !== svc.project || c.service !== svc.service.name) reasons.push("config changed: labels");
-  else if (c.specHash !== svc.specHash) reasons.push(...specChangeReasons(svc.fieldHashes, decodeFieldHashes(c.fieldHashesLabel)));
+  else if (c.specHash !== wantedHash(svc, c)) reasons.push(...specReasons(svc, c));
   else if (!sameImage(c.image, svc.spec.image)) reasons.push("image changed");
   if (!c.running) reasons.push("not running");
   // Only a verdict of its own Docker healthcheck; the repair budget keeps this from looping.
   else if (c.health === "unhealthy") reasons.push("unhealthy");
   return reasons;
+}
+
+/** The hash the container should carry, in the scheme it was made with. */
+function wantedHash(svc: ResolvedService, c: ObservedContainer): string | undefined {
+  return c.hashScheme === HASH_SCHEME ? svc.specHash : svc.legacy?.specHash;
+}
+
+/**
+ * Which settings changed. With scheme 2, a container made under another host key differs in its
+ * secret digests alone when nothing else changed: that is said as such, not as a changed env_file.
+ */
+function specReasons(svc: ResolvedService, c: ObservedContainer): string[] {
+  const have = decodeFieldHashes(c.fieldHashesLabel);
+  if (c.hashScheme !== HASH_SCHEME) return specChangeReasons(svc.legacy?.fieldHashes ?? {}, have);
+  const newKey = c.keyId !== undefined && svc.keyId !== undefined && c.keyId !== svc.keyId;
+  const changed = (k: string) => svc.fieldHashes[k] !== have[k];
+  const secretsMoved = newKey && SECRET_FIELDS.some(changed);
+  const rest = Object.fromEntries(Object.entries(svc.fieldHashes).filter(([k]) => !(newKey && SECRET_FIELDS.includes(k))));
+  const others = Object.keys(rest).some(changed) ? specChangeReasons(rest, have) : [];
+  return secretsMoved ? ["secret digest key changed", ...others] : others.length ? others : specChangeReasons(svc.fieldHashes, have);
 }
 
 function specChangeReasons(want: Record<string, string>, have: Record<string, string>): string[] {
@@ -73,6 +93,7 @@ function fieldLabel(field: string): string {
     capAdd: "cap_add", capDrop: "cap_drop", extraHosts: "extra_hosts", memoryBytes: "memory",
     nanoCpus: "cpus", mounts: "volumes", networkMode: "network_mode", readOnly: "read_only",
     stopGracePeriodMs: "stop_grace_period", stopSignal: "stop_signal", workingDir: "working_dir",
+    environmentFromFiles: "env_file",
   };
   return names[field] ?? field;
 }
