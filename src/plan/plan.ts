@@ -111,19 +111,20 @@ function planPrunes(desired: ResolvedState, containers: ObservedContainer[], wan
       container: c.name,
       number: c.number ?? 0,
       containerId: c.id,
-      reasons: [pruneReason(c, services)],
+      reasons: [pruneReason(c, services, wanted)],
     });
   }
   return prunes;
 }
 
-function pruneReason(c: ObservedContainer, services: Map<string, Map<string, number>>): string {
+function pruneReason(c: ObservedContainer, services: Map<string, Map<string, number>>, wanted: Set<string>): string {
   const stack = services.get(c.project ?? "");
   if (!stack) return "stack removed";
   const replicas = stack.get(c.service ?? "");
   if (replicas === undefined) return "service removed";
   if ((c.number ?? 0) > replicas) return "extra replica";
-  return "duplicate container";
+  // The replica is wanted under another name: its container_name was set, changed or removed.
+  return wanted.has(c.name) ? "duplicate container" : "container name changed";
 }
 
 function planNetworksAndVolumes(desired: ResolvedState, host: HostSnapshot) {

@@ -330,9 +330,14 @@ export function hostConfigFields(hostConfig: Record<string, unknown>): FieldTabl
   };
 }
 
-/** The create body: ContainerConfig's fields, `name` (the query parameter), HostConfig and NetworkingConfig. */
+/**
+ * The create body: ContainerConfig's fields, the query parameters `name` and `platform`, HostConfig
+ * and NetworkingConfig. `platform` only picks which of the image's variants runs (a foreign one
+ * needs emulation the host's root installed): it gives the container nothing.
+ */
 export const CONTAINER_CONFIG_FIELDS: FieldTable<RequestScope> = {
   name: "free",
+  platform: "free",
   Hostname: "free",
   Domainname: "free",
   User: user,
