@@ -23,6 +23,7 @@ const OUTSIDE = `${P}outside`;
 const EXT_NET = `${P}ext`;
 const SUBNET = "10.199.77.0/24";
 const RATIO_SUBNET = "10.199.78.0/24";
+const NEVER = `${P}never`;
 const ARCH = process.arch === "x64" ? "amd64" : process.arch;
 
 let repo: ManifestRepo;
@@ -226,5 +227,17 @@ describe("the Compose keys real stacks use, on the real Engine", () => {
       ["10.199.78.4", "healthy"],
       ["10.199.78.5", "unhealthy"],
     ]);
+  });
+
+  it("pull_policy: never refuses to pull an image that is not on the host, before changing anything", async () => {
+    const before = await host.ids(RATIO);
+    const absent = `127.0.0.1:5000/gitdock-test/web-v1@sha256:${"0".repeat(64)}`;
+    await repo.write("hosts/h1/never/compose.yaml", `name: ${NEVER}\nservices:\n  app:\n    image: ${absent}\n    pull_policy: never\n`);
+    await repo.commit("an image the host does not have, never pulled");
+    const r = await host.run("sync");
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`${absent}: not on this host, and pull_policy: never (${NEVER}/app) forbids pulling it`);
+    expect(await containersOf(NEVER)).toEqual([]);
+    expect(await host.ids(RATIO)).toEqual(before);
   });
 });

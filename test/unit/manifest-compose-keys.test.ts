@@ -269,6 +269,9 @@ const refused: [string, string, string, RegExp][] = [
   [":z on a named volume", 'volumes: ["data:/a:z"]', "services.web.volumes[0]", /applies to bind mounts/],
   ["bind.selinux with create_host_path: false", "volumes: [{type: bind, source: /srv/a, target: /a, bind: {selinux: Z, create_host_path: false}}]", "services.web.volumes[0].bind.selinux", /create_host_path: false/],
   ["bind.selinux with a comma in the path", "volumes: [{type: bind, source: '/srv/a,b', target: /a, bind: {selinux: z}}]", "services.web.volumes[0].bind.selinux", /cannot have ":" or ","/],
+  ["dns with another container's network", "network_mode: container:vpn\ndns: [1.1.1.1]", "services.web.dns", /cannot be combined with network_mode: container:vpn/],
+  ["expose with another container's network", "network_mode: container:vpn\nexpose: [80]", "services.web.expose", /cannot be combined with network_mode/],
+  ["external_links with another container's network", "network_mode: container:vpn\nexternal_links: [db]", "services.web.external_links", /cannot be combined with network_mode/],
   ["bind.selinux unknown", "volumes: [{type: bind, source: /srv/a, target: /a, bind: {selinux: x}}]", "services.web.volumes[0].bind.selinux", /expected one of "z", "Z"/],
 ];
 

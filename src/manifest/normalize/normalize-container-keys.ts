@@ -37,7 +37,23 @@ export function normalizeContainerKeys(service: ServiceInput, ports: PortSpec[],
   if (service.stdin_open === true) out.stdinOpen = true;
   set("groupAdd", service.group_add === undefined ? undefined : sortedSet(service.group_add.map(String)));
   set("externalLinks", normalizeExternalLinks(service.external_links, problems));
+  refuseWithSharedNetwork(service, problems);
   return out;
+}
+
+/**
+ * A container in another's network namespace (`network_mode: service:x` / `container:x`) has that
+ * container's DNS, ports and endpoints: the Engine refuses these settings with it, so say so here.
+ */
+function refuseWithSharedNetwork(service: ServiceInput, problems: ProblemSink): void {
+  const mode = service.network_mode;
+  if (mode === undefined) return;
+  // A link is set on the service's networks; with a network_mode it joins none of the stack's.
+  if (service.external_links !== undefined) problems.report(["external_links"], `cannot be combined with network_mode: ${mode}: a link is set on the networks the service joins, and it joins none`);
+  if (!mode.startsWith("service:") && !mode.startsWith("container:")) return;
+  for (const key of ["dns", "expose"] as const) {
+    if (service[key] !== undefined) problems.report([key], `cannot be combined with network_mode: ${mode}: the container uses that container's network, so set it there`);
+  }
 }
 
 /** Exposed ports as `port/protocol`; the ones `ports:` exposes anyway are left out (they mean nothing more). */
