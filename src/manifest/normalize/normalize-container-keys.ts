@@ -25,7 +25,8 @@ export function normalizeContainerKeys(service: ServiceInput, ports: PortSpec[],
     if (!empty) out[key] = value;
   };
   set("expose", normalizeExpose(service.expose, ports, problems));
-  set("shmSizeBytes", service.shm_size === undefined ? undefined : parseByteSize(service.shm_size));
+  // 0 asks for the Engine's default size (64 MiB): the same as leaving it out.
+  set("shmSizeBytes", service.shm_size === undefined ? undefined : parseByteSize(service.shm_size) || undefined);
   set("securityOpt", normalizeSecurityOpt(service.security_opt, problems));
   set("sysctls", normalizeSysctls(service.sysctls, problems));
   set("platform", service.platform === undefined ? undefined : normalizePlatform(service.platform));
