@@ -54,6 +54,14 @@ export function containerName(project: string, service: string, number: number):
   return `${project}-${service}-${number}`;
 }
 
+/**
+ * The name of a service's replica `n`: its `container_name` (a service with one has one replica),
+ * else Compose's. Plan, apply and the policy all find a service's containers by this name.
+ */
+export function replicaName(project: string, service: { name: string; containerName?: string | undefined }, number: number): string {
+  return service.containerName ?? containerName(project, service.name, number);
+}
+
 /** Compose's name for a stack's network or volume: `<project>_<key>`, unless the manifest names it. */
 export function scopedResourceName(project: string, key: string): string {
   return `${project}_${key}`;
