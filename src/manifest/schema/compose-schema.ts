@@ -2,6 +2,7 @@ import { z } from "zod";
 import { labelsSchema, scalarMap } from "./schema-primitives.js";
 import { secretSchema } from "./host-access-schema.js";
 import { serviceSchema } from "./service-schema.js";
+import { includeSchema } from "./composition-schema.js";
 
 export const networkSchema = z
   .union(
@@ -54,6 +55,7 @@ export const composeFileSchema = z
     networks: z.record(z.string(), networkSchema).optional(),
     volumes: z.record(z.string(), volumeSchema).optional(),
     secrets: z.record(z.string(), secretSchema).optional(),
+    include: includeSchema.optional(),
   })
   .describe("A gitdock stack: the subset of the Compose Specification that gitdock applies.");
 

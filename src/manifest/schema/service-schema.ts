@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { deploySchema } from "./deploy-schema.js";
+import { extendsSchema, profilesSchema } from "./composition-schema.js";
 import { devicesSchema, ipcSchema, pidSchema, serviceSecretsSchema } from "./host-access-schema.js";
 import { duration, labelsSchema, stringList, stringOrList } from "./schema-primitives.js";
 import {
@@ -59,6 +60,8 @@ export const serviceSchema = z
     ipc: ipcSchema.optional(),
     devices: devicesSchema.optional(),
     secrets: serviceSecretsSchema.optional(),
+    profiles: profilesSchema.optional(),
+    extends: extendsSchema.optional(),
     "x-gitdock": gitdockOptionsSchema.optional(),
   })
   .describe("A service: one image run as `deploy.replicas` containers named <project>-<service>-<n>.");
