@@ -90,3 +90,13 @@ describe("manifest: every problem at once", () => {
     ]);
   });
 });
+
+describe("manifest: every problem of one entry", () => {
+  it("lists both problems of a mount with two, at the entry", () => {
+    const found = problems(`services:\n  web:\n    image: ${IMAGE}\n    volumes: ["./data:data"]\n`);
+    expect(found.map((p) => [p.path, p.line, p.col, p.message.split(" ").slice(0, 3).join(" ")])).toEqual([
+      ["services.web.volumes[0]", 4, 15, 'container path "data"'],
+      ["services.web.volumes[0]", 4, 15, 'relative host path'],
+    ]);
+  });
+});

@@ -1,4 +1,5 @@
 import type { ManifestProblem } from "../../errors.js";
+import { byCodePoint } from "../../order.js";
 import { formatPath, type DocPath } from "../format-path.js";
 import type { Position, ProblemSink } from "../problems.js";
 import type { SourceFiles } from "./source-files.js";
@@ -87,7 +88,7 @@ function mergeGroup(members: Placed[]): Placed {
   const first = members[0] as Placed;
   // The anchor's own text is interpolated and checked too; it is where the problem is, not a user.
   const using = members.filter((m) => m.written === undefined || formatPath(m.written) !== formatPath(m.logical));
-  const users = [...new Set((using.length > 0 ? using : members).map((m) => userOf(m.logical)))];
+  const users = [...new Set((using.length > 0 ? using : members).map((m) => userOf(m.logical)))].sort(byCodePoint);
   const foreign = isService(first.logical) && first.shown !== undefined && serviceOf(first.shown) !== serviceOf(first.logical);
   if (users.length < 2 && !foreign) return first;
   const anchor = members.find((m) => m.anchor !== undefined)?.anchor;

@@ -41,6 +41,8 @@ export function mergeSlots(base: Slot | undefined, over: Slot, path: DocPath, ct
     case "logging":
       return sameDriver(base.value, over.value) ? mergeMaps(base, over, path, ctx, keep) : take(over, ctx);
     case "unique":
+      // A mapping where a list belongs is not a list of entries: merged (and reported) by the default rules.
+      if (isMapping(base.value) || isMapping(over.value)) return mergeDefault(base, over, path, ctx, keep);
       return appendLists(asList(base, ctx), asList(over, ctx), keep, ctx, rule.key);
     case "sequence":
       return appendLists(asList(base, ctx), asList(over, ctx), keep, ctx);
