@@ -40,7 +40,8 @@ export interface LoadedManifest {
  * line and column; or HostVariableMissingError when the only problems are variables the host must set.
  */
 export function loadManifestTree(tree: RepoTree, inputs: ManifestInputs & { root?: string } = {}): LoadedManifest {
-  const root = normalizeRoot(inputs.root ?? tree.root);
+  // Repository paths as the tree names them ("hosts/web-1"; for `gitdock validate`, maybe "/abs/dir").
+  const root = (inputs.root ?? tree.root).replace(/(.)\/+$/, "$1");
   const env = new LoadEnvironment(tree, root, inputs);
   const plans = discoverStacks(tree, root, env.files, env.log);
   return finish(plans, env, stackDirectories(tree, root));

@@ -1,4 +1,3 @@
-import { normalizeRoot } from "../find-stack-files.js";
 import type { RepoTree } from "../repo-tree.js";
 import { discoverStacks } from "./discover-stacks.js";
 import { LoadEnvironment, type ManifestInputs } from "./load-environment.js";
@@ -11,7 +10,7 @@ import { stackProject } from "./stack-project.js";
  * loaded with them. Problems are left for the load itself to report.
  */
 export function manifestProjects(tree: RepoTree, inputs: Pick<ManifestInputs, "processEnvironment"> & { root?: string } = {}): string[] {
-  const root = normalizeRoot(inputs.root ?? tree.root);
+  const root = (inputs.root ?? tree.root).replace(/(.)\/+$/, "$1");
   const env = new LoadEnvironment(tree, root, { processEnvironment: inputs.processEnvironment });
   const projects = new Set<string>();
   for (const plan of discoverStacks(tree, root, env.files, env.log)) {
