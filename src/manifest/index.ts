@@ -29,6 +29,7 @@ export { OVERRIDE_FILE_NAMES } from "./load/discover-stacks.js";
 export { STACK_INDEX_NAMES } from "./schema/stack-index-schema.js";
 export { manifestProjects } from "./load/manifest-projects.js";
 export { parseDotenv } from "./interpolate/parse-dotenv.js";
+export { groupSharedProblems } from "./load/problem-log.js";
 export { SECRETS_DIR } from "./normalize/normalize-secrets.js";
 
 /**

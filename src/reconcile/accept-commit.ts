@@ -4,6 +4,7 @@ import { guardedFilesOf } from "../config/guarded-files.js";
 import type { DesiredStack, DesiredState } from "../model.js";
 import { observeHost } from "../observe/index.js";
 import type { HostSnapshot } from "../plan/index.js";
+import { groupSharedProblems } from "../manifest/index.js";
 import { checkPolicy, type HostPolicy } from "../policy/index.js";
 import type { HostState } from "../state/index.js";
 import { checkHistoryForward } from "./check-history-forward.js";
@@ -39,13 +40,13 @@ export async function acceptCommit(
   const guarded = guardedFilesOf(ctx.settings);
   const violations = checkPolicyOnce(stacks, policy, () => checkPolicy(stacks, policy, sources, guarded));
   // Values from the host's variables files are secrets: the reasons go to the journal and git notes.
-  if (violations.length > 0) throw new PolicyViolationError(sources.maskHostValues(violations));
+  if (violations.length > 0) throw new PolicyViolationError(groupSharedProblems(sources.maskHostValues(violations)));
   const desired = { commit, stacks };
   const host = await (opts.engine ?? (() => observeHost(ctx.docker, ctx.settings.hostId)))();
   const check = { policy, guarded, agentId: ctx.settings.hostId, sources, host };
   const refused = checkEngineRequests(desired, check);
   if (refused.length === 0) refused.push(...(await checkHostBindSources(desired, check)));
-  if (refused.length > 0) throw new PolicyViolationError(sources.maskHostValues(refused));
+  if (refused.length > 0) throw new PolicyViolationError(groupSharedProblems(sources.maskHostValues(refused)));
   return desired;
 }
 

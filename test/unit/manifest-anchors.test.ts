@@ -5,7 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { EXPANSION_FACTOR, MAX_MANIFEST_BYTES } from "../../src/manifest/index.js";
+import { EXPANSION_FACTOR, MAX_MANIFEST_BYTES, groupSharedProblems, loadManifest } from "../../src/manifest/index.js";
+import { checkPolicy, DEFAULT_POLICY } from "../../src/policy/index.js";
 import { IMAGE, loadOrFail, problems } from "../fixtures/manifest/helpers.js";
 
 const PATH = "test/fixtures/manifest/anchors/media/compose.yaml";
@@ -58,5 +59,17 @@ describe("manifest: alias bombs, by expanded size", () => {
     const services = Array.from({ length: 300 }, (_, i) => `  s${i}:\n    <<: *d`).join("\n");
     const yaml = `x-d: &d\n  image: ${IMAGE}\n  restart: always\nservices:\n${services}\n`;
     expect(loadOrFail([{ path: "stacks/app/compose.yaml", content: yaml }])[0]?.services).toHaveLength(300);
+  });
+});
+
+describe("host policy problems in shared text", () => {
+  it("are grouped the same way: once, naming the services", () => {
+    const yaml = ["x-base: &base", "  privileged: true", "services:", ...["api", "web", "worker"].flatMap((s) => [`  ${s}:`, "    <<: *base", `    image: ${IMAGE}`])].join("\n");
+    const { stacks, sources } = loadManifest([{ path: "stacks/app/compose.yaml", content: yaml }], { root: "stacks" });
+    const violations = checkPolicy(stacks, DEFAULT_POLICY, sources);
+    expect(violations).toHaveLength(3);
+    expect(groupSharedProblems(violations)).toEqual([
+      expect.objectContaining({ line: 2, col: 15, message: expect.stringMatching(/\(shared by services api, web, worker\)$/) }),
+    ]);
   });
 });

@@ -6,6 +6,7 @@ import {
   COMPOSE_FILE_NAMES,
   OVERRIDE_FILE_NAMES,
   STACK_INDEX_NAMES,
+  groupSharedProblems,
   loadManifest,
   parseDotenv,
   type HostVariables,
@@ -53,7 +54,7 @@ export async function validateCommand(targets: string[], opts: ValidateOptions):
         const loaded = load(host, hostVariables, opts.profile ?? []);
         stacks += loaded.stacks.length;
         notes.push(...loaded.notes);
-        if (policy) problems.push(...loaded.sources.maskHostValues(policyProblems(loaded.stacks, policy, loaded.sources)));
+        if (policy) problems.push(...groupSharedProblems(loaded.sources.maskHostValues(policyProblems(loaded.stacks, policy, loaded.sources))));
       } catch (err) {
         if (!(err instanceof ManifestInvalidError) && !(err instanceof HostVariableMissingError)) throw err;
         problems.push(...err.problems);

@@ -122,3 +122,21 @@ function sortByFile<T extends ManifestProblem>(list: T[], files: SourceFiles): T
 function plain(p: ManifestProblem): ManifestProblem {
   return { file: p.file, line: p.line, col: p.col, path: p.path, message: p.message };
 }
+
+/**
+ * Problems found after loading (the host policy) about text several services share: one per place
+ * and message, naming the services, as the manifest's own problems are.
+ */
+export function groupSharedProblems(problems: readonly ManifestProblem[]): ManifestProblem[] {
+  const byPlace = new Map<string, ManifestProblem[]>();
+  for (const p of problems) {
+    const key = `${p.file}\0${p.line}\0${p.col}\0${p.message}`;
+    byPlace.set(key, [...(byPlace.get(key) ?? []), p]);
+  }
+  return [...byPlace.values()].map((group) => {
+    const first = group[0] as ManifestProblem;
+    const services = [...new Set(group.map((p) => /^services(?:\.([A-Za-z0-9_-]+)|\["([^"]+)"\])/.exec(p.path)).map((m) => m?.[1] ?? m?.[2] ?? ""))].sort(byCodePoint);
+    if (group.length < 2 || services.length < 2 || services.includes("")) return first;
+    return { ...first, message: `${first.message} (shared by services ${services.join(", ")})` };
+  });
+}
