@@ -3,6 +3,7 @@ import { HostValueMask } from "../interpolate/host-value-mask.js";
 import { interpolateDocument } from "../interpolate/interpolate-document.js";
 import { placeSubstitutions, SubstitutionLog } from "../interpolate/substitutions.js";
 import type { VariableScope } from "../interpolate/variable-scope.js";
+import { MergeBudget, MergeBudgetExceeded } from "../merge/merge-budget.js";
 import { mergeSlots, type Slot } from "../merge/merge-documents.js";
 import { Origins } from "../merge/origins.js";
 import { resolveExtends, type ExtendsContext } from "../merge/resolve-extends.js";
@@ -42,6 +43,10 @@ export function loadStack(plan: StackPlan, env: LoadEnvironment): LoadedFile {
   try {
     load(plan, env, loaded, problems);
   } catch (err) {
+    if (err instanceof MergeBudgetExceeded) {
+      problems.reportAt({ line: 1, col: 1 }, "", err.message);
+      return loaded;
+    }
     // Recursion in the YAML parser, interpolation or zod on a pathologically nested document.
     if (!(err instanceof RangeError)) throw err;
     problems.reportAt({ line: 1, col: 1 }, "", "the document is nested too deeply to read");
@@ -92,7 +97,10 @@ function check(plan: StackPlan, project: string, doc: unknown, problems: StackSi
 class Assembly {
   readonly origins = new Origins();
   readonly substitutions = new SubstitutionLog();
+  private readonly budget = new MergeBudget();
   private readonly interpolated = new Map<VariableScope, Map<string, unknown>>();
+  /** Included projects by their files and env files, per scope: a project included twice is read once. */
+  private readonly included = new Map<VariableScope, Map<string, unknown>>();
 
   constructor(
     private readonly env: LoadEnvironment,
@@ -141,7 +149,7 @@ class Assembly {
   }
 
   private mergeContext() {
-    return { origins: this.origins, files: this.env.files, log: this.env.log };
+    return { origins: this.origins, files: this.env.files, log: this.env.log, budget: this.budget };
   }
 
   private extendsContext(scope: VariableScope): ExtendsContext {
@@ -154,10 +162,16 @@ class Assembly {
       root: this.env.root,
       exists: (p) => this.env.files.has(p),
       loadProject: (paths, envFiles, chain) => {
-        const layers = this.env.repositoryLayers(envFiles ?? [joinRepoPath(dirOf(paths[0] as string), ".env")]);
-        const included = scope.under(layers);
-        const merged = this.project(paths, included);
-        return merged === undefined ? undefined : resolveIncludes(merged, chain, this.includeContext(included));
+        let cache = this.included.get(scope);
+        if (!cache) this.included.set(scope, (cache = new Map()));
+        const key = JSON.stringify([paths, envFiles ?? null]);
+        if (!cache.has(key)) {
+          const layers = this.env.repositoryLayers(envFiles ?? [joinRepoPath(dirOf(paths[0] as string), ".env")]);
+          const included = scope.under(layers);
+          const merged = this.project(paths, included);
+          cache.set(key, merged === undefined ? undefined : resolveIncludes(merged, chain, this.includeContext(included)));
+        }
+        return cache.get(key);
       },
     };
   }

@@ -1,6 +1,7 @@
 import type { DocPath } from "../format-path.js";
 import type { ProblemLog } from "../load/problem-log.js";
 import type { SourceFiles } from "../load/source-files.js";
+import type { MergeBudget } from "./merge-budget.js";
 import { mergeRuleAt, type MergeRule, type UniqueKind } from "./merge-rules.js";
 import type { Origin, Origins } from "./origins.js";
 import { uniqueKeyOf } from "./unique-keys.js";
@@ -9,6 +10,7 @@ export interface MergeContext {
   origins: Origins;
   files: SourceFiles;
   log: ProblemLog;
+  budget: MergeBudget;
 }
 
 /** A value and where it was written (containers also carry their own origin in `origins`). */
@@ -106,6 +108,7 @@ function appendLists(base: ListSlots, over: ListSlots, keep: Keep, ctx: MergeCon
   if (origin) ctx.origins.set(out, origin);
   const seen = new Map<string, number>();
   for (const item of [...base.items, ...over.items.map((s) => take(s, ctx))]) {
+    ctx.budget.spend();
     const key = unique === undefined ? undefined : unique === "keyed" ? keyedKeyOf(item.value) : uniqueKeyOf(unique, item.value);
     const index = key === undefined ? undefined : seen.get(key);
     const at = index ?? out.length;
@@ -196,6 +199,7 @@ function copied<T extends object>(original: object, copy: T, ctx: MergeContext):
 }
 
 function put(out: Record<string, unknown>, key: string, slot: Slot, ctx: MergeContext): void {
+  ctx.budget.spend();
   out[key] = slot.value;
   if (slot.at) ctx.origins.setChild(out, key, slot.at);
 }

@@ -89,7 +89,9 @@ function addResources(doc: Record<string, unknown>, included: Record<string, unk
     copyOrigins(ours, merged, ctx);
     const sectionOrigin = ctx.origins.of(ours) ?? ctx.origins.of(theirs);
     if (sectionOrigin) ctx.origins.set(merged, sectionOrigin);
+    ctx.budget.spend(Object.keys(ours).length);
     for (const key of Object.keys(theirs)) {
+      ctx.budget.spend();
       const from = ctx.origins.childOf(theirs, key);
       if (Object.hasOwn(ours, key)) {
         const where = ctx.origins.childOf(ours, key);
