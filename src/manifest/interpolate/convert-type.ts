@@ -11,7 +11,7 @@ import { composeFileSchema } from "../schema/compose-schema.js";
  * says what is wrong with it.
  */
 export function convertSubstituted(text: string, path: DocPath): string | number | boolean {
-  const kinds = kindsAt(composeFileSchema, path, 0);
+  const kinds = cachedKinds(path);
   if (kinds.size === 0 || kinds.has("string")) return text;
   if (kinds.has("number") && NUMBER.test(text.trim())) return Number(text.trim());
   if (kinds.has("boolean")) {
@@ -28,6 +28,21 @@ const TRUE = new Set(["y", "yes", "true", "on"]);
 const FALSE = new Set(["n", "no", "false", "off"]);
 
 type Kind = "string" | "number" | "boolean";
+
+/** Kinds by path shape (service and resource names and list indexes do not change them). */
+const KINDS = new Map<string, Set<Kind>>();
+
+function cachedKinds(path: DocPath): Set<Kind> {
+  const shape = JSON.stringify(path.map((segment, i) => (typeof segment === "number" ? 0 : i === 1 && RESOURCES.has(String(path[0])) ? "*" : segment)));
+  let kinds = KINDS.get(shape);
+  if (kinds === undefined) {
+    if (KINDS.size > 10_000) KINDS.clear();
+    KINDS.set(shape, (kinds = kindsAt(composeFileSchema, path, 0)));
+  }
+  return kinds;
+}
+
+const RESOURCES = new Set(["services", "networks", "volumes", "secrets", "configs"]);
 
 /** Paths deeper than this are not Compose keys anyone writes; nothing is converted there. */
 const MAX_DEPTH = 16;

@@ -26,8 +26,14 @@ const NOWHERE: WrittenPlace = { pos: { line: 1, col: 1 }, written: [], anchor: u
 export class SourceFiles {
   private readonly parsed = new Map<string, SourceFile | undefined>();
   private readonly problems = new Map<string, FileProblems>();
+  private tagged = false;
 
   constructor(readonly tree: RepoTree) {}
+
+  /** True once any file read so far carries `!reset` or `!override`: merging only looks for them then. */
+  get anyMergeTags(): boolean {
+    return this.tagged;
+  }
 
   has(path: string): boolean {
     return this.tree.files.has(path);
@@ -74,6 +80,7 @@ export class SourceFiles {
       const copy = copyDocument(source.data, problems);
       if (!copy.complete) return undefined;
       const tags = source.tags;
+      if (tags.size > 0) this.tagged = true;
       return { path, data: copy.data, place: createPlacer(source.doc, source.lineCounter), tagAt: (p) => tags.get(pathKey(p)) };
     } catch (err) {
       // Recursion in the YAML parser on a pathologically nested document.

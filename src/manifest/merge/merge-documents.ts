@@ -175,6 +175,7 @@ function take(slot: Slot, ctx: MergeContext): Slot {
 }
 
 function stripResets(value: unknown, ctx: MergeContext): unknown {
+  if (!ctx.files.anyMergeTags) return value;
   if (Array.isArray(value)) {
     const items = value.map((v) => stripResets(v, ctx));
     return items.every((v, i) => v === value[i]) ? value : copied(value, items, ctx);
@@ -209,6 +210,7 @@ function slotOf(container: object, key: string | number, ctx: MergeContext): Slo
 }
 
 function tagOf(container: Record<string, unknown>, key: string, ctx: MergeContext): "reset" | "override" | undefined {
+  if (!ctx.files.anyMergeTags) return undefined;
   const at = ctx.origins.childOf(container, key);
   return at === undefined ? undefined : ctx.files.get(at.file)?.tagAt(at.path);
 }
