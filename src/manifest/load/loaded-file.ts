@@ -1,5 +1,4 @@
 import type { DesiredStack } from "../../model.js";
-import type { DocPath } from "../format-path.js";
 import type { HostValueMask } from "../interpolate/host-value-mask.js";
 import type { Origins } from "../merge/origins.js";
 import type { Position, ProblemSink } from "../problems.js";
@@ -35,4 +34,3 @@ export interface LoadedFile {
   source: StackSource | undefined;
 }
 
-export type { DocPath };
