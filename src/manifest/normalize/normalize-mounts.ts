@@ -17,8 +17,8 @@ export function normalizeMounts(
   const targets = new Set<string>();
   for (const [i, entry] of (input ?? []).entries()) {
     const result = typeof entry === "string" ? parseShortMount(entry) : parseLongMount(entry);
-    if ("error" in result) {
-      problems.report([i, ...(result.at ?? [])], result.error);
+    if ("problems" in result) {
+      for (const p of result.problems) problems.report([i, ...(p.at ?? [])], p.message);
       continue;
     }
     if (targets.has(result.mount.target)) problems.report([i], `another mount already uses ${result.mount.target}`);

@@ -3,6 +3,7 @@ import { labelsSchema, scalarMap } from "./schema-primitives.js";
 import { ipamSchema } from "./ipam-schema.js";
 import { secretSchema } from "./host-access-schema.js";
 import { serviceSchema } from "./service-schema.js";
+import { includeSchema } from "./composition-schema.js";
 
 export const networkSchema = z
   .union(
@@ -57,6 +58,7 @@ export const composeFileSchema = z
     networks: z.record(z.string(), networkSchema).optional(),
     volumes: z.record(z.string(), volumeSchema).optional(),
     secrets: z.record(z.string(), secretSchema).optional(),
+    include: includeSchema.optional(),
   })
   .describe("A gitdock stack: the subset of the Compose Specification that gitdock applies.");
 
