@@ -83,10 +83,12 @@ export class RolloutFailedError extends GitdockError {
 }
 
 /**
- * Carry out a plan: pull everything first (a failed pull changes nothing), then volumes and
- * networks, then retire what left the manifest, then create and replace in `depends_on` order,
- * each new container passing its health gate before the next batch. Replaced containers are kept
- * (stopped, renamed) in the returned log until the caller finalizes or rolls back.
+ * Carry out a plan, in this order: pull everything (a failed pull changes nothing); create networks
+ * and volumes; create and replace in `depends_on` order, each new container passing its health gate
+ * before the next batch; then retire what left the manifest (only a container holding a host port
+ * the commit needs goes before the creates). Replaced and removed containers are kept (stopped,
+ * renamed) in the returned log until the caller finalizes (removes them, then unused images) or
+ * rolls back.
  */
 export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyResult> {
   if (plan.blockers.length) {
@@ -98,9 +100,13 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
   const log = new RolloutLog();
   try {
     await createVolumesAndNetworks(plan, ctx);
-    const prunes = plan.actions.filter((a) => a.kind === "remove");
-    await runBounded(prunes, ctx.concurrency, (a) => step(ctx, a, "remove", () => retireContainer(ctx, log, a)));
+    // Removals wait until every new container passed its gate; only those in the way go first.
+    const [blocking, removals] = partition(plan.actions.filter((a) => a.kind === "remove"), (a) => a.beforeCreates === true);
+    await runBounded(blocking, ctx.concurrency, (a) => step(ctx, a, "remove", () => retireContainer(ctx, log, a)));
     await rollOutServices(plan, ctx, log);
+    // Best effort once the commit is healthy: a removal the Engine refuses is tried again next pass,
+    // it never rolls back a release that passed its gates.
+    await runBounded(removals, ctx.concurrency, (a) => step(ctx, a, "remove", () => retireContainer(ctx, log, a)).catch(() => undefined));
   } catch (err) {
     const pause = err instanceof HealthGateFailedError && err.data.failureAction === "pause";
     throw new RolloutFailedError(describeError(err), log, err, pause);
@@ -297,6 +303,10 @@ async function removeUnusedNetworks(plan: Plan, ctx: ApplyContext): Promise<void
       ctx.log.warn({ commit: plan.commit, network: name, err: describeError(err) }, "network kept: still in use");
     }
   }
+}
+
+function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((i) => !test(i))];
 }
 
 function graceSeconds(ms: number | undefined): number | undefined {

@@ -51,7 +51,13 @@ function toObservedContainer(c: Docker.ContainerInfo, agentId: string): Observed
     running: c.State === "running",
     health: healthOf(c.Status),
     previousOf: previousOf(name),
+    ...publishedPortsOf(c),
   };
+}
+
+function publishedPortsOf(c: Docker.ContainerInfo): { publishedPorts?: string[] } {
+  const ports = [...new Set((c.Ports ?? []).filter((p) => p.PublicPort).map((p) => `${p.PublicPort}/${p.Type}`))];
+  return ports.length ? { publishedPorts: ports } : {};
 }
 
 function toResource(name: string, labels: Record<string, string> | null | undefined, agentId: string): ObservedResource {

@@ -21,7 +21,7 @@ export function makePlan(desired: ResolvedState, host: HostSnapshot): Plan {
       }
     }
   }
-  actions.push(...planPrunes(desired, host.containers, wanted));
+  actions.push(...markBlockingRemovals(planPrunes(desired, host.containers, wanted), desired, host.containers));
   actions.sort(byProjectServiceNumber);
 
   return {
@@ -136,6 +136,22 @@ function planPrunes(desired: ResolvedState, containers: ObservedContainer[], wan
     });
   }
   return prunes;
+}
+
+/**
+ * Removals wait for the commit's health (apply-plan.ts), except a container that publishes a host
+ * port the commit publishes too: it would keep the new container from starting.
+ */
+function markBlockingRemovals(prunes: ContainerAction[], desired: ResolvedState, containers: ObservedContainer[]): ContainerAction[] {
+  const wanted = new Set(desired.stacks.flatMap((s) => s.services.flatMap((svc) => svc.spec.ports.filter((p) => p.published).flatMap((p) => hostPorts(p.published as string, p.protocol)))));
+  const byId = new Map(containers.map((c) => [c.id, c]));
+  return prunes.map((a) => ((byId.get(a.containerId ?? "")?.publishedPorts ?? []).some((p) => wanted.has(p)) ? { ...a, beforeCreates: true } : a));
+}
+
+/** `8080` or `8080-8081` → `8080/tcp`, `8081/tcp`. */
+function hostPorts(published: string, protocol: string): string[] {
+  const [start = 0, end = start] = published.split("-").map(Number);
+  return Array.from({ length: Math.max(0, Math.min(end - start, 1024) + 1) }, (_, i) => `${start + i}/${protocol}`);
 }
 
 function pruneReason(c: ObservedContainer, services: Map<string, Map<string, number>>, wanted: Set<string>): string {

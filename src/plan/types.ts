@@ -49,6 +49,8 @@ export interface ObservedContainer {
   health: "healthy" | "unhealthy" | "starting" | "none";
   /** Set on a stopped previous revision kept for rollback: the name of the container that replaced it. */
   previousOf: string | undefined;
+  /** Host ports it publishes, as `<port>/<protocol>` (from the list call; empty when stopped). */
+  publishedPorts?: string[];
 }
 
 export interface ObservedResource {
@@ -75,6 +77,12 @@ export interface ContainerAction {
   /** The existing container this action acts on (replace, remove, unchanged, conflict). */
   containerId: string | undefined;
   reasons: string[];
+  /**
+   * A removal that must happen before the new containers start: the container publishes a host
+   * port a container of the commit publishes too. Every other removal waits until the whole commit
+   * passed its gates, so a release that fails never took down what it was about to remove.
+   */
+  beforeCreates?: true;
 }
 
 export interface Plan {

@@ -208,3 +208,19 @@ ${extra}`;
     expect(summary(hostMatching(before), renamed)).toEqual(["unchanged shop-db-1", "create shop_front: missing", "remove shop_web: container name changed"]);
   });
 });
+
+describe("removals wait for the commit's health", () => {
+  const port = (published: string) => ({ target: 80, published, hostIp: undefined, protocol: "tcp" as const });
+  it("only a removed container that publishes a host port the commit needs goes before the creates", () => {
+    const desired = resolve("c2", [stack("blog", [service("web", { spec: { ports: [port("8080")] } })])]);
+    const host = patch(patch(hostMatching(base), "shop-web-1", { publishedPorts: ["8080/tcp"] }), "shop-api-1", { publishedPorts: ["9090/tcp"] });
+    const removals = makePlan(desired, host).actions.filter((a) => a.kind === "remove");
+    expect(removals.map((a) => `${a.container}${a.beforeCreates ? " before creates" : ""}`)).toEqual(["shop-api-1", "shop-api-2", "shop-web-1 before creates"]);
+  });
+
+  it("a range or another protocol is matched port by port", () => {
+    const desired = resolve("c2", [stack("blog", [service("web", { spec: { ports: [port("8000-8010")] } })])]);
+    const host = patch(patch(hostMatching(base), "shop-web-1", { publishedPorts: ["8005/udp"] }), "shop-api-1", { publishedPorts: ["8010/tcp"] });
+    expect(makePlan(desired, host).actions.filter((a) => a.beforeCreates).map((a) => a.container)).toEqual(["shop-api-1"]);
+  });
+});
