@@ -2,7 +2,7 @@ import type Docker from "dockerode";
 import { describeError } from "../errors.js";
 import { removeIfPresent, restore, setAside } from "../apply/retain.js";
 import type { RolloutStep } from "../apply/rollout-log.js";
-import { runBounded } from "../apply/run-bounded.js";
+import { createLimiter, runBounded } from "../apply/run-bounded.js";
 import { runInDependencyOrder } from "../apply/run-in-dependency-order.js";
 import type { Logger } from "../log.js";
 
@@ -77,10 +77,12 @@ async function undoByService(
   }
   const dependents = new Map<string, string[]>();
   for (const [service, deps] of dependencies) for (const d of deps) dependents.set(d, [...(dependents.get(d) ?? []), service]);
+  // One bound for every container, whichever service it belongs to.
+  const slot = createLimiter(limit);
   const tasks = [...byService].map(([key, mine]) => ({
     key,
     deps: (dependents.get(key) ?? []).filter((k) => byService.has(k)),
-    run: () => runBounded([...mine].reverse(), limit, undoOne),
+    run: async () => void (await Promise.all([...mine].reverse().map((s) => slot(() => undoOne(s))))),
   }));
-  await runInDependencyOrder(tasks, limit);
+  await runInDependencyOrder(tasks, byService.size);
 }
