@@ -13,6 +13,7 @@ import path from "node:path";
 import { agentScenario } from "./agent.mjs";
 import { CLI, Cleanup, REGISTRY, ROOT, buildImages, docker, fmtMs, git, gitdock, printTable, run, setCli, sweep } from "./lib.mjs";
 import { rollbackVsSwarm } from "./rollback.mjs";
+import { rollbackWidth } from "./rollback-width.mjs";
 import { syncVsCompose } from "./sync-vs-compose.mjs";
 
 const smoke = process.argv.includes("--smoke");
@@ -22,9 +23,9 @@ const mode = smoke ? "smoke" : quick ? "quick" : "full";
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
 
 const SCALE = {
-  smoke: { stacks: 2, perStack: 2, create: 1, noop: 1, rollback: 1, histories: [10, 100], pollReps: 1, idleMs: 3_000, agentServices: 4, webhookReps: 1 },
-  quick: { stacks: 6, perStack: 10, create: 2, noop: 2, rollback: 3, histories: [100, 10_000], pollReps: 3, idleMs: 15_000, agentServices: 50, webhookReps: 3 },
-  full: { stacks: 20, perStack: 10, create: 2, noop: 3, rollback: 5, histories: [100, 10_000], pollReps: 5, idleMs: 60_000, agentServices: 50, webhookReps: 5 },
+  smoke: { stacks: 2, perStack: 2, create: 1, noop: 1, rollback: 1, histories: [10, 100], pollReps: 1, idleMs: 3_000, agentServices: 4, webhookReps: 1, widthReplicas: 2, widthReps: 1 },
+  quick: { stacks: 6, perStack: 10, create: 2, noop: 2, rollback: 3, histories: [100, 10_000], pollReps: 3, idleMs: 15_000, agentServices: 50, webhookReps: 3, widthReplicas: 8, widthReps: 2 },
+  full: { stacks: 20, perStack: 10, create: 2, noop: 3, rollback: 5, histories: [100, 10_000], pollReps: 5, idleMs: 60_000, agentServices: 50, webhookReps: 5, widthReplicas: 8, widthReps: 3 },
 }[mode];
 
 const log = (msg) => console.log(msg);
@@ -36,6 +37,7 @@ const SCENARIOS = [
     run: (ctx) => syncVsCompose({ ...ctx, stacks: SCALE.stacks, perStack: SCALE.perStack, reps: { create: SCALE.create, noop: SCALE.noop } }),
   },
   { name: "rollback-vs-swarm", title: "Rollback vs Docker Swarm (issue 3)", run: (ctx) => rollbackVsSwarm({ ...ctx, reps: SCALE.rollback }) },
+  { name: "rollback-width", title: "Rollback at the rollout's width (issue 13)", run: (ctx) => rollbackWidth({ ...ctx, replicas: SCALE.widthReplicas, reps: SCALE.widthReps }) },
   {
     name: "agent",
     title: "Agent (issue 4)",
