@@ -17,7 +17,7 @@ import { holdTarget } from "./hold-target.js";
 import { limitRepairs } from "./limit-repairs.js";
 import { planToward } from "./plan-toward.js";
 import { loadCheckedLastGood } from "./recheck-last-good.js";
-import { logRejection, recordOutcome, recordRolloutAbandoned, recordRolloutStart, recordSignatureVerdict } from "./record-outcome.js";
+import { logRejection, recordImageSigners, recordOutcome, recordRolloutAbandoned, recordRolloutStart, recordSignatureVerdict } from "./record-outcome.js";
 import { gateRestored, recoverInterruptedRollout } from "./restore-last-good.js";
 import { rollOut, type RolloutVerdict } from "./roll-out.js";
 
@@ -108,7 +108,7 @@ async function choose(ctx: ReconcileContext, opts: ReconcileOptions, state: Host
   return held ?? (await chooseCommit(ctx, state, source.gitdir, source.commit, engine));
 }
 
-/** What choosing found: a signature verdict (once per commit), a rejection, and the end of a halt. */
+/** What choosing found: a signature verdict and the image signers (once per commit), a rejection, and the end of a halt. */
 async function recordChoice(ctx: ReconcileContext, state: HostState, choice: CommitChoice): Promise<void> {
   if (choice.signature) {
     const { commit, verdict } = choice.signature;
@@ -118,6 +118,7 @@ async function recordChoice(ctx: ReconcileContext, state: HostState, choice: Com
       ctx.log[isNew ? "info" : "debug"]({ stage: "verify", commit, signer: { format, fingerprint, principal } }, `commit ${commit.slice(0, 12)} signed by ${principal} (${fingerprint})`);
     }
   }
+  if (choice.images) await recordImageSigners(ctx, choice.images.commit, choice.images.images);
   if (choice.rejection) {
     logRejection(ctx, choice.rejection.commit, choice.rejection.error);
     await recordOutcome(ctx, { kind: "rejected", ...choice.rejection });

@@ -1,0 +1,106 @@
+import { runBounded } from "../apply/run-bounded.js";
+import { formatPath } from "../manifest/format-path.js";
+import { ImageSignatureRejectedError, type ManifestProblem } from "../errors.js";
+import { loadScopeTrust, ruleFor, verifyImage, type ImageVerdict, type ScopeTrust, type VerifiedImage } from "../image-signatures/index.js";
+import type { DesiredStack } from "../model.js";
+import type { PolicySources } from "../policy/index.js";
+import type { ImageSignatureRule } from "../policy/host-policy.js";
+import { parseImageReference, RegistrySession, type ImageReference } from "../registry/index.js";
+import type { ReconcileContext } from "./context.js";
+
+/**
+ * The last check of a commit, after the request-level policy and before anything is pulled
+ * (security.policy.image_signatures): every image a scope covers must carry a signature by a key
+ * or identity its scope lists, over exactly its pinned digest. Returns what was verified;
+ * ImageSignatureRejectedError lists every image that failed, at its `image:` line. A registry that
+ * cannot be asked fails the pass (RegistryLookupError, retried), it never lets an image through.
+ *
+ * A valid verdict is kept for the agent's lifetime per image digest and scope trust (a digest never
+ * changes; the trust's id changes with any key, root or identity), so an idle agent re-checking its
+ * commit asks no registry. Failures are not kept: a signature pushed later is found by `gitdock retry`.
+ */
+export async function checkImageSignatures(ctx: ReconcileContext, stacks: readonly DesiredStack[], sources: PolicySources): Promise<VerifiedImage[]> {
+  const rules = ctx.settings.security.policy.imageSignatures;
+  if (rules.length === 0) return [];
+  const wanted = imagesToVerify(stacks, rules);
+  if (wanted.length === 0) return [];
+  const trusts = new Map<ImageSignatureRule, Promise<ScopeTrust>>();
+  const sessions = new Map<string, RegistrySession>();
+  const verdicts = new Map<string, Promise<ImageVerdict>>();
+  const judged: { use: ImageUse; verdict: ImageVerdict }[] = [];
+  await runBounded(wanted, ctx.settings.concurrency, async (use) => {
+    let trust = trusts.get(use.rule);
+    if (!trust) trusts.set(use.rule, (trust = loadScopeTrust(use.rule)));
+    const scoped = await trust;
+    const key = `${use.ref.registry}/${use.ref.repository}@${use.ref.digest}\0${scoped.id}`;
+    let verdict = verdicts.get(key);
+    if (!verdict) verdicts.set(key, (verdict = cachedVerdict(key, () => verifyImage(sessionFor(ctx, sessions, use.ref.registry), use.ref.repository, use.ref.digest as string, scoped))));
+    judged.push({ use, verdict: await verdict });
+  });
+  const problems = judged.flatMap(({ use, verdict }) => (verdict.status === "valid" ? [] : [located(use, verdict, sources)]));
+  if (problems.length > 0) throw new ImageSignatureRejectedError(problems.sort(byPosition));
+  return judged.flatMap(({ use, verdict }) =>
+    verdict.status === "valid" ? [{ stack: use.stack.project, service: use.service, image: `${use.ref.registry}/${use.ref.repository}@${use.ref.digest}`, signer: verdict.signer, layout: verdict.layout }] : [],
+  );
+}
+
+interface ImageUse {
+  stack: DesiredStack;
+  service: string;
+  ref: ImageReference;
+  rule: ImageSignatureRule;
+}
+
+function imagesToVerify(stacks: readonly DesiredStack[], rules: readonly ImageSignatureRule[]): ImageUse[] {
+  return stacks.flatMap((stack) =>
+    stack.services.flatMap((service) => {
+      const ref = parseImageReference(service.container.image);
+      // Validation has made sure every image is a pinned reference.
+      if ("problem" in ref || ref.digest === undefined) return [];
+      const rule = ruleFor({ registry: ref.registry, path: ref.repository }, rules);
+      return rule && !rule.acceptUnsigned ? [{ stack, service: service.name, ref, rule }] : [];
+    }),
+  );
+}
+
+const KEEP = 4096;
+const valid = new Map<string, ImageVerdict>();
+
+async function cachedVerdict(key: string, verify: () => Promise<ImageVerdict>): Promise<ImageVerdict> {
+  const known = valid.get(key);
+  if (known) return known;
+  const verdict = await verify();
+  if (verdict.status === "valid") {
+    valid.set(key, verdict);
+    while (valid.size > KEEP) valid.delete(valid.keys().next().value as string);
+  }
+  return verdict;
+}
+
+function sessionFor(ctx: ReconcileContext, sessions: Map<string, RegistrySession>, registry: string): RegistrySession {
+  let session = sessions.get(registry);
+  if (!session) {
+    const auth = ctx.auths.get(registry);
+    sessions.set(registry, (session = new RegistrySession(registry, auth && { username: auth.username, password: auth.password })));
+  }
+  return session;
+}
+
+const SAYS: Record<Exclude<ImageVerdict["status"], "valid">, string> = {
+  missing: "not signed",
+  untrusted: "signed by an unknown key or identity",
+  tampered: "signature tampered",
+  "wrong-digest": "signature over another digest",
+  malformed: "signature unreadable",
+};
+
+function located(use: ImageUse, verdict: Exclude<ImageVerdict, { status: "valid" }>, sources: PolicySources): ManifestProblem {
+  const path = ["services", use.service, "image"];
+  const pos = sources.locate(use.stack.file, path);
+  const image = `${use.ref.registry}/${use.ref.repository}@${use.ref.digest}`;
+  return { file: use.stack.file, line: pos.line, col: pos.col, path: formatPath(path), message: `${image}: ${SAYS[verdict.status]}: ${verdict.reason} (scope ${use.rule.scope})` };
+}
+
+function byPosition(a: ManifestProblem, b: ManifestProblem): number {
+  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col;
+}
