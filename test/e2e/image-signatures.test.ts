@@ -43,7 +43,7 @@ let peer: ReferrersPeer;
 let repo: ManifestRepo;
 let host: TestHost;
 let good: string;
-/** repository → digests pushed there (deleted from the registry afterwards), and local images to remove. */
+/** Manifests pushed (deleted from the registry afterwards, their tags with them), and local images to remove. */
 const pushed: { repo: string; digest: string }[] = [];
 const pulled: string[] = [];
 
@@ -107,8 +107,7 @@ async function signClassic(name: string, digest: string, key: TestKey, opts: { n
   const payload = simpleSigningPayload(`${REGISTRY}/${NS}/${name}`, opts.names ?? digest);
   const signature = signWith(key, payload);
   const stored = opts.changeAfterSigning ? Buffer.from(payload.toString("utf8").replace('"optional":null', '"optional":{"creator":"mallory"}')) : payload;
-  await pushClassicSignatures(target, `${NS}/${name}`, digest, [{ payload: stored, signature }]);
-  pushed.push({ repo: `${NS}/${name}`, digest: `${digest.replace(":", "-")}.sig` });
+  pushed.push({ repo: `${NS}/${name}`, digest: await pushClassicSignatures(target, `${NS}/${name}`, digest, [{ payload: stored, signature }]) });
 }
 
 async function attachBundle(name: string, subject: { digest: string; mediaType: string; size: number }, bundle: Record<string, unknown>, via: "tag" | "peer"): Promise<void> {
@@ -118,8 +117,7 @@ async function attachBundle(name: string, subject: { digest: string; mediaType: 
     peer.referrers.set(`${NS}/${name}@${subject.digest}`, [descriptor]);
     return;
   }
-  await pushReferrersTag(target, `${NS}/${name}`, subject.digest, [descriptor]);
-  pushed.push({ repo: `${NS}/${name}`, digest: subject.digest.replace(":", "-") });
+  pushed.push({ repo: `${NS}/${name}`, digest: await pushReferrersTag(target, `${NS}/${name}`, subject.digest, [descriptor]) });
 }
 
 function stack(project: string, image: string, release = "1"): string {

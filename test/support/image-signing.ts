@@ -44,8 +44,8 @@ export function simpleSigningPayload(dockerReference: string, digest: string): B
   return Buffer.from(JSON.stringify({ critical: { identity: { "docker-reference": dockerReference }, image: { "docker-manifest-digest": digest }, type: "cosign container image signature" }, optional: null }));
 }
 
-/** Pushes cosign's classic signature manifest for `digest`: one layer per (payload, signature). */
-export async function pushClassicSignatures(t: RegistryTarget, repo: string, digest: string, layers: { payload: Buffer; signature: Buffer; annotations?: Record<string, string> }[]): Promise<void> {
+/** Pushes cosign's classic signature manifest for `digest`: one layer per (payload, signature). Returns the manifest's digest. */
+export async function pushClassicSignatures(t: RegistryTarget, repo: string, digest: string, layers: { payload: Buffer; signature: Buffer; annotations?: Record<string, string> }[]): Promise<string> {
   const config = Buffer.from("{}");
   const configDigest = await pushBlob(t, repo, config);
   const descriptors = [];
@@ -54,7 +54,7 @@ export async function pushClassicSignatures(t: RegistryTarget, repo: string, dig
     descriptors.push({ mediaType: SIMPLE_SIGNING, digest: payloadDigest, size: l.payload.length, annotations: { "dev.cosignproject.cosign/signature": l.signature.toString("base64"), ...l.annotations } });
   }
   const manifest = { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: configDigest, size: config.length }, layers: descriptors };
-  await putManifest(t, repo, `${digest.replace(":", "-")}.sig`, OCI_MANIFEST, Buffer.from(JSON.stringify(manifest)));
+  return putManifest(t, repo, `${digest.replace(":", "-")}.sig`, OCI_MANIFEST, Buffer.from(JSON.stringify(manifest)));
 }
 
 /** The in-toto statement `cosign sign` (cosign 3) signs for an image. */
@@ -103,8 +103,8 @@ export async function pushBundleManifest(t: RegistryTarget, repo: string, subjec
   return { mediaType: OCI_MANIFEST, digest, size: manifest.length, artifactType: BUNDLE_TYPE };
 }
 
-/** The referrers tag schema: an image index of the referrers under the tag `sha256-<hex>`. */
-export async function pushReferrersTag(t: RegistryTarget, repo: string, digest: string, referrers: Record<string, unknown>[]): Promise<void> {
+/** The referrers tag schema: an image index of the referrers under the tag `sha256-<hex>`. Returns the index's digest. */
+export async function pushReferrersTag(t: RegistryTarget, repo: string, digest: string, referrers: Record<string, unknown>[]): Promise<string> {
   const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: referrers }));
-  await putManifest(t, repo, digest.replace(":", "-"), OCI_INDEX, index);
+  return putManifest(t, repo, digest.replace(":", "-"), OCI_INDEX, index);
 }
