@@ -1,7 +1,7 @@
 import { bundleFromJSON, ValidationError, type Bundle, type Envelope } from "@sigstore/bundle";
-import { toSignedEntity, Verifier, VerificationError } from "@sigstore/verify";
-import { certificateIdentity, identityAccepted } from "./keyless-identity.js";
+import { toSignedEntity } from "@sigstore/verify";
 import { parseSignStatement } from "./in-toto-statement.js";
+import { keylessVerdict } from "./keyless-verdict.js";
 import type { KeylessTrust, ScopeTrust } from "./scope-trust.js";
 import { signsEnvelope } from "./signature-crypto.js";
 import type { ImageSigner, ImageVerdict } from "./verdict.js";
@@ -42,33 +42,16 @@ function byKey(envelope: Envelope, hint: string, trust: ScopeTrust): ImageVerdic
   return { status: "untrusted", reason: `a Sigstore bundle signed by a key the policy does not list for ${trust.rule.scope}` };
 }
 
-/**
- * A certificate's identity is attacker-chosen text until the certificate chains to the trusted
- * root: only then is it named in a verdict (which reaches the journal and git notes).
- */
 function byCertificate(bundle: Bundle, keyless: KeylessTrust | undefined): ImageVerdict {
-  if (!keyless) return { status: "untrusted", reason: "a keyless signature; the policy accepts only keys for this scope" };
   let entity;
   try {
     entity = toSignedEntity(bundle);
   } catch {
     return { status: "malformed", reason: "a Sigstore bundle whose certificate or timestamps cannot be read" };
   }
-  if (entity.key.$case !== "certificate") return { status: "malformed", reason: "a Sigstore bundle without a key or certificate" };
-  const identity = certificateIdentity(entity.key.certificate);
-  const who = `${identity.subject ?? "no subject"} (issuer ${identity.issuer ?? "none"})`;
-  let failure: string | undefined;
-  try {
-    new Verifier(keyless.material, keyless.thresholds).verify(entity);
-  } catch (err) {
-    failure = err instanceof VerificationError ? err.code : "VERIFICATION_ERROR";
-  }
-  // The signature is checked last, after the certificate chain and timestamps: failing there, the identity is vouched for.
-  const vouched = failure === undefined || failure === "SIGNATURE_ERROR";
-  if (!vouched) return { status: "untrusted", reason: `a keyless signature whose certificate does not verify against the trusted root (${failure})` };
-  if (!identityAccepted(identity, keyless.identities)) return { status: "untrusted", reason: `a keyless signature by ${who}, an identity the policy does not list` };
-  if (failure) return { status: "tampered", reason: `the keyless signature by ${who} does not match the signed statement: it was changed after signing` };
-  return { status: "valid", signer: { kind: "keyless", subject: identity.subject ?? "", issuer: identity.issuer ?? "" }, layout: "sigstore-bundle" };
+  const { key } = entity;
+  if (key.$case !== "certificate") return { status: "malformed", reason: "a Sigstore bundle without a key or certificate" };
+  return keylessVerdict({ ...entity, key }, keyless, "sigstore-bundle");
 }
 
 function subjectVerdict(envelope: Envelope, digest: string, signer: ImageSigner): ImageVerdict {

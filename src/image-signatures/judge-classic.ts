@@ -1,3 +1,5 @@
+import { classicKeylessEntity } from "./classic-keyless.js";
+import { keylessVerdict } from "./keyless-verdict.js";
 import type { ClassicSignature } from "./oci-documents.js";
 import type { ScopeTrust } from "./scope-trust.js";
 import { signs } from "./signature-crypto.js";
@@ -6,16 +8,15 @@ import type { ImageVerdict } from "./verdict.js";
 
 /**
  * One signature of cosign's classic layout against a scope's keys: the signature must verify over
- * the payload's exact bytes under a listed key, and the payload must name the pinned digest. A
+ * the payload's exact bytes under a listed key (or, with a certificate annotation, be a keyless
+ * signature the scope's keyless trust accepts), and the payload must name the pinned digest. A
  * classic key signature names no key, so "signed by an unknown key" and "payload changed after
  * signing" cannot be told apart: both are untrusted, and the reason says so. Pure.
  */
 export function judgeClassic(sig: ClassicSignature, payload: Buffer, digest: string, trust: ScopeTrust): ImageVerdict {
   const key = trust.keys.find((k) => signs(k, payload, sig.signature));
+  if (!key && sig.certificate !== undefined) return judgeKeyless(sig, payload, digest, trust);
   if (!key) {
-    if (sig.certificate !== undefined) {
-      return { status: "untrusted", reason: "a keyless signature in cosign's signature tag; gitdock verifies keyless signatures as Sigstore bundles (cosign 3's default, or --new-bundle-format)" };
-    }
     const listed = trust.keys.length === 0 ? `the policy lists no key for ${trust.rule.scope}` : `no key the policy lists for ${trust.rule.scope} verifies it`;
     return { status: "untrusted", reason: `a cosign signature (${sig.payload.digest.slice(0, 19)}…), but ${listed}: signed by an unknown key, or its payload was changed after signing` };
   }
@@ -24,4 +25,16 @@ export function judgeClassic(sig: ClassicSignature, payload: Buffer, digest: str
   if ("problem" in claim) return { status: "malformed", reason: `signed by key ${key.fingerprint}, but ${claim.problem}` };
   if (claim.digest !== digest) return { status: "wrong-digest", reason: `signed by key ${key.fingerprint}, but over another image: ${claim.digest}` };
   return { status: "valid", signer, layout: "cosign-tag" };
+}
+
+/** A certificate annotation: a keyless signature, judged by its certificate, then by what the payload names. */
+function judgeKeyless(sig: ClassicSignature, payload: Buffer, digest: string, trust: ScopeTrust): ImageVerdict {
+  const entity = classicKeylessEntity(sig, payload);
+  if ("problem" in entity) return { status: "malformed", reason: entity.problem };
+  const verdict = keylessVerdict(entity, trust.keyless, "cosign-tag");
+  if (verdict.status !== "valid" || verdict.signer.kind !== "keyless") return verdict;
+  const claim = parseSimpleSigning(payload);
+  if ("problem" in claim) return { status: "malformed", reason: `signed by ${verdict.signer.subject}, but ${claim.problem}` };
+  if (claim.digest !== digest) return { status: "wrong-digest", reason: `signed by ${verdict.signer.subject}, but over another image: ${claim.digest}` };
+  return verdict;
 }

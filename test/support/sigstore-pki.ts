@@ -5,7 +5,8 @@
  * tokens), and the `trusted_root.json` that pins them.
  */
 import { execFile } from "node:child_process";
-import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
+import { createHash, createPrivateKey, generateKeyPairSync, sign, type KeyObject, X509Certificate } from "node:crypto";
+import { json } from "@sigstore/core";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -21,8 +22,10 @@ export interface TestPki {
   leaf(identity: { subject: string; issuer: string }): Promise<{ certificatePem: string; key: TestKey }>;
   /** An RFC 3161 timestamp response (DER, as Sigstore bundles carry it) over `data`, by the TSA. */
   timestamp(data: Buffer): Promise<Buffer>;
-  /** The trusted root pinning the CA and the TSA (no transparency or CT logs). */
-  trustedRoot(): Promise<Record<string, unknown>>;
+  /** A Rekor entry (hashedrekord 0.0.1) for a signature over `payload` by `certificatePem`, with its signed entry timestamp, as cosign's `dev.sigstore.cosign/bundle` annotation. */
+  rekorAnnotation(payload: Buffer, signature: Buffer, certificatePem: string): string;
+  /** The trusted root pinning the CA and the TSA, and the transparency log when `withLog` (no CT logs). */
+  trustedRoot(opts?: { withLog?: boolean }): Promise<Record<string, unknown>>;
   dispose(): Promise<void>;
 }
 
@@ -42,6 +45,9 @@ export async function createTestPki(): Promise<TestPki> {
   );
   await writeFile(f("tsa.serial"), "01\n");
   let leaves = 0;
+  const rekor = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+  const rekorDer = rekor.publicKey.export({ type: "spki", format: "der" });
+  const logId = createHash("sha256").update(rekorDer).digest();
   const der = async (file: string) => new X509Certificate(await readFile(f(file))).raw;
   return {
     dir,
@@ -63,12 +69,26 @@ export async function createTestPki(): Promise<TestPki> {
       await openssl(["ts", "-reply", "-config", f("tsa.cnf"), "-section", "gdt", "-queryfile", f(`q${n}.tsq`), "-out", f(`t${n}.tst`)]);
       return readFile(f(`t${n}.tst`));
     },
-    async trustedRoot() {
+    rekorAnnotation(payload, signature, certificatePem) {
+      const body = {
+        apiVersion: "0.0.1",
+        kind: "hashedrekord",
+        spec: {
+          data: { hash: { algorithm: "sha256", value: createHash("sha256").update(payload).digest("hex") } },
+          signature: { content: signature.toString("base64"), publicKey: { content: Buffer.from(certificatePem).toString("base64") } },
+        },
+      };
+      const entry = { body: Buffer.from(json.canonicalize(body)).toString("base64"), integratedTime: Math.floor(Date.now() / 1000), logIndex: ++leaves, logID: logId.toString("hex") };
+      const set = sign("sha256", Buffer.from(json.canonicalize(entry)), { key: rekor.privateKey, dsaEncoding: "der" });
+      return JSON.stringify({ SignedEntryTimestamp: set.toString("base64"), Payload: entry });
+    },
+    async trustedRoot(opts = {}) {
       const start = new Date(Date.now() - 3600_000).toISOString();
+      const log = { baseUrl: "https://rekor.invalid", hashAlgorithm: "SHA2_256", publicKey: { rawBytes: rekorDer.toString("base64"), keyDetails: "PKIX_ECDSA_P256_SHA_256", validFor: { start } }, logId: { keyId: logId.toString("base64") } };
       const chain = (...certs: Buffer[]) => ({ certificates: certs.map((c) => ({ rawBytes: c.toString("base64") })) });
       return {
         mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
-        tlogs: [],
+        tlogs: opts.withLog ? [log] : [],
         certificateAuthorities: [{ subject: { organization: "gdt-is", commonName: "gdt-is test fulcio" }, uri: "https://fulcio.invalid", certChain: chain(await der("ca.crt")), validFor: { start } }],
         ctlogs: [],
         timestampAuthorities: [{ subject: { organization: "gdt-is", commonName: "gdt-is test tsa" }, uri: "https://tsa.invalid", certChain: chain(await der("tsa.crt"), await der("ca.crt")), validFor: { start } }],

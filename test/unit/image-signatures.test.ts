@@ -247,6 +247,59 @@ describe("the Sigstore bundle's verdict, keyless, offline against a pinned trust
   });
 });
 
+describe("a keyless signature in cosign's classic layout", () => {
+  const identity = { subject: "release@ci.example", issuer: "https://token.ci.example" };
+  let pki: TestPki;
+  let dir: string;
+  const scope = async (withLog: boolean) => {
+    const file = path.join(dir, `root-${withLog}.json`);
+    await writeFile(file, JSON.stringify(await pki.trustedRoot({ withLog })));
+    return loadScopeTrust(rule({ keyless: { trustedRoot: file, identities: [identity] } }));
+  };
+  const signed = async (names: string, who = identity) => {
+    const leaf = await pki.leaf(who);
+    const payload = simpleSigningPayload(REPO, names);
+    const signature = signWith(leaf.key, payload);
+    return { payload, signature, certificatePem: leaf.certificatePem };
+  };
+
+  beforeAll(async () => {
+    pki = await createTestPki();
+    dir = await mkdtemp(path.join(os.tmpdir(), "gdt-is-unit-"));
+  }, 60_000);
+  afterAll(async () => {
+    await pki?.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("is valid when its Rekor entry (signed entry timestamp) dates it and the root lists that log", async () => {
+    const s = await signed(DIGEST);
+    const rekor = pki.rekorAnnotation(s.payload, s.signature, s.certificatePem);
+    const sig = classic(s.payload, s.signature, { "dev.sigstore.cosign/certificate": s.certificatePem, "dev.sigstore.cosign/bundle": rekor });
+    expect(judgeClassic(sig, s.payload, DIGEST, await scope(true))).toEqual({ status: "valid", layout: "cosign-tag", signer: { kind: "keyless", ...identity } });
+    const forged = classic(s.payload, s.signature, { "dev.sigstore.cosign/certificate": s.certificatePem, "dev.sigstore.cosign/bundle": rekor.replace(/"integratedTime":\d+/, '"integratedTime":1') });
+    expect(judgeClassic(forged, s.payload, DIGEST, await scope(true))).toMatchObject({ status: "untrusted" });
+  });
+
+  it("is valid with an RFC 3161 timestamp; another digest, a changed payload and no date are refused", async () => {
+    const trust = await scope(false);
+    const stamped = async (s: Awaited<ReturnType<typeof signed>>) =>
+      classic(s.payload, s.signature, {
+        "dev.sigstore.cosign/certificate": s.certificatePem,
+        "dev.sigstore.cosign/rfc3161timestamp": JSON.stringify({ SignedRFC3161Timestamp: (await pki.timestamp(s.signature)).toString("base64") }),
+      });
+    const good = await signed(DIGEST);
+    expect(judgeClassic(await stamped(good), good.payload, DIGEST, trust).status).toBe("valid");
+    const other = await signed(OTHER);
+    expect(judgeClassic(await stamped(other), other.payload, DIGEST, trust)).toMatchObject({ status: "wrong-digest" });
+    const changed = simpleSigningPayload("elsewhere", DIGEST);
+    expect(judgeClassic(await stamped(good), changed, DIGEST, trust)).toMatchObject({ status: "tampered" });
+    const undated = classic(good.payload, good.signature, { "dev.sigstore.cosign/certificate": good.certificatePem });
+    expect(judgeClassic(undated, good.payload, DIGEST, trust)).toEqual({ status: "untrusted", reason: "a keyless signature whose certificate does not verify against the trusted root (TIMESTAMP_ERROR)" });
+    expect(judgeClassic(classic(good.payload, good.signature, { "dev.sigstore.cosign/certificate": "not a certificate" }), good.payload, DIGEST, trust).status).toBe("malformed");
+  }, 60_000);
+});
+
 describe("the verdict of several signatures", () => {
   const v = (status: ImageVerdict["status"]): ImageVerdict => (status === "valid" ? { status, signer: { kind: "keyless", subject: "s", issuer: "i" }, layout: "cosign-tag" } : { status, reason: status });
   it("keeps the most telling one", () => {
