@@ -24,6 +24,8 @@ export async function checkImageSignatures(ctx: ReconcileContext, stacks: readon
   if (rules.length === 0) return [];
   const wanted = imagesToVerify(stacks, rules);
   if (wanted.length === 0) return [];
+  const started = performance.now();
+  let asked = 0;
   const trusts = new Map<ImageSignatureRule, Promise<ScopeTrust>>();
   const sessions = new Map<string, RegistrySession>();
   const verdicts = new Map<string, Promise<ImageVerdict>>();
@@ -34,9 +36,16 @@ export async function checkImageSignatures(ctx: ReconcileContext, stacks: readon
     const scoped = await trust;
     const key = `${use.ref.registry}/${use.ref.repository}@${use.ref.digest}\0${scoped.id}`;
     let verdict = verdicts.get(key);
-    if (!verdict) verdicts.set(key, (verdict = cachedVerdict(key, () => verifyImage(sessionFor(ctx, sessions, use.ref.registry), use.ref.repository, use.ref.digest as string, scoped))));
+    const verify = () => {
+      asked++;
+      return verifyImage(sessionFor(ctx, sessions, use.ref.registry), use.ref.repository, use.ref.digest as string, scoped);
+    };
+    if (!verdict) verdicts.set(key, (verdict = cachedVerdict(key, verify)));
     judged.push({ use, verdict: await verdict });
   });
+  const durationMs = Math.round(performance.now() - started);
+  // Said at info level when a registry was asked; a pass that found every verdict kept says it at debug.
+  ctx.log[asked > 0 ? "info" : "debug"]({ stage: "image-signature", images: judged.length, asked, durationMs }, `checked the signatures of ${judged.length} image(s) in ${durationMs} ms (${asked} asked of the registry)`);
   const problems = judged.flatMap(({ use, verdict }) => (verdict.status === "valid" ? [] : [located(use, verdict, sources)]));
   if (problems.length > 0) throw new ImageSignatureRejectedError(problems.sort(byPosition));
   return judged.flatMap(({ use, verdict }) =>

@@ -18,6 +18,8 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkImageSignatures } from "../../src/reconcile/check-image-signatures.js";
+import type { ReconcileContext } from "../../src/reconcile/context.js";
 import { containersOf, dockerCli } from "../support/docker.js";
 import { testEnv } from "../support/env.js";
 import { makeBundle, newKey, OCI_INDEX, pushBundleManifest, pushClassicSignatures, pushReferrersTag, signStatement, signWith, simpleSigningPayload, type TestKey } from "../support/image-signing.js";
@@ -51,14 +53,19 @@ const pulled: string[] = [];
 interface ReferrersPeer {
   host: string;
   referrers: Map<string, Record<string, unknown>[]>;
+  /** Referrers API calls, as `<name>@<digest>`. */
   asked: string[];
+  /** Every request, as `<method> <path>`. */
+  requests: string[];
   close(): Promise<void>;
 }
 
 async function startReferrersPeer(): Promise<ReferrersPeer> {
   const referrers = new Map<string, Record<string, unknown>[]>();
   const asked: string[] = [];
+  const requests: string[] = [];
   const server: Server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
     const m = /^\/v2\/(.+)\/referrers\/(sha256:[a-f0-9]{64})(?:\?.*)?$/.exec(req.url ?? "");
     if (m && req.method === "GET") {
       asked.push(`${m[1]}@${m[2]}`);
@@ -75,7 +82,7 @@ async function startReferrersPeer(): Promise<ReferrersPeer> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
-  return { host: `127.0.0.1:${port}`, referrers, asked, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { host: `127.0.0.1:${port}`, referrers, asked, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 /** Copies a test image (manifest and blobs, by cross-repository mounts) into `gdt-is/<name>`; returns its digest. */
@@ -269,6 +276,26 @@ describe("image signatures", () => {
     expect(peer.asked).toContain(`${NS}/via-api@${image.digest}`);
     expect((await containersOf(WEB)).map((c) => [c.state, c.labels.release])).toEqual([["running", "3"]]);
   }, 180_000);
+
+  it("a valid verdict is kept per digest and key set: judging the same images again asks no registry", async () => {
+    const name = "via-api";
+    const [{ digest }] = pushed.filter((p) => p.repo === `${NS}/${name}` && p.digest.startsWith("sha256:")) as [{ digest: string }];
+    const stacks = [{ project: WEB, file: "hosts/h1/web/compose.yaml", services: [{ name: "app", container: { image: `${peer.host}/${NS}/${name}@${digest}` } }], networks: [], volumes: [] }];
+    const sources = { locate: () => ({ line: 1, col: 1 }), valueAt: () => undefined };
+    const ctx = (keys: string[]) =>
+      ({ log: { info: () => undefined, debug: () => undefined }, settings: { concurrency: 4, security: { policy: { imageSignatures: [{ scope: `${peer.host}/${NS}`, keys, keyless: undefined, acceptUnsigned: false }] } } }, auths: new Map() }) as unknown as ReconcileContext;
+    const keyFile = path.join(dir, "cosign.pub");
+    const before = peer.requests.length;
+    const first = await checkImageSignatures(ctx([keyFile]), stacks as never, sources);
+    expect(first.map((i) => i.signer.kind)).toEqual(["key"]);
+    const asked = peer.requests.length;
+    expect(asked).toBeGreaterThan(before);
+    await checkImageSignatures(ctx([keyFile]), stacks as never, sources);
+    expect(peer.requests.length).toBe(asked);
+    // Another key set is another trust: judged again.
+    await checkImageSignatures(ctx([keyFile, stranger.publicPem]), stacks as never, sources);
+    expect(peer.requests.length).toBeGreaterThan(asked);
+  }, 60_000);
 
   it("a keyless signature verifies offline against the pinned trusted root, and status names the identity", async () => {
     const image = await copyImage(testEnv().images["web-v1"], "keyless");
