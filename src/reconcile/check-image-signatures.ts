@@ -21,36 +21,48 @@ import type { ReconcileContext } from "./context.js";
  */
 export async function checkImageSignatures(ctx: ReconcileContext, stacks: readonly DesiredStack[], sources: PolicySources): Promise<VerifiedImage[]> {
   const rules = ctx.settings.security.policy.imageSignatures;
-  if (rules.length === 0) return [];
-  const wanted = imagesToVerify(stacks, rules);
+  const wanted = rules.length === 0 ? [] : imagesToVerify(stacks, rules);
   if (wanted.length === 0) return [];
   const started = performance.now();
-  let asked = 0;
-  const trusts = new Map<ImageSignatureRule, Promise<ScopeTrust>>();
-  const sessions = new Map<string, RegistrySession>();
-  const verdicts = new Map<string, Promise<ImageVerdict>>();
-  const judged: { use: ImageUse; verdict: ImageVerdict }[] = [];
-  await runBounded(wanted, ctx.settings.concurrency, async (use) => {
-    let trust = trusts.get(use.rule);
-    if (!trust) trusts.set(use.rule, (trust = loadScopeTrust(use.rule)));
-    const scoped = await trust;
-    const key = `${use.ref.registry}/${use.ref.repository}@${use.ref.digest}\0${scoped.id}`;
-    let verdict = verdicts.get(key);
-    const verify = () => {
-      asked++;
-      return verifyImage(sessionFor(ctx, sessions, use.ref.registry), use.ref.repository, use.ref.digest as string, scoped);
-    };
-    if (!verdict) verdicts.set(key, (verdict = cachedVerdict(key, verify)));
-    judged.push({ use, verdict: await verdict });
-  });
+  const { judged, asked } = await judgeImages(ctx, wanted);
   const durationMs = Math.round(performance.now() - started);
   // Said at info level when a registry was asked; a pass that found every verdict kept says it at debug.
   ctx.log[asked > 0 ? "info" : "debug"]({ stage: "image-signature", images: judged.length, asked, durationMs }, `checked the signatures of ${judged.length} image(s) in ${durationMs} ms (${asked} asked of the registry)`);
   const problems = judged.flatMap(({ use, verdict }) => (verdict.status === "valid" ? [] : [located(use, verdict, sources)]));
   if (problems.length > 0) throw new ImageSignatureRejectedError(problems.sort(byPosition));
   return judged.flatMap(({ use, verdict }) =>
-    verdict.status === "valid" ? [{ stack: use.stack.project, service: use.service, image: `${use.ref.registry}/${use.ref.repository}@${use.ref.digest}`, signer: verdict.signer, layout: verdict.layout }] : [],
+    verdict.status === "valid" ? [{ stack: use.stack.project, service: use.service, image: imageName(use.ref), signer: verdict.signer, layout: verdict.layout }] : [],
   );
+}
+
+/** Each image's verdict, `concurrency` at a time: each scope's trust loaded once, each digest judged once (or taken from the kept verdicts). */
+async function judgeImages(ctx: ReconcileContext, wanted: readonly ImageUse[]): Promise<{ judged: { use: ImageUse; verdict: ImageVerdict }[]; asked: number }> {
+  const trusts = new Map<ImageSignatureRule, Promise<ScopeTrust>>();
+  const sessions = new Map<string, RegistrySession>();
+  const verdicts = new Map<string, Promise<ImageVerdict>>();
+  const judged: { use: ImageUse; verdict: ImageVerdict }[] = [];
+  let asked = 0;
+  await runBounded(wanted, ctx.settings.concurrency, async (use) => {
+    let trust = trusts.get(use.rule);
+    if (!trust) trusts.set(use.rule, (trust = loadScopeTrust(use.rule)));
+    const scoped = await trust;
+    const key = `${imageName(use.ref)}\0${scoped.id}`;
+    let verdict = verdicts.get(key);
+    if (!verdict) {
+      const verify = () => {
+        asked++;
+        return verifyImage(sessionFor(ctx, sessions, use.ref.registry), use.ref.repository, use.ref.digest as string, scoped);
+      };
+      verdicts.set(key, (verdict = cachedVerdict(key, verify)));
+    }
+    judged.push({ use, verdict: await verdict });
+  });
+  return { judged, asked };
+}
+
+/** `registry/repository@sha256:…`, as pulled. */
+function imageName(ref: ImageReference): string {
+  return `${ref.registry}/${ref.repository}@${ref.digest}`;
 }
 
 interface ImageUse {
@@ -106,7 +118,7 @@ const SAYS: Record<Exclude<ImageVerdict["status"], "valid">, string> = {
 function located(use: ImageUse, verdict: Exclude<ImageVerdict, { status: "valid" }>, sources: PolicySources): ManifestProblem {
   const path = ["services", use.service, "image"];
   const pos = sources.locate(use.stack.file, path);
-  const image = `${use.ref.registry}/${use.ref.repository}@${use.ref.digest}`;
+  const image = imageName(use.ref);
   return { file: use.stack.file, line: pos.line, col: pos.col, path: formatPath(path), message: `${image}: ${SAYS[verdict.status]}: ${verdict.reason} (scope ${use.rule.scope})` };
 }
 

@@ -9,7 +9,8 @@
  *    a changed statement (bundle) each reject the commit before anything is pulled (exit 4, the
  *    image's file:line:col and the reason), with the host untouched;
  *  - the registry has no referrers API (it answers 404), so bundles are found through the
- *    referrers tag; a registry that has one is played by a small HTTP peer in front of it;
+ *    referrers tag; a registry that has one (and redirects blob downloads elsewhere, as GHCR and
+ *    Docker Hub do) is played by a small HTTP peer in front of it;
  *  - a keyless bundle verifies offline against a trusted_root.json made here.
  */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -49,7 +50,10 @@ let good: string;
 const pushed: { repo: string; digest: string }[] = [];
 const pulled: string[] = [];
 
-/** A registry with the referrers API: forwards everything to the real registry and answers `GET /v2/<name>/referrers/<digest>` itself. */
+/**
+ * A registry with the referrers API: answers `GET /v2/<name>/referrers/<digest>` itself, redirects
+ * blob downloads to the real registry, and forwards everything else to it.
+ */
 interface ReferrersPeer {
   host: string;
   referrers: Map<string, Record<string, unknown>[]>;
@@ -71,6 +75,12 @@ async function startReferrersPeer(): Promise<ReferrersPeer> {
       asked.push(`${m[1]}@${m[2]}`);
       res.writeHead(200, { "Content-Type": OCI_INDEX });
       res.end(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: referrers.get(`${m[1]}@${m[2]}`) ?? [] }));
+      return;
+    }
+    // Blobs are served from "storage" elsewhere, as GHCR and Docker Hub do: a redirect the client follows.
+    if (req.method === "GET" && /^\/v2\/.+\/blobs\/sha256:[a-f0-9]{64}$/.test(req.url ?? "")) {
+      res.writeHead(307, { Location: `http://${REGISTRY}${req.url}` });
+      res.end();
       return;
     }
     const forward = request({ host: "127.0.0.1", port: 5000, method: req.method, path: req.url, headers: { ...req.headers, host: REGISTRY } }, (up) => {
