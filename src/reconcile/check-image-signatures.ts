@@ -1,5 +1,6 @@
 import { runBounded } from "../apply/run-bounded.js";
 import { formatPath } from "../manifest/format-path.js";
+import { byCodePoint } from "../order.js";
 import { ImageSignatureRejectedError, type ManifestProblem } from "../errors.js";
 import { loadScopeTrust, ruleFor, verifyImage, type ImageVerdict, type ScopeTrust, type VerifiedImage } from "../image-signatures/index.js";
 import type { DesiredStack } from "../model.js";
@@ -30,9 +31,9 @@ export async function checkImageSignatures(ctx: ReconcileContext, stacks: readon
   ctx.log[asked > 0 ? "info" : "debug"]({ stage: "image-signature", images: judged.length, asked, durationMs }, `checked the signatures of ${judged.length} image(s) in ${durationMs} ms (${asked} asked of the registry)`);
   const problems = judged.flatMap(({ use, verdict }) => (verdict.status === "valid" ? [] : [located(use, verdict, sources)]));
   if (problems.length > 0) throw new ImageSignatureRejectedError(problems.sort(byPosition));
-  return judged.flatMap(({ use, verdict }) =>
-    verdict.status === "valid" ? [{ stack: use.stack.project, service: use.service, image: imageName(use.ref), signer: verdict.signer, layout: verdict.layout }] : [],
-  );
+  return judged
+    .flatMap(({ use, verdict }) => (verdict.status === "valid" ? [{ stack: use.stack.project, service: use.service, image: imageName(use.ref), signer: verdict.signer, layout: verdict.layout }] : []))
+    .sort((a, b) => byCodePoint(a.stack, b.stack) || byCodePoint(a.service, b.service));
 }
 
 /** Each image's verdict, `concurrency` at a time: each scope's trust loaded once, each digest judged once (or taken from the kept verdicts). */

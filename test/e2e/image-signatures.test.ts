@@ -27,7 +27,7 @@ import { makeBundle, newKey, OCI_INDEX, pushBundleManifest, pushClassicSignature
 import { REGISTRY } from "../support/images.js";
 import { createManifestRepo, type ManifestRepo } from "../support/manifest-repo.js";
 import { createTestPki, withTimestamp, type TestPki } from "../support/sigstore-pki.js";
-import { deleteManifest, pushTinyImage, type RegistryTarget } from "./helpers/registry-push.js";
+import { deleteManifest, pushTinyImage, sha256, type RegistryTarget } from "./helpers/registry-push.js";
 import { createTestHost, webService, type TestHost } from "./helpers/test-host.js";
 
 const P = "gdt-is-";
@@ -280,10 +280,13 @@ describe("image signatures", () => {
 
   it("a registry with the referrers API is asked through it", async () => {
     const image = await copyImage(testEnv().images["web-v3"], "via-api");
-    await attachBundle("via-api", image, await makeBundle(signStatement(`${peer.host}/${NS}/via-api`, [image.digest]), { key: ci }), "peer");
+    const bundle = await makeBundle(signStatement(`${peer.host}/${NS}/via-api`, [image.digest]), { key: ci });
+    await attachBundle("via-api", image, bundle, "peer");
     const r = await deploy(`${peer.host}/${NS}/via-api@${image.digest}`, "3");
     expect(r.code, r.out).toBe(0);
     expect(peer.asked).toContain(`${NS}/via-api@${image.digest}`);
+    // The bundle itself came through the peer's redirect (only gitdock asks for it).
+    expect(peer.requests).toContain(`GET /v2/${NS}/via-api/blobs/${sha256(Buffer.from(JSON.stringify(bundle)))}`);
     expect((await containersOf(WEB)).map((c) => [c.state, c.labels.release])).toEqual([["running", "3"]]);
   }, 180_000);
 
