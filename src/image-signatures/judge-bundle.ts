@@ -1,9 +1,11 @@
 import { bundleFromJSON, ValidationError, type Bundle, type Envelope } from "@sigstore/bundle";
+import { dsse } from "@sigstore/core";
 import { toSignedEntity } from "@sigstore/verify";
 import { parseSignStatement } from "./in-toto-statement.js";
 import { keylessVerdict } from "./keyless-verdict.js";
 import type { KeylessTrust, ScopeTrust } from "./scope-trust.js";
-import { signsEnvelope } from "./signature-crypto.js";
+import { signs } from "./signature-crypto.js";
+import type { SigningKey } from "./public-keys.js";
 import type { ImageSigner, ImageVerdict } from "./verdict.js";
 
 /**
@@ -11,7 +13,8 @@ import type { ImageSigner, ImageVerdict } from "./verdict.js";
  * envelope signed by a listed key (the bundle's key hint names it), or by a certificate that
  * @sigstore/verify chains to the pinned trusted root, with a verified timestamp, for an identity
  * the policy lists; and the envelope's statement must be an image signature whose subject is the
- * pinned digest. Offline: nothing here reaches the network. Pure but for the clock.
+ * pinned digest. Offline: nothing here reaches the network. Pure but for the clock. Loaded only
+ * when a bundle is found (verify-image.ts): the Sigstore libraries weigh about 10 MB in memory.
  */
 export function judgeBundle(json: unknown, digest: string, trust: ScopeTrust): ImageVerdict {
   let bundle: Bundle;
@@ -60,4 +63,9 @@ function subjectVerdict(envelope: Envelope, digest: string, signer: ImageSigner)
   if ("problem" in statement) return { status: "malformed", reason: `signed by ${by}, but ${statement.problem}` };
   if (!statement.digests.includes(digest)) return { status: "wrong-digest", reason: `signed by ${by}, but over another image: ${statement.digests.join(", ")}` };
   return { status: "valid", signer, layout: "sigstore-bundle" };
+}
+
+/** A DSSE envelope's signature: over the pre-authentication encoding of its payload type and payload. */
+function signsEnvelope(key: SigningKey, payloadType: string, payload: Buffer, signature: Buffer): boolean {
+  return signs(key, dsse.preAuthEncoding(payloadType, payload), signature);
 }

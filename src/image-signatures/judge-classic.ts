@@ -1,5 +1,3 @@
-import { classicKeylessEntity } from "./classic-keyless.js";
-import { keylessVerdict } from "./keyless-verdict.js";
 import type { ClassicSignature } from "./oci-documents.js";
 import type { ScopeTrust } from "./scope-trust.js";
 import { signs } from "./signature-crypto.js";
@@ -13,7 +11,7 @@ import type { ImageVerdict } from "./verdict.js";
  * classic key signature names no key, so "signed by an unknown key" and "payload changed after
  * signing" cannot be told apart: both are untrusted, and the reason says so. Pure.
  */
-export function judgeClassic(sig: ClassicSignature, payload: Buffer, digest: string, trust: ScopeTrust): ImageVerdict {
+export async function judgeClassic(sig: ClassicSignature, payload: Buffer, digest: string, trust: ScopeTrust): Promise<ImageVerdict> {
   const key = trust.keys.find((k) => signs(k, payload, sig.signature));
   if (!key && sig.certificate !== undefined) return judgeKeyless(sig, payload, digest, trust);
   if (!key) {
@@ -27,8 +25,12 @@ export function judgeClassic(sig: ClassicSignature, payload: Buffer, digest: str
   return { status: "valid", signer, layout: "cosign-tag" };
 }
 
-/** A certificate annotation: a keyless signature, judged by its certificate, then by what the payload names. */
-function judgeKeyless(sig: ClassicSignature, payload: Buffer, digest: string, trust: ScopeTrust): ImageVerdict {
+/**
+ * A certificate annotation: a keyless signature, judged by its certificate, then by what the
+ * payload names. The Sigstore libraries it needs are loaded only then (about 10 MB in memory).
+ */
+async function judgeKeyless(sig: ClassicSignature, payload: Buffer, digest: string, trust: ScopeTrust): Promise<ImageVerdict> {
+  const [{ classicKeylessEntity }, { keylessVerdict }] = await Promise.all([import("./classic-keyless.js"), import("./keyless-verdict.js")]);
   const entity = classicKeylessEntity(sig, payload);
   if ("problem" in entity) return { status: "malformed", reason: entity.problem };
   const verdict = keylessVerdict(entity, trust.keyless, "cosign-tag");

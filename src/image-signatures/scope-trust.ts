@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { TrustedRoot } from "@sigstore/protobuf-specs";
-import { toTrustMaterial, type TrustMaterial } from "@sigstore/verify";
+import type { TrustMaterial } from "@sigstore/verify";
 import { ConfigInvalidError } from "../errors.js";
 import type { ImageSignatureRule, KeylessIdentity } from "../policy/host-policy.js";
 import { parseSigningKey, type SigningKey } from "./public-keys.js";
@@ -56,6 +55,8 @@ async function loadKeyless(scope: string, file: string, identities: KeylessIdent
   const rootDigest = createHash("sha256").update(bytes).digest("hex");
   let material = roots.get(rootDigest);
   if (!material) {
+    // Loaded only for keyless scopes: the Sigstore libraries weigh about 10 MB in an agent's memory.
+    const [{ TrustedRoot }, { toTrustMaterial }] = await Promise.all([import("@sigstore/protobuf-specs"), import("@sigstore/verify")]);
     try {
       material = toTrustMaterial(TrustedRoot.fromJSON(JSON.parse(bytes.toString("utf8"))));
     } catch (err) {

@@ -1,5 +1,4 @@
 import { verify } from "node:crypto";
-import { dsse } from "@sigstore/core";
 import type { SigningKey } from "./public-keys.js";
 
 /**
@@ -12,9 +11,4 @@ export function signs(key: SigningKey, data: Buffer, signature: Buffer): boolean
   } catch {
     return false;
   }
-}
-
-/** A DSSE envelope's signature: over the pre-authentication encoding of its payload type and payload. */
-export function signsEnvelope(key: SigningKey, payloadType: string, payload: Buffer, signature: Buffer): boolean {
-  return signs(key, dsse.preAuthEncoding(payloadType, payload), signature);
 }

@@ -1,6 +1,5 @@
 import type { RegistrySession } from "../registry/index.js";
 import { findBundles, findClassicSignatures } from "./find-signatures.js";
-import { judgeBundle } from "./judge-bundle.js";
 import { judgeClassic } from "./judge-classic.js";
 import type { ScopeTrust } from "./scope-trust.js";
 import { betterVerdict, type ImageVerdict } from "./verdict.js";
@@ -14,10 +13,13 @@ import { betterVerdict, type ImageVerdict } from "./verdict.js";
 export async function verifyImage(session: RegistrySession, repository: string, digest: string, trust: ScopeTrust): Promise<ImageVerdict> {
   let verdict: ImageVerdict = { status: "missing", reason: `no signature found (neither the ${digest.replace(":", "-")}.sig tag nor a Sigstore bundle referring to the image)` };
   for (const found of await findClassicSignatures(session, repository, digest)) {
-    verdict = betterVerdict(verdict, found.ok ? judgeClassic(found.value.sig, found.value.payload, digest, trust) : { status: "malformed", reason: found.problem });
+    verdict = betterVerdict(verdict, found.ok ? await judgeClassic(found.value.sig, found.value.payload, digest, trust) : { status: "malformed", reason: found.problem });
     if (verdict.status === "valid") return verdict;
   }
   const { bundles } = await findBundles(session, repository, digest);
+  if (bundles.length === 0) return verdict;
+  // The Sigstore libraries load only when there is a bundle to judge (about 10 MB in memory).
+  const { judgeBundle } = await import("./judge-bundle.js");
   for (const found of bundles) {
     verdict = betterVerdict(verdict, found.ok ? judgeBundle(found.value, digest, trust) : { status: "malformed", reason: found.problem });
     if (verdict.status === "valid") return verdict;

@@ -144,22 +144,22 @@ describe("the classic layout's verdict", () => {
     ["Ed25519", ed],
   ])("a payload signed by a listed %s key over the pinned digest is valid", async (_, key) => {
     const payload = simpleSigningPayload(REPO, DIGEST);
-    const verdict = judgeClassic(classic(payload, signWith(key, payload)), payload, DIGEST, await trustFor(stranger, key));
+    const verdict = await judgeClassic(classic(payload, signWith(key, payload)), payload, DIGEST, await trustFor(stranger, key));
     expect(verdict).toMatchObject({ status: "valid", layout: "cosign-tag", signer: { kind: "key", algorithm: key.kind } });
   });
 
   it("another key's signature is untrusted; so is a changed payload, and the reason says both", async () => {
     const payload = simpleSigningPayload(REPO, DIGEST);
     const trust = await trustFor(signer);
-    const byStranger = judgeClassic(classic(payload, signWith(stranger, payload)), payload, DIGEST, trust);
+    const byStranger = await judgeClassic(classic(payload, signWith(stranger, payload)), payload, DIGEST, trust);
     expect(byStranger).toEqual({ status: "untrusted", reason: `a cosign signature (${DIGEST.slice(0, 19)}…), but no key the policy lists for * verifies it: signed by an unknown key, or its payload was changed after signing` });
     const changed = simpleSigningPayload(REPO, OTHER);
-    expect(judgeClassic(classic(changed, signWith(signer, payload)), changed, DIGEST, trust).status).toBe("untrusted");
+    expect((await judgeClassic(classic(changed, signWith(signer, payload)), changed, DIGEST, trust)).status).toBe("untrusted");
   });
 
   it("a listed key's signature over another digest is wrong-digest", async () => {
     const payload = simpleSigningPayload(REPO, OTHER);
-    const verdict = judgeClassic(classic(payload, signWith(signer, payload)), payload, DIGEST, await trustFor(signer));
+    const verdict = await judgeClassic(classic(payload, signWith(signer, payload)), payload, DIGEST, await trustFor(signer));
     expect(verdict.status).toBe("wrong-digest");
     expect((verdict as { reason: string }).reason).toContain(`over another image: ${OTHER}`);
   });
@@ -276,9 +276,9 @@ describe("a keyless signature in cosign's classic layout", () => {
     const s = await signed(DIGEST);
     const rekor = pki.rekorAnnotation(s.payload, s.signature, s.certificatePem);
     const sig = classic(s.payload, s.signature, { "dev.sigstore.cosign/certificate": s.certificatePem, "dev.sigstore.cosign/bundle": rekor });
-    expect(judgeClassic(sig, s.payload, DIGEST, await scope(true))).toEqual({ status: "valid", layout: "cosign-tag", signer: { kind: "keyless", ...identity } });
+    expect(await judgeClassic(sig, s.payload, DIGEST, await scope(true))).toEqual({ status: "valid", layout: "cosign-tag", signer: { kind: "keyless", ...identity } });
     const forged = classic(s.payload, s.signature, { "dev.sigstore.cosign/certificate": s.certificatePem, "dev.sigstore.cosign/bundle": rekor.replace(/"integratedTime":\d+/, '"integratedTime":1') });
-    expect(judgeClassic(forged, s.payload, DIGEST, await scope(true))).toMatchObject({ status: "untrusted" });
+    expect(await judgeClassic(forged, s.payload, DIGEST, await scope(true))).toMatchObject({ status: "untrusted" });
   });
 
   it("is valid with an RFC 3161 timestamp; another digest, a changed payload and no date are refused", async () => {
@@ -289,14 +289,14 @@ describe("a keyless signature in cosign's classic layout", () => {
         "dev.sigstore.cosign/rfc3161timestamp": JSON.stringify({ SignedRFC3161Timestamp: (await pki.timestamp(s.signature)).toString("base64") }),
       });
     const good = await signed(DIGEST);
-    expect(judgeClassic(await stamped(good), good.payload, DIGEST, trust).status).toBe("valid");
+    expect((await judgeClassic(await stamped(good), good.payload, DIGEST, trust)).status).toBe("valid");
     const other = await signed(OTHER);
-    expect(judgeClassic(await stamped(other), other.payload, DIGEST, trust)).toMatchObject({ status: "wrong-digest" });
+    expect(await judgeClassic(await stamped(other), other.payload, DIGEST, trust)).toMatchObject({ status: "wrong-digest" });
     const changed = simpleSigningPayload("elsewhere", DIGEST);
-    expect(judgeClassic(await stamped(good), changed, DIGEST, trust)).toMatchObject({ status: "tampered" });
+    expect(await judgeClassic(await stamped(good), changed, DIGEST, trust)).toMatchObject({ status: "tampered" });
     const undated = classic(good.payload, good.signature, { "dev.sigstore.cosign/certificate": good.certificatePem });
-    expect(judgeClassic(undated, good.payload, DIGEST, trust)).toEqual({ status: "untrusted", reason: "a keyless signature whose certificate does not verify against the trusted root (TIMESTAMP_ERROR)" });
-    expect(judgeClassic(classic(good.payload, good.signature, { "dev.sigstore.cosign/certificate": "not a certificate" }), good.payload, DIGEST, trust).status).toBe("malformed");
+    expect(await judgeClassic(undated, good.payload, DIGEST, trust)).toEqual({ status: "untrusted", reason: "a keyless signature whose certificate does not verify against the trusted root (TIMESTAMP_ERROR)" });
+    expect((await judgeClassic(classic(good.payload, good.signature, { "dev.sigstore.cosign/certificate": "not a certificate" }), good.payload, DIGEST, trust)).status).toBe("malformed");
   }, 60_000);
 });
 
