@@ -20,10 +20,13 @@ export interface FetchedManifest {
 }
 
 const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/;
+const NO_REFERRERS_API = new Set([400, 404, 405, 501]);
 
 /** `reference`: a tag or a `sha256:` digest. Undefined when the registry has no such manifest. */
 export async function fetchManifest(session: RegistrySession, repository: string, reference: string, accept: readonly string[]): Promise<FetchedManifest | undefined> {
-  const res = await session.request(`/v2/${repository}/manifests/${encodeURIComponent(reference)}`, { method: "GET", accept: accept.join(", "), scope: pullScope(repository) });
+  // Tags and digests need no escaping (`sha256:<hex>` stays as registries expect it); anything else is escaped.
+  const ref = /^[A-Za-z0-9_.:-]+$/.test(reference) ? reference : encodeURIComponent(reference);
+  const res = await session.request(`/v2/${repository}/manifests/${ref}`, { method: "GET", accept: accept.join(", "), scope: pullScope(repository) });
   if (res.status === 404) return undefined;
   if (res.status !== 200) throw refused(session, res, `${repository}:${reference}`);
   const digest = sha256(res.body);
@@ -45,12 +48,13 @@ export async function fetchBlob(session: RegistrySession, repository: string, di
 /**
  * The referrers of `digest` (an OCI image index), filtered by `artifactType` where the registry
  * supports that; `supported: false` when the registry has no referrers API (it answers 404, as
- * the spec says such registries do), and the caller reads the referrers tag instead.
+ * the spec says such registries do; 400, 405 and 501 are taken the same way, as some registries
+ * answer an unknown route so), and the caller reads the referrers tag instead.
  */
 export async function fetchReferrers(session: RegistrySession, repository: string, digest: string, artifactType: string): Promise<{ supported: false } | { supported: true; index: Buffer }> {
   const path = `/v2/${repository}/referrers/${digest}?artifactType=${encodeURIComponent(artifactType)}`;
   const res = await session.request(path, { method: "GET", accept: "application/vnd.oci.image.index.v1+json", scope: pullScope(repository) });
-  if (res.status === 404) return { supported: false };
+  if (NO_REFERRERS_API.has(res.status)) return { supported: false };
   if (res.status !== 200) throw refused(session, res, `the referrers of ${repository}@${digest}`);
   return { supported: true, index: res.body };
 }
