@@ -61,7 +61,7 @@ function subjectVerdict(envelope: Envelope, digest: string, signer: ImageSigner)
   const by = signer.kind === "key" ? `key ${signer.fingerprint}` : signer.subject;
   const statement = parseSignStatement(envelope.payloadType, envelope.payload);
   if ("problem" in statement) return { status: "malformed", reason: `signed by ${by}, but ${statement.problem}` };
-  if (!statement.digests.includes(digest)) return { status: "wrong-digest", reason: `signed by ${by}, but over another image: ${statement.digests.join(", ")}` };
+  if (!statement.digests.includes(digest)) return { status: "wrong-digest", reason: `signed by ${by}, but over another image: ${statement.digests.slice(0, 3).join(", ")}` };
   return { status: "valid", signer, layout: "sigstore-bundle" };
 }
 

@@ -11,7 +11,8 @@
  *  - the registry has no referrers API (it answers 404), so bundles are found through the
  *    referrers tag; a registry that has one (and redirects blob downloads elsewhere, as GHCR and
  *    Docker Hub do) is played by a small HTTP peer in front of it;
- *  - a keyless bundle verifies offline against a trusted_root.json made here.
+ *  - a keyless bundle verifies offline against a trusted_root.json made here, and the host halts
+ *    at that commit when the policy stops listing its signer.
  */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, request, type Server } from "node:http";
@@ -320,4 +321,18 @@ describe("image signatures", () => {
     const text = await host.run("status");
     expect(text.stdout).toContain(`  images:     1 signed, by keyless ${IDENTITY.subject} (${IDENTITY.issuer}) (1)`);
   }, 180_000);
+
+  it("an identity the policy stops listing halts the host at the commit that runs it, until it is listed again", async () => {
+    const configFile = `${host.stateDir}.config.yaml`;
+    const config = await readFile(configFile, "utf8");
+    const running = (await containersOf(WEB)).map((c) => c.id);
+    await writeFile(configFile, config.replace(`subject: ${IDENTITY.subject}`, "subject: someone-else@ci.example"));
+    const halted = await host.run("sync");
+    expect(halted.code, halted.stderr).toBe(4);
+    expect(halted.stdout).toMatch(/no longer passes the image signature check: image signature: .*services\.app\.image: .*signed by an unknown key or identity: a keyless signature by https:\/\/ci\.example\/acme\/web\/.* an identity the policy does not list/);
+    expect((await containersOf(WEB)).map((c) => c.id)).toEqual(running);
+    await writeFile(configFile, config);
+    const resumed = await host.run("sync");
+    expect(resumed.code, resumed.stdout).toBe(0);
+  }, 120_000);
 });
