@@ -11,6 +11,7 @@
  *  - the registry has no referrers API (it answers 404), so bundles are found through the
  *    referrers tag; a registry that has one (and redirects blob downloads elsewhere, as GHCR and
  *    Docker Hub do) is played by a small HTTP peer in front of it;
+ *  - a verdict is kept per digest and key set: judging the same image again asks no registry;
  *  - a keyless bundle verifies offline against a trusted_root.json made here, and the host halts
  *    at that commit when the policy stops listing its signer.
  */
