@@ -11,6 +11,7 @@ import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { agentScenario } from "./agent.mjs";
+import { imageSignatures } from "./image-signatures.mjs";
 import { CLI, Cleanup, REGISTRY, ROOT, buildImages, docker, fmtMs, git, gitdock, printTable, run, setCli, sweep } from "./lib.mjs";
 import { rollbackVsSwarm } from "./rollback.mjs";
 import { rollbackWidth } from "./rollback-width.mjs";
@@ -19,7 +20,7 @@ import { syncVsCompose } from "./sync-vs-compose.mjs";
 const smoke = process.argv.includes("--smoke");
 const quick = !smoke && process.env.BENCH_QUICK === "1";
 const mode = smoke ? "smoke" : quick ? "quick" : "full";
-/** `--only <scenario>` runs one scenario (sync-vs-compose, rollback-vs-swarm, agent). */
+/** `--only <scenario>` runs one scenario (sync-vs-compose, rollback-vs-swarm, agent, image-signatures). */
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
 
 const SCALE = {
@@ -38,6 +39,11 @@ const SCENARIOS = [
   },
   { name: "rollback-vs-swarm", title: "Rollback vs Docker Swarm (issue 3)", run: (ctx) => rollbackVsSwarm({ ...ctx, reps: SCALE.rollback }) },
   { name: "rollback-width", title: "Rollback at the rollout's width (issue 13)", run: (ctx) => rollbackWidth({ ...ctx, replicas: SCALE.widthReplicas, reps: SCALE.widthReps }) },
+  {
+    name: "image-signatures",
+    title: "Image signatures (issue 15)",
+    run: (ctx) => imageSignatures({ ...ctx, stacks: SCALE.stacks, perStack: SCALE.perStack, reps: { create: SCALE.create, noop: SCALE.noop } }),
+  },
   {
     name: "agent",
     title: "Agent (issue 4)",

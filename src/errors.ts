@@ -105,6 +105,25 @@ export class SignatureRejectedError extends GitdockError {
 }
 
 /**
+ * An image the host policy requires to be signed (security.policy.image_signatures) has no
+ * acceptable signature: none found, by a key or identity the policy does not list, changed after
+ * signing, or over another digest. Carries every such image with its file:line:col, like a policy
+ * violation; nothing was pulled or changed.
+ */
+export class ImageSignatureRejectedError extends GitdockError {
+  readonly code = "GITDOCK_E_IMAGE_SIGNATURE_REJECTED";
+  readonly handling = "reject";
+  readonly problems: ManifestProblem[];
+  constructor(problems: ManifestProblem[]) {
+    super(`${problems.length} image(s) without an acceptable signature:\n${problems.map(formatProblem).join("\n")}`, {
+      hint: "Sign each image by its digest in CI (`cosign sign --key cosign.key <image>@<digest>`) with a key the host policy lists, or (as the host's root) list the signer in security.policy.image_signatures and run `gitdock retry`.",
+      data: { problems },
+    });
+    this.problems = problems;
+  }
+}
+
+/**
  * A bind source that the policy allowed as written leads somewhere else on the host (a symlink
  * below an allowed root): found right before the Engine would have mounted it. Nothing is mounted;
  * a rollout under way is rolled back.

@@ -20,6 +20,8 @@ export interface DeploymentMarker {
   reason?: string;
   /** For rollbacks: from the failed gate to the previous version serving again. */
   durationMs?: number;
+  /** Who signed the commit's images (security.policy.image_signatures), each with how many. */
+  imageSigners?: string[];
   repo?: string;
   branch: string;
   path: string;
@@ -35,6 +37,7 @@ export function buildMarker(o: CommitOutcome, source: { repo: string | undefined
     at: o.at,
     ...(o.reason !== undefined ? { reason: o.reason } : {}),
     ...(o.durationMs !== undefined ? { durationMs: o.durationMs } : {}),
+    ...(o.imageSigners?.length ? { imageSigners: o.imageSigners } : {}),
     ...(source.repo !== undefined ? { repo: source.repo } : {}),
     branch: source.branch,
     path: source.path,

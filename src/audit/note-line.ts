@@ -5,8 +5,11 @@ import type { CommitOutcome } from "../reconcile/context.js";
  *   `web-1 applied 2026-11-22T14:02:11Z healthy`
  *   `web-2 rolled-back 2026-11-22T14:03:40Z health: web-1 http 500 on /healthz`
  *   `web-3 rejected 2026-11-22T14:04:02Z invalid: hosts/web-3/shop/compose.yaml:4:12: ...`
+ *   `web-4 applied 2026-11-22T14:05:30Z healthy; images signed by key SHA256:3q2+7w… (12)`
  * Host, verb and time are single words; the rest of the line is the detail. Lines are merged
  * across hosts by their exact text (merge-notes.ts), so a line is fully determined by the outcome.
+ * The image signers were added to the detail later: an older gitdock reads such a line as a detail
+ * like any other, and this parser reads a line without them as it always did.
  */
 
 export type NoteVerb = "applied" | "rolled-back" | "rejected" | "paused";
@@ -17,6 +20,8 @@ export interface NoteLine {
   /** ISO time to the second, UTC: `2026-11-22T14:02:11Z`. */
   at: string;
   detail: string;
+  /** On `applied` lines: who signed the commit's images, each with how many (`key SHA256:… (3)`). */
+  imageSigners?: string[];
 }
 
 /** Longest detail kept in a note; the journal keeps the whole reason. */
@@ -54,8 +59,13 @@ export function reasonSummary(reason: string, max = MAX_DETAIL_CHARS): string {
   );
 }
 
+const IMAGE_SIGNERS = "; images signed by ";
+
 export function noteLineFor(o: CommitOutcome): NoteLine {
   const verb = VERBS[o.outcome];
+  if (o.outcome === "healthy" && o.imageSigners?.length) {
+    return { host: o.hostId, verb, at: noteTime(o.at), detail: oneLine(`healthy${IMAGE_SIGNERS}${o.imageSigners.join(", ")}`), imageSigners: o.imageSigners };
+  }
   const detail = o.outcome === "healthy" ? "healthy" : reasonSummary(o.reason ?? o.outcome);
   return { host: o.hostId, verb, at: noteTime(o.at), detail: detail || o.outcome };
 }
@@ -70,5 +80,15 @@ const LINE = /^(\S+) (applied|rolled-back|rejected|paused) (\d{4}-\d\d-\d\dT\d\d
 export function parseNoteLine(line: string): NoteLine | undefined {
   const m = LINE.exec(line);
   if (!m) return undefined;
-  return { host: m[1]!, verb: m[2] as NoteVerb, at: m[3]!, detail: m[4]! };
+  const parsed: NoteLine = { host: m[1]!, verb: m[2] as NoteVerb, at: m[3]!, detail: m[4]! };
+  const signers = parsed.verb === "applied" ? imageSignersIn(parsed.detail) : undefined;
+  return signers ? { ...parsed, imageSigners: signers } : parsed;
+}
+
+/** `healthy; images signed by key SHA256:a (2), keyless x (y) (1)` → the signers; anything else → undefined. */
+function imageSignersIn(detail: string): string[] | undefined {
+  const at = detail.indexOf(IMAGE_SIGNERS);
+  if (at < 0) return undefined;
+  const signers = detail.slice(at + IMAGE_SIGNERS.length).split(/(?<=\(\d+\)), /).filter((s) => s !== "");
+  return signers.length > 0 ? signers : undefined;
 }

@@ -8,7 +8,7 @@ export const EXIT = {
   changes: 2,
   /** The target commit failed its health gate; the host was rolled back (or is held at the last good commit). */
   rolledBack: 3,
-  /** The target commit was rejected (invalid manifest, policy, signature, rewound history); nothing was changed for it. */
+  /** The target commit was rejected (invalid manifest, policy, signature, image signature, rewound history); nothing was changed for it. */
   rejected: 4,
   /**
    * Halted: the last good commit no longer passes the current policy, trust files or verification

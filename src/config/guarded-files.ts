@@ -17,6 +17,8 @@ export function guardedFilesOf(settings: Settings): GuardedPaths {
     settings.report.notify?.secretFile,
     settings.security.verify.allowedSigners,
     settings.security.verify.openpgpKeyring,
+    // Image signature trust: key files and pinned trusted roots.
+    ...settings.security.policy.imageSignatures.flatMap((r) => [...r.keys.filter((k) => k.startsWith("/")), r.keyless?.trustedRoot]),
   ];
   return guardedPaths(files.map((f) => (f === undefined ? undefined : resolve(f))));
 }

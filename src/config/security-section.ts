@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { DEFAULT_POLICY, type HostPolicy } from "../policy/host-policy.js";
+import { inlineKeyProblem } from "../image-signatures/public-keys.js";
+import { DEFAULT_POLICY, type HostPolicy, type ImageSignatureRule } from "../policy/host-policy.js";
 
 /**
  * Settings that only the host's root decides: commit signature verification and the host policy.
@@ -32,6 +33,55 @@ export const verifySectionSchema = z
 const portRange = z
   .union([z.int().min(1).max(65535), z.string().regex(/^\d{1,5}(?:-\d{1,5})?$/, { error: 'expected a port or a range like "8000-8999"' })])
   .refine((v) => String(v).split("-").every((p) => Number(p) >= 1 && Number(p) <= 65535), { error: "ports are 1-65535" });
+
+const signatureScope = z
+  .string()
+  .min(1)
+  .refine((v) => v === "*" || !/[\s@]/.test(v), { error: 'expected "*", a registry (ghcr.io) or a registry with a path prefix (ghcr.io/acme)' });
+
+const publicKey = z
+  .string()
+  .refine((v) => v.startsWith("/") || v.trimStart().startsWith("-----BEGIN"), { error: "expected a PEM public key (-----BEGIN PUBLIC KEY-----) or the absolute path of a file holding one" })
+  .superRefine((v, ctx) => {
+    const problem = v.startsWith("/") ? undefined : inlineKeyProblem(v);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+const keylessIdentity = z
+  .strictObject({
+    subject: z.string().min(1).optional().describe("The certificate's subject alternative name, exactly: an e-mail address or a CI workflow URI"),
+    subject_regexp: z
+      .string()
+      .min(1)
+      .refine((v) => compiles(v), { error: "not a valid regular expression" })
+      .optional()
+      .describe("Or: a regular expression the whole SAN must match (anchored at both ends)"),
+    issuer: z.string().min(1).describe("The OIDC issuer in the certificate, exactly (https://token.actions.githubusercontent.com, ...)"),
+  })
+  .refine((v) => (v.subject === undefined) !== (v.subject_regexp === undefined), { error: "give subject or subject_regexp (one of them)" });
+
+const imageSignatureRule = z
+  .strictObject({
+    scope: signatureScope.describe('Images this entry covers: "*", a registry (ghcr.io) or a registry with a path prefix (ghcr.io/acme), by whole path components; the most specific scope matching an image decides'),
+    keys: z
+      .array(publicKey)
+      .optional()
+      .describe("Public keys whose signatures are accepted (cosign.pub: ECDSA P-256 or Ed25519 PEM), inline or as absolute file paths re-read on every pass"),
+    keyless: z
+      .strictObject({
+        trusted_root: absolutePath.describe("A Sigstore trusted_root.json (Fulcio CAs, Rekor and CT log keys, timestamp authorities), pinned on the host: verification is offline"),
+        identities: z.array(keylessIdentity).min(1).describe("Certificate identities accepted: subject (or subject_regexp) and issuer"),
+      })
+      .optional()
+      .describe("Keyless (Fulcio certificate) signatures accepted"),
+    accept_unsigned: z
+      .boolean()
+      .optional()
+      .describe("true: images under this scope need no signature (to exempt a narrower scope). Default false"),
+  })
+  .refine((v) => (v.accept_unsigned === true) !== ((v.keys?.length ?? 0) > 0 || v.keyless !== undefined), {
+    error: "give keys, keyless or both; or accept_unsigned: true alone",
+  });
 
 export const policySectionSchema = z
   .strictObject({
@@ -94,6 +144,11 @@ export const policySectionSchema = z
       .array(z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, { error: 'expected a CIDR like "172.16.0.0/12"' }))
       .optional()
       .describe('CIDRs that networks\' ipam subnets, ranges, gateways and aux addresses must lie in. Default ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fd00::/8"]'),
+    image_signatures: z
+      .array(imageSignatureRule)
+      .optional()
+      .refine((rules) => new Set(rules?.map((r) => r.scope)).size === (rules?.length ?? 0), { error: "each scope may appear once" })
+      .describe("Images that must be signed before they are pulled, per registry or repository scope, and by which keys or keyless identities. Default none"),
   })
   .describe("What a commit may ask of this host. Anything else rejects the whole commit.");
 
@@ -161,5 +216,27 @@ export function policyFromInput(raw: PolicySectionInput | undefined): HostPolicy
     externalLinks: raw?.external_links ?? DEFAULT_POLICY.externalLinks,
     ipamDrivers: raw?.ipam_drivers ?? DEFAULT_POLICY.ipamDrivers,
     networkSubnets: raw?.network_subnets ?? DEFAULT_POLICY.networkSubnets,
+    imageSignatures: raw?.image_signatures?.map(signatureRule) ?? DEFAULT_POLICY.imageSignatures,
   };
+}
+
+function signatureRule(raw: NonNullable<PolicySectionInput["image_signatures"]>[number]): ImageSignatureRule {
+  const keyless = raw.keyless && {
+    trustedRoot: raw.keyless.trusted_root,
+    identities: raw.keyless.identities.map((i) => ({
+      ...(i.subject !== undefined ? { subject: i.subject } : {}),
+      ...(i.subject_regexp !== undefined ? { subjectPattern: i.subject_regexp } : {}),
+      issuer: i.issuer,
+    })),
+  };
+  return { scope: raw.scope, keys: raw.keys ?? [], keyless, acceptUnsigned: raw.accept_unsigned ?? false };
+}
+
+function compiles(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -56,6 +56,43 @@ export interface HostPolicy {
   ipamDrivers: string[];
   /** CIDRs a network's `ipam` subnets, ranges, gateways and auxiliary addresses must lie in. */
   networkSubnets: string[];
+  /**
+   * Which images must be signed, and by whom, per scope (Podman's containers-policy.json): the most
+   * specific scope that matches an image decides; an image no scope matches needs no signature.
+   * Judged before anything is pulled (src/image-signatures/).
+   */
+  imageSignatures: ImageSignatureRule[];
+}
+
+/**
+ * One scope of `image_signatures`: the images under `scope` (`*`, a registry, or a registry with a
+ * path prefix, matched as `registries` entries are) must carry a signature by one of `keys` or a
+ * keyless signature that `keyless` accepts, unless `acceptUnsigned` exempts them.
+ */
+export interface ImageSignatureRule {
+  scope: string;
+  /** PEM public keys (ECDSA P-256, Ed25519) as written, or absolute paths of files holding one. */
+  keys: string[];
+  keyless: KeylessRequirement | undefined;
+  /** Podman's `insecureAcceptAnything`: no signature needed under this scope (to carve out a sub-scope). */
+  acceptUnsigned: boolean;
+}
+
+/** Fulcio-certificate signatures, verified offline against a pinned Sigstore trusted root. */
+export interface KeylessRequirement {
+  /** Absolute path of a Sigstore `trusted_root.json`. */
+  trustedRoot: string;
+  /** The certificate must name one of these (subject alternative name and OIDC issuer). */
+  identities: KeylessIdentity[];
+}
+
+export interface KeylessIdentity {
+  /** The certificate's SAN exactly (an e-mail address or a workflow URI) ... */
+  subject?: string;
+  /** ... or matching this regular expression (anchored at both ends). */
+  subjectPattern?: string;
+  /** The OIDC issuer (Fulcio's issuer extension), exactly. */
+  issuer: string;
 }
 
 export const DEFAULT_POLICY: Readonly<HostPolicy> = Object.freeze({
@@ -90,4 +127,5 @@ export const DEFAULT_POLICY: Readonly<HostPolicy> = Object.freeze({
   // Private address space only: a bridge's subnet becomes a route on the host, and a public one
   // would send the host's own traffic for it (a registry, a DNS server) into the container network.
   networkSubnets: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fd00::/8"],
+  imageSignatures: [],
 });

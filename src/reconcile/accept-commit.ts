@@ -1,6 +1,7 @@
 import { checkEngineRequests, checkHostBindSources } from "../apply/check-requests.js";
 import { guardedFilesOf } from "../config/guarded-files.js";
 import { PolicyViolationError } from "../errors.js";
+import type { VerifiedImage } from "../image-signatures/index.js";
 import type { DesiredStack, DesiredState } from "../model.js";
 import { observeHost } from "../observe/index.js";
 import type { HostSnapshot } from "../plan/index.js";
@@ -9,14 +10,15 @@ import { checkPolicy, type HostPolicy } from "../policy/index.js";
 import type { SignatureVerdict } from "../source/verify-signature.js";
 import type { HostState } from "../state/index.js";
 import { checkHistoryForward } from "./check-history-forward.js";
+import { checkImageSignatures } from "./check-image-signatures.js";
 import { checkSignature } from "./check-signature.js";
 import { readCommitManifest } from "./commit-manifest.js";
 import type { ReconcileContext } from "./context.js";
 import { isRejection, type Rejection } from "./rejection.js";
 
-/** A commit's verdict: its desired state, or the check it failed; with its signature verdict either way. */
+/** A commit's verdict: its desired state (and its verified images), or the check it failed; with its signature verdict either way. */
 export type Acceptance =
-  | { ok: true; desired: DesiredState; signature: SignatureVerdict | undefined }
+  | { ok: true; desired: DesiredState; signature: SignatureVerdict | undefined; images: VerifiedImage[] }
   | { ok: false; error: Rejection; signature: SignatureVerdict | undefined };
 
 /**
@@ -30,7 +32,9 @@ export type Acceptance =
  *     file:line:col;
  *  5. the host policy over the Engine requests those stacks lead to, as an allow-list of request
  *     fields (apply/check-requests.ts), judged against the Engine as it is (`engine`, or a fresh
- *     look), and every bind source on the host without following symlinks.
+ *     look), and every bind source on the host without following symlinks;
+ *  6. the images' signatures (security.policy.image_signatures; ImageSignatureRejectedError), asked
+ *     of their registries before anything is pulled (check-image-signatures.ts).
  * Returns a verdict and writes nothing; errors other than these checks' (Git, the Engine) throw.
  */
 export async function acceptCommit(
@@ -44,14 +48,19 @@ export async function acceptCommit(
   try {
     if (checked?.rejected) throw checked.rejected;
     if (opts.state) await checkHistoryForward(ctx, gitdir, commit, opts.state);
-    return { ok: true, desired: await acceptManifest(ctx, gitdir, commit, opts.engine), signature };
+    return { ok: true, ...(await acceptManifest(ctx, gitdir, commit, opts.engine)), signature };
   } catch (err) {
     if (isRejection(err)) return { ok: false, error: err, signature };
     throw err;
   }
 }
 
-async function acceptManifest(ctx: ReconcileContext, gitdir: string, commit: string, engine: (() => Promise<HostSnapshot>) | undefined): Promise<DesiredState> {
+async function acceptManifest(
+  ctx: ReconcileContext,
+  gitdir: string,
+  commit: string,
+  engine: (() => Promise<HostSnapshot>) | undefined,
+): Promise<{ desired: DesiredState; images: VerifiedImage[] }> {
   const { stacks, sources } = await readCommitManifest(gitdir, commit, ctx.settings);
   const { policy } = ctx.settings.security;
   const guarded = guardedFilesOf(ctx.settings);
@@ -64,7 +73,7 @@ async function acceptManifest(ctx: ReconcileContext, gitdir: string, commit: str
   const refused = checkEngineRequests(desired, check);
   if (refused.length === 0) refused.push(...(await checkHostBindSources(desired, check)));
   if (refused.length > 0) throw new PolicyViolationError(groupSharedProblems(sources.maskHostValues(refused)));
-  return desired;
+  return { desired, images: await checkImageSignatures(ctx, stacks, sources) };
 }
 
 /**

@@ -34,7 +34,10 @@ export async function chooseCommit(
   ctx.log.info({ stage: "manifest", commit: target }, "validating");
   const verdict = await acceptCommit(ctx, gitdir, target, { state, engine });
   const signature = verdict.signature ? { signature: { commit: target, verdict: verdict.signature } } : {};
-  if (verdict.ok) return { outcome: "synced", desired: verdict.desired, reason: undefined, ...signature };
+  if (verdict.ok) {
+    const images = verdict.images.length > 0 ? { images: { commit: target, images: verdict.images } } : {};
+    return { outcome: "synced", desired: verdict.desired, reason: undefined, ...signature, ...images };
+  }
   const { error } = verdict;
   // The pass's result (what `sync` prints) also says what to do about it.
   const reason = error.hint ? `${error.message}\n  hint: ${error.hint}` : error.message;

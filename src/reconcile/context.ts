@@ -7,6 +7,7 @@ import type Docker from "dockerode";
 import type { RegistryAuths } from "../apply/registry-auth.js";
 import type { Settings } from "../config/settings.js";
 import type { LastGoodRejectedError } from "../errors.js";
+import type { VerifiedImage } from "../image-signatures/index.js";
 import type { Logger } from "../log.js";
 import type { DesiredState } from "../model.js";
 import type { HostSnapshot, Plan } from "../plan/index.js";
@@ -108,6 +109,8 @@ export interface CommitChoice {
   rejection?: { commit: string; error: Rejection };
   /** The target's signature verdict, when it was verified (security.verify warn or enforce). */
   signature?: { commit: string; verdict: SignatureVerdict };
+  /** The target's images whose signatures were verified (security.policy.image_signatures), when any were. */
+  images?: { commit: string; images: VerifiedImage[] };
   /** The target was rejected and the last good commit no longer passes either: halt, once the rejection is recorded. */
   halt?: LastGoodRejectedError;
 }
@@ -124,4 +127,6 @@ export interface CommitOutcome {
   reason?: string;
   /** For rollbacks: how long from the failed gate to the previous version serving again. */
   durationMs?: number;
+  /** Who signed the commit's images (security.policy.image_signatures), each with how many: `key SHA256:… (3)`. */
+  imageSigners?: string[];
 }

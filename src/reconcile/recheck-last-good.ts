@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { VerifySettings } from "../config/security-section.js";
+import type { HostPolicy } from "../policy/host-policy.js";
 import { LastGoodRejectedError } from "../errors.js";
 import type { DesiredState } from "../model.js";
 import type { HostSnapshot } from "../plan/index.js";
@@ -31,7 +32,7 @@ const verdicts = new VerdictCache<LastGoodVerdict>({ keep: 4, maxAgeMs: 10 * 60_
 export async function recheckLastGood(ctx: ReconcileContext, gitdir: string, commit: string, engine?: EngineView): Promise<LastGoodVerdict> {
   // The host's variables and profiles change what the manifest is: part of the verdict's key too.
   const manifestKey = await commitManifestKey(gitdir, commit, ctx.settings).catch(() => "unreadable");
-  const key = [gitdir, ctx.settings.path, commit, await trustKey(ctx.settings.security.verify), manifestKey].join("\0");
+  const key = [gitdir, ctx.settings.path, commit, await trustKey(ctx.settings.security.verify), manifestKey, await imageTrustKey(ctx.settings.security.policy)].join("\0");
   return verdicts.get(key, ctx.settings.security.policy, () => judge(ctx, gitdir, commit, engine));
 }
 
@@ -53,6 +54,16 @@ async function judge(ctx: ReconcileContext, gitdir: string, commit: string, engi
   const verdict = await acceptCommit(ctx, gitdir, commit, engine ? { engine } : {});
   if (verdict.ok) return { ok: true, desired: verdict.desired };
   return { ok: false, check: REJECTED_BY[verdict.error.code].check, reason: firstLine(verdict.error), error: verdict.error };
+}
+
+/** The image signature trust files' bytes (keys, trusted roots): a rotated key is judged at the next pass, as for a new target. */
+async function imageTrustKey(policy: HostPolicy): Promise<string> {
+  const files = policy.imageSignatures.flatMap((r) => [...r.keys.filter((k) => k.startsWith("/")), ...(r.keyless ? [r.keyless.trustedRoot] : [])]);
+  return (await Promise.all(files.map((f) => digestOf(f)))).join("\0");
+}
+
+async function digestOf(file: string): Promise<string> {
+  return readFile(file).then((b) => createHash("sha256").update(b).digest("hex"), () => "unreadable");
 }
 
 /** What a signature verdict depends on besides the commit: the mode and the trust files' bytes. */

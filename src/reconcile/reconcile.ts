@@ -18,7 +18,7 @@ import { limitRepairs } from "./limit-repairs.js";
 import { planToward } from "./plan-toward.js";
 import { knowsNoCommit, rebuildFromHost } from "./rebuild-state.js";
 import { loadCheckedLastGood } from "./recheck-last-good.js";
-import { logRejection, recordOutcome, recordRolloutAbandoned, recordRolloutStart, recordSignatureVerdict } from "./record-outcome.js";
+import { logRejection, recordImageSigners, recordOutcome, recordRolloutAbandoned, recordRolloutStart, recordSignatureVerdict } from "./record-outcome.js";
 import { gateRestored, recoverInterruptedRollout } from "./restore-last-good.js";
 import { rollOut, type RolloutVerdict } from "./roll-out.js";
 
@@ -132,7 +132,7 @@ async function choose(ctx: ReconcileContext, opts: ReconcileOptions, state: Host
   return held ?? (await chooseCommit(ctx, state, source.gitdir, source.commit, engine));
 }
 
-/** What choosing found: a signature verdict (once per commit), a rejection, and the end of a halt. */
+/** What choosing found: a signature verdict and the image signers (once per commit), a rejection, and the end of a halt. */
 async function recordChoice(ctx: ReconcileContext, state: HostState, choice: CommitChoice): Promise<void> {
   if (choice.signature) {
     const { commit, verdict } = choice.signature;
@@ -142,6 +142,7 @@ async function recordChoice(ctx: ReconcileContext, state: HostState, choice: Com
       ctx.log[isNew ? "info" : "debug"]({ stage: "verify", commit, signer: { format, fingerprint, principal } }, `commit ${commit.slice(0, 12)} signed by ${principal} (${fingerprint})`);
     }
   }
+  if (choice.images) await recordImageSigners(ctx, choice.images.commit, choice.images.images);
   if (choice.rejection) {
     logRejection(ctx, choice.rejection.commit, choice.rejection.error);
     await recordOutcome(ctx, { kind: "rejected", ...choice.rejection });

@@ -6,6 +6,7 @@
  * them here. A dry run never calls this.
  */
 import type { LastGoodRejectedError } from "../errors.js";
+import { readImageSignatureRecords, recordImageSignatures, signerSummary, type VerifiedImage } from "../image-signatures/index.js";
 import { readSignatureRecords, recordSignature } from "../source/signer-record.js";
 import type { SignatureVerdict } from "../source/verify-signature.js";
 import {
@@ -67,7 +68,15 @@ export async function recordOutcome(ctx: ReconcileContext, outcome: Outcome): Pr
     await ctx.journal.append(record.journal);
     await ctx.journal.checkpoint();
   }
-  if (record.event) await tellListeners(ctx, { ...record.event, hostId: ctx.settings.hostId, at });
+  if (record.event) await tellListeners(ctx, { ...record.event, ...(await imageSignersOf(ctx, record.event)), hostId: ctx.settings.hostId, at });
+}
+
+/** A commit that ran names who signed its images, next to the outcome (git notes, markers). */
+async function imageSignersOf(ctx: ReconcileContext, event: NonNullable<Record["event"]>): Promise<{ imageSigners?: string[] }> {
+  if (event.outcome === "rejected") return {};
+  const records = await readImageSignatureRecords(ctx.settings.stateDir).catch(() => []);
+  const images = records.find((r) => r.commit === event.commit)?.images ?? [];
+  return images.length > 0 ? { imageSigners: signerSummary(images) } : {};
 }
 
 type Recorder<K extends Outcome["kind"]> = (o: Extract<Outcome, { kind: K }>, state: HostState) => Record | undefined;
@@ -153,6 +162,19 @@ export async function recordSignatureVerdict(ctx: ReconcileContext, commit: stri
   );
   await ctx.journal.append({ commit, action: "verify", outcome: verdict.status, ...(verdict.status === "valid" ? { data: { ...verdict.signer } } : { reason: verdict.reason }) });
   return true;
+}
+
+/**
+ * The signers of a commit's images, kept for `gitdock status` and outcome reports and journaled,
+ * once per commit and set of signers (every poll of a new target verifies again, from the cache).
+ */
+export async function recordImageSigners(ctx: ReconcileContext, commit: string, images: VerifiedImage[]): Promise<void> {
+  const isNew = await recordImageSignatures(ctx.settings.stateDir, { commit, at: new Date().toISOString(), images });
+  const signers = signerSummary(images);
+  ctx.log[isNew ? "info" : "debug"]({ stage: "image-signature", commit, signers }, `${images.length} image(s) of ${commit.slice(0, 12)} signed by ${signers.join(", ")}`);
+  if (!isNew) return;
+  const data = { images: images.map((i) => ({ service: `${i.stack}/${i.service}`, image: i.image, signer: i.signer, layout: i.layout })) };
+  await ctx.journal.append({ commit, action: "verify-images", outcome: "valid", data });
 }
 
 /** A listener's failure never blocks or undoes a deployment. */

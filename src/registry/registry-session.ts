@@ -48,6 +48,26 @@ export class RegistrySession {
     return this.send(url, opts);
   }
 
+  /**
+   * Where a registry redirects a blob GET (object storage, a CDN): a plain GET of `location`,
+   * without the registry's credentials or token (the URL itself is the grant). Only https, or
+   * http on the loopback interface.
+   */
+  async followRedirect(location: string, accept: string): Promise<HttpResponse> {
+    let url: URL;
+    try {
+      url = new URL(location, this.base);
+    } catch {
+      throw new RegistryLookupError(`registry ${this.registry} redirected to an unreadable location`, { data: { registry: this.registry } });
+    }
+    if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.host))) {
+      throw new RegistryLookupError(`registry ${this.registry} redirected a download to ${url.protocol}//${url.host}, which is neither https nor the loopback interface`, {
+        data: { registry: this.registry },
+      });
+    }
+    return this.exchange(url, { method: "GET", headers: { Accept: accept, "User-Agent": "gitdock" } }, `the download location ${url.host} of registry ${this.registry}`);
+  }
+
   /** Whether a retry can carry something the first attempt did not. */
   private async authenticate(challenge: AuthChallenge | undefined, scope: string, refused: HttpResponse): Promise<boolean> {
     if (challenge?.scheme === "bearer") {

@@ -10,7 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadSettings } from "../../src/config/settings.js";
 import { LastGoodRejectedError, PolicyViolationError } from "../../src/errors.js";
 import type { CommitOutcome, ReconcileContext } from "../../src/reconcile/context.js";
-import { recordOutcome, recordRolloutStart } from "../../src/reconcile/record-outcome.js";
+import type { VerifiedImage } from "../../src/image-signatures/index.js";
+import { recordImageSigners, recordOutcome, recordRolloutStart } from "../../src/reconcile/record-outcome.js";
 import { Journal, StateStore } from "../../src/state/index.js";
 
 const A = "a".repeat(40);
@@ -138,5 +139,28 @@ describe("recordOutcome writes state, journal, checkpoint and listeners in one p
     await recordOutcome(ctx, { kind: "good", commit: B, changed: 0 });
     expect((await ctx.store.read()).lastGood?.commit).toBe(B);
     expect(told).toHaveLength(1);
+  });
+});
+
+describe("the signers of a commit's images", () => {
+  const key = { kind: "key" as const, algorithm: "ecdsa-p256" as const, fingerprint: "SHA256:abc", source: "/etc/gitdock/cosign.pub" };
+  const images: VerifiedImage[] = [
+    { stack: "shop", service: "web", image: "ghcr.io/acme/web@sha256:1", signer: key, layout: "cosign-tag" },
+    { stack: "shop", service: "api", image: "ghcr.io/acme/api@sha256:2", signer: key, layout: "sigstore-bundle" },
+    { stack: "blog", service: "web", image: "ghcr.io/acme/blog@sha256:3", signer: { kind: "keyless", subject: "ci@acme.example", issuer: "https://issuer" }, layout: "sigstore-bundle" },
+  ];
+
+  it("are journaled once per commit and set of signers, and told with the commit's healthy outcome, not with a rejection", async () => {
+    await recordImageSigners(ctx, B, images);
+    await recordImageSigners(ctx, B, [...images].reverse());
+    const lines = (await journal()).filter((e) => e["action"] === "verify-images");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ commit: B, outcome: "valid", data: { images: [{ service: "shop/web", image: "ghcr.io/acme/web@sha256:1", signer: key, layout: "cosign-tag" }, {}, {}] } });
+    await recordOutcome(ctx, { kind: "good", commit: B, changed: 3 });
+    expect(told).toMatchObject([{ commit: B, outcome: "healthy", imageSigners: ["key SHA256:abc (2)", "keyless ci@acme.example (https://issuer) (1)"] }]);
+    await recordOutcome(ctx, { kind: "rejected", commit: B, error: rejection });
+    expect(told[1]?.imageSigners).toBeUndefined();
+    await recordOutcome(ctx, { kind: "good", commit: A, changed: 0 });
+    expect(told[2]?.imageSigners).toBeUndefined();
   });
 });

@@ -3,6 +3,7 @@ import { formatAgentStatus, type AgentStatus } from "../../agent/agent-status.js
 import type { Settings } from "../../config/settings.js";
 import { connectDocker } from "../../engine/docker-client.js";
 import { observeHost } from "../../observe/index.js";
+import { readImageSignatureRecords, signerSummary, type ImageSignatureRecord } from "../../image-signatures/index.js";
 import { describeSigner, readSignatureRecords, type SignatureRecord } from "../../source/signer-record.js";
 import { Journal, StateStore, type HostState } from "../../state/index.js";
 import type { HostSnapshot, ObservedContainer } from "../../plan/types.js";
@@ -27,6 +28,8 @@ export interface StatusReport {
   agent?: AgentStatus;
   /** Who signed the applied and last good commits (security.verify), by commit; absent when never verified. */
   signatures?: Record<string, SignatureRecord>;
+  /** Who signed the images of the applied and last good commits (security.policy.image_signatures), by commit; absent when none were verified. */
+  imageSignatures?: Record<string, ImageSignatureRecord>;
 }
 
 export interface ServiceStatus {
@@ -55,7 +58,13 @@ export async function buildStatus(settings: Settings): Promise<StatusReport> {
     ...(state.rebuilt ? { rebuilt: state.rebuilt } : {}),
     stacks: groupContainers(host, await lastActions(settings.stateDir)),
     signatures: await signaturesOf(settings.stateDir, [state.lastApplied?.commit, state.lastGood?.commit]),
+    imageSignatures: await imageSignaturesOf(settings.stateDir, [state.lastApplied?.commit, state.lastGood?.commit]),
   };
+}
+
+async function imageSignaturesOf(stateDir: string, commits: (string | undefined)[]): Promise<Record<string, ImageSignatureRecord>> {
+  const records = await readImageSignatureRecords(stateDir).catch(() => []);
+  return Object.fromEntries(records.filter((r) => commits.includes(r.commit)).map((r) => [r.commit, r]));
 }
 
 async function signaturesOf(stateDir: string, commits: (string | undefined)[]): Promise<Record<string, SignatureRecord>> {
@@ -112,7 +121,11 @@ export async function statusCommand(settings: Settings, opts: { json?: boolean }
 
 function signedBy(r: StatusReport, commit: string | undefined): string[] {
   const record = commit === undefined ? undefined : r.signatures?.[commit];
-  return record ? [`  signature:  ${describeSigner(record)}`] : [];
+  const images = commit === undefined ? undefined : r.imageSignatures?.[commit];
+  return [
+    ...(record ? [`  signature:  ${describeSigner(record)}`] : []),
+    ...(images?.images.length ? [`  images:     ${images.images.length} signed, by ${signerSummary(images.images).join(", ")}`] : []),
+  ];
 }
 
 function formatStatus(r: StatusReport): string {
