@@ -199,6 +199,12 @@ export class HostInputError extends GitdockError {
   readonly handling = "retry";
 }
 
+/** gitdock's store of repository files (`<state_dir>/files`) could not be written or cleaned. */
+export class FileStoreError extends GitdockError {
+  readonly code = "GITDOCK_E_FILE_STORE";
+  readonly handling = "retry";
+}
+
 /** An Engine call failed while changing the host. */
 export class ApplyFailedError extends GitdockError {
   readonly code = "GITDOCK_E_APPLY_FAILED";

@@ -8,7 +8,7 @@ import { redactedExcerpt, type FailureOutputListener } from "../untrusted/index.
 import { containerConfig } from "./container-config.js";
 import { createAndStart } from "./container-ops.js";
 import { pullImages } from "./pull-images.js";
-import { guardBindSources, type BindRoots } from "./host-bind-sources.js";
+import { guardBindSources, withStoreRoots, type BindRoots } from "./host-bind-sources.js";
 import { localBindDevice } from "../policy/host-paths.js";
 import { networkCreateBody, volumeCreateBody } from "./resource-config.js";
 import type { RegistryAuths } from "./registry-auth.js";
@@ -191,7 +191,7 @@ async function upsertReplica(
     ctx.log.info({ ...fields, step: "retired", retained: s.retainedName }, `kept the previous ${a.container} as ${s.retainedName}`);
   }
   const config = containerConfig({ stack: stack.stack, service: svc, number: a.number, commit: ctx.desired.commit, agentId: ctx.agentId });
-  s.newId = await createAndStart(ctx.docker, config, svc.spec.mounts, ctx.bindRoots);
+  s.newId = await createAndStart(ctx.docker, config, svc.spec.mounts, withStoreRoots(ctx.bindRoots, stack.stack.storeObjects));
   ctx.log.info({ ...fields, step: "started", stage: "health" }, `started ${a.container}; waiting for its health gate`);
   const result = await ctx.gate({ containerId: s.newId, name: a.container, service: svc }, signal);
   if (!result.ok) throw gateFailedError(result, { data: { failureAction: svc.service.updateConfig.failureAction } });

@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import { LABEL, containerName } from "../labels.js";
-import type { ContainerSpec, DesiredStack, MountSpec, PortSpec, SecretMountSpec } from "../model.js";
-import { SECRETS_DIR } from "../manifest/index.js";
+import type { ConfigMountSpec, ContainerSpec, DesiredStack, MountSpec, PortSpec, SecretMountSpec } from "../model.js";
+import { secretMountPath } from "../manifest/index.js";
 import { encodeFieldHashes } from "../plan/spec-hash.js";
 import type { ResolvedService } from "../plan/types.js";
 
@@ -50,7 +50,7 @@ export function containerConfig(id: ContainerIdentity): ContainerConfig {
     HostConfig: {
       NetworkMode: spec.networkMode ? networkMode(spec.networkMode, stack.project) : first?.name,
       PortBindings: portBindings(spec.ports),
-      Mounts: [...spec.mounts.map((m) => mount(m, stack)), ...(spec.secrets ?? []).map(secretMount)],
+      Mounts: [...spec.mounts.map((m) => mount(m, stack)), ...(spec.secrets ?? []).map(secretMount), ...(spec.configs ?? []).map(configMount)],
       RestartPolicy: restartPolicy(spec.restart),
       ReadonlyRootfs: spec.readOnly,
       CapAdd: spec.capAdd,
@@ -140,9 +140,14 @@ function mount(m: MountSpec, stack: DesiredStack): Docker.MountSettings {
   };
 }
 
-/** A secret is a read-only bind of its host file at /run/secrets/<target>, as Compose mounts file secrets. */
+/** A secret is a read-only bind of its host file at /run/secrets/<target> (or an absolute target), as Compose mounts file secrets. */
 function secretMount(s: SecretMountSpec): Docker.MountSettings {
-  return { Type: "bind", Source: s.file, Target: `${SECRETS_DIR}/${s.target}`, ReadOnly: true };
+  return { Type: "bind", Source: s.file, Target: secretMountPath(s.target), ReadOnly: true };
+}
+
+/** A config is a read-only bind of its object in gitdock's store, whose mode and owner are the ones asked for. */
+function configMount(c: ConfigMountSpec): Docker.MountSettings {
+  return { Type: "bind", Source: c.file, Target: c.target, ReadOnly: true };
 }
 
 /** `pid`, `ipc` and `devices`, only when the manifest sets them (the host policy has allowed them). */

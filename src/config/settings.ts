@@ -4,6 +4,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ConfigInvalidError } from "../errors.js";
 import { agentSectionDefaults, agentSectionSchema, type AgentSection } from "./agent-section.js";
+import { filesSectionDefaults, filesSectionSchema, type FilesSection } from "./files-section.js";
 import { reportSectionDefaults, reportSectionSchema, type ReportSection } from "./report-section.js";
 import { securitySectionDefaults, securitySectionSchema, type SecuritySection } from "./security-section.js";
 
@@ -34,6 +35,8 @@ export const agentConfigSchema = z
     security: securitySectionSchema.optional(),
     /** Git notes and deployment markers (report-section.ts). */
     report: reportSectionSchema.optional(),
+    /** Files from the repository and data directories (files-section.ts). */
+    files: filesSectionSchema.optional(),
   })
   .strict();
 
@@ -53,6 +56,7 @@ export interface Settings {
   agent: AgentSection;
   security: SecuritySection;
   report: ReportSection;
+  files: FilesSection;
 }
 
 /** Flags as commander gives them (camelCase); undefined when not given. */
@@ -82,6 +86,7 @@ export async function loadSettings(flags: SettingsFlags): Promise<Settings> {
     agent: agentSectionDefaults(file.agent),
     security: securitySectionDefaults(file.security),
     report: reportSectionDefaults(file.report),
+    files: filesSectionDefaults(file.files),
   };
 }
 

@@ -1,5 +1,6 @@
 import { PolicyViolationError } from "../errors.js";
 import { checkEngineRequests, checkHostBindSources } from "../apply/check-requests.js";
+import { repoFileSettingsOf } from "../config/files-section.js";
 import { guardedFilesOf } from "../config/guarded-files.js";
 import type { DesiredStack, DesiredState } from "../model.js";
 import { observeHost } from "../observe/index.js";
@@ -34,7 +35,7 @@ export async function acceptCommit(
   await checkSignature(ctx, gitdir, commit, dryRun);
   if (opts.state) await checkHistoryForward(ctx, gitdir, commit, opts.state);
   const root = ctx.settings.path;
-  const { stacks, sources } = await readCommitManifest(gitdir, commit, root);
+  const { stacks, sources } = await readCommitManifest(gitdir, commit, root, repoFileSettingsOf(ctx.settings));
   const { policy } = ctx.settings.security;
   const guarded = guardedFilesOf(ctx.settings);
   const violations = checkPolicyOnce(stacks, policy, () => checkPolicy(stacks, policy, sources, guarded));

@@ -1,6 +1,7 @@
 import { applyPlan, finalizeRollout, RolloutFailedError, type ApplyContext } from "../apply/index.js";
 import { bindRootsOf } from "../apply/host-bind-sources.js";
 import { pruneImages, recordPulledImages } from "../apply/prune-images.js";
+import { cleanUpStore } from "../files/index.js";
 import { formatGateFailure, waitForHealthy } from "../health/index.js";
 import type { DesiredState } from "../model.js";
 import { redactedExcerpt } from "../untrusted/index.js";
@@ -53,6 +54,7 @@ export async function rollOut(
     const state = await ctx.store.update((s) => endRollout(isNewRelease || !lastGood ? markGood({ ...s, lastApplied: { commit, at } }, commit, at) : { ...s, lastApplied: { commit, at } }));
     await finalizeRollout(plan, apply, result.log);
     await cleanUpImages(ctx, resolved, state.goodHistory);
+    await cleanUpStore({ docker: ctx.docker, stateDir: ctx.settings.stateDir, commit, objects: resolved.stacks.flatMap((s) => s.stack.storeObjects ?? []), goodHistory: state.goodHistory, log: ctx.log });
     await ctx.journal.append({ commit, action: "sync", outcome: isNewRelease ? "healthy" : "repaired", data: { changed: result.changed } });
     if (isNewRelease) await emitOutcome(ctx, { commit, outcome: "healthy" });
     return { kind: "applied", changed: result.changed };

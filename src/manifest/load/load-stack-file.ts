@@ -1,3 +1,4 @@
+import type { CommitFiles } from "../../files/commit-files.js";
 import type { ManifestFile } from "../find-stack-files.js";
 import { normalizeStack } from "../normalize/normalize-stack.js";
 import { FileProblems } from "../problems.js";
@@ -12,6 +13,7 @@ import { validateCompose } from "../validate/validate-compose.js";
 import { copyDocument } from "../yaml/copy-document.js";
 import { createLocator } from "../yaml/locate-node.js";
 import { readYamlDocument } from "../yaml/read-yaml-document.js";
+import { writtenScalarOf } from "../yaml/written-scalar.js";
 import type { LoadedFile } from "./loaded-file.js";
 import { resolveProjectName } from "./resolve-project-name.js";
 
@@ -22,11 +24,11 @@ const UNRESOLVED_PROJECT = "unresolved";
  * Reads one manifest: YAML, interpolation, schema, project name, normalization and the rules that
  * need only this file. It goes as far as it can and collects every problem on the way.
  */
-export function loadStackFile(file: ManifestFile, root: string): LoadedFile {
+export function loadStackFile(file: ManifestFile, root: string, files: CommitFiles): LoadedFile {
   const problems = new FileProblems(file.path);
   const loaded: LoadedFile = { file: file.path, problems, project: undefined, projectFromName: false, stack: undefined, source: undefined };
   try {
-    load(file, root, loaded);
+    load(file, root, files, loaded);
   } catch (err) {
     // Recursion in the YAML parser or zod on a pathologically nested document.
     if (!(err instanceof RangeError)) throw err;
@@ -35,7 +37,7 @@ export function loadStackFile(file: ManifestFile, root: string): LoadedFile {
   return loaded;
 }
 
-function load(file: ManifestFile, root: string, loaded: LoadedFile): void {
+function load(file: ManifestFile, root: string, files: CommitFiles, loaded: LoadedFile): void {
   const { problems } = loaded;
   const source = readYamlDocument(file.content, problems);
   if (source === undefined) return;
@@ -50,7 +52,9 @@ function load(file: ManifestFile, root: string, loaded: LoadedFile): void {
   checkImagesPinned(compose.services, problems);
   checkNetworkModes(compose.services, compose.serviceNames, problems);
   checkNamespaceModes(compose.services, compose.serviceNames, problems);
-  const stack = normalizeStack(file.path, loaded.project ?? UNRESOLVED_PROJECT, compose, problems);
+  const project = loaded.project ?? UNRESOLVED_PROJECT;
+  const sources = { files: files.forStack(file.path, project), writtenScalar: writtenScalarOf(source.doc) };
+  const stack = normalizeStack(file.path, project, compose, problems, sources);
   checkDependencyCycles(stack.services, problems);
   checkReservedLabels(stack.services, problems);
   checkStartFirstPorts(stack.services, problems);

@@ -1,6 +1,8 @@
 import type { DesiredStack } from "../../model.js";
 import { ManifestInvalidError, type ManifestProblem } from "../../errors.js";
+import { CommitFiles, DEFAULT_REPO_FILE_SETTINGS, type RepoFileSettings } from "../../files/commit-files.js";
 import type { ManifestFile } from "../find-stack-files.js";
+import type { RepoTree } from "../repo-tree.js";
 import { checkContainerNames } from "../rules/check-container-names.js";
 import { checkDuplicateProjects } from "../rules/check-duplicate-projects.js";
 import { checkStackDirectories } from "../rules/check-stack-directories.js";
@@ -15,8 +17,18 @@ import type { LoadedFile } from "./loaded-file.js";
  * only when there is no problem anywhere; otherwise throws one error listing all of them, sorted
  * by file (in the order given), line and column.
  */
-export function loadStacks(files: ManifestFile[], root: string): DesiredStack[] {
-  return loadManifest(files, root).stacks;
+export function loadStacks(files: ManifestFile[], root: string, repo: RepoInputs = {}): DesiredStack[] {
+  return loadManifest(files, root, repo).stacks;
+}
+
+/**
+ * The repository around the stack files: `tree` (the host's directory of the commit) for files the
+ * stacks mount or read, and where this host keeps them. Without a tree, every relative path is a
+ * data directory.
+ */
+export interface RepoInputs {
+  tree?: RepoTree | undefined;
+  files?: RepoFileSettings | undefined;
 }
 
 /** Where the stacks were written: positions and written values by file and document path. */
@@ -26,8 +38,9 @@ export interface ManifestSources {
 }
 
 /** `loadStacks`, plus the sources, so later checks (the host policy) can report file:line:col too. */
-export function loadManifest(files: ManifestFile[], root: string): { stacks: DesiredStack[]; sources: ManifestSources } {
-  const loaded = files.map((file) => loadStackFile(file, root));
+export function loadManifest(files: ManifestFile[], root: string, repo: RepoInputs = {}): { stacks: DesiredStack[]; sources: ManifestSources } {
+  const fromRepo = new CommitFiles(repo.tree, root, repo.files ?? DEFAULT_REPO_FILE_SETTINGS);
+  const loaded = files.map((file) => loadStackFile(file, root, fromRepo));
   checkStackDirectories(loaded);
   checkDuplicateProjects(loaded);
   checkContainerNames(loaded);

@@ -1,15 +1,21 @@
 import type { MountSpec } from "../../model.js";
+import { isRelativeHostPath } from "../../files/repo-path.js";
 import type { DocPath } from "../format-path.js";
 import { parseByteSize } from "./parse-byte-size.js";
 
 type BindMount = Extract<MountSpec, { type: "bind" }>;
 type TmpfsMount = Extract<MountSpec, { type: "tmpfs" }>;
 
-/** A mount as written: a volume still names its key under top-level `volumes:`, not the Engine name. */
+/**
+ * A mount as written: a volume still names its key under top-level `volumes:`, not the Engine
+ * name; a relative bind source is still the path as written (a file of the repository or a data
+ * directory, told apart against the commit's tree), with `readOnly` undefined unless written.
+ */
 export type MountDraft =
   | { type: "volume"; key: string | undefined; target: string; readOnly: boolean; nocopy: boolean }
   | BindMount
-  | TmpfsMount;
+  | TmpfsMount
+  | { type: "relative"; path: string; target: string; readOnly: boolean | undefined; createHostPath: boolean };
 
 export type MountResult = { mount: MountDraft } | { error: string; at?: DocPath };
 
@@ -23,13 +29,14 @@ export interface LongMountInput {
   tmpfs?: { size?: string | number | undefined } | undefined;
 }
 
-const SHORT_HINT = 'expected "volume:/path", "/host/path:/path" or "/path", optionally followed by ":ro"';
+const SHORT_HINT = 'expected "volume:/path", "/host/path:/path", "./path:/path" or "/path", optionally followed by ":ro"';
 
 /** `source:target[:mode]` or a bare container path (an anonymous volume). */
 export function parseShortMount(text: string): MountResult {
   const parts = text.split(":");
   if (parts.length > 3 || parts.some((p) => p === "")) return { error: SHORT_HINT };
-  const [first = "", second, mode = "rw"] = parts;
+  const [first = "", second, writtenMode] = parts;
+  const mode = writtenMode ?? "rw";
   const target = second ?? first;
   const source = second === undefined ? undefined : first;
   const targetError = checkTarget(target);
@@ -39,13 +46,17 @@ export function parseShortMount(text: string): MountResult {
   if (unknown.length > 0) return { error: `unsupported mount mode "${unknown.join(",")}"; use ro or rw` };
   if (options.has("ro") && options.has("rw")) return { error: 'mode cannot be both "ro" and "rw"' };
   const readOnly = options.has("ro");
+  const isPath = source !== undefined && (source.startsWith("/") || isRelativeHostPath(source));
+  if (isPath && options.has("nocopy")) return { error: '"nocopy" applies to volumes, not bind mounts' };
   if (source !== undefined && source.startsWith("/")) {
-    if (options.has("nocopy")) return { error: '"nocopy" applies to volumes, not bind mounts' };
     // Compose's short syntax creates a missing host directory; keep that behaviour.
     return { mount: { type: "bind", source, target, readOnly, createHostPath: true } };
   }
-  const sourceError = source === undefined ? undefined : checkVolumeKey(source);
-  if (sourceError) return { error: sourceError };
+  if (source !== undefined && isPath) {
+    // Read-only unless written otherwise: undefined lets a file of the repository default to read-only.
+    const asWritten = writtenMode === undefined ? undefined : readOnly;
+    return { mount: { type: "relative", path: source, target, readOnly: asWritten, createHostPath: true } };
+  }
   return { mount: { type: "volume", key: source, target, readOnly, nocopy: options.has("nocopy") } };
 }
 
@@ -68,9 +79,11 @@ function longVolume(input: LongMountInput): MountResult {
 }
 
 function longBind(input: LongMountInput): MountResult {
-  if (input.source === undefined) return { error: "a bind mount needs a source (an absolute host path)" };
-  if (!input.source.startsWith("/")) return { error: relativePathMessage(input.source), at: ["source"] };
+  if (input.source === undefined) return { error: "a bind mount needs a source (an absolute host path, or a path relative to the compose file)" };
   const createHostPath = input.bind?.create_host_path ?? true;
+  if (!input.source.startsWith("/")) {
+    return { mount: { type: "relative", path: input.source, target: input.target, readOnly: input.read_only, createHostPath } };
+  }
   const mount: BindMount = { type: "bind", source: input.source, target: input.target, readOnly: input.read_only ?? false, createHostPath };
   return { mount };
 }
@@ -88,12 +101,8 @@ function checkTarget(target: string): string | undefined {
   return target.startsWith("/") ? undefined : `container path "${target}" must be absolute`;
 }
 
-/** Anything path-like that is not absolute is a relative host path, which gitdock cannot resolve. */
+/** A volume's source is a key under top-level `volumes:`; a path belongs to a bind mount. */
 function checkVolumeKey(source: string): string | undefined {
-  if (source.startsWith(".") || source.startsWith("~") || source.includes("/")) return relativePathMessage(source);
+  if (source.startsWith("/") || isRelativeHostPath(source)) return `"${source}" is a path, not a volume key; use type: bind for a bind mount`;
   return undefined;
-}
-
-function relativePathMessage(source: string): string {
-  return `relative host path "${source}" is not supported: gitdock has no working copy to resolve it against; use an absolute host path`;
 }

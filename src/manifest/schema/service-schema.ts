@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { deploySchema } from "./deploy-schema.js";
+import { serviceConfigsSchema } from "./files-schema.js";
 import { devicesSchema, ipcSchema, pidSchema, serviceSecretsSchema } from "./host-access-schema.js";
 import { duration, labelsSchema, stringList, stringOrList } from "./schema-primitives.js";
 import {
@@ -59,6 +60,7 @@ export const serviceSchema = z
     ipc: ipcSchema.optional(),
     devices: devicesSchema.optional(),
     secrets: serviceSecretsSchema.optional(),
+    configs: serviceConfigsSchema.optional(),
     "x-gitdock": gitdockOptionsSchema.optional(),
   })
   .describe("A service: one image run as `deploy.replicas` containers named <project>-<service>-<n>.");
