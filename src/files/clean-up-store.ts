@@ -47,27 +47,31 @@ export interface StoreCleanup {
  */
 export async function cleanUpStore(opts: StoreCleanup): Promise<string[]> {
   try {
-    return await cleanUp(opts);
+    const inUse = await objectsInUse(opts.docker, storeDirOf(opts.stateDir));
+    const removed = await pruneStore({ ...opts, inUse });
+    if (removed.length) opts.log.info({ stage: "cleanup", commit: opts.commit, files: removed.length }, `removed ${removed.length} unused file(s) from the store`);
+    return removed;
   } catch (err) {
     opts.log.warn({ stage: "cleanup", err: String(err) }, "cleanup of the store of repository files failed; retried after the next rollout");
     return [];
   }
 }
 
-async function cleanUp(opts: StoreCleanup): Promise<string[]> {
+/** The file system side of the cleanup, given what containers mount (`inUse`, object names). */
+export async function pruneStore(opts: Omit<StoreCleanup, "docker" | "log"> & { inUse: ReadonlySet<string> }): Promise<string[]> {
   const store = storeDirOf(opts.stateDir);
   const ledgerFile = join(opts.stateDir, FILES_LEDGER);
   const ledger = (await readJsonFile<FilesLedger>(ledgerFile)) ?? { byCommit: {} };
   const present = await storedObjects(store);
+  // A host whose stacks never mounted a file of the repository gets no ledger at all.
   if (present.length === 0 && Object.keys(ledger.byCommit).length === 0 && opts.objects.length === 0) return [];
   ledger.byCommit[opts.commit] = [...new Set(opts.objects.map((o) => o.name))].sort();
   const keepCommits = [opts.commit, ...opts.goodHistory];
-  const removed = objectsToRemove(present, ledger, keepCommits, await objectsInUse(opts.docker, store));
+  const removed = objectsToRemove(present, ledger, keepCommits, opts.inUse);
   for (const name of removed) await rm(join(store, name), { recursive: true, force: true });
   await removeStaleTemporaries(store);
   for (const c of Object.keys(ledger.byCommit)) if (!keepCommits.includes(c)) delete ledger.byCommit[c];
   await writeFileAtomic(ledgerFile, `${JSON.stringify(ledger, null, 2)}\n`);
-  if (removed.length) opts.log.info({ stage: "cleanup", commit: opts.commit, files: removed.length }, `removed ${removed.length} unused file(s) from the store`);
   return removed;
 }
 
@@ -80,7 +84,7 @@ async function storedObjects(store: string): Promise<string[]> {
 }
 
 /** The objects every container on the Engine mounts (any agent's, running or not). */
-async function objectsInUse(docker: Docker, store: string): Promise<Set<string>> {
+export async function objectsInUse(docker: Docker, store: string): Promise<Set<string>> {
   const used = new Set<string>();
   for (const c of await docker.listContainers({ all: true })) {
     for (const m of c.Mounts ?? []) {
