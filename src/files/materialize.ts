@@ -66,9 +66,10 @@ async function writeStoredFile(path: string, file: StoredFile): Promise<void> {
   try {
     await fh.writeFile(file.content);
     await fh.sync();
-    if (file.uid !== undefined || file.gid !== undefined) await fh.chown(file.uid ?? -1, file.gid ?? -1);
-    // After chown, which may clear setuid-like bits; the mode is set last so the umask plays no part.
+    // Set explicitly so the umask plays no part; before chown, which then needs only CAP_CHOWN (modes
+    // from the repository never carry the setuid-like bits a chown would clear).
     await fh.chmod(file.mode);
+    if (file.uid !== undefined || file.gid !== undefined) await fh.chown(file.uid ?? -1, file.gid ?? -1);
   } finally {
     await fh.close();
   }
