@@ -1,7 +1,7 @@
 import { ManifestInvalidError, SourceConfigError, formatProblem } from "../../errors.js";
 import { loadStacks } from "../../manifest/index.js";
 import type { DesiredService, DesiredStack } from "../../model.js";
-import { readManifestFiles } from "../../source/index.js";
+import { composeFilesOf, readCommitTree } from "../../source/index.js";
 import { byCodePoint } from "../../order.js";
 
 /** What a commit changed in one service (or, without `service`, in a stack's networks or volumes). */
@@ -17,10 +17,14 @@ export interface ServiceChange {
 
 export type LoadedManifest = { ok: true; stacks: DesiredStack[] } | { ok: false; problem: string };
 
-/** The stacks of the host's path at one commit; an absent path is an empty manifest. */
+/**
+ * The stacks of the host's path at one commit; an absent path is an empty manifest. Read with the
+ * commit's tree, so a changed file of the repository that a service mounts shows as a change of it.
+ */
 export async function loadManifestAt(gitdir: string, commit: string, path: string, cache?: object): Promise<LoadedManifest> {
   try {
-    return { ok: true, stacks: loadStacks(await readManifestFiles(gitdir, commit, path, cache), { root: path }) };
+    const tree = await readCommitTree(gitdir, commit, path, cache);
+    return { ok: true, stacks: loadStacks(composeFilesOf(tree), { root: path, tree }) };
   } catch (err) {
     if (err instanceof ManifestInvalidError) {
       const first = err.problems[0];

@@ -5,6 +5,7 @@ import { checkEngineRequests } from "../../apply/check-requests.js";
 import { COMPOSE_FILE_NAMES, findStackFiles, loadManifest, type ManifestFile, type ManifestSources } from "../../manifest/index.js";
 import type { DesiredStack } from "../../model.js";
 import { checkPolicy, guardedPaths, readPolicyFile, type HostPolicy } from "../../policy/index.js";
+import { DEFAULT_REPO_FILE_SETTINGS } from "../../files/index.js";
 import { EXIT } from "../exit-codes.js";
 
 const MAX_DEPTH = 4;
@@ -43,7 +44,8 @@ export async function validateCommand(targets: string[], opts: { json?: boolean;
  * symlinks under bind roots) is judged by the sync on the host itself.
  */
 function policyProblems(stacks: DesiredStack[], policy: HostPolicy, sources: ManifestSources): ManifestProblem[] {
-  const guarded = guardedPaths([]);
+  // Files of the repository are mounted from gitdock's store, read-only, as a sync on the host would.
+  const guarded = guardedPaths([], [DEFAULT_REPO_FILE_SETTINGS.store]);
   const onStacks = checkPolicy(stacks, policy, sources, guarded);
   if (onStacks.length) return onStacks;
   return checkEngineRequests({ commit: "0".repeat(40), stacks }, { policy, guarded, agentId: "validate", sources });
