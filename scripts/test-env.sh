@@ -31,12 +31,13 @@ command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
 [ -x /bin/busybox ] || missing+=(/bin/busybox)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 command -v git >/dev/null 2>&1 || missing+=(git)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ "${#missing[@]}" -gt 0 ]; then
   say "missing: ${missing[*]}; installing packages"
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-    docker.io docker-registry busybox-static docker-compose git
-  say "installed docker.io docker-registry busybox-static docker-compose git"
+    docker.io docker-registry busybox-static docker-compose git openssl
+  say "installed docker.io docker-registry busybox-static docker-compose git openssl"
 else
   say "packages present (dockerd, docker-registry, /bin/busybox, docker-compose, git)"
 fi

@@ -187,10 +187,56 @@ export class EngineUnavailableError extends GitdockError {
   readonly handling = "retry";
 }
 
+/**
+ * The Engine failed or went away in the middle of a rollout (dockerd restarted, its event stream
+ * ended, a server error, a step of gitdock's own refused): not the release's fault, so the commit
+ * is not marked failed. The rollout is undone from its marker once the Engine answers again, and
+ * the commit is tried again (a bounded number of times in one sync; the agent keeps retrying).
+ */
+export class EngineDisruptedError extends GitdockError {
+  readonly code = "GITDOCK_E_ENGINE_DISRUPTED";
+  readonly handling = "retry";
+  constructor(commit: string, reason: string) {
+    super(`the rollout of ${commit.slice(0, 12)} was interrupted: ${reason}`, {
+      hint: "Not held against the commit: gitdock undoes the rollout once the Engine answers and tries the commit again. If the Engine keeps failing, look at dockerd (journalctl -u docker).",
+      data: { commit },
+    });
+  }
+}
+
 /** An image could not be pulled. Raised before any container was touched. */
 export class PullFailedError extends GitdockError {
   readonly code = "GITDOCK_E_PULL_FAILED";
   readonly handling = "retry";
+}
+
+/**
+ * A registry gave no digest for an image's tag (`gitdock pin`): it could not be reached, it refused
+ * the credentials, or it does not have the tag. The message carries the registry's answer (HTTP
+ * status and error code); `data` holds registry, repository, tag, status and code. Never
+ * credentials or tokens.
+ */
+export class RegistryLookupError extends GitdockError {
+  readonly code = "GITDOCK_E_REGISTRY_LOOKUP";
+  readonly handling = "retry";
+}
+
+/**
+ * `gitdock pin` could not pin every reference it was asked to (a registry lookup failed, a file is
+ * not YAML, an image is not a valid reference): nothing was written. Carries every problem with its
+ * file:line:col.
+ */
+export class PinFailedError extends GitdockError {
+  readonly code = "GITDOCK_E_PIN_FAILED";
+  readonly handling = "retry";
+  readonly problems: ManifestProblem[];
+  constructor(problems: ManifestProblem[]) {
+    super(`could not pin ${problems.length} image reference(s) or file(s); no file was changed:\n${problems.map(formatProblem).join("\n")}`, {
+      hint: "Fix what each line says (a tag the registry does not have, credentials in Docker's config.json or registry_auth:, a registry that cannot be reached) and run gitdock pin again.",
+      data: { problems },
+    });
+    this.problems = problems;
+  }
 }
 
 /** A host-side input the manifest names (an env_file) is missing or unreadable. */
@@ -215,6 +261,38 @@ export class ApplyFailedError extends GitdockError {
 export class HealthGateFailedError extends GitdockError {
   readonly code = "GITDOCK_E_HEALTH_FAILED";
   readonly handling = "rollback";
+}
+
+/**
+ * After a failed release was undone, the host could not be brought all the way back to the last
+ * good commit: a container could not be recreated, or a restored one failed its gate. The failed
+ * commit stays blocked and the next pass tries again; a person should look. `sync` exits 6.
+ */
+export class RollbackIncompleteError extends GitdockError {
+  readonly code = "GITDOCK_E_ROLLBACK_INCOMPLETE";
+  readonly handling = "retry";
+  constructor(commit: string, problems: string[], cause?: unknown) {
+    super(`ROLLBACK INCOMPLETE: the host is not fully back at the last good commit ${commit.slice(0, 12)}: ${problems.join("; ")}`, {
+      hint: "gitdock tries again on every pass. Look at the containers named (docker ps -a, docker logs); `gitdock status` shows each service's state.",
+      data: { commit, problems },
+      cause,
+    });
+  }
+}
+
+/**
+ * A rollout that a crash cut short could not be undone at the start of a pass: the host is between
+ * two commits. Nothing else is done until it is; the next pass tries again. `sync` exits 7.
+ */
+export class RecoveryFailedError extends GitdockError {
+  readonly code = "GITDOCK_E_RECOVERY_FAILED";
+  readonly handling = "retry";
+  constructor(commit: string, problems: string[]) {
+    super(`recovery of the interrupted rollout of ${commit.slice(0, 12)} failed: ${problems.join("; ")}`, {
+      hint: "gitdock tries again on every pass. Look at the <name>.gitdock-prev containers and the containers named (docker ps -a).",
+      data: { commit, problems },
+    });
+  }
 }
 
 /** The agent's own configuration or command-line flags are invalid. */

@@ -34,6 +34,15 @@ export function previousOf(name: string): string | undefined {
   return name.endsWith(PREVIOUS_SUFFIX) ? name.slice(0, -PREVIOUS_SUFFIX.length) : undefined;
 }
 
+/**
+ * A failed release's container, set aside during a rollback so the kept container can take its
+ * name at once; removed right after (or, after a crash, pruned by the next pass like any managed
+ * container whose name the manifest does not want).
+ */
+export function failedName(name: string): string {
+  return `${name}.gitdock-failed`;
+}
+
 export const MANAGED_FILTER = `${LABEL.managed}=true`;
 
 /** Compose's container name: `<project>-<service>-<n>`. */

@@ -5,6 +5,7 @@
  * once connected again it reports `onReconnect`, since events may have been missed meanwhile.
  */
 import type Docker from "dockerode";
+import { destroyStream, onJsonLines } from "../engine/event-lines.js";
 import { LABEL, MANAGED_FILTER, previousOf } from "../labels.js";
 import type { Logger } from "../log.js";
 import { nextDelay } from "./backoff.js";
@@ -68,23 +69,14 @@ export function watchDockerEvents(opts: DockerEventsOptions): EventWatch {
     if (closed) return;
     try {
       const s = (await opts.docker.getEvents({ filters: eventFilters(opts.hostId) })) as NodeJS.ReadableStream;
-      if (closed) return void destroy(s);
+      if (closed) return void destroyStream(s);
       stream = s;
       failures = 0;
       lostLogged = false;
       opts.log.info({ stage: "events" }, everConnected ? "Engine event stream reconnected" : "watching the Engine's events");
       if (everConnected) opts.onReconnect();
       everConnected = true;
-      let buffered = "";
-      s.on("data", (chunk: Buffer | string) => {
-        buffered += chunk.toString();
-        let nl: number;
-        while ((nl = buffered.indexOf("\n")) >= 0) {
-          const line = buffered.slice(0, nl).trim();
-          buffered = buffered.slice(nl + 1);
-          if (line) handleLine(line);
-        }
-      });
+      onJsonLines(s, handleEvent);
       const lost = (why: string) => () => {
         if (stream !== s) return;
         stream = undefined;
@@ -98,13 +90,7 @@ export function watchDockerEvents(opts: DockerEventsOptions): EventWatch {
     }
   };
 
-  const handleLine = (line: string): void => {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      return;
-    }
+  const handleEvent = (raw: unknown): void => {
     const e = relevantEvent(raw);
     if (!e) return;
     opts.log.info({ stage: "events", stack: e.stack, service: e.service, container: e.container, reason: e.action }, `container ${e.container}: ${e.action}`);
@@ -124,12 +110,8 @@ export function watchDockerEvents(opts: DockerEventsOptions): EventWatch {
     close() {
       closed = true;
       if (timer) clearTimeout(timer);
-      if (stream) destroy(stream);
+      if (stream) destroyStream(stream);
       stream = undefined;
     },
   };
-}
-
-function destroy(s: NodeJS.ReadableStream): void {
-  (s as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
 }

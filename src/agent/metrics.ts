@@ -33,6 +33,7 @@ export interface Metrics {
   serviceReplicas: Gauge<"stack" | "service">;
   lastSuccessfulReconcile: Gauge;
   repairsSuppressed: Counter<"stack" | "service">;
+  reconcileErrors: Counter<"code">;
 
   /**
    * Count a finished reconcile and observe its duration. `ok` and `waiting` (held back by a sync
@@ -51,6 +52,8 @@ export interface Metrics {
   /** Replace every per-service series, so services that left the manifest disappear. */
   setServices(services: readonly ServiceGaugeValue[]): void;
   repairSuppressed(stack: string, service: string): void;
+  /** A pass that ended in an error, by its GITDOCK_E_* code (`unknown` for an untyped one). */
+  reconcileFailed(code: string): void;
   /** The text exposition for `GET /metrics`, and its content type. */
   exposition(): Promise<{ contentType: string; body: string }>;
 }
@@ -150,6 +153,15 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     registers,
   });
 
+  const reconcileErrors = new Counter({
+    name: "gitdock_reconcile_errors_total",
+    help: "Reconcile passes that ended in an error, by code (GITDOCK_E_ROLLBACK_INCOMPLETE: a host not fully back at its last good commit; GITDOCK_E_RECOVERY_FAILED: an interrupted rollout not undone).",
+    labelNames: ["code"] as const,
+    registers,
+  });
+  // The two that need a person exist from the start, so an alert's increase() sees the first one.
+  for (const code of ["GITDOCK_E_ROLLBACK_INCOMPLETE", "GITDOCK_E_RECOVERY_FAILED"]) reconcileErrors.inc({ code }, 0);
+
   const setInfo = (gauge: Gauge<"commit">, sha: string | undefined): void => {
     gauge.reset();
     if (sha !== undefined) gauge.set({ commit: sha }, 1);
@@ -171,7 +183,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     serviceReplicas,
     lastSuccessfulReconcile,
     repairsSuppressed,
+    reconcileErrors,
 
+    reconcileFailed(code) {
+      reconcileErrors.inc({ code });
+    },
     reconcileFinished(result, durationSeconds, nowMs = Date.now()) {
       reconciles.inc({ result });
       reconcileDuration.observe(durationSeconds);

@@ -15,7 +15,7 @@ import { formatListen } from "../config/agent-section.js";
 import type { Settings } from "../config/settings.js";
 import { ConfigInvalidError } from "../errors.js";
 import type { Logger } from "../log.js";
-import type { CommitOutcome } from "../reconcile/outcome.js";
+import type { CommitOutcome } from "../reconcile/context.js";
 import type { ReconcileContext } from "../reconcile/reconcile.js";
 import { parseRepoLocation } from "../source/index.js";
 import type { AgentStatus, PassRecord } from "./agent-status.js";

@@ -68,6 +68,7 @@ export async function runPass(deps: PassDeps, triggers: readonly Trigger[], numb
     error: error === undefined ? undefined : describePassError(error),
   };
   deps.metrics.reconcileFinished(record.result, seconds, finished.getTime());
+  if (error !== undefined) deps.metrics.reconcileFailed(error instanceof GitdockError ? error.code : "unknown");
   if (result) afterResult(deps, log, result, before);
   else log.error({ stage: "done", err: record.error, durationMs: Math.round(seconds * 1000) }, `reconcile pass #${number} failed: ${record.error?.message.split("\n")[0]}; retrying with backoff`);
   await refreshGauges(deps, ctx, result);

@@ -8,6 +8,7 @@ import { redactedExcerpt, type FailureOutputListener } from "../untrusted/index.
 import { containerConfig } from "./container-config.js";
 import { createAndStart } from "./container-ops.js";
 import { pullImages } from "./pull-images.js";
+import { inPhase } from "./rollout-phase.js";
 import { guardBindSources, withStoreRoots, type BindRoots } from "./host-bind-sources.js";
 import { localBindDevice } from "../policy/host-paths.js";
 import { networkCreateBody, volumeCreateBody } from "./resource-config.js";
@@ -187,7 +188,7 @@ async function upsertReplica(
   const s = log.add({ project: a.project, service: a.service, name: a.container });
   const fields = { commit: ctx.desired.commit, stack: a.project, service: a.service, container: a.container };
   if (a.kind === "replace" && a.containerId) {
-    s.retainedName = await retire(ctx.docker, a.containerId, a.container, { stop: !startFirst, graceSeconds: grace });
+    s.retainedName = await inPhase("retire", () => retire(ctx.docker, a.containerId as string, a.container, { stop: !startFirst, graceSeconds: grace }));
     ctx.log.info({ ...fields, step: "retired", retained: s.retainedName }, `kept the previous ${a.container} as ${s.retainedName}`);
   }
   const config = containerConfig({ stack: stack.stack, service: svc, number: a.number, commit: ctx.desired.commit, agentId: ctx.agentId });
@@ -196,13 +197,13 @@ async function upsertReplica(
   const result = await ctx.gate({ containerId: s.newId, name: a.container, service: svc }, signal);
   if (!result.ok) throw gateFailedError(result, { data: { failureAction: svc.service.updateConfig.failureAction } });
   // start-first: the old container served until now; it waits, stopped, until the commit is healthy.
-  if (startFirst && s.retainedName) await stopQuietly(ctx.docker.getContainer(s.retainedName), grace);
+  if (startFirst && s.retainedName) await inPhase("retire", () => stopQuietly(ctx.docker.getContainer(s.retainedName as string), grace));
 }
 
 async function retireContainer(ctx: ApplyContext, log: RolloutLog, a: ContainerAction): Promise<void> {
   if (!a.containerId) return;
   const s: RolloutStep = log.add({ project: a.project, service: a.service, name: a.container });
-  s.retainedName = await retire(ctx.docker, a.containerId, a.container, { stop: true, graceSeconds: undefined });
+  s.retainedName = await inPhase("retire", () => retire(ctx.docker, a.containerId as string, a.container, { stop: true, graceSeconds: undefined }));
 }
 
 /**

@@ -4,6 +4,7 @@ import type { MountSpec } from "../model.js";
 import type { ContainerConfig } from "./container-config.js";
 import { connectBody } from "./engine-requests.js";
 import { guardBindSources, type BindRoots, type HostBind } from "./host-bind-sources.js";
+import { inPhase } from "./rollout-phase.js";
 import { startFailedError } from "./start-failed.js";
 
 /**
@@ -13,24 +14,23 @@ import { startFailedError } from "./start-failed.js";
  */
 export async function createAndStart(docker: Docker, config: ContainerConfig, mounts: MountSpec[], roots: BindRoots): Promise<string> {
   await guardBindSources(hostBinds(config, mounts), roots, `creating ${config.name}`);
-  let container: Docker.Container;
-  try {
-    container = await docker.createContainer(config.create);
-  } catch (err) {
-    throw engineError(err, `creating ${config.name}`);
-  }
-  try {
-    for (const n of config.extraNetworks) {
-      await docker.getNetwork(n.name).connect(connectBody(container.id, n));
+  const container = await inPhase("create", () =>
+    docker.createContainer(config.create).catch((err: unknown) => {
+      throw engineError(err, `creating ${config.name}`);
+    }),
+  );
+  await inPhase("connect", async () => {
+    try {
+      for (const n of config.extraNetworks) await docker.getNetwork(n.name).connect(connectBody(container.id, n));
+    } catch (err) {
+      throw engineError(err, `connecting ${config.name} to its networks`);
     }
-  } catch (err) {
-    throw engineError(err, `connecting ${config.name} to its networks`);
-  }
-  try {
-    await container.start();
-  } catch (err) {
-    throw startFailedError(err, config.name);
-  }
+  });
+  await inPhase("start", () =>
+    container.start().catch((err: unknown) => {
+      throw startFailedError(err, config.name);
+    }),
+  );
   return container.id;
 }
 

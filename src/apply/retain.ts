@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import { engineError, engineStatus } from "../engine/docker-client.js";
-import { previousName } from "../labels.js";
+import { failedName, previousName } from "../labels.js";
 import { startFailedError } from "./start-failed.js";
 
 /**
@@ -19,6 +19,28 @@ export async function retire(docker: Docker, id: string, name: string, opts: { s
     throw engineError(err, `renaming ${name} to ${prev}`);
   }
   return prev;
+}
+
+/**
+ * Move a failed container out of its name at once (kill, then rename to `<name>.gitdock-failed`),
+ * so the kept one can be put back before the failed one is removed: removing is the slow part.
+ */
+export async function setAside(docker: Docker, id: string, name: string): Promise<void> {
+  const aside = failedName(name);
+  await removeIfPresent(docker, aside);
+  const container = docker.getContainer(id);
+  try {
+    await container.kill();
+  } catch (err) {
+    // 409: not running; 304: already stopped.
+    const status = engineStatus(err);
+    if (status !== 409 && status !== 304) throw engineError(err, `stopping ${name}`);
+  }
+  try {
+    await container.rename({ name: aside });
+  } catch (err) {
+    throw engineError(err, `renaming ${name} to ${aside}`);
+  }
 }
 
 /** Put a retained container back under its live name and start it. */

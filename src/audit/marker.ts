@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { CommitOutcome } from "../reconcile/outcome.js";
+import type { CommitOutcome } from "../reconcile/context.js";
 
 /**
  * Deployment markers: one JSON document per outcome, POSTed to `report.notify.url` for chat and

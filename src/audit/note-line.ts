@@ -1,4 +1,4 @@
-import type { CommitOutcome } from "../reconcile/outcome.js";
+import type { CommitOutcome } from "../reconcile/context.js";
 
 /**
  * One host's line in a commit's Git note, e.g.

@@ -1,5 +1,5 @@
 import type { Logger } from "../log.js";
-import type { CommitOutcome } from "../reconcile/outcome.js";
+import type { CommitOutcome } from "../reconcile/context.js";
 import type { PendingNote } from "./merge-notes.js";
 import { formatNoteLine, noteLineFor } from "./note-line.js";
 import type { NotesOutbox } from "./notes-outbox.js";

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { Settings } from "../config/settings.js";
 import { ConfigInvalidError } from "../errors.js";
 import type { Logger } from "../log.js";
-import type { CommitOutcome } from "../reconcile/outcome.js";
+import type { CommitOutcome } from "../reconcile/context.js";
 import { fetchTargetCommit, parseRepoLocation, type GitCredentials } from "../source/index.js";
 import { buildMarker } from "./marker.js";
 import { MarkerSender } from "./marker-sender.js";

@@ -9,6 +9,7 @@ import { loadSettings, type Settings, type SettingsFlags } from "../config/setti
 import { GitdockError, describeError } from "../errors.js";
 import { createLogger } from "../log.js";
 import type { HistoryFlags } from "./commands/history.js";
+import type { PinFlags } from "./commands/pin.js";
 import { EXIT, exitCodeForError } from "./exit-codes.js";
 
 function withCommonOptions(cmd: Command): Command {
@@ -83,6 +84,16 @@ program
   .option("--json", "print the result as JSON")
   .option("--policy <file>", "also check a host policy (YAML with a policy: mapping, or an agent config)")
   .action(action(async (paths: string[], opts: { json?: boolean; policy?: string }) => (await import("./commands/validate.js")).validateCommand(paths, opts)));
+
+program
+  .command("pin")
+  .description("pin every image by digest, asking its registry, and rewrite the files in place (exit 1 with --check when something is not pinned)")
+  .argument("[paths...]", "compose files (any name) or directories searched as validate does (default: the current directory)")
+  .option("--check", "change nothing; list every image not pinned by digest with file:line:col and exit 1 (offline)")
+  .option("--update", "also move name:tag@digest references to the tag's current digest")
+  .option("--config <file>", "agent config file: its registry_auth: names the credentials")
+  .option("--registry-auth <file>", "Docker config.json with registry credentials (default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json)")
+  .action(action(async (paths: string[], opts: PinFlags) => (await import("./commands/pin.js")).pinCommand(paths, opts)));
 
 withCommonOptions(program.command("status"))
   .description("show the applied, last good and failed commits and the managed containers")

@@ -3,6 +3,7 @@ import { readdir, rm, stat } from "node:fs/promises";
 import { join, posix } from "node:path";
 import type { Logger } from "../log.js";
 import type { StoreObject } from "../model.js";
+import type { ResolvedState } from "../plan/types.js";
 import { isUnder } from "../policy/host-paths.js";
 import { readJsonFile, writeFileAtomic } from "../state/index.js";
 import { FILES_PREFIX, storeDirOf, TMP_DIR, TREES_PREFIX } from "./store-layout.js";
@@ -55,6 +56,20 @@ export async function cleanUpStore(opts: StoreCleanup): Promise<string[]> {
     opts.log.warn({ stage: "cleanup", err: String(err) }, "cleanup of the store of repository files failed; retried after the next rollout");
     return [];
   }
+}
+
+/** `cleanUpStore` for the rollout just recorded good, with the good history read from the state; never throws. */
+export async function cleanUpStoreAfterRollout(
+  ctx: { docker: Docker; settings: { stateDir: string }; store: { read(): Promise<{ goodHistory: string[] }> }; log: Logger },
+  resolved: ResolvedState,
+): Promise<void> {
+  const goodHistory = await ctx.store.read().then(
+    (s) => s.goodHistory,
+    (err: unknown) => void ctx.log.warn({ stage: "cleanup", err: String(err) }, "cleanup of the store of repository files skipped: the state could not be read"),
+  );
+  if (goodHistory === undefined) return;
+  const objects = resolved.stacks.flatMap((s) => s.stack.storeObjects ?? []);
+  await cleanUpStore({ docker: ctx.docker, stateDir: ctx.settings.stateDir, commit: resolved.commit, objects, goodHistory, log: ctx.log });
 }
 
 /** The file system side of the cleanup, given what containers mount (`inUse`, object names). */

@@ -41,6 +41,8 @@ export interface GateFailure {
    * never concatenated into `detail` or any message.
    */
   excerpt?: UntrustedText;
+  /** For a container that exited: its exit code (143 and 137 are also what an Engine shutting down leaves). */
+  exitCode?: number;
 }
 
 /** One run of the Docker healthcheck, the newest in `State.Health.Log`. */
@@ -142,7 +144,8 @@ export function decideGate(sample: GateSample, progress: GateProgress, rules: Ga
   const lifecycle = lifecycleFailure(sample, next, inWindow);
   if (lifecycle) {
     const detail = inWindow ? `${lifecycle} during the monitor window` : lifecycle;
-    return { verdict: "failed", progress: next, failure: withExcerpt({ check: "running", detail }, sample.error) };
+    const exited = sample.status === "exited" || sample.status === "dead" ? { exitCode: sample.exitCode } : {};
+    return { verdict: "failed", progress: next, failure: withExcerpt({ check: "running", detail, ...exited }, sample.error) };
   }
   if (sample.health === "unhealthy") {
     return fail("healthcheck", `unhealthy (${healthRunDetail(next.lastHealthCheck)})`, next.lastHealthCheck?.output);

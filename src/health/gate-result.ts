@@ -28,7 +28,13 @@ export function formatGateFailure(result: GateResult): string {
 export function gateFailedError(result: GateFailedResult, opts: { data?: Record<string, unknown>; hint?: string } = {}): HealthGateFailedError {
   const excerpt = result.failure.excerpt;
   return new HealthGateFailedError(`health gate failed: ${formatGateFailure(result)}`, {
-    data: { container: result.container, check: result.failure.check, detail: result.failure.detail, ...opts.data },
+    data: {
+      container: result.container,
+      check: result.failure.check,
+      detail: result.failure.detail,
+      ...(result.failure.exitCode === undefined ? {} : { exitCode: result.failure.exitCode }),
+      ...opts.data,
+    },
     hint: opts.hint ?? `${excerpt ? "What the container printed is in gitdock's local log on this host, redacted. " : ""}Fix the release in Git and push a new commit, or run \`gitdock retry\` to try this commit again.`,
     ...(excerpt ? { excerpt } : {}),
   });

@@ -7,7 +7,8 @@ import type Docker from "dockerode";
 import { engineError, engineStatus } from "../engine/docker-client.js";
 import type { Probe } from "../model.js";
 import { decideGate, initialGateProgress, type GateFailure, type GateRules, type GateSample } from "./gate-decision.js";
-import type { GateFailedResult, GateResult } from "./gate-result.js";
+import type { GateResult } from "./gate-result.js";
+import type { ContainerWakeups } from "./container-wakeups.js";
 import { runProbe } from "./probe.js";
 import { probeAddress, sampleFromInspect } from "./read-sample.js";
 
@@ -29,11 +30,9 @@ export interface GateOptions {
   now?: () => number;
   /** Called once per container when every check first holds and its monitor window starts. */
   onChecksPassed?: (container: string) => void;
+  /** Sample at once when the Engine reports an event about the container (container-wakeups.ts), not only on the timer. */
+  wakeups?: ContainerWakeups;
 }
-
-export type GateAllResult =
-  | { ok: true; results: GateResult[] }
-  | { ok: false; failure: GateFailedResult; results: GateResult[] };
 
 const DEFAULT_POLL_MS = 250;
 /** Upper bound of one probe attempt; a slower answer counts as a failed attempt. */
@@ -60,29 +59,38 @@ export async function waitForHealthy(docker: Docker, target: GateTarget, opts: G
   const failed = (failure: GateFailure): GateResult => ({ ok: false, container: target.name, failure, durationMs: now() - start });
   const aborted = () => failed({ check: "aborted", detail: "gate aborted before a verdict" });
   let progress = initialGateProgress();
+  const wake = new Wakeup();
+  const unsubscribe = opts.wakeups?.on(target.containerId, () => wake.ring());
+  try {
+    return await gateLoop();
+  } finally {
+    unsubscribe?.();
+  }
 
-  for (;;) {
-    if (signal?.aborted) return aborted();
-    let sample: GateSample | typeof ABORTED;
-    try {
-      sample = await takeSample(container, target, rules, now, signal);
-    } catch (err) {
-      if (engineStatus(err) === 404) return failed({ check: "running", detail: "container removed" });
-      // The Engine did not answer: not a verdict about the container. Keep asking while the gate
-      // could still be running; past that, give up with the (retryable) Engine error.
-      if (now() - start >= rules.timeoutMs + rules.monitorMs) throw engineError(err, `watching ${target.name}`);
-      if ((await pause(pollMs, signal)) === ABORTED) return aborted();
-      continue;
+  async function gateLoop(): Promise<GateResult> {
+    for (;;) {
+      if (signal?.aborted) return aborted();
+      let sample: GateSample | typeof ABORTED;
+      try {
+        sample = await takeSample(container, target, rules, now, signal);
+      } catch (err) {
+        if (engineStatus(err) === 404) return failed({ check: "running", detail: "container removed" });
+        // The Engine did not answer: not a verdict about the container. Keep asking while the gate
+        // could still be running; past that, give up with the (retryable) Engine error.
+        if (now() - start >= rules.timeoutMs + rules.monitorMs) throw engineError(err, `watching ${target.name}`);
+        if ((await pause(pollMs, signal, wake)) === ABORTED) return aborted();
+        continue;
+      }
+      if (sample === ABORTED) return aborted();
+
+      const wasPassed = progress.passedAt !== undefined;
+      const decision = decideGate(sample, progress, rules);
+      progress = decision.progress;
+      if (decision.verdict === "passed") return { ok: true, container: target.name, durationMs: now() - start };
+      if (decision.verdict === "failed") return failed(decision.failure ?? { check: "running", detail: "failed" });
+      if (!wasPassed && progress.passedAt !== undefined) opts.onChecksPassed?.(target.name);
+      if ((await pause(pollMs, signal, wake)) === ABORTED) return aborted();
     }
-    if (sample === ABORTED) return aborted();
-
-    const wasPassed = progress.passedAt !== undefined;
-    const decision = decideGate(sample, progress, rules);
-    progress = decision.progress;
-    if (decision.verdict === "passed") return { ok: true, container: target.name, durationMs: now() - start };
-    if (decision.verdict === "failed") return failed(decision.failure ?? { check: "running", detail: "failed" });
-    if (!wasPassed && progress.passedAt !== undefined) opts.onChecksPassed?.(target.name);
-    if ((await pause(pollMs, signal)) === ABORTED) return aborted();
   }
 }
 
@@ -113,39 +121,6 @@ async function takeSample(
   return sample;
 }
 
-/**
- * Gates several containers at once. Returns as soon as one fails (the others are aborted and come
- * back with check `aborted`) or when all pass. `failure` is the first real failure; when the
- * caller's own signal aborted everything, it is the first `aborted` result.
- */
-export async function waitForAll(docker: Docker, targets: GateTarget[], opts: GateOptions = {}): Promise<GateAllResult> {
-  const inner = new AbortController();
-  const stop = () => inner.abort();
-  if (opts.signal?.aborted) inner.abort();
-  opts.signal?.addEventListener("abort", stop, { once: true });
-  let first: GateFailedResult | undefined;
-  try {
-    const results = await Promise.all(
-      targets.map(async (t) => {
-        try {
-          const r = await waitForHealthy(docker, t, { ...opts, signal: inner.signal });
-          if (!r.ok) {
-            if (first === undefined || (first.failure.check === "aborted" && r.failure.check !== "aborted")) first = r;
-            inner.abort();
-          }
-          return r;
-        } catch (err) {
-          inner.abort();
-          throw err;
-        }
-      }),
-    );
-    return first ? { ok: false, failure: first, results } : { ok: true, results };
-  } finally {
-    opts.signal?.removeEventListener("abort", stop);
-  }
-}
-
 /** Resolves with the promise's value, or with ABORTED as soon as the signal aborts. */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T | typeof ABORTED> {
   if (!signal) return promise;
@@ -169,10 +144,40 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
   });
 }
 
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void | typeof ABORTED> {
+/** An Engine event for the gate's container: the next pause ends at once (or is skipped if it came meanwhile). */
+class Wakeup {
+  private rung = false;
+  private resolve: (() => void) | undefined;
+
+  ring(): void {
+    this.rung = true;
+    this.resolve?.();
+  }
+
+  /** Resolves on the next ring, or at once if one came since the last wait. */
+  wait(): { promise: Promise<void>; cancel: () => void } {
+    if (this.rung) {
+      this.rung = false;
+      return { promise: Promise.resolve(), cancel: () => undefined };
+    }
+    const promise = new Promise<void>((resolve) => {
+      this.resolve = () => {
+        this.rung = false;
+        resolve();
+      };
+    });
+    return { promise, cancel: () => (this.resolve = undefined) };
+  }
+}
+
+function pause(ms: number, signal: AbortSignal | undefined, wake: Wakeup): Promise<void | typeof ABORTED> {
   let timer: NodeJS.Timeout | undefined;
+  const woken = wake.wait();
   const slept = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, ms);
   });
-  return untilAborted(slept, signal).finally(() => clearTimeout(timer));
+  return untilAborted(Promise.race([slept, woken.promise]), signal).finally(() => {
+    clearTimeout(timer);
+    woken.cancel();
+  });
 }

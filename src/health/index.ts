@@ -1,11 +1,6 @@
 /** The health stage: gate created and replaced containers before a commit counts as good. */
-export {
-  waitForHealthy,
-  waitForAll,
-  type GateTarget,
-  type GateOptions,
-  type GateAllResult,
-} from "./health-gate.js";
+export { waitForHealthy, type GateTarget, type GateOptions } from "./health-gate.js";
+export { NO_WAKEUPS, openContainerWakeups, type ContainerWakeups } from "./container-wakeups.js";
 export { formatGateFailure, gateFailedError, type GateResult, type GateFailedResult } from "./gate-result.js";
 export {
   decideGate,

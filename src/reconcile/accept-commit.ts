@@ -1,19 +1,26 @@
-import { PolicyViolationError } from "../errors.js";
 import { checkEngineRequests, checkHostBindSources } from "../apply/check-requests.js";
 import { repoFileSettingsOf } from "../config/files-section.js";
 import { guardedFilesOf } from "../config/guarded-files.js";
+import { PolicyViolationError } from "../errors.js";
 import type { DesiredStack, DesiredState } from "../model.js";
 import { observeHost } from "../observe/index.js";
 import type { HostSnapshot } from "../plan/index.js";
 import { checkPolicy, type HostPolicy } from "../policy/index.js";
+import type { SignatureVerdict } from "../source/verify-signature.js";
 import type { HostState } from "../state/index.js";
 import { checkHistoryForward } from "./check-history-forward.js";
 import { checkSignature } from "./check-signature.js";
 import { readCommitManifest } from "./commit-manifest.js";
-import type { ReconcileContext } from "./reconcile.js";
+import type { ReconcileContext } from "./context.js";
+import { isRejection, type Rejection } from "./rejection.js";
+
+/** A commit's verdict: its desired state, or the check it failed; with its signature verdict either way. */
+export type Acceptance =
+  | { ok: true; desired: DesiredState; signature: SignatureVerdict | undefined }
+  | { ok: false; error: Rejection; signature: SignatureVerdict | undefined };
 
 /**
- * What a target commit must pass before anything is planned, in this order:
+ * What a commit must pass before anything is planned, in this order:
  *  1. its signature (security.verify), before a byte of its manifest is parsed;
  *  2. with `state` (a new target), that it descends from the last good commit
  *     (check-history-forward.ts: enforce mode only; HistoryRewoundError);
@@ -23,25 +30,34 @@ import type { ReconcileContext } from "./reconcile.js";
  *  5. the host policy over the Engine requests those stacks lead to, as an allow-list of request
  *     fields (apply/check-requests.ts), judged against the Engine as it is (`engine`, or a fresh
  *     look), and every bind source on the host without following symlinks.
- * Each failure is a "reject" error: the caller marks the commit rejected and the host stays put.
+ * Returns a verdict and writes nothing; errors other than these checks' (Git, the Engine) throw.
  */
 export async function acceptCommit(
   ctx: ReconcileContext,
   gitdir: string,
   commit: string,
-  dryRun: boolean,
   opts: { state?: HostState; engine?: () => Promise<HostSnapshot> } = {},
-): Promise<DesiredState> {
-  await checkSignature(ctx, gitdir, commit, dryRun);
-  if (opts.state) await checkHistoryForward(ctx, gitdir, commit, opts.state);
-  const root = ctx.settings.path;
-  const { stacks, sources } = await readCommitManifest(gitdir, commit, root, repoFileSettingsOf(ctx.settings));
+): Promise<Acceptance> {
+  const checked = await checkSignature(ctx, gitdir, commit);
+  const signature = checked?.verdict;
+  try {
+    if (checked?.rejected) throw checked.rejected;
+    if (opts.state) await checkHistoryForward(ctx, gitdir, commit, opts.state);
+    return { ok: true, desired: await acceptManifest(ctx, gitdir, commit, opts.engine), signature };
+  } catch (err) {
+    if (isRejection(err)) return { ok: false, error: err, signature };
+    throw err;
+  }
+}
+
+async function acceptManifest(ctx: ReconcileContext, gitdir: string, commit: string, engine: (() => Promise<HostSnapshot>) | undefined): Promise<DesiredState> {
+  const { stacks, sources } = await readCommitManifest(gitdir, commit, ctx.settings.path, repoFileSettingsOf(ctx.settings));
   const { policy } = ctx.settings.security;
   const guarded = guardedFilesOf(ctx.settings);
   const violations = checkPolicyOnce(stacks, policy, () => checkPolicy(stacks, policy, sources, guarded));
   if (violations.length > 0) throw new PolicyViolationError(violations);
   const desired = { commit, stacks };
-  const host = await (opts.engine ?? (() => observeHost(ctx.docker, ctx.settings.hostId)))();
+  const host = await (engine ?? (() => observeHost(ctx.docker, ctx.settings.hostId)))();
   const check = { policy, guarded, agentId: ctx.settings.hostId, sources, host };
   const refused = checkEngineRequests(desired, check);
   if (refused.length === 0) refused.push(...(await checkHostBindSources(desired, check)));

@@ -3,7 +3,7 @@ import { judgeAncestry, parentsInRepo, type AncestryVerdict } from "../source/co
 import { deepenClone } from "../source/deepen-clone.js";
 import { parseRepoLocation } from "../source/index.js";
 import type { HostState } from "../state/index.js";
-import type { ReconcileContext } from "./reconcile.js";
+import type { ReconcileContext } from "./context.js";
 
 /** How many commits of a target's history gitdock reads, at most, looking for the last good commit. */
 export const ANCESTRY_LIMIT = 1_000;

@@ -1,7 +1,6 @@
 import type { HostState } from "../state/index.js";
 import { isBlocked } from "../state/index.js";
-import type { DesiredChoice } from "./choose-desired.js";
-import type { ReconcileContext } from "./reconcile.js";
+import type { CommitChoice, ReconcileContext } from "./context.js";
 import { loadCheckedLastGood } from "./recheck-last-good.js";
 
 /**
@@ -14,7 +13,7 @@ import { loadCheckedLastGood } from "./recheck-last-good.js";
  * LastGoodRejectedError halts the pass.
  *
  * Undefined when nothing is waiting: the head is the last good commit already, or it is blocked
- * (rejected or failed), which `chooseDesired` reports as it always does.
+ * (rejected or failed), which `chooseCommit` reports as it always does.
  */
 export async function holdTarget(
   ctx: ReconcileContext,
@@ -22,7 +21,7 @@ export async function holdTarget(
   gitdir: string,
   target: string,
   reason: string,
-): Promise<DesiredChoice | undefined> {
+): Promise<CommitChoice | undefined> {
   const lastGood = state.lastGood?.commit;
   if (target === lastGood || isBlocked(state, target)) return undefined;
   ctx.log.info(

@@ -1,8 +1,6 @@
 import type { Logger } from "../log.js";
 import type { ContainerAction, Plan } from "../plan/index.js";
-
-/** Decides whether `<stack>/<service>` may be repaired now (the agent's repair budget). */
-export type AllowRepair = (stack: string, service: string) => boolean;
+import type { AllowRepair } from "./context.js";
 
 /**
  * Drift repair only: leave out of the plan every action of a service whose repairs are refused,

@@ -5,8 +5,8 @@ import { LastGoodRejectedError } from "../errors.js";
 import type { DesiredState } from "../model.js";
 import type { HostSnapshot } from "../plan/index.js";
 import { acceptCommit } from "./accept-commit.js";
-import type { ReconcileContext } from "./reconcile.js";
-import { firstLine, isRejection, REJECTED_BY, type Rejection } from "./rejection.js";
+import type { ReconcileContext } from "./context.js";
+import { firstLine, REJECTED_BY, type Rejection } from "./rejection.js";
 import { VerdictCache } from "./verdict-cache.js";
 
 export type LastGoodVerdict =
@@ -46,13 +46,10 @@ export async function loadCheckedLastGood(ctx: ReconcileContext, gitdir: string,
 }
 
 async function judge(ctx: ReconcileContext, gitdir: string, commit: string, engine: EngineView | undefined): Promise<LastGoodVerdict> {
-  try {
-    // dryRun: the signature's verdict is not recorded; no state is passed: no history check.
-    return { ok: true, desired: await acceptCommit(ctx, gitdir, commit, true, engine ? { engine } : {}) };
-  } catch (err) {
-    if (!isRejection(err)) throw err;
-    return { ok: false, check: REJECTED_BY[err.code].check, reason: firstLine(err), error: err };
-  }
+  // No state: no history check (the last good commit descends from itself).
+  const verdict = await acceptCommit(ctx, gitdir, commit, engine ? { engine } : {});
+  if (verdict.ok) return { ok: true, desired: verdict.desired };
+  return { ok: false, check: REJECTED_BY[verdict.error.code].check, reason: firstLine(verdict.error), error: verdict.error };
 }
 
 /** What a signature verdict depends on besides the commit: the mode and the trust files' bytes. */

@@ -1,153 +1,98 @@
 /**
- * One reconcile: source → manifest → observe → plan → apply → health → (rollback), each stage its
- * own module. Everything that can reject a commit (fetch, validation, host inputs) finishes before
- * the first call that changes the host.
+ * One reconcile pass: recover → fetch → choose → (record a rejection) → plan → limit repairs →
+ * roll out → record → restore if failed. Each step is its own module and returns a verdict; this
+ * file runs them and hands every outcome to the one recorder (record-outcome.ts). Everything that
+ * can reject a commit finishes before the first call that changes the host. A dry run (`plan`)
+ * records nothing.
  */
-import type Docker from "dockerode";
-import type { RegistryAuths } from "../apply/registry-auth.js";
-import type { Settings } from "../config/settings.js";
-import { LastGoodRejectedError } from "../errors.js";
+import { describeError, EngineDisruptedError, EngineUnavailableError, LastGoodRejectedError, RollbackIncompleteError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { observeHost } from "../observe/index.js";
-import { hasChanges, type HostSnapshot, type Plan } from "../plan/index.js";
-import { fetchTargetCommit, parseRepoLocation, type GitCredentials } from "../source/index.js";
-import type { FailureOutputListener } from "../untrusted/index.js";
-import { markGood, type Journal, type StateStore } from "../state/index.js";
-import { chooseDesired } from "./choose-desired.js";
-import { haltPass, resumeIfHalted } from "./halt.js";
+import { hasChanges, type HostSnapshot, type Plan, type ResolvedState } from "../plan/index.js";
+import { fetchTargetCommit, parseRepoLocation, type SourceTarget } from "../source/index.js";
+import { isBlocked, type HostState } from "../state/index.js";
+import { chooseCommit } from "./choose-commit.js";
+import type { CommitChoice, ReconcileContext, ReconcileOptions, ReconcileResult } from "./context.js";
 import { holdTarget } from "./hold-target.js";
-import { limitRepairs, type AllowRepair } from "./limit-repairs.js";
-import { emitOutcome, type CommitOutcome } from "./outcome.js";
+import { limitRepairs } from "./limit-repairs.js";
+import { planToward } from "./plan-toward.js";
 import { loadCheckedLastGood } from "./recheck-last-good.js";
-import { gateRestored, planToward, recoverInterruptedRollout, rollOut } from "./roll-out.js";
+import { logRejection, recordOutcome, recordRolloutAbandoned, recordRolloutStart, recordSignatureVerdict } from "./record-outcome.js";
+import { gateRestored, recoverInterruptedRollout } from "./restore-last-good.js";
+import { rollOut, type RolloutVerdict } from "./roll-out.js";
 
-export interface ReconcileContext {
-  settings: Settings;
-  docker: Docker;
-  log: Logger;
-  store: StateStore;
-  journal: Journal;
-  hostKey: Buffer;
-  auths: RegistryAuths;
-  credentials: GitCredentials | undefined;
-  /** Aborted on shutdown: a rollout in progress stops starting new steps and is rolled back. */
-  signal?: AbortSignal;
-  /** Told of every commit outcome (git notes, deployment markers, metrics); see outcome.ts. */
-  outcomeListeners?: ((o: CommitOutcome) => void | Promise<void>)[];
-  /** Run first in every pass that may change the host (audit: publish outcomes earlier passes could not). Must not throw. */
-  beforePass?: () => Promise<void>;
-  /** Told how long each fetch of the branch took and whether it failed (metrics). */
-  onFetch?: (f: { durationMs: number; ok: boolean }) => void;
-  /** Told of each container failure that came with output, redacted (the agent keeps the last one for status; never recorded). */
-  onFailureOutput?: FailureOutputListener;
-}
+export type { AllowRepair, CommitOutcome, ReconcileContext, ReconcileOptions, ReconcileOutcome, ReconcileResult } from "./context.js";
 
-export interface ReconcileOptions {
-  /** Plan only; change nothing. */
-  dryRun: boolean;
-  /** A sync window holds new commits back: reconcile toward the last good commit and report a new target as "waiting". */
-  holdTarget?: { reason: string };
-  /** Drift repair only: may this service be repaired now (the agent's repair budget)? Refused ones sit this pass out. */
-  allowRepair?: AllowRepair;
-}
-
-export type ReconcileOutcome =
-  /** The host runs the target commit (nothing needed doing, or it was rolled out healthy). */
-  | "synced"
-  /** The target commit is invalid; the host stays at its last good commit. */
-  | "rejected"
-  /** The target failed its health gate before and is held back; the host stays at its last good commit. */
-  | "held"
-  /** The target failed its health gate in this pass and the host was rolled back. */
-  | "rolled-back"
-  /** The target failed its gate with `failure_action: pause`: the host was left as it was. */
-  | "paused"
-  /** A sync window holds the new target back (`holdTarget`); the host stays at its last good commit. */
-  | "waiting"
-  /**
-   * The last good commit no longer passes the current checks (LastGoodRejectedError from any
-   * stage): nothing was changed, and nothing will be until a new commit passes (halt.ts).
-   */
-  | "halted";
-
-export interface ReconcileResult {
-  outcome: ReconcileOutcome;
-  /** The branch head. */
-  target: string;
-  /** The commit the host was reconciled toward (the target, or the last good commit when the target is blocked). */
-  commit: string | undefined;
-  plan: Plan | undefined;
-  changed: number;
-  /** Why the target is rejected, held or rolled back. */
-  reason: string | undefined;
-  /** Containers gitdock needs whose names are held by containers it does not manage. */
-  conflicts: string[];
-  /** Services (`<stack>/<service>`) whose repair `allowRepair` refused in this pass. */
-  suppressed?: string[];
-  /** The snapshot the plan was made against, when the pass then left the host as it was (metrics reuse it). */
-  unchangedHost?: HostSnapshot;
-}
+/** Passes one sync makes when the Engine is disrupted mid-rollout; the agent's own backoff takes over after. */
+const DISRUPTED_ATTEMPTS = 3;
 
 export async function reconcile(ctx: ReconcileContext, opts: ReconcileOptions): Promise<ReconcileResult> {
-  try {
-    return await reconcilePass(ctx, opts);
-  } catch (err) {
-    if (err instanceof LastGoodRejectedError) return haltPass(ctx, err, opts.dryRun);
-    throw err;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await pass(ctx, opts);
+    } catch (err) {
+      if (err instanceof LastGoodRejectedError) return halt(ctx, err, opts.dryRun);
+      if (!(err instanceof EngineDisruptedError) || attempt >= DISRUPTED_ATTEMPTS || ctx.signal?.aborted) throw err;
+      ctx.log.warn({ stage: "recover", attempt, err: err.message }, `the Engine was disrupted; waiting for it to answer, then undoing the rollout and trying again (${attempt}/${DISRUPTED_ATTEMPTS - 1})`);
+      await waitForEngine(ctx, attempt);
+    }
   }
 }
 
-async function reconcilePass(ctx: ReconcileContext, opts: ReconcileOptions): Promise<ReconcileResult> {
-  const { settings, log } = ctx;
+async function pass(ctx: ReconcileContext, opts: ReconcileOptions): Promise<ReconcileResult> {
   if (!opts.dryRun) await ctx.beforePass?.();
   // Taken before the fetch and planned against: in the agent, a change made by hand meanwhile is an
   // Engine event, and so one more pass.
-  const observed = opts.dryRun ? undefined : await recoverInterruptedRollout(ctx);
-  log.info({ stage: "source", repo: settings.repo, branch: settings.branch }, "fetching");
+  const observed = opts.dryRun ? undefined : await recover(ctx);
   const source = await fetchTarget(ctx);
   const target = source.commit;
   const state = await ctx.store.read();
-  const held = opts.holdTarget ? await holdTarget(ctx, state, source.gitdir, target, opts.holdTarget.reason) : undefined;
   // The policy judges requests against the Engine as it is (who owns which network and volume).
-  const engine = () => (observed ? Promise.resolve(observed) : observeHost(ctx.docker, settings.hostId));
-  const choice = held ?? (await chooseDesired(ctx, state, source.gitdir, target, opts.dryRun, engine));
-  if (!opts.dryRun) await resumeIfHalted(ctx, state);
-  const empty = { target, commit: undefined, plan: undefined, changed: 0, reason: choice.reason, conflicts: [] };
-  if (!choice.desired) return { outcome: choice.outcome, ...empty };
+  const engine = () => (observed ? Promise.resolve(observed) : observeHost(ctx.docker, ctx.settings.hostId));
+  const choice = await choose(ctx, opts, state, source, engine);
+  if (opts.dryRun && choice.rejection) throw choice.rejection.error;
+  if (!opts.dryRun) await recordChoice(ctx, state, choice);
+  if (choice.halt) throw choice.halt;
+  const result: ReconcileResult = { outcome: choice.outcome, target, commit: undefined, plan: undefined, changed: 0, reason: choice.reason, conflicts: [] };
+  if (!choice.desired) return result;
 
   const desired = choice.desired;
-  log.info({ stage: "observe", commit: desired.commit }, "observing the host");
+  ctx.log.info({ stage: "observe", commit: desired.commit }, "observing the host");
   const { resolved, plan, host } = await planToward(ctx, desired, observed);
-  logPlanDecisions(log, plan);
-  const conflicts = plan.actions.filter((a) => a.kind === "conflict").map((a) => a.container);
-  const result: ReconcileResult = { outcome: choice.outcome, target, commit: desired.commit, plan, changed: 0, reason: choice.reason, conflicts };
+  logPlanDecisions(ctx.log, plan);
+  Object.assign(result, { commit: desired.commit, plan, conflicts: plan.actions.filter((a) => a.kind === "conflict").map((a) => a.container) });
   if (opts.dryRun) return { ...result, unchangedHost: host };
 
   const lastGood = state.lastGood?.commit;
-  const isNewRelease = choice.outcome === "synced" && desired.commit !== lastGood;
+  const release = choice.outcome === "synced" && desired.commit !== lastGood;
   // Drift repair only: services whose repair budget is used up sit this pass out.
-  const limited = !isNewRelease && opts.allowRepair ? limitRepairs(plan, opts.allowRepair, log) : { plan, suppressed: [] };
-  if (limited.suppressed.length) {
-    result.plan = limited.plan;
-    result.suppressed = limited.suppressed;
-  }
+  const limited = !release && opts.allowRepair ? limitRepairs(plan, opts.allowRepair, ctx.log) : { plan, suppressed: [] };
+  if (limited.suppressed.length) Object.assign(result, { plan: limited.plan, suppressed: limited.suppressed });
   if (!hasChanges(limited.plan)) {
-    if (isNewRelease) await recordGoodWithoutChanges(ctx, desired.commit);
-    log.info({ stage: "done", commit: desired.commit }, "in sync");
+    if (release) await recordOutcome(ctx, { kind: "good", commit: desired.commit, changed: 0 });
+    ctx.log.info({ stage: "done", commit: desired.commit }, "in sync");
     return { ...result, unchangedHost: host };
   }
-  log.info({ stage: "apply", commit: desired.commit }, isNewRelease ? "rolling out a new commit" : "repairing drift");
-  const rolled = await rollOut(ctx, resolved, limited.plan, isNewRelease, lastGood);
+  ctx.log.info({ stage: "apply", commit: desired.commit }, release ? "rolling out a new commit" : "repairing drift");
+  const rolled = await rollOutAndRecord(ctx, resolved, limited.plan, release, lastGood, host);
   if (rolled.kind === "applied") {
-    log.info({ stage: "done", commit: desired.commit, changed: rolled.changed }, `applied ${rolled.changed} change(s)`);
+    ctx.log.info({ stage: "done", commit: desired.commit, changed: rolled.changed }, `applied ${rolled.changed} change(s)`);
     return { ...result, changed: rolled.changed };
   }
-  if (rolled.kind === "rolled-back" && lastGood) await repairToward(ctx, source.gitdir, lastGood, rolled.restored, target);
+  if (rolled.kind === "rolled-back" && lastGood) await restoreLastGood(ctx, source.gitdir, lastGood, rolled.restored, target);
   return { ...result, outcome: rolled.kind, reason: rolled.reason };
 }
 
+/** A rollout a crash cut short is undone first; returns the snapshot when nothing needed undoing. */
+async function recover(ctx: ReconcileContext): Promise<HostSnapshot | undefined> {
+  const verdict = await recoverInterruptedRollout(ctx);
+  if (verdict.kind === "recovered") await recordOutcome(ctx, { kind: "recovered", commit: verdict.commit, undone: verdict.undone });
+  return verdict.kind === "clean" ? verdict.host : undefined;
+}
+
 /** The branch head, fetched when remote; the fetch's duration and success go to `onFetch` (metrics). */
-async function fetchTarget(ctx: ReconcileContext) {
+async function fetchTarget(ctx: ReconcileContext): Promise<SourceTarget> {
+  ctx.log.info({ stage: "source", repo: ctx.settings.repo, branch: ctx.settings.branch }, "fetching");
   const started = Date.now();
   try {
     const found = await fetchTargetCommit({
@@ -164,32 +109,123 @@ async function fetchTarget(ctx: ReconcileContext) {
   }
 }
 
-/** A new commit that changes nothing on this host is what it runs now: state, journal (audit history) and outcome say so. */
-async function recordGoodWithoutChanges(ctx: ReconcileContext, commit: string): Promise<void> {
-  await ctx.store.update((s) => markGood({ ...s, lastApplied: { commit, at: now() } }, commit, now()));
-  await ctx.journal.append({ commit, action: "sync", outcome: "healthy", data: { changed: 0 } });
-  await ctx.journal.checkpoint();
-  await emitOutcome(ctx, { commit, outcome: "healthy" });
+/** A sync window holds a new target back (hold-target.ts); otherwise the target, or the last good commit when the target is blocked. */
+async function choose(ctx: ReconcileContext, opts: ReconcileOptions, state: HostState, source: SourceTarget, engine: () => Promise<HostSnapshot>): Promise<CommitChoice> {
+  const held = opts.holdTarget ? await holdTarget(ctx, state, source.gitdir, source.commit, opts.holdTarget.reason) : undefined;
+  return held ?? (await chooseCommit(ctx, state, source.gitdir, source.commit, engine));
+}
+
+/** What choosing found: a signature verdict (once per commit), a rejection, and the end of a halt. */
+async function recordChoice(ctx: ReconcileContext, state: HostState, choice: CommitChoice): Promise<void> {
+  if (choice.signature) {
+    const { commit, verdict } = choice.signature;
+    const isNew = await recordSignatureVerdict(ctx, commit, verdict);
+    if (verdict.status === "valid") {
+      const { format, fingerprint, principal } = verdict.signer;
+      ctx.log[isNew ? "info" : "debug"]({ stage: "verify", commit, signer: { format, fingerprint, principal } }, `commit ${commit.slice(0, 12)} signed by ${principal} (${fingerprint})`);
+    }
+  }
+  if (choice.rejection) {
+    logRejection(ctx, choice.rejection.commit, choice.rejection.error);
+    await recordOutcome(ctx, { kind: "rejected", ...choice.rejection });
+  }
+  if (state.halted && !choice.halt) {
+    await recordOutcome(ctx, { kind: "resumed", commit: state.halted.commit, since: state.halted.at });
+    ctx.log.warn({ stage: "halted", commit: state.halted.commit }, `no longer halted: gitdock changes the host again (halted since ${state.halted.at})`);
+  }
+}
+
+/** The rollout marker first (a crash recovery starts from it), then the rollout, then its outcome. */
+async function rollOutAndRecord(
+  ctx: ReconcileContext,
+  resolved: ResolvedState,
+  plan: Plan,
+  release: boolean,
+  lastGood: string | undefined,
+  host: HostSnapshot,
+): Promise<Exclude<RolloutVerdict, { kind: "disrupted" }>> {
+  const commit = resolved.commit;
+  await recordRolloutStart(ctx, { commit, previousCommit: lastGood, startedAt: new Date().toISOString(), stacks: resolved.stacks.map((x) => x.stack.project) });
+  let verdict: RolloutVerdict;
+  try {
+    verdict = await rollOut(ctx, resolved, plan, untouchedRunning(host, plan));
+  } catch (err) {
+    await recordRolloutAbandoned(ctx);
+    throw err;
+  }
+  if (verdict.kind === "applied") {
+    // Good first, clean up after: once the marker is gone, a crash can no longer undo this release.
+    await recordOutcome(ctx, { kind: release ? "good" : "repaired", commit, changed: verdict.changed });
+    await verdict.finish();
+  } else if (verdict.kind === "paused") {
+    await recordOutcome(ctx, { kind: "paused", commit, reason: verdict.reason });
+  } else if (verdict.kind === "disrupted") {
+    await recordOutcome(ctx, { kind: "disrupted", commit, reason: verdict.reason });
+    throw new EngineDisruptedError(commit, verdict.reason);
+  } else {
+    const { reason, durationMs, interrupted, undoProblems } = verdict;
+    await recordOutcome(ctx, { kind: "rolled-back", commit, reason, durationMs, release, interrupted, undoComplete: undoProblems.length === 0 });
+    // A failed repair, or a rollout stopped by shutdown (the next start retries it), is the pass's error.
+    if (!release || interrupted) throw verdict.failure;
+  }
+  return verdict;
 }
 
 /**
  * After a rollback, whatever the undo could not put back (services the failed commit removed, or
- * replaced containers that were not retained) is recreated from the last good commit's manifest.
- * A failure here is loud, and the next pass tries again: the failed commit stays blocked.
+ * replaced containers that were not retained) is recreated from the last good commit, re-checked
+ * first; then the restored containers are gated as the last good release. A failure is
+ * RollbackIncompleteError: the failed commit stays blocked and the next pass tries again.
  */
-async function repairToward(ctx: ReconcileContext, gitdir: string, lastGood: string, restored: string[], target: string): Promise<void> {
-  // The last good commit is re-checked before anything is recreated from it; if it no longer passes, the pass halts.
+async function restoreLastGood(ctx: ReconcileContext, gitdir: string, lastGood: string, restored: string[], target: string): Promise<void> {
   const desired = await loadCheckedLastGood(ctx, gitdir, lastGood, target);
   try {
-    const { resolved, plan } = await planToward(ctx, desired);
-    if (hasChanges(plan)) await rollOut(ctx, resolved, plan, false, lastGood);
+    const { resolved, plan, host } = await planToward(ctx, desired);
+    if (hasChanges(plan)) await rollOutAndRecord(ctx, resolved, plan, false, lastGood, host);
     const unhealthy = await gateRestored(ctx, resolved, restored);
-    if (unhealthy.length) throw new Error(`restored containers are not healthy: ${unhealthy.join("; ")}`);
+    if (unhealthy.length) throw new RollbackIncompleteError(lastGood, unhealthy.map((u) => `restored container not healthy: ${u}`));
     ctx.log.warn({ stage: "rollback", commit: lastGood }, `host back at the last good commit ${lastGood.slice(0, 12)}, healthy`);
   } catch (err) {
-    ctx.log.fatal({ stage: "rollback", commit: lastGood, err: String(err) }, "ROLLBACK INCOMPLETE: could not bring every service back; retrying on the next pass");
-    throw err;
+    // An Engine that went away meanwhile is retried like any disruption: the marker says what to undo.
+    if (err instanceof EngineDisruptedError) throw err;
+    const incomplete = err instanceof RollbackIncompleteError ? err : new RollbackIncompleteError(lastGood, [describeError(err)], err);
+    ctx.log.fatal({ stage: "rollback", commit: lastGood, code: incomplete.code, err: incomplete.message }, "ROLLBACK INCOMPLETE: could not bring every service back; retrying on the next pass");
+    throw incomplete;
   }
+}
+
+/**
+ * The last good commit no longer passes (LastGoodRejectedError, from any stage): nothing was
+ * changed, and gitdock says so loudly on every such pass. When the target itself is rejected or
+ * failed, the result says that too: both need a person.
+ */
+async function halt(ctx: ReconcileContext, err: LastGoodRejectedError, dryRun: boolean): Promise<ReconcileResult> {
+  ctx.log.error({ stage: "halted", commit: err.commit, target: err.target, check: err.stage, reason: err.reason }, `HALTED: ${err.message}; waiting for a new commit that passes`);
+  if (!dryRun) await recordOutcome(ctx, { kind: "halted", error: err });
+  const state = await ctx.store.read();
+  const blocked = err.target === err.commit ? undefined : isBlocked(state, err.target);
+  const target = blocked ? `\nthe target ${err.target.slice(0, 12)} is ${Object.hasOwn(state.rejected, err.target) ? "rejected" : "held back as failed"}: ${blocked.reason}` : "";
+  return { outcome: "halted", target: err.target, commit: undefined, plan: undefined, changed: 0, reason: describeError(err) + target, conflicts: [] };
+}
+
+/** Containers gitdock runs that a plan does not touch: if they die during the rollout, the Engine is to blame. */
+function untouchedRunning(host: HostSnapshot, plan: Plan): Set<string> {
+  const touched = new Set(plan.actions.filter((a) => a.kind !== "unchanged").map((a) => a.container));
+  return new Set(host.containers.filter((c) => c.managed && c.running && c.previousOf === undefined && !touched.has(c.name)).map((c) => c.name));
+}
+
+/** Until the Engine answers again, bounded: it is pinged with a growing pause, for up to two minutes. */
+async function waitForEngine(ctx: ReconcileContext, attempt: number): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  let pauseMs = 500 * attempt;
+  while (Date.now() < deadline && !ctx.signal?.aborted) {
+    if (await ctx.docker.ping().then(() => true, () => false)) return;
+    await new Promise((r) => setTimeout(r, pauseMs));
+    pauseMs = Math.min(pauseMs * 2, 5_000);
+  }
+  throw new EngineUnavailableError("the Docker Engine did not answer within 2 minutes after it was disrupted", {
+    hint: "Start dockerd; the next pass undoes the interrupted rollout and tries the commit again.",
+  });
 }
 
 function logPlanDecisions(log: Logger, plan: Plan): void {
@@ -200,8 +236,4 @@ function logPlanDecisions(log: Logger, plan: Plan): void {
       `plan: ${a.kind} ${a.container}`,
     );
   }
-}
-
-function now(): string {
-  return new Date().toISOString();
 }

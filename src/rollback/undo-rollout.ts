@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import { describeError } from "../errors.js";
-import { removeIfPresent, restore } from "../apply/retain.js";
+import { removeIfPresent, restore, setAside } from "../apply/retain.js";
 import type { RolloutStep } from "../apply/rollout-log.js";
 import type { Logger } from "../log.js";
 
@@ -12,17 +12,23 @@ export interface UndoContext {
 }
 
 /**
- * Undo a rollout's steps in reverse order: remove each new container, put the retained previous
- * one back under its name and start it. Every step is attempted even when one fails, so one
- * broken container never keeps the others down; the failures are returned.
+ * Undo a rollout's steps in reverse order: put the retained previous container back under its name
+ * and start it, and remove each new container. Where both exist, the new one is set aside first
+ * (killed and renamed) and removed only after every kept container is back, so the previous version
+ * serves again as soon as it can. Every step is attempted even when one fails, so one broken
+ * container never keeps the others down; the failures are returned.
  */
 export async function undoRollout(steps: RolloutStep[], ctx: UndoContext): Promise<{ restored: string[]; problems: string[] }> {
   const restored: string[] = [];
   const problems: string[] = [];
+  const setAsideIds: string[] = [];
   for (const s of [...steps].reverse()) {
     const base = { commit: ctx.commit, stack: s.project, service: s.service, container: s.name, action: "undo" };
     try {
-      if (s.newId) await removeIfPresent(ctx.docker, s.newId);
+      if (s.newId && s.retainedName) {
+        await setAside(ctx.docker, s.newId, s.name);
+        setAsideIds.push(s.newId);
+      } else if (s.newId) await removeIfPresent(ctx.docker, s.newId);
       if (s.retainedName) {
         // A container created under the name by a run we know nothing of (a crash) goes too.
         if (!s.newId) await removeIfPresent(ctx.docker, s.name);
@@ -36,6 +42,11 @@ export async function undoRollout(steps: RolloutStep[], ctx: UndoContext): Promi
       ctx.log.error({ ...base, outcome: "failed", err: describeError(err) }, `ROLLBACK FAILED for ${s.name}`);
       await ctx.record({ ...base, outcome: "failed", error: describeError(err) });
     }
+  }
+  // Off the critical path: the failed containers go once the previous ones serve. One that stays is
+  // pruned by the next pass (a managed container whose name the manifest does not want).
+  for (const id of setAsideIds) {
+    await removeIfPresent(ctx.docker, id).catch((err: unknown) => ctx.log.warn({ stage: "rollback", container: id, err: describeError(err) }, "a failed container stays for now; the next pass removes it"));
   }
   return { restored, problems };
 }

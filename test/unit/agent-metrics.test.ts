@@ -4,6 +4,7 @@ import { createMetrics, RECONCILE_RESULTS } from "../../src/agent/metrics.js";
 
 const GITDOCK_METRIC_NAMES = [
   "gitdock_reconciles_total",
+  "gitdock_reconcile_errors_total",
   "gitdock_reconcile_duration_seconds",
   "gitdock_git_fetch_duration_seconds",
   "gitdock_git_fetch_errors_total",
@@ -49,6 +50,18 @@ describe("createMetrics", () => {
       expect(sample(body, `gitdock_reconciles_total{result="${result}"}`)).toBe(0);
     }
     expect(sample(body, "gitdock_last_successful_reconcile_timestamp_seconds")).toBe(0);
+  });
+
+  it("counts failed passes by code, starting the two that need a person at zero", async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    let body = (await m.exposition()).body;
+    expect(sample(body, 'gitdock_reconcile_errors_total{code="GITDOCK_E_ROLLBACK_INCOMPLETE"}')).toBe(0);
+    expect(sample(body, 'gitdock_reconcile_errors_total{code="GITDOCK_E_RECOVERY_FAILED"}')).toBe(0);
+    m.reconcileFailed("GITDOCK_E_ROLLBACK_INCOMPLETE");
+    m.reconcileFailed("GITDOCK_E_SOURCE_UNAVAILABLE");
+    body = (await m.exposition()).body;
+    expect(sample(body, 'gitdock_reconcile_errors_total{code="GITDOCK_E_ROLLBACK_INCOMPLETE"}')).toBe(1);
+    expect(sample(body, 'gitdock_reconcile_errors_total{code="GITDOCK_E_SOURCE_UNAVAILABLE"}')).toBe(1);
   });
 
   it("counters and histograms move", async () => {

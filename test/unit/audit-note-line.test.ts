@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatNoteLine, MAX_DETAIL_CHARS, noteLineFor, noteTime, oneLine, parseNoteLine } from "../../src/audit/note-line.js";
-import type { CommitOutcome } from "../../src/reconcile/outcome.js";
+import type { CommitOutcome } from "../../src/reconcile/context.js";
 
 const commit = "1".repeat(40);
 const line = (o: Partial<CommitOutcome>) =>

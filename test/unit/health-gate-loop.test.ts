@@ -1,11 +1,11 @@
 /**
- * The sampling loop of waitForHealthy/waitForAll against a scripted fake Engine (no Docker): 404s,
+ * The sampling loop of waitForHealthy against a scripted fake Engine (no Docker): 404s,
  * aborts, Engine hiccups, concurrent gates. The rules themselves are in health-gate-decision.test.ts.
  */
 import type Docker from "dockerode";
 import { describe, expect, it } from "vitest";
 import { EngineUnavailableError, HealthGateFailedError } from "../../src/errors.js";
-import { formatGateFailure, gateFailedError, waitForAll, waitForHealthy, type GateTarget } from "../../src/health/index.js";
+import { formatGateFailure, gateFailedError, waitForHealthy, type GateTarget } from "../../src/health/index.js";
 import { NOTHING_TO_REDACT, UntrustedText, WITHHELD } from "../../src/untrusted/index.js";
 
 type Step =
@@ -135,37 +135,50 @@ describe("waitForHealthy", () => {
   });
 });
 
-describe("waitForAll", () => {
-  it("passes when every container passes", async () => {
-    const r = await waitForAll(fakeDocker({ a: [{}], b: [{ health: "starting" }, { health: "healthy" }] }), [target("a"), target("b")], {
-      pollMs: 1,
-      now: steppingClock(),
-    });
-    expect(r.ok).toBe(true);
-    expect(r.results.map((x) => x.ok)).toEqual([true, true]);
-  });
+describe("waitForHealthy woken by the Engine's events", () => {
+  /** Wake-ups whose `ring` reports an event for a container, as the Engine's stream would. */
+  function fakeWakeups() {
+    const listeners = new Map<string, () => void>();
+    return {
+      on: (id: string, wake: () => void) => {
+        listeners.set(id, wake);
+        return () => listeners.delete(id);
+      },
+      close: () => undefined,
+      ring: (id: string) => listeners.get(id)?.(),
+      subscribed: () => [...listeners.keys()],
+    };
+  }
 
-  it("returns on the first failure and aborts the others", async () => {
-    // `slow` would stay pending (healthcheck starting) for its whole timeout.
-    const docker = fakeDocker({ slow: [{ health: "starting" }], bad: [{ health: "starting" }, { status: "exited", exitCode: 1 }] });
-    const r = await waitForAll(docker, [target("slow", { healthTimeoutMs: 3_600_000 }), target("bad")], { pollMs: 5 });
+  it("samples at once on an event instead of waiting out a long poll interval, and unsubscribes when done", async () => {
+    const wakeups = fakeWakeups();
+    const docker = fakeDocker({ a: [{ health: "starting" }, { health: "unhealthy", healthOutput: "boom" }] });
+    const started = Date.now();
+    const gate = waitForHealthy(docker, target("a", { monitorMs: 0 }), { pollMs: 60_000, wakeups });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(wakeups.subscribed()).toEqual(["a"]);
+    wakeups.ring("a");
+    const r = await gate;
     expect(r.ok).toBe(false);
-    if (r.ok) return;
-    expect(r.failure).toMatchObject({ container: "shop-bad-1", failure: { check: "running", detail: "exited with code 1" } });
-    expect(r.results.map((x) => (x.ok ? "ok" : x.failure.check))).toEqual(["aborted", "running"]);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(wakeups.subscribed()).toEqual([]);
   });
 
-  it("reports `aborted` when the caller aborts", async () => {
-    const ctrl = new AbortController();
-    const p = waitForAll(fakeDocker({ a: ["hang"], b: ["hang"] }), [target("a"), target("b")], { signal: ctrl.signal });
-    setTimeout(() => ctrl.abort(), 10);
-    const r = await p;
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.failure.failure.check).toBe("aborted");
-  });
-
-  it("passes with nothing to gate", async () => {
-    expect(await waitForAll(fakeDocker({}), [])).toEqual({ ok: true, results: [] });
+  it("an event that came while sampling skips the next pause", async () => {
+    const wakeups = fakeWakeups();
+    let inspects = 0;
+    const docker = {
+      getContainer: () => ({
+        inspect: async () => {
+          inspects++;
+          if (inspects === 1) wakeups.ring("a"); // during the first sample
+          const health = inspects === 1 ? "starting" : "unhealthy";
+          return { RestartCount: 0, State: { Status: "running", Running: true, ExitCode: 0, StartedAt: "x", Health: { Status: health, Log: [] } }, NetworkSettings: { Networks: {} }, HostConfig: {} };
+        },
+      }),
+    } as unknown as Docker;
+    const r = await waitForHealthy(docker, target("a"), { pollMs: 60_000, wakeups });
+    expect([r.ok, inspects]).toEqual([false, 2]);
   });
 });
 

@@ -106,6 +106,13 @@ describe("examples/github-actions/validate.yml", () => {
     expect(steps.some((s) => /\bgitdock validate hosts\/$/.test(s.run?.trim() ?? ""))).toBe(true);
   });
 
+  it("lists unpinned images with gitdock pin --check before validating", () => {
+    const runs = Object.values(wf.jobs).flatMap((j) => j.steps.map((s) => s.run?.trim() ?? ""));
+    const check = runs.findIndex((r) => /\bgitdock pin --check hosts\/$/.test(r));
+    expect(check).toBeGreaterThanOrEqual(0);
+    expect(check).toBeLessThan(runs.findIndex((r) => /\bgitdock validate hosts\/$/.test(r)));
+  });
+
   it("shows the stricter policy variant as a comment", () => {
     expect(text).toMatch(/^\s*#.*gitdock validate --policy policy\.yaml hosts\//m);
   });

@@ -5,8 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { securitySectionDefaults } from "../../src/config/security-section.js";
 import { loadSettings, type Settings } from "../../src/config/settings.js";
 import { ManifestInvalidError, PolicyViolationError, SignatureRejectedError } from "../../src/errors.js";
-import { acceptCommit } from "../../src/reconcile/accept-commit.js";
-import type { ReconcileContext } from "../../src/reconcile/reconcile.js";
+import type { DesiredState } from "../../src/model.js";
+import { acceptCommit, type Acceptance } from "../../src/reconcile/accept-commit.js";
+import type { ReconcileContext } from "../../src/reconcile/context.js";
+import { recordSignatureVerdict } from "../../src/reconcile/record-outcome.js";
 import { readSignatureRecords } from "../../src/source/signer-record.js";
 import { Journal } from "../../src/state/index.js";
 import { IMAGE } from "../fixtures/manifest/helpers.js";
@@ -26,6 +28,17 @@ afterAll(async () => kit?.dispose());
 
 /** An Engine with nothing on it: these tests judge commits, not a host. */
 const noEngine = async () => ({ containers: [], networks: [], volumes: [] });
+
+/** The check's error, when the commit failed one. */
+const rejection = (v: Acceptance) => (v.ok ? undefined : v.error);
+
+/** What a (non-dry-run) pass does: accept, then record the signature verdict; the accepted state, or the rejection thrown. */
+async function acceptAndRecord(ctx: ReconcileContext, commit: string): Promise<DesiredState> {
+  const v = await acceptCommit(ctx, repo.gitdir, commit, { engine: noEngine });
+  if (v.signature) await recordSignatureVerdict(ctx, commit, v.signature);
+  if (!v.ok) throw v.error;
+  return v.desired;
+}
 
 let n = 0;
 async function context(mode: "off" | "warn" | "enforce", policy: Record<string, unknown> = {}): Promise<ReconcileContext> {
@@ -50,30 +63,30 @@ async function journalActions(ctx: ReconcileContext): Promise<string[]> {
 describe("accepting a target commit: signature, then manifest, then policy", () => {
   it("checks the signature before the manifest: an unsigned invalid commit is rejected for its signature", async () => {
     const commit = await commitFile("services: [broken", false);
-    const err = await acceptCommit(await context("enforce"), repo.gitdir, commit, false, { engine: noEngine }).catch((e: unknown) => e);
+    const err = await acceptCommit(await context("enforce"), repo.gitdir, commit, { engine: noEngine }).then(rejection);
     expect(err).toBeInstanceOf(SignatureRejectedError);
     expect((err as SignatureRejectedError).status).toBe("missing");
   });
 
   it("then validates the manifest of a well-signed commit", async () => {
     const commit = await commitFile("services: [broken", true);
-    await expect(acceptCommit(await context("enforce"), repo.gitdir, commit, false, { engine: noEngine })).rejects.toBeInstanceOf(ManifestInvalidError);
+    expect(await acceptCommit(await context("enforce"), repo.gitdir, commit, { engine: noEngine }).then(rejection)).toBeInstanceOf(ManifestInvalidError);
   });
 
   it("then applies the host policy, listing every violation", async () => {
     const commit = await commitFile(compose("    privileged: true\n    user: root"), true);
-    const err = (await acceptCommit(await context("enforce"), repo.gitdir, commit, false, { engine: noEngine }).catch((e: unknown) => e)) as PolicyViolationError;
+    const err = (await acceptCommit(await context("enforce"), repo.gitdir, commit, { engine: noEngine }).then(rejection)) as PolicyViolationError;
     expect(err).toBeInstanceOf(PolicyViolationError);
     expect(err.problems.map((p) => `${p.file}:${p.line}:${p.col}: ${p.path}`)).toEqual(["compose.yaml:5:17: services.web.privileged", "compose.yaml:6:11: services.web.user"]);
-    const allowed = await acceptCommit(await context("enforce", { privileged: true, root_user: true }), repo.gitdir, commit, false, { engine: noEngine });
+    const allowed = await acceptAndRecord(await context("enforce", { privileged: true, root_user: true }), commit);
     expect(allowed.stacks[0]?.services[0]?.container.privileged).toBe(true);
   });
 
   it("records a good signature once per commit, for status, and journals it once", async () => {
     const commit = await commitFile(compose(""), true);
     const ctx = await context("enforce");
-    await acceptCommit(ctx, repo.gitdir, commit, false, { engine: noEngine });
-    await acceptCommit(ctx, repo.gitdir, commit, false, { engine: noEngine });
+    await acceptAndRecord(ctx, commit);
+    await acceptAndRecord(ctx, commit);
     expect(await journalActions(ctx)).toEqual(["verify:valid"]);
     expect(await readSignatureRecords(ctx.settings.stateDir)).toMatchObject([{ commit, status: "valid", signer: { format: "ssh", principal: "alice@test" } }]);
   });
@@ -81,17 +94,17 @@ describe("accepting a target commit: signature, then manifest, then policy", () 
   it("warn applies an unsigned commit and records why; off does not even look", async () => {
     const commit = await commitFile(compose(""), false);
     const warn = await context("warn");
-    expect((await acceptCommit(warn, repo.gitdir, commit, false, { engine: noEngine })).commit).toBe(commit);
+    expect((await acceptAndRecord(warn, commit)).commit).toBe(commit);
     expect(await readSignatureRecords(warn.settings.stateDir)).toMatchObject([{ commit, status: "missing" }]);
     const off = await context("off");
-    expect((await acceptCommit(off, repo.gitdir, commit, false, { engine: noEngine })).commit).toBe(commit);
+    expect((await acceptAndRecord(off, commit)).commit).toBe(commit);
     expect(await readSignatureRecords(off.settings.stateDir)).toEqual([]);
   });
 
-  it("plan (dry run) verifies without recording anything", async () => {
+  it("plan (dry run) verifies without recording anything: accepting writes nothing, the pass records", async () => {
     const commit = await commitFile(compose(""), true);
     const ctx = await context("enforce");
-    await acceptCommit(ctx, repo.gitdir, commit, true, { engine: noEngine });
+    await acceptCommit(ctx, repo.gitdir, commit, { engine: noEngine });
     expect(await readSignatureRecords(ctx.settings.stateDir)).toEqual([]);
     expect(await journalActions(ctx)).toEqual([]);
   });

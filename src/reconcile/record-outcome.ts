@@ -1,0 +1,165 @@
+/**
+ * The one writer of what happened to a commit. Every outcome — rejected, good, repaired, rolled
+ * back, paused, recovered, halted, resumed — goes through `recordOutcome`, which does the same four
+ * things in the same order: state.json, the journal, the journal's checkpoint, and the listeners
+ * (git notes, deployment markers, metrics). The steps of a pass return verdicts; reconcile.ts hands
+ * them here. A dry run never calls this.
+ */
+import type { LastGoodRejectedError } from "../errors.js";
+import { readSignatureRecords, recordSignature } from "../source/signer-record.js";
+import type { SignatureVerdict } from "../source/verify-signature.js";
+import {
+  beginRollout,
+  clearHalted,
+  endRollout,
+  markApplied,
+  markFailed,
+  markGood,
+  markHalted,
+  markRejected,
+  type HostState,
+  type JournalInput,
+  type RolloutMarker,
+} from "../state/index.js";
+import type { CommitOutcome, ReconcileContext } from "./context.js";
+import { firstLine, REJECTED_BY, type Rejection } from "./rejection.js";
+
+export type Outcome =
+  /** The target failed a check before anything was planned (signature, history, manifest, policy). */
+  | { kind: "rejected"; commit: string; error: Rejection }
+  /** A new commit runs healthy (rolled out, or it changed nothing on this host). */
+  | { kind: "good"; commit: string; changed: number }
+  /** Drift was repaired toward the commit the host already runs. */
+  | { kind: "repaired"; commit: string; changed: number }
+  /**
+   * A rollout failed and was undone. `release`: it was a new commit (marked failed, reported); a
+   * failed repair is only journaled. `interrupted`: stopped by shutdown, not held against the commit.
+   */
+  | { kind: "rolled-back"; commit: string; reason: string; durationMs: number; release: boolean; interrupted: boolean; undoComplete: boolean }
+  /** The Engine failed or went away mid-rollout: not held against the commit; the marker stays for the next pass to undo from. */
+  | { kind: "disrupted"; commit: string; reason: string }
+  /** `failure_action: pause`: the rollout stopped where it was; the commit is marked failed. */
+  | { kind: "paused"; commit: string; reason: string }
+  /** A rollout a crash cut short was undone at the start of a pass. */
+  | { kind: "recovered"; commit: string; undone: number }
+  /** The last good commit no longer passes the current checks: nothing changes until a new commit does. */
+  | { kind: "halted"; error: LastGoodRejectedError }
+  /** A pass went on normally after a halt. */
+  | { kind: "resumed"; commit: string; since: string };
+
+interface Record {
+  /** The state change, or none. */
+  state?: (s: HostState, at: string) => HostState;
+  journal?: JournalInput;
+  /** What the listeners are told, or nothing. */
+  event?: Omit<CommitOutcome, "hostId" | "at">;
+}
+
+export async function recordOutcome(ctx: ReconcileContext, outcome: Outcome): Promise<void> {
+  const at = new Date().toISOString();
+  const state = await ctx.store.read();
+  const record = RECORDS[outcome.kind](outcome as never, state);
+  if (record === undefined) return;
+  if (record.state) await ctx.store.update((s) => record.state!(s, at));
+  if (record.journal) {
+    await ctx.journal.append(record.journal);
+    await ctx.journal.checkpoint();
+  }
+  if (record.event) await tellListeners(ctx, { ...record.event, hostId: ctx.settings.hostId, at });
+}
+
+type Recorder<K extends Outcome["kind"]> = (o: Extract<Outcome, { kind: K }>, state: HostState) => Record | undefined;
+
+const RECORDS: { [K in Outcome["kind"]]: Recorder<K> } = {
+  rejected: ({ commit, error }) => ({
+    state: (s, at) => markRejected(s, commit, error.message, at),
+    journal: { commit, action: "reject", reason: error.message, outcome: "rejected" },
+    event: { commit, outcome: "rejected", reason: firstLine(error) },
+  }),
+  good: ({ commit, changed }) => ({
+    state: (s, at) => endRollout(markGood(markApplied(s, commit, at), commit, at)),
+    journal: { commit, action: "sync", outcome: "healthy", data: { changed } },
+    event: { commit, outcome: "healthy" },
+  }),
+  repaired: ({ commit, changed }) => ({
+    // A repair on a host with no good commit yet (its first apply was interrupted) makes it good.
+    state: (s, at) => endRollout(s.lastGood ? markApplied(s, commit, at) : markGood(markApplied(s, commit, at), commit, at)),
+    journal: { commit, action: "sync", outcome: "repaired", data: { changed } },
+  }),
+  "rolled-back": ({ commit, reason, durationMs, release, interrupted, undoComplete }) => {
+    const held = release && !interrupted;
+    // An undo that could not finish keeps the marker: the next pass undoes the rest as after a crash.
+    const end = undoComplete ? endRollout : (s: HostState) => s;
+    return {
+      state: (s, at) => end(held ? markFailed(s, commit, reason, at) : s),
+      journal: { commit, action: "rollback", reason, outcome: release ? "rolled-back" : "repair-failed", durationMs },
+      ...(held ? { event: { commit, outcome: "rolled-back" as const, reason, durationMs } } : {}),
+    };
+  },
+  disrupted: ({ commit, reason }) => ({
+    journal: { commit, action: "rollout", reason, outcome: "interrupted" },
+  }),
+  paused: ({ commit, reason }) => ({
+    state: (s, at) => endRollout(markFailed(s, commit, reason, at)),
+    journal: { commit, action: "pause", reason, outcome: "paused" },
+    event: { commit, outcome: "paused", reason },
+  }),
+  recovered: ({ commit, undone }) => ({
+    state: (s) => endRollout(s),
+    journal: { commit, action: "recover", outcome: "ok", data: { undone } },
+  }),
+  halted: ({ error }, state) =>
+    // Said once when the halt begins or its reason changes; every halted pass logs it anyway.
+    state.halted?.commit === error.commit && state.halted.reason === error.message
+      ? undefined
+      : {
+          state: (s, at) => markHalted(s, error.commit, error.message, at),
+          journal: { commit: error.commit, action: "halt", reason: error.message, outcome: "halted", data: { target: error.target, check: error.stage } },
+        },
+  resumed: ({ commit }) => ({ state: (s) => clearHalted(s), journal: { commit, action: "halt", outcome: "resumed" } }),
+};
+
+/** Before the first change of a rollout: the marker a crash recovery starts from. */
+export async function recordRolloutStart(ctx: ReconcileContext, marker: RolloutMarker): Promise<void> {
+  await ctx.store.update((s) => beginRollout(s, marker));
+}
+
+/** A rollout that ended without an outcome (an error before any verdict): only the marker goes. */
+export async function recordRolloutAbandoned(ctx: ReconcileContext): Promise<void> {
+  await ctx.store.update(endRollout);
+}
+
+/**
+ * A signature verdict, kept for `gitdock status` and journaled, once per commit and verdict (every
+ * poll verifies the branch head again). Returns true when it was new.
+ */
+export async function recordSignatureVerdict(ctx: ReconcileContext, commit: string, verdict: SignatureVerdict): Promise<boolean> {
+  const known = (await readSignatureRecords(ctx.settings.stateDir).catch(() => [])).find((r) => r.commit === commit);
+  const same = known?.status === verdict.status && (verdict.status !== "valid" || known.signer?.fingerprint === verdict.signer.fingerprint);
+  if (same) return false;
+  const at = new Date().toISOString();
+  await recordSignature(
+    ctx.settings.stateDir,
+    verdict.status === "valid" ? { commit, at, status: verdict.status, signer: verdict.signer } : { commit, at, status: verdict.status, reason: verdict.reason },
+  );
+  await ctx.journal.append({ commit, action: "verify", outcome: verdict.status, ...(verdict.status === "valid" ? { data: { ...verdict.signer } } : { reason: verdict.reason }) });
+  return true;
+}
+
+/** A listener's failure never blocks or undoes a deployment. */
+async function tellListeners(ctx: ReconcileContext, event: CommitOutcome): Promise<void> {
+  ctx.log.info({ stage: "outcome", commit: event.commit, outcome: event.outcome, reason: event.reason, durationMs: event.durationMs }, `commit ${event.commit.slice(0, 12)} ${event.outcome}`);
+  for (const listener of ctx.outcomeListeners ?? []) {
+    try {
+      await listener(event);
+    } catch (err) {
+      ctx.log.warn({ stage: "outcome", commit: event.commit, err: String(err) }, "an outcome listener failed; the deployment is unaffected");
+    }
+  }
+}
+
+/** The log line of a rejection, by the check that made it. */
+export function logRejection(ctx: ReconcileContext, commit: string, error: Rejection): void {
+  const by = REJECTED_BY[error.code];
+  ctx.log.error({ stage: by.stage, commit, reason: error.message }, `commit rejected: ${by.what}; nothing changed`);
+}

@@ -1,0 +1,79 @@
+/**
+ * Putting the host back at the last good commit: after a crash (a rollout cut short, undone at the
+ * start of the next pass) and after a failed release (the restored containers gated again as the
+ * last good release). reconcile.ts runs these and records what they return; a failure here is a
+ * typed error (RecoveryFailedError, RollbackIncompleteError) with its own exit code.
+ */
+import { RecoveryFailedError } from "../errors.js";
+import { formatGateFailure, waitForHealthy } from "../health/index.js";
+import { observeHost } from "../observe/index.js";
+import type { HostSnapshot, ResolvedState } from "../plan/index.js";
+import { cleanUpLeftovers, findInterruptedRollout, undoRollout } from "../rollback/index.js";
+import { redactedExcerpt } from "../untrusted/index.js";
+import type { ReconcileContext } from "./context.js";
+
+export type RecoveryVerdict =
+  /** Nothing to undo: the snapshot looked at, so the pass can plan against it without listing again. */
+  | { kind: "clean"; host: HostSnapshot }
+  /** Kept containers a finished rollout could not remove were removed (or put back when they were the only copy). */
+  | { kind: "leftovers-cleaned" }
+  /** A rollout a crash cut short was undone: the host is back where it started. */
+  | { kind: "recovered"; commit: string; undone: number };
+
+/**
+ * A rollout that a crash cut short (the state's rollout marker, or retained containers on the host)
+ * is undone before anything else, so the host is back where that rollout started. Throws
+ * RecoveryFailedError when a step could not be undone (the next pass tries again).
+ */
+export async function recoverInterruptedRollout(ctx: ReconcileContext): Promise<RecoveryVerdict> {
+  const state = await ctx.store.read();
+  const host = await observeHost(ctx.docker, ctx.settings.hostId);
+  const steps = findInterruptedRollout(host, state.rollout);
+  if (!steps.length && !state.rollout) return { kind: "clean", host };
+  const record = (e: Parameters<typeof ctx.journal.append>[0]) => ctx.journal.append(e).then(() => undefined);
+  if (!state.rollout) {
+    await cleanUpLeftovers(steps, { docker: ctx.docker, log: ctx.log, commit: state.lastApplied?.commit ?? "unknown", record });
+    return { kind: "leftovers-cleaned" };
+  }
+  const commit = state.rollout.commit;
+  ctx.log.warn({ stage: "recover", commit, containers: steps.map((s) => s.name) }, "found an interrupted rollout; undoing it");
+  const { problems } = await undoRollout(steps, { docker: ctx.docker, log: ctx.log, commit, record });
+  if (problems.length) {
+    ctx.log.error({ stage: "recover", commit, problems }, "could not undo every step of the interrupted rollout; retrying next pass");
+    throw new RecoveryFailedError(commit, problems);
+  }
+  return { kind: "recovered", commit, undone: steps.length };
+}
+
+/**
+ * After a rollback, the restored containers must pass the gate too, judged by the last good
+ * release's own checks (its probe, timeout and `rollback_config.monitor`). Returns the failures, in
+ * gitdock's words; what a failing container said goes only to the local log, redacted.
+ */
+export async function gateRestored(ctx: ReconcileContext, resolved: ResolvedState, restored: string[]): Promise<string[]> {
+  const services = new Map(resolved.stacks.flatMap((st) => st.services.map((s) => [`${s.project}/${s.service.name}`, s] as const)));
+  const host = await observeHost(ctx.docker, ctx.settings.hostId);
+  const failures = await Promise.all(
+    host.containers
+      .filter((c) => c.managed && restored.includes(c.name))
+      .map(async (c) => {
+        const svc = services.get(`${c.project}/${c.service}`);
+        if (!svc) return undefined;
+        const gate = svc.service.gitdock;
+        const r = await waitForHealthy(
+          ctx.docker,
+          { containerId: c.id, name: c.name, probe: gate.probe, healthTimeoutMs: gate.healthTimeoutMs, monitorMs: svc.service.rollbackConfig.monitorMs },
+          ctx.signal ? { signal: ctx.signal } : {},
+        );
+        if (r.ok) return undefined;
+        const failure = formatGateFailure(r);
+        const excerpt = await redactedExcerpt(r.failure.excerpt, svc.spec);
+        if (excerpt !== undefined) {
+          ctx.log.error({ stage: "rollback", commit: resolved.commit, container: c.name, check: r.failure.check, excerpt }, `restored ${c.name} failed its health gate`);
+          ctx.onFailureOutput?.({ at: new Date().toISOString(), commit: resolved.commit, container: c.name, failure, excerpt });
+        }
+        return failure;
+      }),
+  );
+  return failures.filter((f): f is string => f !== undefined);
+}
