@@ -185,6 +185,13 @@ describe("configs from the repository", () => {
     ]);
   });
 
+  it("reads a mode written through an anchor and a merge key as written there", () => {
+    const text = `x-conf: &conf\n  source: nginx_conf\n  mode: 0440\n${compose("configs:\n  - {<<: *conf, target: /a}", top)}`;
+    const tree = repoTree("hosts/h1", { [STACK]: text, ...files });
+    const configs = web(loadFrom(tree, [STACK])[0]!).container.configs;
+    expect(configs).toEqual([{ source: "nginx_conf", target: "/a", file: `${STORE}/sha256/${sha("events {}\n")}.0440` }]);
+  });
+
   it("refuses what a config from the repository cannot be", () => {
     const bad = [
       "configs:",
