@@ -14,8 +14,12 @@ export const LABEL = {
   agent: "gitdock.agent",
   commit: "gitdock.commit",
   specHash: "gitdock.spec-hash",
-  /** Short keyed hashes per spec field, so a plan can say *which* settings changed. */
+  /** Short hashes per spec field, so a plan can say *which* settings changed. */
   fieldHashes: "gitdock.field-hashes",
+  /** Which spec hash scheme the labels use (plan/spec-hash.ts); absent on containers made before scheme 2. */
+  hashScheme: "gitdock.hash-scheme",
+  /** A short id of the host key the secret digests were made with, so a new key is told from a changed spec. */
+  keyId: "gitdock.key-id",
 } as const;
 
 /**
@@ -48,6 +52,14 @@ export const MANAGED_FILTER = `${LABEL.managed}=true`;
 /** Compose's container name: `<project>-<service>-<n>`. */
 export function containerName(project: string, service: string, number: number): string {
   return `${project}-${service}-${number}`;
+}
+
+/**
+ * The name of a service's replica `n`: its `container_name` (a service with one has one replica),
+ * else Compose's. Plan, apply and the policy all find a service's containers by this name.
+ */
+export function replicaName(project: string, service: { name: string; containerName?: string | undefined }, number: number): string {
+  return service.containerName ?? containerName(project, service.name, number);
 }
 
 /** Compose's name for a stack's network or volume: `<project>_<key>`, unless the manifest names it. */

@@ -81,6 +81,28 @@ export interface NetworkSpec {
   internal: boolean;
   attachable: boolean;
   labels: Record<string, string>;
+  // Left out when unused, so networks declared before these keys existed compare equal.
+  /** `ipam:`; present only when it sets something. */
+  ipam?: IpamSpec;
+  /** `enable_ipv6: true`; left out when false (the Engine's default). */
+  enableIpv6?: true;
+}
+
+/** A network's address management: `networks.<key>.ipam`. */
+export interface IpamSpec {
+  /** The IPAM driver; undefined means the Engine's `default`. */
+  driver: string | undefined;
+  pools: IpamPool[];
+  options: Record<string, string>;
+}
+
+/** One `ipam.config` entry: a subnet and what is carved out of it. */
+export interface IpamPool {
+  subnet: string | undefined;
+  ipRange: string | undefined;
+  gateway: string | undefined;
+  /** Addresses the driver must not hand out, by name. */
+  auxAddresses: Record<string, string>;
 }
 
 export interface VolumeSpec {
@@ -106,6 +128,11 @@ export interface UpdateConfig {
   order: "stop-first" | "start-first";
   failureAction: "rollback" | "pause" | "continue";
   monitorMs: number;
+  /**
+   * `max_failure_ratio`: the share of a batch's replicas that may fail their gate before the batch
+   * counts as failed (Swarm's `--update-max-failure-ratio`). Left out when 0, the default.
+   */
+  maxFailureRatio?: number;
 }
 
 export type Probe =
@@ -116,6 +143,14 @@ export type Probe =
 export interface GitdockServiceOptions {
   probe: Probe | undefined;
   healthTimeoutMs: number;
+}
+
+/** A key gitdock accepts but cannot send to this Engine; logged once per service when apply creates its containers. */
+export interface UnsentKey {
+  /** The document path under the service, dotted: `healthcheck.start_interval`. */
+  key: string;
+  /** Why it is not sent, in gitdock's words. */
+  reason: string;
 }
 
 export interface DesiredService {
@@ -133,6 +168,12 @@ export interface DesiredService {
   container: ContainerSpec;
   /** Present only when the service mounts secrets. Resolved into `ContainerSpec.secrets` on the host. */
   secrets?: ServiceSecret[];
+  /** `container_name:` (one replica, stop-first only); the container's name instead of `<project>-<service>-1`. */
+  containerName?: string;
+  /** `pull_policy:` when it is not the default (pull when missing). */
+  pullPolicy?: "always" | "never";
+  /** Keys accepted but not sent to the Engine, with the reason; see UnsentKey. */
+  unsent?: UnsentKey[];
 }
 
 /** An env file in the repository, read from the commit's tree by the manifest stage. */
@@ -156,8 +197,18 @@ export interface PortSpec {
 
 export type MountSpec =
   | { type: "volume"; source: string | undefined; target: string; readOnly: boolean; nocopy: boolean }
-  | { type: "bind"; source: string; target: string; readOnly: boolean; createHostPath: boolean }
+  | BindMountSpec
   | { type: "tmpfs"; target: string; sizeBytes: number | undefined };
+
+export interface BindMountSpec {
+  type: "bind";
+  source: string;
+  target: string;
+  readOnly: boolean;
+  createHostPath: boolean;
+  /** `:z` / `:Z` (or `bind.selinux`): SELinux relabeling, shared or private. Left out when not asked. */
+  selinux?: "z" | "Z";
+}
 
 export interface ServiceNetwork {
   /** Key under the stack's top-level `networks:`. */
@@ -191,6 +242,18 @@ export interface DeviceSpec {
   target: string;
   /** cgroup permissions, a subset of "rwm". */
   permissions: string;
+}
+
+/** `deploy.resources.reservations.devices` entry: devices (GPUs) a driver hands the container. */
+export interface DeviceRequestSpec {
+  /** Empty: the Engine picks the driver by the capabilities. */
+  driver: string;
+  /** -1 means all; left at 0 when `device_ids` names them. */
+  count: number;
+  deviceIds: string[];
+  /** One AND-list of capabilities (Compose's `capabilities`), sorted. */
+  capabilities: string[];
+  options: Record<string, string>;
 }
 
 /**
@@ -256,6 +319,38 @@ export interface ContainerSpec {
   devices?: DeviceSpec[];
   /** Filled in on the host from `DesiredService.secrets` (resolve-host-inputs); never by the manifest. */
   secrets?: SecretMountSpec[];
+  /** `expose:` as `port/protocol`, sorted; ports that `ports:` already exposes are left out. */
+  expose?: string[];
+  /** `shm_size:` in bytes. */
+  shmSizeBytes?: number;
+  /** `security_opt:` in one spelling (`key=value`, `no-new-privileges=true`), sorted. */
+  securityOpt?: string[];
+  sysctls?: Record<string, string>;
+  /** `platform:` as `os/arch[/variant]`, lower case, architecture aliases resolved. */
+  platform?: string;
+  runtime?: string;
+  /** `dns:`, in the order written (the resolver tries them in order). */
+  dns?: string[];
+  /** `dns_search:`, in the order written. */
+  dnsSearch?: string[];
+  /** `dns_opt:`, sorted. */
+  dnsOptions?: string[];
+  /** `tty: true`; left out when false. */
+  tty?: true;
+  /** `stdin_open: true`; left out when false. */
+  stdinOpen?: true;
+  /** `group_add:`, sorted. */
+  groupAdd?: string[];
+  /** `external_links:` as `container:alias`, sorted. */
+  externalLinks?: string[];
+  /** `mem_reservation:` or `deploy.resources.reservations.memory`, in bytes. */
+  memoryReservationBytes?: number;
+  /** `memswap_limit:` in bytes (memory plus swap); -1 is unlimited swap. */
+  memorySwapBytes?: number;
+  cpuShares?: number;
+  /** `pids_limit:` or `deploy.resources.limits.pids`; -1 is unlimited. */
+  pidsLimit?: number;
+  deviceRequests?: DeviceRequestSpec[];
   /** Compose `configs` from the repository, read-only from gitdock's store. */
   configs?: ConfigMountSpec[];
 }

@@ -9,6 +9,9 @@ import { containerConfig } from "./container-config.js";
 import { createAndStart } from "./container-ops.js";
 import { pullImages } from "./pull-images.js";
 import { inPhase } from "./rollout-phase.js";
+import { pullRequests } from "./pull-requests.js";
+import { batchFailed } from "./batch-outcome.js";
+import { warnUnsent } from "./warn-unsent.js";
 import { guardBindSources, withStoreRoots, type BindRoots } from "./host-bind-sources.js";
 import { localBindDevice } from "../policy/host-paths.js";
 import { networkCreateBody, volumeCreateBody } from "./resource-config.js";
@@ -90,7 +93,7 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
     throw new ApplyFailedError(`the plan cannot be applied:\n  ${plan.blockers.join("\n  ")}`, { data: { blockers: plan.blockers } });
   }
   ctx.log.info({ commit: plan.commit, stage: "apply", images: plan.images.length }, "pulling images");
-  const pulled = await pullImages(ctx.docker, plan.images, ctx.auths, ctx.concurrency);
+  const pulled = await pullImages(ctx.docker, pullRequests(plan, ctx.desired), ctx.auths, ctx.concurrency);
   await ctx.onPulled?.(pulled);
   const log = new RolloutLog();
   try {
@@ -149,7 +152,9 @@ async function rollOutServices(plan: Plan, ctx: ApplyContext, log: RolloutLog): 
 
 /**
  * One service: its replicas in batches of `update_config.parallelism`, each batch gated before the
- * next, with `delay` between batches. A failed gate stops every other service's rollout too.
+ * next, with `delay` between batches. A batch fails when more of its new containers fail their gate
+ * than `max_failure_ratio` tolerates (default: any); a failed batch stops every other service's
+ * rollout too, unless `failure_action: continue`. Any other error stops everything at once.
  */
 async function rollOutService(
   ctx: ApplyContext,
@@ -160,19 +165,47 @@ async function rollOutService(
   stop: AbortController,
 ): Promise<void> {
   const { parallelism, delayMs } = svc.service.updateConfig;
+  warnUnsent(ctx.log, svc.project, svc.service);
   for (let i = 0; i < actions.length; i += parallelism) {
     if (stop.signal.aborted || ctx.signal?.aborted) throw new ApplyFailedError("rollout interrupted");
-    const batch = actions.slice(i, i + parallelism);
-    try {
-      await Promise.all(batch.map((a) => step(ctx, a, a.kind, () => upsertReplica(ctx, stack, svc, a, log, stop.signal))));
-    } catch (err) {
-      if (!(err instanceof HealthGateFailedError) || svc.service.updateConfig.failureAction !== "continue") {
-        stop.abort();
-        throw err;
-      }
-    }
+    await rollOutBatch(ctx, svc, actions.slice(i, i + parallelism), stop, (a) => upsertReplica(ctx, stack, svc, a, log, stop.signal));
     if (delayMs && i + parallelism < actions.length) await new Promise((r) => setTimeout(r, delayMs));
   }
+}
+
+/** One batch, all at once. Stops the rollout as soon as the batch has failed, so the others' gates end promptly. */
+async function rollOutBatch(
+  ctx: ApplyContext,
+  svc: ResolvedService,
+  batch: ContainerAction[],
+  stop: AbortController,
+  replace: (a: ContainerAction) => Promise<void>,
+): Promise<void> {
+  const { failureAction, maxFailureRatio = 0 } = svc.service.updateConfig;
+  const gateFailures: HealthGateFailedError[] = [];
+  let other: unknown;
+  await Promise.all(
+    batch.map((a) =>
+      step(ctx, a, a.kind, () => replace(a)).catch((err: unknown) => {
+        if (!(err instanceof HealthGateFailedError)) {
+          other ??= err;
+          stop.abort();
+          return;
+        }
+        gateFailures.push(err);
+        if (failureAction !== "continue" && batchFailed(gateFailures.length, batch.length, maxFailureRatio)) stop.abort();
+      }),
+    ),
+  );
+  if (other !== undefined) throw other;
+  const [first] = gateFailures;
+  if (!first) return;
+  const fields = { commit: ctx.desired.commit, stack: svc.project, service: svc.service.name, failed: gateFailures.length, batch: batch.length, maxFailureRatio };
+  if (!batchFailed(gateFailures.length, batch.length, maxFailureRatio)) {
+    ctx.log.warn(fields, `${gateFailures.length} of ${batch.length} new containers of ${svc.project}/${svc.service.name} failed their health gate, within max_failure_ratio ${maxFailureRatio}; the rollout goes on`);
+    return;
+  }
+  if (failureAction !== "continue") throw first;
 }
 
 async function upsertReplica(

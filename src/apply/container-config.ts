@@ -1,15 +1,25 @@
 import type Docker from "dockerode";
-import { LABEL, containerName } from "../labels.js";
-import type { ConfigMountSpec, ContainerSpec, DesiredStack, MountSpec, PortSpec, SecretMountSpec } from "../model.js";
-import { secretMountPath } from "../manifest/index.js";
-import { encodeFieldHashes } from "../plan/spec-hash.js";
+import { LABEL, replicaName } from "../labels.js";
+import type { ContainerSpec, DesiredStack, PortSpec } from "../model.js";
+import { encodeFieldHashes, HASH_SCHEME } from "../plan/spec-hash.js";
 import type { ResolvedService } from "../plan/types.js";
+import { mountConfig } from "./mount-config.js";
+import { optionalHostConfig } from "./optional-host-config.js";
+
+/** How a container joins one network: its aliases, a fixed address, and links to containers outside the stack. */
+export interface NetworkAttachment {
+  name: string;
+  aliases: string[];
+  ipv4Address: string | undefined;
+  /** `external_links` as `container:alias`; resolvable only from this container. */
+  links: string[];
+}
 
 export interface ContainerConfig {
   name: string;
   create: Docker.ContainerCreateOptions;
   /** Networks beyond the first: API 1.41 takes one endpoint at create time, the rest are connected before start. */
-  extraNetworks: { name: string; aliases: string[]; ipv4Address: string | undefined }[];
+  extraNetworks: NetworkAttachment[];
 }
 
 export interface ContainerIdentity {
@@ -24,17 +34,21 @@ export interface ContainerIdentity {
 export function containerConfig(id: ContainerIdentity): ContainerConfig {
   const { stack, service, number } = id;
   const spec = service.spec;
-  const name = containerName(stack.project, service.service.name, number);
+  const name = replicaName(stack.project, service.service, number);
   const networks = attachedNetworks(id, name);
   const [first, ...rest] = networks;
   const create: Docker.ContainerCreateOptions = {
     name,
+    // A query parameter, like `name`: the Engine looks the image up for this platform.
+    ...(spec.platform ? { platform: spec.platform } : {}),
     Image: spec.image,
     Cmd: spec.command,
     Entrypoint: spec.entrypoint,
     Env: Object.entries(spec.environment).map(([k, v]) => `${k}=${v}`),
     Labels: containerLabels(id),
-    ExposedPorts: Object.fromEntries(spec.ports.map((p) => [portKey(p), {}])),
+    ExposedPorts: Object.fromEntries([...spec.ports.map(portKey), ...(spec.expose ?? [])].map((p) => [p, {}])),
+    ...(spec.tty ? { Tty: true } : {}),
+    ...(spec.stdinOpen ? { OpenStdin: true } : {}),
     User: spec.user,
     WorkingDir: spec.workingDir,
     Hostname: spec.hostname,
@@ -48,9 +62,9 @@ export function containerConfig(id: ContainerIdentity): ContainerConfig {
       StartPeriod: nanos(spec.healthcheck.startPeriodMs),
     },
     HostConfig: {
-      NetworkMode: spec.networkMode ? networkMode(spec.networkMode, stack.project) : first?.name,
+      NetworkMode: spec.networkMode ? namespaceMode(spec.networkMode, stack) : first?.name,
       PortBindings: portBindings(spec.ports),
-      Mounts: [...spec.mounts.map((m) => mount(m, stack)), ...(spec.secrets ?? []).map(secretMount), ...(spec.configs ?? []).map(configMount)],
+      ...mountConfig(spec, stack),
       RestartPolicy: restartPolicy(spec.restart),
       ReadonlyRootfs: spec.readOnly,
       CapAdd: spec.capAdd,
@@ -63,11 +77,10 @@ export function containerConfig(id: ContainerIdentity): ContainerConfig {
       Ulimits: Object.entries(spec.ulimits).map(([Name, u]) => ({ Name, Soft: u.soft, Hard: u.hard })),
       Memory: spec.memoryBytes,
       NanoCpus: spec.nanoCpus,
-      ...hostAccess(spec, stack.project),
+      ...hostAccess(spec, stack),
+      ...optionalHostConfig(spec),
     },
-    NetworkingConfig: first
-      ? { EndpointsConfig: { [first.name]: endpoint(first.aliases, first.ipv4Address) } }
-      : undefined,
+    NetworkingConfig: first ? { EndpointsConfig: { [first.name]: endpoint(first) } } : undefined,
   };
   return { name, create, extraNetworks: rest };
 }
@@ -84,10 +97,12 @@ function containerLabels({ stack, service, number, commit, agentId }: ContainerI
     [LABEL.commit]: commit,
     [LABEL.specHash]: service.specHash,
     [LABEL.fieldHashes]: encodeFieldHashes(service.fieldHashes),
+    [LABEL.hashScheme]: HASH_SCHEME,
+    ...(service.keyId ? { [LABEL.keyId]: service.keyId } : {}),
   };
 }
 
-function attachedNetworks({ stack, service }: ContainerIdentity, name: string) {
+function attachedNetworks({ stack, service }: ContainerIdentity, name: string): NetworkAttachment[] {
   if (service.spec.networkMode) return [];
   const names = new Map(stack.networks.map((n) => [n.key, n.name]));
   return service.spec.networks.map((n) => ({
@@ -95,17 +110,22 @@ function attachedNetworks({ stack, service }: ContainerIdentity, name: string) {
     // Compose makes every container reachable by its service name and its container name.
     aliases: [...new Set([service.service.name, name, ...n.aliases])],
     ipv4Address: n.ipv4Address,
+    // On every network: a link resolves where the linked container is attached, and does nothing elsewhere.
+    links: service.spec.externalLinks ?? [],
   }));
 }
 
-function endpoint(aliases: string[], ipv4Address: string | undefined): Docker.EndpointSettings {
-  return { Aliases: aliases, ...(ipv4Address ? { IPAMConfig: { IPv4Address: ipv4Address } } : {}) };
+/** The endpoint settings of one network, at create and at connect alike. */
+export function endpoint(n: Omit<NetworkAttachment, "name">): Docker.EndpointSettings {
+  return { Aliases: n.aliases, ...(n.ipv4Address ? { IPAMConfig: { IPv4Address: n.ipv4Address } } : {}), ...(n.links.length ? { Links: n.links } : {}) };
 }
 
-function networkMode(mode: string, project: string): string {
-  // `service:db` means the first container of that service in the same stack.
-  if (mode.startsWith("service:")) return `container:${containerName(project, mode.slice("service:".length), 1)}`;
-  return mode;
+/** `service:db` means the first container of that service in the same stack (its container_name, if it has one). */
+function namespaceMode(mode: string, stack: DesiredStack): string {
+  if (!mode.startsWith("service:")) return mode;
+  const name = mode.slice("service:".length);
+  const other = stack.services.find((s) => s.name === name) ?? { name };
+  return `container:${replicaName(stack.project, other, 1)}`;
 }
 
 function portKey(p: PortSpec): string {
@@ -122,39 +142,11 @@ function portBindings(ports: PortSpec[]): Record<string, { HostIp: string; HostP
   return bindings;
 }
 
-function mount(m: MountSpec, stack: DesiredStack): Docker.MountSettings {
-  if (m.type === "tmpfs") {
-    return { Type: "tmpfs", Source: "", Target: m.target, ...(m.sizeBytes ? { TmpfsOptions: { SizeBytes: m.sizeBytes, Mode: 0o1777 } } : {}) };
-  }
-  if (m.type === "bind") {
-    return { Type: "bind", Source: m.source, Target: m.target, ReadOnly: m.readOnly };
-  }
-  const volume = stack.volumes.find((v) => v.key === m.source);
-  return {
-    Type: "volume",
-    Source: volume?.name ?? m.source ?? "",
-    Target: m.target,
-    ReadOnly: m.readOnly,
-    // @types/dockerode marks every VolumeOptions member required; the Engine does not.
-    ...(m.nocopy ? { VolumeOptions: { NoCopy: true } as Docker.MountSettings["VolumeOptions"] } : {}),
-  };
-}
-
-/** A secret is a read-only bind of its host file at /run/secrets/<target> (or an absolute target), as Compose mounts file secrets. */
-function secretMount(s: SecretMountSpec): Docker.MountSettings {
-  return { Type: "bind", Source: s.file, Target: secretMountPath(s.target), ReadOnly: true };
-}
-
-/** A config is a read-only bind of its object in gitdock's store, whose mode and owner are the ones asked for. */
-function configMount(c: ConfigMountSpec): Docker.MountSettings {
-  return { Type: "bind", Source: c.file, Target: c.target, ReadOnly: true };
-}
-
 /** `pid`, `ipc` and `devices`, only when the manifest sets them (the host policy has allowed them). */
-function hostAccess(spec: ContainerSpec, project: string): Partial<Docker.HostConfig> {
+function hostAccess(spec: ContainerSpec, stack: DesiredStack): Partial<Docker.HostConfig> {
   return {
-    ...(spec.pidMode ? { PidMode: networkMode(spec.pidMode, project) } : {}),
-    ...(spec.ipcMode ? { IpcMode: networkMode(spec.ipcMode, project) } : {}),
+    ...(spec.pidMode ? { PidMode: namespaceMode(spec.pidMode, stack) } : {}),
+    ...(spec.ipcMode ? { IpcMode: namespaceMode(spec.ipcMode, stack) } : {}),
     ...(spec.devices ? { Devices: spec.devices.map((d) => ({ PathOnHost: d.source, PathInContainer: d.target, CgroupPermissions: d.permissions })) } : {}),
   };
 }

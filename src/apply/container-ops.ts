@@ -1,6 +1,7 @@
 import type Docker from "dockerode";
 import { engineError } from "../engine/docker-client.js";
 import type { MountSpec } from "../model.js";
+import { parseBindEntry } from "../policy/requests/bind-entries.js";
 import type { ContainerConfig } from "./container-config.js";
 import { connectBody } from "./engine-requests.js";
 import { guardBindSources, type BindRoots, type HostBind } from "./host-bind-sources.js";
@@ -34,10 +35,17 @@ export async function createAndStart(docker: Docker, config: ContainerConfig, mo
   return container.id;
 }
 
-/** The bind mounts of the create request itself (secrets included), with Compose's create_host_path from the spec. */
+/**
+ * The bind mounts of the create request itself (secrets included, and the legacy `Binds` entries
+ * gitdock sends for SELinux relabeling), with Compose's create_host_path from the spec.
+ */
 function hostBinds(config: ContainerConfig, mounts: MountSpec[]): HostBind[] {
   const creatable = new Set(mounts.flatMap((m) => (m.type === "bind" && m.createHostPath ? [m.source] : [])));
-  return (config.create.HostConfig?.Mounts ?? [])
-    .filter((m) => m.Type === "bind")
-    .map((m) => ({ source: m.Source, readOnly: m.ReadOnly === true, create: creatable.has(m.Source) }));
+  const host = config.create.HostConfig;
+  const fromMounts = (host?.Mounts ?? []).filter((m) => m.Type === "bind").map((m) => ({ source: m.Source, readOnly: m.ReadOnly === true }));
+  const fromBinds = (host?.Binds ?? []).flatMap((entry) => {
+    const bind = parseBindEntry(entry);
+    return bind ? [{ source: bind.source, readOnly: bind.readOnly }] : [];
+  });
+  return [...fromMounts, ...fromBinds].map((b) => ({ ...b, create: creatable.has(b.source) }));
 }

@@ -1,8 +1,8 @@
-import { containerName } from "../labels.js";
+import { replicaName } from "../labels.js";
 import type { DesiredState } from "../model.js";
 import type { EngineRequest, JudgeOptions, StackDeclarations } from "../policy/index.js";
 import type { ResolvedService, ResolvedState } from "../plan/types.js";
-import { containerConfig } from "./container-config.js";
+import { containerConfig, endpoint, type NetworkAttachment } from "./container-config.js";
 import { networkCreateBody, volumeCreateBody } from "./resource-config.js";
 
 /**
@@ -35,8 +35,8 @@ export function engineRequests(state: ResolvedState, agentId: string): EngineReq
 }
 
 /** The body of POST /networks/{name}/connect (container-ops.ts sends the same). */
-export function connectBody(container: string, n: { aliases: string[]; ipv4Address: string | undefined }): Record<string, unknown> {
-  return { Container: container, EndpointConfig: { Aliases: n.aliases, ...(n.ipv4Address ? { IPAMConfig: { IPv4Address: n.ipv4Address } } : {}) } };
+export function connectBody(container: string, n: NetworkAttachment): Record<string, unknown> {
+  return { Container: container, EndpointConfig: endpoint(n) };
 }
 
 /**
@@ -62,7 +62,7 @@ export function stackDeclarations(state: ResolvedState): JudgeOptions["stacks"] 
     state.stacks.map(({ stack, services }): [string, StackDeclarations] => [
       stack.project,
       {
-        containers: new Set(services.flatMap((s) => Array.from({ length: s.service.replicas }, (_, i) => containerName(stack.project, s.service.name, i + 1)))),
+        containers: new Set(services.flatMap((s) => Array.from({ length: s.service.replicas }, (_, i) => replicaName(stack.project, s.service, i + 1)))),
         networks: new Map(stack.networks.map((n) => [n.name, { external: n.external }])),
         volumes: new Map(stack.volumes.map((v) => [v.name, { external: v.external }])),
       },

@@ -1,5 +1,5 @@
 import { LABEL } from "../labels.js";
-import type { NetworkSpec, VolumeSpec } from "../model.js";
+import type { IpamSpec, NetworkSpec, VolumeSpec } from "../model.js";
 
 /** The body of POST /volumes/create for a stack's volume: what apply sends and the host policy judges. */
 export function volumeCreateBody(project: string, volume: VolumeSpec, agentId: string) {
@@ -21,6 +21,22 @@ export function networkCreateBody(project: string, network: NetworkSpec, agentId
     Attachable: network.attachable,
     CheckDuplicate: true,
     Labels: { ...network.labels, ...ownerLabels(project, agentId), [LABEL.composeNetwork]: network.key },
+    // Only when the manifest asks: otherwise the Engine picks from its own pools, as before.
+    ...(network.ipam ? { IPAM: ipamBody(network.ipam) } : {}),
+    ...(network.enableIpv6 ? { EnableIPv6: true } : {}),
+  };
+}
+
+function ipamBody(ipam: IpamSpec) {
+  return {
+    Driver: ipam.driver ?? "default",
+    Config: ipam.pools.map((p) => ({
+      ...(p.subnet !== undefined ? { Subnet: p.subnet } : {}),
+      ...(p.ipRange !== undefined ? { IPRange: p.ipRange } : {}),
+      ...(p.gateway !== undefined ? { Gateway: p.gateway } : {}),
+      ...(Object.keys(p.auxAddresses).length > 0 ? { AuxiliaryAddresses: p.auxAddresses } : {}),
+    })),
+    Options: ipam.options,
   };
 }
 

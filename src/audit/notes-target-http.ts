@@ -35,6 +35,12 @@ export class HttpNotesTarget implements NotesTarget {
     this.http = withTimeout(http, REQUEST_TIMEOUT_MS);
   }
 
+  async linesFor(commit: string): Promise<string[]> {
+    await this.init();
+    const tip = await this.fetchTip();
+    return tip ? ((await readNotesCommit(this.gitdir, tip)).notes.get(commit) ?? []) : [];
+  }
+
   async publishOnce(pending: readonly PendingNote[]): Promise<{ result: "published" | "race"; added: number }> {
     await this.init();
     const tip = await this.fetchTip();

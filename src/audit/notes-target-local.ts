@@ -18,6 +18,11 @@ export class LocalNotesTarget implements NotesTarget {
     this.where = `${opts.ref} in ${opts.gitdir}`;
   }
 
+  async linesFor(commit: string): Promise<string[]> {
+    const tip = await git.resolveRef({ fs, gitdir: this.opts.gitdir, ref: this.opts.ref }).catch(() => undefined);
+    return tip ? ((await readNotesCommit(this.opts.gitdir, tip)).notes.get(commit) ?? []) : [];
+  }
+
   async publishOnce(pending: readonly PendingNote[]): Promise<{ result: "published" | "race"; added: number }> {
     const { gitdir, ref, hostId } = this.opts;
     const lock = join(gitdir, `${ref}.lock`);

@@ -10,6 +10,8 @@ export interface NotesTarget {
    * (read again and retry); throws when the target cannot be reached or refuses us.
    */
   publishOnce(pending: readonly PendingNote[]): Promise<{ result: "published" | "race"; added: number }>;
+  /** The note lines on one commit, as the target has them now (every host's). */
+  linesFor(commit: string): Promise<string[]>;
 }
 
 export const notesAuthor = (hostId: string) => ({ name: `gitdock ${hostId}`, email: `gitdock@${hostId}` });

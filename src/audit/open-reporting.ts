@@ -2,7 +2,8 @@ import { readFile } from "node:fs/promises";
 import type { Settings } from "../config/settings.js";
 import { ConfigInvalidError } from "../errors.js";
 import type { Logger } from "../log.js";
-import type { CommitOutcome } from "../reconcile/context.js";
+import type { CommitOutcome, OutcomeNote } from "../reconcile/context.js";
+import { parseNoteLine } from "./note-line.js";
 import { fetchTargetCommit, parseRepoLocation, type GitCredentials } from "../source/index.js";
 import { buildMarker } from "./marker.js";
 import { MarkerSender } from "./marker-sender.js";
@@ -20,6 +21,8 @@ export interface AuditReporting {
   beforePass: () => Promise<void>;
   /** The marker sender, when markers are configured (tests and shutdown can wait on `idle()`). */
   markers: MarkerSender | undefined;
+  /** Every host's outcome lines on a commit, from the git notes (only when notes reporting is on). */
+  outcomesOf: ((commit: string) => Promise<OutcomeNote[]>) | undefined;
 }
 
 /**
@@ -29,11 +32,14 @@ export interface AuditReporting {
 export async function openAuditReporting(settings: Settings, log: Logger, credentials: GitCredentials | undefined): Promise<AuditReporting> {
   const listeners: AuditReporting["listeners"] = [];
   let beforePass = async (): Promise<void> => undefined;
+  let outcomesOf: AuditReporting["outcomesOf"];
 
   if (settings.report.gitNotes) {
-    const reporter = new NotesReporter(await notesTarget(settings, credentials), await NotesOutbox.open(settings.stateDir), log);
+    const target = await notesTarget(settings, credentials);
+    const reporter = new NotesReporter(target, await NotesOutbox.open(settings.stateDir), log);
     listeners.push((o) => reporter.record(o));
     beforePass = () => reporter.drain();
+    outcomesOf = async (commit) => (await target.linesFor(commit)).map(parseNoteLine).filter((l) => l !== undefined);
   }
 
   let markers: MarkerSender | undefined;
@@ -44,7 +50,7 @@ export async function openAuditReporting(settings: Settings, log: Logger, creden
     const source = { repo: settings.repo, branch: settings.branch, path: settings.path };
     listeners.push(async (o) => void sender.enqueue(JSON.stringify(buildMarker(o, source)), o.commit));
   }
-  return { listeners, beforePass, markers };
+  return { listeners, beforePass, markers, outcomesOf };
 }
 
 async function notesTarget(settings: Settings, credentials: GitCredentials | undefined): Promise<NotesTarget> {

@@ -26,5 +26,6 @@ export async function openReconcileContext(settings: Settings, log: Logger): Pro
     settings, docker: connectDocker(settings.dockerHost), log, store, journal, hostKey, auths, credentials,
     outcomeListeners: [...audit.listeners],
     beforePass: audit.beforePass,
+    ...(audit.outcomesOf ? { outcomesOf: audit.outcomesOf } : {}),
   };
 }

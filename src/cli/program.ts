@@ -115,6 +115,16 @@ withCommonOptions(program.command("retry"))
     ),
   );
 
+const state = program.command("state").description("the state directory");
+withCommonOptions(state.command("rebuild"))
+  .description("move a corrupt state.json (and an unreadable host.key) aside and rebuild the last good commit from the labels of the containers this host runs, with one sync")
+  .action(
+    action(async (flags: SettingsFlags) => {
+      const settings = await loadSettings(flags);
+      return (await import("./commands/state-rebuild.js")).stateRebuildCommand(settings, createLogger());
+    }),
+  );
+
 withCommonOptions(program.command("history"))
   .description("the commits that touched this host's path, what they changed, and this host's outcomes (offline; exit 1 with --verify when the journal is broken)")
   .option("--since <date|age>", "only commits since a date (2026-11-01) or an age (12h, 7d, 2w)")

@@ -81,6 +81,19 @@ export const policySectionSchema = z
       .optional()
       .describe('Sysctls services may set (names, or prefixes ending in *). Default ["net.*", "kernel.shm*", "kernel.msg*", "kernel.sem", "fs.mqueue.*"]'),
     log_drivers: z.array(z.string().min(1)).optional().describe('Logging drivers services may use. Default ["json-file", "local", "journald", "none"]'),
+    device_requests: z
+      .boolean()
+      .optional()
+      .describe("Allow device requests (deploy.resources.reservations.devices: GPUs and other devices a driver such as nvidia hands out). Default false"),
+    external_links: z
+      .array(z.string().min(1))
+      .optional()
+      .describe("Containers outside a stack that services may link to with external_links, by name. Default none"),
+    ipam_drivers: z.array(z.string().min(1)).optional().describe("IPAM drivers networks may use besides the Engine's default. Default none"),
+    network_subnets: z
+      .array(z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, { error: 'expected a CIDR like "172.16.0.0/12"' }))
+      .optional()
+      .describe('CIDRs that networks\' ipam subnets, ranges, gateways and aux addresses must lie in. Default ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fd00::/8"]'),
   })
   .describe("What a commit may ask of this host. Anything else rejects the whole commit.");
 
@@ -144,5 +157,9 @@ export function policyFromInput(raw: PolicySectionInput | undefined): HostPolicy
     runtimes: raw?.runtimes ?? DEFAULT_POLICY.runtimes,
     sysctls: raw?.sysctls ?? DEFAULT_POLICY.sysctls,
     logDrivers: raw?.log_drivers ?? DEFAULT_POLICY.logDrivers,
+    deviceRequests: raw?.device_requests ?? DEFAULT_POLICY.deviceRequests,
+    externalLinks: raw?.external_links ?? DEFAULT_POLICY.externalLinks,
+    ipamDrivers: raw?.ipam_drivers ?? DEFAULT_POLICY.ipamDrivers,
+    networkSubnets: raw?.network_subnets ?? DEFAULT_POLICY.networkSubnets,
   };
 }

@@ -44,6 +44,8 @@ function toObservedContainer(c: Docker.ContainerInfo, agentId: string): Observed
     commit: labels[LABEL.commit],
     specHash: labels[LABEL.specHash],
     fieldHashesLabel: labels[LABEL.fieldHashes],
+    ...(labels[LABEL.hashScheme] ? { hashScheme: labels[LABEL.hashScheme] } : {}),
+    ...(labels[LABEL.keyId] ? { keyId: labels[LABEL.keyId] } : {}),
     image: c.Image,
     state: c.State,
     running: c.State === "running",

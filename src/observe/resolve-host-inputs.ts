@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { HostInputError } from "../errors.js";
 import type { ContainerSpec, DesiredState, DesiredService } from "../model.js";
 import { parseEnvText } from "../manifest/parse/parse-env-text.js";
-import { hashContainerSpec, type SpecHashes } from "../plan/spec-hash.js";
+import { hostKeyId, legacySpecHashes, specHashes, type SpecHashes } from "../plan/spec-hash.js";
 import type { ResolvedService, ResolvedState } from "../plan/types.js";
 import { materializeStore } from "../files/materialize.js";
 import { checkSecretAttributes } from "./secret-attributes.js";
@@ -47,7 +47,16 @@ async function resolveService(
   digestOnce: (file: string) => Promise<string>,
 ): Promise<ResolvedService> {
   const fromFiles: Record<string, string> = {};
-  for (const source of service.envFiles) Object.assign(fromFiles, typeof source === "string" ? await readOnce(source) : source.values);
+  // Values from the host's files are secrets; those from the repository's files are in Git already.
+  const fromHost = new Set<string>();
+  for (const source of service.envFiles) {
+    const values = typeof source === "string" ? await readOnce(source) : source.values;
+    Object.assign(fromFiles, values);
+    for (const key of Object.keys(values)) {
+      if (typeof source === "string") fromHost.add(key);
+      else fromHost.delete(key);
+    }
+  }
   const spec: ContainerSpec = { ...service.container, environment: sortedRecord({ ...fromFiles, ...service.container.environment }) };
   // Only when the service mounts secrets, so every other spec hashes as it did before secrets existed.
   if (service.secrets?.length) {
@@ -55,7 +64,8 @@ async function resolveService(
     spec.secrets = await secretMounts(service.secrets, digestOnce);
   }
   const inputs = service.envFiles.length || spec.secrets ? JSON.stringify([fromFiles, spec.secrets]) : "";
-  return { project, service, spec, ...hashOnce(service, hostKey, inputs, () => hashContainerSpec(spec, hostKey)) };
+  const secretEnv = new Set([...fromHost].filter((k) => !Object.hasOwn(service.container.environment, k)));
+  return { project, service, spec, ...hashOnce(service, hostKey, inputs, () => allHashes(spec, hostKey, secretEnv)) };
 }
 
 /**
@@ -64,9 +74,16 @@ async function resolveService(
  * the host inputs, so the hashes are kept per service and reused while its inputs and the host key
  * are unchanged.
  */
-const hashed = new WeakMap<DesiredService, { hostKey: Buffer; inputs: string; hashes: SpecHashes }>();
+type AllHashes = SpecHashes & { keyId: string; legacy: SpecHashes };
 
-function hashOnce(service: DesiredService, hostKey: Buffer, inputs: string, hash: () => SpecHashes): SpecHashes {
+const hashed = new WeakMap<DesiredService, { hostKey: Buffer; inputs: string; hashes: AllHashes }>();
+
+/** Scheme 2 for new containers, and the scheme before it for containers made before (plan.ts compares each its way). */
+function allHashes(spec: ContainerSpec, hostKey: Buffer, secretEnv: ReadonlySet<string>): AllHashes {
+  return { ...specHashes(spec, hostKey, secretEnv), keyId: hostKeyId(hostKey), legacy: legacySpecHashes(spec, hostKey) };
+}
+
+function hashOnce(service: DesiredService, hostKey: Buffer, inputs: string, hash: () => AllHashes): AllHashes {
   const known = hashed.get(service);
   if (known && known.inputs === inputs && known.hostKey.equals(hostKey)) return known.hashes;
   const hashes = hash();

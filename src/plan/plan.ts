@@ -2,9 +2,9 @@
  * The planner: a pure function from the desired state and a snapshot of the host to a list of
  * actions with reasons. It imports nothing from Docker, so every decision is table-tested.
  */
-import { containerName } from "../labels.js";
+import { replicaName } from "../labels.js";
 import { byCodePoint } from "../order.js";
-import { decodeFieldHashes } from "./spec-hash.js";
+import { decodeFieldHashes, HASH_SCHEME, SECRET_FIELDS } from "./spec-hash.js";
 import type { ContainerAction, HostSnapshot, ObservedContainer, Plan, ResolvedService, ResolvedState } from "./types.js";
 
 export function makePlan(desired: ResolvedState, host: HostSnapshot): Plan {
@@ -15,7 +15,7 @@ export function makePlan(desired: ResolvedState, host: HostSnapshot): Plan {
   for (const { services } of desired.stacks) {
     for (const svc of services) {
       for (let n = 1; n <= svc.service.replicas; n++) {
-        const name = containerName(svc.project, svc.service.name, n);
+        const name = replicaName(svc.project, svc.service, n);
         wanted.add(name);
         actions.push(planReplica(svc, n, name, byName.get(name) ?? []));
       }
@@ -48,12 +48,32 @@ function planReplica(svc: ResolvedService, n: number, name: string, existing: Ob
 export function driftReasons(svc: ResolvedService, c: ObservedContainer): string[] {
   const reasons: string[] = [];
   if (c.project !== svc.project || c.service !== svc.service.name) reasons.push("config changed: labels");
-  else if (c.specHash !== svc.specHash) reasons.push(...specChangeReasons(svc.fieldHashes, decodeFieldHashes(c.fieldHashesLabel)));
+  else if (c.specHash !== wantedHash(svc, c)) reasons.push(...specReasons(svc, c));
   else if (!sameImage(c.image, svc.spec.image)) reasons.push("image changed");
   if (!c.running) reasons.push("not running");
   // Only a verdict of its own Docker healthcheck; the repair budget keeps this from looping.
   else if (c.health === "unhealthy") reasons.push("unhealthy");
   return reasons;
+}
+
+/** The hash the container should carry, in the scheme it was made with. */
+function wantedHash(svc: ResolvedService, c: ObservedContainer): string | undefined {
+  return c.hashScheme === HASH_SCHEME ? svc.specHash : svc.legacy?.specHash;
+}
+
+/**
+ * Which settings changed. With scheme 2, a container made under another host key differs in its
+ * secret digests alone when nothing else changed: that is said as such, not as a changed env_file.
+ */
+function specReasons(svc: ResolvedService, c: ObservedContainer): string[] {
+  const have = decodeFieldHashes(c.fieldHashesLabel);
+  if (c.hashScheme !== HASH_SCHEME) return specChangeReasons(svc.legacy?.fieldHashes ?? {}, have);
+  const newKey = c.keyId !== undefined && svc.keyId !== undefined && c.keyId !== svc.keyId;
+  const changed = (k: string) => svc.fieldHashes[k] !== have[k];
+  const secretsMoved = newKey && SECRET_FIELDS.some(changed);
+  const rest = Object.fromEntries(Object.entries(svc.fieldHashes).filter(([k]) => !(newKey && SECRET_FIELDS.includes(k))));
+  const others = Object.keys(rest).some(changed) ? specChangeReasons(rest, have) : [];
+  return secretsMoved ? ["secret digest key changed", ...others] : others.length ? others : specChangeReasons(svc.fieldHashes, have);
 }
 
 function specChangeReasons(want: Record<string, string>, have: Record<string, string>): string[] {
@@ -68,13 +88,19 @@ function specChangeReasons(want: Record<string, string>, have: Record<string, st
 }
 
 /** Manifest-style names for spec fields, as a user would search for them in their Compose file. */
-function fieldLabel(field: string): string {
-  const names: Record<string, string> = {
-    capAdd: "cap_add", capDrop: "cap_drop", extraHosts: "extra_hosts", memoryBytes: "memory",
-    nanoCpus: "cpus", mounts: "volumes", networkMode: "network_mode", readOnly: "read_only",
-    stopGracePeriodMs: "stop_grace_period", stopSignal: "stop_signal", workingDir: "working_dir",
-  };
-  return names[field] ?? field;
+const FIELD_LABELS: Record<string, string> = {
+  capAdd: "cap_add", capDrop: "cap_drop", extraHosts: "extra_hosts", memoryBytes: "memory",
+  nanoCpus: "cpus", mounts: "volumes", networkMode: "network_mode", readOnly: "read_only",
+  stopGracePeriodMs: "stop_grace_period", stopSignal: "stop_signal", workingDir: "working_dir",
+  pidMode: "pid", ipcMode: "ipc", shmSizeBytes: "shm_size", securityOpt: "security_opt",
+  dnsSearch: "dns_search", dnsOptions: "dns_opt", stdinOpen: "stdin_open", groupAdd: "group_add",
+  externalLinks: "external_links", memoryReservationBytes: "mem_reservation", memorySwapBytes: "memswap_limit",
+  cpuShares: "cpu_shares", pidsLimit: "pids_limit", deviceRequests: "deploy.resources.reservations.devices",
+  environmentFromFiles: "env_file",
+};
+
+export function fieldLabel(field: string): string {
+  return Object.hasOwn(FIELD_LABELS, field) ? (FIELD_LABELS[field] ?? field) : field;
 }
 
 /**
@@ -106,19 +132,20 @@ function planPrunes(desired: ResolvedState, containers: ObservedContainer[], wan
       container: c.name,
       number: c.number ?? 0,
       containerId: c.id,
-      reasons: [pruneReason(c, services)],
+      reasons: [pruneReason(c, services, wanted)],
     });
   }
   return prunes;
 }
 
-function pruneReason(c: ObservedContainer, services: Map<string, Map<string, number>>): string {
+function pruneReason(c: ObservedContainer, services: Map<string, Map<string, number>>, wanted: Set<string>): string {
   const stack = services.get(c.project ?? "");
   if (!stack) return "stack removed";
   const replicas = stack.get(c.service ?? "");
   if (replicas === undefined) return "service removed";
   if ((c.number ?? 0) > replicas) return "extra replica";
-  return "duplicate container";
+  // The replica is wanted under another name: its container_name was set, changed or removed.
+  return wanted.has(c.name) ? "duplicate container" : "container name changed";
 }
 
 function planNetworksAndVolumes(desired: ResolvedState, host: HostSnapshot) {

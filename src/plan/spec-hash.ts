@@ -1,24 +1,66 @@
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import type { ContainerSpec } from "../model.js";
 
 /**
- * The spec hash is an HMAC keyed with a per-host secret (state/host-key), not a plain hash: labels
- * are readable by anyone who can `docker inspect`, and a plain hash of the environment would let
- * them test guesses of secret values offline.
+ * Whether a container matches its desired spec must not depend on a secret that can be lost. So
+ * the spec hash (scheme 2) is a plain SHA-256 over the normalized spec, in which every value that
+ * comes from a secret on the host — env_file values, secret files' contents — appears only as a
+ * digest keyed with the host key (state/host-key). Labels are readable by anyone who can `docker
+ * inspect`: they must not let anyone test guesses of those values, but everything else they hash
+ * is in the container's own config already. A new host key therefore changes the hash of exactly
+ * the containers that use env files or secrets, and the plan says why (`secret digest key changed`).
+ *
+ * Containers made before scheme 2 carry an HMAC of the whole spec (`legacySpecHashes`); they are
+ * compared that way until they are next replaced.
  */
+export const HASH_SCHEME = "2";
+
 export interface SpecHashes {
   specHash: string;
   /** Short per-field hashes, so a plan can name the settings that changed. */
   fieldHashes: Record<string, string>;
 }
 
-export function hashContainerSpec(spec: ContainerSpec, key: Buffer): SpecHashes {
+/** Fields of the hashed view whose values are keyed digests of host secrets. */
+export const SECRET_FIELDS: readonly string[] = ["environmentFromFiles", "secrets"];
+
+/**
+ * Scheme 2. `fromFiles`: the environment variables whose values came from env files on the host
+ * (the manifest's own `environment` wins over them, as in Compose).
+ */
+export function specHashes(spec: ContainerSpec, key: Buffer, fromFiles: ReadonlySet<string>): SpecHashes {
+  const view = hashView(spec, key, fromFiles);
+  const fieldHashes: Record<string, string> = {};
+  for (const field of Object.keys(view).sort()) fieldHashes[field] = sha256(canonicalJson(view[field] ?? null)).slice(0, 12);
+  return { specHash: sha256(canonicalJson(view)), fieldHashes };
+}
+
+/** A short name for the host key, stamped on containers, so a changed key can be told from a changed spec. */
+export function hostKeyId(key: Buffer): string {
+  return hmac(key, "gitdock-key-id").slice(0, 12);
+}
+
+/** The scheme before 2: an HMAC of the whole spec under the host key. */
+export function legacySpecHashes(spec: ContainerSpec, key: Buffer): SpecHashes {
   const fieldHashes: Record<string, string> = {};
   for (const field of Object.keys(spec).sort()) {
     const value = (spec as unknown as Record<string, unknown>)[field];
     fieldHashes[field] = hmac(key, canonicalJson(value ?? null)).slice(0, 12);
   }
   return { specHash: hmac(key, canonicalJson(spec)), fieldHashes };
+}
+
+/** @deprecated the scheme before 2; see legacySpecHashes. */
+export const hashContainerSpec = legacySpecHashes;
+
+function hashView(spec: ContainerSpec, key: Buffer, fromFiles: ReadonlySet<string>): Record<string, unknown> {
+  const environment: Record<string, string> = {};
+  const keyed: Record<string, string> = {};
+  for (const [name, value] of Object.entries(spec.environment)) {
+    if (fromFiles.has(name)) keyed[name] = hmac(key, `gitdock-env\0${value}`).slice(0, 32);
+    else environment[name] = value;
+  }
+  return { ...(spec as unknown as Record<string, unknown>), environment, ...(Object.keys(keyed).length ? { environmentFromFiles: keyed } : {}) };
 }
 
 /** `a=1,b=2` — the label form of field hashes (labels are strings). */
@@ -58,4 +100,8 @@ function sortKeys(value: unknown): unknown {
 
 function hmac(key: Buffer, text: string): string {
   return createHmac("sha256", key).update(text).digest("hex");
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
 }

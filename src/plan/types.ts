@@ -8,6 +8,10 @@ export interface ResolvedService {
   spec: ContainerSpec;
   specHash: string;
   fieldHashes: Record<string, string>;
+  /** The host key's short id (spec-hash.ts hostKeyId), stamped with the hashes. */
+  keyId?: string;
+  /** The hashes of the scheme before 2, to compare containers made before it (spec-hash.ts). */
+  legacy?: { specHash: string; fieldHashes: Record<string, string> };
 }
 
 export interface ResolvedStack {
@@ -33,6 +37,10 @@ export interface ObservedContainer {
   specHash: string | undefined;
   /** The `gitdock.field-hashes` label as it is: decoded only when the spec hash differs (plan.ts). */
   fieldHashesLabel: string | undefined;
+  /** `gitdock.hash-scheme`: undefined for containers made before scheme 2. */
+  hashScheme?: string;
+  /** `gitdock.key-id`: the host key its hashes were made with. */
+  keyId?: string;
   /** The image reference the container was created from, as the Engine reports it. */
   image: string;
   state: string;

@@ -4,7 +4,8 @@
  * privileged, no host namespaces and no other container's, no added capabilities or devices, bind
  * mounts only under /srv and /var/lib/gitdock-data, secrets only under /etc/gitdock/secrets, env
  * files only under /etc/gitdock/env, no root user, local volumes without driver options, bridge
- * networks, and no network or volume that gitdock does not own.
+ * networks with the default IPAM in private address space, no device requests, no links to
+ * containers outside the stack, and no network or volume that gitdock does not own.
  *
  * The policy is an allow-list over the Engine requests gitdock sends (src/policy/requests/): a
  * request field that no key here speaks for must be at the Engine's default.
@@ -47,6 +48,14 @@ export interface HostPolicy {
   sysctls: string[];
   /** Logging drivers a service may use. */
   logDrivers: string[];
+  /** Device requests (`deploy.resources.reservations.devices`: GPUs and other devices a driver hands out). */
+  deviceRequests: boolean;
+  /** Containers outside a stack that services may link to (`external_links`), by name. */
+  externalLinks: string[];
+  /** IPAM drivers a network may use besides the Engine's `default`. */
+  ipamDrivers: string[];
+  /** CIDRs a network's `ipam` subnets, ranges, gateways and auxiliary addresses must lie in. */
+  networkSubnets: string[];
 }
 
 export const DEFAULT_POLICY: Readonly<HostPolicy> = Object.freeze({
@@ -75,4 +84,10 @@ export const DEFAULT_POLICY: Readonly<HostPolicy> = Object.freeze({
   // json-file, local and journald keep the output on this host; none drops it. Network drivers
   // (syslog, gelf, fluentd, ...) make dockerd itself connect to an address the commit chooses.
   logDrivers: ["json-file", "local", "journald", "none"],
+  deviceRequests: false,
+  externalLinks: [],
+  ipamDrivers: [],
+  // Private address space only: a bridge's subnet becomes a route on the host, and a public one
+  // would send the host's own traffic for it (a registry, a DNS server) into the container network.
+  networkSubnets: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fd00::/8"],
 });

@@ -1,4 +1,5 @@
-import type { DesiredService, DesiredStack, PortSpec } from "../model.js";
+import type { DesiredService, DesiredStack, NetworkSpec, PortSpec } from "../model.js";
+import { withinNetworkSubnets } from "./network-subnets.js";
 import { parsePortLong, parsePortShort } from "../manifest/parse/parse-port.js";
 import { inReadOnlyStore, touchesGuarded, type GuardedPaths } from "./guarded-paths.js";
 import { bindSourceAllowed, exposesDockerSocket, isUnderAny, localBindDevice, normalizeHostPath } from "./host-paths.js";
@@ -75,6 +76,18 @@ export const SERVICE_RULES: ((r: RuleInput) => Violation[])[] = [
       allowed.has(normalizeHostPath(d.source)) ? [] : [v(service, ["devices", i], `device ${d.source} is not allowed by the host policy (allowed: ${list(policy.devices)})`)],
     );
   },
+  function deviceRequests({ service, policy }) {
+    if (!service.container.deviceRequests || policy.deviceRequests) return [];
+    return [v(service, ["deploy", "resources", "reservations", "devices"], "device requests (GPUs and other devices a driver hands out) are not allowed by the host policy; the host's root can set device_requests: true")];
+  },
+  function externalLinks({ service, policy, raw }) {
+    return (service.container.externalLinks ?? []).flatMap((link) => {
+      const container = link.split(":")[0] ?? "";
+      if (policy.externalLinks.includes(container)) return [];
+      const index = findIndex(raw(at(service, ["external_links"])), (item) => typeof item === "string" && item.split(":")[0] === container);
+      return [v(service, index === undefined ? ["external_links"] : ["external_links", index], `a link to container ${container} outside the stack is not allowed by the host policy (allowed: ${list(policy.externalLinks)})`)];
+    });
+  },
   function bindMounts({ service, policy, raw, guarded }) {
     // A valid service has one mount per `volumes` entry, in order (normalize-mounts.ts).
     const written = raw(at(service, ["volumes"]));
@@ -112,7 +125,7 @@ export const SERVICE_RULES: ((r: RuleInput) => Violation[])[] = [
   },
 ];
 
-/** Rules over a stack's own declarations: secret files and local volumes bound to a host path. */
+/** Rules over a stack's own declarations: secret files, network addresses and local volumes bound to a host path. */
 export function stackViolations(stack: DesiredStack, policy: HostPolicy, guarded: GuardedPaths): Violation[] {
   const out: Violation[] = [];
   for (const s of stack.secrets ?? []) {
@@ -122,6 +135,7 @@ export function stackViolations(stack: DesiredStack, policy: HostPolicy, guarded
       out.push({ path: ["secrets", s.key, "file"], message: `secret file ${s.file} is outside the directories the host policy allows (${list(policy.secretRoots)})` });
     }
   }
+  for (const network of stack.networks) out.push(...ipamViolations(network, policy));
   for (const vol of stack.volumes) {
     const device = localBindDevice(vol.driver, vol.driverOpts);
     if (device !== undefined && !bindSourceAllowed(device, policy.bindRoots)) {
@@ -134,6 +148,30 @@ export function stackViolations(stack: DesiredStack, policy: HostPolicy, guarded
 /** A relative path the repository does not hold is a data directory under `files.data_root`, which the host's root chose. */
 function dataDirMessage(written: string, source: string, roots: string[]): string {
   return `"${written}" is not in the repository, so it is a data directory, ${source} on this host, which is outside the directories the host policy allows for bind mounts (${list(roots)}); set files.data_root in the agent's config to a directory under bind_roots (or commit the file, if it should come from the repository)`;
+}
+
+/** A network's IPAM driver and addresses (see the request rule in requests/resource-fields.ts). */
+function ipamViolations(network: NetworkSpec, policy: HostPolicy): Violation[] {
+  const ipam = network.ipam;
+  if (!ipam) return [];
+  const out: Violation[] = [];
+  const base: DocPath = ["networks", network.key, "ipam"];
+  if (ipam.driver !== undefined && !policy.ipamDrivers.includes(ipam.driver)) {
+    out.push({ path: [...base, "driver"], message: `IPAM driver ${ipam.driver} is not allowed by the host policy (allowed: default${policy.ipamDrivers.map((d) => `, ${d}`).join("")})` });
+  }
+  ipam.pools.forEach((pool, i) => {
+    const addresses: [DocPath, string | undefined][] = [
+      [["subnet"], pool.subnet],
+      [["ip_range"], pool.ipRange],
+      [["gateway"], pool.gateway],
+      ...Object.entries(pool.auxAddresses).map(([name, address]): [DocPath, string] => [["aux_addresses", name], address]),
+    ];
+    for (const [path, text] of addresses) {
+      if (text === undefined || withinNetworkSubnets(text, policy.networkSubnets)) continue;
+      out.push({ path: [...base, "config", i, ...path], message: `${text} is outside the address space the host policy allows for networks (${list(policy.networkSubnets)})` });
+    }
+  });
+  return out;
 }
 
 function bindMessage(source: string, roots: string[]): string {

@@ -35,6 +35,15 @@ export interface ReconcileContext {
   onFetch?: (f: { durationMs: number; ok: boolean }) => void;
   /** Told of each container failure that came with output, redacted (the agent keeps the last one for status; never recorded). */
   onFailureOutput?: FailureOutputListener;
+  /** Every host's outcome lines on a commit, from the git notes, when notes reporting is on (rebuild-state.ts). */
+  outcomesOf?: (commit: string) => Promise<OutcomeNote[]>;
+}
+
+/** One host's outcome on a commit as a git note says it (audit/note-line.ts parses them). */
+export interface OutcomeNote {
+  host: string;
+  verb: string;
+  detail: string;
 }
 
 export interface ReconcileOptions {

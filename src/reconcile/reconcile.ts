@@ -10,12 +10,13 @@ import type { Logger } from "../log.js";
 import { observeHost } from "../observe/index.js";
 import { hasChanges, type HostSnapshot, type Plan, type ResolvedState } from "../plan/index.js";
 import { fetchTargetCommit, parseRepoLocation, type SourceTarget } from "../source/index.js";
-import { isBlocked, type HostState } from "../state/index.js";
+import { isBlocked, markGood, type HostState } from "../state/index.js";
 import { chooseCommit } from "./choose-commit.js";
 import type { CommitChoice, ReconcileContext, ReconcileOptions, ReconcileResult } from "./context.js";
 import { holdTarget } from "./hold-target.js";
 import { limitRepairs } from "./limit-repairs.js";
 import { planToward } from "./plan-toward.js";
+import { knowsNoCommit, rebuildFromHost } from "./rebuild-state.js";
 import { loadCheckedLastGood } from "./recheck-last-good.js";
 import { logRejection, recordOutcome, recordRolloutAbandoned, recordRolloutStart, recordSignatureVerdict } from "./record-outcome.js";
 import { gateRestored, recoverInterruptedRollout } from "./restore-last-good.js";
@@ -46,9 +47,9 @@ async function pass(ctx: ReconcileContext, opts: ReconcileOptions): Promise<Reco
   const observed = opts.dryRun ? undefined : await recover(ctx);
   const source = await fetchTarget(ctx);
   const target = source.commit;
-  const state = await ctx.store.read();
   // The policy judges requests against the Engine as it is (who owns which network and volume).
   const engine = () => (observed ? Promise.resolve(observed) : observeHost(ctx.docker, ctx.settings.hostId));
+  const state = await rebuildIfLost(ctx, opts, await ctx.store.read(), engine, source);
   const choice = await choose(ctx, opts, state, source, engine);
   if (opts.dryRun && choice.rejection) throw choice.rejection.error;
   if (!opts.dryRun) await recordChoice(ctx, state, choice);
@@ -88,6 +89,22 @@ async function recover(ctx: ReconcileContext): Promise<HostSnapshot | undefined>
   const verdict = await recoverInterruptedRollout(ctx);
   if (verdict.kind === "recovered") await recordOutcome(ctx, { kind: "recovered", commit: verdict.commit, undone: verdict.undone });
   return verdict.kind === "clean" ? verdict.host : undefined;
+}
+
+/**
+ * A state directory that knows no commit while the host runs this agent's containers was lost:
+ * the commit the containers run becomes the last good one again (rebuild-state.ts), recorded and
+ * said loudly. A dry run uses it without recording it.
+ */
+async function rebuildIfLost(ctx: ReconcileContext, opts: ReconcileOptions, state: HostState, engine: () => Promise<HostSnapshot>, source: SourceTarget): Promise<HostState> {
+  if (!knowsNoCommit(state)) return state;
+  const rebuilt = await rebuildFromHost(ctx, await engine(), source.gitdir, source.commit);
+  if (!rebuilt) return state;
+  const fields = { stage: "state", commit: rebuilt.commit, containers: rebuilt.containers, failedHead: rebuilt.failed?.commit };
+  ctx.log.warn(fields, `the state directory knew no commit: rebuilt from the host, whose containers run ${rebuilt.commit.slice(0, 12)}${rebuilt.failed ? `; the branch head failed here before (this host's git note)` : ""}`);
+  if (opts.dryRun) return markGood(state, rebuilt.commit, new Date().toISOString());
+  await recordOutcome(ctx, { kind: "rebuilt", ...rebuilt });
+  return ctx.store.read();
 }
 
 /** The branch head, fetched when remote; the fetch's duration and success go to `onFetch` (metrics). */

@@ -45,7 +45,9 @@ export type Outcome =
   /** The last good commit no longer passes the current checks: nothing changes until a new commit does. */
   | { kind: "halted"; error: LastGoodRejectedError }
   /** A pass went on normally after a halt. */
-  | { kind: "resumed"; commit: string; since: string };
+  | { kind: "resumed"; commit: string; since: string }
+  /** The state directory knew no commit; the one the host's containers run is the last good commit again (rebuild-state.ts). */
+  | { kind: "rebuilt"; commit: string; containers: number; failed?: { commit: string; reason: string } };
 
 interface Record {
   /** The state change, or none. */
@@ -117,6 +119,13 @@ const RECORDS: { [K in Outcome["kind"]]: Recorder<K> } = {
           journal: { commit: error.commit, action: "halt", reason: error.message, outcome: "halted", data: { target: error.target, check: error.stage } },
         },
   resumed: ({ commit }) => ({ state: (s) => clearHalted(s), journal: { commit, action: "halt", outcome: "resumed" } }),
+  rebuilt: ({ commit, containers, failed }) => ({
+    state: (s, at) => {
+      const good = { ...markGood(markApplied(s, commit, at), commit, at), rebuilt: { at, commit, from: "container labels" } };
+      return failed ? markFailed(good, failed.commit, failed.reason, at) : good;
+    },
+    journal: { commit, action: "state", outcome: "rebuilt", reason: "the state directory knew no commit; rebuilt from the labels of the containers this host runs", data: { containers, ...(failed ? { failedHead: failed.commit } : {}) } },
+  }),
 };
 
 /** Before the first change of a rollout: the marker a crash recovery starts from. */

@@ -7,7 +7,8 @@
 import { RecoveryFailedError } from "../errors.js";
 import { formatGateFailure, waitForHealthy } from "../health/index.js";
 import { observeHost } from "../observe/index.js";
-import type { HostSnapshot, ResolvedState } from "../plan/index.js";
+import { batchFailed } from "../apply/batch-outcome.js";
+import type { HostSnapshot, ResolvedService, ResolvedState } from "../plan/index.js";
 import { cleanUpLeftovers, findInterruptedRollout, undoRollout } from "../rollback/index.js";
 import { redactedExcerpt } from "../untrusted/index.js";
 import type { ReconcileContext } from "./context.js";
@@ -53,7 +54,7 @@ export async function recoverInterruptedRollout(ctx: ReconcileContext): Promise<
 export async function gateRestored(ctx: ReconcileContext, resolved: ResolvedState, restored: string[]): Promise<string[]> {
   const services = new Map(resolved.stacks.flatMap((st) => st.services.map((s) => [`${s.project}/${s.service.name}`, s] as const)));
   const host = await observeHost(ctx.docker, ctx.settings.hostId);
-  const failures = await Promise.all(
+  const verdicts = await Promise.all(
     host.containers
       .filter((c) => c.managed && restored.includes(c.name))
       .map(async (c) => {
@@ -65,15 +66,29 @@ export async function gateRestored(ctx: ReconcileContext, resolved: ResolvedStat
           { containerId: c.id, name: c.name, probe: gate.probe, healthTimeoutMs: gate.healthTimeoutMs, monitorMs: svc.service.rollbackConfig.monitorMs },
           ctx.signal ? { signal: ctx.signal } : {},
         );
-        if (r.ok) return undefined;
+        if (r.ok) return { svc, failure: undefined };
         const failure = formatGateFailure(r);
         const excerpt = await redactedExcerpt(r.failure.excerpt, svc.spec);
         if (excerpt !== undefined) {
           ctx.log.error({ stage: "rollback", commit: resolved.commit, container: c.name, check: r.failure.check, excerpt }, `restored ${c.name} failed its health gate`);
           ctx.onFailureOutput?.({ at: new Date().toISOString(), commit: resolved.commit, container: c.name, failure, excerpt });
         }
-        return failure;
+        return { svc, failure };
       }),
   );
-  return failures.filter((f): f is string => f !== undefined);
+  return untolerated(ctx, resolved.commit, verdicts.filter((v) => v !== undefined));
+}
+
+/** Per service, its restored containers are one batch for `rollback_config.max_failure_ratio`. */
+function untolerated(ctx: ReconcileContext, commit: string, verdicts: { svc: ResolvedService; failure: string | undefined }[]): string[] {
+  const out: string[] = [];
+  for (const svc of new Set(verdicts.map((v) => v.svc))) {
+    const mine = verdicts.filter((v) => v.svc === svc);
+    const failures = mine.flatMap((v) => (v.failure === undefined ? [] : [v.failure]));
+    const ratio = svc.service.rollbackConfig.maxFailureRatio ?? 0;
+    if (failures.length === 0) continue;
+    if (batchFailed(failures.length, mine.length, ratio)) out.push(...failures);
+    else ctx.log.warn({ stage: "rollback", commit, stack: svc.project, service: svc.service.name, failures }, `${failures.length} of ${mine.length} restored containers of ${svc.project}/${svc.service.name} failed their gate, within rollback_config.max_failure_ratio ${ratio}`);
+  }
+  return out;
 }

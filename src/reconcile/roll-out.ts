@@ -54,11 +54,23 @@ export async function rollOut(ctx: ReconcileContext, resolved: ResolvedState, pl
     }
     const started = Date.now();
     ctx.log.error({ stage: "rollback", commit, reason }, `rolling back ${commit.slice(0, 12)}: ${reason}`);
-    const { restored, problems } = await undoRollout(err.log.steps, { docker: ctx.docker, log: ctx.log, commit, record: (e) => ctx.journal.append(e).then(() => undefined) });
+    const { restored, problems } = await undoRollout(err.log.steps, {
+      docker: ctx.docker,
+      log: ctx.log,
+      commit,
+      record: (e) => ctx.journal.append(e).then(() => undefined),
+      dependencies: dependenciesOf(resolved),
+      concurrency: ctx.settings.concurrency,
+    });
     return { kind: "rolled-back", reason, restored, undoProblems: problems, durationMs: Date.now() - started, interrupted, failure: err.failure };
   } finally {
     wakeups.close();
   }
+}
+
+/** `<project>/<service>` → the services it depends on: the undo runs in reverse of this order. */
+function dependenciesOf(resolved: ResolvedState): Map<string, string[]> {
+  return new Map(resolved.stacks.flatMap((st) => st.services.map((s) => [`${s.project}/${s.service.name}`, s.service.dependsOn.map((d) => `${s.project}/${d.service}`)] as const)));
 }
 
 /** Why the Engine, not the release, is to blame for a failure; undefined when it is the release's. */

@@ -2,6 +2,8 @@ import type Docker from "dockerode";
 import { describeError } from "../errors.js";
 import { removeIfPresent, restore, setAside } from "../apply/retain.js";
 import type { RolloutStep } from "../apply/rollout-log.js";
+import { runBounded } from "../apply/run-bounded.js";
+import { runInDependencyOrder } from "../apply/run-in-dependency-order.js";
 import type { Logger } from "../log.js";
 
 export interface UndoContext {
@@ -9,10 +11,18 @@ export interface UndoContext {
   log: Logger;
   commit: string;
   record: (e: { commit: string; stack: string; service?: string; container?: string; action: string; reason?: string; outcome: "ok" | "failed"; error?: string }) => Promise<void>;
+  /**
+   * `<project>/<service>` → the services it depends on. With it, the undo runs at the rollout's
+   * width: services in reverse dependency order, those that do not depend on each other together,
+   * `concurrency` containers at a time. Without it (a crash recovery), one step at a time.
+   */
+  dependencies?: ReadonlyMap<string, readonly string[]>;
+  concurrency?: number;
 }
 
 /**
- * Undo a rollout's steps in reverse order: put the retained previous container back under its name
+ * Undo a rollout's steps in reverse order (reverse dependency order, at the rollout's width, when the
+ * dependencies are given): put the retained previous container back under its name
  * and start it, and remove each new container. Where both exist, the new one is set aside first
  * (killed and renamed) and removed only after every kept container is back, so the previous version
  * serves again as soon as it can. Every step is attempted even when one fails, so one broken
@@ -22,7 +32,7 @@ export async function undoRollout(steps: RolloutStep[], ctx: UndoContext): Promi
   const restored: string[] = [];
   const problems: string[] = [];
   const setAsideIds: string[] = [];
-  for (const s of [...steps].reverse()) {
+  const undoOne = async (s: RolloutStep): Promise<void> => {
     const base = { commit: ctx.commit, stack: s.project, service: s.service, container: s.name, action: "undo" };
     try {
       if (s.newId && s.retainedName) {
@@ -42,11 +52,35 @@ export async function undoRollout(steps: RolloutStep[], ctx: UndoContext): Promi
       ctx.log.error({ ...base, outcome: "failed", err: describeError(err) }, `ROLLBACK FAILED for ${s.name}`);
       await ctx.record({ ...base, outcome: "failed", error: describeError(err) });
     }
-  }
+  };
+  if (ctx.dependencies) await undoByService(steps, ctx.dependencies, ctx.concurrency ?? 1, undoOne);
+  else for (const s of [...steps].reverse()) await undoOne(s);
   // Off the critical path: the failed containers go once the previous ones serve. One that stays is
   // pruned by the next pass (a managed container whose name the manifest does not want).
-  for (const id of setAsideIds) {
-    await removeIfPresent(ctx.docker, id).catch((err: unknown) => ctx.log.warn({ stage: "rollback", container: id, err: describeError(err) }, "a failed container stays for now; the next pass removes it"));
-  }
+  await runBounded(setAsideIds, ctx.concurrency ?? 1, (id) =>
+    removeIfPresent(ctx.docker, id).catch((err: unknown) => ctx.log.warn({ stage: "rollback", container: id, err: describeError(err) }, "a failed container stays for now; the next pass removes it")),
+  );
   return { restored, problems };
+}
+
+/** Each service after every service that depends on it; its own steps newest first, `limit` at a time. */
+async function undoByService(
+  steps: RolloutStep[],
+  dependencies: ReadonlyMap<string, readonly string[]>,
+  limit: number,
+  undoOne: (s: RolloutStep) => Promise<void>,
+): Promise<void> {
+  const byService = new Map<string, RolloutStep[]>();
+  for (const s of steps) {
+    const key = `${s.project}/${s.service}`;
+    byService.set(key, [...(byService.get(key) ?? []), s]);
+  }
+  const dependents = new Map<string, string[]>();
+  for (const [service, deps] of dependencies) for (const d of deps) dependents.set(d, [...(dependents.get(d) ?? []), service]);
+  const tasks = [...byService].map(([key, mine]) => ({
+    key,
+    deps: (dependents.get(key) ?? []).filter((k) => byService.has(k)),
+    run: () => runBounded([...mine].reverse(), limit, undoOne),
+  }));
+  await runInDependencyOrder(tasks, limit);
 }

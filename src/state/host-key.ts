@@ -30,8 +30,8 @@ async function readKey(path: string): Promise<Buffer | undefined> {
   if (key.length !== HOST_KEY_BYTES) {
     throw new StateError(`${path} is corrupt: it holds ${key.length} bytes, not ${HOST_KEY_BYTES}`, {
       hint:
-        "Restore host.key from a backup. Or move it aside: gitdock then makes a new key, sees every " +
-        "container's spec hash as changed, and recreates each container once on the next sync.",
+        "Restore host.key from a backup, or run `gitdock state rebuild`: it moves the key aside and makes " +
+        "a new one; only containers that use secrets or env files are recreated (their secret digests change).",
       data: { file: path, bytes: key.length },
     });
   }

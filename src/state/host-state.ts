@@ -51,6 +51,8 @@ export interface HostState {
   halted: CommitMark | undefined;
   /** Set while a rollout is in progress; cleared when it ends. */
   rollout: RolloutMarker | undefined;
+  /** When the state was rebuilt from the host (the state directory had been lost), and from what. */
+  rebuilt?: { at: string; commit: string; from: string };
 }
 
 export const GOOD_HISTORY_LIMIT = 10;
@@ -170,8 +172,8 @@ export function endRollout(state: HostState): HostState {
 // ---- the file ----
 
 const CORRUPT_HINT =
-  "Restore state.json from a backup, or move it aside: gitdock then forgets the last good and failed " +
-  "commits and treats the next sync as a first apply (the journal keeps the history).";
+  "Restore state.json from a backup, or run `gitdock state rebuild`: it moves the file aside and " +
+  "rebuilds the last good commit from the labels of the containers this host runs (the journal keeps the history).";
 
 class Shape {
   constructor(private readonly file: string) {}
@@ -210,6 +212,10 @@ class Shape {
     for (const [key, raw] of Object.entries(this.obj(v, path))) out[key] = this.mark(raw, `${path}.${key}`);
     return out;
   }
+  rebuilt(v: unknown, path: string): NonNullable<HostState["rebuilt"]> {
+    const o = this.obj(v, path);
+    return { at: this.str(o.at, `${path}.at`), commit: this.str(o.commit, `${path}.commit`), from: this.str(o.from, `${path}.from`) };
+  }
   rollout(v: unknown, path: string): RolloutMarker | undefined {
     if (v === undefined || v === null) return undefined;
     const o = this.obj(v, path);
@@ -244,6 +250,7 @@ export function parseHostState(raw: unknown, file: string = STATE_FILES.state): 
     allowRewind: shape.strings(o.allowRewind, "allowRewind"),
     halted: o.halted === undefined || o.halted === null ? undefined : shape.mark(o.halted, "halted"),
     rollout: shape.rollout(o.rollout, "rollout"),
+    ...(o.rebuilt === undefined || o.rebuilt === null ? {} : { rebuilt: shape.rebuilt(o.rebuilt, "rebuilt") }),
   };
 }
 

@@ -62,8 +62,8 @@ describe("manifest: problem positions", () => {
 
 describe("manifest: every problem at once", () => {
   it("reports three problems in one file as three", () => {
-    const yaml = ["services:", "  web:", "    image: nginx:latest", "    container_name: web", "    restart: sometimes"].join("\n");
-    expect(problems(yaml).map((p) => p.path)).toEqual(["services.web.image", "services.web.container_name", "services.web.restart"]);
+    const yaml = ["services:", "  web:", "    image: nginx:latest", "    build: .", "    restart: sometimes"].join("\n");
+    expect(problems(yaml).map((p) => p.path)).toEqual(["services.web.image", "services.web.build", "services.web.restart"]);
   });
 
   it("keeps checking a service after its schema problems", () => {

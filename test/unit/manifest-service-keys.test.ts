@@ -224,7 +224,7 @@ const refused: Refused[] = [
   ["named volume not declared", 'volumes: ["data:/data"]', "", "services.web.volumes[0]", /volume "data" is not declared/],
   ["long named volume not declared", "volumes: [{type: volume, source: data, target: /d}]", "", "services.web.volumes[0].source", /not declared/],
   ["relative container path", 'volumes: ["/srv:srv"]', "", "services.web.volumes[0]", /must be absolute/],
-  ["unsupported mount mode", 'volumes: ["/srv:/srv:z"]', "", "services.web.volumes[0]", /unsupported mount mode "z"/],
+  ["unsupported mount mode", 'volumes: ["/srv:/srv:q"]', "", "services.web.volumes[0]", /unsupported mount mode "q"/],
   ["long bind with a source outside the host's directory", "volumes: [{type: bind, source: ../../x, target: /x}]", "", "services.web.volumes[0].source", /leads outside/],
   ["a data directory outside the stack's directory", 'volumes: ["../shared:/shared"]', "", "services.web.volumes[0]", /data directory must lie inside the stack's directory \(stacks\/app\)/],
   ["a long volume whose source is a path", "volumes: [{type: volume, source: ./x, target: /x}]", "", "services.web.volumes[0].source", /is a path, not a volume key; use type: bind/],
@@ -255,7 +255,7 @@ const refused: Refused[] = [
   ["update order unknown", "deploy: {update_config: {order: random}}", "", "services.web.deploy.update_config.order", /expected one of "stop-first", "start-first"/],
   ["failure_action unknown", "deploy: {rollback_config: {failure_action: retry}}", "", "services.web.deploy.rollback_config.failure_action", /expected one of/],
   ["parallelism 0", "deploy: {update_config: {parallelism: 0}}", "", "services.web.deploy.update_config.parallelism", /at least 1/],
-  ["update_config unknown key", "deploy: {update_config: {max_failure_ratio: 0.1}}", "", "services.web.deploy.update_config.max_failure_ratio", /not supported by gitdock/],
+  ["update_config unknown key", "deploy: {update_config: {retries: 1}}", "", "services.web.deploy.update_config.retries", /not supported by gitdock/],
   ["duration as a bare number", "stop_grace_period: 10", "", "services.web.stop_grace_period", /expected a duration like "10s"/],
   ["duration with days", "stop_grace_period: 1d", "", "services.web.stop_grace_period", /expected a duration/],
   ["duration with a space", 'healthcheck: {interval: "10 s"}', "", "services.web.healthcheck.interval", /expected a duration/],
@@ -281,14 +281,13 @@ const swarmOnly: Refused[] = [
   ["deploy.mode", "deploy: {mode: global}", "", "services.web.deploy.mode", /Swarm/],
   ["deploy.placement", "deploy: {placement: {constraints: []}}", "", "services.web.deploy.placement", /Swarm/],
   ["deploy.labels", "deploy: {labels: {a: b}}", "", "services.web.deploy.labels", /Swarm.*labels on the service/],
-  ["deploy.restart_policy", "deploy: {restart_policy: {condition: any}}", "", "services.web.deploy.restart_policy", /Swarm.*restart key/],
   ["deploy.endpoint_mode", "deploy: {endpoint_mode: vip}", "", "services.web.deploy.endpoint_mode", /Swarm/],
-  ["deploy.resources.reservations", "deploy: {resources: {reservations: {memory: 1g}}}", "", "services.web.deploy.resources.reservations", /Swarm/],
+  ["deploy.resources.reservations.generic_resources", "deploy: {resources: {reservations: {generic_resources: []}}}", "", "services.web.deploy.resources.reservations.generic_resources", /Swarm.*devices/],
 ];
 
 const unsupported: Refused[] = [
   ["build", "build: .", "", "services.web.build", /^not supported by gitdock \(images must be built elsewhere and pinned by digest\)$/],
-  ["container_name", "container_name: web", "", "services.web.container_name", /<project>-<service>-<n>/],
+  ["gpus", "gpus: all", "", "services.web.gpus", /deploy.resources.reservations.devices/],
   // secrets, devices, pid and ipc are supported (the host policy decides): manifest-host-access.test.ts.
   ...["extends", "profiles"].map((key): Refused => [key, `${key}: x`, "", `services.web.${key}`, /^not supported by gitdock \(/]),
   ["an unknown key", "enviroment: {A: b}", "", "services.web.enviroment", /not supported by gitdock \(unknown key/],

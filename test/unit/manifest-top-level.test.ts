@@ -116,7 +116,7 @@ describe("manifest: refused top-level settings", () => {
     ["unknown top-level key", `service: {}\n${SERVICE}`, "service", /not supported by gitdock \(unknown key/],
     ["external network with a driver", `${SERVICE}networks:\n  n:\n    external: true\n    driver: bridge\n`, "networks.n.driver", /external/],
     ["external volume with labels", `${SERVICE}volumes:\n  v:\n    external: true\n    labels: {a: b}\n`, "volumes.v.labels", /external/],
-    ["unknown network key", `${SERVICE}networks:\n  n:\n    ipam: {}\n`, "networks.n.ipam", /not supported by gitdock/],
+    ["unknown network key", `${SERVICE}networks:\n  n:\n    enable_ipv4: false\n`, "networks.n.enable_ipv4", /not supported by gitdock/],
     ["network that is not a mapping", `${SERVICE}networks:\n  n: bridge\n`, "networks.n", /expected a mapping \(or nothing\)/],
     ["invalid service name", `services:\n  "web app":\n    image: ${IMAGE}\n`, 'services["web app"]', /can only contain letters, digits/],
     ["invalid network key", `${SERVICE}networks:\n  "-n":\n`, "networks.-n", /must start with a letter or digit/],

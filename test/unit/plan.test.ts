@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { hasChanges, makePlan } from "../../src/plan/plan.js";
 import { formatPlanText, planToJson } from "../../src/plan/format-plan.js";
 import type { HostSnapshot, ObservedContainer } from "../../src/plan/types.js";
-import { IMAGE_V2, hostMatching, resolve, runningAs, service, spec, stack, svcOf } from "./helpers/fake-state.js";
+import { loadStacks } from "../../src/manifest/index.js";
+import { IMAGE_V1, IMAGE_V2, hostMatching, resolve, runningAs, service, spec, stack, svcOf } from "./helpers/fake-state.js";
 
 const base = resolve("c1", [stack("shop", [service("web", { dependsOn: ["api"] }), service("api", { replicas: 2 })])]);
 /** The host with one container's observed fields changed. */
@@ -142,5 +143,68 @@ describe("planner", () => {
     expect(formatPlanText(plan)).toContain("~ shop-web-1  replace   image changed");
     expect(formatPlanText(plan)).toContain("0 to create, 1 to replace, 0 to remove, 2 unchanged");
     expect(planToJson(plan)).toMatchObject({ summary: { replace: 1, unchanged: 2 }, images: [IMAGE_V2] });
+  });
+});
+
+describe("planner: the Compose keys real stacks use", () => {
+  const manifest = (extra = "", web = "") => `name: shop
+services:
+  web:
+    image: ${IMAGE_V1}
+    container_name: shop_web
+    expose: [8080, "9000-9001"]
+    shm_size: 64m
+    security_opt: [no-new-privileges:true]
+    sysctls: {net.core.somaxconn: 1024}
+    platform: linux/amd64
+    runtime: runc
+    dns: [1.1.1.1]
+    dns_search: [example.test]
+    dns_opt: [ndots:2]
+    tty: true
+    stdin_open: true
+    group_add: [audio]
+    external_links: [proxy:edge]
+    mem_limit: 256m
+    memswap_limit: 512m
+    mem_reservation: 128m
+    cpus: 0.5
+    cpu_shares: 512
+    pids_limit: 100
+    links: [db:database]
+    volumes: ["/srv/shop:/data:z"]
+    healthcheck: {test: "true", start_interval: 1s}
+    deploy:
+      restart_policy: {condition: on-failure, max_attempts: 2, delay: 1s}
+      resources: {reservations: {devices: [{capabilities: [gpu], count: 1}]}}
+      update_config: {max_failure_ratio: 0.5}
+${web}
+  db:
+    image: ${IMAGE_V1}
+    networks: [default, back]
+networks:
+  back:
+    ipam: {config: [{subnet: 172.28.0.0/16}]}
+    enable_ipv6: true
+${extra}`;
+  const desired = (text: string) => resolve("c1", loadStacks([{ path: "shop/compose.yaml", content: text }], { root: "." }));
+
+  it("has no changes after apply: a manifest using every key, planned against the host it produced", () => {
+    const state = desired(manifest());
+    const host = hostMatching(state);
+    expect(host.containers.map((c) => c.name)).toEqual(["shop-db-1", "shop_web"]);
+    expect(hasChanges(makePlan(state, host))).toBe(false);
+  });
+
+  it("names the changed settings as the manifest does", () => {
+    const before = desired(manifest());
+    const after = desired(manifest().replace("shm_size: 64m", "shm_size: 128m").replace("pids_limit: 100", "pids_limit: 200").replace("group_add: [audio]", "group_add: [video]"));
+    expect(summary(hostMatching(before), after)).toEqual(["unchanged shop-db-1", "replace shop_web: config changed: group_add, pids_limit, shm_size"]);
+  });
+
+  it("finds a container_name container by its name, and moves the service when the name changes", () => {
+    const before = desired(manifest());
+    const renamed = desired(manifest().replace("container_name: shop_web", "container_name: shop_front"));
+    expect(summary(hostMatching(before), renamed)).toEqual(["unchanged shop-db-1", "create shop_front: missing", "remove shop_web: container name changed"]);
   });
 });

@@ -48,8 +48,8 @@ describe("the policy's tables cover the Engine API 1.41", () => {
     expect(Object.keys(hostConfigTable).sort()).toEqual([...API_1_41_HOST_CONFIG].sort());
   });
 
-  it("knows every container config field, plus name, HostConfig and NetworkingConfig", () => {
-    expect(Object.keys(CONTAINER_CONFIG_FIELDS).sort()).toEqual([...API_1_41_CONTAINER_CONFIG, "name", "HostConfig", "NetworkingConfig"].sort());
+  it("knows every container config field, plus the query's name and platform, HostConfig and NetworkingConfig", () => {
+    expect(Object.keys(CONTAINER_CONFIG_FIELDS).sort()).toEqual([...API_1_41_CONTAINER_CONFIG, "name", "platform", "HostConfig", "NetworkingConfig"].sort());
     expect(Object.keys(ENDPOINT_FIELDS).sort()).toEqual([...API_1_41_ENDPOINT_SETTINGS].sort());
   });
 

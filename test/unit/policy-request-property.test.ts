@@ -23,7 +23,7 @@ const PLAIN_HOST_FIELDS = new Set([
   "Memory", "NanoCpus", "CpuShares", "PidsLimit", "Ulimits", "CapDrop", "ReadonlyRootfs", "Init", "Tmpfs", "ShmSize", "RestartPolicy", "Dns",
   "DnsOptions", "DnsSearch", "ExtraHosts", "GroupAdd", "PortBindings", "PublishAllPorts", "BlkioWeight", "CpuPeriod", "CpuQuota", "CpusetCpus",
   "CpusetMems", "MemoryReservation", "MemorySwap", "MemorySwappiness", "Mounts", "NetworkMode", "PidMode", "IpcMode", "CgroupnsMode",
-  "OomScoreAdj", "SecurityOpt", "Sysctls", "Runtime", "LogConfig",
+  "OomScoreAdj", "SecurityOpt", "Sysctls", "Runtime", "LogConfig", "Binds",
 ]);
 
 function under(p: string, roots: string[]): boolean {
@@ -64,10 +64,16 @@ function privileges(body: Record<string, unknown>): string[] {
     if (prop === "shared" || prop === "rshared") out.push("propagation");
     if ((m["VolumeOptions"] as { DriverConfig?: unknown } | undefined)?.DriverConfig !== undefined) out.push("volume driver config");
   }
+  for (const entry of (hc["Binds"] as string[] | undefined) ?? []) {
+    const [source = "", , options = ""] = entry.split(":");
+    if (!source.startsWith("/") || !under(source, SAFE_ROOTS)) out.push(`bind ${source}`);
+    if (options.split(",").some((o) => o === "shared" || o === "rshared")) out.push("propagation");
+  }
   const endpoints = ((body["NetworkingConfig"] as { EndpointsConfig?: Record<string, unknown> } | undefined)?.EndpointsConfig ?? {}) as Record<string, Record<string, unknown>>;
   for (const [name, e] of Object.entries(endpoints)) {
     if (name !== "app_default") out.push(`network ${name}`);
-    for (const [k, v] of Object.entries(e ?? {})) if (!["Aliases", "IPAMConfig"].includes(k) && !empty(v)) out.push(`endpoint ${k}`);
+    for (const [k, v] of Object.entries(e ?? {})) if (!["Aliases", "IPAMConfig", "Links"].includes(k) && !empty(v)) out.push(`endpoint ${k}`);
+    for (const link of (e?.["Links"] as string[] | undefined) ?? []) if (!link.startsWith("app-db-1:")) out.push(`link ${link}`);
   }
   if (!["", "none", "app_default", "container:app-db-1"].includes(String(hc["NetworkMode"] ?? ""))) out.push("network mode");
   return out;
@@ -107,7 +113,7 @@ const hostConfig = fc.record(
     DeviceCgroupRules: fc.subarray(["c *:* rwm"]),
     DeviceRequests: fc.subarray([{ Driver: "nvidia", Count: -1 }]),
     VolumesFrom: fc.subarray(["gitdock:rw"]),
-    Binds: fc.subarray(["/:/host"]),
+    Binds: fc.subarray(["/:/host", "/srv/app:/b:z", "/etc:/e:ro,Z", "app_data:/v:z", "/srv/app:/s:rshared", "/srv/app/r:/r:ro,rslave"]),
     ContainerIDFile: fc.constantFrom("", "/etc/cron.d/x"),
     OomKillDisable: fc.boolean(),
     Annotations: fc.constantFrom(undefined, { a: "b" }),
@@ -141,7 +147,7 @@ const body = fc
     fc.record(
       {
         User: fc.constantFrom("1000", "root", "0", "+0", "-0:-0", ":1000", "app", "1000:0"),
-        NetworkingConfig: fc.record({ EndpointsConfig: fc.dictionary(fc.constantFrom("app_default", "host", "bridge", "proxy"), fc.record({ Aliases: fc.constant(["web"]), MacAddress: fc.constantFrom("", "02:42:ac:11:00:02") }, { requiredKeys: [] })) }),
+        NetworkingConfig: fc.record({ EndpointsConfig: fc.dictionary(fc.constantFrom("app_default", "host", "bridge", "proxy"), fc.record({ Aliases: fc.constant(["web"]), MacAddress: fc.constantFrom("", "02:42:ac:11:00:02"), Links: fc.subarray(["app-db-1:db", "gitdock:agent"]) }, { requiredKeys: [] })) }),
         MacAddress: fc.constantFrom("", "02:42:ac:11:00:02"),
         Unknown: anyValue,
       },

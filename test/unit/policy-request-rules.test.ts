@@ -183,3 +183,74 @@ describe("the rest of HostConfig", () => {
     ]);
   });
 });
+
+describe("HostConfig.Binds, judged exactly like binds in Mounts", () => {
+  const binds = (...entries: string[]) => container({ Binds: entries });
+
+  it("allows a relabeled bind under a root, read-only under a secret root", () => {
+    expect(judge([binds("/srv/x:/x:z", "/var/lib/gitdock-data/y:/y:ro,Z", "/srv/p:/p:rprivate")])).toEqual([]);
+    expect(judge([binds("/etc/gitdock/secrets/db:/run/db:ro,z")])).toEqual([]);
+  });
+
+  it("refuses what a bind in Mounts may not have: sources outside the roots, the agent's files, the socket", () => {
+    expect(judge([binds("/home/x:/x:z")])).toEqual([expect.stringMatching(/^HostConfig.Binds\[0\]: bind mount source \/home\/x is outside/)]);
+    expect(judge([binds("/etc/gitdock/secrets/db:/run/db:z")])).toEqual([expect.stringMatching(/outside the directories/)]);
+    expect(judge([binds("/var/lib/gitdock:/s:ro,z")], { bindRoots: ["/"] })).toEqual([expect.stringMatching(/would expose the agent's own/)]);
+    expect(judge([binds("/var/run/docker.sock:/d.sock:z")], { bindRoots: ["/var"] })).toEqual([expect.stringMatching(/Docker socket/)]);
+  });
+
+  it("refuses named volumes, propagation into the host, unknown and repeated options, malformed entries", () => {
+    expect(judge([binds("app_data:/x:z")])).toEqual([expect.stringMatching(/is not a host path; volumes must be sent as Mounts/)]);
+    expect(judge([binds("/srv/x:/x:rshared")])).toEqual([expect.stringMatching(/propagation "rshared"/)]);
+    expect(judge([binds("/srv/x:/x:z,nocopy")])).toEqual([expect.stringMatching(/bind option "nocopy" is not one the host policy knows/)]);
+    expect(judge([binds("/srv/x:/x:z,Z")])).toEqual([expect.stringMatching(/give the SELinux label twice/)]);
+    expect(judge([binds("/srv/x:x:z")])).toEqual([expect.stringMatching(/bind target "x" is not an absolute path/)]);
+    expect(judge([binds("/srv/x")])).toEqual([expect.stringMatching(/expected "source:target\[:options\]"/)]);
+    expect(judge([container({ Binds: [{ Source: "/srv/x" }] })])).toEqual([expect.stringMatching(/expected "source:target/)]);
+  });
+
+  it("refuses a bind nested in another container's read-write bind, whichever form each uses", () => {
+    const writer = container({ Binds: ["/srv/x:/x:z"] }, {}, "app-db-1");
+    const reader = container({ Mounts: [bind("/srv/x/etc", true)] });
+    expect(judge([writer, reader])).toEqual([expect.stringMatching(/^HostConfig.Mounts\[0\].Source: bind source \/srv\/x\/etc is inside \/srv\/x, which container app-db-1 mounts read-write/)]);
+    const relabeledReader = container({ Binds: ["/srv/x/etc:/e:ro,z"] });
+    expect(judge([container({ Mounts: [bind("/srv/x")] }, {}, "app-db-1"), relabeledReader])).toEqual([expect.stringMatching(/^HostConfig.Binds\[0\]: bind source \/srv\/x\/etc is inside \/srv\/x/)]);
+    expect(judge([container({ Binds: ["/srv/x:/x:ro,z"] }, {}, "app-db-1"), relabeledReader])).toEqual([]);
+  });
+});
+
+describe("device requests, links to containers outside the stack, network addresses", () => {
+  const gpu = [{ Driver: "nvidia", Count: -1, DeviceIDs: [], Capabilities: [["gpu"]], Options: {} }];
+
+  it("device requests only with device_requests: true", () => {
+    expect(judge([container({ DeviceRequests: gpu })])).toEqual([expect.stringMatching(/^HostConfig.DeviceRequests: device requests .* not allowed .* device_requests: true/)]);
+    expect(judge([container({ DeviceRequests: gpu })], { deviceRequests: true })).toEqual([]);
+    expect(judge([container({ DeviceRequests: [] })])).toEqual([]);
+  });
+
+  it("an endpoint link names a container of the stack or one in external_links, at create and at connect", () => {
+    const linked = (links: string[]) => container({ NetworkMode: "app_default" }, { NetworkingConfig: { EndpointsConfig: { app_default: { Aliases: ["web"], Links: links } } } });
+    expect(judge([linked(["app-db-1:db"])])).toEqual([]);
+    expect(judge([linked(["gitdock:agent"])])).toEqual([expect.stringMatching(/EndpointsConfig.app_default.Links\[0\]: a link to container gitdock is not allowed .* list it in external_links/)]);
+    expect(judge([linked(["proxy:edge"])], { externalLinks: ["proxy"] })).toEqual([]);
+    const connect: EngineRequest = { kind: "network-connect", network: "app_default", container: "app-web-1", body: { Container: "app-web-1", EndpointConfig: { Links: ["vpn:vpn"] } }, origin: at(["services", "web"]) };
+    expect(judge([connect])).toEqual([expect.stringMatching(/^EndpointConfig.Links\[0\]: a link to container vpn/)]);
+  });
+
+  it("IPAM: the default driver or an allowed one; every address inside network_subnets", () => {
+    const ipam = (IPAM: Record<string, unknown>) => network({ IPAM });
+    const pool = { Subnet: "172.28.0.0/16", IPRange: "172.28.5.0/24", Gateway: "172.28.5.254", AuxiliaryAddresses: { a: "172.28.1.5" } };
+    expect(judge([ipam({ Driver: "default", Config: [pool, { Subnet: "fd00:1::/64" }], Options: {} })])).toEqual([]);
+    expect(judge([ipam({ Driver: "default", Config: [{ Subnet: "8.8.8.0/24", Gateway: "8.8.8.1", AuxiliaryAddresses: { dns: "8.8.8.8" } }] })])).toEqual([
+      expect.stringMatching(/^IPAM.Config\[0\].Subnet: 8.8.8.0\/24 is outside the address space/),
+      expect.stringMatching(/^IPAM.Config\[0\].Gateway: 8.8.8.1 is outside/),
+      expect.stringMatching(/^IPAM.Config\[0\].AuxiliaryAddresses.dns: 8.8.8.8 is outside/),
+    ]);
+    expect(judge([ipam({ Config: [{ Subnet: "172.0.0.0/8" }] })])).toEqual([expect.stringMatching(/172.0.0.0\/8 is outside/)]);
+    expect(judge([ipam({ Config: [{ Subnet: "8.8.8.0/24" }] })], { networkSubnets: ["8.8.8.0/24"] })).toEqual([]);
+    expect(judge([ipam({ Driver: "infoblox", Options: { x: "y" } })])).toEqual([expect.stringMatching(/IPAM driver "infoblox" is not allowed .* ipam_drivers/)]);
+    expect(judge([ipam({ Driver: "infoblox", Options: { x: "y" } })], { ipamDrivers: ["infoblox"] })).toEqual([]);
+    expect(judge([ipam({ Driver: "default", Options: { x: "y" } })])).toEqual([expect.stringMatching(/^IPAM.Options: IPAM.Options is set/)]);
+    expect(judge([network({ EnableIPv6: true })])).toEqual([]);
+  });
+});

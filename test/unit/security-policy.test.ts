@@ -45,6 +45,11 @@ const rows: Row[] = [
   ["a long-syntax port", "ports:\n  - {target: 53, published: 53, protocol: udp}", "", { publishedPorts: ["1-100"] }, "services.web.ports[0]", /host port 53\/udp/],
   ["a registry", "", "", { registries: ["docker.io/library"] }, "services.web.image", /registry docker.io\/library\/nginx is not allowed/],
   ["a secret file outside the roots", "secrets: [db]", "secrets:\n  db:\n    file: /root/db.txt", { secretRoots: ["/root"] }, "secrets.db.file", /secret file \/root\/db.txt is outside/],
+  ["a relabeled bind outside the roots", 'volumes: ["/opt/data:/data:Z"]', "", { bindRoots: ["/opt"] }, "services.web.volumes[0]", /bind mount source \/opt\/data is outside/],
+  ["a device request (GPU)", "deploy: {resources: {reservations: {devices: [{capabilities: [gpu]}]}}}", "", { deviceRequests: true }, "services.web.deploy.resources.reservations.devices", /device requests .* not allowed/],
+  ["a link to a container outside the stack", "external_links: [db_1, proxy:edge]", "", { externalLinks: ["proxy", "db_1"] }, "services.web.external_links[1]", /a link to container proxy outside the stack/],
+  ["an IPAM driver", "networks: [n]", "networks:\n  n:\n    ipam: {driver: infoblox}", { ipamDrivers: ["infoblox"] }, "networks.n.ipam.driver", /IPAM driver infoblox is not allowed/],
+  ["a public subnet", "networks: [n]", "networks:\n  n:\n    ipam: {config: [{subnet: 8.8.8.0/24, gateway: 8.8.8.1}]}", { networkSubnets: ["8.8.8.0/24"] }, "networks.n.ipam.config[0].subnet", /8.8.8.0\/24 is outside the address space/],
 ];
 
 describe("host policy: every rule each way", () => {

@@ -1,3 +1,6 @@
+import { driftReasons } from "../../src/plan/plan.js";
+import { encodeFieldHashes, HASH_SCHEME } from "../../src/plan/spec-hash.js";
+import { runningAs } from "./helpers/fake-state.js";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -96,7 +99,35 @@ describe("secrets on the host", () => {
     const changed = await web();
     expect(changed.spec.environment).toEqual({ MODE: "two" });
     expect(changed.specHash).not.toBe(first.specHash);
-    expect(changed.fieldHashes.environment).not.toBe(first.fieldHashes.environment);
+    // Values from env files are hashed as keyed digests in their own field (plan/spec-hash.ts, scheme 2).
+    expect(changed.fieldHashes.environmentFromFiles).not.toBe(first.fieldHashes.environmentFromFiles);
+    expect(changed.fieldHashes.environment).toBe(first.fieldHashes.environment);
+  });
+
+  it("a container made before hash scheme 2 is compared by its own scheme: unchanged stays, changed says what", async () => {
+    const content = `services:\n  web:\n    image: ${IMAGE}\n    environment: { MODE: plain }\n`;
+    const commit = { commit: "a".repeat(40), stacks: loadStacks([{ path: "stacks/app/compose.yaml", content }], { root: "stacks" }) };
+    const web = (await resolveHostInputs(commit, KEY)).stacks[0]!.services[0]!;
+    const legacy = { ...runningAs(web), specHash: web.legacy!.specHash, fieldHashesLabel: encodeFieldHashes(web.legacy!.fieldHashes), hashScheme: undefined, keyId: undefined };
+    expect(driftReasons(web, legacy)).toEqual([]);
+    const edited = { ...legacy, specHash: "0".repeat(64), fieldHashesLabel: encodeFieldHashes({ ...web.legacy!.fieldHashes, environment: "x" }) };
+    expect(driftReasons(web, edited)).toEqual(["config changed: environment"]);
+  });
+
+  it("a new host key changes the hash of a service with an env file or a secret only, and the plan says why", async () => {
+    const envFile = path.join(dir, "db.env");
+    await writeFile(envFile, "PASSWORD=hunter2\n");
+    const content = `services:\n  web:\n    image: ${IMAGE}\n    environment: { MODE: plain }\n  db:\n    image: ${IMAGE}\n    env_file: ${envFile}\n`;
+    const commit = { commit: "f".repeat(40), stacks: loadStacks([{ path: "stacks/app/compose.yaml", content }], { root: "stacks" }) };
+    const before = await resolveHostInputs(commit, KEY);
+    const after = await resolveHostInputs(commit, OTHER_KEY);
+    const byName = (s: typeof before, name: string) => s.stacks[0]!.services.find((x) => x.service.name === name)!;
+    expect(byName(after, "web").specHash).toBe(byName(before, "web").specHash);
+    expect(byName(after, "db").specHash).not.toBe(byName(before, "db").specHash);
+    const old = byName(before, "db");
+    const observed = { ...runningAs(old), specHash: old.specHash, fieldHashesLabel: encodeFieldHashes(old.fieldHashes), hashScheme: HASH_SCHEME, keyId: old.keyId };
+    expect(driftReasons(byName(after, "db"), observed)).toEqual(["secret digest key changed"]);
+    expect(driftReasons(byName(after, "web"), { ...runningAs(byName(before, "web")), keyId: old.keyId })).toEqual([]);
   });
 
   it("keys the digest with the host key: the same content gives different digests on different hosts", async () => {

@@ -38,6 +38,7 @@ describe("loadHostKey", () => {
     const err = (await loadHostKey(dir).catch((e: unknown) => e)) as StateError;
     expect(err).toBeInstanceOf(StateError);
     expect(err.message).toMatch(/host\.key is corrupt: it holds 5 bytes/);
-    expect(err.hint).toMatch(/recreates each container once/);
+    expect(err.hint).toMatch(/gitdock state rebuild/);
+    expect(err.hint).toMatch(/only containers that use secrets or env files are recreated/);
   });
 });

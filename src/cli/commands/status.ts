@@ -20,6 +20,8 @@ export interface StatusReport {
   /** Commits `gitdock retry --allow-rewind` lets through once. */
   allowRewind: HostState["allowRewind"];
   rollout: HostState["rollout"];
+  /** Set when the state was rebuilt from the host after the state directory was lost. */
+  rebuilt?: HostState["rebuilt"];
   stacks: { project: string; services: ServiceStatus[] }[];
   /** Present when the running agent answered (`gitdock run`): its loop, last pass, waiting commit. */
   agent?: AgentStatus;
@@ -50,6 +52,7 @@ export async function buildStatus(settings: Settings): Promise<StatusReport> {
     halted: state.halted,
     allowRewind: state.allowRewind,
     rollout: state.rollout,
+    ...(state.rebuilt ? { rebuilt: state.rebuilt } : {}),
     stacks: groupContainers(host, await lastActions(settings.stateDir)),
     signatures: await signaturesOf(settings.stateDir, [state.lastApplied?.commit, state.lastGood?.commit]),
   };
@@ -125,6 +128,7 @@ function formatStatus(r: StatusReport): string {
     lines.push(`HALTED since ${r.halted.at}: ${r.halted.reason.split("\n")[0]}`);
     lines.push("  push a commit that passes, or undo what was tightened (security.policy, security.verify, the trust files); gitdock resumes by itself");
   }
+  if (r.rebuilt) lines.push(`state rebuilt at ${r.rebuilt.at} from ${r.rebuilt.from}: ${short(r.rebuilt.commit)} (the state directory had been lost)`);
   for (const sha of r.allowRewind ?? []) lines.push(`rewind allowed once: ${short(sha)} (gitdock retry --allow-rewind)`);
   if (r.rollout) lines.push(`rollout in progress: ${short(r.rollout.commit)} since ${r.rollout.startedAt}`);
   if (r.agent) lines.push(...formatAgentStatus(r.agent));

@@ -1,39 +1,40 @@
-import type { ContainerSpec } from "../../model.js";
+import type { ContainerSpec, UnsentKey } from "../../model.js";
 import { scopedSink, type ProblemSink } from "../problems.js";
 import type { ServiceInput } from "../schema/service-schema.js";
 import type { StackContext } from "./stack-context.js";
 import { normalizeCommand } from "./normalize-command.js";
-import { normalizeLimits } from "./normalize-deploy.js";
+import { normalizeContainerKeys } from "./normalize-container-keys.js";
 import { normalizeExtraHosts } from "./normalize-extra-hosts.js";
 import { normalizeHealthcheck, optionalMs } from "./normalize-healthcheck.js";
 import { normalizeHostAccess } from "./normalize-host-access.js";
-import {
-  normalizeCapabilities,
-  normalizeLogging,
-  normalizeRestart,
-  normalizeTmpfs,
-  normalizeUlimits,
-} from "./normalize-host-settings.js";
+import { normalizeCapabilities, normalizeLogging, normalizeTmpfs, normalizeUlimits } from "./normalize-host-settings.js";
 import { normalizeEnvironment, normalizeLabels } from "./normalize-key-values.js";
+import { normalizeResources } from "./normalize-limits.js";
 import { normalizeMounts } from "./normalize-mounts.js";
 import { normalizePorts } from "./normalize-ports.js";
+import { normalizeRestartPolicy } from "./normalize-restart.js";
 import { normalizeServiceNetworks } from "./normalize-service-networks.js";
 
-/** One service's container settings, in the model's key order so equal specs serialize alike. */
-export function normalizeContainer(ctx: StackContext, service: ServiceInput, problems: ProblemSink): ContainerSpec {
+/**
+ * One service's container settings, in the model's key order so equal specs serialize alike, and
+ * the keys it accepted but cannot send to the Engine.
+ */
+export function normalizeContainer(ctx: StackContext, service: ServiceInput, problems: ProblemSink): { spec: ContainerSpec; unsent: UnsentKey[] } {
   const at = (...path: (string | number)[]): ProblemSink => scopedSink(problems, path);
-  const limits = normalizeLimits(service.deploy, at("deploy"));
-  return {
+  const resources = normalizeResources(service, problems);
+  const restart = normalizeRestartPolicy(service, problems);
+  const ports = normalizePorts(service.ports, at("ports"));
+  const spec: ContainerSpec = {
     image: service.image,
     command: normalizeCommand(service.command, at("command")),
     entrypoint: normalizeCommand(service.entrypoint, at("entrypoint")),
     environment: normalizeEnvironment(service.environment, at("environment")),
-    ports: normalizePorts(service.ports, at("ports")),
+    ports,
     mounts: normalizeMounts(service.volumes, ctx.volumeNames, ctx.files, at("volumes")),
     networks: normalizeServiceNetworks(service, ctx.networkKeys, problems),
     networkMode: service.network_mode,
     labels: normalizeLabels(service.labels, at("labels")),
-    restart: normalizeRestart(service.restart),
+    restart: restart.restart,
     healthcheck: normalizeHealthcheck(service.healthcheck, at("healthcheck")),
     user: service.user === undefined ? undefined : String(service.user),
     workingDir: service.working_dir,
@@ -49,8 +50,18 @@ export function normalizeContainer(ctx: StackContext, service: ServiceInput, pro
     init: service.init,
     tmpfs: normalizeTmpfs(service.tmpfs, at("tmpfs")),
     ulimits: normalizeUlimits(service.ulimits, at("ulimits")),
-    memoryBytes: limits.memoryBytes,
-    nanoCpus: limits.nanoCpus,
+    memoryBytes: resources.memoryBytes,
+    nanoCpus: resources.nanoCpus,
     ...normalizeHostAccess(service, problems),
+    ...normalizeContainerKeys(service, ports, problems),
+    ...resources.extra,
   };
+  return { spec, unsent: [...restart.unsent, ...resources.unsent, ...healthcheckUnsent(service)] };
+}
+
+/** `start_interval` needs Engine API 1.44; gitdock speaks 1.41 (see README, "Keys accepted but not sent"). */
+function healthcheckUnsent(service: ServiceInput): UnsentKey[] {
+  const hc = service.healthcheck;
+  if (hc?.start_interval === undefined || hc.disable === true) return [];
+  return [{ key: "healthcheck.start_interval", reason: "it needs Engine API 1.44 and gitdock speaks 1.41; the Engine runs the check every interval during the start period too" }];
 }

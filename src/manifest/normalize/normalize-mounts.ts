@@ -1,4 +1,4 @@
-import type { MountSpec } from "../../model.js";
+import type { BindMountSpec, MountSpec } from "../../model.js";
 import type { StackFiles } from "../../files/commit-files.js";
 import { parseLongMount, parseShortMount, type MountDraft } from "../parse/parse-mount.js";
 import type { ProblemSink } from "../problems.js";
@@ -53,6 +53,12 @@ function resolveRelative(draft: Extract<MountDraft, { type: "relative" }>, files
     fail(bind.error);
     return undefined;
   }
-  if (bind.kind === "store") return { type: "bind", source: bind.source, target: draft.target, readOnly: true, createHostPath: false };
-  return { type: "bind", source: bind.source, target: draft.target, readOnly: draft.readOnly ?? false, createHostPath: draft.createHostPath };
+  const mount: BindMountSpec =
+    bind.kind === "store"
+      ? { type: "bind", source: bind.source, target: draft.target, readOnly: true, createHostPath: false }
+      : { type: "bind", source: bind.source, target: draft.target, readOnly: draft.readOnly ?? false, createHostPath: draft.createHostPath };
+  // A store object may be shared by several containers (equal content, a kept container and its
+  // replacement): a private label (Z) would lock the others out, so it is relabeled shared (z).
+  if (draft.selinux) mount.selinux = bind.kind === "store" ? "z" : draft.selinux;
+  return mount;
 }

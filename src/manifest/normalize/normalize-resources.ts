@@ -2,6 +2,7 @@ import type { NetworkSpec, VolumeSpec } from "../../model.js";
 import { scopedResourceName } from "../../labels.js";
 import { scopedSink, type ProblemSink } from "../problems.js";
 import type { NetworkInput, VolumeInput } from "../schema/compose-schema.js";
+import { normalizeIpam } from "./normalize-ipam.js";
 import { normalizeLabels } from "./normalize-key-values.js";
 import { byCodePoint } from "../../order.js";
 import { sortedRecord } from "./sorted-record.js";
@@ -16,8 +17,8 @@ export function engineName(project: string, key: string, input: { external?: boo
 }
 
 export function normalizeNetwork(project: string, key: string, input: NetworkInput, problems: ProblemSink): NetworkSpec {
-  refuseExternalSettings(input, ["driver", "driver_opts", "internal", "attachable", "labels"], problems);
-  return {
+  refuseExternalSettings(input, ["driver", "driver_opts", "internal", "attachable", "labels", "ipam", "enable_ipv6"], problems);
+  const network: NetworkSpec = {
     key,
     name: engineName(project, key, input),
     external: input.external ?? false,
@@ -27,6 +28,11 @@ export function normalizeNetwork(project: string, key: string, input: NetworkInp
     attachable: input.attachable ?? false,
     labels: normalizeLabels(input.labels, scopedSink(problems, ["labels"])),
   };
+  // Only when they set something, so networks without them compare as they did before.
+  const ipam = normalizeIpam(input.ipam, problems);
+  if (ipam) network.ipam = ipam;
+  if (input.enable_ipv6 === true) network.enableIpv6 = true;
+  return network;
 }
 
 export function normalizeVolume(project: string, key: string, input: VolumeInput, problems: ProblemSink): VolumeSpec {

@@ -5,6 +5,7 @@ import type { ValidatedCompose } from "../validate/validate-compose.js";
 import { byCodePoint } from "../../order.js";
 import { byKey, normalizeNetwork, normalizeVolume } from "./normalize-resources.js";
 import { normalizeStackSecrets } from "./normalize-secrets.js";
+import { applyLinks } from "./normalize-links.js";
 import { normalizeService } from "./normalize-service.js";
 import { DEFAULT_NETWORK } from "./normalize-service-networks.js";
 import type { StackContext } from "./stack-context.js";
@@ -36,9 +37,11 @@ export function normalizeStack(file: string, project: string, compose: Validated
     ]),
     configSources: new Map([...compose.configKeys.map((key): [string, ConfigSource | undefined] => [key, undefined]), ...configs]),
   };
-  const services = compose.services
-    .map(([name, input]) => normalizeService(ctx, name, input, scopedSink(problems, ["services", name])))
-    .sort((a, b) => byCodePoint(a.name, b.name));
+  const services = applyLinks(
+    compose.services,
+    compose.services.map(([name, input]) => normalizeService(ctx, name, input, scopedSink(problems, ["services", name]))),
+    problems,
+  ).sort((a, b) => byCodePoint(a.name, b.name));
   const usesDefault = services.some((s) => s.container.networks.some((n) => n.key === DEFAULT_NETWORK));
   const stack: DesiredStack = { project, file, services, networks: normalizeNetworks(project, compose, usesDefault, problems), volumes };
   // Only when declared, so stacks without secrets look exactly as they did before secrets existed.

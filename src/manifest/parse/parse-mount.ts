@@ -1,9 +1,9 @@
-import type { MountSpec } from "../../model.js";
+import type { BindMountSpec, MountSpec } from "../../model.js";
 import { isRelativeHostPath } from "../../files/repo-path.js";
 import type { DocPath } from "../format-path.js";
 import { parseByteSize } from "./parse-byte-size.js";
 
-type BindMount = Extract<MountSpec, { type: "bind" }>;
+type BindMount = BindMountSpec;
 type TmpfsMount = Extract<MountSpec, { type: "tmpfs" }>;
 
 /**
@@ -15,7 +15,16 @@ export type MountDraft =
   | { type: "volume"; key: string | undefined; target: string; readOnly: boolean; nocopy: boolean }
   | BindMount
   | TmpfsMount
-  | { type: "relative"; path: string; target: string; readOnly: boolean | undefined; createHostPath: boolean };
+  | RelativeBind;
+
+export interface RelativeBind {
+  type: "relative";
+  path: string;
+  target: string;
+  readOnly: boolean | undefined;
+  createHostPath: boolean;
+  selinux?: "z" | "Z";
+}
 
 export type MountResult = { mount: MountDraft } | { error: string; at?: DocPath };
 
@@ -25,11 +34,11 @@ export interface LongMountInput {
   target: string;
   read_only?: boolean | undefined;
   volume?: { nocopy?: boolean | undefined } | undefined;
-  bind?: { create_host_path?: boolean | undefined } | undefined;
+  bind?: { create_host_path?: boolean | undefined; selinux?: "z" | "Z" | undefined } | undefined;
   tmpfs?: { size?: string | number | undefined } | undefined;
 }
 
-const SHORT_HINT = 'expected "volume:/path", "/host/path:/path", "./path:/path" or "/path", optionally followed by ":ro"';
+const SHORT_HINT = 'expected "volume:/path", "/host/path:/path", "./path:/path" or "/path", optionally followed by ":ro", ":z" or ":Z"';
 
 /** `source:target[:mode]` or a bare container path (an anonymous volume). */
 export function parseShortMount(text: string): MountResult {
@@ -42,21 +51,25 @@ export function parseShortMount(text: string): MountResult {
   const targetError = checkTarget(target);
   if (targetError) return { error: targetError };
   const options = new Set(mode.split(","));
-  const unknown = [...options].filter((o) => !["ro", "rw", "nocopy"].includes(o));
-  if (unknown.length > 0) return { error: `unsupported mount mode "${unknown.join(",")}"; use ro or rw` };
+  const unknown = [...options].filter((o) => !["ro", "rw", "nocopy", "z", "Z"].includes(o));
+  if (unknown.length > 0) return { error: `unsupported mount mode "${unknown.join(",")}"; use ro or rw, and z or Z for SELinux relabeling` };
   if (options.has("ro") && options.has("rw")) return { error: 'mode cannot be both "ro" and "rw"' };
+  if (options.has("z") && options.has("Z")) return { error: 'mode cannot be both "z" (shared) and "Z" (private)' };
   const readOnly = options.has("ro");
+  const selinux = options.has("z") ? "z" : options.has("Z") ? "Z" : undefined;
   const isPath = source !== undefined && (source.startsWith("/") || isRelativeHostPath(source));
   if (isPath && options.has("nocopy")) return { error: '"nocopy" applies to volumes, not bind mounts' };
   if (source !== undefined && source.startsWith("/")) {
     // Compose's short syntax creates a missing host directory; keep that behaviour.
-    return { mount: { type: "bind", source, target, readOnly, createHostPath: true } };
+    return { mount: bindMount(source, target, readOnly, true, selinux) };
   }
   if (source !== undefined && isPath) {
     // Read-only unless written otherwise: undefined lets a file of the repository default to read-only.
-    const asWritten = writtenMode === undefined ? undefined : readOnly;
-    return { mount: { type: "relative", path: source, target, readOnly: asWritten, createHostPath: true } };
+    return { mount: relativeBind(source, target, writtenMode === undefined ? undefined : readOnly, true, selinux) };
   }
+  const sourceError = source === undefined ? undefined : checkVolumeKey(source);
+  if (sourceError) return { error: sourceError };
+  if (selinux) return { error: `"${selinux}" relabels a host directory for SELinux; it applies to bind mounts (a host path), not volumes` };
   return { mount: { type: "volume", key: source, target, readOnly, nocopy: options.has("nocopy") } };
 }
 
@@ -81,11 +94,29 @@ function longVolume(input: LongMountInput): MountResult {
 function longBind(input: LongMountInput): MountResult {
   if (input.source === undefined) return { error: "a bind mount needs a source (an absolute host path, or a path relative to the compose file)" };
   const createHostPath = input.bind?.create_host_path ?? true;
-  if (!input.source.startsWith("/")) {
-    return { mount: { type: "relative", path: input.source, target: input.target, readOnly: input.read_only, createHostPath } };
+  const selinux = input.bind?.selinux;
+  if (selinux && !createHostPath) {
+    return { error: "cannot be combined with create_host_path: false: SELinux relabeling goes through the Engine's legacy bind form, which creates a missing source", at: ["bind", "selinux"] };
   }
-  const mount: BindMount = { type: "bind", source: input.source, target: input.target, readOnly: input.read_only ?? false, createHostPath };
-  return { mount };
+  // The legacy bind form is `source:target:options`: a ":" or "," in a path would be read as a separator.
+  if (selinux && /[:,]/.test(`${input.source}${input.target}`)) {
+    return { error: 'a bind mount with SELinux relabeling cannot have ":" or "," in its paths', at: ["bind", "selinux"] };
+  }
+  if (!input.source.startsWith("/")) return { mount: relativeBind(input.source, input.target, input.read_only, createHostPath, selinux) };
+  return { mount: bindMount(input.source, input.target, input.read_only ?? false, createHostPath, selinux) };
+}
+
+function relativeBind(path: string, target: string, readOnly: boolean | undefined, createHostPath: boolean, selinux: "z" | "Z" | undefined): RelativeBind {
+  const mount: RelativeBind = { type: "relative", path, target, readOnly, createHostPath };
+  if (selinux) mount.selinux = selinux;
+  return mount;
+}
+
+/** Keys in the model's order; `selinux` only when asked, so binds without it keep their spec hash. */
+function bindMount(source: string, target: string, readOnly: boolean, createHostPath: boolean, selinux: "z" | "Z" | undefined): BindMount {
+  const mount: BindMount = { type: "bind", source, target, readOnly, createHostPath };
+  if (selinux) mount.selinux = selinux;
+  return mount;
 }
 
 function longTmpfs(input: LongMountInput): MountResult {

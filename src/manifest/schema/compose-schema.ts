@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { labelsSchema, scalarMap } from "./schema-primitives.js";
 import { configSchema } from "./files-schema.js";
+import { ipamSchema } from "./ipam-schema.js";
 import { secretSchema } from "./host-access-schema.js";
 import { serviceSchema } from "./service-schema.js";
 
@@ -16,6 +17,8 @@ export const networkSchema = z
         internal: z.boolean().optional(),
         attachable: z.boolean().optional(),
         labels: labelsSchema.optional(),
+        ipam: ipamSchema.optional(),
+        enable_ipv6: z.boolean().optional().describe("Give the network IPv6 (the Engine must have an IPv6 pool, or ipam a v6 subnet)."),
       }),
     ],
     { error: "expected a mapping (or nothing)" },

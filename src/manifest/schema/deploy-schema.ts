@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { UPDATE_DEFAULTS } from "../defaults.js";
-import { byteSize, duration } from "./schema-primitives.js";
+import { cpusSchema, pidsLimitSchema } from "./container-keys-schema.js";
+import { byteSize, duration, scalar, stringList } from "./schema-primitives.js";
 
 const updateConfig = z
   .strictObject({
@@ -15,24 +16,57 @@ const updateConfig = z
       .optional()
       .describe("What to do when a batch fails its health gate. Default rollback (unlike Swarm)."),
     monitor: duration.optional().describe("How long a new container must stay healthy. Default 10s."),
+    max_failure_ratio: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe("The share of a batch's containers that may fail their health gate before the batch counts as failed (0 to 1). Default 0."),
   })
   .describe("How gitdock replaces this service's containers.");
 
-const CPUS_HINT = 'expected a number of CPUs like 0.5 or "1.5"';
-
 const limits = z.strictObject({
   memory: byteSize.optional().describe('Memory limit: "512m", "1g".'),
-  cpus: z
-    .union([z.number().positive(), z.string().regex(/^\d*\.?\d+$/, { error: CPUS_HINT })], { error: CPUS_HINT })
-    .optional()
-    .describe('CPU limit: 0.5 or "1.5".'),
+  cpus: cpusSchema.optional(),
+  pids: pidsLimitSchema.optional(),
 });
+
+const deviceRequest = z
+  .strictObject({
+    capabilities: stringList.describe('What the devices must offer, e.g. ["gpu"]. Required.'),
+    driver: z.string().optional().describe('The device driver, e.g. "nvidia". Default: chosen by the capabilities.'),
+    count: z
+      .union([z.int().min(1), z.literal("all")], { error: 'expected a number of devices or "all"' })
+      .optional()
+      .describe('How many devices, or "all" (the default when device_ids is not set).'),
+    device_ids: stringList.optional().describe("Which devices, by the driver's ids; excludes count."),
+    options: z.union([stringList, z.record(z.string(), scalar)], { error: 'expected a mapping or a list of "KEY=VALUE" strings' }).optional(),
+  })
+  .describe("Devices (GPUs) a driver hands the container. The host policy must allow device requests.");
+
+const reservations = z.strictObject({
+  memory: byteSize.optional().describe("Memory reservation (a soft limit the kernel enforces under memory pressure)."),
+  cpus: cpusSchema
+    .optional()
+    .describe("Accepted and not sent: a plain container has no CPU reservation (use cpus or cpu_shares); gitdock logs it once per service."),
+  devices: z.array(deviceRequest).optional(),
+});
+
+const restartPolicy = z
+  .strictObject({
+    condition: z.enum(["none", "on-failure", "any"]).optional().describe("none, on-failure or any (default): restart never, after a failure, or always."),
+    max_attempts: z.int().min(0).optional().describe("With on-failure: how many restarts before giving up."),
+    delay: duration.optional().describe("Accepted and not sent: the Engine's restart policy has no delay (it backs off by itself)."),
+    window: duration.optional().describe("Accepted and not sent: the Engine's restart policy has no window."),
+  })
+  .describe("Mapped onto the container's restart policy (none → no, on-failure[:max_attempts], any → always).");
 
 export const deploySchema = z
   .strictObject({
     replicas: z.int().min(0).optional().describe("Number of containers. Default 1."),
-    resources: z.strictObject({ limits: limits.optional() }).optional(),
+    resources: z.strictObject({ limits: limits.optional(), reservations: reservations.optional() }).optional(),
+    restart_policy: restartPolicy.optional(),
     update_config: updateConfig.optional(),
     rollback_config: updateConfig.optional(),
   })
-  .describe("Replicas, limits and rollout settings. Swarm-only keys (mode, placement, restart_policy...) are refused.");
+  .describe("Replicas, limits, reservations, restart policy and rollout settings. Swarm-only keys (mode, placement, ...) are refused.");

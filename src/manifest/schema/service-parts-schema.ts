@@ -25,7 +25,12 @@ export const volumeLong = z.strictObject({
   target: z.string().describe("Absolute path inside the container."),
   read_only: z.boolean().optional(),
   volume: z.strictObject({ nocopy: z.boolean().optional() }).optional(),
-  bind: z.strictObject({ create_host_path: z.boolean().optional() }).optional(),
+  bind: z
+    .strictObject({
+      create_host_path: z.boolean().optional(),
+      selinux: z.enum(["z", "Z"]).optional().describe("SELinux relabeling of the source: z shared between containers, Z private to this one."),
+    })
+    .optional(),
   tmpfs: z.strictObject({ size: byteSize.optional() }).optional(),
 });
 
@@ -72,6 +77,9 @@ export const healthcheckSchema = z.strictObject({
   timeout: duration.optional(),
   retries: z.int().min(0).optional(),
   start_period: duration.optional(),
+  start_interval: duration
+    .optional()
+    .describe("Accepted and not sent: it needs Engine API 1.44 and gitdock speaks 1.41; gitdock logs it once per service."),
   disable: z.boolean().optional(),
 });
 

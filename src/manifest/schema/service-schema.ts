@@ -2,7 +2,23 @@ import { z } from "zod";
 import { deploySchema } from "./deploy-schema.js";
 import { serviceConfigsSchema } from "./files-schema.js";
 import { devicesSchema, ipcSchema, pidSchema, serviceSecretsSchema } from "./host-access-schema.js";
-import { duration, labelsSchema, stringList, stringOrList } from "./schema-primitives.js";
+import { byteSize, duration, labelsSchema, stringList, stringOrList } from "./schema-primitives.js";
+import {
+  containerNameSchema,
+  cpusSchema,
+  dnsOptSchema,
+  dnsSchema,
+  dnsSearchSchema,
+  exposeSchema,
+  externalLinksSchema,
+  groupAddSchema,
+  linksSchema,
+  memswapLimitSchema,
+  pidsLimitSchema,
+  platformSchema,
+  pullPolicySchema,
+  sysctlsSchema,
+} from "./container-keys-schema.js";
 import {
   dependsOnSchema,
   envFileSchema,
@@ -60,6 +76,28 @@ export const serviceSchema = z
     ipc: ipcSchema.optional(),
     devices: devicesSchema.optional(),
     secrets: serviceSecretsSchema.optional(),
+    container_name: containerNameSchema.optional(),
+    expose: exposeSchema.optional(),
+    links: linksSchema.optional(),
+    external_links: externalLinksSchema.optional(),
+    platform: platformSchema.optional(),
+    pull_policy: pullPolicySchema.optional(),
+    runtime: z.string().min(1).optional().describe("The container runtime (runc, ...). The host policy lists the allowed ones."),
+    security_opt: stringList.optional().describe('Security options ("no-new-privileges:true", "label=...", ...). The host policy lists the allowed ones.'),
+    sysctls: sysctlsSchema.optional(),
+    shm_size: byteSize.optional().describe('Size of /dev/shm: "64m", "1g".'),
+    dns: dnsSchema.optional(),
+    dns_search: dnsSearchSchema.optional(),
+    dns_opt: dnsOptSchema.optional(),
+    tty: z.boolean().optional().describe("Allocate a pseudo-terminal."),
+    stdin_open: z.boolean().optional().describe("Keep the container's standard input open."),
+    group_add: groupAddSchema.optional(),
+    mem_limit: byteSize.optional().describe("Memory limit; the same as deploy.resources.limits.memory."),
+    memswap_limit: memswapLimitSchema.optional(),
+    mem_reservation: byteSize.optional().describe("Memory reservation; the same as deploy.resources.reservations.memory."),
+    cpus: cpusSchema.optional().describe("CPU limit; the same as deploy.resources.limits.cpus."),
+    cpu_shares: z.int().min(0).optional().describe("Relative CPU weight (default 1024)."),
+    pids_limit: pidsLimitSchema.optional(),
     configs: serviceConfigsSchema.optional(),
     "x-gitdock": gitdockOptionsSchema.optional(),
   })

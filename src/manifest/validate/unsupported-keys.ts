@@ -14,12 +14,9 @@ const SERVICE: Record<string, string> = {
   build: "images must be built elsewhere and pinned by digest",
   extends: "each stack is one self-contained file; share settings with YAML anchors and `<<` merge keys",
   profiles: "every service in the file is deployed",
-  container_name: "gitdock names containers <project>-<service>-<n> to manage replicas and rollouts",
   scale: "use deploy.replicas",
-  mem_limit: "use deploy.resources.limits.memory",
-  cpus: "use deploy.resources.limits.cpus",
-  links: "services on a shared network reach each other by service name",
-  expose: "ports are reachable on the stack's networks without it; use ports to publish",
+  gpus: "use deploy.resources.reservations.devices with capabilities: [gpu]",
+  pull_refresh_after: "images are pinned by digest, whose content never changes: there is nothing to refresh",
 };
 
 /** Keys of a top-level secret other than `file:`. */
@@ -47,7 +44,6 @@ const DEPLOY: Record<string, string> = {
   placement: SWARM,
   endpoint_mode: SWARM,
   labels: `${SWARM}; put labels on the service itself`,
-  restart_policy: `${SWARM}; use the service's restart key`,
 };
 
 /** The message for a key the schema does not know, at `parent` (the path of its mapping). */
@@ -64,7 +60,7 @@ function reasonFor(parent: DocPath, key: string): string | undefined {
   if (first !== "services") return undefined;
   if (parent.length === 2) return lookup(SERVICE, key);
   if (parent.length === 3 && third === "deploy") return lookup(DEPLOY, key);
-  if (parent.length === 4 && fourth === "resources" && key === "reservations") return SWARM;
+  if (parent.length === 5 && fourth === "resources" && key === "generic_resources") return `${SWARM}; use devices`;
   return undefined;
 }
 

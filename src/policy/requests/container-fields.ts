@@ -3,6 +3,8 @@ import { touchesGuarded } from "../guarded-paths.js";
 import { imageLocation, registryAllows } from "../image-registry.js";
 import { parseInterval, portsAllowed } from "../port-ranges.js";
 import { runsAsRoot } from "../runc-user.js";
+import { canonicalSecurityOpt } from "../../manifest/parse/parse-security-opt.js";
+import { judgeBindEntry } from "./bind-entries.js";
 import type { RequestScope } from "./request-scope.js";
 import { describe, eachItem, finding, isObject, nested, type FieldTable, type Finding, type Judge } from "./walk-fields.js";
 
@@ -89,6 +91,18 @@ const ipcMode: Judge<RequestScope> = (value, field, scope) => {
   if (mode.startsWith("container:")) return joinContainer(mode.slice("container:".length), field, "IPC", scope);
   return finding(field, `IPC mode ${describe(value)} is not one the host policy knows`);
 };
+
+const deviceRequests: Judge<RequestScope> = (value, field, { policy }) =>
+  Array.isArray(value) && value.length > 0 && !policy.deviceRequests
+    ? finding(field, "device requests (GPUs and other devices a driver hands out) are not allowed by the host policy; set device_requests: true to allow them")
+    : [];
+
+/** An `external_links` entry, `container:alias`: a container of the stack, or one the policy names. */
+const endpointLink: Judge<RequestScope> = eachItem((value, field, scope) => {
+  const container = String(value).split(":")[0] ?? "";
+  if (scope.stackContainers.has(container) || scope.policy.externalLinks.includes(container)) return [];
+  return finding(field, `a link to container ${container} is not allowed by the host policy (allowed: ${list(scope.policy.externalLinks)}); list it in external_links`);
+});
 
 const cgroupnsMode: Judge<RequestScope> = (value, field) =>
   value === "private" ? [] : finding(field, `cgroup namespace ${describe(value)} is not allowed by the host policy (only private)`);
@@ -219,7 +233,7 @@ export function volumeSource(name: string, field: string, scope: RequestScope): 
 
 export const ENDPOINT_FIELDS: FieldTable<RequestScope> = {
   IPAMConfig: nested<RequestScope>({ IPv4Address: "free", IPv6Address: "free", LinkLocalIPs: "free" }),
-  Links: "default",
+  Links: endpointLink,
   Aliases: "free",
   NetworkID: "default",
   EndpointID: "default",
@@ -262,7 +276,7 @@ export function hostConfigFields(hostConfig: Record<string, unknown>): FieldTabl
     CpusetMems: "free",
     Devices: devices,
     DeviceCgroupRules: "default",
-    DeviceRequests: "default",
+    DeviceRequests: deviceRequests,
     KernelMemory: "default",
     KernelMemoryTCP: "default",
     MemoryReservation: "free",
@@ -278,7 +292,7 @@ export function hostConfigFields(hostConfig: Record<string, unknown>): FieldTabl
     IOMaximumIOps: "default",
     IOMaximumBandwidth: "default",
     // Host settings
-    Binds: "default",
+    Binds: eachItem((value, field, scope) => judgeBindEntry(value, field, scope, bindSource)),
     ContainerIDFile: "default",
     LogConfig: logConfig,
     NetworkMode: networkMode,
@@ -320,9 +334,14 @@ export function hostConfigFields(hostConfig: Record<string, unknown>): FieldTabl
   };
 }
 
-/** The create body: ContainerConfig's fields, `name` (the query parameter), HostConfig and NetworkingConfig. */
+/**
+ * The create body: ContainerConfig's fields, the query parameters `name` and `platform`, HostConfig
+ * and NetworkingConfig. `platform` only picks which of the image's variants runs (a foreign one
+ * needs emulation the host's root installed): it gives the container nothing.
+ */
 export const CONTAINER_CONFIG_FIELDS: FieldTable<RequestScope> = {
   name: "free",
+  platform: "free",
   Hostname: "free",
   Domainname: "free",
   User: user,
@@ -355,11 +374,6 @@ export const CONTAINER_CONFIG_FIELDS: FieldTable<RequestScope> = {
 /** Docker takes `net_admin`, `CAP_NET_ADMIN` and `NET_ADMIN` alike. */
 function canonicalCap(cap: string): string {
   return cap.toUpperCase().replace(/^CAP_/, "");
-}
-
-/** `no-new-privileges`, `no-new-privileges:true` and `no-new-privileges=true` are one setting. */
-function canonicalSecurityOpt(opt: string): string {
-  return opt.replace(/^no-new-privileges(?:[:=]true)?$/, "no-new-privileges");
 }
 
 export function list(items: readonly string[]): string {

@@ -1,4 +1,5 @@
 import { isUnder, localBindDevice, normalizeHostPath } from "../host-paths.js";
+import { parseBindEntry } from "./bind-entries.js";
 import type { EngineRequest, RequestViolation } from "./engine-request.js";
 import { isObject } from "./walk-fields.js";
 
@@ -46,11 +47,19 @@ function hostSources(request: EngineRequest): HostSource[] {
   if (request.kind !== "container-create") return [];
   const hostConfig = isObject(request.body["HostConfig"]) ? request.body["HostConfig"] : {};
   const mounts = Array.isArray(hostConfig["Mounts"]) ? hostConfig["Mounts"] : [];
-  return mounts.flatMap((m, i) =>
-    isObject(m) && m["Type"] === "bind" && typeof m["Source"] === "string" && m["Source"].startsWith("/")
-      ? [{ path: normalizeHostPath(m["Source"]), writable: m["ReadOnly"] !== true, request, field: `HostConfig.Mounts[${i}].Source` }]
-      : [],
-  );
+  const binds = Array.isArray(hostConfig["Binds"]) ? hostConfig["Binds"] : [];
+  return [
+    ...mounts.flatMap((m, i) =>
+      isObject(m) && m["Type"] === "bind" && typeof m["Source"] === "string" && m["Source"].startsWith("/")
+        ? [{ path: normalizeHostPath(m["Source"]), writable: m["ReadOnly"] !== true, request, field: `HostConfig.Mounts[${i}].Source` }]
+        : [],
+    ),
+    // The legacy form of a bind (gitdock sends it for SELinux relabeling): the same host path rules.
+    ...binds.flatMap((entry, i) => {
+      const bind = typeof entry === "string" ? parseBindEntry(entry) : undefined;
+      return bind?.source.startsWith("/") ? [{ path: normalizeHostPath(bind.source), writable: !bind.readOnly, request, field: `HostConfig.Binds[${i}]` }] : [];
+    }),
+  ];
 }
 
 function describeOwner(source: HostSource): string {

@@ -1,7 +1,8 @@
 import { localBindDevice } from "../host-paths.js";
+import { withinNetworkSubnets } from "../network-subnets.js";
 import { bindSource, list, networkName } from "./container-fields.js";
 import type { RequestScope } from "./request-scope.js";
-import { describe, finding, isObject, nested, type FieldTable, type Finding, type Judge } from "./walk-fields.js";
+import { describe, eachItem, finding, isObject, nested, type FieldTable, type Finding, type Judge } from "./walk-fields.js";
 
 /**
  * Volume and network create requests (Engine API 1.41: VolumeCreateOptions, NetworkCreateRequest).
@@ -74,7 +75,7 @@ export function networkCreateFields(body: Record<string, unknown>): FieldTable<R
     Internal: "free",
     Attachable: "free",
     Ingress: "default",
-    IPAM: nested<RequestScope>({ Driver: (v, f) => (v === "default" ? [] : finding(f, `IPAM driver ${describe(v)} is not allowed by the host policy`)), Config: "free", Options: "default" }),
+    IPAM: (value, field, scope) => nested(ipamFields(isObject(value) ? value : {}))(value, field, scope),
     EnableIPv6: "free",
     Options: (value, field) => {
       if (!isObject(value)) return finding(field, `expected a map, got ${describe(value)}`);
@@ -89,5 +90,30 @@ export function networkCreateFields(body: Record<string, unknown>): FieldTable<R
     ConfigFrom: "default",
   };
 }
+
+/**
+ * A network's addresses: the Engine's `default` IPAM driver or one the policy names (whose options
+ * are then its business), and every subnet, range, gateway and auxiliary address inside the
+ * policy's `network_subnets`: a bridge's subnet becomes a route on the host.
+ */
+function ipamFields(ipam: Record<string, unknown>): FieldTable<RequestScope> {
+  const driver = String(ipam["Driver"] ?? "default");
+  return {
+    Driver: (v, f, { policy }) =>
+      v === "default" || policy.ipamDrivers.includes(String(v)) ? [] : finding(f, `IPAM driver ${describe(v)} is not allowed by the host policy (allowed: default${policy.ipamDrivers.map((d) => `, ${d}`).join("")}); list it in ipam_drivers`),
+    Config: eachItem((pool, f, scope) => nested<RequestScope>({ Subnet: inSubnets, IPRange: inSubnets, Gateway: inSubnets, AuxiliaryAddresses: auxInSubnets })(pool, f, scope)),
+    Options: driver === "default" ? "default" : "free",
+  };
+}
+
+const inSubnets: Judge<RequestScope> = (value, field, { policy }) => {
+  const text = String(value);
+  return withinNetworkSubnets(text, policy.networkSubnets) ? [] : finding(field, `${text} is outside the address space the host policy allows for networks (${list(policy.networkSubnets)}); list it in network_subnets`);
+};
+
+const auxInSubnets: Judge<RequestScope> = (value, field, scope) => {
+  if (!isObject(value)) return finding(field, `expected a map of addresses, got ${describe(value)}`);
+  return Object.entries(value).flatMap(([name, address]) => inSubnets(address, `${field}.${name}`, scope));
+};
 
 export { networkName };

@@ -1,7 +1,8 @@
 /** A small builder of desired states and host snapshots for planner tests: no Docker anywhere. */
 import type { ContainerSpec, DesiredService, DesiredStack } from "../../../src/model.js";
-import { encodeFieldHashes, hashContainerSpec } from "../../../src/plan/spec-hash.js";
+import { encodeFieldHashes, HASH_SCHEME, hostKeyId, legacySpecHashes, specHashes } from "../../../src/plan/spec-hash.js";
 import type { HostSnapshot, ObservedContainer, ResolvedService, ResolvedState } from "../../../src/plan/types.js";
+import { replicaName } from "../../../src/labels.js";
 
 export const KEY = Buffer.alloc(32, 7);
 export const IMAGE_V1 = `127.0.0.1:5000/web@sha256:${"1".repeat(64)}`;
@@ -41,7 +42,14 @@ export function resolve(commit: string, stacks: DesiredStack[]): ResolvedState {
     commit,
     stacks: stacks.map((s) => ({
       stack: s,
-      services: s.services.map((svc): ResolvedService => ({ project: s.project, service: svc, spec: svc.container, ...hashContainerSpec(svc.container, KEY) })),
+      services: s.services.map((svc): ResolvedService => ({
+        project: s.project,
+        service: svc,
+        spec: svc.container,
+        ...specHashes(svc.container, KEY, new Set()),
+        keyId: hostKeyId(KEY),
+        legacy: legacySpecHashes(svc.container, KEY),
+      })),
     })),
   };
 }
@@ -49,9 +57,10 @@ export function resolve(commit: string, stacks: DesiredStack[]): ResolvedState {
 /** The observed container gitdock would have created for replica `n` of a resolved service. */
 export function runningAs(svc: ResolvedService, n = 1, overrides: Partial<ObservedContainer> = {}): ObservedContainer {
   return {
-    id: `${svc.project}-${svc.service.name}-${n}-id`, name: `${svc.project}-${svc.service.name}-${n}`, managed: true,
+    id: `${svc.project}-${svc.service.name}-${n}-id`, name: replicaName(svc.project, svc.service, n), managed: true,
     project: svc.project, service: svc.service.name, number: n, commit: "c0", specHash: svc.specHash,
-    fieldHashesLabel: encodeFieldHashes(svc.fieldHashes), image: svc.spec.image, state: "running", running: true, health: "none", previousOf: undefined, ...overrides,
+    fieldHashesLabel: encodeFieldHashes(svc.fieldHashes), hashScheme: HASH_SCHEME, ...(svc.keyId ? { keyId: svc.keyId } : {}),
+    image: svc.spec.image, state: "running", running: true, health: "none", previousOf: undefined, ...overrides,
   };
 }
 
