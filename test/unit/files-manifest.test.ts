@@ -88,6 +88,15 @@ describe("relative bind sources: files of the repository", () => {
     expect(tree.dirs).toEqual(["snippets"]);
   });
 
+  it("relabels a file of the repository shared for SELinux (it may be shared), a data directory as written", () => {
+    const mounts = web(load('volumes: ["./nginx.conf:/etc/nginx.conf:Z", "./data:/data:Z", {type: bind, source: ./db, target: /db, bind: {selinux: z}}]', { "hosts/h1/shop/nginx.conf": "x" })).container.mounts;
+    expect(mounts).toEqual([
+      { type: "bind", source: `${STORE}/sha256/${sha("x")}`, target: "/etc/nginx.conf", readOnly: true, createHostPath: false, selinux: "z" },
+      { type: "bind", source: "/srv/gitdock/shop/data", target: "/data", readOnly: false, createHostPath: true, selinux: "Z" },
+      { type: "bind", source: "/srv/gitdock/shop/db", target: "/db", readOnly: false, createHostPath: true, selinux: "z" },
+    ]);
+  });
+
   it("gives two files with the same content one object, and a changed file a new one", () => {
     const same = load('volumes: ["./a.conf:/a:ro", "../common/a.conf:/b:ro"]', { "hosts/h1/shop/a.conf": "same", "hosts/h1/common/a.conf": "same" });
     expect(new Set(web(same).container.mounts.map((m) => (m.type === "bind" ? m.source : "")))).toEqual(new Set([`${STORE}/sha256/${sha("same")}`]));

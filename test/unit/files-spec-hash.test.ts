@@ -40,7 +40,7 @@ configs:
 `;
 
 /** The stack `shop` of one commit whose files are the defaults with `changes` applied, resolved on the host. */
-async function commit(sha: string, changes: Record<string, string> = {}): Promise<ResolvedState> {
+async function commit(sha: string, changes: Record<string, string> = {}, key = KEY): Promise<ResolvedState> {
   const tree = repoTree("hosts/h1", {
     "hosts/h1/shop/compose.yaml": COMPOSE,
     "hosts/h1/shop/nginx.conf": "events {}\n",
@@ -50,7 +50,7 @@ async function commit(sha: string, changes: Record<string, string> = {}): Promis
   });
   const content = Buffer.from(tree.files.get("hosts/h1/shop/compose.yaml") ?? "").toString();
   const stacks = loadStacks([{ path: "hosts/h1/shop/compose.yaml", content }], { root: "hosts/h1", tree, files });
-  return resolveHostInputs({ commit: sha.repeat(40), stacks }, KEY);
+  return resolveHostInputs({ commit: sha.repeat(40), stacks }, key);
 }
 
 const reasons = (before: ResolvedState, after: ResolvedState) =>
@@ -70,6 +70,12 @@ describe("the spec hash covers the content of files from the repository", () => 
     ]);
     expect(reasons(before, await commit("c", { "hosts/h1/shop/motd": "hello again\n" }))).toEqual(["replace shop-app-1: config changed: configs"]);
     expect(reasons(before, await commit("d", { "hosts/h1/shop/.env": "MODE=two\n" }))).toEqual(["replace shop-proxy-1: config changed: environment"]);
+  });
+
+  it("keys only the host's env file values: a new host key leaves services with env files of the repository alone", async () => {
+    const before = await commit("a");
+    const rekeyed = await commit("a", {}, Buffer.alloc(32, 4));
+    expect(reasons(before, rekeyed)).toEqual([]);
   });
 
   it("ignores files nothing mounts", async () => {

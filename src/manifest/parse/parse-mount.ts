@@ -64,8 +64,9 @@ export function parseShortMount(text: string): MountResult {
     return { mount: bindMount(source, target, readOnly, true, selinux) };
   }
   if (source !== undefined && isPath) {
-    // Read-only unless written otherwise: undefined lets a file of the repository default to read-only.
-    return { mount: relativeBind(source, target, writtenMode === undefined ? undefined : readOnly, true, selinux) };
+    // As written (`:Z` alone says nothing about access): undefined lets a file of the repository default to read-only.
+    const access = options.has("ro") ? true : writtenMode !== undefined && options.has("rw") ? false : undefined;
+    return { mount: relativeBind(source, target, access, true, selinux) };
   }
   const sourceError = source === undefined ? undefined : checkVolumeKey(source);
   if (sourceError) return { error: sourceError };
