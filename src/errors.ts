@@ -251,6 +251,25 @@ export class FileStoreError extends GitdockError {
   readonly handling = "retry";
 }
 
+/**
+ * The commit uses variables (`${DB_PASSWORD}`) that neither its `.env` nor the host's variables
+ * file sets, and nothing else is wrong with it: the host must set them, so the commit is not
+ * marked rejected; the pass fails and is retried, and succeeds once the file has them. Carries
+ * every such use with its file:line:col, and the file to set them in (never a value).
+ */
+export class HostVariableMissingError extends GitdockError {
+  readonly code = "GITDOCK_E_HOST_VARIABLE_MISSING";
+  readonly handling = "retry";
+  readonly problems: ManifestProblem[];
+  constructor(problems: ManifestProblem[]) {
+    super(`${problems.length} variable(s) the host must set:\n${problems.map(formatProblem).join("\n")}`, {
+      hint: "Set them in the host variables file each line names (mode 0600, owned by root); gitdock tries again by itself.",
+      data: { problems },
+    });
+    this.problems = problems;
+  }
+}
+
 /** An Engine call failed while changing the host. */
 export class ApplyFailedError extends GitdockError {
   readonly code = "GITDOCK_E_APPLY_FAILED";

@@ -10,6 +10,7 @@ import { GitdockError, describeError } from "../errors.js";
 import { createLogger } from "../log.js";
 import type { HistoryFlags } from "./commands/history.js";
 import type { PinFlags } from "./commands/pin.js";
+import type { ValidateOptions } from "./commands/validate.js";
 import { EXIT, exitCodeForError } from "./exit-codes.js";
 
 function withCommonOptions(cmd: Command): Command {
@@ -83,7 +84,10 @@ program
   .argument("<paths...>", "host directories or compose files")
   .option("--json", "print the result as JSON")
   .option("--policy <file>", "also check a host policy (YAML with a policy: mapping, or an agent config)")
-  .action(action(async (paths: string[], opts: { json?: boolean; policy?: string }) => (await import("./commands/validate.js")).validateCommand(paths, opts)));
+  .option("--env-file <file>", "the host's variables (KEY=VALUE) for every stack validated; without it, a ${VAR} only the host sets is a warning")
+  .option("--profile <name>", "a Compose profile active on the host (repeatable)", (value: string, all: string[] = []) => [...all, value])
+  .option("--strict", "fail on warnings too (variables only the host sets, Compose files no stack deploys)")
+  .action(action(async (paths: string[], opts: ValidateOptions) => (await import("./commands/validate.js")).validateCommand(paths, opts)));
 
 program
   .command("pin")

@@ -3,8 +3,12 @@ import { hostname } from "node:os";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ConfigInvalidError } from "../errors.js";
+import { touchesGuarded } from "../policy/guarded-paths.js";
+import { isUnderAny } from "../policy/host-paths.js";
+import { guardedFilesOf } from "./guarded-files.js";
 import { agentSectionDefaults, agentSectionSchema, type AgentSection } from "./agent-section.js";
 import { filesSectionDefaults, filesSectionSchema, type FilesSection } from "./files-section.js";
+import { manifestSectionDefaults, manifestSectionSchema, type ManifestSection } from "./manifest-section.js";
 import { reportSectionDefaults, reportSectionSchema, type ReportSection } from "./report-section.js";
 import { securitySectionDefaults, securitySectionSchema, type SecuritySection } from "./security-section.js";
 
@@ -37,6 +41,8 @@ export const agentConfigSchema = z
     report: reportSectionSchema.optional(),
     /** Files from the repository and data directories (files-section.ts). */
     files: filesSectionSchema.optional(),
+    /** Host variables, the agent's environment, active profiles (manifest-section.ts). */
+    manifest: manifestSectionSchema.optional(),
   })
   .strict();
 
@@ -57,6 +63,7 @@ export interface Settings {
   security: SecuritySection;
   report: ReportSection;
   files: FilesSection;
+  manifest: ManifestSection;
 }
 
 /** Flags as commander gives them (camelCase); undefined when not given. */
@@ -72,7 +79,7 @@ export interface SettingsFlags {
 
 export async function loadSettings(flags: SettingsFlags): Promise<Settings> {
   const file = flags.config ? await readConfigFile(flags.config) : {};
-  return {
+  const settings: Settings = {
     repo: flags.repo ?? file.repo,
     branch: flags.branch ?? file.branch ?? "main",
     path: normalizeRepoPath(flags.path ?? file.path ?? ""),
@@ -87,7 +94,30 @@ export async function loadSettings(flags: SettingsFlags): Promise<Settings> {
     security: securitySectionDefaults(file.security),
     report: reportSectionDefaults(file.report),
     files: filesSectionDefaults(file.files),
+    manifest: manifestSectionDefaults(file.manifest),
   };
+  checkVariablesDir(settings);
+  return settings;
+}
+
+/**
+ * `manifest.variables_dir` holds files a commit's `${VAR}` reads into containers: it must be a
+ * place a commit could read as an `env_file` anyway (under `security.policy.env_file_roots`), and
+ * never hold the agent's own files. The default that does not fit the roots is only left unread.
+ */
+function checkVariablesDir(settings: Settings): void {
+  const { variablesDir, variablesDirSet } = settings.manifest;
+  const guarded = touchesGuarded(variablesDir, guardedFilesOf(settings));
+  if (guarded !== undefined) {
+    throw new ConfigInvalidError(`manifest.variables_dir ${variablesDir} holds or is one of the agent's own files (${guarded})`, {
+      hint: "Point it at a directory of its own, e.g. /etc/gitdock/env.",
+    });
+  }
+  if (variablesDirSet && !isUnderAny(variablesDir, settings.security.policy.envFileRoots)) {
+    throw new ConfigInvalidError(`manifest.variables_dir ${variablesDir} is not under security.policy.env_file_roots (${settings.security.policy.envFileRoots.join(", ")})`, {
+      hint: "Move the directory under an env_file root, or add it to security.policy.env_file_roots.",
+    });
+  }
 }
 
 export async function readConfigFile(path: string): Promise<AgentConfig> {

@@ -1,4 +1,5 @@
 import { posix } from "node:path";
+import type { DocPath } from "../manifest/format-path.js";
 import type { RepoTree } from "../manifest/repo-tree.js";
 import type { RepoEnvFile, StoredFile, StoreObject } from "../model.js";
 import { parseEnvText } from "../manifest/parse/parse-env-text.js";
@@ -48,22 +49,23 @@ export type RelativeBind =
 export class CommitFiles {
   private readonly objects = new Map<string, StoreObject>();
   private total = 0;
+  /** Every file of the tree a stack reads or mounts (a mounted directory's files too). */
+  readonly read = new Set<string>();
 
-  /** `root`: the host's directory (`--path`), used when there is no tree (every relative path is then absent). */
-  readonly root: string;
-
+  /** `root`: the host's directory (`--path`); nothing outside it is reached. */
   constructor(
-    readonly tree: RepoTree | undefined,
-    root: string,
+    readonly tree: RepoTree,
+    readonly root: string,
     readonly settings: RepoFileSettings,
-  ) {
-    this.root = tree?.root ?? root;
-  }
+  ) {}
 
-  /** The resolver for one stack file: paths are relative to its directory. */
-  forStack(stackFile: string, project: string): StackFiles {
-    const dir = posix.dirname(stackFile);
-    return new StackFiles(this, dir === "." ? "" : dir, project);
+  /**
+   * The resolver for one stack whose directory is `stackDir`. `dirOf(at)` is the directory a
+   * relative path written at `at` (a path in the stack's merged document) is relative to: the
+   * stack's directory unless `extends` or `include` brought the text in from another file.
+   */
+  forStack(stackDir: string, project: string, dirOf: (at: DocPath) => string = () => stackDir): StackFiles {
+    return new StackFiles({ commit: this, stackDir, project, dirOf, used: new Map() }, []);
   }
 
   /** Registers an object once (by name), counting it against the per-commit limit. */
@@ -79,135 +81,157 @@ export class CommitFiles {
   }
 }
 
-/** One stack's view of the repository: resolves what its file names relative to its directory. */
-export class StackFiles {
-  private readonly used = new Map<string, StoreObject>();
+/** What every view of one stack shares. */
+interface StackScope {
+  commit: CommitFiles;
+  stackDir: string;
+  project: string;
+  dirOf: (at: DocPath) => string;
+  /** The store objects the stack mounts, by name. */
+  used: Map<string, StoreObject>;
+}
 
+/**
+ * One stack's view of the repository: resolves what its files name, each path relative to the
+ * directory of the file that wrote it (as Compose does). Like a scoped problem sink, a view may be
+ * narrowed to a part of the document (`under`), so helpers give paths relative to where they work.
+ */
+export class StackFiles {
   constructor(
-    private readonly commit: CommitFiles,
-    readonly stackDir: string,
-    readonly project: string,
+    private readonly scope: StackScope,
+    private readonly prefix: DocPath,
   ) {}
+
+  get stackDir(): string {
+    return this.scope.stackDir;
+  }
+
+  /** The same stack, with `at` arguments relative to `path`. */
+  under(path: DocPath): StackFiles {
+    return new StackFiles(this.scope, [...this.prefix, ...path]);
+  }
 
   /** The store objects this stack mounts, sorted by name. */
   objects(): StoreObject[] {
-    return [...this.used.values()].sort((a, b) => byCodePoint(a.name, b.name));
+    return [...this.scope.used.values()].sort((a, b) => byCodePoint(a.name, b.name));
   }
 
   /**
-   * A relative bind source: a file or directory of the tree is mounted from the store (read-only:
-   * asking for read-write is an error), anything else is a data directory of the project.
+   * A relative bind source written at `at`: a file or directory of the tree is mounted from the
+   * store (read-only: asking for read-write is an error), anything else is a data directory of the project.
    */
-  bindSource(written: string, readOnly: boolean | undefined): Resolved<RelativeBind> {
-    const at = this.resolve(written);
-    if ("error" in at) return at;
-    const present = this.presence(at.repoPath);
+  bindSource(written: string, readOnly: boolean | undefined, at: DocPath): Resolved<RelativeBind> {
+    const path = this.resolve(written, at);
+    if ("error" in path) return path;
+    const present = this.presence(path.repoPath);
     if (present !== "absent") {
       if (readOnly === false) {
-        return { error: `"${written}" is ${present === "file" ? "a file" : "a directory"} of the repository (${at.repoPath}); files from Git are mounted read-only: remove ":rw" (or read_only: false)` };
+        return { error: `"${written}" is ${present === "file" ? "a file" : "a directory"} of the repository (${path.repoPath}); files from Git are mounted read-only: remove ":rw" (or read_only: false)` };
       }
-      const object = present === "file" ? this.fileObject(at.repoPath, {}) : this.treeObject(at.repoPath);
-      return "error" in object ? object : { kind: "store", source: this.pathOf(object) };
+      const object = present === "file" ? this.fileObject(path.repoPath, {}) : this.treeObject(path.repoPath);
+      return "error" in object ? object : { kind: "store", source: pathOf(object) };
     }
-    if (at.inStack === undefined) {
+    if (path.inStack === undefined) {
       return { error: `"${written}" is not in the repository, so it would be a data directory, and a data directory must lie inside the stack's directory (${this.stackDir || "the repository root"})` };
     }
-    return { kind: "data", source: posix.join(this.commit.settings.dataRoot, this.project, at.inStack) };
+    return { kind: "data", source: posix.join(this.scope.commit.settings.dataRoot, this.scope.project, path.inStack) };
   }
 
-  /** A relative env_file, read from the tree; an optional one (`required: false`) may be missing. */
-  envFile(written: string, required: boolean): Resolved<RepoEnvFile> {
-    const at = this.resolve(written);
-    if ("error" in at) return at;
-    const bytes = this.commit.tree?.files.get(at.repoPath);
+  /** A relative env_file written at `at`, read from the tree; an optional one (`required: false`) may be missing. */
+  envFile(written: string, required: boolean, at: DocPath): Resolved<RepoEnvFile> {
+    const path = this.resolve(written, at);
+    if ("error" in path) return path;
+    const bytes = this.scope.commit.tree.files.get(path.repoPath);
     if (bytes === undefined) {
-      if (!required) return { repoPath: at.repoPath, values: {} };
-      return { error: `env file "${written}" is not in the repository (${at.repoPath}); commit it, or keep host-specific values in a file on the host and give its absolute path` };
+      if (!required) return { repoPath: path.repoPath, values: {} };
+      return { error: `env file "${written}" is not in the repository (${path.repoPath}); commit it, or keep host-specific values in a file on the host and give its absolute path` };
     }
+    this.scope.commit.read.add(path.repoPath);
     const parsed = parseEnvText(Buffer.from(bytes).toString("utf8"));
-    if ("badLine" in parsed) return { error: `env file "${written}" (${at.repoPath}), line ${parsed.badLine}: expected KEY=VALUE` };
-    return { repoPath: at.repoPath, values: parsed.values };
+    if ("badLine" in parsed) return { error: `env file "${written}" (${path.repoPath}), line ${parsed.badLine}: expected KEY=VALUE` };
+    return { repoPath: path.repoPath, values: parsed.values };
   }
 
-  /** Why a config's `file:` cannot be used, or undefined when it names one file of the tree. */
-  checkConfigFile(written: string): string | undefined {
-    const at = this.resolve(written);
-    if ("error" in at) return at.error;
-    const present = this.presence(at.repoPath);
-    if (present === "absent") return `config file "${written}" is not in the repository (${at.repoPath}); commit it next to the compose file`;
-    if (present === "directory") return `config file "${written}" is a directory (${at.repoPath}); a config is one file (mount a directory with volumes)`;
-    return undefined;
+  /** A config's `file:` written at `at`: the one file of the tree it names, or why it cannot be used. */
+  configFileAt(written: string, at: DocPath): Resolved<{ repoPath: string }> {
+    const path = this.resolve(written, at);
+    if ("error" in path) return path;
+    const present = this.presence(path.repoPath);
+    if (present === "absent") return { error: `config file "${written}" is not in the repository (${path.repoPath}); commit it next to the compose file` };
+    if (present === "directory") return { error: `config file "${written}" is a directory (${path.repoPath}); a config is one file (mount a directory with volumes)` };
+    return { repoPath: path.repoPath };
   }
 
-  /** A config's `file:` (checked with checkConfigFile), stored with the mode and owner the service asks for. */
-  configFile(written: string, attrs: FileAttributes): Resolved<string> {
-    const at = this.resolve(written);
-    if ("error" in at) return at;
-    const object = this.fileObject(at.repoPath, attrs);
-    return "error" in object ? object : this.pathOf(object);
+  /** A config's file (from configFileAt), stored with the mode and owner the service asks for. */
+  configFile(repoPath: string, attrs: FileAttributes): Resolved<string> {
+    const object = this.fileObject(repoPath, attrs);
+    return "error" in object ? object : pathOf(object);
   }
 
   /** A config's inline `content:`, stored like a file. */
   configContent(text: string, attrs: FileAttributes): Resolved<string> {
     const object = this.storeFile(Buffer.from(text, "utf8"), false, attrs, "the config's content");
-    return "error" in object ? object : this.pathOf(object);
+    return "error" in object ? object : pathOf(object);
   }
 
-  /** The repository path of a relative secret `file:` when the tree holds it (a plain-text secret in Git). */
-  committedFile(written: string): string | undefined {
-    const at = this.resolve(written);
-    return "error" in at || this.presence(at.repoPath) !== "file" ? undefined : at.repoPath;
+  /** The repository path of a relative secret `file:` written at `at`, when the tree holds it (a plain-text secret in Git). */
+  committedFile(written: string, at: DocPath): string | undefined {
+    const path = this.resolve(written, at);
+    return "error" in path || this.presence(path.repoPath) !== "file" ? undefined : path.repoPath;
   }
 
-  private resolve(written: string) {
-    return resolveRepoPath(written, this.stackDir, this.commit.root);
+  private resolve(written: string, at: DocPath) {
+    const { commit, stackDir, dirOf } = this.scope;
+    return resolveRepoPath(written, dirOf([...this.prefix, ...at]), commit.root, stackDir);
   }
 
   private presence(repoPath: string): "file" | "directory" | "absent" {
-    const tree = this.commit.tree;
-    if (tree?.files.has(repoPath)) return "file";
-    if (tree?.dirs.has(repoPath)) return "directory";
+    const tree = this.scope.commit.tree;
+    if (tree.files.has(repoPath)) return "file";
+    if (tree.dirs.has(repoPath)) return "directory";
     return "absent";
   }
 
   private fileObject(repoPath: string, attrs: FileAttributes): Resolved<StoreObject> {
-    const tree = this.commit.tree;
-    const content = tree?.files.get(repoPath) ?? new Uint8Array();
-    return this.storeFile(content, tree?.executables?.has(repoPath) ?? false, attrs, repoPath);
+    const tree = this.scope.commit.tree;
+    const content = tree.files.get(repoPath) ?? new Uint8Array();
+    this.scope.commit.read.add(repoPath);
+    return this.storeFile(content, tree.executables?.has(repoPath) ?? false, attrs, repoPath);
   }
 
   private storeFile(content: Uint8Array, executable: boolean, attrs: FileAttributes, what: string): Resolved<StoreObject> {
     if (content.byteLength > MAX_STORED_FILE_BYTES) return tooLarge(what, content.byteLength);
     const file: StoredFile = { content, mode: attrs.mode ?? (executable ? EXECUTABLE_MODE : FILE_MODE), uid: attrs.uid, gid: attrs.gid };
-    return this.use({ kind: "file", store: this.commit.settings.store, name: fileObjectName(file), file }, content.byteLength);
+    return this.use({ kind: "file", store: this.scope.commit.settings.store, name: fileObjectName(file), file }, content.byteLength);
   }
 
   /** Every file and subdirectory below `repoPath`, with Git's executable bit. */
   private treeObject(repoPath: string): Resolved<StoreObject> {
-    const tree = this.commit.tree;
+    const tree = this.scope.commit.tree;
     const prefix = repoPath === "" ? "" : `${repoPath}/`;
     const files: { path: string; file: StoredFile }[] = [];
     let bytes = 0;
-    for (const [path, content] of tree?.files ?? []) {
+    for (const [path, content] of tree.files) {
       if (!path.startsWith(prefix)) continue;
       if (content.byteLength > MAX_STORED_FILE_BYTES) return tooLarge(path, content.byteLength);
       bytes += content.byteLength;
-      const mode = tree?.executables?.has(path) ? EXECUTABLE_MODE : FILE_MODE;
+      this.scope.commit.read.add(path);
+      const mode = tree.executables?.has(path) ? EXECUTABLE_MODE : FILE_MODE;
       files.push({ path: path.slice(prefix.length), file: { content, mode, uid: undefined, gid: undefined } });
     }
-    const dirs = [...(tree?.dirs ?? [])].filter((d) => d !== repoPath && d.startsWith(prefix)).map((d) => d.slice(prefix.length));
-    return this.use({ kind: "tree", store: this.commit.settings.store, name: treeObjectName(files, dirs), files, dirs }, bytes);
+    const dirs = [...tree.dirs].filter((d) => d !== repoPath && d.startsWith(prefix)).map((d) => d.slice(prefix.length));
+    return this.use({ kind: "tree", store: this.scope.commit.settings.store, name: treeObjectName(files, dirs), files, dirs }, bytes);
   }
 
   private use(object: StoreObject, bytes: number): Resolved<StoreObject> {
-    const added = this.commit.add(object, bytes);
-    if (!("error" in added)) this.used.set(added.name, added);
+    const added = this.scope.commit.add(object, bytes);
+    if (!("error" in added)) this.scope.used.set(added.name, added);
     return added;
   }
+}
 
-  private pathOf(object: StoreObject): string {
-    return posix.join(object.store, object.name);
-  }
+function pathOf(object: StoreObject): string {
+  return posix.join(object.store, object.name);
 }
 
 function tooLarge(what: string, bytes: number): { error: string } {

@@ -1,15 +1,23 @@
 /**
- * Writes the editor JSON Schema: `node dist/manifest/write-json-schema.js schema/compose.schema.json`
- * (`npm run schema`). A unit test regenerates it in memory and compares it with the committed file.
+ * Writes the editor JSON Schemas into a directory:
+ * `node dist/manifest/write-json-schema.js schema` (`npm run schema`) writes
+ * schema/compose.schema.json and schema/stack-index.schema.json. A unit test regenerates them in
+ * memory and compares them with the committed files.
  */
 import { writeFileSync } from "node:fs";
-import { renderJsonSchema } from "./build-json-schema.js";
+import { join } from "node:path";
+import { renderJsonSchema, renderStackIndexJsonSchema } from "./build-json-schema.js";
 
-const target = process.argv[2];
-if (target === undefined) {
-  process.stderr.write("usage: write-json-schema <output.json>\n");
+const dir = process.argv[2];
+if (dir === undefined) {
+  process.stderr.write("usage: write-json-schema <directory>\n");
   process.exitCode = 2;
 } else {
-  writeFileSync(target, renderJsonSchema());
-  process.stdout.write(`wrote ${target}\n`);
+  for (const [name, text] of [
+    ["compose.schema.json", renderJsonSchema()],
+    ["stack-index.schema.json", renderStackIndexJsonSchema()],
+  ] as const) {
+    writeFileSync(join(dir, name), text);
+    process.stdout.write(`wrote ${join(dir, name)}\n`);
+  }
 }

@@ -11,7 +11,8 @@ import { SERVICE_RULES, stackViolations, type DocPath } from "./policy-rules.js"
  * stage provides it (`loadManifest`); without it every violation is reported at 1:1 of its file.
  */
 export interface PolicySources {
-  locate(file: string, path: DocPath): { line: number; col: number };
+  /** `file` in the answer: where the text is when another file wrote it (an override, extended or included file). */
+  locate(file: string, path: DocPath): { line: number; col: number; file?: string };
   /** The value written at `path` (after YAML anchors and merges), to find a list item by its value. */
   valueAt(file: string, path: DocPath): unknown;
 }
@@ -38,7 +39,7 @@ export function checkPolicy(
     ];
     for (const { path, message } of violations) {
       const pos = sources.locate(stack.file, path);
-      problems.push({ file: stack.file, line: pos.line, col: pos.col, path: formatPath(path), message });
+      problems.push({ file: pos.file ?? stack.file, line: pos.line, col: pos.col, path: formatPath(path), message });
     }
   }
   return problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col));

@@ -1,10 +1,10 @@
 import { checkEngineRequests, checkHostBindSources } from "../apply/check-requests.js";
-import { repoFileSettingsOf } from "../config/files-section.js";
 import { guardedFilesOf } from "../config/guarded-files.js";
 import { PolicyViolationError } from "../errors.js";
 import type { DesiredStack, DesiredState } from "../model.js";
 import { observeHost } from "../observe/index.js";
 import type { HostSnapshot } from "../plan/index.js";
+import { groupSharedProblems } from "../manifest/index.js";
 import { checkPolicy, type HostPolicy } from "../policy/index.js";
 import type { SignatureVerdict } from "../source/verify-signature.js";
 import type { HostState } from "../state/index.js";
@@ -24,7 +24,8 @@ export type Acceptance =
  *  1. its signature (security.verify), before a byte of its manifest is parsed;
  *  2. with `state` (a new target), that it descends from the last good commit
  *     (check-history-forward.ts: enforce mode only; HistoryRewoundError);
- *  3. the manifest itself (ManifestInvalidError);
+ *  3. the manifest itself, read with this host's variables and profiles (ManifestInvalidError; a
+ *     variable only the host can set and has not is HostVariableMissingError, retried, not a rejection);
  *  4. the host policy (security.policy) over the valid stacks (PolicyViolationError), with their
  *     file:line:col;
  *  5. the host policy over the Engine requests those stacks lead to, as an allow-list of request
@@ -51,17 +52,18 @@ export async function acceptCommit(
 }
 
 async function acceptManifest(ctx: ReconcileContext, gitdir: string, commit: string, engine: (() => Promise<HostSnapshot>) | undefined): Promise<DesiredState> {
-  const { stacks, sources } = await readCommitManifest(gitdir, commit, ctx.settings.path, repoFileSettingsOf(ctx.settings));
+  const { stacks, sources } = await readCommitManifest(gitdir, commit, ctx.settings);
   const { policy } = ctx.settings.security;
   const guarded = guardedFilesOf(ctx.settings);
   const violations = checkPolicyOnce(stacks, policy, () => checkPolicy(stacks, policy, sources, guarded));
-  if (violations.length > 0) throw new PolicyViolationError(violations);
+  // Values from the host's variables files are secrets: the reasons go to the journal and git notes.
+  if (violations.length > 0) throw new PolicyViolationError(groupSharedProblems(sources.maskHostValues(violations)));
   const desired = { commit, stacks };
   const host = await (engine ?? (() => observeHost(ctx.docker, ctx.settings.hostId)))();
   const check = { policy, guarded, agentId: ctx.settings.hostId, sources, host };
   const refused = checkEngineRequests(desired, check);
   if (refused.length === 0) refused.push(...(await checkHostBindSources(desired, check)));
-  if (refused.length > 0) throw new PolicyViolationError(refused);
+  if (refused.length > 0) throw new PolicyViolationError(groupSharedProblems(sources.maskHostValues(refused)));
   return desired;
 }
 

@@ -1,8 +1,11 @@
-import type { RepoFileSettings } from "../files/index.js";
-import { loadManifest, type ManifestSources } from "../manifest/index.js";
+import { repoFileSettingsOf } from "../config/files-section.js";
+import type { Settings } from "../config/settings.js";
+import { guardedFilesOf } from "../config/guarded-files.js";
+import { loadManifest, manifestProjects, type ManifestSources } from "../manifest/index.js";
 import type { RepoTree } from "../manifest/repo-tree.js";
 import type { DesiredStack } from "../model.js";
-import { composeFilesOf, readCommitTree } from "../source/index.js";
+import { readHostVariables, type HostVariableFiles } from "../observe/read-host-variables.js";
+import { readCommitTree } from "../source/index.js";
 
 interface CommitManifest {
   stacks: DesiredStack[];
@@ -11,22 +14,63 @@ interface CommitManifest {
   tree: RepoTree;
 }
 
+interface CommitTree {
+  tree: RepoTree;
+  /** The stacks' project names: which host variables files to read. */
+  projects: string[];
+}
+
 /** Commits polled most recently; a few, since a pass reads the target and the last good commit. */
 const KEEP = 4;
-const cache = new Map<string, Promise<CommitManifest>>();
+const trees = new Map<string, Promise<CommitTree>>();
+const manifests = new Map<string, Promise<CommitManifest>>();
 
 /**
- * A commit's manifest never changes, so the agent parses and validates it once, not on every poll
- * (parsing was most of an idle agent's CPU). Only valid results are kept; callers must treat the
- * returned stacks as read-only. Host inputs (env files, secrets) are not part of this: they are
- * read on every pass. `files` (where this host keeps files of the repository and data directories)
- * shapes the result, so it is part of the key.
+ * A commit's manifest as this host reads it. The commit's tree never changes, so it is read once;
+ * what the host contributes (its variables files, the agent's environment when allowed, the active
+ * profiles, where it keeps files of the repository and data directories) is read on every pass,
+ * and the parsed manifest is kept per commit and per those inputs (a keyed digest of the
+ * variables, never their values): a changed variables file takes effect at the next pass, and an
+ * unchanged one costs no parsing (parsing was most of an idle agent's CPU).
+ * Only valid results are kept; callers must treat the returned stacks as read-only. Env files on
+ * the host and secrets are not part of this: they are read when the plan is made.
  */
-export function readCommitManifest(gitdir: string, commit: string, root: string, files: RepoFileSettings): Promise<CommitManifest> {
-  const key = `${gitdir}\0${commit}\0${root}\0${files.store}\0${files.dataRoot}`;
+export async function readCommitManifest(gitdir: string, commit: string, settings: Settings): Promise<CommitManifest> {
+  const { tree, host, key } = await manifestInputs(gitdir, commit, settings);
+  return remember(manifests, key, async () => {
+    const inputs = {
+      hostVariables: host.variables,
+      profiles: settings.manifest.profiles,
+      files: repoFileSettingsOf(settings),
+      ...(settings.manifest.processEnvironment ? { processEnvironment: process.env } : {}),
+    };
+    return { ...loadManifest(tree, inputs), tree };
+  });
+}
+
+/** What the manifest of `commit` depends on besides the commit: part of any cache of a verdict about it. */
+export async function commitManifestKey(gitdir: string, commit: string, settings: Settings): Promise<string> {
+  return (await manifestInputs(gitdir, commit, settings)).key;
+}
+
+async function manifestInputs(gitdir: string, commit: string, settings: Settings): Promise<{ tree: RepoTree; host: HostVariableFiles; key: string }> {
+  const root = settings.path;
+  const processEnvironment = settings.manifest.processEnvironment ? process.env : undefined;
+  const { tree, projects } = await remember(trees, `${gitdir}\0${commit}\0${root}`, async () => {
+    const read = await readCommitTree(gitdir, commit, root);
+    return { tree: read, projects: manifestProjects(read, processEnvironment ? { processEnvironment } : {}) };
+  });
+  const host = await readHostVariables(projects, settings.manifest, settings.security.policy.envFileRoots, guardedFilesOf(settings));
+  // The store's and data root's paths end up in the stacks' mounts: they shape the result too.
+  const files = repoFileSettingsOf(settings);
+  const key = [gitdir, commit, root, host.digest, settings.manifest.profiles.join(","), processEnvironment ? "process" : "-", files.store, files.dataRoot].join("\0");
+  return { tree, host, key };
+}
+
+function remember<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
   let entry = cache.get(key);
   if (!entry) {
-    entry = readCommitTree(gitdir, commit, root).then((tree) => ({ ...loadManifest(composeFilesOf(tree), { root, tree, files }), tree }));
+    entry = make();
     cache.set(key, entry);
     entry.catch(() => cache.delete(key));
     while (cache.size > KEEP) cache.delete(cache.keys().next().value as string);

@@ -5,6 +5,7 @@ import { LastGoodRejectedError } from "../errors.js";
 import type { DesiredState } from "../model.js";
 import type { HostSnapshot } from "../plan/index.js";
 import { acceptCommit } from "./accept-commit.js";
+import { commitManifestKey } from "./commit-manifest.js";
 import type { ReconcileContext } from "./context.js";
 import { firstLine, REJECTED_BY, type Rejection } from "./rejection.js";
 import { VerdictCache } from "./verdict-cache.js";
@@ -28,7 +29,9 @@ const verdicts = new VerdictCache<LastGoodVerdict>({ keep: 4, maxAgeMs: 10 * 60_
  * Writes nothing (signatures.json, journal, state); logs only when the verdict is computed.
  */
 export async function recheckLastGood(ctx: ReconcileContext, gitdir: string, commit: string, engine?: EngineView): Promise<LastGoodVerdict> {
-  const key = [gitdir, ctx.settings.path, commit, await trustKey(ctx.settings.security.verify)].join("\0");
+  // The host's variables and profiles change what the manifest is: part of the verdict's key too.
+  const manifestKey = await commitManifestKey(gitdir, commit, ctx.settings).catch(() => "unreadable");
+  const key = [gitdir, ctx.settings.path, commit, await trustKey(ctx.settings.security.verify), manifestKey].join("\0");
   return verdicts.get(key, ctx.settings.security.policy, () => judge(ctx, gitdir, commit, engine));
 }
 

@@ -1,10 +1,12 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { agentSectionDefaults, agentSectionSchema, applyAgentFlags, parseListen } from "../../src/config/agent-section.js";
-import { agentConfigSchema, readConfigFile } from "../../src/config/settings.js";
+import { manifestSectionDefaults, manifestSectionSchema } from "../../src/config/manifest-section.js";
+import { agentConfigSchema, loadSettings, readConfigFile } from "../../src/config/settings.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -116,5 +118,29 @@ describe("agent config section", () => {
     ["host:99999", undefined],
   ])("parseListen(%s)", (text, expected) => {
     expect(parseListen(text)).toEqual(expected);
+  });
+});
+
+describe("manifest config section", () => {
+  it("has defaults: variables in /etc/gitdock/env, no process environment, no profiles", () => {
+    expect(manifestSectionDefaults(undefined)).toEqual({ variablesDir: "/etc/gitdock/env", variablesDirSet: false, processEnvironment: false, profiles: [] });
+  });
+
+  it("examples/agent/config.yaml shows every manifest: key", async () => {
+    const example = (await readConfigFile(join(ROOT, "examples/agent/config.yaml"))).manifest as Record<string, unknown>;
+    for (const key of Object.keys(manifestSectionSchema.shape)) expect(example, key).toHaveProperty(key);
+  });
+
+  it.each([
+    ["outside env_file_roots", "manifest:\n  variables_dir: /srv/vars\n", /not under security.policy.env_file_roots/],
+    ["holding the agent's own files", "manifest:\n  variables_dir: /etc/gitdock\nsecurity:\n  policy:\n    env_file_roots: [/etc/gitdock]\n", /agent's own files \(\/etc\/gitdock\/gitdock.env\)/],
+  ])("refuses a variables_dir %s", async (_what, yaml, message) => {
+    const dir = mkdtempSync(join(tmpdir(), "gdt-config-"));
+    try {
+      writeFileSync(join(dir, "config.yaml"), yaml);
+      await expect(loadSettings({ config: join(dir, "config.yaml"), stateDir: join(dir, "state") })).rejects.toThrow(message);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

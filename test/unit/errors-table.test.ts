@@ -34,6 +34,7 @@ const INSTANCES: Record<string, errors.GitdockError> = {
   AgentTokenError: new errors.AgentTokenError("cannot read the token", { hint: "Run as root." }),
   RegistryLookupError: new errors.RegistryLookupError("HTTP 404 MANIFEST_UNKNOWN", { hint: "Check the tag." }),
   PinFailedError: new errors.PinFailedError([problem]),
+  HostVariableMissingError: new errors.HostVariableMissingError([problem]),
 };
 
 const TABLE: [name: string, code: string, handling: errors.ErrorHandling, exit: number][] = [
@@ -59,6 +60,7 @@ const TABLE: [name: string, code: string, handling: errors.ErrorHandling, exit: 
   ["AgentTokenError", "GITDOCK_E_AGENT_TOKEN", "fatal", 1],
   ["RegistryLookupError", "GITDOCK_E_REGISTRY_LOOKUP", "retry", 1],
   ["PinFailedError", "GITDOCK_E_PIN_FAILED", "retry", 1],
+  ["HostVariableMissingError", "GITDOCK_E_HOST_VARIABLE_MISSING", "retry", 1],
 ];
 
 describe("every error class", () => {

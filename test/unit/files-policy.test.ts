@@ -69,7 +69,7 @@ describe("the policy on stacks with files of the repository and data directories
   const compose = `name: app\nservices:\n  web:\n    image: ${IMAGE}\n    volumes: ["./nginx.conf:/etc/nginx/nginx.conf", "./data:/data"]\n    configs: [motd]\nconfigs:\n  motd:\n    content: hi\n`;
   const tree = repoTree("hosts/h1", { "hosts/h1/app/compose.yaml": compose, "hosts/h1/app/nginx.conf": "events {}" });
   const load = (dataRoot: string) =>
-    loadManifest([{ path: "hosts/h1/app/compose.yaml", content: compose }], { root: "hosts/h1", tree, files: { store: STORE, dataRoot } });
+    loadManifest(tree, { files: { store: STORE, dataRoot } });
 
   it("accepts store mounts and a data directory under the bind roots, on the stack and on the Engine requests", () => {
     const { stacks, sources } = load("/srv/gitdock");

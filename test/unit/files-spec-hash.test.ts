@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { containerConfig } from "../../src/apply/container-config.js";
 import { storeDirOf, type RepoFileSettings } from "../../src/files/index.js";
-import { loadStacks } from "../../src/manifest/index.js";
+import { loadManifest, loadStacks } from "../../src/manifest/index.js";
 import { resolveHostInputs } from "../../src/observe/index.js";
 import { makePlan } from "../../src/plan/plan.js";
 import type { ResolvedState } from "../../src/plan/types.js";
@@ -48,8 +48,7 @@ async function commit(sha: string, changes: Record<string, string> = {}, key = K
     "hosts/h1/shop/.env": "MODE=one\n",
     ...changes,
   });
-  const content = Buffer.from(tree.files.get("hosts/h1/shop/compose.yaml") ?? "").toString();
-  const stacks = loadStacks([{ path: "hosts/h1/shop/compose.yaml", content }], { root: "hosts/h1", tree, files });
+  const { stacks } = loadManifest(tree, { files });
   return resolveHostInputs({ commit: sha.repeat(40), stacks }, key);
 }
 

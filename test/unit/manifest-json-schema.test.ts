@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { buildJsonSchema, renderJsonSchema } from "../../src/manifest/build-json-schema.js";
+import { buildJsonSchema, buildStackIndexJsonSchema, renderJsonSchema, renderStackIndexJsonSchema } from "../../src/manifest/build-json-schema.js";
 
 const COMMITTED = "schema/compose.schema.json";
 
@@ -20,6 +20,11 @@ describe("manifest: JSON Schema for editors", () => {
   it("describes the top level and requires services", () => {
     const schema = buildJsonSchema() as { required?: string[]; properties?: Record<string, unknown> };
     expect(schema.required).toEqual(["services"]);
-    expect(Object.keys(schema.properties ?? {})).toEqual(["version", "name", "services", "networks", "volumes", "secrets", "configs"]);
+    expect(Object.keys(schema.properties ?? {})).toEqual(["version", "name", "services", "networks", "volumes", "secrets", "configs", "include"]);
+  });
+
+  it("matches the committed schema/stack-index.schema.json (gitdock.yaml)", () => {
+    expect(readFileSync("schema/stack-index.schema.json", "utf8")).toBe(renderStackIndexJsonSchema());
+    expect(buildStackIndexJsonSchema()).toMatchObject({ required: ["files"], properties: { files: { type: "array", minItems: 1 } } });
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseByteSize } from "../../src/manifest/parse/parse-byte-size.js";
 import { parseDurationMs } from "../../src/manifest/parse/parse-duration.js";
 import { parsePortShort } from "../../src/manifest/parse/parse-port.js";
+import { parseLongMount, parseShortMount } from "../../src/manifest/parse/parse-mount.js";
 import { splitShellWords } from "../../src/manifest/parse/split-shell-words.js";
 import { formatPath } from "../../src/manifest/format-path.js";
 
@@ -90,7 +91,13 @@ describe("manifest: short port syntax", () => {
   });
 
   it.each(["", ":", "80-70", "abc:80", "1.2.3.4:80:80:80:80"])("refuses %j", (text) => {
-    expect(parsePortShort(text)).toHaveProperty("error");
+    expect(parsePortShort(text)).toHaveProperty("errors");
+  });
+
+  it("lists every problem of one port at once", () => {
+    expect(parsePortShort("1.2.3:99999:80/tcpx")).toEqual({
+      errors: ['unknown protocol "tcpx"; use tcp, udp or sctp', 'host port "99999" is not a port or range in 1-65535', '"1.2.3" is not an IP address'],
+    });
   });
 });
 
@@ -103,5 +110,22 @@ describe("manifest: problem paths", () => {
     [[], ""],
   ] as const)("%j is %s", (path, text) => {
     expect(formatPath(path)).toBe(text);
+  });
+});
+
+describe("manifest: every problem of a mount, at once", () => {
+  it.each([
+    // A relative source is a bind mount (a file of the repository or a data directory), so nocopy is wrong there.
+    ["a short mount", "./data:data:q,nocopy", ['container path "data" must be absolute', 'unsupported mount mode "q"; use ro or rw', '"nocopy" applies to volumes, not bind mounts']],
+    ["a short volume relabeled for SELinux", "data:data:z,Z", ['container path "data" must be absolute', 'mode cannot be both "z" (shared) and "Z" (private)', '"z" relabels a host directory for SELinux']],
+    ["a short bind", "/srv/x:/x:nocopy,ro,rw", ['mode cannot be both "ro" and "rw"', '"nocopy" applies to volumes, not bind mounts']],
+  ])("lists them for %s", (_what, text, messages) => {
+    const result = parseShortMount(text);
+    expect("problems" in result && result.problems.map((p) => p.message.slice(0, 40))).toEqual(messages.map((m) => m.slice(0, 40)));
+  });
+
+  it("lists them for a long mount, each at its key", () => {
+    const result = parseLongMount({ type: "tmpfs", source: "x", target: "tmp", read_only: true, bind: {}, tmpfs: { size: "lots" } });
+    expect("problems" in result && result.problems.map((p) => p.at)).toEqual([["target"], ["bind"], ["source"], ["read_only"], ["tmpfs", "size"]]);
   });
 });

@@ -43,8 +43,9 @@ describe("manifest: problem positions", () => {
   });
 
   it("points at a key with an empty value", () => {
-    const found = problems(`services:\n  web:\n    image: ${IMAGE}\n    environment:\n      FOO:\n`);
-    expect(found).toEqual([expect.objectContaining({ path: "services.web.environment.FOO", line: 5, col: 7 })]);
+    // (`environment: {FOO: }` was the example; it now passes FOO through from the host.)
+    const found = problems(`services:\n  web:\n    image: ${IMAGE}\n    deploy:\n      replicas:\n`);
+    expect(found).toEqual([expect.objectContaining({ path: "services.web.deploy.replicas", line: 5, col: 7 })]);
   });
 
   it("points at the document's first key for a problem about the whole file", () => {
@@ -86,6 +87,17 @@ describe("manifest: every problem at once", () => {
       "stacks/a/compose.yaml services.y.image",
       "stacks/b/compose.yaml services.x.image",
       "stacks/b/compose.yaml services.x.build",
+    ]);
+  });
+});
+
+describe("manifest: every problem of one entry", () => {
+  it("lists both problems of a mount with two, at the entry", () => {
+    // A relative bind source is a file of the repository or a data directory: `nocopy` is its second problem.
+    const found = problems(`services:\n  web:\n    image: ${IMAGE}\n    volumes: ["./data:data:nocopy"]\n`);
+    expect(found.map((p) => [p.path, p.line, p.col, p.message.split(" ").slice(0, 3).join(" ")])).toEqual([
+      ["services.web.volumes[0]", 4, 15, 'container path "data"'],
+      ["services.web.volumes[0]", 4, 15, '"nocopy" applies to'],
     ]);
   });
 });

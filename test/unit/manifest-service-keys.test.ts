@@ -203,8 +203,7 @@ type Refused = [string, string, string, string, RegExp];
 
 const refused: Refused[] = [
   ["command with an unterminated quote", "command: echo 'oops", "", "services.web.command", /unterminated single quote/],
-  ["environment KEY alone passes the host's value", "environment: [FOO]", "", "services.web.environment[0]", /has no value.*use env_file/],
-  ["environment null value", "environment:\n  FOO:", "", "services.web.environment.FOO", /has no value/],
+  // `environment: [FOO]` and `FOO:` with no value now pass the host's value through: manifest-interpolation.test.ts.
   ["environment list without a key", "environment: [=x]", "", "services.web.environment[0]", /KEY=VALUE/],
   ["env_file relative path not in the repository", "env_file: app.env", "", "services.web.env_file", /not in the repository \(stacks\/app\/app\.env\)/],
   ["env_file relative in list", "env_file: [/ok.env, ./app.env]", "", "services.web.env_file[1]", /not in the repository/],
@@ -289,7 +288,8 @@ const unsupported: Refused[] = [
   ["build", "build: .", "", "services.web.build", /^not supported by gitdock \(images must be built elsewhere and pinned by digest\)$/],
   ["gpus", "gpus: all", "", "services.web.gpus", /deploy.resources.reservations.devices/],
   // secrets, devices, pid and ipc are supported (the host policy decides): manifest-host-access.test.ts.
-  ...["extends", "profiles"].map((key): Refused => [key, `${key}: x`, "", `services.web.${key}`, /^not supported by gitdock \(/]),
+  // extends and profiles are supported: manifest-compose-files.test.ts and manifest-profiles.test.ts;
+  // configs too: files-manifest.test.ts.
   ["an unknown key", "enviroment: {A: b}", "", "services.web.enviroment", /not supported by gitdock \(unknown key/],
 ];
 

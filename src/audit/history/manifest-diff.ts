@@ -1,7 +1,7 @@
-import { ManifestInvalidError, SourceConfigError, formatProblem } from "../../errors.js";
-import { loadStacks } from "../../manifest/index.js";
+import { HostVariableMissingError, ManifestInvalidError, SourceConfigError, formatProblem } from "../../errors.js";
+import { loadManifest } from "../../manifest/index.js";
 import type { DesiredService, DesiredStack } from "../../model.js";
-import { composeFilesOf, readCommitTree } from "../../source/index.js";
+import { readCommitTree } from "../../source/index.js";
 import { byCodePoint } from "../../order.js";
 
 /** What a commit changed in one service (or, without `service`, in a stack's networks or volumes). */
@@ -18,15 +18,16 @@ export interface ServiceChange {
 export type LoadedManifest = { ok: true; stacks: DesiredStack[] } | { ok: false; problem: string };
 
 /**
- * The stacks of the host's path at one commit; an absent path is an empty manifest. Read with the
- * commit's tree, so a changed file of the repository that a service mounts shows as a change of it.
+ * The stacks of the host's path at one commit; an absent path is an empty manifest. Read as
+ * `gitdock validate` reads them, without the host's variables: a value only the host sets stays
+ * as written (`${TAG}`), so history never shows one. Read from the commit's tree, so a changed file
+ * of the repository that a service mounts shows as a change of that service.
  */
 export async function loadManifestAt(gitdir: string, commit: string, path: string, cache?: object): Promise<LoadedManifest> {
   try {
-    const tree = await readCommitTree(gitdir, commit, path, cache);
-    return { ok: true, stacks: loadStacks(composeFilesOf(tree), { root: path, tree }) };
+    return { ok: true, stacks: loadManifest(await readCommitTree(gitdir, commit, path, cache)).stacks };
   } catch (err) {
-    if (err instanceof ManifestInvalidError) {
+    if (err instanceof ManifestInvalidError || err instanceof HostVariableMissingError) {
       const first = err.problems[0];
       const more = err.problems.length > 1 ? ` (+${err.problems.length - 1} more)` : "";
       return { ok: false, problem: first ? `${formatProblem(first)}${more}` : "invalid manifest" };

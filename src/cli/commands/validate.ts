@@ -1,41 +1,88 @@
-import { readdir, readFile, stat } from "node:fs/promises";
-import { dirname, join, relative, resolve } from "node:path";
-import { ManifestInvalidError, formatProblem, type ManifestProblem } from "../../errors.js";
+import { readFile, stat } from "node:fs/promises";
+import { basename, dirname, relative, resolve } from "node:path";
+import { ConfigInvalidError, HostVariableMissingError, ManifestInvalidError, formatProblem, type ManifestProblem } from "../../errors.js";
 import { checkEngineRequests } from "../../apply/check-requests.js";
-import { COMPOSE_FILE_NAMES, findStackFiles, loadManifest, type ManifestFile, type ManifestSources } from "../../manifest/index.js";
+import {
+  COMPOSE_FILE_NAMES,
+  OVERRIDE_FILE_NAMES,
+  STACK_INDEX_NAMES,
+  groupSharedProblems,
+  loadManifest,
+  parseDotenv,
+  type HostVariables,
+  type LoadedManifest,
+  type ManifestSources,
+} from "../../manifest/index.js";
+import type { RepoTree } from "../../manifest/repo-tree.js";
 import type { DesiredStack } from "../../model.js";
 import { checkPolicy, guardedPaths, readPolicyFile, type HostPolicy } from "../../policy/index.js";
 import { DEFAULT_REPO_FILE_SETTINGS } from "../../files/index.js";
+import { readDirectoryTree } from "../../source/read-directory-tree.js";
 import { EXIT } from "../exit-codes.js";
 
 const MAX_DEPTH = 4;
 
+export interface ValidateOptions {
+  json?: boolean;
+  policy?: string;
+  /** The host's variables for every stack validated (a copy of the host's file, without secrets ideally). */
+  envFile?: string;
+  /** Active profiles, as `manifest.profiles` would be on the host. */
+  profile?: string[];
+  /** Notes (variables only the host sets, Compose files no stack deploys) fail the run too. */
+  strict?: boolean;
+}
+
 /**
  * `gitdock validate <dir|file>...`: the same checks a sync runs before touching a host, for pull
- * requests: no Docker, no network. A directory is a host path (its stacks are the compose files in
- * it and one level below); a directory with no stacks that close is searched for host paths below.
- * With `--policy FILE`, valid stacks are also checked against that host policy, as a sync would.
+ * requests: no Docker, no network. A directory is read whole as a RepoTree (as a commit would
+ * be); it is a host path when it or a directory right below it holds a stack or a Compose file,
+ * else its subdirectories are searched for host paths. A file stands for the stack of its directory.
+ *
+ * Without `--env-file` the host's variables are not known: a `${VAR}` that only the host sets is
+ * a note (a warning, exit 0), what depends on it is not judged, and `--strict` makes the notes
+ * problems. With `--policy FILE`, valid stacks are also checked against that host policy.
  */
-export async function validateCommand(targets: string[], opts: { json?: boolean; policy?: string }): Promise<number> {
+export async function validateCommand(targets: string[], opts: ValidateOptions): Promise<number> {
   const policy = opts.policy === undefined ? undefined : await readPolicyFile(opts.policy);
+  const hostVariables = opts.envFile === undefined ? undefined : await readEnvFileOption(opts.envFile);
   const problems: ManifestProblem[] = [];
+  const notes: ManifestProblem[] = [];
   let stacks = 0;
   for (const target of targets) {
-    for (const group of await stackGroups(target)) {
+    for (const host of await hostPathsOf(target)) {
       try {
-        const loaded = loadManifest(group.files, { root: group.root });
+        const loaded = load(host, hostVariables, opts.profile ?? []);
         stacks += loaded.stacks.length;
-        if (policy) problems.push(...policyProblems(loaded.stacks, policy, loaded.sources));
+        notes.push(...loaded.notes);
+        if (policy) problems.push(...groupSharedProblems(loaded.sources.maskHostValues(policyProblems(loaded.stacks, policy, loaded.sources))));
       } catch (err) {
-        if (!(err instanceof ManifestInvalidError)) throw err;
+        if (!(err instanceof ManifestInvalidError) && !(err instanceof HostVariableMissingError)) throw err;
         problems.push(...err.problems);
       }
     }
   }
-  if (opts.json) process.stdout.write(`${JSON.stringify({ ok: problems.length === 0, stacks, problems }, null, 2)}\n`);
-  else if (problems.length) process.stderr.write(`${problems.map(formatProblem).join("\n")}\n${problems.length} problem(s)\n`);
-  else process.stdout.write(`ok: ${stacks} stack(s) valid\n`);
+  if (opts.strict) problems.push(...notes.splice(0));
+  report(stacks, problems, notes, opts.json === true);
   return problems.length ? EXIT.error : EXIT.ok;
+}
+
+function report(stacks: number, problems: ManifestProblem[], warnings: ManifestProblem[], json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ ok: problems.length === 0, stacks, problems, warnings }, null, 2)}\n`);
+    return;
+  }
+  const lines = [...problems.map(formatProblem), ...warnings.map((w) => formatProblem({ ...w, message: `warning: ${w.message}` }))];
+  if (lines.length) process.stderr.write(`${lines.join("\n")}\n`);
+  const warned = warnings.length ? `, ${warnings.length} warning(s) (--strict fails on them)` : "";
+  if (problems.length) process.stderr.write(`${problems.length} problem(s)${warned}\n`);
+  else process.stdout.write(`ok: ${stacks} stack(s) valid${warned}\n`);
+}
+
+/** Files of the repository resolve as on a host with the default settings, whose store the policy check excuses (read-only). */
+function load(host: HostPath, hostVariables: HostVariables | undefined, profiles: string[]): LoadedManifest {
+  const inputs = { root: host.root, profiles, files: DEFAULT_REPO_FILE_SETTINGS, belowRoot: host.belowRoot, ...(hostVariables ? { hostVariables } : {}) };
+  return loadManifest(host.tree, inputs);
 }
 
 /**
@@ -51,48 +98,52 @@ function policyProblems(stacks: DesiredStack[], policy: HostPolicy, sources: Man
   return checkEngineRequests({ commit: "0".repeat(40), stacks }, { policy, guarded, agentId: "validate", sources });
 }
 
-interface StackGroup {
-  root: string;
-  files: ManifestFile[];
+/** `--env-file FILE`: KEY=VALUE lines, standing in for every validated project's host variables file. */
+async function readEnvFileOption(path: string): Promise<HostVariables> {
+  const text = await readFile(path, "utf8").catch((err: NodeJS.ErrnoException) => {
+    throw new ConfigInvalidError(`--env-file ${path} cannot be read: ${err.code ?? err.message}`);
+  });
+  const parsed = parseDotenv(text);
+  const first = parsed.problems[0];
+  if (first) throw new ConfigInvalidError(`--env-file ${path}:${first.line}: ${first.message}`);
+  return { fileFor: () => path, valuesFor: () => parsed.values };
 }
 
-async function stackGroups(target: string): Promise<StackGroup[]> {
+interface HostPath {
+  tree: RepoTree;
+  root: string;
+  /** False for a file: only the stack of its directory is judged (the tree still holds what it mounts below). */
+  belowRoot: boolean;
+}
+
+async function hostPathsOf(target: string): Promise<HostPath[]> {
   const info = await stat(target).catch(() => undefined);
   if (!info) throw new Error(`${target}: no such file or directory`);
-  if (info.isFile()) return [{ root: displayPath(dirname(target)), files: [await readManifest(target)] }];
-  return hostPaths(target, 0);
-}
-
-async function hostPaths(dir: string, depth: number): Promise<StackGroup[]> {
-  const paths = await listTwoLevels(dir);
-  const found = findStackFiles(paths, "");
-  if (found.length) return [{ root: displayPath(dir), files: await Promise.all(found.map((p) => readManifest(join(dir, p)))) }];
-  if (depth >= MAX_DEPTH) return [];
-  const groups: StackGroup[] = [];
-  for (const sub of await subdirectories(dir)) groups.push(...(await hostPaths(join(dir, sub), depth + 1)));
-  return groups;
-}
-
-async function listTwoLevels(dir: string): Promise<string[]> {
-  const paths: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (entry.isFile() && COMPOSE_FILE_NAMES.includes(entry.name)) paths.push(entry.name);
-    if (entry.isDirectory() && !entry.name.startsWith(".") && entry.name !== "node_modules") {
-      for (const child of await readdir(join(dir, entry.name), { withFileTypes: true })) {
-        if (child.isFile() && COMPOSE_FILE_NAMES.includes(child.name)) paths.push(`${entry.name}/${child.name}`);
-      }
-    }
+  if (info.isFile()) {
+    // The stack of the file's directory, and nothing below it.
+    const root = displayPath(dirname(target));
+    return [{ tree: await readDirectoryTree(dirname(target), root), root, belowRoot: false }];
   }
-  return paths;
+  const root = displayPath(target);
+  const tree = await readDirectoryTree(target, root);
+  return hostPathsIn(tree, root, 0);
 }
 
-async function subdirectories(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory() && !e.name.startsWith(".") && e.name !== "node_modules").map((e) => e.name);
+/** A host path holds stack files in it or right below it; otherwise its subdirectories are searched. */
+function hostPathsIn(tree: RepoTree, dir: string, depth: number): HostPath[] {
+  const children = [...tree.dirs].filter((d) => d !== dir && dirname(d) === dir && !hidden(basename(d))).sort();
+  const holdsStacks = [...tree.files.keys()].some((p) => isStackFileName(basename(p)) && (dirname(p) === dir || children.includes(dirname(p))));
+  if (holdsStacks) return [{ tree, root: dir, belowRoot: true }];
+  if (depth >= MAX_DEPTH) return [];
+  return children.flatMap((child) => hostPathsIn(tree, child, depth + 1));
 }
 
-async function readManifest(path: string): Promise<ManifestFile> {
-  return { path: displayPath(path), content: await readFile(path, "utf8") };
+function isStackFileName(name: string): boolean {
+  return [...COMPOSE_FILE_NAMES, ...OVERRIDE_FILE_NAMES, ...STACK_INDEX_NAMES].includes(name) || /compose.*\.ya?ml$/i.test(name);
+}
+
+function hidden(name: string): boolean {
+  return name.startsWith(".") || name === "node_modules";
 }
 
 /**

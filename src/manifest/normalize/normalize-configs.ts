@@ -1,6 +1,6 @@
 import type { ConfigMountSpec } from "../../model.js";
 import { byCodePoint } from "../../order.js";
-import type { FileAttributes } from "../../files/commit-files.js";
+import type { FileAttributes, StackFiles } from "../../files/commit-files.js";
 import { hasSpecialBits, octal, parseFileMode } from "../parse/parse-file-mode.js";
 import { scopedSink, type ProblemSink } from "../problems.js";
 import type { ConfigInput } from "../schema/files-schema.js";
@@ -9,18 +9,18 @@ import type { WrittenScalar } from "../yaml/written-scalar.js";
 import type { StackContext } from "./stack-context.js";
 
 /** Where a config's content comes from: a file of the repository, or the compose file itself. */
-export type ConfigSource = { file: string } | { content: string };
+export type ConfigSource = { repoPath: string } | { content: string };
 
 const CONFIG_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 /**
  * Top-level `configs:`. A config is content from the repository, never from the host: `file:` is
- * relative to the compose file and must name a file of the commit's tree (inside the host's
- * directory); `content:` is the content inline.
+ * relative to the file that wrote it and must name a file of the commit's tree (inside the host's
+ * directory); `content:` is the content inline. `files` is the stack's top-level `configs:`.
  */
 export function normalizeStackConfigs(
   input: [string, ConfigInput][],
-  ctx: Pick<StackContext, "files">,
+  files: StackFiles,
   problems: ProblemSink,
 ): Map<string, ConfigSource> {
   const out = new Map<string, ConfigSource>();
@@ -31,13 +31,13 @@ export function normalizeStackConfigs(
       problems.report([key], `"${key}" can only contain letters, digits, ".", "_" and "-", and must start with a letter or digit`, "key");
       continue;
     }
-    const source = configSource(config, ctx, at);
+    const source = configSource(config, files.under([key]), at);
     if (source) out.set(key, source);
   }
   return out;
 }
 
-function configSource(config: ConfigInput, ctx: Pick<StackContext, "files">, problems: ProblemSink): ConfigSource | undefined {
+function configSource(config: ConfigInput, files: StackFiles, problems: ProblemSink): ConfigSource | undefined {
   if ((config.file === undefined) === (config.content === undefined)) {
     problems.report([], "a config needs exactly one of file: (a file of the repository) or content:");
     return undefined;
@@ -48,12 +48,12 @@ function configSource(config: ConfigInput, ctx: Pick<StackContext, "files">, pro
     problems.report(["file"], `"${file}" is a host path; a config comes from the repository: write a path relative to the compose file (for a file on the host, use a read-only bind mount under volumes)`);
     return undefined;
   }
-  const error = ctx.files.checkConfigFile(file);
-  if (error) {
-    problems.report(["file"], error);
+  const found = files.configFileAt(file, ["file"]);
+  if ("error" in found) {
+    problems.report(["file"], found.error);
     return undefined;
   }
-  return { file };
+  return found;
 }
 
 /**
@@ -82,7 +82,7 @@ export function normalizeServiceConfigs(
     const attrs = long ? attributes(long, (p) => written([i, ...p]), scopedSink(problems, [i])) : {};
     const from = ctx.configSources.get(source);
     if (from === undefined || attrs === undefined) continue;
-    const file = "file" in from ? ctx.files.configFile(from.file, attrs) : ctx.files.configContent(from.content, attrs);
+    const file = "repoPath" in from ? ctx.files.configFile(from.repoPath, attrs) : ctx.files.configContent(from.content, attrs);
     if (typeof file !== "string") problems.report([i], file.error);
     else out.push({ source, target, file });
   }

@@ -7,7 +7,8 @@ type EnvFileInput = string | (string | { path: string; required?: boolean | unde
 /**
  * `env_file` in order (later files override earlier ones), one entry per item written. An
  * absolute path is a file on the host, read when gitdock plans; a relative one is a file of the
- * repository, relative to the compose file, read here from the commit's tree.
+ * repository, relative to the file that wrote it, read here from the commit's tree (`files` is the
+ * service's `env_file`).
  * `required: false` is refused for host files: the desired-state model has no optional host files,
  * and reading a file that might be missing would make the spec hash depend on the host's weather.
  * A file of the repository is there or not in the commit, so it may be optional.
@@ -27,7 +28,7 @@ export function normalizeEnvFiles(input: EnvFileInput | undefined, files: StackF
 
 function checkedSource(path: string, required: boolean, at: (string | number)[], files: StackFiles, problems: ProblemSink): EnvFileSource[] {
   if (path.startsWith("/")) return [path];
-  const fromRepo = files.envFile(path, required);
+  const fromRepo = files.envFile(path, required, at);
   if (!("error" in fromRepo)) return [fromRepo];
   problems.report(at, fromRepo.error);
   return [];

@@ -8,7 +8,8 @@ import type { ServiceInput } from "../schema/service-schema.js";
  * `volumes` in manifest order. A named volume's `source` becomes the Engine name of the volume
  * (`<project>_<key>` or its `name:`), which is what Docker mounts; the key must be declared under
  * top-level `volumes:` like Compose requires. A relative bind source becomes the store object of a
- * file or directory of the repository (read-only), or else the project's data directory.
+ * file or directory of the repository (read-only), or else the project's data directory; `files`
+ * is the service's `volumes` (paths are relative to the file that wrote each entry).
  */
 export function normalizeMounts(
   input: ServiceInput["volumes"],
@@ -20,15 +21,14 @@ export function normalizeMounts(
   const targets = new Set<string>();
   for (const [i, entry] of (input ?? []).entries()) {
     const result = typeof entry === "string" ? parseShortMount(entry) : parseLongMount(entry);
-    if ("error" in result) {
-      problems.report([i, ...(result.at ?? [])], result.error);
+    if ("problems" in result) {
+      for (const p of result.problems) problems.report([i, ...(p.at ?? [])], p.message);
       continue;
     }
     if (targets.has(result.mount.target)) problems.report([i], `another mount already uses ${result.mount.target}`);
     targets.add(result.mount.target);
-    const mount = resolveSource(result.mount, volumeNames, files, (message) =>
-      problems.report(typeof entry === "string" ? [i] : [i, "source"], message),
-    );
+    const at = typeof entry === "string" ? [i] : [i, "source"];
+    const mount = resolveSource(result.mount, volumeNames, files.under(at), (message) => problems.report(at, message));
     if (mount) mounts.push(mount);
   }
   return mounts;
@@ -48,7 +48,7 @@ function resolveSource(draft: MountDraft, volumeNames: ReadonlyMap<string, strin
 
 /** A file of the repository comes read-only from the store (nothing to create there); a data directory as written. */
 function resolveRelative(draft: Extract<MountDraft, { type: "relative" }>, files: StackFiles, fail: (message: string) => void): MountSpec | undefined {
-  const bind = files.bindSource(draft.path, draft.readOnly);
+  const bind = files.bindSource(draft.path, draft.readOnly, []);
   if ("error" in bind) {
     fail(bind.error);
     return undefined;

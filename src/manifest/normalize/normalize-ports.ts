@@ -8,7 +8,7 @@ export function normalizePorts(input: ServiceInput["ports"], problems: ProblemSi
   return (input ?? []).flatMap((entry, i) => {
     const result = typeof entry === "object" ? parsePortLong(entry) : parsePortShort(entry);
     if ("ports" in result) return result.ports;
-    problems.report([i], result.error);
+    for (const error of result.errors) problems.report([i], error);
     return [];
   });
 }

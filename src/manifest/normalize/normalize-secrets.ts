@@ -16,6 +16,7 @@ const SECRET_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
  * Top-level `secrets:` with `file:` sources. The file is read on the host when gitdock plans (like
  * env_file), so it must be an absolute host path. A relative path that names a file committed to
  * the repository is a secret in plain text in Git: refused, whatever else the commit says.
+ * `files` is the stack's top-level `secrets:`.
  */
 export function normalizeStackSecrets(input: [string, SecretInput][], files: StackFiles, problems: ProblemSink): SecretSpec[] {
   const out: SecretSpec[] = [];
@@ -28,7 +29,7 @@ export function normalizeStackSecrets(input: [string, SecretInput][], files: Sta
     // Salvaged parts of an invalid declaration can lack `file`; the schema has reported that.
     if (typeof secret.file !== "string") continue;
     if (!secret.file.startsWith("/")) {
-      scopedSink(problems, [key, "file"]).report([], relativeSecretMessage(secret.file, files));
+      scopedSink(problems, [key, "file"]).report([], relativeSecretMessage(secret.file, files.under([key, "file"])));
       continue;
     }
     out.push({ key, file: secret.file });
@@ -37,7 +38,7 @@ export function normalizeStackSecrets(input: [string, SecretInput][], files: Sta
 }
 
 function relativeSecretMessage(file: string, files: StackFiles): string {
-  const committed = files.committedFile(file);
+  const committed = files.committedFile(file, []);
   if (committed !== undefined) {
     return `"${file}" is a file committed to the repository (${committed}): a secret must never be in Git in plain text; remove it from the repository (and rotate it), keep it on the host under the policy's secret_roots and write its absolute path, or encrypt it`;
   }

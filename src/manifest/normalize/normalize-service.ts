@@ -14,14 +14,16 @@ import { normalizeGitdockOptions } from "./normalize-gitdock-options.js";
 import { normalizeServiceSecrets } from "./normalize-secrets.js";
 
 /** One validated service as the model's DesiredService; `problems` is scoped to `services.<name>`. */
-export function normalizeService(ctx: StackContext, name: string, service: ServiceInput, problems: ProblemSink): DesiredService {
+export function normalizeService(stack: StackContext, name: string, service: ServiceInput, problems: ProblemSink): DesiredService {
+  // Paths the service's files resolve are relative to where each was written: its own part of the document.
+  const ctx: StackContext = { ...stack, files: stack.files.under(["services", name]) };
   const { spec, unsent } = normalizeContainer(ctx, service, problems);
   const written = (key: string): WrittenScalar => (path) => ctx.writtenScalar(["services", name, key, ...path]);
   const normalized: DesiredService = {
     name,
     replicas: normalizeReplicas(service.deploy),
     dependsOn: normalizeDependsOn(service.depends_on, ctx.serviceNames, scopedSink(problems, ["depends_on"])),
-    envFiles: normalizeEnvFiles(service.env_file, ctx.files, scopedSink(problems, ["env_file"])),
+    envFiles: normalizeEnvFiles(service.env_file, ctx.files.under(["env_file"]), scopedSink(problems, ["env_file"])),
     updateConfig: normalizeUpdateConfig(service.deploy?.update_config),
     rollbackConfig: normalizeUpdateConfig(service.deploy?.rollback_config),
     gitdock: normalizeGitdockOptions(service["x-gitdock"], scopedSink(problems, ["x-gitdock"])),

@@ -19,8 +19,8 @@ export function normalizeStack(file: string, project: string, compose: Validated
   const volumes = compose.volumes
     .map(([key, input]) => normalizeVolume(project, key, input, scopedSink(problems, ["volumes", key])))
     .sort(byKey);
-  const secrets = normalizeStackSecrets(compose.secrets, sources.files, scopedSink(problems, ["secrets"]));
-  const configs = normalizeStackConfigs(compose.configs, sources, scopedSink(problems, ["configs"]));
+  const secrets = normalizeStackSecrets(compose.secrets, sources.files.under(["secrets"]), scopedSink(problems, ["secrets"]));
+  const configs = normalizeStackConfigs(compose.configs, sources.files.under(["configs"]), scopedSink(problems, ["configs"]));
   const ctx: StackContext = {
     ...sources,
     project,

@@ -2,7 +2,8 @@ import { isIP } from "node:net";
 import type { PortSpec } from "../../model.js";
 import { formatPortRange, parsePortRange, rangeLength, type PortRange } from "./parse-port-range.js";
 
-export type PortResult = { ports: PortSpec[] } | { error: string };
+/** The ports, or every problem of the entry (all of them at once, not only the first). */
+export type PortResult = { ports: PortSpec[] } | { errors: string[] };
 
 export const PORT_SHORT_HINT = 'expected a port like "8080:80" (or "80", "127.0.0.1:8080:80", "8080-8081:80-81", "53/udp")';
 
@@ -19,15 +20,17 @@ export function parsePortShort(value: string | number): PortResult {
   const text = String(value);
   const slash = text.lastIndexOf("/");
   const protocol = slash >= 0 ? text.slice(slash + 1) : "tcp";
-  if (!isProtocol(protocol)) return { error: `unknown protocol "${protocol}"; use tcp, udp or sctp` };
+  const errors: string[] = [];
+  if (!isProtocol(protocol)) errors.push(`unknown protocol "${protocol}"; use tcp, udp or sctp`);
   const parts = (slash >= 0 ? text.slice(0, slash) : text).split(":");
   const container = parsePortRange(parts.at(-1) ?? "");
-  if (!container) return { error: PORT_SHORT_HINT };
+  if (!container) errors.push(PORT_SHORT_HINT);
   const hostText = parts.length >= 2 ? parts.at(-2) : undefined;
   const host = hostText ? parsePortRange(hostText) : undefined;
-  if (hostText && !host) return { error: `host port "${hostText}" is not a port or range in 1-65535` };
+  if (hostText && !host) errors.push(`host port "${hostText}" is not a port or range in 1-65535`);
   const hostIp = parseHostIp(parts.length >= 3 ? parts.slice(0, -2).join(":") : "");
-  if (hostIp === null) return { error: `"${parts.slice(0, -2).join(":")}" is not an IP address` };
+  if (hostIp === null) errors.push(`"${parts.slice(0, -2).join(":")}" is not an IP address`);
+  if (errors.length > 0 || !container || !isProtocol(protocol) || hostIp === null) return { errors };
   return pairPorts(container, host, hostIp, protocol);
 }
 
@@ -39,13 +42,13 @@ export function parsePortLong(input: {
   protocol?: string | undefined;
 }): PortResult {
   const protocol = input.protocol ?? "tcp";
-  if (!isProtocol(protocol)) return { error: `unknown protocol "${protocol}"; use tcp, udp or sctp` };
+  const errors: string[] = [];
+  if (!isProtocol(protocol)) errors.push(`unknown protocol "${protocol}"; use tcp, udp or sctp`);
   const published = input.published === undefined ? undefined : parsePortRange(String(input.published));
-  if (input.published !== undefined && !published) {
-    return { error: `published "${input.published}" is not a port or range in 1-65535` };
-  }
+  if (input.published !== undefined && !published) errors.push(`published "${input.published}" is not a port or range in 1-65535`);
   const hostIp = parseHostIp(input.host_ip ?? "");
-  if (hostIp === null) return { error: `host_ip "${input.host_ip}" is not an IP address` };
+  if (hostIp === null) errors.push(`host_ip "${input.host_ip}" is not an IP address`);
+  if (errors.length > 0 || !isProtocol(protocol) || hostIp === null) return { errors };
   const target = { start: input.target, end: input.target };
   return pairPorts(target, published, hostIp, protocol);
 }
@@ -57,7 +60,7 @@ function pairPorts(container: PortRange, host: PortRange | undefined, hostIp: st
   }
   if (count === 1) return { ports: [port(container.start, formatPortRange(host), hostIp, protocol)] };
   if (rangeLength(host) !== count) {
-    return { error: `host ports ${formatPortRange(host)} and container ports ${formatPortRange(container)} differ in length` };
+    return { errors: [`host ports ${formatPortRange(host)} and container ports ${formatPortRange(container)} differ in length`] };
   }
   return { ports: Array.from({ length: count }, (_, i) => port(container.start + i, String(host.start + i), hostIp, protocol)) };
 }

@@ -4,6 +4,7 @@ import { configSchema } from "./files-schema.js";
 import { ipamSchema } from "./ipam-schema.js";
 import { secretSchema } from "./host-access-schema.js";
 import { serviceSchema } from "./service-schema.js";
+import { includeSchema } from "./composition-schema.js";
 
 export const networkSchema = z
   .union(
@@ -59,6 +60,7 @@ export const composeFileSchema = z
     volumes: z.record(z.string(), volumeSchema).optional(),
     secrets: z.record(z.string(), secretSchema).optional(),
     configs: z.record(z.string(), configSchema).optional(),
+    include: includeSchema.optional(),
   })
   .describe("A gitdock stack: the subset of the Compose Specification that gitdock applies.");
 

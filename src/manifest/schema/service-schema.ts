@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { deploySchema } from "./deploy-schema.js";
+import { extendsSchema, profilesSchema } from "./composition-schema.js";
 import { serviceConfigsSchema } from "./files-schema.js";
 import { devicesSchema, ipcSchema, pidSchema, serviceSecretsSchema } from "./host-access-schema.js";
 import { byteSize, duration, labelsSchema, stringList, stringOrList } from "./schema-primitives.js";
@@ -99,6 +100,8 @@ export const serviceSchema = z
     cpu_shares: z.int().min(0).optional().describe("Relative CPU weight (default 1024)."),
     pids_limit: pidsLimitSchema.optional(),
     configs: serviceConfigsSchema.optional(),
+    profiles: profilesSchema.optional(),
+    extends: extendsSchema.optional(),
     "x-gitdock": gitdockOptionsSchema.optional(),
   })
   .describe("A service: one image run as `deploy.replicas` containers named <project>-<service>-<n>.");

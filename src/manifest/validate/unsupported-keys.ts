@@ -6,14 +6,11 @@ const SWARM = "a Swarm setting; gitdock runs plain containers on one host";
 
 /** Why well-known Compose keys are refused, so the message can say what to do instead. */
 const TOP_LEVEL: Record<string, string> = {
-  include: "each stack is one self-contained file",
   models: "gitdock runs containers only",
 };
 
 const SERVICE: Record<string, string> = {
   build: "images must be built elsewhere and pinned by digest",
-  extends: "each stack is one self-contained file; share settings with YAML anchors and `<<` merge keys",
-  profiles: "every service in the file is deployed",
   scale: "use deploy.replicas",
   gpus: "use deploy.resources.reservations.devices with capabilities: [gpu]",
   pull_refresh_after: "images are pinned by digest, whose content never changes: there is nothing to refresh",

@@ -1,6 +1,5 @@
 import type { DocPath } from "../format-path.js";
 import type { ProblemSink } from "../problems.js";
-import { INTERPOLATION_MESSAGE, unescapeDollars } from "../rules/refuse-interpolation.js";
 
 interface Walk {
   problems: ProblemSink;
@@ -17,8 +16,8 @@ export interface DocumentCopy {
 }
 
 /**
- * The document as a fresh tree of plain objects and arrays, ready for the schema:
- *  - every string has Compose's `$$` unescaped, and `${VAR}` / `$VAR` is reported;
+ * The document as a fresh tree of plain objects and arrays, ready for interpolation and the schema
+ * (shared anchored nodes stay shared; interpolation makes each use its own copy):
  *  - a `__proto__` key is reported and dropped (zod skips such keys, so they would pass unchecked);
  *  - an alias to a node that contains it (which yaml turns into a cycle) is reported and cut out.
  */
@@ -29,7 +28,6 @@ export function copyDocument(data: unknown, problems: ProblemSink): DocumentCopy
 }
 
 function copy(value: unknown, path: DocPath, walk: Walk): unknown {
-  if (typeof value === "string") return copyString(value, path, walk.problems);
   if (value === null || typeof value !== "object") return value;
   const done = walk.copies.get(value);
   if (done !== undefined) return done;
@@ -55,10 +53,4 @@ function copyObject(value: object, path: DocPath, walk: Walk): Record<string, un
     out[key] = copy(v, [...path, key], walk);
   }
   return out;
-}
-
-function copyString(text: string, path: DocPath, problems: ProblemSink): string {
-  const result = unescapeDollars(text);
-  if (result.interpolates) problems.report(path, INTERPOLATION_MESSAGE);
-  return result.text;
 }

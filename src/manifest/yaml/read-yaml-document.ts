@@ -1,22 +1,19 @@
 import { LineCounter, parseDocument, visit, type Alias, type Document, type YAMLError, type YAMLWarning } from "yaml";
 import type { FileProblems } from "../problems.js";
+import { expandedSize, expansionBudget, type ExpandedSize } from "./expanded-size.js";
 import { createLocator } from "./locate-node.js";
+import { MERGE_TAGS, mergeTagsOf, type MergeTag } from "./merge-tags.js";
 
 /** Compose files are small; anything larger is a mistake or an attack, refused before parsing. */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
 
-/**
- * How many alias expansions `toJS` may do (yaml's own measure, which weighs each alias by the size
- * of what it names). Shared `x-` defaults merged into every service stay far below it; a
- * "billion laughs" document hits it after a few hundred nodes instead of exhausting memory.
- */
-export const MAX_ALIAS_COUNT = 100;
-
 export interface YamlSource {
   doc: Document;
   lineCounter: LineCounter;
-  /** The document as plain JavaScript: objects, arrays, strings, numbers, booleans, null. */
+  /** The document as plain JavaScript: objects, arrays, strings, numbers, booleans, null. Anchored nodes are shared. */
   data: unknown;
+  /** `!reset` / `!override` by the path (as written) they mark. */
+  tags: Map<string, MergeTag>;
 }
 
 /** Parses one manifest. Every YAML error and warning becomes a problem; then there is no data. */
@@ -37,27 +34,55 @@ export function readYamlDocument(content: string, problems: FileProblems): YamlS
     stringKeys: true,
     // `!!binary`, `!!set`, `!!omap` would become Buffers, Sets and Maps that no Compose key accepts.
     resolveKnownTags: false,
+    // Compose's `!reset` and `!override`; any other tag is still refused.
+    customTags: MERGE_TAGS,
   });
   problems.attach(createLocator(doc, lineCounter));
   const diagnostics: (YAMLError | YAMLWarning)[] = [...doc.errors, ...doc.warnings];
   for (const d of diagnostics) problems.reportAt(lineCounter.linePos(d.pos[0]), "", describeDiagnostic(d));
   if (diagnostics.length > 0) return undefined;
-  return toJavaScript(doc, lineCounter, problems);
+  const data = toJavaScript(doc, lineCounter, problems);
+  if (data === undefined || !withinBudget(doc, bytes, data.value, problems)) return undefined;
+  return { doc, lineCounter, data: data.value, tags: mergeTagsOf(doc) };
 }
 
-function toJavaScript(doc: Document, lineCounter: LineCounter, problems: FileProblems): YamlSource | undefined {
+function toJavaScript(doc: Document, lineCounter: LineCounter, problems: FileProblems): { value: unknown } | undefined {
   try {
-    return { doc, lineCounter, data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+    // Anchors become shared objects, so this costs what the text does; the expanded size is judged next.
+    return { value: doc.toJS({ maxAliasCount: -1 }) };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    if (/alias count/i.test(message)) {
-      const text = `too many alias expansions (limit ${MAX_ALIAS_COUNT}); refusing what looks like a YAML alias bomb`;
-      problems.reportAt({ line: 1, col: 1 }, "", text);
-    } else {
-      problems.reportAt(lineCounter.linePos(unresolvedAliasOffset(doc)), "", `invalid YAML: ${message}`);
-    }
+    problems.reportAt(lineCounter.linePos(unresolvedAliasOffset(doc)), "", `invalid YAML: ${message}`);
     return undefined;
   }
+}
+
+/**
+ * Alias bombs are judged by what the document becomes once its aliases are expanded, not by how
+ * many aliases it has: a real file that merges `<<: *defaults` into a hundred services is fine, a
+ * few lines that expand to millions of nodes are not.
+ */
+function withinBudget(doc: Document, bytes: number, data: unknown, problems: FileProblems): boolean {
+  const own: ExpandedSize = { nodes: ownNodes(doc), bytes };
+  const budget = expansionBudget(own);
+  const expanded = expandedSize(data);
+  if (expanded.nodes <= budget.nodes && expanded.bytes <= budget.bytes) return true;
+  const what = expanded.nodes > budget.nodes ? `${expanded.nodes} nodes (limit ${budget.nodes})` : `${expanded.bytes} bytes of text (limit ${budget.bytes})`;
+  problems.reportAt({ line: 1, col: 1 }, "", `its aliases expand to ${what}, more than 10 times the file itself; refusing what looks like a YAML alias bomb`);
+  return false;
+}
+
+function ownNodes(doc: Document): number {
+  let count = 0;
+  visit(doc, {
+    Node() {
+      count++;
+    },
+    Pair() {
+      count++;
+    },
+  });
+  return count;
 }
 
 function describeDiagnostic(d: YAMLError | YAMLWarning): string {

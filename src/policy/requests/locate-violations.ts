@@ -35,7 +35,7 @@ export function locateViolations(violations: readonly RequestViolation[], source
     const key = COMPOSE_KEY.find(([re]) => re.test(v.field))?.[1];
     const keyed = key === undefined ? undefined : [...v.origin.path, key];
     const path = keyed && sources?.valueAt(v.origin.file, keyed) !== undefined ? keyed : v.origin.path;
-    const pos = sources?.locate(v.origin.file, path) ?? { line: 1, col: 1 };
-    return { file: v.origin.file, line: pos.line, col: pos.col, path: formatPath(path), message: `${v.message} [Engine request field ${v.field}]` };
+    const pos: { line: number; col: number; file?: string } = sources?.locate(v.origin.file, path) ?? { line: 1, col: 1 };
+    return { file: pos.file ?? v.origin.file, line: pos.line, col: pos.col, path: formatPath(path), message: `${v.message} [Engine request field ${v.field}]` };
   });
 }

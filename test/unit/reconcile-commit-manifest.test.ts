@@ -1,0 +1,77 @@
+/**
+ * A commit's manifest as a host reads it (src/reconcile/commit-manifest.ts): the host's variables
+ * files and active profiles are read on every pass, and the cached parse follows them.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadSettings, type Settings } from "../../src/config/settings.js";
+import { HostVariableMissingError } from "../../src/errors.js";
+import { readCommitManifest } from "../../src/reconcile/commit-manifest.js";
+import { IMAGE } from "../fixtures/manifest/helpers.js";
+
+let dir: string;
+let work: string;
+let vars: string;
+let commit: string;
+
+const git = (...args: string[]) => execFileSync("git", args, { cwd: work, env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", HOME: dir } }).toString().trim();
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "gdt-commit-manifest-"));
+  work = join(dir, "repo");
+  vars = join(dir, "env");
+  mkdirSync(join(work, "hosts/h1/shop"), { recursive: true });
+  mkdirSync(vars);
+  const compose = `services:
+  web:
+    image: ${IMAGE}
+    environment:
+      DB_PASSWORD: \${DB_PASSWORD}
+      TAG: \${TAG}
+  debug:
+    image: ${IMAGE}
+    profiles: [debug]
+`;
+  writeFileSync(join(work, "hosts/h1/shop/compose.yaml"), compose);
+  writeFileSync(join(work, "hosts/h1/shop/.env"), "TAG=from-repo\n");
+  git("init", "-q", "--initial-branch=main");
+  git("add", "-A");
+  git("-c", "user.name=T", "-c", "user.email=t@t", "-c", "commit.gpgsign=false", "commit", "-q", "-m", "shop");
+  commit = git("rev-parse", "HEAD");
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function settings(extra = ""): Promise<Settings> {
+  const config = join(dir, `config-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(config, `path: hosts/h1\nmanifest:\n  variables_dir: ${vars}\n${extra}security:\n  policy:\n    env_file_roots: [${vars}]\n`);
+  return loadSettings({ config, stateDir: join(dir, "state") });
+}
+
+const gitdir = () => join(work, ".git");
+const environmentOf = async (s: Settings) => (await readCommitManifest(gitdir(), commit, s)).stacks[0]?.services.find((x) => x.name === "web")?.container.environment;
+
+describe("a commit's manifest on a host", () => {
+  it("fails, for the host to act (retry), while a variable only the host sets is missing", async () => {
+    const err = await readCommitManifest(gitdir(), commit, await settings()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HostVariableMissingError);
+    expect((err as HostVariableMissingError).problems[0]?.message).toContain(`set it on the host in ${vars}/shop.env`);
+  });
+
+  it("takes the host's values, over the repository's .env, and follows a changed file at the next read", async () => {
+    const s = await settings();
+    writeFileSync(join(vars, "shop.env"), "DB_PASSWORD=first\n");
+    expect(await environmentOf(s)).toEqual({ DB_PASSWORD: "first", TAG: "from-repo" });
+    writeFileSync(join(vars, "shop.env"), "DB_PASSWORD=second\nTAG=from-host\n");
+    expect(await environmentOf(s)).toEqual({ DB_PASSWORD: "second", TAG: "from-host" });
+  });
+
+  it("deploys a profile's services only where the host activates it", async () => {
+    writeFileSync(join(vars, "shop.env"), "DB_PASSWORD=x\n");
+    const names = async (s: Settings) => (await readCommitManifest(gitdir(), commit, s)).stacks[0]?.services.map((x) => x.name);
+    expect(await names(await settings())).toEqual(["web"]);
+    expect(await names(await settings("  profiles: [debug]\n"))).toEqual(["debug", "web"]);
+  });
+});
