@@ -1,12 +1,15 @@
 /**
  * Files from the repository on the real Engine, registry and Git server: a web server serving a
  * file committed next to its compose file (mounted read-only from gitdock's store), a service that
- * mounts nothing, a config with its mode, and a data directory. One scenario, steps in order.
+ * mounts nothing, a config with its mode, and a data directory. One scenario, steps in order. Then
+ * `gitdock validate` on a directory, judging files of the repository as a sync does.
  */
 import { createHash } from "node:crypto";
-import { readdir, readFile, rm, rmdir, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runGitdock } from "../support/cli.js";
 import { containerIp, dockerCli, dockerClient, httpGet, removeProjects } from "../support/docker.js";
 import { testEnv } from "../support/env.js";
 import { createManifestRepo, type ManifestRepo } from "../support/manifest-repo.js";
@@ -144,5 +147,52 @@ describe("files from the repository", () => {
     // The failed commit's page is gone.
     expect(objects).not.toContain(sha("hello v3\n"));
     expect((await readFile(path.join(DATA_DIR, "data", "marker"), "utf8")).trim()).toBe("kept");
+  });
+});
+
+describe("gitdock validate on files of the repository, as a sync judges them", () => {
+  let dir: string;
+  const write = async (file: string, text: string) => {
+    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+    await writeFile(path.join(dir, file), text);
+  };
+  const site = (volumes: string[], top = "") =>
+    `services:\n  proxy:\n    image: ${testEnv().images["web-v1"]}\n    volumes:\n${volumes.map((v) => `      - ${v}\n`).join("")}${top}`;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), `${P}validate-`));
+    await write("hosts/h1/site/nginx.conf", "events {}\n");
+    await write("hosts/h1/site/conf.d/default.conf", "server {}\n");
+    await write("hosts/h1/site/db_password.txt", "hunter2\n");
+  });
+  afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+  it("refuses :rw on a file or directory of the repository and a secret committed in plain text, at their lines", async () => {
+    const secret = "    secrets: [db]\nsecrets:\n  db:\n    file: ./db_password.txt\n";
+    await write("hosts/h1/site/compose.yaml", site(["./nginx.conf:/etc/nginx/nginx.conf:rw", "./conf.d:/etc/nginx/conf.d:rw", "./cache:/var/cache/nginx"], secret));
+    const expected = [
+      /site\/compose\.yaml:5:9: services\.proxy\.volumes\[0\]: "\.\/nginx\.conf" is a file of the repository \(.*hosts\/h1\/site\/nginx\.conf\); files from Git are mounted read-only: remove ":rw"/,
+      /site\/compose\.yaml:6:9: services\.proxy\.volumes\[1\]: "\.\/conf\.d" is a directory of the repository/,
+      /site\/compose\.yaml:11:11: secrets\.db\.file: "\.\/db_password\.txt" is a file committed to the repository .*: a secret must never be in Git in plain text/,
+    ];
+    // The host's directory, and the compose file alone (its directory's stack, with what it mounts below it).
+    for (const target of [path.join(dir, "hosts/h1"), path.join(dir, "hosts/h1/site/compose.yaml")]) {
+      const r = await runGitdock(["validate", target]);
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      for (const line of expected) expect(r.stderr).toMatch(line);
+      expect(r.stderr).toMatch(/^3 problem\(s\)$/m);
+      expect(r.stdout + r.stderr).not.toContain("hunter2");
+    }
+  });
+
+  it("passes the same stack once its files are mounted read-only and the committed secret is gone, also against a host policy", async () => {
+    await write("hosts/h1/site/compose.yaml", site(["./nginx.conf:/etc/nginx/nginx.conf", "./conf.d:/etc/nginx/conf.d:ro", "./cache:/var/cache/nginx"]));
+    const policy = path.join(dir, "policy.yaml");
+    await writeFile(policy, "policy:\n  bind_roots: [/srv]\n");
+    for (const args of [[], ["--policy", policy]]) {
+      const r = await runGitdock(["validate", ...args, path.join(dir, "hosts/h1")]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toContain("ok: 1 stack(s) valid");
+    }
   });
 });
