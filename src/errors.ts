@@ -264,6 +264,12 @@ export class HostInputError extends GitdockError {
   readonly handling = "retry";
 }
 
+/** gitdock's store of repository files (`<state_dir>/files`) could not be written or cleaned. */
+export class FileStoreError extends GitdockError {
+  readonly code = "GITDOCK_E_FILE_STORE";
+  readonly handling = "retry";
+}
+
 /**
  * The commit uses variables (`${DB_PASSWORD}`) that neither its `.env` nor the host's variables
  * file sets, and nothing else is wrong with it: the host must set them, so the commit is not

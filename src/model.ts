@@ -22,7 +22,31 @@ export interface DesiredStack {
   volumes: VolumeSpec[];
   /** Top-level `secrets:`; present only when the file declares some (older stacks compare equal). */
   secrets?: SecretSpec[];
+  /**
+   * Files from the repository this stack mounts, as gitdock's store holds them (src/files/); made
+   * on the host before the first change. Present only when the stack mounts some.
+   */
+  storeObjects?: StoreObject[];
 }
+
+/** A file from the repository as the store keeps it: its bytes, and the mode and owner it is made with. */
+export interface StoredFile {
+  content: Uint8Array;
+  /** Permission bits: 0444, 0555 for a file Git marks executable, or a config's `mode`. */
+  mode: number;
+  /** Owner; undefined: the user gitdock runs as (root). */
+  uid: number | undefined;
+  gid: number | undefined;
+}
+
+/**
+ * One object of the store, named by its content: a file (`sha256/<digest>`, with its mode and owner
+ * in the name when they are not the default) or a directory (`trees/<digest of its listing>`).
+ * `store` is the store's directory (`<state_dir>/files`); the object is at `<store>/<name>`.
+ */
+export type StoreObject =
+  | { kind: "file"; store: string; name: string; file: StoredFile }
+  | { kind: "tree"; store: string; name: string; files: { path: string; file: StoredFile }[]; dirs: string[] };
 
 /** A top-level `secrets:` entry: a file on the host, never in Git. Its content is read when gitdock plans. */
 export interface SecretSpec {
@@ -31,14 +55,19 @@ export interface SecretSpec {
   file: string;
 }
 
-/** A secret a service mounts, read-only, at `/run/secrets/<target>`. */
+/** A secret a service mounts, read-only, at `/run/secrets/<target>` (or at `target` when it is an absolute path). */
 export interface ServiceSecret {
   /** Key under the stack's top-level `secrets:`. */
   source: string;
-  /** File name under /run/secrets (default: the source key). */
+  /** File name under /run/secrets (default: the source key), or an absolute path in the container. */
   target: string;
   /** The host file, resolved from the top-level declaration. */
   file: string;
+  /**
+   * `mode`, `uid`, `gid` as written: the host file is mounted as it is, so these are checked
+   * against it on the host (observe/secret-digest.ts), never changed. Present only when written.
+   */
+  expect?: { mode?: number; uid?: number; gid?: number };
 }
 
 export interface NetworkSpec {
@@ -128,8 +157,11 @@ export interface DesiredService {
   name: string;
   replicas: number;
   dependsOn: DependsOn[];
-  /** Absolute host paths; read on the host when the plan is made, never at validate time. */
-  envFiles: string[];
+  /**
+   * In order, later ones winning: absolute host paths (read on the host when the plan is made,
+   * never at validate time), and files from the repository, read from the commit's tree.
+   */
+  envFiles: EnvFileSource[];
   updateConfig: UpdateConfig;
   rollbackConfig: UpdateConfig;
   gitdock: GitdockServiceOptions;
@@ -143,6 +175,16 @@ export interface DesiredService {
   /** Keys accepted but not sent to the Engine, with the reason; see UnsentKey. */
   unsent?: UnsentKey[];
 }
+
+/** An env file in the repository, read from the commit's tree by the manifest stage. */
+export interface RepoEnvFile {
+  /** Repository-relative path. */
+  repoPath: string;
+  /** Its variables; empty for an optional file (`required: false`) that is not in the tree. */
+  values: Record<string, string>;
+}
+
+export type EnvFileSource = string | RepoEnvFile;
 
 export interface PortSpec {
   /** Port inside the container. */
@@ -182,6 +224,16 @@ export interface HealthcheckSpec {
   timeoutMs: number | undefined;
   retries: number | undefined;
   startPeriodMs: number | undefined;
+}
+
+/** A Compose config from the repository: a store file mounted read-only at `target`. */
+export interface ConfigMountSpec {
+  /** Key under the stack's top-level `configs:`. */
+  source: string;
+  /** Absolute path in the container. */
+  target: string;
+  /** The store object (`<store>/sha256/...`): its name holds the content's digest, mode and owner. */
+  file: string;
 }
 
 /** `devices: ["/dev/ttyUSB0:/dev/ttyUSB0:rwm"]`. */
@@ -299,4 +351,6 @@ export interface ContainerSpec {
   /** `pids_limit:` or `deploy.resources.limits.pids`; -1 is unlimited. */
   pidsLimit?: number;
   deviceRequests?: DeviceRequestSpec[];
+  /** Compose `configs` from the repository, read-only from gitdock's store. */
+  configs?: ConfigMountSpec[];
 }

@@ -12,7 +12,7 @@ import { inPhase } from "./rollout-phase.js";
 import { pullRequests } from "./pull-requests.js";
 import { batchFailed } from "./batch-outcome.js";
 import { warnUnsent } from "./warn-unsent.js";
-import { guardBindSources, type BindRoots } from "./host-bind-sources.js";
+import { guardBindSources, withStoreRoots, type BindRoots } from "./host-bind-sources.js";
 import { localBindDevice } from "../policy/host-paths.js";
 import { networkCreateBody, volumeCreateBody } from "./resource-config.js";
 import type { RegistryAuths } from "./registry-auth.js";
@@ -231,7 +231,7 @@ async function upsertReplica(
     ctx.log.info({ ...fields, step: "retired", retained: s.retainedName }, `kept the previous ${a.container} as ${s.retainedName}`);
   }
   const config = containerConfig({ stack: stack.stack, service: svc, number: a.number, commit: ctx.desired.commit, agentId: ctx.agentId });
-  s.newId = await createAndStart(ctx.docker, config, svc.spec.mounts, ctx.bindRoots);
+  s.newId = await createAndStart(ctx.docker, config, svc.spec.mounts, withStoreRoots(ctx.bindRoots, stack.stack.storeObjects));
   ctx.log.info({ ...fields, step: "started", stage: "health" }, `started ${a.container}; waiting for its health gate`);
   const result = await ctx.gate({ containerId: s.newId, name: a.container, service: svc }, signal);
   if (!result.ok) throw gateFailedError(result, { data: { failureAction: svc.service.updateConfig.failureAction } });

@@ -49,7 +49,7 @@ export function checkEngineRequests(desired: DesiredState, check: RequestCheck):
  */
 export async function checkHostBindSources(desired: DesiredState, check: RequestCheck): Promise<ManifestProblem[]> {
   const requests = engineRequests(policyView(desired), check.agentId);
-  const roots = bindRootsOf(check.policy);
+  const roots = bindRootsOf(check.policy, check.guarded.readOnlyRoots);
   const violations: RequestViolation[] = [];
   for (const { request, field, path, writable } of hostSourcesOf(requests)) {
     const verdict = await checkHostPath(path, writable ? roots.readWrite : roots.readOnly, { create: false });

@@ -99,6 +99,15 @@ export async function guardBindSources(binds: readonly HostBind[], roots: BindRo
   }
 }
 
+/**
+ * The store a stack's files of the repository were made in (src/files/): its mounts reach it
+ * read-only. The store's path comes from the host's settings, never from the commit.
+ */
+export function withStoreRoots(roots: BindRoots, objects: readonly { store: string }[] | undefined): BindRoots {
+  const stores = [...new Set((objects ?? []).map((o) => o.store))];
+  return stores.length ? { readWrite: roots.readWrite, readOnly: [...roots.readOnly, ...stores] } : roots;
+}
+
 /** The roots the policy allows for bind sources, by how they are mounted. */
 export function bindRootsOf(policy: { bindRoots: readonly string[]; secretRoots: readonly string[] }, readOnlyRoots: readonly string[] = []): BindRoots {
   return { readWrite: policy.bindRoots, readOnly: [...policy.bindRoots, ...policy.secretRoots, ...readOnlyRoots] };

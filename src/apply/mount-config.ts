@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
-import type { BindMountSpec, ContainerSpec, DesiredStack, MountSpec, SecretMountSpec } from "../model.js";
-import { SECRETS_DIR } from "../manifest/index.js";
+import type { BindMountSpec, ConfigMountSpec, ContainerSpec, DesiredStack, MountSpec, SecretMountSpec } from "../model.js";
+import { secretMountPath } from "../manifest/index.js";
 
 /**
  * A container's mounts as the create request carries them. Engine API 1.41's `Mounts` have no
@@ -10,7 +10,11 @@ import { SECRETS_DIR } from "../manifest/index.js";
  */
 export function mountConfig(spec: ContainerSpec, stack: DesiredStack): Pick<Docker.HostConfig, "Mounts" | "Binds"> {
   const relabeled = spec.mounts.filter((m): m is BindMountSpec & { selinux: "z" | "Z" } => m.type === "bind" && m.selinux !== undefined);
-  const mounts = [...spec.mounts.filter((m) => !(m.type === "bind" && m.selinux !== undefined)).map((m) => mount(m, stack)), ...(spec.secrets ?? []).map(secretMount)];
+  const mounts = [
+    ...spec.mounts.filter((m) => !(m.type === "bind" && m.selinux !== undefined)).map((m) => mount(m, stack)),
+    ...(spec.secrets ?? []).map(secretMount),
+    ...(spec.configs ?? []).map(configMount),
+  ];
   return { Mounts: mounts, ...(relabeled.length > 0 ? { Binds: relabeled.map(bindEntry) } : {}) };
 }
 
@@ -36,7 +40,12 @@ function mount(m: MountSpec, stack: DesiredStack): Docker.MountSettings {
   };
 }
 
-/** A secret is a read-only bind of its host file at /run/secrets/<target>, as Compose mounts file secrets. */
+/** A secret is a read-only bind of its host file at /run/secrets/<target> (or an absolute target), as Compose mounts file secrets. */
 function secretMount(s: SecretMountSpec): Docker.MountSettings {
-  return { Type: "bind", Source: s.file, Target: `${SECRETS_DIR}/${s.target}`, ReadOnly: true };
+  return { Type: "bind", Source: s.file, Target: secretMountPath(s.target), ReadOnly: true };
+}
+
+/** A config is a read-only bind of its object in gitdock's store, whose name carries the mode and owner asked for. */
+function configMount(c: ConfigMountSpec): Docker.MountSettings {
+  return { Type: "bind", Source: c.file, Target: c.target, ReadOnly: true };
 }

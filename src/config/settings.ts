@@ -7,6 +7,7 @@ import { touchesGuarded } from "../policy/guarded-paths.js";
 import { isUnderAny } from "../policy/host-paths.js";
 import { guardedFilesOf } from "./guarded-files.js";
 import { agentSectionDefaults, agentSectionSchema, type AgentSection } from "./agent-section.js";
+import { filesSectionDefaults, filesSectionSchema, type FilesSection } from "./files-section.js";
 import { manifestSectionDefaults, manifestSectionSchema, type ManifestSection } from "./manifest-section.js";
 import { reportSectionDefaults, reportSectionSchema, type ReportSection } from "./report-section.js";
 import { securitySectionDefaults, securitySectionSchema, type SecuritySection } from "./security-section.js";
@@ -38,6 +39,8 @@ export const agentConfigSchema = z
     security: securitySectionSchema.optional(),
     /** Git notes and deployment markers (report-section.ts). */
     report: reportSectionSchema.optional(),
+    /** Files from the repository and data directories (files-section.ts). */
+    files: filesSectionSchema.optional(),
     /** Host variables, the agent's environment, active profiles (manifest-section.ts). */
     manifest: manifestSectionSchema.optional(),
   })
@@ -59,6 +62,7 @@ export interface Settings {
   agent: AgentSection;
   security: SecuritySection;
   report: ReportSection;
+  files: FilesSection;
   manifest: ManifestSection;
 }
 
@@ -89,6 +93,7 @@ export async function loadSettings(flags: SettingsFlags): Promise<Settings> {
     agent: agentSectionDefaults(file.agent),
     security: securitySectionDefaults(file.security),
     report: reportSectionDefaults(file.report),
+    files: filesSectionDefaults(file.files),
     manifest: manifestSectionDefaults(file.manifest),
   };
   checkVariablesDir(settings);

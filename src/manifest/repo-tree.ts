@@ -11,6 +11,8 @@ export interface RepoTree {
   files: ReadonlyMap<string, Uint8Array>;
   /** Every directory under `root`, by repository-relative path, `root` itself included. */
   dirs: ReadonlySet<string>;
+  /** The files Git marks executable (mode 100755), or that are executable on disk; a file mounted from the store keeps that bit. */
+  executables?: ReadonlySet<string>;
 }
 
 /** A host's directory is read whole; a repository that holds more than this there is refused. */

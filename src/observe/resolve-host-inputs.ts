@@ -1,17 +1,23 @@
 import { readFile } from "node:fs/promises";
 import { HostInputError } from "../errors.js";
 import type { ContainerSpec, DesiredState, DesiredService } from "../model.js";
+import { parseEnvText } from "../manifest/parse/parse-env-text.js";
 import { hostKeyId, legacySpecHashes, specHashes, type SpecHashes } from "../plan/spec-hash.js";
 import type { ResolvedService, ResolvedState } from "../plan/types.js";
+import { materializeStore } from "../files/materialize.js";
+import { checkSecretAttributes } from "./secret-attributes.js";
 import { secretDigest, secretMounts } from "./secret-digest.js";
 
 /**
- * Merge the host's env_file contents into each service's environment (the manifest's own
- * `environment` wins, as in Compose), add each secret's keyed digest (secret-digest.ts: never the
- * content) and compute the spec hashes. Files are read once per path. A missing file fails the
- * whole sync before anything changes.
+ * Merge the env_file contents (host files read here, repository files read by the manifest stage)
+ * into each service's environment (the manifest's own `environment` wins, as in Compose), add
+ * each secret's keyed digest (secret-digest.ts: never the content) and compute the spec hashes.
+ * Files are read once per path. First, the files the stacks mount from the repository are made in
+ * gitdock's store (files/materialize.ts), so they exist before any container needs them. A missing
+ * file fails the whole sync before anything changes.
  */
 export async function resolveHostInputs(desired: DesiredState, hostKey: Buffer): Promise<ResolvedState> {
+  await materializeStore(desired.stacks.flatMap((s) => s.storeObjects ?? []));
   const cache = new Map<string, Promise<Record<string, string>>>();
   const readOnce = (path: string) => {
     let p = cache.get(path);
@@ -41,12 +47,24 @@ async function resolveService(
   digestOnce: (file: string) => Promise<string>,
 ): Promise<ResolvedService> {
   const fromFiles: Record<string, string> = {};
-  for (const path of service.envFiles) Object.assign(fromFiles, await readOnce(path));
+  // Values from the host's files are secrets; those from the repository's files are in Git already.
+  const fromHost = new Set<string>();
+  for (const source of service.envFiles) {
+    const values = typeof source === "string" ? await readOnce(source) : source.values;
+    Object.assign(fromFiles, values);
+    for (const key of Object.keys(values)) {
+      if (typeof source === "string") fromHost.add(key);
+      else fromHost.delete(key);
+    }
+  }
   const spec: ContainerSpec = { ...service.container, environment: sortedRecord({ ...fromFiles, ...service.container.environment }) };
   // Only when the service mounts secrets, so every other spec hashes as it did before secrets existed.
-  if (service.secrets?.length) spec.secrets = await secretMounts(service.secrets, digestOnce);
+  if (service.secrets?.length) {
+    await checkSecretAttributes(service.secrets);
+    spec.secrets = await secretMounts(service.secrets, digestOnce);
+  }
   const inputs = service.envFiles.length || spec.secrets ? JSON.stringify([fromFiles, spec.secrets]) : "";
-  const secretEnv = new Set(Object.keys(fromFiles).filter((k) => !Object.hasOwn(service.container.environment, k)));
+  const secretEnv = new Set([...fromHost].filter((k) => !Object.hasOwn(service.container.environment, k)));
   return { project, service, spec, ...hashOnce(service, hostKey, inputs, () => allHashes(spec, hostKey, secretEnv)) };
 }
 
@@ -86,28 +104,12 @@ async function readEnvFile(path: string): Promise<Record<string, string>> {
   return parseEnvFile(text, path);
 }
 
-/** The Compose env-file format: KEY=VALUE lines, `#` comments, optional matching quotes. */
+/** The Compose env-file format (manifest/parse/parse-env-text.ts); a bad line is named by its number only. */
 export function parseEnvFile(text: string, path: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.trim();
-    if (!line || line.startsWith("#")) return;
-    const eq = line.indexOf("=");
-    const key = (eq < 0 ? line : line.slice(0, eq)).replace(/^export\s+/, "").trim();
-    if (eq < 0 || !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key)) {
-      // Never echo the line: it may hold a secret.
-      throw new HostInputError(`${path}:${i + 1}: expected KEY=VALUE`, { hint: "Fix the env file on this host." });
-    }
-    env[key] = unquote(line.slice(eq + 1).trim());
-  });
-  return env;
-}
-
-function unquote(v: string): string {
-  if (v.length >= 2 && ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'")))) {
-    return v.slice(1, -1);
-  }
-  return v;
+  const parsed = parseEnvText(text);
+  // Never echo the line: it may hold a secret.
+  if ("badLine" in parsed) throw new HostInputError(`${path}:${parsed.badLine}: expected KEY=VALUE`, { hint: "Fix the env file on this host." });
+  return parsed.values;
 }
 
 function sortedRecord(r: Record<string, string>): Record<string, string> {

@@ -1,7 +1,7 @@
 import type { DesiredService, DesiredStack, NetworkSpec, PortSpec } from "../model.js";
 import { withinNetworkSubnets } from "./network-subnets.js";
 import { parsePortLong, parsePortShort } from "../manifest/parse/parse-port.js";
-import { touchesGuarded, type GuardedPaths } from "./guarded-paths.js";
+import { inReadOnlyStore, touchesGuarded, type GuardedPaths } from "./guarded-paths.js";
 import { bindSourceAllowed, exposesDockerSocket, isUnderAny, localBindDevice, normalizeHostPath } from "./host-paths.js";
 import type { HostPolicy } from "./host-policy.js";
 import { imageLocation, registryAllows } from "./image-registry.js";
@@ -88,18 +88,23 @@ export const SERVICE_RULES: ((r: RuleInput) => Violation[])[] = [
       return [v(service, index === undefined ? ["external_links"] : ["external_links", index], `a link to container ${container} outside the stack is not allowed by the host policy (allowed: ${list(policy.externalLinks)})`)];
     });
   },
-  function bindMounts({ service, policy, raw }) {
+  function bindMounts({ service, policy, raw, guarded }) {
     // A valid service has one mount per `volumes` entry, in order (normalize-mounts.ts).
     const written = raw(at(service, ["volumes"]));
     return service.container.mounts.flatMap((m, i) => {
-      if (m.type !== "bind" || bindSourceAllowed(m.source, policy.bindRoots)) return [];
-      const long = Array.isArray(written) && typeof written[i] === "object";
-      return [v(service, long ? ["volumes", i, "source"] : ["volumes", i], bindMessage(m.source, policy.bindRoots))];
+      // Files of the repository are mounted read-only from gitdock's store, which the bind roots need not list.
+      if (m.type !== "bind" || bindSourceAllowed(m.source, policy.bindRoots) || inReadOnlyStore(m.source, m.readOnly, guarded)) return [];
+      const entry: unknown = Array.isArray(written) ? written[i] : undefined;
+      const long = typeof entry === "object";
+      const source = typeof entry === "string" ? entry.split(":")[0] : (entry as { source?: unknown } | undefined)?.source;
+      const message = typeof source === "string" && !source.startsWith("/") ? dataDirMessage(source, m.source, policy.bindRoots) : bindMessage(m.source, policy.bindRoots);
+      return [v(service, long ? ["volumes", i, "source"] : ["volumes", i], message)];
     });
   },
   function envFiles({ service, policy, raw, guarded }) {
     const written = raw(at(service, ["env_file"]));
     return service.envFiles.flatMap((file, i) => {
+      if (typeof file !== "string") return []; // a file of the repository: read from the commit, nothing on the host
       const own = touchesGuarded(file, guarded);
       if (!own && isUnderAny(file, policy.envFileRoots)) return [];
       const path: DocPath = typeof written === "string" ? ["env_file"] : typeof (written as unknown[] | undefined)?.[i] === "object" ? ["env_file", i, "path"] : ["env_file", i];
@@ -138,6 +143,11 @@ export function stackViolations(stack: DesiredStack, policy: HostPolicy, guarded
     }
   }
   return out;
+}
+
+/** A relative path the repository does not hold is a data directory under `files.data_root`, which the host's root chose. */
+function dataDirMessage(written: string, source: string, roots: string[]): string {
+  return `"${written}" is not in the repository, so it is a data directory, ${source} on this host, which is outside the directories the host policy allows for bind mounts (${list(roots)}); set files.data_root in the agent's config to a directory under bind_roots (or commit the file, if it should come from the repository)`;
 }
 
 /** A network's IPAM driver and addresses (see the request rule in requests/resource-fields.ts). */

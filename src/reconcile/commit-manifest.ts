@@ -1,3 +1,4 @@
+import { repoFileSettingsOf } from "../config/files-section.js";
 import type { Settings } from "../config/settings.js";
 import { guardedFilesOf } from "../config/guarded-files.js";
 import { loadManifest, manifestProjects, type ManifestSources } from "../manifest/index.js";
@@ -27,11 +28,12 @@ const manifests = new Map<string, Promise<CommitManifest>>();
 /**
  * A commit's manifest as this host reads it. The commit's tree never changes, so it is read once;
  * what the host contributes (its variables files, the agent's environment when allowed, the active
- * profiles) is read on every pass, and the parsed manifest is kept per commit and per those inputs
- * (a keyed digest of the variables, never their values): a changed variables file takes effect at
- * the next pass, and an unchanged one costs no parsing (parsing was most of an idle agent's CPU).
- * Only valid results are kept; callers must treat the returned stacks as read-only. Env files and
- * secrets are not part of this: they are read when the plan is made.
+ * profiles, where it keeps files of the repository and data directories) is read on every pass,
+ * and the parsed manifest is kept per commit and per those inputs (a keyed digest of the
+ * variables, never their values): a changed variables file takes effect at the next pass, and an
+ * unchanged one costs no parsing (parsing was most of an idle agent's CPU).
+ * Only valid results are kept; callers must treat the returned stacks as read-only. Env files on
+ * the host and secrets are not part of this: they are read when the plan is made.
  */
 export async function readCommitManifest(gitdir: string, commit: string, settings: Settings): Promise<CommitManifest> {
   const { tree, host, key } = await manifestInputs(gitdir, commit, settings);
@@ -39,6 +41,7 @@ export async function readCommitManifest(gitdir: string, commit: string, setting
     const inputs = {
       hostVariables: host.variables,
       profiles: settings.manifest.profiles,
+      files: repoFileSettingsOf(settings),
       ...(settings.manifest.processEnvironment ? { processEnvironment: process.env } : {}),
     };
     return { ...loadManifest(tree, inputs), tree };
@@ -58,7 +61,9 @@ async function manifestInputs(gitdir: string, commit: string, settings: Settings
     return { tree: read, projects: manifestProjects(read, processEnvironment ? { processEnvironment } : {}) };
   });
   const host = await readHostVariables(projects, settings.manifest, settings.security.policy.envFileRoots, guardedFilesOf(settings));
-  const key = [gitdir, commit, root, host.digest, settings.manifest.profiles.join(","), processEnvironment ? "process" : "-"].join("\0");
+  // The store's and data root's paths end up in the stacks' mounts: they shape the result too.
+  const files = repoFileSettingsOf(settings);
+  const key = [gitdir, commit, root, host.digest, settings.manifest.profiles.join(","), processEnvironment ? "process" : "-", files.store, files.dataRoot].join("\0");
   return { tree, host, key };
 }
 

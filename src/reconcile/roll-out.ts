@@ -1,6 +1,7 @@
 import { applyPlan, finalizeRollout, RolloutFailedError, type ApplyContext } from "../apply/index.js";
 import { bindRootsOf } from "../apply/host-bind-sources.js";
 import { pruneImages, recordPulledImages } from "../apply/prune-images.js";
+import { cleanUpStoreAfterRollout } from "../files/index.js";
 import { openContainerWakeups, waitForHealthy, type ContainerWakeups } from "../health/index.js";
 import type { Plan, ResolvedState } from "../plan/index.js";
 import { faultOf } from "../apply/rollout-phase.js";
@@ -80,7 +81,7 @@ async function blameEngine(ctx: ReconcileContext, failure: unknown, wakeups: Con
   return engineDisruption(failure, { docker: ctx.docker, hostId: ctx.settings.hostId, wakeups, runningBefore });
 }
 
-/** After the commit is recorded good: the kept containers go, then images no good commit needs. Never fails the release. */
+/** After the commit is recorded good: the kept containers go, then images and stored files no good commit needs. Never fails the release. */
 async function finish(ctx: ReconcileContext, plan: Plan, apply: ApplyContext, log: Parameters<typeof finalizeRollout>[2], resolved: ResolvedState): Promise<void> {
   await finalizeRollout(plan, apply, log);
   try {
@@ -95,6 +96,7 @@ async function finish(ctx: ReconcileContext, plan: Plan, apply: ApplyContext, lo
   } catch (err) {
     ctx.log.warn({ stage: "cleanup", err: String(err) }, "image cleanup failed; retried after the next rollout");
   }
+  await cleanUpStoreAfterRollout(ctx, resolved);
 }
 
 function applyContext(ctx: ReconcileContext, resolved: ResolvedState, wakeups: ContainerWakeups): ApplyContext {

@@ -12,6 +12,7 @@ import { joinRepoPath, MAX_TREE_BYTES, MAX_TREE_FILES, type RepoTree } from "../
 export async function readCommitTree(gitdir: string, commit: string, root: string, cache?: object): Promise<RepoTree> {
   const files = new Map<string, Uint8Array>();
   const dirs = new Set<string>([root]);
+  const executables = new Set<string>();
   let bytes = 0;
   const walk = async (oid: string, dir: string): Promise<void> => {
     const { tree } = await git.readTree({ fs, gitdir, oid, cache });
@@ -24,12 +25,13 @@ export async function readCommitTree(gitdir: string, commit: string, root: strin
         const { blob } = await git.readBlob({ fs, gitdir, oid: entry.oid, cache });
         bytes += blob.byteLength;
         files.set(path, blob);
+        if (entry.mode === "100755") executables.add(path);
         if (bytes > MAX_TREE_BYTES || files.size > MAX_TREE_FILES) throw tooLarge(root, commit);
       }
     }
   };
   await walk(await rootTreeOid(gitdir, commit, root, cache), root);
-  return { root, files, dirs };
+  return { root, files, dirs, executables };
 }
 
 async function rootTreeOid(gitdir: string, commit: string, root: string, cache: object | undefined): Promise<string> {

@@ -11,6 +11,7 @@ import { joinRepoPath, MAX_TREE_BYTES, MAX_TREE_FILES, type RepoTree } from "../
 export async function readDirectoryTree(dir: string, root: string): Promise<RepoTree> {
   const files = new Map<string, Uint8Array>();
   const dirs = new Set<string>([root]);
+  const executables = new Set<string>();
   let bytes = 0;
   const walk = async (onDisk: string, repoPath: string): Promise<void> => {
     for (const entry of await readdir(onDisk, { withFileTypes: true })) {
@@ -20,10 +21,15 @@ export async function readDirectoryTree(dir: string, root: string): Promise<Repo
       if (entry.isDirectory()) {
         dirs.add(path);
         await walk(full, path);
-      } else if (entry.isFile() && (await lstat(full)).isFile()) {
+        continue;
+      }
+      const info = entry.isFile() ? await lstat(full) : undefined;
+      if (info?.isFile()) {
         const content = await readFile(full);
         bytes += content.byteLength;
         files.set(path, content);
+        // Git records one executable bit: the owner's, as `git add` sees it.
+        if (info.mode & 0o100) executables.add(path);
         if (bytes > MAX_TREE_BYTES || files.size > MAX_TREE_FILES) {
           throw new SourceConfigError(`${dir} holds more than ${MAX_TREE_FILES} files or ${MAX_TREE_BYTES / 1024 / 1024} MiB`, {
             hint: "Point gitdock validate at a host's directory.",
@@ -33,5 +39,5 @@ export async function readDirectoryTree(dir: string, root: string): Promise<Repo
     }
   };
   await walk(dir, root);
-  return { root, files, dirs };
+  return { root, files, dirs, executables };
 }

@@ -71,7 +71,7 @@ describe("manifest: secrets", () => {
     ["a secret without file", "", "secrets:\n  s: {}", "secrets.s.file", /missing|expected/],
     ["content in Git", "", "secrets:\n  s:\n    content: hunter2", "secrets.s.content", /the value would be in Git/],
     ["an external secret", "", "secrets:\n  s:\n    external: true", "secrets.s.external", /Swarm secrets/],
-    ["a target with a slash", "secrets: [{source: api, target: ../etc/x}]", TOP, "services.web.secrets[0].target", /secret name/],
+    ["a target with a slash", "secrets: [{source: api, target: ../etc/x}]", TOP, "services.web.secrets[0].target", /file name under \/run\/secrets .* or an absolute path/],
     ["a bad secret key", "", 'secrets:\n  "../x":\n    file: /etc/gitdock/secrets/x', 'secrets["../x"]', /can only contain letters/],
     ["two secrets on one target", "secrets: [api, {source: db_password, target: api}]", TOP, "services.web.secrets[1]", /already mounted at \/run\/secrets\/api/],
   ])("refuses %s", (_what, body, top, path, message) => {

@@ -20,7 +20,7 @@ describe("manifest: JSON Schema for editors", () => {
   it("describes the top level and requires services", () => {
     const schema = buildJsonSchema() as { required?: string[]; properties?: Record<string, unknown> };
     expect(schema.required).toEqual(["services"]);
-    expect(Object.keys(schema.properties ?? {})).toEqual(["version", "name", "services", "networks", "volumes", "secrets", "include"]);
+    expect(Object.keys(schema.properties ?? {})).toEqual(["version", "name", "services", "networks", "volumes", "secrets", "configs", "include"]);
   });
 
   it("matches the committed schema/stack-index.schema.json (gitdock.yaml)", () => {

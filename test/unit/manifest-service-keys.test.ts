@@ -205,8 +205,8 @@ const refused: Refused[] = [
   ["command with an unterminated quote", "command: echo 'oops", "", "services.web.command", /unterminated single quote/],
   // `environment: [FOO]` and `FOO:` with no value now pass the host's value through: manifest-interpolation.test.ts.
   ["environment list without a key", "environment: [=x]", "", "services.web.environment[0]", /KEY=VALUE/],
-  ["env_file relative path", "env_file: app.env", "", "services.web.env_file", /absolute host path/],
-  ["env_file relative in list", "env_file: [/ok.env, ./app.env]", "", "services.web.env_file[1]", /absolute host path/],
+  ["env_file relative path not in the repository", "env_file: app.env", "", "services.web.env_file", /not in the repository \(stacks\/app\/app\.env\)/],
+  ["env_file relative in list", "env_file: [/ok.env, ./app.env]", "", "services.web.env_file[1]", /not in the repository/],
   ["env_file required: false", "env_file:\n  - {path: /a.env, required: false}", "", "services.web.env_file[0].required", /not supported/],
   ["port that is not a port", 'ports: ["http"]', "", "services.web.ports[0]", /expected a port like "8080:80"/],
   ["port of the wrong type", "ports: [true]", "", "services.web.ports[0]", /^expected a port like "8080:80" or a mapping$/],
@@ -218,13 +218,16 @@ const refused: Refused[] = [
   ["host ip that is not an address", 'ports: ["localhost:80:80"]', "", "services.web.ports[0]", /not an IP address/],
   ["long port without target", "ports: [{published: 80}]", "", "services.web.ports[0].target", /missing/],
   ["long port with an unknown mode", "ports: [{target: 80, mode: overlay}]", "", "services.web.ports[0].mode", /expected one of "ingress", "host"/],
-  ["relative bind path", 'volumes: ["./data:/data"]', "", "services.web.volumes[0]", /relative host path "\.\/data".*use an absolute host path/],
-  ["home-relative bind path", 'volumes: ["~/data:/data"]', "", "services.web.volumes[0]", /relative host path/],
+  ["relative bind path outside the host's directory", 'volumes: ["../../etc:/data"]', "", "services.web.volumes[0]", /"\.\.\/\.\.\/etc" leads outside this host's directory of the repository \(stacks\)/],
+  ["home-relative bind path", 'volumes: ["~/data:/data"]', "", "services.web.volumes[0]", /home directory/],
   ["named volume not declared", 'volumes: ["data:/data"]', "", "services.web.volumes[0]", /volume "data" is not declared/],
   ["long named volume not declared", "volumes: [{type: volume, source: data, target: /d}]", "", "services.web.volumes[0].source", /not declared/],
   ["relative container path", 'volumes: ["/srv:srv"]', "", "services.web.volumes[0]", /must be absolute/],
   ["unsupported mount mode", 'volumes: ["/srv:/srv:q"]', "", "services.web.volumes[0]", /unsupported mount mode "q"/],
-  ["long bind with relative source", "volumes: [{type: bind, source: ./x, target: /x}]", "", "services.web.volumes[0].source", /relative host path/],
+  ["long bind with a source outside the host's directory", "volumes: [{type: bind, source: ../../x, target: /x}]", "", "services.web.volumes[0].source", /leads outside/],
+  ["a data directory outside the stack's directory", 'volumes: ["../shared:/shared"]', "", "services.web.volumes[0]", /data directory must lie inside the stack's directory \(stacks\/app\)/],
+  ["a long volume whose source is a path", "volumes: [{type: volume, source: ./x, target: /x}]", "", "services.web.volumes[0].source", /is a path, not a volume key; use type: bind/],
+  ["configs that are not a list", "configs: x", "", "services.web.configs", /expected a list/],
   ["long bind without source", "volumes: [{type: bind, target: /x}]", "", "services.web.volumes[0]", /needs a source/],
   ["tmpfs mount with a source", "volumes: [{type: tmpfs, source: x, target: /x}]", "", "services.web.volumes[0].source", /no source/],
   ["option of another mount type", "volumes: [{type: bind, source: /x, target: /x, volume: {nocopy: true}}]", "", "services.web.volumes[0].volume", /only applies to type: volume/],
@@ -285,8 +288,8 @@ const unsupported: Refused[] = [
   ["build", "build: .", "", "services.web.build", /^not supported by gitdock \(images must be built elsewhere and pinned by digest\)$/],
   ["gpus", "gpus: all", "", "services.web.gpus", /deploy.resources.reservations.devices/],
   // secrets, devices, pid and ipc are supported (the host policy decides): manifest-host-access.test.ts.
-  // extends and profiles are supported: manifest-compose-files.test.ts and manifest-profiles.test.ts.
-  ...["configs"].map((key): Refused => [key, `${key}: x`, "", `services.web.${key}`, /^not supported by gitdock \(/]),
+  // extends and profiles are supported: manifest-compose-files.test.ts and manifest-profiles.test.ts;
+  // configs too: files-manifest.test.ts.
   ["an unknown key", "enviroment: {A: b}", "", "services.web.enviroment", /not supported by gitdock \(unknown key/],
 ];
 

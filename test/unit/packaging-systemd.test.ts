@@ -56,7 +56,7 @@ describe("systemd/gitdock.service", () => {
     ["Service", "EnvironmentFile", "-/etc/gitdock/gitdock.env"],
     ["Service", "KillSignal", "SIGTERM"],
     ["Service", "TimeoutStopSec", "180"],
-    ["Service", "CapabilityBoundingSet", "CAP_DAC_READ_SEARCH CAP_DAC_OVERRIDE CAP_FOWNER"],
+    ["Service", "CapabilityBoundingSet", "CAP_DAC_READ_SEARCH CAP_DAC_OVERRIDE CAP_FOWNER CAP_CHOWN"],
     ["Service", "AmbientCapabilities", ""],
     ["Service", "NoNewPrivileges", "yes"],
     ["Service", "ProtectSystem", "strict"],

@@ -1,6 +1,7 @@
 /**
  * A commit's manifest as a host reads it (src/reconcile/commit-manifest.ts): the host's variables
- * files and active profiles are read on every pass, and the cached parse follows them.
+ * files and active profiles are read on every pass, and the cached parse follows them, as it follows
+ * where the host keeps files of the repository and data directories.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -9,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSettings, type Settings } from "../../src/config/settings.js";
 import { HostVariableMissingError } from "../../src/errors.js";
-import { readCommitManifest } from "../../src/reconcile/commit-manifest.js";
+import { commitManifestKey, readCommitManifest } from "../../src/reconcile/commit-manifest.js";
 import { IMAGE } from "../fixtures/manifest/helpers.js";
 
 let dir: string;
@@ -31,12 +32,14 @@ beforeAll(() => {
     environment:
       DB_PASSWORD: \${DB_PASSWORD}
       TAG: \${TAG}
+    volumes: ["./nginx.conf:/etc/nginx/nginx.conf:ro", "./data:/data"]
   debug:
     image: ${IMAGE}
     profiles: [debug]
 `;
   writeFileSync(join(work, "hosts/h1/shop/compose.yaml"), compose);
   writeFileSync(join(work, "hosts/h1/shop/.env"), "TAG=from-repo\n");
+  writeFileSync(join(work, "hosts/h1/shop/nginx.conf"), "events {}\n");
   git("init", "-q", "--initial-branch=main");
   git("add", "-A");
   git("-c", "user.name=T", "-c", "user.email=t@t", "-c", "commit.gpgsign=false", "commit", "-q", "-m", "shop");
@@ -73,5 +76,25 @@ describe("a commit's manifest on a host", () => {
     const names = async (s: Settings) => (await readCommitManifest(gitdir(), commit, s)).stacks[0]?.services.map((x) => x.name);
     expect(await names(await settings())).toEqual(["web"]);
     expect(await names(await settings("  profiles: [debug]\n"))).toEqual(["debug", "web"]);
+  });
+
+  it("follows where the host keeps files of the repository and data directories, in the cache key too", async () => {
+    writeFileSync(join(vars, "shop.env"), "DB_PASSWORD=x\n");
+    const at = async (stateDir: string, dataRoot?: string) => {
+      const config = join(dir, `files-${Math.random().toString(36).slice(2)}.yaml`);
+      const files = dataRoot ? `files:\n  data_root: ${dataRoot}\n` : "";
+      writeFileSync(config, `path: hosts/h1\nmanifest:\n  variables_dir: ${vars}\n${files}security:\n  policy:\n    env_file_roots: [${vars}]\n`);
+      return loadSettings({ config, stateDir: join(dir, stateDir) });
+    };
+    const mountsOf = async (s: Settings) => (await readCommitManifest(gitdir(), commit, s)).stacks[0]?.services.find((x) => x.name === "web")?.container.mounts;
+    const [one, two, elsewhere] = [await at("state-one"), await at("state-two"), await at("state-one", "/data/gitdock")];
+    expect((await mountsOf(one))?.map((m) => (m.type === "bind" ? m.source : ""))).toEqual([
+      expect.stringMatching(new RegExp(`^${join(dir, "state-one")}/files/sha256/[0-9a-f]{64}$`)),
+      "/srv/gitdock/shop/data",
+    ]);
+    expect((await mountsOf(two))?.[0]).toMatchObject({ source: expect.stringMatching(new RegExp(`^${join(dir, "state-two")}/files/sha256/`)) });
+    expect((await mountsOf(elsewhere))?.[1]).toMatchObject({ source: "/data/gitdock/shop/data" });
+    const keys = await Promise.all([one, two, elsewhere].map((s) => commitManifestKey(gitdir(), commit, s)));
+    expect(new Set(keys).size).toBe(3);
   });
 });

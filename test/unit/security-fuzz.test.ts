@@ -79,7 +79,8 @@ function oracle(stacks: DesiredStack[]): string[] {
       if (c.networkMode === "host" || c.pidMode === "host" || c.ipcMode === "host") out.push("host namespace");
       if ([c.networkMode, c.pidMode, c.ipcMode].some((m) => m?.startsWith("container:"))) out.push("another container's namespace");
       if (c.networkMode === "bridge") out.push("the Engine's bridge");
-      for (const f of svc.envFiles) if (!under(f, SAFE_ENV_ROOTS)) out.push(`env_file ${f}`);
+      // An env file of the repository is read from the commit, not the host.
+      for (const f of svc.envFiles) if (typeof f === "string" && !under(f, SAFE_ENV_ROOTS)) out.push(`env_file ${f}`);
       if (c.capAdd.length > 0) out.push("cap_add");
       if ((c.devices ?? []).length > 0) out.push("devices");
       // runc: the part before ":" is the user; numbers may carry a sign and leading zeros; empty is root.

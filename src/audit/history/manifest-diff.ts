@@ -20,7 +20,8 @@ export type LoadedManifest = { ok: true; stacks: DesiredStack[] } | { ok: false;
 /**
  * The stacks of the host's path at one commit; an absent path is an empty manifest. Read as
  * `gitdock validate` reads them, without the host's variables: a value only the host sets stays
- * as written (`${TAG}`), so history never shows one.
+ * as written (`${TAG}`), so history never shows one. Read from the commit's tree, so a changed file
+ * of the repository that a service mounts shows as a change of that service.
  */
 export async function loadManifestAt(gitdir: string, commit: string, path: string, cache?: object): Promise<LoadedManifest> {
   try {

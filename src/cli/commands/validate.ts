@@ -16,6 +16,7 @@ import {
 import type { RepoTree } from "../../manifest/repo-tree.js";
 import type { DesiredStack } from "../../model.js";
 import { checkPolicy, guardedPaths, readPolicyFile, type HostPolicy } from "../../policy/index.js";
+import { DEFAULT_REPO_FILE_SETTINGS } from "../../files/index.js";
 import { readDirectoryTree } from "../../source/read-directory-tree.js";
 import { EXIT } from "../exit-codes.js";
 
@@ -78,8 +79,10 @@ function report(stacks: number, problems: ManifestProblem[], warnings: ManifestP
   else process.stdout.write(`ok: ${stacks} stack(s) valid${warned}\n`);
 }
 
+/** Files of the repository resolve as on a host with the default settings, whose store the policy check excuses (read-only). */
 function load(host: HostPath, hostVariables: HostVariables | undefined, profiles: string[]): LoadedManifest {
-  return loadManifest(host.tree, { root: host.root, profiles, ...(hostVariables ? { hostVariables } : {}) });
+  const inputs = { root: host.root, profiles, files: DEFAULT_REPO_FILE_SETTINGS, belowRoot: host.belowRoot, ...(hostVariables ? { hostVariables } : {}) };
+  return loadManifest(host.tree, inputs);
 }
 
 /**
@@ -88,7 +91,8 @@ function load(host: HostPath, hostVariables: HostVariables | undefined, profiles
  * symlinks under bind roots) is judged by the sync on the host itself.
  */
 function policyProblems(stacks: DesiredStack[], policy: HostPolicy, sources: ManifestSources): ManifestProblem[] {
-  const guarded = guardedPaths([]);
+  // Files of the repository are mounted from gitdock's store, read-only, as a sync on the host would.
+  const guarded = guardedPaths([], [DEFAULT_REPO_FILE_SETTINGS.store]);
   const onStacks = checkPolicy(stacks, policy, sources, guarded);
   if (onStacks.length) return onStacks;
   return checkEngineRequests({ commit: "0".repeat(40), stacks }, { policy, guarded, agentId: "validate", sources });
@@ -108,6 +112,8 @@ async function readEnvFileOption(path: string): Promise<HostVariables> {
 interface HostPath {
   tree: RepoTree;
   root: string;
+  /** False for a file: only the stack of its directory is judged (the tree still holds what it mounts below). */
+  belowRoot: boolean;
 }
 
 async function hostPathsOf(target: string): Promise<HostPath[]> {
@@ -116,8 +122,7 @@ async function hostPathsOf(target: string): Promise<HostPath[]> {
   if (info.isFile()) {
     // The stack of the file's directory, and nothing below it.
     const root = displayPath(dirname(target));
-    const tree = await readDirectoryTree(dirname(target), root);
-    return [{ tree: { ...tree, dirs: new Set([root]) }, root }];
+    return [{ tree: await readDirectoryTree(dirname(target), root), root, belowRoot: false }];
   }
   const root = displayPath(target);
   const tree = await readDirectoryTree(target, root);
@@ -128,7 +133,7 @@ async function hostPathsOf(target: string): Promise<HostPath[]> {
 function hostPathsIn(tree: RepoTree, dir: string, depth: number): HostPath[] {
   const children = [...tree.dirs].filter((d) => d !== dir && dirname(d) === dir && !hidden(basename(d))).sort();
   const holdsStacks = [...tree.files.keys()].some((p) => isStackFileName(basename(p)) && (dirname(p) === dir || children.includes(dirname(p))));
-  if (holdsStacks) return [{ tree, root: dir }];
+  if (holdsStacks) return [{ tree, root: dir, belowRoot: true }];
   if (depth >= MAX_DEPTH) return [];
   return children.flatMap((child) => hostPathsIn(tree, child, depth + 1));
 }

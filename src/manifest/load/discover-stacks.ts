@@ -44,14 +44,14 @@ export function filesByDirectory(tree: RepoTree): Map<string, string[]> {
 }
 
 /**
- * The stacks of the host's directory: in it and one directory below, a directory's stack is named
- * by its `gitdock.yaml`, or else is its compose file plus the override file next to it. Two
- * compose files in one directory are two plans (the ambiguity is reported with both, later).
- * Plans come in the order of their main files in the tree.
+ * The stacks of the host's directory `root`, in `dirs` (stackDirectories: it and one directory
+ * below): a directory's stack is named by its `gitdock.yaml`, or else is its compose file plus
+ * the override file next to it. Two compose files in one directory are two plans (the ambiguity
+ * is reported with both, later). Plans come in the order of their main files in the tree.
  */
-export function discoverStacks(tree: RepoTree, root: string, files: SourceFiles, log: ProblemLog): StackPlan[] {
+export function discoverStacks(tree: RepoTree, dirs: readonly string[], files: SourceFiles, log: ProblemLog, root: string): StackPlan[] {
   const byDir = filesByDirectory(tree);
-  const plans = stackDirectories(tree, root).flatMap((dir) => planDirectory(dir, byDir.get(dir) ?? [], root, files, log));
+  const plans = dirs.flatMap((dir) => planDirectory(dir, byDir.get(dir) ?? [], root, files, log));
   const order = new Map([...tree.files.keys()].map((p, i) => [p, i]));
   return plans.sort((a, b) => (order.get(a.main) ?? 0) - (order.get(b.main) ?? 0));
 }

@@ -1,3 +1,4 @@
+import { CommitFiles, DEFAULT_REPO_FILE_SETTINGS, type RepoFileSettings } from "../../files/commit-files.js";
 import { parseDotenv } from "../interpolate/parse-dotenv.js";
 import { processLayer, VariableScope, type HostVariables, type VariableLayer } from "../interpolate/variable-scope.js";
 import { joinRepoPath, textOf, type RepoTree } from "../repo-tree.js";
@@ -18,11 +19,18 @@ export interface ManifestInputs {
   processEnvironment?: Readonly<Record<string, string | undefined>>;
   /** Active profiles (`manifest.profiles`): services with `profiles:` are deployed only when one is active. */
   profiles?: readonly string[];
+  /**
+   * Where this host keeps files of the repository (gitdock's store) and data directories: the
+   * stacks' mounts name them. Without it, the defaults (`/var/lib/gitdock/files`, `/srv/gitdock`).
+   */
+  files?: RepoFileSettings;
 }
 
-/** What one load shares across its stacks: the tree, parsed files, problems, and the variables. */
+/** What one load shares across its stacks: the tree, parsed files, problems, the variables, and files the stacks mount. */
 export class LoadEnvironment {
   readonly files: SourceFiles;
+  /** Relative paths the stacks mount or read (bind sources, env_file, configs), resolved in the tree. */
+  readonly repoFiles: CommitFiles;
   readonly log = new ProblemLog();
   /** Every file a stack read, for the check that no Compose file sits there undeployed. */
   readonly used = new Set<string>();
@@ -37,6 +45,7 @@ export class LoadEnvironment {
     readonly nameRoot: string = root,
   ) {
     this.files = new SourceFiles(tree);
+    this.repoFiles = new CommitFiles(tree, root, inputs.files ?? DEFAULT_REPO_FILE_SETTINGS);
   }
 
   get profiles(): readonly string[] {

@@ -1,4 +1,5 @@
 import type { DesiredStack } from "../../model.js";
+import type { DocPath } from "../format-path.js";
 import { HostValueMask } from "../interpolate/host-value-mask.js";
 import { interpolateDocument } from "../interpolate/interpolate-document.js";
 import { placeSubstitutions, SubstitutionLog } from "../interpolate/substitutions.js";
@@ -8,7 +9,7 @@ import { mergeSlots, type Slot } from "../merge/merge-documents.js";
 import { Origins } from "../merge/origins.js";
 import { resolveExtends, type ExtendsContext } from "../merge/resolve-extends.js";
 import { resolveIncludes, type IncludeContext } from "../merge/resolve-include.js";
-import { normalizeStack } from "../normalize/normalize-stack.js";
+import { normalizeStack, type StackSources } from "../normalize/normalize-stack.js";
 import { applyProfiles } from "../rules/apply-profiles.js";
 import { checkDependencyCycles } from "../rules/check-dependency-cycles.js";
 import { checkImagesPinned } from "../rules/check-image-pinned.js";
@@ -63,7 +64,7 @@ function load(plan: StackPlan, env: LoadEnvironment, loaded: LoadedFile, problem
   loaded.projectFromName = named.fromName;
   const scope = env.scopeFor(plan.dir, named.project);
   const assembly = new Assembly(env, scope);
-  const merged = assembly.stack(plan.files);
+  const merged = assembly.stack(plan.files, plan.dir);
   if (merged === undefined) return;
   const withName = named.name === undefined ? merged : assembly.withName(merged, named.name);
   const passed = passThroughEnvironment(withName, scope.passThrough(), assembly.origins);
@@ -71,19 +72,38 @@ function load(plan: StackPlan, env: LoadEnvironment, loaded: LoadedFile, problem
   const mask = new HostValueMask(placed, scope.hostValues(), scope.hostFile);
   problems.attach(passed.doc, assembly.origins, mask);
   loaded.source = { data: passed.doc, origins: assembly.origins, mask };
-  const stack = check(plan, loaded.project ?? UNRESOLVED_PROJECT, passed.doc, problems, env.profiles);
+  const project = loaded.project ?? UNRESOLVED_PROJECT;
+  const stack = check(plan, project, passed.doc, problems, env.profiles, stackSources(plan, project, passed.doc, assembly, env));
   if (loaded.project !== undefined) loaded.stack = stack;
 }
 
+/**
+ * What the stack reads of the repository besides its Compose files. A relative path (a bind
+ * source, an env_file, a config's file, a secret's file) is resolved as Compose resolves it, from
+ * the file that wrote it: the stack's directory for the stack's own files, the extended file's
+ * directory for what `extends` brought in, the included project's directory for an included file.
+ * A file mode is read as written in whichever file wrote it.
+ */
+function stackSources(plan: StackPlan, project: string, doc: unknown, assembly: Assembly, env: LoadEnvironment): StackSources {
+  const origin = (at: DocPath) => assembly.origins.at(doc, at);
+  return {
+    files: env.repoFiles.forStack(plan.dir, project, (at) => assembly.directoryOf(origin(at)?.file ?? plan.main)),
+    writtenScalar: (at) => {
+      const written = origin(at);
+      return written && env.files.get(written.file)?.writtenScalar(written.path);
+    },
+  };
+}
+
 /** Schema, normalization and the rules of one stack, on its merged document. */
-function check(plan: StackPlan, project: string, doc: unknown, problems: StackSink, profiles: readonly string[]): DesiredStack | undefined {
+function check(plan: StackPlan, project: string, doc: unknown, problems: StackSink, profiles: readonly string[], sources: StackSources): DesiredStack | undefined {
   const compose = validateCompose(doc, problems);
   if (compose === undefined) return undefined;
   checkNames(compose, problems);
   checkImagesPinned(compose.services, problems);
   checkNetworkModes(compose.services, compose.serviceNames, problems);
   checkNamespaceModes(compose.services, compose.serviceNames, problems);
-  const stack = normalizeStack(plan.main, project, compose, problems);
+  const stack = normalizeStack(plan.main, project, compose, problems, sources);
   checkDependencyCycles(stack.services, problems);
   checkReservedLabels(stack.services, problems);
   checkStartFirstPorts(stack.services, problems);
@@ -101,16 +121,29 @@ class Assembly {
   private readonly interpolated = new Map<VariableScope, Map<string, unknown>>();
   /** Included projects by their files and env files, per scope: a project included twice is read once. */
   private readonly included = new Map<VariableScope, Map<string, unknown>>();
+  /** The project directory of the stack's own files and of included projects' files (relative paths start there). */
+  private readonly projectDirs = new Map<string, string>();
 
   constructor(
     private readonly env: LoadEnvironment,
     private readonly scope: VariableScope,
   ) {}
 
-  /** The stack's files merged in order, with `extends` and `include` resolved. */
-  stack(paths: string[]): unknown {
+  /** The stack's files (its directory `dir`) merged in order, with `extends` and `include` resolved. */
+  stack(paths: string[], dir: string): unknown {
+    for (const path of paths) this.projectDirs.set(path, dir);
     const merged = this.project(paths, this.scope);
     return merged === undefined ? undefined : resolveIncludes(merged, paths, this.includeContext(this.scope));
+  }
+
+  /**
+   * The directory relative paths written in `file` start from. As in Compose: a project's files
+   * (the stack's, or an included project's, override files too) from their project's directory
+   * (the stack's directory; the directory of an include's first file), and an extended file that
+   * is neither from its own directory.
+   */
+  directoryOf(file: string): string {
+    return this.projectDirs.get(file) ?? dirOf(file);
   }
 
   withName(doc: unknown, name: string): unknown {
@@ -166,6 +199,7 @@ class Assembly {
         if (!cache) this.included.set(scope, (cache = new Map()));
         const key = JSON.stringify([paths, envFiles ?? null]);
         if (!cache.has(key)) {
+          for (const path of paths) if (!this.projectDirs.has(path)) this.projectDirs.set(path, dirOf(paths[0] as string));
           const layers = this.env.repositoryLayers(envFiles ?? [joinRepoPath(dirOf(paths[0] as string), ".env")]);
           const included = scope.under(layers);
           const merged = this.project(paths, included);

@@ -39,13 +39,17 @@ export interface LoadedManifest {
  * ManifestInvalidError listing every problem in every file, sorted by file (in the order read),
  * line and column; or HostVariableMissingError when the only problems are variables the host must set.
  */
-export function loadManifestTree(tree: RepoTree, inputs: ManifestInputs & { root?: string } = {}): LoadedManifest {
+export function loadManifestTree(tree: RepoTree, inputs: TreeInputs = {}): LoadedManifest {
   // Repository paths as the tree names them ("hosts/web-1"; for `gitdock validate`, maybe "/abs/dir").
   const root = (inputs.root ?? tree.root).replace(/(.)\/+$/, "$1");
   const env = new LoadEnvironment(tree, root, inputs);
-  const plans = discoverStacks(tree, root, env.files, env.log);
-  return finish(plans, env, stackDirectories(tree, root));
+  const dirs = inputs.belowRoot === false ? [root] : stackDirectories(tree, root);
+  const plans = discoverStacks(tree, dirs, env.files, env.log, root);
+  return finish(plans, env, dirs);
 }
+
+/** Where the stacks of a tree are: `root` (default tree.root), and the directories right below it unless `belowRoot` is false. */
+export type TreeInputs = ManifestInputs & { root?: string; belowRoot?: boolean };
 
 /**
  * The older form: the given compose files are the stacks (each with the override file, `.env`
@@ -70,7 +74,9 @@ function finish(plans: StackPlan[], env: LoadEnvironment, dirs: string[]): Loade
   checkStackDirectories(loaded);
   checkDuplicateProjects(loaded);
   checkContainerNames(loaded);
-  checkUndeployedFiles(env.tree, dirs, filesByDirectory(env.tree), new Set(plans.map((p) => p.dir)), env.used, env.log);
+  // A file a stack mounts or reads as an env_file is part of a stack too, whatever it looks like.
+  const used = new Set([...env.used, ...env.repoFiles.read]);
+  checkUndeployedFiles(env.tree, dirs, filesByDirectory(env.tree), new Set(plans.map((p) => p.dir)), used, env.log);
   const placed = env.log.place(env.files);
   if (placed.problems.length > 0) {
     throw placed.hostInputsOnly ? new HostVariableMissingError(placed.problems) : new ManifestInvalidError(placed.problems);

@@ -1,5 +1,5 @@
 import type { RepoTree } from "../repo-tree.js";
-import { discoverStacks } from "./discover-stacks.js";
+import { discoverStacks, stackDirectories } from "./discover-stacks.js";
 import { LoadEnvironment, type ManifestInputs } from "./load-environment.js";
 import type { SourceFile } from "./source-files.js";
 import { stackProject } from "./stack-project.js";
@@ -13,7 +13,7 @@ export function manifestProjects(tree: RepoTree, inputs: Pick<ManifestInputs, "p
   const root = (inputs.root ?? tree.root).replace(/(.)\/+$/, "$1");
   const env = new LoadEnvironment(tree, root, { processEnvironment: inputs.processEnvironment });
   const projects = new Set<string>();
-  for (const plan of discoverStacks(tree, root, env.files, env.log)) {
+  for (const plan of discoverStacks(tree, stackDirectories(tree, root), env.files, env.log, root)) {
     try {
       const sources = plan.files.map((f) => env.files.get(f));
       if (sources.some((s) => s === undefined)) continue;

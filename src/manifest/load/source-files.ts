@@ -5,6 +5,7 @@ import { copyDocument } from "../yaml/copy-document.js";
 import { createPlacer, type Placer, type WrittenPlace } from "../yaml/locate-node.js";
 import { pathKey, type MergeTag } from "../yaml/merge-tags.js";
 import { readYamlDocument } from "../yaml/read-yaml-document.js";
+import { writtenScalarOf, type WrittenScalar } from "../yaml/written-scalar.js";
 import type { DocPath } from "../format-path.js";
 
 /** One YAML file of the repository, parsed, with what is needed to point into it. */
@@ -14,6 +15,8 @@ export interface SourceFile {
   data: unknown;
   place: Placer;
   tagAt(path: DocPath): MergeTag | undefined;
+  /** The text of a plain scalar as written (a file mode like `0440`, which YAML 1.2 reads as decimal). */
+  writtenScalar: WrittenScalar;
 }
 
 const NOWHERE: WrittenPlace = { pos: { line: 1, col: 1 }, written: [], anchor: undefined };
@@ -81,7 +84,13 @@ export class SourceFiles {
       if (!copy.complete) return undefined;
       const tags = source.tags;
       if (tags.size > 0) this.tagged = true;
-      return { path, data: copy.data, place: createPlacer(source.doc, source.lineCounter), tagAt: (p) => tags.get(pathKey(p)) };
+      return {
+        path,
+        data: copy.data,
+        place: createPlacer(source.doc, source.lineCounter),
+        tagAt: (p) => tags.get(pathKey(p)),
+        writtenScalar: writtenScalarOf(source.doc),
+      };
     } catch (err) {
       // Recursion in the YAML parser on a pathologically nested document.
       if (!(err instanceof RangeError)) throw err;

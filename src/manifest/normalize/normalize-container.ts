@@ -30,7 +30,7 @@ export function normalizeContainer(ctx: StackContext, service: ServiceInput, pro
     entrypoint: normalizeCommand(service.entrypoint, at("entrypoint")),
     environment: normalizeEnvironment(service.environment, at("environment")),
     ports,
-    mounts: normalizeMounts(service.volumes, ctx.volumeNames, at("volumes")),
+    mounts: normalizeMounts(service.volumes, ctx.volumeNames, ctx.files.under(["volumes"]), at("volumes")),
     networks: normalizeServiceNetworks(service, ctx.networkKeys, problems),
     networkMode: service.network_mode,
     labels: normalizeLabels(service.labels, at("labels")),

@@ -1,4 +1,5 @@
-import type { MountSpec } from "../../model.js";
+import type { BindMountSpec, MountSpec } from "../../model.js";
+import type { StackFiles } from "../../files/commit-files.js";
 import { parseLongMount, parseShortMount, type MountDraft } from "../parse/parse-mount.js";
 import type { ProblemSink } from "../problems.js";
 import type { ServiceInput } from "../schema/service-schema.js";
@@ -6,11 +7,14 @@ import type { ServiceInput } from "../schema/service-schema.js";
 /**
  * `volumes` in manifest order. A named volume's `source` becomes the Engine name of the volume
  * (`<project>_<key>` or its `name:`), which is what Docker mounts; the key must be declared under
- * top-level `volumes:` like Compose requires.
+ * top-level `volumes:` like Compose requires. A relative bind source becomes the store object of a
+ * file or directory of the repository (read-only), or else the project's data directory; `files`
+ * is the service's `volumes` (paths are relative to the file that wrote each entry).
  */
 export function normalizeMounts(
   input: ServiceInput["volumes"],
   volumeNames: ReadonlyMap<string, string>,
+  files: StackFiles,
   problems: ProblemSink,
 ): MountSpec[] {
   const mounts: MountSpec[] = [];
@@ -23,15 +27,15 @@ export function normalizeMounts(
     }
     if (targets.has(result.mount.target)) problems.report([i], `another mount already uses ${result.mount.target}`);
     targets.add(result.mount.target);
-    const mount = resolveVolume(result.mount, volumeNames, (message) =>
-      problems.report(typeof entry === "string" ? [i] : [i, "source"], message),
-    );
+    const at = typeof entry === "string" ? [i] : [i, "source"];
+    const mount = resolveSource(result.mount, volumeNames, files.under(at), (message) => problems.report(at, message));
     if (mount) mounts.push(mount);
   }
   return mounts;
 }
 
-function resolveVolume(draft: MountDraft, volumeNames: ReadonlyMap<string, string>, fail: (message: string) => void): MountSpec | undefined {
+function resolveSource(draft: MountDraft, volumeNames: ReadonlyMap<string, string>, files: StackFiles, fail: (message: string) => void): MountSpec | undefined {
+  if (draft.type === "relative") return resolveRelative(draft, files, fail);
   if (draft.type !== "volume") return draft;
   const source = draft.key === undefined ? undefined : volumeNames.get(draft.key);
   if (draft.key !== undefined && source === undefined) {
@@ -40,4 +44,21 @@ function resolveVolume(draft: MountDraft, volumeNames: ReadonlyMap<string, strin
   }
   // Keys in the model's order, so equal mounts serialize identically.
   return { type: "volume", source, target: draft.target, readOnly: draft.readOnly, nocopy: draft.nocopy };
+}
+
+/** A file of the repository comes read-only from the store (nothing to create there); a data directory as written. */
+function resolveRelative(draft: Extract<MountDraft, { type: "relative" }>, files: StackFiles, fail: (message: string) => void): MountSpec | undefined {
+  const bind = files.bindSource(draft.path, draft.readOnly, []);
+  if ("error" in bind) {
+    fail(bind.error);
+    return undefined;
+  }
+  const mount: BindMountSpec =
+    bind.kind === "store"
+      ? { type: "bind", source: bind.source, target: draft.target, readOnly: true, createHostPath: false }
+      : { type: "bind", source: bind.source, target: draft.target, readOnly: draft.readOnly ?? false, createHostPath: draft.createHostPath };
+  // A store object may be shared by several containers (equal content, a kept container and its
+  // replacement): a private label (Z) would lock the others out, so it is relabeled shared (z).
+  if (draft.selinux) mount.selinux = bind.kind === "store" ? "z" : draft.selinux;
+  return mount;
 }

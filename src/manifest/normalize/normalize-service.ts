@@ -2,8 +2,11 @@ import type { DesiredService } from "../../model.js";
 import { PREVIOUS_SUFFIX } from "../../labels.js";
 import { scopedSink, type ProblemSink } from "../problems.js";
 import type { ServiceInput } from "../schema/service-schema.js";
+import type { WrittenScalar } from "../yaml/written-scalar.js";
 import type { StackContext } from "./stack-context.js";
+import { checkMountTargets } from "./check-mount-targets.js";
 import { normalizeContainer } from "./normalize-container.js";
+import { normalizeServiceConfigs } from "./normalize-configs.js";
 import { normalizeReplicas, normalizeUpdateConfig } from "./normalize-deploy.js";
 import { normalizeDependsOn } from "./normalize-depends-on.js";
 import { normalizeEnvFiles } from "./normalize-env-files.js";
@@ -11,24 +14,33 @@ import { normalizeGitdockOptions } from "./normalize-gitdock-options.js";
 import { normalizeServiceSecrets } from "./normalize-secrets.js";
 
 /** One validated service as the model's DesiredService; `problems` is scoped to `services.<name>`. */
-export function normalizeService(ctx: StackContext, name: string, service: ServiceInput, problems: ProblemSink): DesiredService {
+export function normalizeService(stack: StackContext, name: string, service: ServiceInput, problems: ProblemSink): DesiredService {
+  // Paths the service's files resolve are relative to where each was written: its own part of the document.
+  const ctx: StackContext = { ...stack, files: stack.files.under(["services", name]) };
   const { spec, unsent } = normalizeContainer(ctx, service, problems);
+  const written = (key: string): WrittenScalar => (path) => ctx.writtenScalar(["services", name, key, ...path]);
   const normalized: DesiredService = {
     name,
     replicas: normalizeReplicas(service.deploy),
     dependsOn: normalizeDependsOn(service.depends_on, ctx.serviceNames, scopedSink(problems, ["depends_on"])),
-    envFiles: normalizeEnvFiles(service.env_file, scopedSink(problems, ["env_file"])),
+    envFiles: normalizeEnvFiles(service.env_file, ctx.files.under(["env_file"]), scopedSink(problems, ["env_file"])),
     updateConfig: normalizeUpdateConfig(service.deploy?.update_config),
     rollbackConfig: normalizeUpdateConfig(service.deploy?.rollback_config),
     gitdock: normalizeGitdockOptions(service["x-gitdock"], scopedSink(problems, ["x-gitdock"])),
     container: spec,
   };
   // Each only when written, so services without them look exactly as they did before the keys existed.
-  if (service.secrets !== undefined) normalized.secrets = normalizeServiceSecrets(service.secrets, ctx.secretFiles, scopedSink(problems, ["secrets"]));
+  if (service.secrets !== undefined) {
+    normalized.secrets = normalizeServiceSecrets(service.secrets, ctx.secretFiles, written("secrets"), scopedSink(problems, ["secrets"]));
+  }
   if (service.container_name !== undefined && checkContainerName(service.container_name, normalized, problems)) normalized.containerName = service.container_name;
   const pullPolicy = normalizePullPolicy(service.pull_policy, problems);
   if (pullPolicy) normalized.pullPolicy = pullPolicy;
   if (unsent.length > 0) normalized.unsent = unsent;
+  // Only when used, so every other spec hashes as it did before configs existed.
+  const configs = service.configs && normalizeServiceConfigs(service.configs, ctx, written("configs"), scopedSink(problems, ["configs"]));
+  if (configs?.length) normalized.container.configs = configs;
+  checkMountTargets(normalized, problems);
   return normalized;
 }
 

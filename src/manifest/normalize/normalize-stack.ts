@@ -9,14 +9,20 @@ import { applyLinks } from "./normalize-links.js";
 import { normalizeService } from "./normalize-service.js";
 import { DEFAULT_NETWORK } from "./normalize-service-networks.js";
 import type { StackContext } from "./stack-context.js";
+import { normalizeStackConfigs, type ConfigSource } from "./normalize-configs.js";
+
+/** What a stack reads besides its own file: the repository's files, and its YAML as written. */
+export type StackSources = Pick<StackContext, "files" | "writtenScalar">;
 
 /** A validated file as the model's DesiredStack: services, networks and volumes sorted by name. */
-export function normalizeStack(file: string, project: string, compose: ValidatedCompose, problems: ProblemSink): DesiredStack {
+export function normalizeStack(file: string, project: string, compose: ValidatedCompose, problems: ProblemSink, sources: StackSources): DesiredStack {
   const volumes = compose.volumes
     .map(([key, input]) => normalizeVolume(project, key, input, scopedSink(problems, ["volumes", key])))
     .sort(byKey);
-  const secrets = normalizeStackSecrets(compose.secrets, scopedSink(problems, ["secrets"]));
+  const secrets = normalizeStackSecrets(compose.secrets, sources.files.under(["secrets"]), scopedSink(problems, ["secrets"]));
+  const configs = normalizeStackConfigs(compose.configs, sources.files.under(["configs"]), scopedSink(problems, ["configs"]));
   const ctx: StackContext = {
+    ...sources,
     project,
     serviceNames: new Set(compose.serviceNames),
     networkKeys: new Set(compose.networkKeys),
@@ -29,6 +35,7 @@ export function normalizeStack(file: string, project: string, compose: Validated
       ...compose.secretKeys.map((key): [string, string | undefined] => [key, undefined]),
       ...secrets.map((s): [string, string] => [s.key, s.file]),
     ]),
+    configSources: new Map([...compose.configKeys.map((key): [string, ConfigSource | undefined] => [key, undefined]), ...configs]),
   };
   const services = applyLinks(
     compose.services,
@@ -39,6 +46,8 @@ export function normalizeStack(file: string, project: string, compose: Validated
   const stack: DesiredStack = { project, file, services, networks: normalizeNetworks(project, compose, usesDefault, problems), volumes };
   // Only when declared, so stacks without secrets look exactly as they did before secrets existed.
   if (compose.secretKeys.length > 0) stack.secrets = secrets;
+  const objects = sources.files.objects();
+  if (objects.length > 0) stack.storeObjects = objects;
   return stack;
 }
 

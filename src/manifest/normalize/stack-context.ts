@@ -1,3 +1,7 @@
+import type { StackFiles } from "../../files/commit-files.js";
+import type { WrittenScalar } from "../yaml/written-scalar.js";
+import type { ConfigSource } from "./normalize-configs.js";
+
 /** What a service needs to know about the rest of its stack to resolve its references. */
 export interface StackContext {
   project: string;
@@ -9,4 +13,10 @@ export interface StackContext {
   volumeNames: ReadonlyMap<string, string>;
   /** Declared secret key → host file (undefined when the declaration has problems of its own). */
   secretFiles: ReadonlyMap<string, string | undefined>;
+  /** Declared config key → where its content comes from (undefined when the declaration has problems of its own). */
+  configSources: ReadonlyMap<string, ConfigSource | undefined>;
+  /** Files of the repository and data directories, resolved against the stack file's directory. */
+  files: StackFiles;
+  /** The text of a plain scalar as written, by its path in the file (a file mode like `0440`). */
+  writtenScalar: WrittenScalar;
 }

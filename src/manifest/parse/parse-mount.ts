@@ -1,15 +1,30 @@
 import type { BindMountSpec, MountSpec } from "../../model.js";
+import { isRelativeHostPath } from "../../files/repo-path.js";
 import type { DocPath } from "../format-path.js";
 import { parseByteSize } from "./parse-byte-size.js";
 
 type BindMount = BindMountSpec;
 type TmpfsMount = Extract<MountSpec, { type: "tmpfs" }>;
 
-/** A mount as written: a volume still names its key under top-level `volumes:`, not the Engine name. */
+/**
+ * A mount as written: a volume still names its key under top-level `volumes:`, not the Engine
+ * name; a relative bind source is still the path as written (a file of the repository or a data
+ * directory, told apart against the commit's tree), with `readOnly` undefined unless written.
+ */
 export type MountDraft =
   | { type: "volume"; key: string | undefined; target: string; readOnly: boolean; nocopy: boolean }
   | BindMount
-  | TmpfsMount;
+  | TmpfsMount
+  | RelativeBind;
+
+export interface RelativeBind {
+  type: "relative";
+  path: string;
+  target: string;
+  readOnly: boolean | undefined;
+  createHostPath: boolean;
+  selinux?: "z" | "Z";
+}
 
 export interface MountProblem {
   message: string;
@@ -30,13 +45,14 @@ export interface LongMountInput {
   tmpfs?: { size?: string | number | undefined } | undefined;
 }
 
-const SHORT_HINT = 'expected "volume:/path", "/host/path:/path" or "/path", optionally followed by ":ro", ":z" or ":Z"';
+const SHORT_HINT = 'expected "volume:/path", "/host/path:/path", "./path:/path" or "/path", optionally followed by ":ro", ":z" or ":Z"';
 
 /** `source:target[:mode]` or a bare container path (an anonymous volume). */
 export function parseShortMount(text: string): MountResult {
   const parts = text.split(":");
   if (parts.length > 3 || parts.some((p) => p === "")) return { problems: [{ message: SHORT_HINT }] };
-  const [first = "", second, mode = "rw"] = parts;
+  const [first = "", second, writtenMode] = parts;
+  const mode = writtenMode ?? "rw";
   const target = second ?? first;
   const source = second === undefined ? undefined : first;
   const problems: MountProblem[] = [];
@@ -49,13 +65,18 @@ export function parseShortMount(text: string): MountResult {
   if (options.has("z") && options.has("Z")) fail('mode cannot be both "z" (shared) and "Z" (private)');
   const readOnly = options.has("ro");
   const selinux = options.has("z") ? "z" : options.has("Z") ? "Z" : undefined;
-  const bind = source !== undefined && source.startsWith("/");
-  if (bind && options.has("nocopy")) fail('"nocopy" applies to volumes, not bind mounts');
-  if (!bind && source !== undefined) fail(checkVolumeKey(source));
-  if (!bind && selinux) fail(`"${selinux}" relabels a host directory for SELinux; it applies to bind mounts (an absolute host path), not volumes`);
+  const absolute = source !== undefined && source.startsWith("/");
+  const relative = source !== undefined && !absolute && isRelativeHostPath(source);
+  if ((absolute || relative) && options.has("nocopy")) fail('"nocopy" applies to volumes, not bind mounts');
+  if (!absolute && !relative && selinux) fail(`"${selinux}" relabels a host directory for SELinux; it applies to bind mounts (a host path), not volumes`);
   if (problems.length > 0) return { problems };
   // Compose's short syntax creates a missing host directory; keep that behaviour.
-  if (bind) return { mount: bindMount(source, target, readOnly, true, selinux) };
+  if (absolute) return { mount: bindMount(source, target, readOnly, true, selinux) };
+  if (relative) {
+    // As written (`:Z` alone says nothing about access): undefined lets a file of the repository default to read-only.
+    const access = options.has("ro") ? true : writtenMode !== undefined && options.has("rw") ? false : undefined;
+    return { mount: relativeBind(source, target, access, true, selinux) };
+  }
   return { mount: { type: "volume", key: source, target, readOnly, nocopy: options.has("nocopy") } };
 }
 
@@ -80,8 +101,7 @@ function longVolume(input: LongMountInput): MountResult {
 }
 
 function longBind(input: LongMountInput): MountResult {
-  if (input.source === undefined) return { problems: [{ message: "a bind mount needs a source (an absolute host path)" }] };
-  if (!input.source.startsWith("/")) return { problems: [{ message: relativePathMessage(input.source), at: ["source"] }] };
+  if (input.source === undefined) return { problems: [{ message: "a bind mount needs a source (an absolute host path, or a path relative to the compose file)" }] };
   const createHostPath = input.bind?.create_host_path ?? true;
   const selinux = input.bind?.selinux;
   const problems: MountProblem[] = [];
@@ -93,7 +113,14 @@ function longBind(input: LongMountInput): MountResult {
     problems.push({ message: 'a bind mount with SELinux relabeling cannot have ":" or "," in its paths', at: ["bind", "selinux"] });
   }
   if (problems.length > 0) return { problems };
+  if (!input.source.startsWith("/")) return { mount: relativeBind(input.source, input.target, input.read_only, createHostPath, selinux) };
   return { mount: bindMount(input.source, input.target, input.read_only ?? false, createHostPath, selinux) };
+}
+
+function relativeBind(path: string, target: string, readOnly: boolean | undefined, createHostPath: boolean, selinux: "z" | "Z" | undefined): RelativeBind {
+  const mount: RelativeBind = { type: "relative", path, target, readOnly, createHostPath };
+  if (selinux) mount.selinux = selinux;
+  return mount;
 }
 
 /** Keys in the model's order; `selinux` only when asked, so binds without it keep their spec hash. */
@@ -117,12 +144,8 @@ function checkTarget(target: string): string | undefined {
   return target.startsWith("/") ? undefined : `container path "${target}" must be absolute`;
 }
 
-/** Anything path-like that is not absolute is a relative host path, which gitdock cannot resolve. */
+/** A volume's source is a key under top-level `volumes:`; a path belongs to a bind mount. */
 function checkVolumeKey(source: string): string | undefined {
-  if (source.startsWith(".") || source.startsWith("~") || source.includes("/")) return relativePathMessage(source);
+  if (source.startsWith("/") || isRelativeHostPath(source)) return `"${source}" is a path, not a volume key; use type: bind for a bind mount`;
   return undefined;
-}
-
-function relativePathMessage(source: string): string {
-  return `relative host path "${source}" is not supported: gitdock has no working copy to resolve it against; use an absolute host path`;
 }

@@ -1,3 +1,4 @@
+import { objectsMountedBy } from "../../files/mounted-objects.js";
 import type { DesiredService, DesiredStack } from "../../model.js";
 import type { ProblemSink } from "../problems.js";
 import type { ServiceInput } from "../schema/service-schema.js";
@@ -10,7 +11,7 @@ import { DEFAULT_NETWORK } from "../normalize/normalize-service-networks.js";
  * still validated, but not planned. A deployed service that needs one left out (`depends_on`
  * required, `network_mode`/`pid`/`ipc: service:<name>`) is an error, as in Compose: references do
  * not turn a profile on. Returns the stack with only the deployed services (and the default network
- * only if one of them joins it).
+ * only if one of them joins it, and only the files of the repository they mount).
  */
 export function applyProfiles(stack: DesiredStack, services: [string, ServiceInput][], active: readonly string[], problems: ProblemSink): DesiredStack {
   const profilesOf = new Map(services.map(([name, s]) => [name, s.profiles ?? []]));
@@ -22,7 +23,11 @@ export function applyProfiles(stack: DesiredStack, services: [string, ServiceInp
   const joinsDefault = kept.some((s) => s.container.networks.some((n) => n.key === DEFAULT_NETWORK));
   // As normalization does for a whole stack: the default network exists only while a service joins it.
   const networks = joinsDefault ? stack.networks : stack.networks.filter((n) => n.key !== DEFAULT_NETWORK);
-  return { ...stack, services: kept, networks };
+  const out: DesiredStack = { ...stack, services: kept, networks };
+  const objects = stack.storeObjects && objectsMountedBy(kept, stack.storeObjects);
+  if (objects?.length) out.storeObjects = objects;
+  else delete out.storeObjects;
+  return out;
 }
 
 function checkReferences(service: DesiredService, inactive: ReadonlySet<string>, profilesOf: ReadonlyMap<string, string[]>, problems: ProblemSink): void {

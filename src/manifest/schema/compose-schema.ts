@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { labelsSchema, scalarMap } from "./schema-primitives.js";
+import { configSchema } from "./files-schema.js";
 import { ipamSchema } from "./ipam-schema.js";
 import { secretSchema } from "./host-access-schema.js";
 import { serviceSchema } from "./service-schema.js";
@@ -58,6 +59,7 @@ export const composeFileSchema = z
     networks: z.record(z.string(), networkSchema).optional(),
     volumes: z.record(z.string(), volumeSchema).optional(),
     secrets: z.record(z.string(), secretSchema).optional(),
+    configs: z.record(z.string(), configSchema).optional(),
     include: includeSchema.optional(),
   })
   .describe("A gitdock stack: the subset of the Compose Specification that gitdock applies.");

@@ -18,7 +18,10 @@ export const portEntry = z.union([z.string(), portNumber, portLong], {
 
 export const volumeLong = z.strictObject({
   type: z.enum(["volume", "bind", "tmpfs"]),
-  source: z.string().optional().describe("Volume key, or an absolute host path for a bind mount."),
+  source: z
+    .string()
+    .optional()
+    .describe("Volume key; or for a bind mount an absolute host path, or a path relative to the compose file (a file of the repository, mounted read-only, or else a data directory)."),
   target: z.string().describe("Absolute path inside the container."),
   read_only: z.boolean().optional(),
   volume: z.strictObject({ nocopy: z.boolean().optional() }).optional(),
@@ -32,16 +35,16 @@ export const volumeLong = z.strictObject({
 });
 
 export const volumeEntry = z.union([z.string(), volumeLong], {
-  error: 'expected "volume:/path", "/host/path:/path[:ro]" or a mapping with type and target',
+  error: 'expected "volume:/path", "/host/path:/path[:ro]", "./path:/path[:ro]" or a mapping with type and target',
 });
 
 const envFileLong = z.strictObject({ path: z.string(), required: z.boolean().optional() });
 
 export const envFileSchema = z
   .union([z.string(), z.array(z.union([z.string(), envFileLong], { error: "expected a path or a mapping with path" }))], {
-    error: "expected an absolute path or a list of them",
+    error: "expected a path or a list of them",
   })
-  .describe("Absolute host paths of env files, read on the host when gitdock plans.");
+  .describe("Env files: absolute host paths, read on the host when gitdock plans, or paths relative to the compose file, read from the repository.");
 
 export const environmentSchema = z
   .union([stringList, z.record(z.string(), z.union([scalar, z.null()]))], {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { deploySchema } from "./deploy-schema.js";
 import { extendsSchema, profilesSchema } from "./composition-schema.js";
+import { serviceConfigsSchema } from "./files-schema.js";
 import { devicesSchema, ipcSchema, pidSchema, serviceSecretsSchema } from "./host-access-schema.js";
 import { byteSize, duration, labelsSchema, stringList, stringOrList } from "./schema-primitives.js";
 import {
@@ -98,6 +99,7 @@ export const serviceSchema = z
     cpus: cpusSchema.optional().describe("CPU limit; the same as deploy.resources.limits.cpus."),
     cpu_shares: z.int().min(0).optional().describe("Relative CPU weight (default 1024)."),
     pids_limit: pidsLimitSchema.optional(),
+    configs: serviceConfigsSchema.optional(),
     profiles: profilesSchema.optional(),
     extends: extendsSchema.optional(),
     "x-gitdock": gitdockOptionsSchema.optional(),

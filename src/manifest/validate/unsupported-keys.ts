@@ -6,13 +6,11 @@ const SWARM = "a Swarm setting; gitdock runs plain containers on one host";
 
 /** Why well-known Compose keys are refused, so the message can say what to do instead. */
 const TOP_LEVEL: Record<string, string> = {
-  configs: "mount the file from an absolute host path with a bind volume instead",
   models: "gitdock runs containers only",
 };
 
 const SERVICE: Record<string, string> = {
   build: "images must be built elsewhere and pinned by digest",
-  configs: "mount the file from an absolute host path with a bind volume instead",
   scale: "use deploy.replicas",
   gpus: "use deploy.resources.reservations.devices with capabilities: [gpu]",
   pull_refresh_after: "images are pinned by digest, whose content never changes: there is nothing to refresh",
@@ -27,6 +25,15 @@ const SECRET: Record<string, string> = {
   driver: "use file:",
   template_driver: "use file:",
   labels: "use file:",
+};
+
+/** Keys of a top-level config other than `file:` and `content:`. */
+const CONFIG: Record<string, string> = {
+  environment: "a config comes from the repository; gitdock has no shell environment to read it from",
+  external: "Swarm configs do not exist on a plain Docker host; use file: or content:",
+  name: "a config is known by its key",
+  template_driver: "use file: or content:",
+  labels: "use file: or content:",
 };
 
 const DEPLOY: Record<string, string> = {
@@ -46,6 +53,7 @@ function reasonFor(parent: DocPath, key: string): string | undefined {
   const [first, , third, fourth] = parent;
   if (parent.length === 0) return lookup(TOP_LEVEL, key);
   if (first === "secrets" && parent.length === 2) return lookup(SECRET, key);
+  if (first === "configs" && parent.length === 2) return lookup(CONFIG, key);
   if (first !== "services") return undefined;
   if (parent.length === 2) return lookup(SERVICE, key);
   if (parent.length === 3 && third === "deploy") return lookup(DEPLOY, key);

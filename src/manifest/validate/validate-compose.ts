@@ -1,5 +1,6 @@
 import type { ProblemSink } from "../problems.js";
 import { composeFileSchema, type NetworkInput, type SecretInput, type VolumeInput } from "../schema/compose-schema.js";
+import type { ConfigInput } from "../schema/files-schema.js";
 import type { ServiceInput } from "../schema/service-schema.js";
 import { isMapping, salvageValidParts } from "./salvage-valid-parts.js";
 import { reportProblems, schemaProblems } from "./validate-part.js";
@@ -25,6 +26,9 @@ export interface ValidatedCompose {
   /** Keys declared under top-level `secrets:`, valid or not, and the valid declarations. */
   secretKeys: string[];
   secrets: [string, SecretInput][];
+  /** Keys declared under top-level `configs:`, valid or not, and the valid declarations. */
+  configKeys: string[];
+  configs: [string, ConfigInput][];
 }
 
 export function validateCompose(data: unknown, problems: ProblemSink): ValidatedCompose | undefined {
@@ -48,6 +52,8 @@ export function validateCompose(data: unknown, problems: ProblemSink): Validated
     volumes: entriesOf(parts["volumes"]).map(([key, v]) => [key, (v ?? {}) as VolumeInput]),
     secretKeys: keysOf(data["secrets"]),
     secrets: entriesOf(parts["secrets"]) as [string, SecretInput][],
+    configKeys: keysOf(data["configs"]),
+    configs: entriesOf(parts["configs"]) as [string, ConfigInput][],
   };
 }
 

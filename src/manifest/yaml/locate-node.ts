@@ -172,3 +172,14 @@ function nonEmptyStartOf(node: Node | undefined): number | undefined {
   if (!range || (isScalar(node) && node.value === null && range[0] === range[1])) return undefined;
   return range[0];
 }
+
+/** The node written at `path`, through aliases and merge keys as `toJS` went; undefined when there is none. */
+export function nodeAt(doc: Document, path: DocPath): Node | undefined {
+  let node: Node | undefined = doc.contents ?? undefined;
+  for (const segment of path) {
+    const step = childOf(doc, node, segment);
+    if (step === undefined) return undefined;
+    node = step.value;
+  }
+  return resolve(doc, node);
+}

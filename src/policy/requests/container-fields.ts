@@ -161,10 +161,14 @@ function sysctlsJudge(hostConfig: Record<string, unknown>): Judge<RequestScope> 
   };
 }
 
-/** A bind mount's source on the host: under a bind root (or read-only under the secret and gitdock's own roots), never the agent's own files. */
+/**
+ * A bind mount's source on the host: under a bind root (or read-only under the secret and gitdock's
+ * own roots), never the agent's own files — except, read-only, gitdock's store of repository files
+ * inside the state directory (guarded-paths.ts).
+ */
 export function bindSource(source: string, readOnly: boolean, field: string, scope: RequestScope): Finding[] {
   if (!source.startsWith("/")) return finding(field, `bind source ${describe(source)} is not an absolute path`);
-  const guarded = touchesGuarded(source, scope.guarded);
+  const guarded = touchesGuarded(source, scope.guarded, { readOnly });
   if (guarded) return finding(field, `bind source ${source} would expose the agent's own ${guarded}; no policy allows that`);
   const { policy } = scope;
   if (bindSourceAllowed(source, policy.bindRoots)) return [];

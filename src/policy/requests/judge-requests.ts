@@ -17,6 +17,7 @@ export interface StackDeclarations {
 export interface JudgeOptions {
   policy: HostPolicy;
   guarded: GuardedPaths;
+  /** Directories containers may mount read-only only; by default the guarded paths' read-only roots (gitdock's store). */
   readOnlyRoots?: readonly string[];
   /** By project name. */
   stacks: ReadonlyMap<string, StackDeclarations>;
@@ -62,7 +63,7 @@ function scopeFor(project: string, opts: JudgeOptions): RequestScope {
   return {
     policy: opts.policy,
     guarded: opts.guarded,
-    readOnlyRoots: opts.readOnlyRoots ?? [],
+    readOnlyRoots: opts.readOnlyRoots ?? opts.guarded.readOnlyRoots,
     project,
     stackContainers: stack.containers,
     stackNetworks: stack.networks,
