@@ -35,13 +35,14 @@ export async function undoRollout(steps: RolloutStep[], ctx: UndoContext): Promi
         await restore(ctx.docker, s.retainedName, s.name);
         restored.push(s.name);
       }
-      ctx.log.warn({ ...base, outcome: "ok" }, `rolled back ${s.name}`);
-      await ctx.record({ ...base, outcome: "ok", reason: s.retainedName ? "previous container restored" : "new container removed" });
     } catch (err) {
       problems.push(`${s.name}: ${describeError(err)}`);
       ctx.log.error({ ...base, outcome: "failed", err: describeError(err) }, `ROLLBACK FAILED for ${s.name}`);
-      await ctx.record({ ...base, outcome: "failed", error: describeError(err) });
+      await recordStep(ctx, { ...base, outcome: "failed", error: describeError(err) });
+      continue;
     }
+    ctx.log.warn({ ...base, outcome: "ok" }, `rolled back ${s.name}`);
+    await recordStep(ctx, { ...base, outcome: "ok", reason: s.retainedName ? "previous container restored" : "new container removed" });
   }
   // Off the critical path: the failed containers go once the previous ones serve. One that stays is
   // pruned by the next pass (a managed container whose name the manifest does not want).
@@ -49,4 +50,21 @@ export async function undoRollout(steps: RolloutStep[], ctx: UndoContext): Promi
     await removeIfPresent(ctx.docker, id).catch((err: unknown) => ctx.log.warn({ stage: "rollback", container: id, err: describeError(err) }, "a failed container stays for now; the next pass removes it"));
   }
   return { restored, problems };
+}
+
+/**
+ * Journals an undo step. The step is done (or failed) whatever the journal says: a journal that
+ * cannot be written (a full disk) is logged as what it is, and the undo goes on with the next
+ * step. The journal records the gap with its next entry that it can write (journal-gap.ts).
+ */
+async function recordStep(ctx: UndoContext, e: Parameters<UndoContext["record"]>[0]): Promise<void> {
+  try {
+    await ctx.record(e);
+  } catch (err) {
+    const done = e.outcome === "ok" ? `${e.container} was rolled back` : `the rollback of ${e.container} failed`;
+    ctx.log.error(
+      { stage: "rollback", commit: e.commit, stack: e.stack, service: e.service, container: e.container, step: e.outcome, err: describeError(err) },
+      `JOURNAL WRITE FAILED during the rollback: ${done}, but the journal could not record it; the rollback goes on`,
+    );
+  }
 }
