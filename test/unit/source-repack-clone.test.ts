@@ -51,7 +51,7 @@ beforeEach(async () => {
     await sh(work, ["pack-objects", "-q", "--revs", join(gitdir, "objects", "pack", "pack")], revs);
   }
   await writeFile(join(gitdir, "refs", "heads", "main"), `${c[COMMITS]}\n`);
-});
+}, 60_000); // dozens of git processes: slow on a busy machine
 
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -76,7 +76,8 @@ const spec = (over: Partial<Parameters<typeof repackClone>[1]> = {}) => ({
   tips: [c[COMMITS]!], pinned: [] as string[], window: 5, reachLimit: 1000, ...over,
 });
 
-describe("repackClone", () => {
+// Each test runs git and repacks several times: slow on a busy machine, never asserted on.
+describe("repackClone", { timeout: 60_000 }, () => {
   it("does nothing while the clone holds few packs", async () => {
     expect(await readPackNames(gitdir)).toHaveLength(COMMITS);
     expect(await repackClone(gitdir, spec(), { maxPacks: COMMITS })).toEqual({ repacked: false, packsBefore: COMMITS });
