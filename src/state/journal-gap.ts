@@ -72,13 +72,17 @@ export function readGapData(e: JournalEntry): GapData | undefined {
   return d as GapData;
 }
 
-/** In words, for the gap entry's reason and for verify. */
+/** In words, for the gap entry's reason. */
 export function describeGapData(d: GapData): string {
-  const seq = d.after.seq + 1;
-  const cut = d.cut.length ? `; ${d.cut.length} line(s) cut short kept as found` : "";
-  if (!d.lost) return `the journal was interrupted before seq ${seq} (a failed write or a crash)${cut}; what else was not written is not known`;
+  const cut = d.cut.length ? `; ${d.cut.length} line(s) cut short, kept as found` : "";
+  return `the journal was interrupted before seq ${d.after.seq + 1}: ${describeLoss(d)}${cut}`;
+}
+
+/** What is known to be missing: what this process could not write, or that it is not known. */
+export function describeLoss(d: GapData): string {
+  if (!d.lost) return "a failed write or a crash; what else was not written is not known";
   const n = d.lost.count;
-  return `journal writes failed (${d.lost.error}) from ${d.lost.since}, before seq ${seq}: ${n} ${n === 1 ? "entry was" : "entries were"} not written${cut}`;
+  return `journal writes failed (${d.lost.error}) from ${d.lost.since}: ${n} ${n === 1 ? "entry was" : "entries were"} not written`;
 }
 
 function summarize(e: JournalInput, now: string): LostEntry {

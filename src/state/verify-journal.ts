@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { readFile } from "node:fs/promises";
 import { StateError } from "../errors.js";
 import { GENESIS, lineHash, parseEntry, type JournalEntry } from "./journal-entry.js";
-import { describeGapData, readGapData, type GapData } from "./journal-gap.js";
+import { describeLoss, readGapData, type GapData } from "./journal-gap.js";
 import { readLines, type RawLine } from "./journal-lines.js";
 import { STATE_FILES } from "./state-dir.js";
 
@@ -175,7 +175,7 @@ class ChainCheck {
     else {
       const cutLines = this.nonEntries.map((x) => x.line);
       const cut = cutLines.length ? `line${cutLines.length > 1 ? "s" : ""} ${cutLines.join(", ")} cut short, kept as found; ` : "";
-      this.interruptions.push({ line: n, seq: e.seq, cutLines, message: `interrupted before seq ${e.seq}: ${cut}line ${n} records the gap: ${describeGapData(gap)}` });
+      this.interruptions.push({ line: n, seq: e.seq, cutLines, message: `interrupted before seq ${e.seq}: ${cut}line ${n} records the gap: ${describeLoss(gap)}` });
     }
     this.nonEntries = [];
     this.accept(mismatch ? this.lastSeq + 1 : e.seq, e.seq, n, hash);

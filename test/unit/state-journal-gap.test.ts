@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
+import { formatVerify } from "../../src/audit/history/format-verify.js";
 import { StateError } from "../../src/errors.js";
 import { GENESIS, Journal, verifyJournal } from "../../src/state/journal.js";
 
@@ -69,7 +70,11 @@ describe("a journal write that runs out of space", () => {
 
     const torn = (await linesOf(disk))[3]!;
     expect(torn.length).toBe(4096 - sizeBefore); // the page was filled, the rest of the line is gone
-    expect(await verifyJournal(disk)).toMatchObject({ ok: false, lines: 4, firstProblem: { line: 4, kind: "torn" }, interruptedAt: { line: 4, seq: 4 } });
+    const interrupted = await verifyJournal(disk);
+    expect(interrupted).toMatchObject({ ok: false, lines: 4, firstProblem: { line: 4, kind: "torn" }, interruptedAt: { line: 4, seq: 4 } });
+    expect(formatVerify(interrupted, disk).split("\n")[0]).toBe(
+      `journal ${disk}/journal.jsonl: 4 line(s), INTERRUPTED at line 4 (seq 4): its last write was cut short (a full disk, an I/O error or a crash), no sign of an edit`,
+    );
 
     await free();
     const resumed = await j.append(entry("c6"));
@@ -86,11 +91,15 @@ describe("a journal write that runs out of space", () => {
         lost: { error: "ENOSPC", count: 2, entries: [{ commit: "c4", action: "undo", container: "shop-web-1" }, { commit: "c5", action: "undo" }] },
       },
     });
-    expect(gap.reason).toMatch(/journal writes failed \(ENOSPC\) .*before seq 4: 2 entries were not written; 1 line\(s\) cut short/);
+    expect(gap.reason).toMatch(/^the journal was interrupted before seq 4: journal writes failed \(ENOSPC\) from \S+: 2 entries were not written; 1 line\(s\) cut short, kept as found$/);
 
     const r = await verifyJournal(disk);
     expect(r).toMatchObject({ ok: true, lines: 6, problems: [], interruptions: [{ line: 5, seq: 4, cutLines: [4] }] });
     expect(r.interruptions![0]!.message).toMatch(/ENOSPC/);
+    expect(formatVerify(r, disk).split("\n")).toEqual([
+      `journal ${disk}/journal.jsonl: 6 line(s), hash chain intact across 1 recorded interruption(s):`,
+      expect.stringMatching(/^  line 5 +interrupted before seq 4: line 4 cut short, kept as found; line 5 records the gap: journal writes failed \(ENOSPC\) from \S+: 2 entries were not written$/),
+    ]);
 
     // The gap hides nothing: an edit before it, of the torn line, or after it is found.
     const tamper = async (i: number, to: (l: string) => string) => {
@@ -100,6 +109,9 @@ describe("a journal write that runs out of space", () => {
       return found;
     };
     expect(await tamper(1, (l) => l.replace('"outcome":"ok"', '"outcome":"failed"'))).toEqual([[2, "edited"]]);
+    await writeFile(join(disk, "journal.jsonl"), `${lines.map((l, k) => (k === 1 ? l.replace('"outcome":"ok"', '"outcome":"failed"') : l)).join("\n")}\n`);
+    expect(formatVerify(await verifyJournal(disk), disk)).toMatch(/^journal \S+: 6 line\(s\), BROKEN\nfirst problem: line 2 \(edited\)/);
+    await writeFile(join(disk, "journal.jsonl"), `${lines.join("\n")}\n`);
     expect(await tamper(2, (l) => l.replace('"outcome":"ok"', '"outcome":"failed"'))).toEqual([[3, "edited"]]);
     expect(await tamper(3, (l) => l.replace('"commit":"c4"', '"commit":"c9"'))).toEqual([[4, "edited"]]);
     expect(await tamper(5, (l) => l.replace('"commit":"c6"', '"commit":"c9"'))).toEqual([]); // the last line: only the checkpoint covers it
@@ -134,7 +146,7 @@ describe("a journal write that runs out of space", () => {
     expect((await second.append(entry("c3"))).seq).toBe(3);
     const gap = JSON.parse((await linesOf(disk))[2]!);
     expect(gap.data.lost).toBeUndefined();
-    expect(gap.reason).toMatch(/interrupted before seq 2 \(a failed write or a crash\).*not known/);
+    expect(gap.reason).toBe("the journal was interrupted before seq 2: a failed write or a crash; what else was not written is not known; 1 line(s) cut short, kept as found");
     expect(await verifyJournal(disk)).toMatchObject({ ok: true, interruptions: [{ line: 3, seq: 2, cutLines: [2] }] });
   });
 });

@@ -30,5 +30,5 @@ function verdict(r: VerifyResult): string {
   if (!r.problems.every((p) => p.kind === "torn")) return "BROKEN";
   const at = r.interruptedAt;
   if (!at) return "INTERRUPTED: lines were cut short by a failed write or a crash (no sign of an edit)";
-  return `INTERRUPTED at line ${at.line} (seq ${at.seq}): a write was cut short (a full disk, an I/O error or a crash); gitdock records the gap with its next entry, and the chain goes on from there`;
+  return `INTERRUPTED at line ${at.line} (seq ${at.seq}): its last write was cut short (a full disk, an I/O error or a crash), no sign of an edit`;
 }
