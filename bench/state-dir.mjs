@@ -80,9 +80,10 @@ export async function stateDirScenario({ polls, images, cleanup, log }) {
       maxPacks = Math.max(maxPacks, now.packs);
       perPoll.push(now.rest);
       if (now.clone !== undefined) samples.push(now);
-    }
-    for (const s of samples.filter((x) => x.polls % (every * 2) === 0 || x.polls === polls)) {
-      log(`  after ${s.polls} polls: state directory ${KiB(s.total)} (journal ${KiB(s.journal)}, clone ${KiB(s.clone)} in ${s.packs} pack(s), the rest ${KiB(s.rest - s.clone)})`);
+      if (i % (every * 2) === 0 || i === polls) {
+        const recent = median(durations.slice(-every));
+        log(`  after ${i} polls: state directory ${KiB(now.total)} (journal ${KiB(now.journal)}, clone ${KiB(now.clone)} in ${now.packs} pack(s), the rest ${KiB(now.rest - now.clone)}); pass ${recent.toFixed(0)} ms`);
+      }
     }
     return result({ polls, samples, perPoll, durations, maxPacks });
   } finally {
