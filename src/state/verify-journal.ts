@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { StateError } from "../errors.js";
 import { GENESIS, lineHash, parseEntry, type JournalEntry } from "./journal-entry.js";
 import { describeLoss, readGapData, type GapData } from "./journal-gap.js";
-import { readLines, type RawLine } from "./journal-lines.js";
+import { MAX_CUT_LINES, readLines, type RawLine } from "./journal-lines.js";
 import { STATE_FILES } from "./state-dir.js";
 
 export interface VerifyProblem {
@@ -142,10 +142,19 @@ class ChainCheck {
       return false;
     }
     const parsed = parseEntry(raw.bytes);
-    if ("problem" in parsed) this.nonEntries.push({ line: n, hash, bytes: raw.bytes.length, why: parsed.problem });
+    if ("problem" in parsed) this.nonEntry({ line: n, hash, bytes: raw.bytes.length, why: parsed.problem });
     else if (!this.recordedGap(parsed.entry, n, hash)) this.entry(parsed.entry, n, hash);
     this.prevHash = hash;
     return true;
+  }
+
+  /** Keeps a line that is not an entry for the next entry to judge; more than a gap can name are unparsable at once. */
+  private nonEntry(x: NonEntry): void {
+    this.nonEntries.push(x);
+    if (this.nonEntries.length > MAX_CUT_LINES + 1) {
+      const old = this.nonEntries.shift()!;
+      this.report({ line: old.line, kind: "unparsable", message: `line ${old.line} is not a journal entry: ${old.why}` });
+    }
   }
 
   result(): VerifyResult {

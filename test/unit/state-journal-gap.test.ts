@@ -166,6 +166,18 @@ describe("a forged gap record", () => {
   const forged = (seq: number, after: { seq: number; hash: string }, prev: string, cut: { bytes: number; sha256: string }[] = []) =>
     JSON.stringify({ seq, time: "2026-11-22T14:00:00.000Z", commit: "", action: "journal-gap", reason: "a write failed", outcome: "recorded", data: { after, cut }, prev });
 
+  it("cannot name more lines than a failed write leaves: a long run of garbage is reported line by line", async () => {
+    const ls = await journalOf(2);
+    const garbage = Array.from({ length: 20 }, (_, i) => `garbage ${i}`);
+    const cut = garbage.map((g) => ({ bytes: g.length, sha256: sha(g) }));
+    await writeFile(join(dir, "journal.jsonl"), `${[...ls, ...garbage, forged(3, { seq: 2, hash: sha(ls[1]!) }, sha(garbage.at(-1)!), cut)].join("\n")}\n`);
+    const r = await verifyJournal(dir);
+    expect(r.ok).toBe(false);
+    expect(r.interruptions).toBeUndefined();
+    expect(r.problems.filter((p) => p.kind === "unparsable").map((p) => p.line)).toEqual(Array.from({ length: 3 }, (_, i) => i + 3));
+    expect(r.problems.find((p) => p.line === 23)).toMatchObject({ kind: "edited" });
+  });
+
   it("in place of a removed entry does not hide the removal", async () => {
     const ls = await journalOf(5);
     const gap = forged(3, { seq: 2, hash: sha(ls[1]!) }, sha(ls[1]!));
