@@ -18,7 +18,7 @@ import {
 } from "./lib.mjs";
 
 /** A bare repository `<root>/<name>.git` whose `main` has `commits` commits; `files` are in the first. */
-async function historyRepo(root, name, commits, files) {
+export async function historyRepo(root, name, commits, files) {
   const bare = path.join(root, `${name}.git`);
   await run("git", ["init", "-q", "--bare", "--initial-branch=main", bare]);
   const data = (s) => `data ${Buffer.byteLength(s)}\n${s}\n`;
@@ -35,7 +35,7 @@ async function historyRepo(root, name, commits, files) {
 }
 
 /** One more commit on `main` of a bare repository; `files` (path → content) change, or nothing does. */
-async function addCommit(bare, message, files = {}) {
+export async function addCommit(bare, message, files = {}) {
   let tree = "main^{tree}";
   if (Object.keys(files).length) {
     // Build the new tree in a throwaway index: read main's tree, add the blobs, write it.
@@ -53,7 +53,7 @@ async function addCommit(bare, message, files = {}) {
 }
 
 /** `gitdock run` as a child process whose pino lines are kept (parsed) for `waitLog`. */
-function startAgent(args) {
+export function startAgent(args) {
   const child = spawn(process.execPath, [CLI, "run", ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, GITDOCK_LOG_LEVEL: "info" } });
   const lines = [];
   const waiters = new Set();

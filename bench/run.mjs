@@ -15,18 +15,19 @@ import { imageSignatures } from "./image-signatures.mjs";
 import { CLI, Cleanup, REGISTRY, ROOT, buildImages, docker, fmtMs, git, gitdock, printTable, run, setCli, sweep } from "./lib.mjs";
 import { rollbackVsSwarm } from "./rollback.mjs";
 import { rollbackWidth } from "./rollback-width.mjs";
+import { stateDirScenario } from "./state-dir.mjs";
 import { syncVsCompose } from "./sync-vs-compose.mjs";
 
 const smoke = process.argv.includes("--smoke");
 const quick = !smoke && process.env.BENCH_QUICK === "1";
 const mode = smoke ? "smoke" : quick ? "quick" : "full";
-/** `--only <scenario>` runs one scenario (sync-vs-compose, rollback-vs-swarm, agent, image-signatures). */
+/** `--only <scenario>` runs one scenario (sync-vs-compose, rollback-vs-swarm, rollback-width, agent, image-signatures, state-dir). */
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
 
 const SCALE = {
-  smoke: { stacks: 2, perStack: 2, create: 1, noop: 1, rollback: 1, histories: [10, 100], pollReps: 1, idleMs: 3_000, agentServices: 4, webhookReps: 1, widthReplicas: 2, widthReps: 1 },
-  quick: { stacks: 6, perStack: 10, create: 2, noop: 2, rollback: 3, histories: [100, 10_000], pollReps: 3, idleMs: 15_000, agentServices: 50, webhookReps: 3, widthReplicas: 8, widthReps: 2 },
-  full: { stacks: 20, perStack: 10, create: 2, noop: 3, rollback: 5, histories: [100, 10_000], pollReps: 5, idleMs: 60_000, agentServices: 50, webhookReps: 5, widthReplicas: 8, widthReps: 3 },
+  smoke: { stacks: 2, perStack: 2, create: 1, noop: 1, rollback: 1, histories: [10, 100], pollReps: 1, idleMs: 3_000, agentServices: 4, webhookReps: 1, widthReplicas: 2, widthReps: 1, statePolls: 30 },
+  quick: { stacks: 6, perStack: 10, create: 2, noop: 2, rollback: 3, histories: [100, 10_000], pollReps: 3, idleMs: 15_000, agentServices: 50, webhookReps: 3, widthReplicas: 8, widthReps: 2, statePolls: 400 },
+  full: { stacks: 20, perStack: 10, create: 2, noop: 3, rollback: 5, histories: [100, 10_000], pollReps: 5, idleMs: 60_000, agentServices: 50, webhookReps: 5, widthReplicas: 8, widthReps: 3, statePolls: 1_000 },
 }[mode];
 
 const log = (msg) => console.log(msg);
@@ -50,6 +51,7 @@ const SCENARIOS = [
     run: (ctx) =>
       agentScenario({ ...ctx, histories: SCALE.histories, reps: SCALE.pollReps, idleMs: SCALE.idleMs, services: SCALE.agentServices, webhookReps: SCALE.webhookReps }),
   },
+  { name: "state-dir", title: "State directory size (issue 13)", run: (ctx) => stateDirScenario({ ...ctx, polls: SCALE.statePolls }) },
 ];
 
 /** Cleanups of the run and of the scenario in progress, so Ctrl-C still removes what they created. */
@@ -126,7 +128,8 @@ async function benchmark(versions) {
   log(`machine: ${machine.cpus} cores (${machine.cpuModel}), ${machine.memGiB} GiB, Node ${machine.node}, Engine ${machine.engine}, docker-compose ${machine.compose}; load average ${machine.loadAvg1m.toFixed(2)} at start`);
   log(
     `scale: ${SCALE.stacks * SCALE.perStack} services in ${SCALE.stacks} stacks; first-apply rounds ${SCALE.create} (each followed by ${SCALE.noop} no-ops), ` +
-      `rollback ${SCALE.rollback}, poll ${SCALE.pollReps}, webhook ${SCALE.webhookReps}; agent idle ${SCALE.idleMs / 1000} s with ${SCALE.agentServices} services`,
+      `rollback ${SCALE.rollback}, poll ${SCALE.pollReps}, webhook ${SCALE.webhookReps}; agent idle ${SCALE.idleMs / 1000} s with ${SCALE.agentServices} services; ` +
+      `state directory after ${SCALE.statePolls} polls`,
   );
 
   const images = await buildImages();

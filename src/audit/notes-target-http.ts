@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import git, { type HttpClient } from "isomorphic-git";
 import http from "isomorphic-git/http/node";
+import { readLooseObjects, readPackNames } from "../source/clone-packs.js";
 import type { GitCredentials } from "../source/index.js";
 import { addPending, type PendingNote } from "./merge-notes.js";
 import { emptySnapshot, readNotesCommit, writeNotesCommit } from "./notes-tree.js";
@@ -12,6 +13,8 @@ import { notesAuthor, notesMessage, type NotesTarget } from "./notes-target.js";
 const REQUEST_TIMEOUT_MS = 20_000;
 /** Loose objects in the local notes repository before it is dropped and fetched afresh. */
 const MAX_LOOSE_OBJECTS = 5_000;
+/** Packs likewise: each fetch of a notes tip another host pushed adds one. */
+const MAX_PACKS = 16;
 
 /**
  * Notes on an HTTP(S) remote. They are kept in their own bare repository under the state
@@ -64,17 +67,15 @@ export class HttpNotesTarget implements NotesTarget {
   }
 
   /**
-   * Every publish leaves a new notes tree here as a loose object, and isomorphic-git has no gc.
-   * This repository is only a cache of the remote's notes, so once it holds many objects it is
-   * removed; the next publish fetches the notes tip again (depth 1).
+   * Every publish leaves a new notes tree here as a loose object, every fetch of another host's
+   * notes tip a pack, and isomorphic-git has no gc. This repository is only a cache of the
+   * remote's notes, so once it holds many objects or packs it is removed; the next publish
+   * fetches the notes tip again (depth 1).
    */
   private async forgetIfLarge(): Promise<void> {
-    let count = 0;
-    const objects = join(this.gitdir, "objects");
-    for (const dir of await fs.promises.readdir(objects).catch(() => [] as string[])) {
-      if (/^[0-9a-f]{2}$/.test(dir)) count += (await fs.promises.readdir(join(objects, dir)).catch(() => [] as string[])).length;
-    }
-    if (count > MAX_LOOSE_OBJECTS) await fs.promises.rm(this.gitdir, { recursive: true, force: true });
+    const loose = (await readLooseObjects(this.gitdir)).length;
+    const packs = (await readPackNames(this.gitdir)).length;
+    if (loose > MAX_LOOSE_OBJECTS || packs > MAX_PACKS) await fs.promises.rm(this.gitdir, { recursive: true, force: true });
   }
 
   private async init(): Promise<void> {

@@ -18,7 +18,7 @@ export async function openReconcileContext(settings: Settings, log: Logger): Pro
     loadGitCredentials(settings.git),
   ]);
   if (journal.tornTail) {
-    log.error({ line: journal.tornTail.line }, "the journal's last line is torn (a crash mid-write); `gitdock history --verify` reports it");
+    log.warn({ line: journal.tornTail.line }, "the journal's last line was cut short (a failed write or a crash); gitdock records the gap with its next entry (`gitdock history --verify` shows it)");
   }
   // Git notes and deployment markers (settings.report); a failure to report never reaches a deployment.
   const audit = await openAuditReporting(settings, log, credentials);

@@ -117,6 +117,7 @@ async function fetchTarget(ctx: ReconcileContext): Promise<SourceTarget> {
       branch: ctx.settings.branch,
       stateDir: ctx.settings.stateDir,
       credentials: ctx.credentials,
+      log: ctx.log,
     });
     ctx.onFetch?.({ durationMs: Date.now() - started, ok: true });
     return found;

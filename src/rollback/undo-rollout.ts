@@ -45,13 +45,14 @@ export async function undoRollout(steps: RolloutStep[], ctx: UndoContext): Promi
         await restore(ctx.docker, s.retainedName, s.name);
         restored.push(s.name);
       }
-      ctx.log.warn({ ...base, outcome: "ok" }, `rolled back ${s.name}`);
-      await ctx.record({ ...base, outcome: "ok", reason: s.retainedName ? "previous container restored" : "new container removed" });
     } catch (err) {
       problems.push(`${s.name}: ${describeError(err)}`);
       ctx.log.error({ ...base, outcome: "failed", err: describeError(err) }, `ROLLBACK FAILED for ${s.name}`);
-      await ctx.record({ ...base, outcome: "failed", error: describeError(err) });
+      await recordStep(ctx, { ...base, outcome: "failed", error: describeError(err) });
+      return;
     }
+    ctx.log.warn({ ...base, outcome: "ok" }, `rolled back ${s.name}`);
+    await recordStep(ctx, { ...base, outcome: "ok", reason: s.retainedName ? "previous container restored" : "new container removed" });
   };
   if (ctx.dependencies) await undoByService(steps, ctx.dependencies, ctx.concurrency ?? 1, undoOne);
   else for (const s of [...steps].reverse()) await undoOne(s);
@@ -85,4 +86,21 @@ async function undoByService(
     run: async () => void (await Promise.all([...mine].reverse().map((s) => slot(() => undoOne(s))))),
   }));
   await runInDependencyOrder(tasks, byService.size);
+}
+
+/**
+ * Journals an undo step. The step is done (or failed) whatever the journal says: a journal that
+ * cannot be written (a full disk) is logged as what it is, and the undo goes on with the next
+ * step. The journal records the gap with its next entry that it can write (journal-gap.ts).
+ */
+async function recordStep(ctx: UndoContext, e: Parameters<UndoContext["record"]>[0]): Promise<void> {
+  try {
+    await ctx.record(e);
+  } catch (err) {
+    const done = e.outcome === "ok" ? `${e.container} was rolled back` : `the rollback of ${e.container} failed`;
+    ctx.log.error(
+      { stage: "rollback", commit: e.commit, stack: e.stack, service: e.service, container: e.container, step: e.outcome, err: describeError(err) },
+      `JOURNAL WRITE FAILED during the rollback: ${done}, but the journal could not record it; the rollback goes on`,
+    );
+  }
 }

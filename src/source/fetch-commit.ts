@@ -4,7 +4,9 @@ import { join } from "node:path";
 import git from "isomorphic-git";
 import http from "isomorphic-git/http/node";
 import { SourceConfigError, SourceUnavailableError } from "../errors.js";
+import type { Logger } from "../log.js";
 import type { GitCredentials } from "./git-credentials.js";
+import { maintainClone } from "./maintain-clone.js";
 import type { RepoLocation } from "./repo-location.js";
 
 export interface SourceTarget {
@@ -21,6 +23,8 @@ export interface FetchOptions {
   branch: string;
   stateDir: string;
   credentials: GitCredentials | undefined;
+  /** Where a repack of the clone after a fetch is reported (maintain-clone.ts). */
+  log?: Logger;
 }
 
 /** Resolve the branch head, fetching it first when the repository is remote. */
@@ -49,7 +53,9 @@ export function remoteGitdir(stateDir: string, url: string): string {
 /**
  * One bare, shallow, single-branch clone per URL under the state directory. A poll first asks the
  * server for the branch head (one small request) and downloads only when that commit is not here
- * yet, so a poll's cost does not grow with the repository's history.
+ * yet, so a poll's cost does not grow with the repository's history. Each download adds a pack;
+ * once there are more than a few, the clone is repacked to what gitdock still needs
+ * (maintainClone), so neither its size nor a lookup's cost grows with the number of fetches.
  */
 async function fetchRemote(url: string, opts: FetchOptions): Promise<SourceTarget> {
   const gitdir = remoteGitdir(opts.stateDir, url);
@@ -63,16 +69,18 @@ async function fetchRemote(url: string, opts: FetchOptions): Promise<SourceTarge
   const onAuthFailure = () => ({ cancel: true as const });
   const head = await remoteHead(url, opts.branch, onAuth, onAuthFailure);
   if (await hasCommit(gitdir, head)) return { commit: head, gitdir, fetched: false };
+  let commit: string;
   try {
     const result = await git.fetch({
       fs, http, gitdir, remote: "origin", url, onAuth, onAuthFailure,
       ref: opts.branch, remoteRef: opts.branch, singleBranch: true, depth: 1, tags: false,
     });
-    const commit = result.fetchHead ?? head;
-    return { commit, gitdir, fetched: true };
+    commit = result.fetchHead ?? head;
   } catch (err) {
     throw classifyGitError(err, url, opts.branch);
   }
+  await maintainClone(gitdir, opts.stateDir, commit, opts.log);
+  return { commit, gitdir, fetched: true };
 }
 
 async function remoteHead(

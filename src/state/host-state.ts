@@ -56,6 +56,12 @@ export interface HostState {
 }
 
 export const GOOD_HISTORY_LIMIT = 10;
+/**
+ * Failed and rejected marks kept, each, newest first: a bound on state.json. A mark older than
+ * this many later ones only matters if the branch is rewound to its commit (which `verify.mode:
+ * enforce` refuses anyway); the journal keeps every outcome.
+ */
+export const MARKS_LIMIT = 100;
 
 export function defaultHostState(): HostState {
   return {
@@ -111,7 +117,7 @@ export function markGood(state: HostState, commit: string, at: string): HostStat
 export function markFailed(state: HostState, commit: string, reason: string, at: string): HostState {
   return {
     ...state,
-    failed: { ...state.failed, [commit]: { commit, at, reason } },
+    failed: withMark(state.failed, { commit, at, reason }),
     ...consumeRequests(state, commit),
   };
 }
@@ -120,9 +126,16 @@ export function markFailed(state: HostState, commit: string, reason: string, at:
 export function markRejected(state: HostState, commit: string, reason: string, at: string): HostState {
   return {
     ...state,
-    rejected: { ...state.rejected, [commit]: { commit, at, reason } },
+    rejected: withMark(state.rejected, { commit, at, reason }),
     ...consumeRequests(state, commit),
   };
+}
+
+/** The marks with `mark` added (or renewed), at most MARKS_LIMIT, the oldest dropped first. */
+function withMark(marks: Record<string, CommitMark>, mark: CommitMark): Record<string, CommitMark> {
+  const others = Object.values(marks).filter((m) => m.commit !== mark.commit);
+  const kept = others.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, MARKS_LIMIT - 1).reverse();
+  return Object.fromEntries([...kept, mark].map((m) => [m.commit, m]));
 }
 
 /** `gitdock retry`: forget the failure or rejection of `commit` and allow one more attempt. */

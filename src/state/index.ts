@@ -9,6 +9,7 @@ export {
   defaultHostState,
   endRollout,
   GOOD_HISTORY_LIMIT,
+  MARKS_LIMIT,
   isBlocked,
   markApplied,
   markFailed,
@@ -25,3 +26,4 @@ export { GENESIS, Journal, verifyJournal, type JournalEntry, type JournalInput, 
 export { HOST_KEY_BYTES, loadHostKey } from "./host-key.js";
 export { acquireLock, readLockHolder, type LockHolder, type LockOptions, type Release } from "./lock.js";
 export { isProcessAlive, processStartTime } from "./process-alive.js";
+export { measureStateDir, type StateDirUsage } from "./state-dir-usage.js";

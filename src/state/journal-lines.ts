@@ -60,9 +60,25 @@ export interface JournalTail {
   lastEntry: { seq: number; hash: string } | undefined;
   /** The last line when it is unterminated or not a valid entry. */
   torn: { line: number; text: string } | undefined;
+  /**
+   * The lines after the last valid entry, oldest first, by length and hash: what a gap record
+   * names (journal-gap.ts). Empty when the last line is a valid entry; MAX_CUT_LINES + 1 of them
+   * (the newest) when there are more.
+   */
+  cut: CutLine[];
 }
 
+/** A line that is not a journal entry, as a gap record names it. */
+export interface CutLine {
+  bytes: number;
+  sha256: string;
+}
+
+const EMPTY_TAIL: JournalTail = { size: 0, lastLineHash: undefined, needsNewline: false, lastEntry: undefined, torn: undefined, cut: [] };
+
 const CHUNK = 64 * 1024;
+/** A gap record names at most this many lines; `cut` holds one more when there are more. */
+export const MAX_CUT_LINES = 16;
 const TORN_TEXT_MAX = 500;
 
 async function countLines(path: string): Promise<number> {
@@ -80,14 +96,12 @@ export async function readTail(path: string): Promise<JournalTail> {
   try {
     fh = await open(path, "r");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-      return { size: 0, lastLineHash: undefined, needsNewline: false, lastEntry: undefined, torn: undefined };
-    }
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { ...EMPTY_TAIL, cut: [] };
     throw err;
   }
   try {
     const size = (await fh.stat()).size;
-    if (size === 0) return { size, lastLineHash: undefined, needsNewline: false, lastEntry: undefined, torn: undefined };
+    if (size === 0) return { ...EMPTY_TAIL, cut: [] };
 
     let buf = Buffer.alloc(0); // the bytes [pos, size) of the file
     let pos = size;
@@ -106,6 +120,7 @@ export async function readTail(path: string): Promise<JournalTail> {
     let lastLineHash = "";
     let lastEntry: JournalTail["lastEntry"];
     let tornBytes: Buffer | undefined;
+    const cut: CutLine[] = []; // newest first while reading back
     // The newline that ends the line before the one ending at `end`, or -1 if not in `buf` yet.
     const findNewline = (): number => (end - pos - 1 < 0 ? -1 : buf.lastIndexOf(0x0a, end - pos - 1));
     for (;;) {
@@ -127,6 +142,7 @@ export async function readTail(path: string): Promise<JournalTail> {
         lastEntry = { seq: parsed.entry.seq, hash: lineHash(bytes) };
         break;
       }
+      if (cut.length <= MAX_CUT_LINES) cut.push({ bytes: bytes.length, sha256: lineHash(bytes) });
       if (start === 0) break;
       end = start - 1;
     }
@@ -139,7 +155,7 @@ export async function readTail(path: string): Promise<JournalTail> {
         text: text.length > TORN_TEXT_MAX ? `${text.slice(0, TORN_TEXT_MAX)}…` : text,
       };
     }
-    return { size, lastLineHash, needsNewline: !endsWithNewline, lastEntry, torn };
+    return { size, lastLineHash, needsNewline: !endsWithNewline, lastEntry, torn, cut: cut.reverse() };
   } finally {
     await fh.close();
   }

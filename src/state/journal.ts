@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { StateError } from "../errors.js";
 import { writeFileAtomic } from "./atomic-file.js";
 import { formatEntry, GENESIS, lineHash, parseEntry, type JournalEntry, type JournalInput } from "./journal-entry.js";
+import { gapToRecord, noteFailure, type WriteFailure } from "./journal-gap.js";
 import { readLines, readTail, type JournalTail } from "./journal-lines.js";
 import { serialized } from "./serial-queue.js";
 import { ensureStateDir, STATE_FILES } from "./state-dir.js";
@@ -19,10 +20,14 @@ export { verifyJournal, type VerifyProblem, type VerifyResult } from "./verify-j
  * credentials, or anything read from env_files, in any field (`data` and `reason` included).
  *
  * Durability: each append is one write(2) of whole lines with O_APPEND followed by fsync, so a
- * crash leaves at most one torn last line, never a torn line in the middle. A torn last line
- * found when opening is kept, not dropped or trusted: the next append first ends it with a
- * newline, so it stays in the file as its own (invalid) line for verify to report, and the
- * next entry's `prev` is the hash of that fragment, so the chain still covers every byte.
+ * crash leaves at most one torn last line, never a torn line in the middle. A write that fails
+ * (a full disk, an I/O error) can leave a torn line too, or nothing. Either way the journal is
+ * interrupted, not broken: a torn line is kept, not dropped or trusted (the next append first
+ * ends it with a newline, so it stays in the file as its own line), and the next append begins
+ * with a gap entry (journal-gap.ts) that names the last good entry and every line cut short by
+ * length and hash, and says what this process knows was not written. Its `prev` is the hash of
+ * the last line, so the chain still covers every byte, and verify accepts the gap only when it
+ * matches the lines before it exactly.
  *
  * `checkpoint()` records the last entry's seq and hash in `journal.head`; with it, verify also
  * notices lines cut from the end of the journal, which the chain alone cannot show.
@@ -33,6 +38,8 @@ export class Journal {
   /** The last line when the journal was opened, if it was unterminated or not a valid entry. */
   readonly tornTail: { line: number; text: string } | undefined;
   private tail: JournalTail;
+  /** Writes that failed since the last one that succeeded (journal-gap.ts). */
+  private failure: WriteFailure | undefined;
 
   private constructor(dir: string, tail: JournalTail) {
     this.path = join(dir, STATE_FILES.journal);
@@ -67,23 +74,18 @@ export class Journal {
     try {
       fh = await open(this.path, "a", 0o600);
     } catch (err) {
+      this.failure = noteFailure(this.failure, err, inputs);
       throw journalError(`cannot open ${this.path}`, this.path, err);
     }
+    let gap: JournalInput | undefined;
+    let firstSeq = 0;
     try {
       // Another process (or a failed write of ours) changed the file since we last saw its end.
       if ((await fh.stat()).size !== this.tail.size) this.tail = await readTail(this.path);
-
-      let prev = this.tail.lastLineHash ?? GENESIS;
-      let seq = (this.tail.lastEntry?.seq ?? 0) + 1;
-      const entries: JournalEntry[] = [];
-      const lines: string[] = [];
-      for (const input of inputs) {
-        const entry = makeEntry(input, seq++, prev);
-        const line = formatEntry(entry);
-        prev = lineHash(Buffer.from(line, "utf8"));
-        entries.push(entry);
-        lines.push(line);
-      }
+      gap = gapToRecord(this.tail, this.failure);
+      const batch = gap ? [gap, ...inputs] : inputs;
+      firstSeq = (this.tail.lastEntry?.seq ?? 0) + 1;
+      const { entries, lines, last } = buildLines(batch, firstSeq, this.tail.lastLineHash ?? GENESIS);
       const bytes = Buffer.from(`${this.tail.needsNewline ? "\n" : ""}${lines.join("\n")}\n`, "utf8");
       this.tail = { ...this.tail, size: -1 }; // unknown until the write is done: re-read if it fails
       for (let off = 0; off < bytes.length; ) {
@@ -91,19 +93,27 @@ export class Journal {
       }
       await fh.sync();
       const sizeNow = (await fh.stat()).size;
-      this.tail = {
-        size: sizeNow,
-        lastLineHash: prev,
-        needsNewline: false,
-        lastEntry: { seq: seq - 1, hash: prev },
-        torn: undefined,
-      };
-      return entries;
+      this.tail = { size: sizeNow, lastLineHash: last, needsNewline: false, lastEntry: { seq: firstSeq + batch.length - 1, hash: last }, torn: undefined, cut: [] };
+      this.failure = undefined;
+      return gap ? entries.slice(1) : entries;
     } catch (err) {
+      if (err instanceof StateError) throw err; // an entry gitdock refuses to write: nothing was attempted
+      await this.rememberFailure(err, inputs, gap !== undefined, firstSeq);
       throw journalError(`cannot append to ${this.path}`, this.path, err);
     } finally {
       await fh.close().catch(() => undefined);
     }
+  }
+
+  /**
+   * After a failed write: what reached the file is read back (a write can stop part way), and
+   * the entries that did not are remembered, for the gap entry the next write begins with.
+   */
+  private async rememberFailure(err: unknown, inputs: JournalInput[], hadGap: boolean, firstSeq: number): Promise<void> {
+    const onDisk = await readTail(this.path).catch(() => undefined);
+    const written = firstSeq > 0 && onDisk?.lastEntry ? Math.max(0, onDisk.lastEntry.seq - firstSeq + 1) : 0;
+    const gapWritten = hadGap && written >= 1;
+    this.failure = noteFailure(gapWritten ? undefined : this.failure, err, inputs.slice(Math.max(0, written - (hadGap ? 1 : 0))));
   }
 
   /**
@@ -127,6 +137,21 @@ export class Journal {
       if ("entry" in parsed) yield parsed.entry;
     }
   }
+}
+
+/** The entries of a batch, chained from `prev`, and their lines; `last` is the last line's hash. */
+function buildLines(batch: JournalInput[], firstSeq: number, prev: string): { entries: JournalEntry[]; lines: string[]; last: string } {
+  const entries: JournalEntry[] = [];
+  const lines: string[] = [];
+  let seq = firstSeq;
+  for (const input of batch) {
+    const entry = makeEntry(input, seq++, prev);
+    const line = formatEntry(entry);
+    prev = lineHash(Buffer.from(line, "utf8"));
+    entries.push(entry);
+    lines.push(line);
+  }
+  return { entries, lines, last: prev };
 }
 
 function makeEntry(input: JournalInput, seq: number, prev: string): JournalEntry {

@@ -17,6 +17,7 @@ import {
   markGood,
   markHalted,
   markRejected,
+  MARKS_LIMIT,
   StateStore,
   type HostState,
 } from "../../src/state/host-state.js";
@@ -178,6 +179,27 @@ describe("pure helpers", () => {
 
   it.each(blocked)("isBlocked: $name", ({ s, commit, expected }) => {
     expect(isBlocked(s, commit)?.reason).toBe(expected);
+  });
+
+  it.each([
+    ["failed", markFailed],
+    ["rejected", markRejected],
+  ] as const)("keeps at most MARKS_LIMIT %s marks, dropping the oldest", (key, markFn) => {
+    const at = (i: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
+    let s = state();
+    for (let i = 1; i <= MARKS_LIMIT + 50; i++) s = markFn(s, `c${i}`, `reason ${i}`, at(i));
+    const marks = s[key];
+    expect(Object.keys(marks)).toHaveLength(MARKS_LIMIT);
+    expect(marks.c50).toBeUndefined();
+    expect(marks.c51).toEqual({ commit: "c51", at: at(51), reason: "reason 51" });
+    expect(marks[`c${MARKS_LIMIT + 50}`]?.reason).toBe(`reason ${MARKS_LIMIT + 50}`);
+    // Marking an old commit again renews it: it is kept, and the oldest other one goes.
+    s = markFn(s, "c51", "again", at(1000));
+    expect(Object.keys(s[key])).toHaveLength(MARKS_LIMIT);
+    expect(s[key].c51?.reason).toBe("again");
+    s = markFn(s, "c999", "new", at(1001));
+    expect(s[key].c52).toBeUndefined();
+    expect(s[key].c51?.reason).toBe("again");
   });
 });
 

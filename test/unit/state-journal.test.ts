@@ -236,37 +236,64 @@ describe("verifyJournal", () => {
 });
 
 describe("torn tail", () => {
-  it("open reports it, and the next append keeps the fragment visible to verify", async () => {
+  it("open reports it; the next append records the gap, keeps the fragment, and the chain verifies across it", async () => {
     const ls = await journalOf(3);
     const fragment = ls[2]!.slice(0, 25);
     await writeLines([ls[0]!, ls[1]!, fragment], false);
 
     const j = await Journal.open(dir);
     expect(j.tornTail).toEqual({ line: 3, text: fragment });
-    expect(await verifyJournal(dir)).toMatchObject({ ok: false, lines: 3, firstProblem: { line: 3, kind: "torn" } });
+    expect(await verifyJournal(dir)).toMatchObject({ ok: false, lines: 3, firstProblem: { line: 3, kind: "torn" }, interruptedAt: { line: 3, seq: 3 } });
 
     const e = await j.append({ commit: "c3", action: "sync", outcome: "ok" });
-    expect(e.seq).toBe(3); // the fragment never became an entry
-    expect(e.prev).toBe(sha(fragment));
     const after = await lines();
-    expect(after).toHaveLength(4);
-    expect(after[2]).toBe(fragment);
+    expect(after).toHaveLength(5);
+    expect(after[2]).toBe(fragment); // kept as found
+    // The gap entry takes seq 3 and names the last good line and the fragment, by length and hash.
+    expect(JSON.parse(after[3]!)).toMatchObject({
+      seq: 3, commit: "", action: "journal-gap", outcome: "recorded", prev: sha(fragment),
+      data: { after: { seq: 2, hash: sha(ls[1]!) }, cut: [{ bytes: 25, sha256: sha(fragment) }] },
+    });
+    expect(JSON.parse(after[3]!).data.lost).toBeUndefined(); // found on open: what else was lost is not known
+    expect(e).toMatchObject({ seq: 4, prev: sha(after[3]!) });
 
+    const r = await verifyJournal(dir);
+    expect(r).toMatchObject({ ok: true, lines: 5, problems: [], interruptions: [{ line: 4, seq: 3, cutLines: [3] }] });
+    expect(r.interruptions![0]!.message).toMatch(/interrupted before seq 3: line 3 cut short, kept as found; line 4 records the gap/);
+    expect(r.interruptedAt).toBeUndefined();
+    expect((await collect(await Journal.open(dir))).map((x) => x.seq)).toEqual([1, 2, 3, 4]);
+
+    // Edits before, in and after the gap are still found.
+    const edit = async (i: number, from: string, to: string) => {
+      const copy = [...after];
+      copy[i] = copy[i]!.replace(from, to);
+      expect(copy[i]).not.toBe(after[i]);
+      await writeLines(copy);
+      const found = (await verifyJournal(dir)).problems.map((p) => [p.line, p.kind]);
+      await writeLines(after);
+      return found;
+    };
+    expect(await edit(0, '"outcome":"ok"', '"outcome":"no"')).toEqual([[1, "edited"]]);
+    expect(await edit(1, '"outcome":"ok"', '"outcome":"no"')).toEqual([[2, "edited"]]);
+    expect(await edit(2, '"seq":3', '"seq":7')).toEqual([[3, "edited"]]);
+    expect(await edit(3, '"outcome":"recorded"', '"outcome":"nothing"')).toEqual([[4, "edited"]]);
+    expect((await verifyJournal(dir)).ok).toBe(true);
+    await (await Journal.open(dir)).append({ commit: "c5", action: "sync", outcome: "ok" });
+    const ls6 = await lines();
+    ls6[4] = ls6[4]!.replace('"outcome":"ok"', '"outcome":"no"');
+    await writeLines(ls6);
+    expect((await verifyJournal(dir)).problems.map((p) => [p.line, p.kind])).toEqual([[5, "edited"]]);
+  });
+
+  it("a torn line an older gitdock went on after, without a gap record, is reported as torn", async () => {
+    const ls = await journalOf(2);
+    const fragment = '{"seq":3,"time":"2026-11';
+    const next = JSON.stringify({ seq: 3, time: "2026-11-22T14:00:00.000Z", commit: "c3", action: "sync", outcome: "ok", prev: sha(fragment) });
+    await writeLines([...ls, fragment, next]);
     const r = await verifyJournal(dir);
     expect(r).toMatchObject({ ok: false, lines: 4, firstProblem: { line: 3, kind: "torn" } });
     expect(r.firstProblem?.message).toMatch(/went on at line 4/);
     expect(r.problems).toHaveLength(1);
-    expect((await collect(await Journal.open(dir))).map((x) => x.seq)).toEqual([1, 2, 3]);
-
-    // checking goes on past the torn line: a later edit is still found
-    await (await Journal.open(dir)).append({ commit: "c4", action: "sync", outcome: "ok" });
-    const ls5 = await lines();
-    ls5[3] = ls5[3]!.replace('"outcome":"ok"', '"outcome":"no"');
-    await writeLines(ls5);
-    expect((await verifyJournal(dir)).problems.map((p) => [p.line, p.kind])).toEqual([
-      [3, "torn"],
-      [4, "edited"],
-    ]);
   });
 
   it("a journal that is only a fragment", async () => {
@@ -274,8 +301,10 @@ describe("torn tail", () => {
     const j = await Journal.open(dir);
     expect(j.tornTail).toEqual({ line: 1, text: '{"seq":1,"ti' });
     const e = await j.append({ commit: "c1", action: "sync", outcome: "ok" });
-    expect(e).toMatchObject({ seq: 1, prev: sha('{"seq":1,"ti') });
-    expect((await verifyJournal(dir)).problems).toEqual([expect.objectContaining({ line: 1, kind: "torn" })]);
+    const gap = JSON.parse((await lines())[1]!);
+    expect(gap).toMatchObject({ seq: 1, action: "journal-gap", prev: sha('{"seq":1,"ti'), data: { after: { seq: 0, hash: GENESIS } } });
+    expect(e).toMatchObject({ seq: 2 });
+    expect(await verifyJournal(dir)).toMatchObject({ ok: true, problems: [], interruptions: [{ line: 2, seq: 1, cutLines: [1] }] });
   });
 
   it("a terminated unparsable last line is reported by open and kept", async () => {
@@ -293,8 +322,8 @@ describe("torn tail", () => {
     const j = await Journal.open(dir);
     await appendFile(file, '{"seq":3,"time":"2026');
     const e = await j.append({ commit: "c3", action: "sync", outcome: "ok" });
-    expect(e.seq).toBe(3);
-    expect(await lines()).toHaveLength(4);
-    expect((await verifyJournal(dir)).problems).toEqual([expect.objectContaining({ line: 3, kind: "torn" })]);
+    expect(e.seq).toBe(4);
+    expect(await lines()).toHaveLength(5);
+    expect(await verifyJournal(dir)).toMatchObject({ ok: true, problems: [], interruptions: [{ line: 4, seq: 3, cutLines: [3] }] });
   });
 });

@@ -4,8 +4,9 @@ import type { Settings } from "../../config/settings.js";
 import { connectDocker } from "../../engine/docker-client.js";
 import { observeHost } from "../../observe/index.js";
 import { readImageSignatureRecords, signerSummary, type ImageSignatureRecord } from "../../image-signatures/index.js";
+import { countClonePacks } from "../../source/clone-packs.js";
 import { describeSigner, readSignatureRecords, type SignatureRecord } from "../../source/signer-record.js";
-import { Journal, StateStore, type HostState } from "../../state/index.js";
+import { Journal, measureStateDir, StateStore, type HostState, type StateDirUsage } from "../../state/index.js";
 import type { HostSnapshot, ObservedContainer } from "../../plan/types.js";
 import { EXIT } from "../exit-codes.js";
 import { byCodePoint } from "../../order.js";
@@ -30,6 +31,8 @@ export interface StatusReport {
   signatures?: Record<string, SignatureRecord>;
   /** Who signed the images of the applied and last good commits (security.policy.image_signatures), by commit; absent when none were verified. */
   imageSignatures?: Record<string, ImageSignatureRecord>;
+  /** The state directory's size on disk, and how many packs the clone holds (both bounded; see the README). */
+  stateDir: StateDirUsage & { clonePacks: number };
 }
 
 export interface ServiceStatus {
@@ -59,6 +62,7 @@ export async function buildStatus(settings: Settings): Promise<StatusReport> {
     stacks: groupContainers(host, await lastActions(settings.stateDir)),
     signatures: await signaturesOf(settings.stateDir, [state.lastApplied?.commit, state.lastGood?.commit]),
     imageSignatures: await imageSignaturesOf(settings.stateDir, [state.lastApplied?.commit, state.lastGood?.commit]),
+    stateDir: { ...(await measureStateDir(settings.stateDir)), clonePacks: await countClonePacks(settings.stateDir) },
   };
 }
 
@@ -137,6 +141,7 @@ function formatStatus(r: StatusReport): string {
     `last good:    ${short(r.lastGood?.commit)}${r.lastGood ? ` at ${r.lastGood.at}` : ""}`,
     ...signedBy(r, r.lastGood?.commit),
   ];
+  if (r.stateDir) lines.push(`state directory: ${r.stateDir.path}, ${formatBytes(r.stateDir.bytes)} in ${r.stateDir.files} files; clone: ${r.stateDir.clonePacks} pack(s)`);
   if (r.halted) {
     lines.push(`HALTED since ${r.halted.at}: ${r.halted.reason.split("\n")[0]}`);
     lines.push("  push a commit that passes, or undo what was tightened (security.policy, security.verify, the trust files); gitdock resumes by itself");
@@ -159,4 +164,16 @@ function formatStatus(r: StatusReport): string {
     }
   }
   return lines.join("\n");
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB"];
+  let v = n / 1024;
+  let unit = 0;
+  while (v >= 1024 && unit < units.length - 1) {
+    v /= 1024;
+    unit++;
+  }
+  return `${v.toFixed(1)} ${units[unit]}`;
 }
