@@ -8,6 +8,7 @@ import { redactedExcerpt, type FailureOutputListener } from "../untrusted/index.
 import { containerConfig } from "./container-config.js";
 import { createAndStart } from "./container-ops.js";
 import { pullImages } from "./pull-images.js";
+import { recordStep } from "./record-step.js";
 import { inPhase } from "./rollout-phase.js";
 import { pullRequests } from "./pull-requests.js";
 import { batchFailed } from "./batch-outcome.js";
@@ -254,14 +255,14 @@ async function step(ctx: ApplyContext, a: ContainerAction, action: string, work:
   const base = { commit: ctx.desired.commit, stack: a.project, service: a.service, container: a.container, action, reason: a.reasons.join("; ") };
   try {
     await work();
-    ctx.log.info({ ...base, outcome: "ok" }, `${action} ${a.container}`);
-    await ctx.record({ ...base, outcome: "ok" });
   } catch (err) {
     const excerpt = await failureExcerpt(ctx, a, err);
     ctx.log.error({ ...base, outcome: "failed", err: describeError(err), ...(excerpt ? { excerpt } : {}) }, `${action} ${a.container} failed`);
-    await ctx.record({ ...base, outcome: "failed", error: describeError(err) });
+    await recordStep(ctx.record, ctx.log, { ...base, outcome: "failed", error: describeError(err) }, "rollout");
     throw err;
   }
+  ctx.log.info({ ...base, outcome: "ok" }, `${action} ${a.container}`);
+  await recordStep(ctx.record, ctx.log, { ...base, outcome: "ok" }, "rollout");
 }
 
 /** The redacted excerpt of what the container said about its failure, if it said anything; listeners are told. */

@@ -1,5 +1,6 @@
 import type Docker from "dockerode";
 import { describeError } from "../errors.js";
+import { recordStep } from "../apply/record-step.js";
 import { removeIfPresent, restore, setAside } from "../apply/retain.js";
 import type { RolloutStep } from "../apply/rollout-log.js";
 import { createLimiter, runBounded } from "../apply/run-bounded.js";
@@ -48,11 +49,11 @@ export async function undoRollout(steps: RolloutStep[], ctx: UndoContext): Promi
     } catch (err) {
       problems.push(`${s.name}: ${describeError(err)}`);
       ctx.log.error({ ...base, outcome: "failed", err: describeError(err) }, `ROLLBACK FAILED for ${s.name}`);
-      await recordStep(ctx, { ...base, outcome: "failed", error: describeError(err) });
+      await recordStep(ctx.record, ctx.log, { ...base, outcome: "failed", error: describeError(err) }, "rollback");
       return;
     }
     ctx.log.warn({ ...base, outcome: "ok" }, `rolled back ${s.name}`);
-    await recordStep(ctx, { ...base, outcome: "ok", reason: s.retainedName ? "previous container restored" : "new container removed" });
+    await recordStep(ctx.record, ctx.log, { ...base, outcome: "ok", reason: s.retainedName ? "previous container restored" : "new container removed" }, "rollback");
   };
   if (ctx.dependencies) await undoByService(steps, ctx.dependencies, ctx.concurrency ?? 1, undoOne);
   else for (const s of [...steps].reverse()) await undoOne(s);
@@ -86,21 +87,4 @@ async function undoByService(
     run: async () => void (await Promise.all([...mine].reverse().map((s) => slot(() => undoOne(s))))),
   }));
   await runInDependencyOrder(tasks, byService.size);
-}
-
-/**
- * Journals an undo step. The step is done (or failed) whatever the journal says: a journal that
- * cannot be written (a full disk) is logged as what it is, and the undo goes on with the next
- * step. The journal records the gap with its next entry that it can write (journal-gap.ts).
- */
-async function recordStep(ctx: UndoContext, e: Parameters<UndoContext["record"]>[0]): Promise<void> {
-  try {
-    await ctx.record(e);
-  } catch (err) {
-    const done = e.outcome === "ok" ? `${e.container} was rolled back` : `the rollback of ${e.container} failed`;
-    ctx.log.error(
-      { stage: "rollback", commit: e.commit, stack: e.stack, service: e.service, container: e.container, step: e.outcome, err: describeError(err) },
-      `JOURNAL WRITE FAILED during the rollback: ${done}, but the journal could not record it; the rollback goes on`,
-    );
-  }
 }
