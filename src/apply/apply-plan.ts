@@ -232,7 +232,7 @@ async function upsertReplica(
     ctx.log.info({ ...fields, step: "retired", retained: s.retainedName }, `kept the previous ${a.container} as ${s.retainedName}`);
   }
   const config = containerConfig({ stack: stack.stack, service: svc, number: a.number, commit: ctx.desired.commit, agentId: ctx.agentId });
-  s.newId = await createAndStart(ctx.docker, config, svc.spec.mounts, withStoreRoots(ctx.bindRoots, stack.stack.storeObjects));
+  s.newId = await createAndStart(ctx.docker, config, svc.spec.mounts, withStoreRoots(ctx.bindRoots, [...(stack.stack.storeObjects ?? []), ...(stack.stack.decryptedFiles ?? [])]));
   ctx.log.info({ ...fields, step: "started", stage: "health" }, `started ${a.container}; waiting for its health gate`);
   const result = await ctx.gate({ containerId: s.newId, name: a.container, service: svc }, signal);
   if (!result.ok) throw gateFailedError(result, { data: { failureAction: svc.service.updateConfig.failureAction } });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { inlineKeyProblem } from "../image-signatures/public-keys.js";
 import { DEFAULT_POLICY, type HostPolicy, type ImageSignatureRule } from "../policy/host-policy.js";
+import { secretsPolicyFromInput, secretsPolicySchema } from "./secrets-policy-section.js";
 
 /**
  * Settings that only the host's root decides: commit signature verification and the host policy.
@@ -149,6 +150,7 @@ export const policySectionSchema = z
       .optional()
       .refine((rules) => new Set(rules?.map((r) => r.scope)).size === (rules?.length ?? 0), { error: "each scope may appear once" })
       .describe("Images that must be signed before they are pulled, per registry or repository scope, and by which keys or keyless identities. Default none"),
+    secrets: secretsPolicySchema.optional(),
   })
   .describe("What a commit may ask of this host. Anything else rejects the whole commit.");
 
@@ -217,6 +219,7 @@ export function policyFromInput(raw: PolicySectionInput | undefined): HostPolicy
     ipamDrivers: raw?.ipam_drivers ?? DEFAULT_POLICY.ipamDrivers,
     networkSubnets: raw?.network_subnets ?? DEFAULT_POLICY.networkSubnets,
     imageSignatures: raw?.image_signatures?.map(signatureRule) ?? DEFAULT_POLICY.imageSignatures,
+    secrets: secretsPolicyFromInput(raw?.secrets),
   };
 }
 

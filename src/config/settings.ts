@@ -11,6 +11,7 @@ import { filesSectionDefaults, filesSectionSchema, type FilesSection } from "./f
 import { manifestSectionDefaults, manifestSectionSchema, type ManifestSection } from "./manifest-section.js";
 import { reportSectionDefaults, reportSectionSchema, type ReportSection } from "./report-section.js";
 import { securitySectionDefaults, securitySectionSchema, type SecuritySection } from "./security-section.js";
+import { secretsSectionDefaults, secretsSectionSchema, type SecretsSection } from "./secrets-section.js";
 
 /**
  * The agent's configuration file (`--config FILE`). It belongs to the host's root, not to the
@@ -43,6 +44,8 @@ export const agentConfigSchema = z
     files: filesSectionSchema.optional(),
     /** Host variables, the agent's environment, active profiles (manifest-section.ts). */
     manifest: manifestSectionSchema.optional(),
+    /** Keys for encrypted files of the repository, and the tmpfs for decrypted ones (secrets-section.ts). */
+    secrets: secretsSectionSchema.optional(),
   })
   .strict();
 
@@ -64,6 +67,7 @@ export interface Settings {
   report: ReportSection;
   files: FilesSection;
   manifest: ManifestSection;
+  secrets: SecretsSection;
 }
 
 /** Flags as commander gives them (camelCase); undefined when not given. */
@@ -95,6 +99,7 @@ export async function loadSettings(flags: SettingsFlags): Promise<Settings> {
     report: reportSectionDefaults(file.report),
     files: filesSectionDefaults(file.files),
     manifest: manifestSectionDefaults(file.manifest),
+    secrets: secretsSectionDefaults(file.secrets),
   };
   checkVariablesDir(settings);
   return settings;

@@ -14,3 +14,13 @@ export function objectsMountedBy(services: readonly DesiredService[], objects: r
   }
   return objects.filter((object) => sources.has(posix.join(object.store, object.name)));
 }
+
+/** The decrypted files of `objects` that `services` mount (secrets and configs decrypted from the repository). */
+export function decryptedMountedBy<T extends { store: string; name: string }>(services: readonly DesiredService[], objects: readonly T[]): T[] {
+  const sources = new Set<string>();
+  for (const service of services) {
+    for (const s of service.secrets ?? []) sources.add(s.file);
+    for (const config of service.container.configs ?? []) sources.add(config.file);
+  }
+  return objects.filter((object) => sources.has(posix.join(object.store, object.name)));
+}

@@ -62,6 +62,16 @@ export interface HostPolicy {
    * Judged before anything is pulled (src/image-signatures/).
    */
   imageSignatures: ImageSignatureRule[];
+  /** Encrypted secrets of the repository (src/secrets/, policy/secrets-policy.ts). */
+  secrets: SecretsPolicy;
+}
+
+/** `secrets:` of the policy: what encrypted files of the repository must be. */
+export interface SecretsPolicy {
+  /** Every Compose secret must be an encrypted file of the repository (none from the host's disk). */
+  requireEncrypted: boolean;
+  /** When not empty: every SOPS file may be encrypted only for these (age recipients, OpenPGP fingerprints), and age files are refused (they do not name theirs). */
+  recipients: string[];
 }
 
 /**
@@ -128,4 +138,5 @@ export const DEFAULT_POLICY: Readonly<HostPolicy> = Object.freeze({
   // would send the host's own traffic for it (a registry, a DNS server) into the container network.
   networkSubnets: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fd00::/8"],
   imageSignatures: [],
+  secrets: { requireEncrypted: false, recipients: [] },
 });

@@ -60,8 +60,10 @@ describe("the store as a read-only root inside the guarded state directory", () 
 
   it("is the state directory's store, from the agent's settings", async () => {
     const settings = await loadSettings({ stateDir: "/tmp/gdt-files-policy-state" });
-    expect(guardedFilesOf(settings).readOnlyRoots).toEqual([storeDirOf("/tmp/gdt-files-policy-state")]);
+    // The store, and the tmpfs of decrypted secrets (which is itself guarded: only exact files are excused).
+    expect(guardedFilesOf(settings).readOnlyRoots).toEqual([storeDirOf("/tmp/gdt-files-policy-state"), "/run/gitdock/secrets"]);
     expect(guardedFilesOf(settings).paths).toContain("/tmp/gdt-files-policy-state");
+    expect(guardedFilesOf(settings).paths).toContain("/run/gitdock/secrets");
   });
 });
 

@@ -1,4 +1,6 @@
 import { CommitFiles, DEFAULT_REPO_FILE_SETTINGS, type RepoFileSettings } from "../../files/commit-files.js";
+import type { ManifestSecrets } from "../../files/encrypted-repo-files.js";
+import { encryptedVariablesLayer } from "./encrypted-variables.js";
 import { parseDotenv } from "../interpolate/parse-dotenv.js";
 import { processLayer, VariableScope, type HostVariables, type VariableLayer } from "../interpolate/variable-scope.js";
 import { joinRepoPath, textOf, type RepoTree } from "../repo-tree.js";
@@ -24,6 +26,11 @@ export interface ManifestInputs {
    * stacks' mounts name them. Without it, the defaults (`/var/lib/gitdock/files`, `/srv/gitdock`).
    */
   files?: RepoFileSettings;
+  /**
+   * The host's decryption of the commit's encrypted files (secrets/decrypt-commit-files.ts). Without
+   * it (`gitdock validate` without `--identity`), encrypted files are judged by their structure only.
+   */
+  secrets?: ManifestSecrets;
 }
 
 /** What one load shares across its stacks: the tree, parsed files, problems, the variables, and files the stacks mount. */
@@ -45,7 +52,7 @@ export class LoadEnvironment {
     readonly nameRoot: string = root,
   ) {
     this.files = new SourceFiles(tree);
-    this.repoFiles = new CommitFiles(tree, root, inputs.files ?? DEFAULT_REPO_FILE_SETTINGS);
+    this.repoFiles = new CommitFiles(tree, root, inputs.files ?? DEFAULT_REPO_FILE_SETTINGS, inputs.secrets);
   }
 
   get profiles(): readonly string[] {
@@ -75,6 +82,9 @@ export class LoadEnvironment {
   private readDotenv(path: string): VariableLayer | undefined {
     const text = textOf(this.tree, path);
     if (text === undefined) return undefined;
+    const bytes = this.tree.files.get(path) as Uint8Array;
+    const encrypted = this.repoFiles.inspections.inspect(path, bytes);
+    if (encrypted) return encryptedVariablesLayer(encrypted, path, this.inputs.secrets, this.log);
     const parsed = parseDotenv(text);
     for (const p of parsed.problems) this.log.add({ file: path, at: { pos: { line: p.line, col: 1 }, path: "" }, logical: [], message: p.message });
     return { source: "repository", values: parsed.values };

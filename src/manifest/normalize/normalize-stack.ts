@@ -35,6 +35,7 @@ export function normalizeStack(file: string, project: string, compose: Validated
       ...compose.secretKeys.map((key): [string, string | undefined] => [key, undefined]),
       ...secrets.map((s): [string, string] => [s.key, s.file]),
     ]),
+    encryptedSecrets: new Map(secrets.flatMap((s) => (s.encrypted === undefined ? [] : [[s.key, s.encrypted]]))),
     configSources: new Map([...compose.configKeys.map((key): [string, ConfigSource | undefined] => [key, undefined]), ...configs]),
   };
   const services = applyLinks(
@@ -48,6 +49,10 @@ export function normalizeStack(file: string, project: string, compose: Validated
   if (compose.secretKeys.length > 0) stack.secrets = secrets;
   const objects = sources.files.objects();
   if (objects.length > 0) stack.storeObjects = objects;
+  const encrypted = sources.files.encryptedUses();
+  if (encrypted.length > 0) stack.encryptedFiles = encrypted;
+  const decrypted = sources.files.decryptedObjects();
+  if (decrypted.length > 0) stack.decryptedFiles = decrypted;
   return stack;
 }
 

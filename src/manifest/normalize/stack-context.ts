@@ -13,6 +13,8 @@ export interface StackContext {
   volumeNames: ReadonlyMap<string, string>;
   /** Declared secret key → host file (undefined when the declaration has problems of its own). */
   secretFiles: ReadonlyMap<string, string | undefined>;
+  /** Declared secret key → repository path, for secrets committed encrypted (decrypted on the host). */
+  encryptedSecrets?: ReadonlyMap<string, string>;
   /** Declared config key → where its content comes from (undefined when the declaration has problems of its own). */
   configSources: ReadonlyMap<string, ConfigSource | undefined>;
   /** Files of the repository and data directories, resolved against the stack file's directory. */
