@@ -87,6 +87,7 @@ program
   .option("--env-file <file>", "the host's variables (KEY=VALUE) for every stack validated; without it, a ${VAR} only the host sets is a warning")
   .option("--profile <name>", "a Compose profile active on the host (repeatable)", (value: string, all: string[] = []) => [...all, value])
   .option("--strict", "fail on warnings too (variables only the host sets, Compose files no stack deploys)")
+  .option("--identity <file>", "a host's key (age identity file or armored OpenPGP private key): also decrypt encrypted files in memory and check their MACs")
   .action(action(async (paths: string[], opts: ValidateOptions) => (await import("./commands/validate.js")).validateCommand(paths, opts)));
 
 program

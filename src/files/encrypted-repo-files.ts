@@ -33,7 +33,7 @@ export type Opened =
 
 /** Judges an encrypted file named as `written`: its structure, then what the host's decryption said. */
 export function openEncrypted(file: EncryptedFile, repoPath: string, written: string, secrets: ManifestSecrets | undefined): Opened {
-  const what = `"${written}" (${repoPath}) is encrypted (${describeKind(file)})`;
+  const what = `${written === repoPath ? repoPath : `"${written}" (${repoPath})`} is encrypted (${describeKind(file)})`;
   if (file.problems.length) return { ok: false, file, error: `${what} but cannot be used: ${file.problems.join("; ")}` };
   const decryption = secrets?.decrypted?.get(repoPath);
   if (secrets?.decrypted === undefined) return { ok: true, file, decryption: undefined };

@@ -29,12 +29,26 @@ export const NO_IDENTITIES: HostIdentities = { age: [], pgp: [], pgpFingerprints
 
 const DIGEST_KEY = randomBytes(32);
 
-export async function loadHostIdentities(files: IdentityFiles): Promise<HostIdentities> {
+/**
+ * `rootOnly: false` is for `gitdock validate --identity` in CI, where the key comes from the CI's
+ * secret store into a file of the runner's user; the agent always requires root-only files.
+ */
+export async function loadHostIdentities(files: IdentityFiles, opts: { rootOnly?: boolean } = {}): Promise<HostIdentities> {
   const digest = createHmac("sha256", DIGEST_KEY);
-  const age = files.ageIdentityFile === undefined ? [] : await ageIdentities(files.ageIdentityFile, digest);
-  const pgp = files.openpgpPrivateKeyFile === undefined ? [] : await pgpKeys(files.openpgpPrivateKeyFile, digest);
+  const rootOnly = opts.rootOnly ?? true;
+  const age = files.ageIdentityFile === undefined ? [] : await ageIdentities(files.ageIdentityFile, digest, rootOnly);
+  const pgp = files.openpgpPrivateKeyFile === undefined ? [] : await pgpKeys(files.openpgpPrivateKeyFile, digest, rootOnly);
   const pgpFingerprints = pgp.flatMap((k) => [k.getFingerprint(), ...k.getSubkeys().map((s) => s.getFingerprint())].map((f) => f.toUpperCase()));
   return { age, pgp, pgpFingerprints, digest: digest.digest("hex") };
+}
+
+/** An identity file given on the command line: age identities or an armored OpenPGP private key, told apart by content. */
+export async function loadIdentityFile(file: string): Promise<HostIdentities> {
+  const head = await readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
+    throw identityError(file, `cannot be read: ${err.code ?? err.message}`, "Give the age identity file (age-keygen output) or an armored OpenPGP private key.");
+  });
+  const pgp = head.includes("-----BEGIN PGP PRIVATE KEY BLOCK-----");
+  return loadHostIdentities({ ageIdentityFile: pgp ? undefined : file, openpgpPrivateKeyFile: pgp ? file : undefined }, { rootOnly: false });
 }
 
 /** How an operator names this host's keys: its age recipients and OpenPGP fingerprints. */
@@ -42,8 +56,8 @@ export function describeIdentities(ids: HostIdentities): string[] {
   return [...ids.age.map((a) => `age ${a.recipient}`), ...ids.pgp.map((k) => `pgp ${k.getFingerprint().toUpperCase()}`)];
 }
 
-async function ageIdentities(file: string, digest: ReturnType<typeof createHmac>): Promise<HostIdentities["age"]> {
-  const text = await readKeyFile(file, "age identity file");
+async function ageIdentities(file: string, digest: ReturnType<typeof createHmac>, rootOnly: boolean): Promise<HostIdentities["age"]> {
+  const text = await readKeyFile(file, "age identity file", rootOnly);
   digest.update(`age\0${text}\0`);
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
   if (lines.length === 0) throw identityError(file, "holds no age identity", "Write the output of `age-keygen` into it.");
@@ -61,8 +75,8 @@ async function ageIdentities(file: string, digest: ReturnType<typeof createHmac>
   );
 }
 
-async function pgpKeys(file: string, digest: ReturnType<typeof createHmac>): Promise<OpenPgp.PrivateKey[]> {
-  const text = await readKeyFile(file, "OpenPGP private key file");
+async function pgpKeys(file: string, digest: ReturnType<typeof createHmac>, rootOnly: boolean): Promise<OpenPgp.PrivateKey[]> {
+  const text = await readKeyFile(file, "OpenPGP private key file", rootOnly);
   digest.update(`pgp\0${text}\0`);
   const openpgp = await import("openpgp");
   const keys = await openpgp.readPrivateKeys({ armoredKeys: text }).catch((err: Error) => {
@@ -77,12 +91,12 @@ async function pgpKeys(file: string, digest: ReturnType<typeof createHmac>): Pro
 }
 
 /** A regular file (never a symlink), owned by root, with no permission bits for group or others. */
-async function readKeyFile(file: string, what: string): Promise<string> {
+async function readKeyFile(file: string, what: string, rootOnly: boolean): Promise<string> {
   const info = await lstat(file).catch((err: NodeJS.ErrnoException) => {
     throw identityError(file, `cannot be read: ${err.code ?? err.message}`, `Create the ${what} on this host, or remove it from the secrets: section of the agent config.`);
   });
   if (!info.isFile()) throw identityError(file, "is not a regular file", "Make it a plain file (symlinks are not followed).");
-  if (info.uid !== 0 || (info.mode & 0o077) !== 0) {
+  if (rootOnly && (info.uid !== 0 || (info.mode & 0o077) !== 0)) {
     const mode = (info.mode & 0o777).toString(8).padStart(4, "0");
     throw identityError(file, `must be readable by root only (it is mode ${mode}, owner uid ${info.uid})`, `Run \`chown root:root ${file} && chmod 0400 ${file}\`.`);
   }

@@ -1,6 +1,7 @@
 import { describeStanzas, readAgeFile, type AgeFile } from "./age/age-file.js";
 import { readSopsDocument, type SopsDocument, type SopsFormat } from "./sops/read-sops-document.js";
 import { describeRecipients } from "./sops/sops-metadata.js";
+import { unencryptedValues } from "./sops/check-structure.js";
 
 /**
  * An encrypted file of the repository as seen without any key: SOPS (by its metadata) or age (by
@@ -16,10 +17,11 @@ export function inspectEncryptedFile(bytes: Uint8Array): EncryptedFile | undefin
   if (age) return { kind: "age", format: "age", recipients: describeStanzas(age), problems: age.problems, age, bytes };
   const document = readSopsDocument(bytes);
   if (!document) return undefined;
-  return { kind: "sops", format: document.format, recipients: describeRecipients(document.metadata), problems: document.problems, document };
+  const problems = [...document.problems, ...unencryptedValues(document)];
+  return { kind: "sops", format: document.format, recipients: describeRecipients(document.metadata), problems, document };
 }
 
 /** "SOPS (dotenv)", "age (armored)": how messages name a file's kind. */
 export function describeKind(file: EncryptedFile): string {
-  return file.kind === "sops" ? `SOPS ${file.format}` : file.age.armored ? "age (armored)" : "age";
+  return file.kind === "sops" ? `SOPS ${file.format}` : file.age.armored ? "age file, armored" : "age file";
 }

@@ -128,11 +128,11 @@ describe("SOPS MAC: a file that was changed, or has no MAC, is refused", () => {
   });
 
   it("selection rules: encrypted_regex and encrypted_suffix leave the rest in the clear, MAC-checked", async () => {
-    const tree = treeOf({ name: "web", data: { password: "p1" }, stringData: { token: "t1" } });
+    const tree = treeOf({ name: "web", data: { password: "pass-one-secret" }, stringData: { token: "token-one-secret" } });
     const doc = await encodeSops([tree], { format: "yaml", age: [host.recipient], rule: { kind: "encrypted_regex", value: "^(data|stringData)$" } });
     expect(doc).toContain("name: web");
-    expect(doc).not.toContain("p1");
-    expect(text(await open(doc))).toContain("token: t1");
+    expect(doc).not.toContain("pass-one-secret");
+    expect(text(await open(doc))).toContain("token: token-one-secret");
     expect(await open(doc.replace("name: web", "name: api"))).toMatchObject({ ok: false, message: expect.stringMatching(/MAC mismatch/) });
     const bySuffix = await encodeSops([treeOf({ user: "app", pass_secret: "p2" })], { format: "dotenv", age: [host.recipient], rule: { kind: "encrypted_suffix", value: "_secret" } });
     expect(bySuffix).toContain("user=app");
