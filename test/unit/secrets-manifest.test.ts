@@ -1,7 +1,7 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManifestInvalidError, type ManifestProblem } from "../../src/errors.js";
 import { checkPolicy, guardedPaths } from "../../src/policy/index.js";
 import { DEFAULT_POLICY } from "../../src/policy/host-policy.js";
@@ -22,8 +22,11 @@ let host: { file: string; recipient: string };
 let stranger: { file: string; recipient: string };
 let ids: HostIdentities;
 
+let dir: string;
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), "gdt-sops-manifest-"));
+  dir = mkdtempSync(join(tmpdir(), "gdt-sops-manifest-"));
   host = ageKeygen(dir);
   stranger = ageKeygen(dir);
   ids = await loadHostIdentities({ ageIdentityFile: host.file, openpgpPrivateKeyFile: undefined });

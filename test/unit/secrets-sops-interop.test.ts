@@ -1,5 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { unwrapDataKey } from "../../src/secrets/sops/data-key.js";
 import { loadHostIdentities } from "../../src/secrets/host-identities.js";
 import { inspectEncryptedFile } from "../../src/secrets/inspect-encrypted-file.js";
@@ -7,12 +10,25 @@ import { decryptFile } from "../../src/secrets/decrypt-file.js";
 import { readSopsMetadata } from "../../src/secrets/sops/sops-metadata.js";
 import { encodeSops, treeOf, wrapForAge, wrapForPgp } from "../support/sops-encoder.js";
 import { ageDecrypt, ageEncrypt, ageKeygen } from "./helpers/age-keys.js";
-import { gpgDecrypt, gpgEncrypt, gpgKey } from "./helpers/gpg-keys.js";
+import { gpgDecrypt, gpgEncrypt, gpgKey as makeGpgKey, stopGpgAgent } from "./helpers/gpg-keys.js";
+
+function gpgKey(at: string): ReturnType<typeof makeGpgKey> {
+  const key = makeGpgKey(at);
+  homes.push(key.home);
+  return key;
+}
+
+const dir = mkdtempSync(join(tmpdir(), "gdt-sops-interop-"));
+const homes: string[] = [];
+afterAll(() => {
+  for (const home of homes) stopGpgAgent(home);
+  rmSync(dir, { recursive: true, force: true });
+});
 
 /** The data key's wrapping, checked both ways against the real tools: `age` and `gpg`. */
 describe("data keys and age files against the real age and gpg", () => {
   it("the real age CLI opens a data key gitdock's encoder wrapped, and gitdock opens one age wrapped", async () => {
-    const key = ageKeygen();
+    const key = ageKeygen(dir);
     const dataKey = randomBytes(32);
     const wrapped = await wrapForAge(dataKey, key.recipient);
     expect(Buffer.compare(ageDecrypt(wrapped, key.file), dataKey)).toBe(0);
@@ -24,7 +40,7 @@ describe("data keys and age files against the real age and gpg", () => {
   });
 
   it("gpg opens a data key wrapped for its key, and gitdock opens one gpg wrapped, with the key gpg exported", async () => {
-    const key = gpgKey();
+    const key = gpgKey(dir);
     const dataKey = randomBytes(32);
     const wrapped = await wrapForPgp(dataKey, key.publicKey);
     expect(wrapped.fp).toBe(key.fingerprint);
@@ -37,7 +53,7 @@ describe("data keys and age files against the real age and gpg", () => {
   });
 
   it("a SOPS document for an OpenPGP key decrypts with the exported private key", async () => {
-    const key = gpgKey();
+    const key = gpgKey(dir);
     const doc = await encodeSops([treeOf({ TOKEN: "pgp-wrapped" })], { format: "dotenv", pgp: [key.publicKey] });
     expect(doc).toContain(`sops_pgp__list_0__map_fp=${key.fingerprint}`);
     const ids = await loadHostIdentities({ ageIdentityFile: undefined, openpgpPrivateKeyFile: key.privateKeyFile });
@@ -49,8 +65,8 @@ describe("data keys and age files against the real age and gpg", () => {
   });
 
   it("age files made by the real age, binary and armored, decrypt; another key's do not", async () => {
-    const key = ageKeygen();
-    const stranger = ageKeygen();
+    const key = ageKeygen(dir);
+    const stranger = ageKeygen(dir);
     const ids = await loadHostIdentities({ ageIdentityFile: key.file, openpgpPrivateKeyFile: undefined });
     for (const armored of [false, true]) {
       const file = inspectEncryptedFile(ageEncrypt("-----BEGIN PRIVATE KEY-----\nMIIE\n", key.recipient, armored));

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decryptFile } from "../../src/secrets/decrypt-file.js";
 import { loadHostIdentities, type HostIdentities } from "../../src/secrets/host-identities.js";
 import { inspectEncryptedFile } from "../../src/secrets/inspect-encrypted-file.js";
@@ -14,8 +14,11 @@ let host: { file: string; recipient: string };
 let other: { file: string; recipient: string };
 let ids: HostIdentities;
 
+let dir: string;
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), "gdt-sops-unit-"));
+  dir = mkdtempSync(join(tmpdir(), "gdt-sops-unit-"));
   host = ageKeygen(dir);
   other = ageKeygen(dir);
   ids = await loadHostIdentities({ ageIdentityFile: host.file, openpgpPrivateKeyFile: undefined });

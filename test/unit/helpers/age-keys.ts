@@ -1,10 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** A fresh age identity made by the real `age-keygen`, in a file only root can read. */
-export function ageKeygen(dir = mkdtempSync(join(tmpdir(), "gdt-age-"))): { file: string; recipient: string; identity: string } {
+export function ageKeygen(dir: string): { file: string; recipient: string; identity: string } {
   const file = join(dir, `key-${Math.random().toString(36).slice(2)}.txt`);
   execFileSync("age-keygen", ["-o", file], { stdio: ["ignore", "ignore", "ignore"] });
   chmodSync(file, 0o400);

@@ -1,11 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /** A fresh OpenPGP key made by the real `gpg` in its own home: its fingerprint, armored public key and private key file (mode 0400). */
-export function gpgKey(): { home: string; fingerprint: string; publicKey: string; privateKeyFile: string } {
-  const home = mkdtempSync(join(tmpdir(), "gdt-gpg-"));
+export function gpgKey(dir: string): { home: string; fingerprint: string; publicKey: string; privateKeyFile: string } {
+  const home = mkdtempSync(join(dir, "gpg-"));
   chmodSync(home, 0o700);
   const gpg = (args: string[], input?: string) => execFileSync("gpg", ["--homedir", home, "--batch", "--yes", ...args], { input, stdio: ["pipe", "pipe", "ignore"] });
   gpg(["--passphrase", "", "--quick-gen-key", "gitdock test <test@gitdock.invalid>", "rsa2048", "default", "never"]);
@@ -20,6 +19,11 @@ export function gpgKey(): { home: string; fingerprint: string; publicKey: string
 function fingerprintOf(gpg: (args: string[]) => Buffer): string {
   const out = gpg(["--with-colons", "--list-keys"]).toString();
   return /^fpr:+([0-9A-F]{40}):/m.exec(out)?.[1] ?? "";
+}
+
+/** Stops the gpg-agent that gpg started for `home`, so the test leaves no process behind. */
+export function stopGpgAgent(home: string): void {
+  execFileSync("gpgconf", ["--homedir", home, "--kill", "all"], { stdio: "ignore" });
 }
 
 /** Decrypts an armored message with the real `gpg`. */
