@@ -180,3 +180,17 @@ describe("encrypted files of the repository in a stack", () => {
     expect(stack.encryptedFiles).toBeUndefined();
   });
 });
+
+describe("decrypted values in the spec hash", () => {
+  it("an encrypted env_file's values are keyed digests (environmentFromFiles), never plain hashes: only their key-bound field changes", async () => {
+    const { resolveHostInputs } = await import("../../src/observe/resolve-host-inputs.js");
+    const hashesFor = async (password: string) => {
+      const loaded = await load({ ...(await files(host.recipient, password)), [STACK]: COMPOSE.split("  web:")[0] as string });
+      const resolved = await resolveHostInputs({ commit: "0".repeat(40), stacks: loaded.stacks }, HOST_KEY);
+      return resolved.stacks[0]?.services.find((s) => s.service.name === "db")?.fieldHashes ?? {};
+    };
+    const [a, b, again] = [await hashesFor("first-password"), await hashesFor("second-password"), await hashesFor("first-password")];
+    expect(a).toEqual(again);
+    expect(Object.keys(a).filter((k) => a[k] !== b[k])).toEqual(["environmentFromFiles"]);
+  });
+});
