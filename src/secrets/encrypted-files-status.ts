@@ -1,10 +1,7 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { secretsSectionDefaults } from "../config/secrets-section.js";
 import type { Settings } from "../config/settings.js";
 import { loadManifest } from "../manifest/index.js";
-import { parseRepoLocation } from "../source/repo-location.js";
-import { remoteGitdir } from "../source/fetch-commit.js";
+import { localGitdirOf } from "../source/local-gitdir.js";
 import { readCommitTree } from "../source/read-commit-tree.js";
 import { decryptFile } from "./decrypt-file.js";
 import { loadHostIdentities, NO_IDENTITIES, type HostIdentities } from "./host-identities.js";
@@ -28,7 +25,7 @@ export interface EncryptedFileStatus {
  * from the local clone (no network). Undefined when the commit cannot be read here.
  */
 export async function encryptedFilesByService(settings: Settings, commit: string): Promise<Record<string, EncryptedFileStatus[]> | undefined> {
-  const gitdir = localGitdir(settings);
+  const gitdir = localGitdirOf(settings);
   if (gitdir === undefined) return undefined;
   const tree = await readCommitTree(gitdir, commit, settings.path).catch(() => undefined);
   if (!tree) return undefined;
@@ -68,12 +65,3 @@ async function identities(settings: Settings): Promise<{ ids: HostIdentities; pr
   }
 }
 
-function localGitdir(settings: Settings): string | undefined {
-  if (!settings.repo) return undefined;
-  const location = parseRepoLocation(settings.repo);
-  if (location.kind === "local") {
-    const dotGit = join(location.path, ".git");
-    return existsSync(dotGit) ? dotGit : location.path;
-  }
-  return remoteGitdir(settings.stateDir, location.url);
-}
