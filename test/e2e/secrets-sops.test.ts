@@ -34,7 +34,8 @@ const STACK = "hosts/h1/app";
 const PASSWORD_1 = `pw1-${randomBytes(8).toString("hex")}`;
 const PASSWORD_2 = `pw2-${randomBytes(8).toString("hex")}`;
 const TLS_KEY = `-----BEGIN PRIVATE KEY-----\ntls-${randomBytes(12).toString("hex")}\n-----END PRIVATE KEY-----\n`;
-const PLANTED = [PASSWORD_1, PASSWORD_2, TLS_KEY.split("\n")[1] as string];
+const TLS_KEY_2 = `-----BEGIN PRIVATE KEY-----\ntls-${randomBytes(12).toString("hex")}\n-----END PRIVATE KEY-----\n`;
+const PLANTED = [PASSWORD_1, PASSWORD_2, TLS_KEY.split("\n")[1] as string, TLS_KEY_2.split("\n")[1] as string];
 
 let tmp: string;
 let tmpfs: string;
@@ -69,10 +70,10 @@ secrets:
 `;
 }
 
-async function release(message: string, password: string, recipient = key.recipient): Promise<string> {
+async function release(message: string, password: string, recipient = key.recipient, tls = TLS_KEY): Promise<string> {
   await repo.write(`${STACK}/compose.yaml`, compose());
   await repo.write(`${STACK}/db.sops.env`, await encodeSops([treeOf({ POSTGRES_USER: "app", POSTGRES_PASSWORD: password })], { format: "dotenv", age: [recipient] }));
-  await writeFile(path.join(repo.workDir, STACK, "tls.key.age"), ageEncrypt(TLS_KEY, key.recipient));
+  await writeFile(path.join(repo.workDir, STACK, "tls.key.age"), ageEncrypt(tls, key.recipient));
   return repo.commit(message);
 }
 
@@ -164,6 +165,23 @@ describe("secrets from Git, encrypted with SOPS and age, decrypted only on the h
     expect(after[WEB]).toBe(ids[WEB]);
     expect(after[OTHER]).toBe(ids[OTHER]);
     expect(await envOf(DB)).toContain(`POSTGRES_PASSWORD=${PASSWORD_2}`);
+    ids = after;
+  });
+
+  it("a new TLS key replaces only the web server, and the old key's file leaves the tmpfs once the rollout is healthy", async () => {
+    const before = await readdir(runtimeDir);
+    expect(before).toHaveLength(1);
+    await release("new tls key", PASSWORD_2, key.recipient, TLS_KEY_2);
+    const r = await sync();
+    expect(r.code, r.stderr).toBe(0);
+    const after = await host.ids(APP);
+    expect(after[WEB]).not.toBe(ids[WEB]);
+    expect(after[DB]).toBe(ids[DB]);
+    expect(after[OTHER]).toBe(ids[OTHER]);
+    expect(await exec(WEB, "cat /etc/tls/key.pem")).toBe(TLS_KEY_2);
+    const now = await readdir(runtimeDir);
+    expect(now).toHaveLength(1);
+    expect(now[0]).not.toBe(before[0]);
     ids = after;
   });
 
