@@ -18,7 +18,7 @@ import {
   type ManifestSources,
 } from "../../manifest/index.js";
 import type { RepoTree } from "../../manifest/repo-tree.js";
-import type { DesiredStack } from "../../model.js";
+import type { DesiredStack, EncryptedFileUse } from "../../model.js";
 import { checkPolicy, guardedPaths, readPolicyFile, type HostPolicy } from "../../policy/index.js";
 import { DEFAULT_REPO_FILE_SETTINGS } from "../../files/index.js";
 import { readDirectoryTree } from "../../source/read-directory-tree.js";
@@ -56,11 +56,13 @@ export async function validateCommand(targets: string[], opts: ValidateOptions):
   const problems: ManifestProblem[] = [];
   const notes: ManifestProblem[] = [];
   let stacks = 0;
+  const encrypted: EncryptedFileUse[] = [];
   for (const target of targets) {
     for (const host of await hostPathsOf(target)) {
       try {
         const loaded = await load(host, hostVariables, opts.profile ?? [], identities);
         stacks += loaded.stacks.length;
+        encrypted.push(...loaded.stacks.flatMap((s) => s.encryptedFiles ?? []));
         notes.push(...loaded.notes);
         if (policy) problems.push(...groupSharedProblems(loaded.sources.maskHostValues(policyProblems(loaded.stacks, policy, loaded.sources))));
       } catch (err) {
@@ -70,14 +72,19 @@ export async function validateCommand(targets: string[], opts: ValidateOptions):
     }
   }
   if (opts.strict) problems.push(...notes.splice(0));
-  report(stacks, problems, notes, opts.json === true);
+  report(stacks, problems, notes, opts.json === true, encrypted);
   return problems.length ? EXIT.error : EXIT.ok;
 }
 
-function report(stacks: number, problems: ManifestProblem[], warnings: ManifestProblem[], json: boolean): void {
+function report(stacks: number, problems: ManifestProblem[], warnings: ManifestProblem[], json: boolean, encrypted: EncryptedFileUse[]): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify({ ok: problems.length === 0, stacks, problems, warnings }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ok: problems.length === 0, stacks, problems, warnings, encryptedFiles: encrypted }, null, 2)}\n`);
     return;
+  }
+  // The encrypted files the valid stacks use, with whom they are for (and, with --identity, that they decrypted).
+  for (const f of encrypted) {
+    const checked = !f.decrypted ? "structure checked (no key)" : f.kind === "sops" ? "decrypted, MAC checked" : "decrypted and authenticated";
+    process.stdout.write(`encrypted ${f.usedAs}: ${f.repoPath} (${f.kind === "sops" ? `SOPS ${f.format}` : "age file"}, for ${f.recipients.join(", ")}): ${checked}\n`);
   }
   const lines = [...problems.map(formatProblem), ...warnings.map((w) => formatProblem({ ...w, message: `warning: ${w.message}` }))];
   if (lines.length) process.stderr.write(`${lines.join("\n")}\n`);
