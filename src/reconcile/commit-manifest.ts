@@ -73,11 +73,11 @@ async function manifestInputs(
     const read = await readCommitTree(gitdir, commit, root);
     return { tree: read, projects: manifestProjects(read, processEnvironment ? { processEnvironment } : {}) };
   });
-  const host = await readHostVariables(projects, settings.manifest, settings.security.policy.envFileRoots, guardedFilesOf(settings));
-  // The store's and data root's paths end up in the stacks' mounts: they shape the result too.
-  const files = repoFileSettingsOf(settings);
   // The host's keys (re-read every pass: a key added or removed takes effect at the next one) decide what decrypts.
   const ids = await identitiesOf(settings);
+  const host = await readHostVariables(projects, settings.manifest, settings.security.policy.envFileRoots, guardedFilesOf(settings), ids);
+  // The store's and data root's paths end up in the stacks' mounts: they shape the result too.
+  const files = repoFileSettingsOf(settings);
   const secrets = [ids.digest, secretsOf(settings).runtimeDir, hostKey ? hostKeyId(hostKey) : "-"].join("\0");
   const key = [gitdir, commit, root, host.digest, settings.manifest.profiles.join(","), processEnvironment ? "process" : "-", files.store, files.dataRoot, secrets].join("\0");
   return { tree, host, ids, key };

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -192,5 +192,22 @@ describe("decrypted values in the spec hash", () => {
     const [a, b, again] = [await hashesFor("first-password"), await hashesFor("second-password"), await hashesFor("first-password")];
     expect(a).toEqual(again);
     expect(Object.keys(a).filter((k) => a[k] !== b[k])).toEqual(["environmentFromFiles"]);
+  });
+});
+
+describe("a host variables file encrypted with SOPS", () => {
+  it("is decrypted with the host's keys; one for another key fails the pass, naming the file and its recipients", async () => {
+    const { readHostVariables } = await import("../../src/observe/read-host-variables.js");
+    const varsDir = join(dir, "env");
+    mkdirSync(varsDir, { recursive: true });
+    const file = join(varsDir, "shop.env");
+    writeFileSync(file, await encodeSops([treeOf({ DB_PASSWORD: "host-held-secret" })], { format: "dotenv", age: [host.recipient] }), { mode: 0o600 });
+    const manifest = { variablesDir: varsDir, variablesDirSet: true, processEnvironment: false, profiles: [] };
+    const read = await readHostVariables(["shop"], manifest, [varsDir], guardedPaths([]), ids);
+    expect(read.variables.valuesFor("shop")?.get("DB_PASSWORD")).toBe("host-held-secret");
+    writeFileSync(file, await encodeSops([treeOf({ DB_PASSWORD: "x" })], { format: "dotenv", age: [stranger.recipient] }), { mode: 0o600 });
+    await expect(readHostVariables(["shop"], manifest, [varsDir], guardedPaths([]), ids)).rejects.toThrow(
+      `host variables file ${file} is encrypted (SOPS dotenv, for age ${stranger.recipient}) and cannot be decrypted: this host holds none of those keys (its keys: age ${host.recipient})`,
+    );
   });
 });
