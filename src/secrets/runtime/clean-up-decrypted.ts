@@ -1,4 +1,5 @@
 import type Docker from "dockerode";
+import { existsSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Logger } from "../../log.js";
@@ -12,6 +13,8 @@ import type { ResolvedState } from "../../plan/types.js";
  */
 export async function cleanUpDecryptedAfterRollout(ctx: { docker: Docker; settings: { secrets: { runtimeDir: string } }; log: Logger }, resolved: ResolvedState): Promise<void> {
   const dir = ctx.settings.secrets.runtimeDir;
+  // A host that never decrypted a file has no directory, and no Engine call is spent on it.
+  if (!existsSync(dir)) return;
   try {
     const keep = new Set(resolved.stacks.flatMap((s) => (s.stack.decryptedFiles ?? []).map((o) => o.name)));
     for (const c of await ctx.docker.listContainers({ all: true })) {
