@@ -7,11 +7,15 @@ export const secretsPolicySchema = z
     require_encrypted: z
       .boolean()
       .optional()
-      .describe("true: every Compose secret must be an encrypted file of the repository (SOPS or age) that this host decrypts; secrets from the host's disk are refused. Default false"),
+      .describe(
+        "true: every Compose secret must be an encrypted file of the repository (SOPS or age) that this host decrypts; secrets from the host's disk are refused. Default false",
+      ),
     recipients: z
       .array(z.string().regex(/^(?:age1[0-9a-z]+|[0-9A-Fa-f]{16,64})$/, { error: "expected an age recipient (age1…) or an OpenPGP fingerprint" }))
       .optional()
-      .describe("Age recipients and OpenPGP fingerprints encrypted files may be encrypted for: a SOPS file for anyone else is refused (so a removed key is noticed until the file is re-encrypted), and so are age files, which do not name their recipients. Default: any"),
+      .describe(
+        "Age recipients and OpenPGP fingerprints encrypted files may be encrypted for: a SOPS file for anyone else is refused (so a removed key is noticed until the file is re-encrypted), and so are age files, which do not name their recipients. Default: any",
+      ),
   })
   .describe("Encrypted secrets of the repository");
 

@@ -23,7 +23,9 @@ export const secretsSectionSchema = z
       .describe("An armored OpenPGP private key without a passphrase (gpg --export-secret-keys --armor), owned by root, mode 0400 or 0600"),
     runtime_dir: absolutePath
       .optional()
-      .describe(`A directory on a tmpfs where decrypted secrets and configs are written (mode 0400 unless a service asks otherwise) and mounted read-only from. Default ${DEFAULT_SECRETS_RUNTIME_DIR}`),
+      .describe(
+        `A directory on a tmpfs where decrypted secrets and configs are written (mode 0400 unless a service asks otherwise) and mounted read-only from. Default ${DEFAULT_SECRETS_RUNTIME_DIR}`,
+      ),
   })
   .describe("Keys for encrypted files of the repository (SOPS, age), and where decrypted files live");
 

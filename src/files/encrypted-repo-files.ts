@@ -28,8 +28,7 @@ export interface ManifestSecrets {
 
 /** A file's encryption as a stack met it, or the reason it cannot be used (a located error). */
 export type Opened =
-  | { ok: true; file: EncryptedFile; decryption: Extract<Decryption, { ok: true }> | undefined }
-  | { ok: false; file: EncryptedFile; error: string };
+  { ok: true; file: EncryptedFile; decryption: Extract<Decryption, { ok: true }> | undefined } | { ok: false; file: EncryptedFile; error: string };
 
 /** Judges an encrypted file named as `written`: its structure, then what the host's decryption said. */
 export function openEncrypted(file: EncryptedFile, repoPath: string, written: string, secrets: ManifestSecrets | undefined): Opened {
@@ -40,7 +39,9 @@ export function openEncrypted(file: EncryptedFile, repoPath: string, written: st
   if (decryption === undefined) return { ok: false, file, error: `${what} but was not decrypted on this host` };
   if (decryption.ok) return { ok: true, file, decryption };
   if (decryption.reason === "no-key") {
-    const mine = secrets.hostKeys.length ? `this host's keys: ${secrets.hostKeys.join(", ")}` : "this host has no keys (the agent config's secrets: section names none)";
+    const mine = secrets.hostKeys.length
+      ? `this host's keys: ${secrets.hostKeys.join(", ")}`
+      : "this host has no keys (the agent config's secrets: section names none)";
     return {
       ok: false,
       file,
@@ -56,7 +57,10 @@ export function encryptedEnvFile(opened: Extract<Opened, { ok: true }>, repoPath
   const { file } = opened.decryption;
   let variables = file.variables;
   if (opened.file.kind === "age" || opened.file.format === "binary") variables = dotenvVariables(file.content);
-  if (variables === undefined) return { error: `env file "${written}" (${repoPath}) decrypts to a document with nested values; an env_file needs KEY=VALUE pairs (dotenv, or a flat YAML/JSON mapping)` };
+  if (variables === undefined)
+    return {
+      error: `env file "${written}" (${repoPath}) decrypts to a document with nested values; an env_file needs KEY=VALUE pairs (dotenv, or a flat YAML/JSON mapping)`,
+    };
   const values: Record<string, string> = {};
   for (const [k, v] of variables) values[k] = v.text();
   return { repoPath, values, secret: true };

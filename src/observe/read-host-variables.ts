@@ -64,7 +64,9 @@ async function readVariablesFile(file: string, ids: HostIdentities | undefined):
   });
   if (info === undefined) return new Map();
   if (!info.isFile()) {
-    throw new HostInputError(`host variables file ${file} is not a regular file`, { hint: "Make it a plain file (mode 0600, owned by root); symlinks are not followed." });
+    throw new HostInputError(`host variables file ${file} is not a regular file`, {
+      hint: "Make it a plain file (mode 0600, owned by root); symlinks are not followed.",
+    });
   }
   const bytes = await readFile(file).catch((err: NodeJS.ErrnoException) => {
     throw unreadable(file, err);

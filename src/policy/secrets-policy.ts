@@ -28,10 +28,12 @@ export function secretsPolicyViolations(stack: DesiredStack, policy: SecretsPoli
 }
 
 function recipientProblem(use: EncryptedFileUse, allowed: readonly string[]): string | undefined {
-  if (use.kind === "age") return "an age file does not name its recipients, so the host policy's secrets.recipients cannot be checked; encrypt it with SOPS (its binary form keeps any file) for the listed recipients";
+  if (use.kind === "age")
+    return "an age file does not name its recipients, so the host policy's secrets.recipients cannot be checked; encrypt it with SOPS (its binary form keeps any file) for the listed recipients";
   const keys = use.recipients.filter((r) => r.startsWith("age ") || r.startsWith("pgp ")).map((r) => r.slice(4));
   const others = keys.filter((k) => !allowed.includes(k.startsWith("age1") ? k : k.toUpperCase()));
-  if (others.length) return `encrypted for ${others.join(", ")}, which the host policy does not list in secrets.recipients (${allowed.join(", ")}); re-encrypt it without them (sops updatekeys, or sops rotate)`;
+  if (others.length)
+    return `encrypted for ${others.join(", ")}, which the host policy does not list in secrets.recipients (${allowed.join(", ")}); re-encrypt it without them (sops updatekeys, or sops rotate)`;
   return undefined;
 }
 

@@ -79,7 +79,17 @@ async function manifestInputs(
   // The store's and data root's paths end up in the stacks' mounts: they shape the result too.
   const files = repoFileSettingsOf(settings);
   const secrets = [ids.digest, secretsOf(settings).runtimeDir, hostKey ? hostKeyId(hostKey) : "-"].join("\0");
-  const key = [gitdir, commit, root, host.digest, settings.manifest.profiles.join(","), processEnvironment ? "process" : "-", files.store, files.dataRoot, secrets].join("\0");
+  const key = [
+    gitdir,
+    commit,
+    root,
+    host.digest,
+    settings.manifest.profiles.join(","),
+    processEnvironment ? "process" : "-",
+    files.store,
+    files.dataRoot,
+    secrets,
+  ].join("\0");
   return { tree, host, ids, key };
 }
 

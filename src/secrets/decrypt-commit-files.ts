@@ -24,7 +24,12 @@ export async function decryptCommitFiles(tree: RepoTree, root: string, ids: Host
 }
 
 /** What the manifest stage gets: the decryptions, the tmpfs, and the key that names decrypted files. */
-export function manifestSecretsOf(decrypted: ReadonlyMap<string, Decryption> | undefined, ids: HostIdentities, runtimeDir: string, hostKey: Buffer): ManifestSecrets {
+export function manifestSecretsOf(
+  decrypted: ReadonlyMap<string, Decryption> | undefined,
+  ids: HostIdentities,
+  runtimeDir: string,
+  hostKey: Buffer,
+): ManifestSecrets {
   return { runtimeDir, nameKey: nameKeyOf(hostKey), decrypted, hostKeys: describeIdentities(ids) };
 }
 

@@ -15,9 +15,12 @@ export async function decryptVariablesFile(file: string, bytes: Uint8Array, ids:
   const d = await decryptFile(encrypted, ids);
   const what = `host variables file ${file} is encrypted (${describeKind(encrypted)}, for ${encrypted.recipients.join(", ")})`;
   if (!d.ok) {
-    throw new HostInputError(`${what} and cannot be decrypted: ${d.reason === "no-key" ? `this host holds none of those keys (its keys: ${describeIdentities(ids).join(", ") || "none"})` : d.message}`, {
-      hint: "Encrypt it for this host's key (secrets.age_identity_file or secrets.openpgp_private_key_file), or keep it in plain text (mode 0600, owned by root).",
-    });
+    throw new HostInputError(
+      `${what} and cannot be decrypted: ${d.reason === "no-key" ? `this host holds none of those keys (its keys: ${describeIdentities(ids).join(", ") || "none"})` : d.message}`,
+      {
+        hint: "Encrypt it for this host's key (secrets.age_identity_file or secrets.openpgp_private_key_file), or keep it in plain text (mode 0600, owned by root).",
+      },
+    );
   }
   if (d.file.variables && encrypted.format !== "binary") return new Map([...d.file.variables].map(([k, v]) => [k, v.text()]));
   // An age file or SOPS's binary form holds the file itself: read it as a plain variables file.

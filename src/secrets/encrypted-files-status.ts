@@ -64,4 +64,3 @@ async function identities(settings: Settings): Promise<{ ids: HostIdentities; pr
     return { ids: NO_IDENTITIES, problem: (err as Error).message };
   }
 }
-

@@ -45,7 +45,11 @@ export async function loadHostIdentities(files: IdentityFiles, opts: { rootOnly?
 /** An identity file given on the command line: age identities or an armored OpenPGP private key, told apart by content. */
 export async function loadIdentityFile(file: string): Promise<HostIdentities> {
   const head = await readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
-    throw identityError(file, `cannot be read: ${err.code ?? err.message}`, "Give the age identity file (age-keygen output) or an armored OpenPGP private key.");
+    throw identityError(
+      file,
+      `cannot be read: ${err.code ?? err.message}`,
+      "Give the age identity file (age-keygen output) or an armored OpenPGP private key.",
+    );
   });
   const pgp = head.includes("-----BEGIN PGP PRIVATE KEY BLOCK-----");
   return loadHostIdentities({ ageIdentityFile: pgp ? undefined : file, openpgpPrivateKeyFile: pgp ? file : undefined }, { rootOnly: false });
@@ -59,13 +63,20 @@ export function describeIdentities(ids: HostIdentities): string[] {
 async function ageIdentities(file: string, digest: ReturnType<typeof createHmac>, rootOnly: boolean): Promise<HostIdentities["age"]> {
   const text = await readKeyFile(file, "age identity file", rootOnly);
   digest.update(`age\0${text}\0`);
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"));
   if (lines.length === 0) throw identityError(file, "holds no age identity", "Write the output of `age-keygen` into it.");
   const { identityToRecipient } = await import("age-encryption");
   return Promise.all(
     lines.map(async (identity, i) => {
       if (!/^AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]+$/.test(identity)) {
-        throw identityError(file, `line ${i + 1} is not an age identity (AGE-SECRET-KEY-1… or AGE-SECRET-KEY-PQ-1…)`, "Plugin and SSH identities are not supported; use an age-keygen identity.");
+        throw identityError(
+          file,
+          `line ${i + 1} is not an age identity (AGE-SECRET-KEY-1… or AGE-SECRET-KEY-PQ-1…)`,
+          "Plugin and SSH identities are not supported; use an age-keygen identity.",
+        );
       }
       const recipient = await identityToRecipient(identity).catch(() => {
         throw identityError(file, `line ${i + 1} is not a valid age identity`, "Write the output of `age-keygen` into it.");
@@ -84,7 +95,11 @@ async function pgpKeys(file: string, digest: ReturnType<typeof createHmac>, root
   });
   for (const key of keys) {
     if (!key.isDecrypted()) {
-      throw identityError(file, `key ${key.getFingerprint().toUpperCase()} is protected by a passphrase`, "gitdock runs unattended: export the key without a passphrase, into a file only root can read.");
+      throw identityError(
+        file,
+        `key ${key.getFingerprint().toUpperCase()} is protected by a passphrase`,
+        "gitdock runs unattended: export the key without a passphrase, into a file only root can read.",
+      );
     }
   }
   return keys;
@@ -93,12 +108,20 @@ async function pgpKeys(file: string, digest: ReturnType<typeof createHmac>, root
 /** A regular file (never a symlink), owned by root, with no permission bits for group or others. */
 async function readKeyFile(file: string, what: string, rootOnly: boolean): Promise<string> {
   const info = await lstat(file).catch((err: NodeJS.ErrnoException) => {
-    throw identityError(file, `cannot be read: ${err.code ?? err.message}`, `Create the ${what} on this host, or remove it from the secrets: section of the agent config.`);
+    throw identityError(
+      file,
+      `cannot be read: ${err.code ?? err.message}`,
+      `Create the ${what} on this host, or remove it from the secrets: section of the agent config.`,
+    );
   });
   if (!info.isFile()) throw identityError(file, "is not a regular file", "Make it a plain file (symlinks are not followed).");
   if (rootOnly && (info.uid !== 0 || (info.mode & 0o077) !== 0)) {
     const mode = (info.mode & 0o777).toString(8).padStart(4, "0");
-    throw identityError(file, `must be readable by root only (it is mode ${mode}, owner uid ${info.uid})`, `Run \`chown root:root ${file} && chmod 0400 ${file}\`.`);
+    throw identityError(
+      file,
+      `must be readable by root only (it is mode ${mode}, owner uid ${info.uid})`,
+      `Run \`chown root:root ${file} && chmod 0400 ${file}\`.`,
+    );
   }
   return readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
     throw identityError(file, `cannot be read: ${err.code ?? err.message}`, `Make the ${what} readable by gitdock (root).`);

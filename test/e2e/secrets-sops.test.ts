@@ -72,7 +72,10 @@ secrets:
 
 async function release(message: string, password: string, recipient = key.recipient, tls = TLS_KEY): Promise<string> {
   await repo.write(`${STACK}/compose.yaml`, compose());
-  await repo.write(`${STACK}/db.sops.env`, await encodeSops([treeOf({ POSTGRES_USER: "app", POSTGRES_PASSWORD: password })], { format: "dotenv", age: [recipient] }));
+  await repo.write(
+    `${STACK}/db.sops.env`,
+    await encodeSops([treeOf({ POSTGRES_USER: "app", POSTGRES_PASSWORD: password })], { format: "dotenv", age: [recipient] }),
+  );
   await writeFile(path.join(repo.workDir, STACK, "tls.key.age"), ageEncrypt(tls, key.recipient));
   return repo.commit(message);
 }
@@ -157,7 +160,9 @@ describe("secrets from Git, encrypted with SOPS and age, decrypted only on the h
     outputs.push(plan);
     expect(plan.code, plan.stderr).toBe(2);
     const actions = JSON.parse(plan.stdout).plan.actions as { container: string; kind: string; reasons: string[] }[];
-    expect(actions.filter((a) => a.kind !== "unchanged")).toEqual([expect.objectContaining({ container: DB, kind: "replace", reasons: ["config changed: env_file"] })]);
+    expect(actions.filter((a) => a.kind !== "unchanged")).toEqual([
+      expect.objectContaining({ container: DB, kind: "replace", reasons: ["config changed: env_file"] }),
+    ]);
     const r = await sync();
     expect(r.code, r.stderr).toBe(0);
     const after = await host.ids(APP);
@@ -189,7 +194,9 @@ describe("secrets from Git, encrypted with SOPS and age, decrypted only on the h
     const bad = await release("encrypted for the wrong host", PASSWORD_1, stranger.recipient);
     const r = await sync();
     expect(r.code, r.stderr).toBe(4);
-    expect(r.stderr).toContain(`is encrypted (SOPS dotenv) for age ${stranger.recipient}, and this host holds none of their keys (this host's keys: age ${key.recipient})`);
+    expect(r.stderr).toContain(
+      `is encrypted (SOPS dotenv) for age ${stranger.recipient}, and this host holds none of their keys (this host's keys: age ${key.recipient})`,
+    );
     expect(await host.ids(APP)).toEqual(ids);
     expect(await envOf(DB)).toContain(`POSTGRES_PASSWORD=${PASSWORD_2}`);
     const state = JSON.parse(await readFile(path.join(host.stateDir, "state.json"), "utf8"));
@@ -211,7 +218,9 @@ describe("secrets from Git, encrypted with SOPS and age, decrypted only on the h
     const r = await host.run("status", ["--json"]);
     outputs.push(r);
     expect(r.code, r.stderr).toBe(0);
-    const report = JSON.parse(r.stdout) as { stacks: { project: string; services: { service: string; encrypted?: { repoPath: string; decryptable: boolean; usedAs: string }[] }[] }[] };
+    const report = JSON.parse(r.stdout) as {
+      stacks: { project: string; services: { service: string; encrypted?: { repoPath: string; decryptable: boolean; usedAs: string }[] }[] }[];
+    };
     const services = report.stacks.find((s) => s.project === APP)?.services ?? [];
     const byName = Object.fromEntries(services.map((s) => [s.service, s.encrypted]));
     expect(byName.db).toEqual([expect.objectContaining({ repoPath: `${STACK}/db.sops.env`, usedAs: "env_file", decryptable: true })]);

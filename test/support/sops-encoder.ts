@@ -89,7 +89,7 @@ function emit(branches: SopsBranches, metadata: Record<string, unknown>, format:
     for (const [k, v] of Object.entries(flatten(metadata))) lines.push(`sops_${k}=${String(v).replaceAll("\n", "\\n")}`);
     return `${lines.join("\n")}\n`;
   }
-  const docs = branches.map((b) => ({ ...toJs(b) as Record<string, unknown>, sops: metadata }));
+  const docs = branches.map((b) => ({ ...(toJs(b) as Record<string, unknown>), sops: metadata }));
   if (format === "json" || format === "binary") return `${JSON.stringify(docs[0], null, 4)}\n`;
   return docs.map((d) => stringify(d, { lineWidth: 0 })).join("---\n");
 }

@@ -85,12 +85,26 @@ const svc = (stack: DesiredStack, name: string) => stack.services.find((s) => s.
 describe("encrypted files of the repository in a stack", () => {
   it("an encrypted env_file's values reach the environment as secrets; secrets and configs become decrypted files on the tmpfs", async () => {
     const [stack] = (await load(await files(host.recipient))).stacks as [DesiredStack];
-    expect(svc(stack, "db").envFiles).toEqual([{ repoPath: "hosts/h1/shop/db.sops.env", values: { POSTGRES_PASSWORD: "hunter2-db", POSTGRES_USER: "app" }, secret: true }]);
+    expect(svc(stack, "db").envFiles).toEqual([
+      { repoPath: "hosts/h1/shop/db.sops.env", values: { POSTGRES_PASSWORD: "hunter2-db", POSTGRES_USER: "app" }, secret: true },
+    ]);
     const web = svc(stack, "web");
-    expect(web.secrets).toEqual([{ source: "tls_key", target: "/etc/tls/key.pem", file: expect.stringMatching(/^\/run\/gitdock\/secrets\/[0-9a-f]{40}\.0440\.101\.-$/), encrypted: "hosts/h1/shop/tls.key.age" }]);
-    expect(web.container.configs).toEqual([{ source: "app_conf", target: "/app_conf", file: expect.stringMatching(/^\/run\/gitdock\/secrets\/[0-9a-f]{40}\.0400$/) }]);
+    expect(web.secrets).toEqual([
+      {
+        source: "tls_key",
+        target: "/etc/tls/key.pem",
+        file: expect.stringMatching(/^\/run\/gitdock\/secrets\/[0-9a-f]{40}\.0440\.101\.-$/),
+        encrypted: "hosts/h1/shop/tls.key.age",
+      },
+    ]);
+    expect(web.container.configs).toEqual([
+      { source: "app_conf", target: "/app_conf", file: expect.stringMatching(/^\/run\/gitdock\/secrets\/[0-9a-f]{40}\.0400$/) },
+    ]);
     const contents = Object.fromEntries((stack.decryptedFiles ?? []).map((o) => [o.repoPath, o.content.text()]));
-    expect(contents).toEqual({ "hosts/h1/shop/tls.key.age": "-----BEGIN PRIVATE KEY-----\ntls-secret\n", "hosts/h1/shop/app.sops.yaml": "api:\n  token: tok-123456\n" });
+    expect(contents).toEqual({
+      "hosts/h1/shop/tls.key.age": "-----BEGIN PRIVATE KEY-----\ntls-secret\n",
+      "hosts/h1/shop/app.sops.yaml": "api:\n  token: tok-123456\n",
+    });
     expect(stack.encryptedFiles?.map((u) => [u.repoPath, u.usedAs, u.services, u.decrypted])).toEqual([
       ["hosts/h1/shop/app.sops.yaml", "config", ["web"], true],
       ["hosts/h1/shop/db.sops.env", "env_file", ["db"], true],
@@ -106,7 +120,10 @@ describe("encrypted files of the repository in a stack", () => {
     const again = await files(host.recipient);
     expect(again["hosts/h1/shop/app.sops.yaml"]).not.toEqual(first["hosts/h1/shop/app.sops.yaml"]);
     expect(await name(again)).toEqual(await name(first));
-    const changed = { ...first, "hosts/h1/shop/app.sops.yaml": await encodeSops([treeOf({ api: { token: "tok-999" } })], { format: "yaml", age: [host.recipient] }) };
+    const changed = {
+      ...first,
+      "hosts/h1/shop/app.sops.yaml": await encodeSops([treeOf({ api: { token: "tok-999" } })], { format: "yaml", age: [host.recipient] }),
+    };
     const [a, b] = [await name(first), await name(changed)];
     expect(a?.filter((n) => !b?.includes(n))).toHaveLength(1);
   });
@@ -114,8 +131,14 @@ describe("encrypted files of the repository in a stack", () => {
   it("a host without the key refuses the commit at the line that names the file, saying which recipients it was encrypted for", async () => {
     const found = await problems(await files(stranger.recipient));
     expect(found.map((p) => `${p.line}:${p.path}: ${p.message}`)).toEqual([
-      expect.stringMatching(new RegExp(`^5:services\\.db\\.env_file: "db\\.sops\\.env" \\(hosts/h1/shop/db\\.sops\\.env\\) is encrypted \\(SOPS dotenv\\) for age ${stranger.recipient}, and this host holds none of their keys \\(this host's keys: age ${host.recipient}\\)`)),
-      expect.stringMatching(/^9:services\.web\.secrets\[0\]\.source: hosts\/h1\/shop\/tls\.key\.age is encrypted \(age file, armored\) for age X25519 recipient \(age files do not name their recipients\)/),
+      expect.stringMatching(
+        new RegExp(
+          `^5:services\\.db\\.env_file: "db\\.sops\\.env" \\(hosts/h1/shop/db\\.sops\\.env\\) is encrypted \\(SOPS dotenv\\) for age ${stranger.recipient}, and this host holds none of their keys \\(this host's keys: age ${host.recipient}\\)`,
+        ),
+      ),
+      expect.stringMatching(
+        /^9:services\.web\.secrets\[0\]\.source: hosts\/h1\/shop\/tls\.key\.age is encrypted \(age file, armored\) for age X25519 recipient \(age files do not name their recipients\)/,
+      ),
       expect.stringMatching(/^14:services\.web\.configs\[0\]: hosts\/h1\/shop\/app\.sops\.yaml is encrypted \(SOPS yaml\) for age age1/),
     ]);
     expect((await problems(await files(host.recipient), NO_IDENTITIES))[0]?.message).toMatch(/this host has no keys/);
@@ -126,7 +149,12 @@ describe("encrypted files of the repository in a stack", () => {
     const [stack] = (await load(good, null)).stacks as [DesiredStack];
     expect(svc(stack, "db").envFiles).toEqual([{ repoPath: "hosts/h1/shop/db.sops.env", values: {}, secret: true }]);
     expect(stack.encryptedFiles?.every((u) => u.decrypted === undefined)).toBe(true);
-    const tampered = { ...good, "hosts/h1/shop/db.sops.env": String(good["hosts/h1/shop/db.sops.env"]).replace(/^POSTGRES_USER=.*$/m, "POSTGRES_USER=root").replace(/^sops_mac=.*\n/m, "") };
+    const tampered = {
+      ...good,
+      "hosts/h1/shop/db.sops.env": String(good["hosts/h1/shop/db.sops.env"])
+        .replace(/^POSTGRES_USER=.*$/m, "POSTGRES_USER=root")
+        .replace(/^sops_mac=.*\n/m, ""),
+    };
     const found = (await problems(tampered, null)).map((p) => p.message).join("\n");
     expect(found).toMatch(/the file has no MAC/);
     expect(found).toMatch(/the value at POSTGRES_USER should be encrypted but is plain text/);
@@ -143,14 +171,21 @@ describe("encrypted files of the repository in a stack", () => {
     const [stack] = loaded.stacks as [DesiredStack];
     const guarded = guardedPaths([RUNTIME], [RUNTIME]);
     expect(checkPolicy(loaded.stacks, DEFAULT_POLICY, loaded.sources, guarded)).toEqual([]);
-    expect(checkEngineRequests({ commit: "0".repeat(40), stacks: loaded.stacks }, { policy: DEFAULT_POLICY, guarded, agentId: "t", sources: loaded.sources })).toEqual([]);
+    expect(
+      checkEngineRequests({ commit: "0".repeat(40), stacks: loaded.stacks }, { policy: DEFAULT_POLICY, guarded, agentId: "t", sources: loaded.sources }),
+    ).toEqual([]);
     // Any other file of the tmpfs (another stack's decrypted secret), or the directory, named by a hand-written bind mount: the agent's own, refused.
     for (const source of [`${RUNTIME}/${"0".repeat(40)}.0400`, RUNTIME]) {
       const forged = COMPOSE.replace("    env_file: db.sops.env\n", `    env_file: db.sops.env\n    volumes: ["${source}:/stolen:ro"]\n`);
       const other = await load({ ...(await files(host.recipient)), [STACK]: forged });
-      const refused = checkEngineRequests({ commit: "0".repeat(40), stacks: other.stacks }, { policy: DEFAULT_POLICY, guarded, agentId: "t", sources: other.sources });
+      const refused = checkEngineRequests(
+        { commit: "0".repeat(40), stacks: other.stacks },
+        { policy: DEFAULT_POLICY, guarded, agentId: "t", sources: other.sources },
+      );
       expect(refused.map((p) => p.message)).toContainEqual(expect.stringMatching(/would expose the agent's own \/run\/gitdock\/secrets/));
-      expect(checkPolicy(other.stacks, DEFAULT_POLICY, other.sources, guarded).map((p) => p.message)).toContainEqual(expect.stringMatching(/\/run\/gitdock\/secrets/));
+      expect(checkPolicy(other.stacks, DEFAULT_POLICY, other.sources, guarded).map((p) => p.message)).toContainEqual(
+        expect.stringMatching(/\/run\/gitdock\/secrets/),
+      );
     }
     expect(stack.decryptedFiles).toHaveLength(2);
 
@@ -158,13 +193,20 @@ describe("encrypted files of the repository in a stack", () => {
     const violations = checkPolicy(loaded.stacks, strict, loaded.sources, guarded).map((p) => p.message);
     expect(violations).toEqual([expect.stringMatching(/tls\.key\.age: an age file does not name its recipients/)]);
     const onHost = await load({ ...(await files(host.recipient)), [STACK]: COMPOSE.replace("file: ./tls.key.age", "file: /etc/gitdock/secrets/tls.key") });
-    expect(checkPolicy(onHost.stacks, { ...strict, secrets: { requireEncrypted: true, recipients: [] } }, onHost.sources, guarded).map((p) => p.message)).toEqual([
+    expect(
+      checkPolicy(onHost.stacks, { ...strict, secrets: { requireEncrypted: true, recipients: [] } }, onHost.sources, guarded).map((p) => p.message),
+    ).toEqual([
       expect.stringMatching(/secret file \/etc\/gitdock\/secrets\/tls\.key is on the host, but the host policy requires every secret to come encrypted/),
     ]);
-    const forOthers = await load({ ...(await files(host.recipient)), "hosts/h1/shop/app.sops.yaml": await encodeSops([treeOf({ a: "b" })], { format: "yaml", age: [host.recipient, stranger.recipient] }) });
-    expect(checkPolicy(forOthers.stacks, { ...strict, secrets: { requireEncrypted: false, recipients: [host.recipient] } }, forOthers.sources, guarded).map((p) => p.message)).toContainEqual(
-      expect.stringMatching(new RegExp(`app\\.sops\\.yaml: encrypted for ${stranger.recipient}, which the host policy does not list`)),
-    );
+    const forOthers = await load({
+      ...(await files(host.recipient)),
+      "hosts/h1/shop/app.sops.yaml": await encodeSops([treeOf({ a: "b" })], { format: "yaml", age: [host.recipient, stranger.recipient] }),
+    });
+    expect(
+      checkPolicy(forOthers.stacks, { ...strict, secrets: { requireEncrypted: false, recipients: [host.recipient] } }, forOthers.sources, guarded).map(
+        (p) => p.message,
+      ),
+    ).toContainEqual(expect.stringMatching(new RegExp(`app\\.sops\\.yaml: encrypted for ${stranger.recipient}, which the host policy does not list`)));
   });
 
   it("an encrypted .env gives the stack's variables, kept out of messages", async () => {

@@ -47,7 +47,11 @@ describe("data keys and age files against the real age and gpg", () => {
     expect(Buffer.compare(gpgDecrypt(key.home, wrapped.enc), dataKey)).toBe(0);
 
     const byGpg = gpgEncrypt(key.home, key.fingerprint, dataKey);
-    const metadata = readSopsMetadata({ pgp: [{ fp: key.fingerprint, enc: byGpg, created_at: "2026-01-01T00:00:00Z" }], lastmodified: "2026-01-01T00:00:00Z", mac: "x" }).metadata;
+    const metadata = readSopsMetadata({
+      pgp: [{ fp: key.fingerprint, enc: byGpg, created_at: "2026-01-01T00:00:00Z" }],
+      lastmodified: "2026-01-01T00:00:00Z",
+      mac: "x",
+    }).metadata;
     const ids = await loadHostIdentities({ ageIdentityFile: undefined, openpgpPrivateKeyFile: key.privateKeyFile });
     expect(Buffer.compare(Buffer.from(await unwrapDataKey(metadata, ids)), dataKey)).toBe(0);
   });

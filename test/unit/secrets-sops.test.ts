@@ -62,7 +62,10 @@ describe("SOPS documents: each form decrypts to what was encrypted", () => {
   });
 
   it("JSON, and the binary form (a whole file, bytes as they are)", async () => {
-    expect(JSON.parse(text(await open(await encodeSops([treeOf({ a: { b: "c" }, n: 1.5 })], { format: "json", age: [host.recipient] }))))).toEqual({ a: { b: "c" }, n: 1.5 });
+    expect(JSON.parse(text(await open(await encodeSops([treeOf({ a: { b: "c" }, n: 1.5 })], { format: "json", age: [host.recipient] }))))).toEqual({
+      a: { b: "c" },
+      n: 1.5,
+    });
     const bytes = Buffer.concat([Buffer.from("-----BEGIN PRIVATE KEY-----\n"), randomBytes(64), Buffer.from([0xff, 0xfe, 0x00])]);
     const d = await open(await encodeSops([treeOf({ data: bytes })], { format: "binary", age: [host.recipient] }));
     if (!d.ok) throw new Error(d.message);
@@ -127,7 +130,10 @@ describe("SOPS MAC: a file that was changed, or has no MAC, is refused", () => {
     expect(doc).toContain("mac_only_encrypted: true");
     expect((await open(doc.replace("host_unencrypted: db", "host_unencrypted: other"))).ok).toBe(true);
     // Without the flag the same change fails: the flag is part of what the MAC covers.
-    expect(await open(doc.replace("mac_only_encrypted: true", "mac_only_encrypted: false"))).toMatchObject({ ok: false, message: expect.stringMatching(/MAC mismatch/) });
+    expect(await open(doc.replace("mac_only_encrypted: true", "mac_only_encrypted: false"))).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/MAC mismatch/),
+    });
   });
 
   it("selection rules: encrypted_regex and encrypted_suffix leave the rest in the clear, MAC-checked", async () => {
@@ -137,13 +143,24 @@ describe("SOPS MAC: a file that was changed, or has no MAC, is refused", () => {
     expect(doc).not.toContain("pass-one-secret");
     expect(text(await open(doc))).toContain("token: token-one-secret");
     expect(await open(doc.replace("name: web", "name: api"))).toMatchObject({ ok: false, message: expect.stringMatching(/MAC mismatch/) });
-    const bySuffix = await encodeSops([treeOf({ user: "app", pass_secret: "p2" })], { format: "dotenv", age: [host.recipient], rule: { kind: "encrypted_suffix", value: "_secret" } });
+    const bySuffix = await encodeSops([treeOf({ user: "app", pass_secret: "p2" })], {
+      format: "dotenv",
+      age: [host.recipient],
+      rule: { kind: "encrypted_suffix", value: "_secret" },
+    });
     expect(bySuffix).toContain("user=app");
     expect(text(await open(bySuffix))).toContain("pass_secret=p2");
   });
 
   it("comment rules: a value under a matching comment is encrypted, the rest is not", async () => {
-    const tree: SopsMap = { kind: "map", items: [{ key: "public", value: { kind: "str", bytes: Buffer.from("hello") } }, { kind: "comment", text: " sops:enc" }, { key: "secret", value: { kind: "str", bytes: Buffer.from("hidden") } }] };
+    const tree: SopsMap = {
+      kind: "map",
+      items: [
+        { key: "public", value: { kind: "str", bytes: Buffer.from("hello") } },
+        { kind: "comment", text: " sops:enc" },
+        { key: "secret", value: { kind: "str", bytes: Buffer.from("hidden") } },
+      ],
+    };
     const doc = await encodeSops([tree], { format: "dotenv", age: [host.recipient], rule: { kind: "encrypted_comment_regex", value: "sops:enc" } });
     expect(doc).toContain("public=hello");
     expect(doc).toContain("# sops:enc");

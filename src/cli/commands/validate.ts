@@ -84,7 +84,9 @@ function report(stacks: number, problems: ManifestProblem[], warnings: ManifestP
   // The encrypted files the valid stacks use, with whom they are for (and, with --identity, that they decrypted).
   for (const f of encrypted) {
     const checked = !f.decrypted ? "structure checked (no key)" : f.kind === "sops" ? "decrypted, MAC checked" : "decrypted and authenticated";
-    process.stdout.write(`encrypted ${f.usedAs}: ${f.repoPath} (${f.kind === "sops" ? `SOPS ${f.format}` : "age file"}, for ${f.recipients.join(", ")}): ${checked}\n`);
+    process.stdout.write(
+      `encrypted ${f.usedAs}: ${f.repoPath} (${f.kind === "sops" ? `SOPS ${f.format}` : "age file"}, for ${f.recipients.join(", ")}): ${checked}\n`,
+    );
   }
   const lines = [...problems.map(formatProblem), ...warnings.map((w) => formatProblem({ ...w, message: `warning: ${w.message}` }))];
   if (lines.length) process.stderr.write(`${lines.join("\n")}\n`);
@@ -99,8 +101,14 @@ function report(stacks: number, problems: ManifestProblem[], warnings: ManifestP
  * recipients, every value that should be encrypted encrypted); with `--identity`, they are also
  * decrypted in memory and their MACs checked, as on a host holding that key.
  */
-async function load(host: HostPath, hostVariables: HostVariables | undefined, profiles: string[], identities: HostIdentities | undefined): Promise<LoadedManifest> {
-  const secrets = identities && manifestSecretsOf(await decryptCommitFiles(host.tree, host.root, identities), identities, DEFAULT_SECRETS_RUNTIME_DIR, randomBytes(32));
+async function load(
+  host: HostPath,
+  hostVariables: HostVariables | undefined,
+  profiles: string[],
+  identities: HostIdentities | undefined,
+): Promise<LoadedManifest> {
+  const secrets =
+    identities && manifestSecretsOf(await decryptCommitFiles(host.tree, host.root, identities), identities, DEFAULT_SECRETS_RUNTIME_DIR, randomBytes(32));
   const inputs = {
     root: host.root,
     profiles,

@@ -17,7 +17,13 @@ export function encryptedVariablesLayer(file: EncryptedFile, path: string, secre
     return undefined;
   }
   if (!opened.decryption) {
-    log.add({ file: path, at, logical: [], note: true, message: `variables file ${path} is encrypted (${file.recipients.join(", ")}): its values are not known here (give --identity FILE to decrypt it); what is built from them is not judged` });
+    log.add({
+      file: path,
+      at,
+      logical: [],
+      note: true,
+      message: `variables file ${path} is encrypted (${file.recipients.join(", ")}): its values are not known here (give --identity FILE to decrypt it); what is built from them is not judged`,
+    });
     return undefined;
   }
   const { variables } = opened.decryption.file;

@@ -11,7 +11,10 @@ import type { ResolvedState } from "../../plan/types.js";
  * plaintext stays on the host only while something uses it. A rollback to an older commit decrypts
  * again from the local clone. Never fails a rollout: problems are logged and tried again next time.
  */
-export async function cleanUpDecryptedAfterRollout(ctx: { docker: Docker; settings: { secrets: { runtimeDir: string } }; log: Logger }, resolved: ResolvedState): Promise<void> {
+export async function cleanUpDecryptedAfterRollout(
+  ctx: { docker: Docker; settings: { secrets: { runtimeDir: string } }; log: Logger },
+  resolved: ResolvedState,
+): Promise<void> {
   const dir = ctx.settings.secrets.runtimeDir;
   // A host that never decrypted a file has no directory, and no Engine call is spent on it.
   if (!existsSync(dir)) return;

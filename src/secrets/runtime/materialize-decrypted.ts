@@ -41,7 +41,8 @@ export async function prepareRuntimeDir(dir: string): Promise<void> {
     });
   }
   const info = await lstat(dir);
-  if (!info.isDirectory()) throw new HostInputError(`the secrets runtime directory ${dir} is not a directory`, { hint: "Remove what is there; gitdock makes the directory itself." });
+  if (!info.isDirectory())
+    throw new HostInputError(`the secrets runtime directory ${dir} is not a directory`, { hint: "Remove what is there; gitdock makes the directory itself." });
   const fs = await statfs(dir);
   if (fs.type !== TMPFS_MAGIC && fs.type !== RAMFS_MAGIC) {
     throw new HostInputError(`the secrets runtime directory ${dir} is not on a tmpfs: decrypted secrets would be written to a disk`, {

@@ -17,7 +17,8 @@ export function unencryptedValues(document: SopsDocument): string[] {
     if (leaf.kind !== "str") out.push(`the value at ${where} should be encrypted but is a plain ${leaf.kind}`);
     else {
       const text = Buffer.from(leaf.bytes).toString("utf8");
-      if (text !== "" && (!isEncryptedText(text) || "error" in parseEncryptedValue(text))) out.push(`the value at ${where} should be encrypted but is plain text (added by hand after encryption?)`);
+      if (text !== "" && (!isEncryptedText(text) || "error" in parseEncryptedValue(text)))
+        out.push(`the value at ${where} should be encrypted but is plain text (added by hand after encryption?)`);
     }
     return leaf;
   });

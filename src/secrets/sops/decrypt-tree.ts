@@ -41,7 +41,8 @@ function openValue(leaf: SopsLeaf, path: readonly string[], key: Uint8Array): So
   const where = path.length ? path.join(".") : "(top level)";
   if (leaf.kind !== "str") throw new ValueDecryptError(`the value at ${where} should be encrypted but is a plain ${leaf.kind}`);
   const text = Buffer.from(leaf.bytes).toString("utf8");
-  if (text !== "" && !isEncryptedText(text)) throw new ValueDecryptError(`the value at ${where} should be encrypted but is plain text (added by hand after encryption?)`);
+  if (text !== "" && !isEncryptedText(text))
+    throw new ValueDecryptError(`the value at ${where} should be encrypted but is plain text (added by hand after encryption?)`);
   try {
     const v = decryptValue(text, key, additionalData(path));
     if (v.kind === "comment") throw new ValueDecryptError("it is an encrypted comment");

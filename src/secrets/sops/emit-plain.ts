@@ -14,10 +14,7 @@ export function emitPlain(format: SopsFormat, branches: SopsBranches): Uint8Arra
       return data && !isComment(data) && (data.value.kind === "str" || data.value.kind === "bytes") ? data.value.bytes : new Uint8Array();
     }
     case "dotenv":
-      return Buffer.from(
-        (branches[0]?.items ?? []).map((i) => (isComment(i) ? "" : `${i.key}=${textOf(i.value).replaceAll("\n", "\\n")}\n`)).join(""),
-        "utf8",
-      );
+      return Buffer.from((branches[0]?.items ?? []).map((i) => (isComment(i) ? "" : `${i.key}=${textOf(i.value).replaceAll("\n", "\\n")}\n`)).join(""), "utf8");
     case "json":
       return Buffer.from(`${JSON.stringify(toJs(branches[0] ?? { kind: "map", items: [] }), null, 4)}\n`, "utf8");
     case "yaml":

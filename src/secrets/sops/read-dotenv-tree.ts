@@ -32,9 +32,7 @@ export function readDotenvTree(text: string): { branch: SopsMap; metadata: Recor
 export function unflatten(flat: Record<string, string>): Record<string, string> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(flat)) {
-    const tokens = key.split(/(?=__(?:map|list)_)/).map((t) =>
-      t.startsWith("__list_") ? Number(t.slice(7)) : t.startsWith("__map_") ? t.slice(6) : t,
-    );
+    const tokens = key.split(/(?=__(?:map|list)_)/).map((t) => (t.startsWith("__list_") ? Number(t.slice(7)) : t.startsWith("__map_") ? t.slice(6) : t));
     let node: Record<string | number, unknown> = out;
     tokens.forEach((token, i) => {
       if (i === tokens.length - 1) {

@@ -36,12 +36,7 @@ export interface PgpRecipientEntry {
 }
 
 export type SelectionRuleKind =
-  | "unencrypted_suffix"
-  | "encrypted_suffix"
-  | "unencrypted_regex"
-  | "encrypted_regex"
-  | "unencrypted_comment_regex"
-  | "encrypted_comment_regex";
+  "unencrypted_suffix" | "encrypted_suffix" | "unencrypted_regex" | "encrypted_regex" | "unencrypted_comment_regex" | "encrypted_comment_regex";
 
 export interface SelectionRule {
   kind: SelectionRuleKind;

@@ -6,7 +6,8 @@ import { join } from "node:path";
 export function gpgKey(dir: string): { home: string; fingerprint: string; publicKey: string; privateKeyFile: string } {
   const home = mkdtempSync(join(dir, "gpg-"));
   chmodSync(home, 0o700);
-  const gpg = (args: string[], input?: string) => execFileSync("gpg", ["--homedir", home, "--batch", "--yes", ...args], { input, stdio: ["pipe", "pipe", "ignore"] });
+  const gpg = (args: string[], input?: string) =>
+    execFileSync("gpg", ["--homedir", home, "--batch", "--yes", ...args], { input, stdio: ["pipe", "pipe", "ignore"] });
   gpg(["--passphrase", "", "--quick-gen-key", "gitdock test <test@gitdock.invalid>", "rsa2048", "default", "never"]);
   gpg(["--passphrase", "", "--quick-add-key", fingerprintOf(gpg), "rsa2048", "encr", "never"]);
   const fingerprint = fingerprintOf(gpg);
@@ -33,5 +34,8 @@ export function gpgDecrypt(home: string, armored: string): Buffer {
 
 /** Encrypts bytes for `fingerprint` with the real `gpg`, armored. */
 export function gpgEncrypt(home: string, fingerprint: string, data: Uint8Array): string {
-  return execFileSync("gpg", ["--homedir", home, "--batch", "--trust-model", "always", "--armor", "--encrypt", "-r", fingerprint], { input: data, stdio: ["pipe", "pipe", "ignore"] }).toString();
+  return execFileSync("gpg", ["--homedir", home, "--batch", "--trust-model", "always", "--armor", "--encrypt", "-r", fingerprint], {
+    input: data,
+    stdio: ["pipe", "pipe", "ignore"],
+  }).toString();
 }
