@@ -138,7 +138,7 @@ describe("audit: git notes, history, journal verification and deployment markers
 
     const notes = await notesFromFreshClone();
     for (const c of [commits.first, commits.second]) {
-      const lines = notes.get(c!) ?? [];
+      const lines = notes.get(c) ?? [];
       expect(lines, `note on ${c}`).toHaveLength(3);
       for (const h of HOSTS) expect(lines.filter((l) => line(h, "applied").test(l) && l.endsWith(" healthy"))).toHaveLength(1);
     }
@@ -194,9 +194,9 @@ describe("audit: git notes, history, journal verification and deployment markers
       expect(await outbox(h)).toEqual([]);
     }
     // Nothing earlier was lost or doubled on the way.
-    expect(notes.get(commits.first)).toHaveLength(3);
-    expect(notes.get(commits.second)).toHaveLength(3);
-    expect(notes.get(commits.mixed)).toHaveLength(3);
+    expect(notes.get(commits.first!)).toHaveLength(3);
+    expect(notes.get(commits.second!)).toHaveLength(3);
+    expect(notes.get(commits.mixed!)).toHaveLength(3);
   });
 
   it("history matches the journal; a commit the branch moved past is superseded; --fetch deepens the shallow clone", async () => {
@@ -220,8 +220,8 @@ describe("audit: git notes, history, journal verification and deployment markers
     expect(report.complete).toBe(true);
     const status = Object.fromEntries(report.commits.map((c) => [c.commit, c.status]));
     expect(status).toEqual({
-      [commits.last!]: "healthy",
-      [commits.skipped!]: "superseded",
+      [commits.last]: "healthy",
+      [commits.skipped]: "superseded",
       [commits.refused!]: "healthy",
       [commits.mixed!]: "rolled-back",
       [commits.second!]: "healthy",

@@ -23,9 +23,14 @@ function compose(project: string, image: string): string {
 }
 
 /** POST /sync: one pass now, answered when it is done. */
-async function syncNow(agent: AgentProcess): Promise<{ status: number; body: { ok: boolean; pass: { summary?: { target: string; outcome: string }; error?: { message: string } } } }> {
+interface SyncAnswer {
+  ok: boolean;
+  pass: { summary?: { target: string; outcome: string }; error?: { message: string } };
+}
+
+async function syncNow(agent: AgentProcess): Promise<{ status: number; body: SyncAnswer }> {
   const res = await fetch(`${agent.base}/sync`, { method: "POST", headers: { Authorization: `Bearer ${await agent.token()}` }, signal: AbortSignal.timeout(120_000) });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as SyncAnswer };
 }
 
 interface StateDirStatus {

@@ -82,7 +82,7 @@ ${init ? webService(testEnv().images["web-v1"], extra) : webService(testEnv().im
 async function release(name: string, healthcheck: string | undefined, more: string[] = [], init = true): Promise<string> {
   await repo.write(STACK_FILE, compose(name, healthcheck, more, init));
   commits[name] = await repo.commit(`release ${name}`);
-  return commits[name]!;
+  return commits[name];
 }
 
 /** The notes ref as the Git server holds it: every note blob's text, and `git log --notes` of the branch. */

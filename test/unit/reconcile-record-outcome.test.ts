@@ -30,7 +30,7 @@ beforeEach(async () => {
     log: pino({ level: "silent" }),
     store: await StateStore.open(dir),
     journal: await Journal.open(dir),
-    outcomeListeners: [(o) => void told.push(o)],
+    outcomeListeners: [(o: CommitOutcome) => void told.push(o)],
   } as unknown as ReconcileContext;
 });
 afterEach(async () => rm(dir, { recursive: true, force: true }));

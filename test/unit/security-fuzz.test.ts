@@ -214,7 +214,7 @@ function loadChecked(files: ManifestFile[]): { stacks: DesiredStack[]; sources: 
     return loadManifest(files, { root: "hosts/h1" });
   } catch (err) {
     if (!(err instanceof ManifestInvalidError)) throw err;
-    if (err.problems.length === 0) throw new Error("ManifestInvalidError without problems");
+    if (err.problems.length === 0) throw new Error("ManifestInvalidError without problems", { cause: err });
     for (const p of err.problems) assertLocated(p, files);
     return undefined;
   }
