@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadSettings } from "../../src/config/settings.js";
+import { loadSettings } from "../../src/config/load-settings.js";
 import { LastGoodRejectedError, PolicyViolationError } from "../../src/errors.js";
 import type { CommitOutcome, ReconcileContext } from "../../src/reconcile/context.js";
 import type { VerifiedImage } from "../../src/image-signatures/index.js";

@@ -15,8 +15,9 @@ import {
 } from "../../manifest/index.js";
 import type { RepoTree } from "../../manifest/repo-tree.js";
 import type { DesiredStack } from "../../model.js";
-import { checkPolicy, guardedPaths, readPolicyFile, type HostPolicy } from "../../policy/index.js";
-import { DEFAULT_REPO_FILE_SETTINGS } from "../../files/index.js";
+import { readPolicyFile } from "../../config/read-policy-file.js";
+import { checkPolicy, guardedPaths, type HostPolicy } from "../../policy/index.js";
+import { DEFAULT_REPO_FILE_SETTINGS } from "../../manifest/index.js";
 import { readDirectoryTree } from "../../source/read-directory-tree.js";
 import { EXIT } from "../exit-codes.js";
 

@@ -1,6 +1,6 @@
 import type { ConfigMountSpec } from "../../model.js";
 import { byCodePoint } from "../../order.js";
-import type { FileAttributes, StackFiles } from "../../files/commit-files.js";
+import type { FileAttributes, StackFiles } from "../files/commit-files.js";
 import { hasSpecialBits, octal, parseFileMode } from "../parse/parse-file-mode.js";
 import { scopedSink, type ProblemSink } from "../problems.js";
 import type { ConfigInput } from "../schema/files-schema.js";

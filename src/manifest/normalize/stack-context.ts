@@ -1,4 +1,4 @@
-import type { StackFiles } from "../../files/commit-files.js";
+import type { StackFiles } from "../files/commit-files.js";
 import type { WrittenScalar } from "../yaml/written-scalar.js";
 import type { ConfigSource } from "./normalize-configs.js";
 

@@ -1,9 +1,10 @@
 import { posix } from "node:path";
-import type { DocPath } from "../manifest/format-path.js";
-import type { RepoTree } from "../manifest/repo-tree.js";
-import type { RepoEnvFile, StoredFile, StoreObject } from "../model.js";
-import { parseEnvText } from "../manifest/parse/parse-env-text.js";
-import { byCodePoint } from "../order.js";
+import { CONFIG_DEFAULTS } from "../../config/defaults.js";
+import type { DocPath } from "../format-path.js";
+import type { RepoTree } from "../repo-tree.js";
+import type { RepoEnvFile, StoredFile, StoreObject } from "../../model.js";
+import { parseEnvText } from "../parse/parse-env-text.js";
+import { byCodePoint } from "../../order.js";
 import { resolveRepoPath } from "./repo-path.js";
 import {
   EXECUTABLE_MODE,
@@ -23,9 +24,8 @@ export interface RepoFileSettings {
   dataRoot: string;
 }
 
-export const DEFAULT_DATA_ROOT = "/srv/gitdock";
-
-export const DEFAULT_REPO_FILE_SETTINGS: RepoFileSettings = { store: storeDirOf("/var/lib/gitdock"), dataRoot: DEFAULT_DATA_ROOT };
+/** The config's defaults (`state_dir`, `files.data_root`), for a caller that names no host (`gitdock validate`). */
+export const DEFAULT_REPO_FILE_SETTINGS: RepoFileSettings = { store: storeDirOf(CONFIG_DEFAULTS.state_dir), dataRoot: CONFIG_DEFAULTS.files.data_root };
 
 /** A mode and owner a config asks for; undefined parts take the store's defaults. */
 export interface FileAttributes {
