@@ -26,7 +26,7 @@ export interface FlaggedConfig {
   /** The file's data with the flags' values written over it. */
   data: unknown;
   /** The flag as given (`--interval often`) when the value at `path`, or one around it, came from a flag. */
-  flagAt(path: DocPath): string | undefined;
+  flagAt: (path: DocPath) => string | undefined;
 }
 
 export function withFlags(fileData: unknown, flags: ConfigFlags): FlaggedConfig {

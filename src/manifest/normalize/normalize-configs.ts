@@ -6,10 +6,8 @@ import { scopedSink, type ProblemSink } from "../problems.js";
 import type { ConfigInput } from "../schema/files-schema.js";
 import type { ServiceInput } from "../schema/service-schema.js";
 import type { WrittenScalar } from "../yaml/written-scalar.js";
-import type { StackContext } from "./stack-context.js";
+import type { ConfigSource, StackContext } from "./stack-context.js";
 
-/** Where a config's content comes from: a file of the repository, or the compose file itself. */
-export type ConfigSource = { repoPath: string } | { content: string };
 
 const CONFIG_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
