@@ -69,6 +69,7 @@ export async function recordOutcome(ctx: ReconcileContext, outcome: Outcome): Pr
   // with its next entry (state/journal-gap.ts).
   const failure = record.journal ? await journalOutcome(ctx, record.journal) : undefined;
   if (record.event) await tellListeners(ctx, { ...record.event, ...(await imageSignersOf(ctx, record.event)), hostId: ctx.settings.hostId, at });
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- what the journal write threw, rethrown as it came
   if (failure !== undefined) throw failure;
 }
 
