@@ -14,7 +14,21 @@ import { createHmac } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
-  CLI, composeFile, fmtMs, git, gitdock, judge, median, removeContainers, removeNetworks, row, run, sleep, startGitServer, tempDir, timed,
+  CLI,
+  composeFile,
+  fmtMs,
+  git,
+  gitdock,
+  judge,
+  median,
+  removeContainers,
+  removeNetworks,
+  row,
+  run,
+  sleep,
+  startGitServer,
+  tempDir,
+  timed,
 } from "./lib.mjs";
 
 /** A bare repository `<root>/<name>.git` whose `main` has `commits` commits; `files` are in the first. */
@@ -85,7 +99,15 @@ export function startAgent(args) {
         const check = () => {
           const hit = lines.slice(from).find(pred);
           if (hit) done(undefined, hit);
-          else if (exited) done(new Error(`the agent exited while the bench waited for ${what}:\n${lines.slice(-5).map((l) => l.msg).join("\n")}`));
+          else if (exited)
+            done(
+              new Error(
+                `the agent exited while the bench waited for ${what}:\n${lines
+                  .slice(-5)
+                  .map((l) => l.msg)
+                  .join("\n")}`,
+              ),
+            );
         };
         const done = (err, v) => {
           clearTimeout(timer);
@@ -117,8 +139,19 @@ async function nextPass(agent, from, timeoutMs = 180_000) {
   return { start, done, ms: done.time - start.time, next: agent.lines.indexOf(done) + 1 };
 }
 
-const agentArgs = (url, state, hostId, interval, extra = []) =>
-  ["--repo", url, "--state-dir", state, "--host-id", hostId, "--interval", interval, "--listen", "127.0.0.1:0", ...extra];
+const agentArgs = (url, state, hostId, interval, extra = []) => [
+  "--repo",
+  url,
+  "--state-dir",
+  state,
+  "--host-id",
+  hostId,
+  "--interval",
+  interval,
+  "--listen",
+  "127.0.0.1:0",
+  ...extra,
+];
 
 /**
  * Poll passes (no-op, and finding a new commit) of one agent per history, both running at once and
@@ -184,7 +217,9 @@ async function procStats(pid) {
 async function agentLoop({ root, serverUrl, idleMs, webhookReps, services, images, cleanup, log }) {
   const stacks = Math.ceil(services / 10);
   const stack = (s) => `gdb-agent-s${String(s).padStart(2, "0")}`;
-  const files = Object.fromEntries(Array.from({ length: stacks }, (_, i) => [`${stack(i + 1)}/compose.yaml`, composeFile(Math.min(10, services - i * 10), images.sleeper, MONITOR_0S)]));
+  const files = Object.fromEntries(
+    Array.from({ length: stacks }, (_, i) => [`${stack(i + 1)}/compose.yaml`, composeFile(Math.min(10, services - i * 10), images.sleeper, MONITOR_0S)]),
+  );
   const bare = await historyRepo(root, "agent", 1, files);
   const dir = await tempDir(cleanup, "agent");
   const secretFile = path.join(dir, "webhook-secret");
@@ -216,7 +251,9 @@ async function agentLoop({ root, serverUrl, idleMs, webhookReps, services, image
     const t1 = { at: performance.now(), ...(await procStats(agent.pid)) };
     const cpuPct = (((t1.ticks - t0.ticks) / clkTck) * 1000 * 100) / (t1.at - t0.at);
     const polls = agent.lines.slice(from).filter((l) => isPassEnd(l, l.pass)).length;
-    log(`  agent idle ${fmtMs(idleMs)}: RSS median ${(median(rss) / 2 ** 20).toFixed(1)} MB, max ${(Math.max(...rss) / 2 ** 20).toFixed(1)} MB, CPU ${cpuPct.toFixed(2)}% of a core, ${polls} poll passes`);
+    log(
+      `  agent idle ${fmtMs(idleMs)}: RSS median ${(median(rss) / 2 ** 20).toFixed(1)} MB, max ${(Math.max(...rss) / 2 ** 20).toFixed(1)} MB, CPU ${cpuPct.toFixed(2)}% of a core, ${polls} poll passes`,
+    );
 
     // Push + webhook: change one service's environment, push, send the signed webhook at once.
     const changed = `${stack(1)}-svc01-1`;
@@ -234,7 +271,11 @@ async function agentLoop({ root, serverUrl, idleMs, webhookReps, services, image
       const sent = Date.now();
       const res = await fetch(`http://${listening.listen}/hooks/git`, {
         method: "POST",
-        headers: { "content-type": "application/json", "x-github-event": "push", "x-hub-signature-256": `sha256=${createHmac("sha256", secret).update(body).digest("hex")}` },
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": "push",
+          "x-hub-signature-256": `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`,
+        },
         body,
       });
       if (res.status !== 202) throw new Error(`webhook answered ${res.status}: ${await res.text()}`);
@@ -243,8 +284,13 @@ async function agentLoop({ root, serverUrl, idleMs, webhookReps, services, image
       const pass = await agent.waitLog("the pass's start", (l) => l.stage === "start" && l.pass === started.pass, { from: mark });
       const retired = await agent.waitLog(`${changed} retired`, (l) => l.container === changed && l.step === "retired", { from: mark });
       webhook.push({
-        total: passed.time - sent, gate: passed.time - started.time, minusGate: started.time - sent, triggers: pass.triggers,
-        toPass: pass.time - sent, passToRetired: retired.time - pass.time, retiredToStarted: started.time - retired.time,
+        total: passed.time - sent,
+        gate: passed.time - started.time,
+        minusGate: started.time - sent,
+        triggers: pass.triggers,
+        toPass: pass.time - sent,
+        passToRetired: retired.time - pass.time,
+        retiredToStarted: started.time - retired.time,
       });
       await agent.waitLog("the pass to finish", (l) => isPassEnd(l, started.pass), { from: mark });
     }
@@ -279,7 +325,8 @@ export async function agentScenario({ histories, reps, idleMs, webhookReps, serv
   let polls = {};
   if (hasRun) polls = await pairedPollPasses({ repos, reps, cleanup });
   else for (const repo of repos) polls[repo.n] = await syncPolls({ ...repo, reps });
-  for (const n of histories) log(`  ${n} commits: no-op polls ${polls[n].noop.map(fmtMs).join(", ")}; new-commit polls ${polls[n].newCommit.map(fmtMs).join(", ")}`);
+  for (const n of histories)
+    log(`  ${n} commits: no-op polls ${polls[n].noop.map(fmtMs).join(", ")}; new-commit polls ${polls[n].newCommit.map(fmtMs).join(", ")}`);
   const loop = hasRun ? await agentLoop({ root, serverUrl: server.url, idleMs, webhookReps, services, images, cleanup, log }) : undefined;
 
   const [small, big] = histories;
@@ -295,9 +342,19 @@ export async function agentScenario({ histories, reps, idleMs, webhookReps, serv
   if (loop) {
     const wh = (k) => median(loop.webhook.map((w) => w[k]));
     rows.push(
-      judge({ name: `idle RSS, ${services} services, 5 s interval (median)`, gitdockValue: mb(median(loop.rss)), gitdockText: `${mb(median(loop.rss)).toFixed(1)} MB`, target: { mb: 80, text: "< 80 MB" } }),
+      judge({
+        name: `idle RSS, ${services} services, 5 s interval (median)`,
+        gitdockValue: mb(median(loop.rss)),
+        gitdockText: `${mb(median(loop.rss)).toFixed(1)} MB`,
+        target: { mb: 80, text: "< 80 MB" },
+      }),
       { name: "idle RSS, max", gitdockText: `${mb(Math.max(...loop.rss)).toFixed(1)} MB` },
-      judge({ name: `idle CPU over ${fmtMs(idleMs)} (${loop.polls} polls)`, gitdockValue: loop.cpuPct, gitdockText: `${loop.cpuPct.toFixed(2)}%`, target: { pct: 2, text: "< 2% of a core" } }),
+      judge({
+        name: `idle CPU over ${fmtMs(idleMs)} (${loop.polls} polls)`,
+        gitdockValue: loop.cpuPct,
+        gitdockText: `${loop.cpuPct.toFixed(2)}%`,
+        target: { pct: 2, text: "< 2% of a core" },
+      }),
       judge(row(`push + webhook → healthy, minus gate (median of ${webhookReps})`, wh("minusGate"), undefined, { ms: 1000, text: "< 1 s" })),
       row("  of which: webhook sent → pass starts", wh("toPass"), undefined, undefined),
       row("  of which: pass start → old container stopped (fetch, plan)", wh("passToRetired"), undefined, undefined),
@@ -305,7 +362,11 @@ export async function agentScenario({ histories, reps, idleMs, webhookReps, serv
       row("the gate's own time (monitor 0s, no healthcheck; not counted)", wh("gate"), undefined, undefined),
     );
   } else {
-    for (const [name, text] of [["idle RSS", "< 80 MB"], ["idle CPU", "< 2% of a core"], ["push + webhook → healthy, minus gate", "< 1 s"]]) {
+    for (const [name, text] of [
+      ["idle RSS", "< 80 MB"],
+      ["idle CPU", "< 2% of a core"],
+      ["push + webhook → healthy, minus gate", "< 1 s"],
+    ]) {
       rows.push({ name, gitdockText: notMeasured, notMeasured: true, target: { text } });
     }
   }
@@ -320,7 +381,7 @@ export async function agentScenario({ histories, reps, idleMs, webhookReps, serv
         ? [
             `Idle: \`gitdock run --interval 5s\` managing ${services} services; VmRSS sampled every second, CPU = utime+stime over the window.`,
             "Webhook: a commit changes one service's environment and lands in the served repository; the signed GitHub-style webhook",
-            "is sent at once; \"minus gate\" = until the new container started (its gate began); the gate's own time is shown below it.",
+            'is sent at once; "minus gate" = until the new container started (its gate began); the gate\'s own time is shown below it.',
           ]
         : [`${notMeasured}: \`gitdock run\` does not exist in this checkout.`]),
     ],

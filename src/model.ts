@@ -135,9 +135,7 @@ export interface UpdateConfig {
   maxFailureRatio?: number;
 }
 
-export type Probe =
-  | { kind: "http"; port: number; path: string; expectStatus: number }
-  | { kind: "tcp"; port: number };
+export type Probe = { kind: "http"; port: number; path: string; expectStatus: number } | { kind: "tcp"; port: number };
 
 /** gitdock's own keys under a service's `x-gitdock:`. */
 export interface GitdockServiceOptions {

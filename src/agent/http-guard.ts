@@ -46,7 +46,8 @@ export function refuseMisdirected(headers: Headers, access: AccessSettings): Ref
   if (host === undefined || !isAllowedHost(host, access)) {
     return {
       status: 421,
-      error: "misdirected request: the Host header must name this agent by a loopback address (127.0.0.1, [::1], localhost) or a name listed in agent.allowed_hosts",
+      error:
+        "misdirected request: the Host header must name this agent by a loopback address (127.0.0.1, [::1], localhost) or a name listed in agent.allowed_hosts",
       reason: `Host ${printable(single(headers["host"]) ?? "(none)")} is not allowed`,
     };
   }

@@ -44,8 +44,7 @@ export function decideWindows(windows: SyncWindow[], now: Date, opts: DecideOpti
   const activeAllow = active.filter((w) => w.kind === "allow");
   const outsideAllAllows = allows.length > 0 && activeAllow.length === 0;
 
-  const driftRepair =
-    !activeDeny.some((w) => !w.driftRepair) && !(outsideAllAllows && allows.every((w) => !w.driftRepair));
+  const driftRepair = !activeDeny.some((w) => !w.driftRepair) && !(outsideAllAllows && allows.every((w) => !w.driftRepair));
   const decision = (newCommits: WindowDecision["newCommits"], reason: string): WindowDecision => ({
     newCommits,
     driftRepair,

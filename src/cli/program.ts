@@ -39,11 +39,7 @@ function action<A extends unknown[]>(body: (...args: A) => Promise<number>) {
   };
 }
 
-const program = new Command()
-  .name("gitdock")
-  .description("GitOps agent for plain Docker hosts")
-  .version("0.1.0")
-  .showHelpAfterError();
+const program = new Command().name("gitdock").description("GitOps agent for plain Docker hosts").version("0.1.0").showHelpAfterError();
 
 withCommonOptions(program.command("sync"))
   .description("reconcile the host with the branch once (exit 0 in sync, 1 error, 3 rolled back/held, 4 rejected or halted, 5 waiting for a sync window)")
@@ -58,8 +54,14 @@ withCommonOptions(program.command("sync"))
 withCommonOptions(program.command("run"))
   .description("run the agent: reconcile on polls, webhooks, Engine events and signals until SIGTERM")
   .option("--interval <duration>", `poll interval, e.g. 60s, 5m (default: agent.interval, else ${CONFIG_DEFAULTS.agent.interval})`)
-  .option("--listen <host:port>", `address of /metrics, /healthz, /readyz, /status, /hooks/git, /sync (default: agent.listen, else ${CONFIG_DEFAULTS.agent.listen})`)
-  .option("--shutdown-timeout <duration>", `on SIGTERM, how long a rollout may run before it is rolled back (default: agent.shutdown_timeout, else ${CONFIG_DEFAULTS.agent.shutdown_timeout})`)
+  .option(
+    "--listen <host:port>",
+    `address of /metrics, /healthz, /readyz, /status, /hooks/git, /sync (default: agent.listen, else ${CONFIG_DEFAULTS.agent.listen})`,
+  )
+  .option(
+    "--shutdown-timeout <duration>",
+    `on SIGTERM, how long a rollout may run before it is rolled back (default: agent.shutdown_timeout, else ${CONFIG_DEFAULTS.agent.shutdown_timeout})`,
+  )
   .option("--webhook-secret-file <file>", "file with the webhook secret (default: agent.webhook.secret_file)")
   .action(action(async (flags: ConfigFlags) => (await import("./commands/run.js")).runCommand(flags, createLogger())));
 
@@ -98,11 +100,7 @@ withCommonOptions(program.command("status"))
   .description("show the applied, last good and failed commits and the managed containers")
   .option("--json", "print the status as JSON")
   .option("--listen <host:port>", `ask the running agent there first (default: agent.listen, else ${CONFIG_DEFAULTS.agent.listen})`)
-  .action(
-    action(async (flags: ConfigFlags & { json?: boolean }) =>
-      (await import("./commands/status.js")).statusCommand(await loadSettings(flags), flags),
-    ),
-  );
+  .action(action(async (flags: ConfigFlags & { json?: boolean }) => (await import("./commands/status.js")).statusCommand(await loadSettings(flags), flags)));
 
 withCommonOptions(program.command("retry"))
   .description("clear a failed or rejected commit so the next sync applies it once more")
@@ -116,7 +114,9 @@ withCommonOptions(program.command("retry"))
 
 const state = program.command("state").description("the state directory");
 withCommonOptions(state.command("rebuild"))
-  .description("move a corrupt state.json (and an unreadable host.key) aside and rebuild the last good commit from the labels of the containers this host runs, with one sync")
+  .description(
+    "move a corrupt state.json (and an unreadable host.key) aside and rebuild the last good commit from the labels of the containers this host runs, with one sync",
+  )
   .action(
     action(async (flags: ConfigFlags) => {
       const settings = await loadSettings(flags);
@@ -125,7 +125,9 @@ withCommonOptions(state.command("rebuild"))
   );
 
 withCommonOptions(program.command("history"))
-  .description("the commits that touched this host's path, what they changed, and this host's outcomes (offline; exit 1 with --verify when the journal is broken)")
+  .description(
+    "the commits that touched this host's path, what they changed, and this host's outcomes (offline; exit 1 with --verify when the journal is broken)",
+  )
   .option("--since <date|age>", "only commits since a date (2026-11-01) or an age (12h, 7d, 2w)")
   .option("--stack <name>", "only commits that changed this stack (project name)")
   .option("--service <name>", "only commits that changed this service")

@@ -45,7 +45,11 @@ export const agentSectionSchema = z
       .optional(),
     webhook: z
       .strictObject({
-        secret_file: z.string().min(1).describe("File holding the webhook secret (GitHub/Gitea HMAC key, GitLab token); without it every webhook is refused").optional(),
+        secret_file: z
+          .string()
+          .min(1)
+          .describe("File holding the webhook secret (GitHub/Gitea HMAC key, GitLab token); without it every webhook is refused")
+          .optional(),
         max_body_bytes: z
           .number()
           .int()
@@ -55,7 +59,9 @@ export const agentSectionSchema = z
           .optional(),
       })
       .optional(),
-    sync_windows: syncWindowsSchema.describe("Windows that hold new commits back (Argo CD's meaning); drift repair goes on unless a window says otherwise").optional(),
+    sync_windows: syncWindowsSchema
+      .describe("Windows that hold new commits back (Argo CD's meaning); drift repair goes on unless a window says otherwise")
+      .optional(),
     shutdown_timeout: settingDuration(`On SIGTERM, how long a rollout in progress may run before it is rolled back (default ${D.shutdown_timeout})`).optional(),
     backoff: z
       .strictObject({
@@ -145,5 +151,9 @@ export function formatListen(l: ListenAddress): string {
 
 /** `gitdock.example.com.` → `gitdock.example.com`; `[::1]` → `::1`. The agent's HTTP guard compares names so. */
 export function normalizeHostName(name: string): string {
-  return name.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "");
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, "$1")
+    .replace(/\.$/, "");
 }

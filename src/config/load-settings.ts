@@ -50,8 +50,11 @@ function checkVariablesDir(settings: Settings): void {
     });
   }
   if (variablesDirSet && !isUnderAny(variablesDir, settings.security.policy.envFileRoots)) {
-    throw new ConfigInvalidError(`manifest.variables_dir ${variablesDir} is not under security.policy.env_file_roots (${settings.security.policy.envFileRoots.join(", ")})`, {
-      hint: "Move the directory under an env_file root, or add it to security.policy.env_file_roots.",
-    });
+    throw new ConfigInvalidError(
+      `manifest.variables_dir ${variablesDir} is not under security.policy.env_file_roots (${settings.security.policy.envFileRoots.join(", ")})`,
+      {
+        hint: "Move the directory under an env_file root, or add it to security.policy.env_file_roots.",
+      },
+    );
   }
 }

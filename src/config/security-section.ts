@@ -38,7 +38,13 @@ export const verifySectionSchema = z
 
 const portRange = z
   .union([z.int().min(1).max(65535), z.string().regex(/^\d{1,5}(?:-\d{1,5})?$/, { error: 'expected a port or a range like "8000-8999"' })])
-  .refine((v) => String(v).split("-").every((p) => Number(p) >= 1 && Number(p) <= 65535), { error: "ports are 1-65535" });
+  .refine(
+    (v) =>
+      String(v)
+        .split("-")
+        .every((p) => Number(p) >= 1 && Number(p) <= 65535),
+    { error: "ports are 1-65535" },
+  );
 
 const signatureScope = z
   .string()
@@ -47,7 +53,9 @@ const signatureScope = z
 
 const publicKey = z
   .string()
-  .refine((v) => v.startsWith("/") || v.trimStart().startsWith("-----BEGIN"), { error: "expected a PEM public key (-----BEGIN PUBLIC KEY-----) or the absolute path of a file holding one" })
+  .refine((v) => v.startsWith("/") || v.trimStart().startsWith("-----BEGIN"), {
+    error: "expected a PEM public key (-----BEGIN PUBLIC KEY-----) or the absolute path of a file holding one",
+  })
   .superRefine((v, ctx) => {
     const problem = v.startsWith("/") ? undefined : inlineKeyProblem(v);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
@@ -68,22 +76,23 @@ const keylessIdentity = z
 
 const imageSignatureRule = z
   .strictObject({
-    scope: signatureScope.describe('Images this entry covers: "*", a registry (ghcr.io) or a registry with a path prefix (ghcr.io/acme), by whole path components; the most specific scope matching an image decides'),
+    scope: signatureScope.describe(
+      'Images this entry covers: "*", a registry (ghcr.io) or a registry with a path prefix (ghcr.io/acme), by whole path components; the most specific scope matching an image decides',
+    ),
     keys: z
       .array(publicKey)
       .optional()
       .describe("Public keys whose signatures are accepted (cosign.pub: ECDSA P-256 or Ed25519 PEM), inline or as absolute file paths re-read on every pass"),
     keyless: z
       .strictObject({
-        trusted_root: absolutePath.describe("A Sigstore trusted_root.json (Fulcio CAs, Rekor and CT log keys, timestamp authorities), pinned on the host: verification is offline"),
+        trusted_root: absolutePath.describe(
+          "A Sigstore trusted_root.json (Fulcio CAs, Rekor and CT log keys, timestamp authorities), pinned on the host: verification is offline",
+        ),
         identities: z.array(keylessIdentity).min(1).describe("Certificate identities accepted: subject (or subject_regexp) and issuer"),
       })
       .optional()
       .describe("Keyless (Fulcio certificate) signatures accepted"),
-    accept_unsigned: z
-      .boolean()
-      .optional()
-      .describe("true: images under this scope need no signature (to exempt a narrower scope). Default false"),
+    accept_unsigned: z.boolean().optional().describe("true: images under this scope need no signature (to exempt a narrower scope). Default false"),
   })
   .refine((v) => (v.accept_unsigned === true) !== ((v.keys?.length ?? 0) > 0 || v.keyless !== undefined), {
     error: "give keys, keyless or both; or accept_unsigned: true alone",
@@ -95,13 +104,34 @@ export const policySectionSchema = z
       .array(z.string().min(1))
       .optional()
       .describe(`Image registries (host, or host/path prefix) services may use; "*" allows any. ${byDefault("registries")}`),
-    privileged: z.boolean().optional().describe(`Allow privileged: true. ${byDefault("privileged")}`),
-    host_network: z.boolean().optional().describe(`Allow network_mode: host. ${byDefault("host_network")}`),
-    host_pid: z.boolean().optional().describe(`Allow pid: host. ${byDefault("host_pid")}`),
-    host_ipc: z.boolean().optional().describe(`Allow ipc: host. ${byDefault("host_ipc")}`),
-    root_user: z.boolean().optional().describe(`Allow a user that is uid 0 in any spelling (root, 0, +0, -0, 000, ":group"). ${byDefault("root_user")}`),
-    cap_add: z.array(z.string()).optional().describe(`Capabilities services may add (NET_ADMIN, ...); ALL allows any. ${byDefault("cap_add")}`),
-    devices: z.array(absolutePath).optional().describe(`Host device paths services may map. ${byDefault("devices")}`),
+    privileged: z
+      .boolean()
+      .optional()
+      .describe(`Allow privileged: true. ${byDefault("privileged")}`),
+    host_network: z
+      .boolean()
+      .optional()
+      .describe(`Allow network_mode: host. ${byDefault("host_network")}`),
+    host_pid: z
+      .boolean()
+      .optional()
+      .describe(`Allow pid: host. ${byDefault("host_pid")}`),
+    host_ipc: z
+      .boolean()
+      .optional()
+      .describe(`Allow ipc: host. ${byDefault("host_ipc")}`),
+    root_user: z
+      .boolean()
+      .optional()
+      .describe(`Allow a user that is uid 0 in any spelling (root, 0, +0, -0, 000, ":group"). ${byDefault("root_user")}`),
+    cap_add: z
+      .array(z.string())
+      .optional()
+      .describe(`Capabilities services may add (NET_ADMIN, ...); ALL allows any. ${byDefault("cap_add")}`),
+    devices: z
+      .array(absolutePath)
+      .optional()
+      .describe(`Host device paths services may map. ${byDefault("devices")}`),
     bind_roots: z
       .array(absolutePath)
       .optional()
@@ -110,18 +140,32 @@ export const policySectionSchema = z
       .array(absolutePath)
       .optional()
       .describe(`Directories env_file paths must be under. ${byDefault("env_file_roots")}. Never the agent's own config, credential or state files`),
-    secret_roots: z.array(absolutePath).optional().describe(`Directories secret files must be under. ${byDefault("secret_roots")}`),
-    published_ports: z.array(portRange).optional().describe(`Host ports services may publish, as ports or ranges. ${byDefault("published_ports")}`),
-    volume_drivers: z.array(z.string().min(1)).optional().describe(`Volume drivers a commit may create volumes with. ${byDefault("volume_drivers")}`),
+    secret_roots: z
+      .array(absolutePath)
+      .optional()
+      .describe(`Directories secret files must be under. ${byDefault("secret_roots")}`),
+    published_ports: z
+      .array(portRange)
+      .optional()
+      .describe(`Host ports services may publish, as ports or ranges. ${byDefault("published_ports")}`),
+    volume_drivers: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(`Volume drivers a commit may create volumes with. ${byDefault("volume_drivers")}`),
     volume_types: z
       .array(z.string().min(1))
       .optional()
       .describe(`Local-driver volume types besides a bind (type: none, o: bind; judged like a bind mount) and tmpfs, e.g. nfs. ${byDefault("volume_types")}`),
-    network_drivers: z.array(z.string().min(1)).optional().describe(`Network drivers a commit may create networks with. ${byDefault("network_drivers")}`),
+    network_drivers: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(`Network drivers a commit may create networks with. ${byDefault("network_drivers")}`),
     external_networks: z
       .array(z.string().min(1))
       .optional()
-      .describe(`Existing networks gitdock does not own that stacks may join when they declare them external. Never host, none or bridge. ${byDefault("external_networks")}`),
+      .describe(
+        `Existing networks gitdock does not own that stacks may join when they declare them external. Never host, none or bridge. ${byDefault("external_networks")}`,
+      ),
     external_volumes: z
       .array(z.string().min(1))
       .optional()
@@ -130,22 +174,36 @@ export const policySectionSchema = z
       .array(z.string().min(1))
       .optional()
       .describe(`Containers outside a stack whose network, PID or IPC namespace services may join (container:<name>). ${byDefault("shared_namespaces")}`),
-    security_opt: z.array(z.string().min(1)).optional().describe(`security_opt entries services may use. ${byDefault("security_opt")}`),
-    runtimes: z.array(z.string().min(1)).optional().describe(`Container runtimes services may ask for. ${byDefault("runtimes")}`),
+    security_opt: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(`security_opt entries services may use. ${byDefault("security_opt")}`),
+    runtimes: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(`Container runtimes services may ask for. ${byDefault("runtimes")}`),
     sysctls: z
       .array(z.string().min(1))
       .optional()
       .describe(`Sysctls services may set (names, or prefixes ending in *). ${byDefault("sysctls")}`),
-    log_drivers: z.array(z.string().min(1)).optional().describe(`Logging drivers services may use. ${byDefault("log_drivers")}`),
+    log_drivers: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(`Logging drivers services may use. ${byDefault("log_drivers")}`),
     device_requests: z
       .boolean()
       .optional()
-      .describe(`Allow device requests (deploy.resources.reservations.devices: GPUs and other devices a driver such as nvidia hands out). ${byDefault("device_requests")}`),
+      .describe(
+        `Allow device requests (deploy.resources.reservations.devices: GPUs and other devices a driver such as nvidia hands out). ${byDefault("device_requests")}`,
+      ),
     external_links: z
       .array(z.string().min(1))
       .optional()
       .describe(`Containers outside a stack that services may link to with external_links, by name. ${byDefault("external_links")}`),
-    ipam_drivers: z.array(z.string().min(1)).optional().describe(`IPAM drivers networks may use besides the Engine's default. ${byDefault("ipam_drivers")}`),
+    ipam_drivers: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(`IPAM drivers networks may use besides the Engine's default. ${byDefault("ipam_drivers")}`),
     network_subnets: z
       .array(z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, { error: 'expected a CIDR like "172.16.0.0/12"' }))
       .optional()
@@ -154,7 +212,9 @@ export const policySectionSchema = z
       .array(imageSignatureRule)
       .optional()
       .refine((rules) => new Set(rules?.map((r) => r.scope)).size === (rules?.length ?? 0), { error: "each scope may appear once" })
-      .describe(`Images that must be signed before they are pulled, per registry or repository scope, and by which keys or keyless identities. ${byDefault("image_signatures")}`),
+      .describe(
+        `Images that must be signed before they are pulled, per registry or repository scope, and by which keys or keyless identities. ${byDefault("image_signatures")}`,
+      ),
   })
   .describe("What a commit may ask of this host. Anything else rejects the whole commit.");
 

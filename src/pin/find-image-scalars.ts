@@ -53,7 +53,7 @@ function lookUp(doc: Document, node: Node | null | undefined, key: string, depth
 }
 
 function deref(doc: Document, node: Node | null | undefined): Node | null | undefined {
-  return isAlias(node) ? (node.resolve(doc)) : node;
+  return isAlias(node) ? node.resolve(doc) : node;
 }
 
 function isMergeKey(key: unknown): boolean {

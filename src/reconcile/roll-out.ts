@@ -49,7 +49,10 @@ export async function rollOut(ctx: ReconcileContext, resolved: ResolvedState, pl
     const interrupted = ctx.signal?.aborted === true;
     const disruption = interrupted ? undefined : await blameEngine(ctx, err.failure, wakeups, runningBefore);
     if (disruption) {
-      ctx.log.error({ stage: "rollback", commit, reason, disruption }, `rollout of ${commit.slice(0, 12)} interrupted: ${disruption}; not held against the commit`);
+      ctx.log.error(
+        { stage: "rollback", commit, reason, disruption },
+        `rollout of ${commit.slice(0, 12)} interrupted: ${disruption}; not held against the commit`,
+      );
       return { kind: "disrupted", reason: `${disruption}: ${reason}`, failure: err.failure };
     }
     const started = Date.now();
@@ -70,11 +73,20 @@ export async function rollOut(ctx: ReconcileContext, resolved: ResolvedState, pl
 
 /** `<project>/<service>` → the services it depends on: the undo runs in reverse of this order. */
 function dependenciesOf(resolved: ResolvedState): Map<string, string[]> {
-  return new Map(resolved.stacks.flatMap((st) => st.services.map((s) => [`${s.project}/${s.service.name}`, s.service.dependsOn.map((d) => `${s.project}/${d.service}`)] as const)));
+  return new Map(
+    resolved.stacks.flatMap((st) =>
+      st.services.map((s) => [`${s.project}/${s.service.name}`, s.service.dependsOn.map((d) => `${s.project}/${d.service}`)] as const),
+    ),
+  );
 }
 
 /** Why the Engine, not the release, is to blame for a failure; undefined when it is the release's. */
-async function blameEngine(ctx: ReconcileContext, failure: unknown, wakeups: ContainerWakeups, runningBefore: ReadonlySet<string>): Promise<string | undefined> {
+async function blameEngine(
+  ctx: ReconcileContext,
+  failure: unknown,
+  wakeups: ContainerWakeups,
+  runningBefore: ReadonlySet<string>,
+): Promise<string | undefined> {
   const fault = faultOf(failure);
   if (fault === "release") return undefined;
   if (fault === "engine") return "the Engine failed a step of the rollout";
@@ -82,7 +94,13 @@ async function blameEngine(ctx: ReconcileContext, failure: unknown, wakeups: Con
 }
 
 /** After the commit is recorded good: the kept containers go, then images and stored files no good commit needs. Never fails the release. */
-async function finish(ctx: ReconcileContext, plan: Plan, apply: ApplyContext, log: Parameters<typeof finalizeRollout>[2], resolved: ResolvedState): Promise<void> {
+async function finish(
+  ctx: ReconcileContext,
+  plan: Plan,
+  apply: ApplyContext,
+  log: Parameters<typeof finalizeRollout>[2],
+  resolved: ResolvedState,
+): Promise<void> {
   await finalizeRollout(plan, apply, log);
   try {
     await pruneImages({

@@ -29,7 +29,11 @@ interface SyncAnswer {
 }
 
 async function syncNow(agent: AgentProcess): Promise<{ status: number; body: SyncAnswer }> {
-  const res = await fetch(`${agent.base}/sync`, { method: "POST", headers: { Authorization: `Bearer ${await agent.token()}` }, signal: AbortSignal.timeout(120_000) });
+  const res = await fetch(`${agent.base}/sync`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${await agent.token()}` },
+    signal: AbortSignal.timeout(120_000),
+  });
   return { status: res.status, body: (await res.json()) as SyncAnswer };
 }
 
@@ -196,7 +200,10 @@ describe("a full disk during a rollout", () => {
     expect(String(journalFailure?.err)).toMatch(/ENOSPC/);
     const web = (await containersOf(project)).filter((c) => c.name === `${project}-web-1`);
     expect(web.map((c) => [c.state, c.image])).toEqual([["running", images["web-v2"]]]);
-    const state = JSON.parse(await readFile(path.join(host.stateDir, "state.json"), "utf8")) as { lastGood: { commit: string }; failed: Record<string, unknown> };
+    const state = JSON.parse(await readFile(path.join(host.stateDir, "state.json"), "utf8")) as {
+      lastGood: { commit: string };
+      failed: Record<string, unknown>;
+    };
     expect([state.lastGood.commit, state.failed[v2]]).toEqual([v2, undefined]);
 
     // history --verify: interrupted at the torn line, not broken.

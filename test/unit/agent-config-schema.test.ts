@@ -59,13 +59,27 @@ describe("agent config: problems with file:line:col", () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(ConfigInvalidError);
-    return (err as ConfigInvalidError).message.split("\n").slice(1).map((l) => l.trim());
+    return (err as ConfigInvalidError).message
+      .split("\n")
+      .slice(1)
+      .map((l) => l.trim());
   };
 
   it("places an unknown key on the key, a value of the wrong type and a bad duration on the value, all at once", async () => {
     const file = await write(
       "bad.yaml",
-      ["repo: /srv/repo", "agent:", "  interval: soon", "  jitter: lots", "  pollinterval: 1m", "report:", "  notify:", "    url: https://x", "    max_attempts: 0", ""].join("\n"),
+      [
+        "repo: /srv/repo",
+        "agent:",
+        "  interval: soon",
+        "  jitter: lots",
+        "  pollinterval: 1m",
+        "report:",
+        "  notify:",
+        "    url: https://x",
+        "    max_attempts: 0",
+        "",
+      ].join("\n"),
     );
     expect(await problemsOf(file)).toEqual([
       `${file}:3:13: agent.interval: expected a duration, e.g. 10s, 5m, 1h30m, 500ms or 2d`,
@@ -110,8 +124,23 @@ describe("agent config: problems with file:line:col", () => {
       "--path ../up: must stay inside the repository",
       "--interval 0s: must be greater than zero",
     ]);
-    const settings = await loadSettings({ config: file, stateDir: join(dir, "s"), interval: "5m", repo: "/srv/other", branch: "next", path: "./hosts/h1/", hostId: "h9" });
-    expect(settings).toMatchObject({ repo: "/srv/other", branch: "next", path: "hosts/h1", stateDir: join(dir, "s"), hostId: "h9", agent: { intervalMs: 300_000 } });
+    const settings = await loadSettings({
+      config: file,
+      stateDir: join(dir, "s"),
+      interval: "5m",
+      repo: "/srv/other",
+      branch: "next",
+      path: "./hosts/h1/",
+      hostId: "h9",
+    });
+    expect(settings).toMatchObject({
+      repo: "/srv/other",
+      branch: "next",
+      path: "hosts/h1",
+      stateDir: join(dir, "s"),
+      hostId: "h9",
+      agent: { intervalMs: 300_000 },
+    });
   });
 
   it("reads a config file as written, without filling in defaults", async () => {

@@ -61,7 +61,11 @@ describe("notes in a local repository", () => {
       expect(logged.split(`${h} applied 2026-11-22T14:02:11Z healthy`).length - 1).toBe(1);
     }
     // Publishing the same lines again adds nothing.
-    const again = await publishNotes(new LocalNotesTarget({ gitdir, ref: REF, hostId: "h1" }), [{ commit: c1, line: "h1 applied 2026-11-22T14:02:11Z healthy" }], { maxAttempts: 2 });
+    const again = await publishNotes(
+      new LocalNotesTarget({ gitdir, ref: REF, hostId: "h1" }),
+      [{ commit: c1, line: "h1 applied 2026-11-22T14:02:11Z healthy" }],
+      { maxAttempts: 2 },
+    );
     expect(again).toMatchObject({ ok: true, added: 0 });
   });
 
@@ -80,7 +84,11 @@ describe("notes in a local repository", () => {
     const snap = await readNotesCommit(path.join(dir, ".git"), fanned);
     expect(snap.notes.get(c1)).toEqual(["Reviewed by Ann"]);
 
-    const r = await publishNotes(new LocalNotesTarget({ gitdir: path.join(dir, ".git"), ref: REF, hostId: "h1" }), [{ commit: c1, line: "h1 applied 2026-11-22T14:02:11Z healthy" }], { maxAttempts: 3 });
+    const r = await publishNotes(
+      new LocalNotesTarget({ gitdir: path.join(dir, ".git"), ref: REF, hostId: "h1" }),
+      [{ commit: c1, line: "h1 applied 2026-11-22T14:02:11Z healthy" }],
+      { maxAttempts: 3 },
+    );
     expect(r.ok).toBe(true);
     expect(git("notes", "--ref=gitdock", "show", c1)).toBe("Reviewed by Ann\nh1 applied 2026-11-22T14:02:11Z healthy\n");
     expect(git("log", "-1", "--notes=gitdock", "--format=%N", c1)).toContain("h1 applied");
@@ -95,7 +103,11 @@ describe("notes in a local repository", () => {
       publishOnce: async () => (++calls < 3 ? { result: "race", added: 0 } : { result: "published", added: 1 }),
     };
     expect(await publishNotes(flaky, [], { maxAttempts: 5, baseDelayMs: 1 })).toEqual({ ok: true, added: 1, attempts: 3 });
-    const down: NotesTarget = { where: "test", linesFor: async () => [], publishOnce: async () => Promise.reject(Object.assign(new Error("refused"), { data: { statusCode: 403 } })) };
+    const down: NotesTarget = {
+      where: "test",
+      linesFor: async () => [],
+      publishOnce: async () => Promise.reject(Object.assign(new Error("refused"), { data: { statusCode: 403 } })),
+    };
     expect(await publishNotes(down, [], { maxAttempts: 5 })).toEqual({ ok: false, attempts: 1, error: "refused (HTTP 403)" });
     const racing: NotesTarget = { where: "test", linesFor: async () => [], publishOnce: async () => ({ result: "race", added: 0 }) };
     expect(await publishNotes(racing, [], { maxAttempts: 3, baseDelayMs: 1 })).toMatchObject({ ok: false, attempts: 3 });

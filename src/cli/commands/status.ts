@@ -86,15 +86,19 @@ function groupContainers(host: HostSnapshot, last: Map<string, ServiceStatus["la
     services.set(c.service ?? "", list);
     list.push({ name: c.name, commit: c.commit, state: c.state, health: c.health });
   }
-  return [...stacks].sort(([a], [b]) => byCodePoint(a, b)).map(([project, services]) => ({
-    project,
-    services: [...services].sort(([a], [b]) => byCodePoint(a, b)).map(([service, containers]) => ({
-      service,
-      health: serviceHealth(containers),
-      containers: containers.sort((a, b) => byCodePoint(a.name, b.name)),
-      lastAction: last.get(`${project}/${service}`),
-    })),
-  }));
+  return [...stacks]
+    .sort(([a], [b]) => byCodePoint(a, b))
+    .map(([project, services]) => ({
+      project,
+      services: [...services]
+        .sort(([a], [b]) => byCodePoint(a, b))
+        .map(([service, containers]) => ({
+          service,
+          health: serviceHealth(containers),
+          containers: containers.sort((a, b) => byCodePoint(a.name, b.name)),
+          lastAction: last.get(`${project}/${service}`),
+        })),
+    }));
 }
 
 function serviceHealth(containers: ServiceStatus["containers"]): ServiceStatus["health"] {
@@ -141,7 +145,8 @@ function formatStatus(r: StatusReport): string {
     `last good:    ${short(r.lastGood?.commit)}${r.lastGood ? ` at ${r.lastGood.at}` : ""}`,
     ...signedBy(r, r.lastGood?.commit),
   ];
-  if (r.stateDir) lines.push(`state directory: ${r.stateDir.path}, ${formatBytes(r.stateDir.bytes)} in ${r.stateDir.files} files; clone: ${r.stateDir.clonePacks} pack(s)`);
+  if (r.stateDir)
+    lines.push(`state directory: ${r.stateDir.path}, ${formatBytes(r.stateDir.bytes)} in ${r.stateDir.files} files; clone: ${r.stateDir.clonePacks} pack(s)`);
   if (r.halted) {
     lines.push(`HALTED since ${r.halted.at}: ${r.halted.reason.split("\n")[0]}`);
     lines.push("  push a commit that passes, or undo what was tightened (security.policy, security.verify, the trust files); gitdock resumes by itself");

@@ -57,7 +57,7 @@ export class ProblemLog {
     const notes = group(placed.filter((p, i) => this.pending[i]?.note === true));
     const parse = files.parseProblems().flatMap((f) => f.problems);
     const all = sortByFile([...parse, ...problems], files);
-    const hostInputsOnly = parse.length === 0 && problems.length > 0 && problems.every((p) => (p).hostInput);
+    const hostInputsOnly = parse.length === 0 && problems.length > 0 && problems.every((p) => p.hostInput);
     return { problems: all.map(plain), notes: sortByFile(notes, files).map(plain), hostInputsOnly };
   }
 }
@@ -135,7 +135,9 @@ export function groupSharedProblems(problems: readonly ManifestProblem[]): Manif
   }
   return [...byPlace.values()].map((group) => {
     const first = group[0] as ManifestProblem;
-    const services = [...new Set(group.map((p) => /^services(?:\.([A-Za-z0-9_-]+)|\["([^"]+)"\])/.exec(p.path)).map((m) => m?.[1] ?? m?.[2] ?? ""))].sort(byCodePoint);
+    const services = [...new Set(group.map((p) => /^services(?:\.([A-Za-z0-9_-]+)|\["([^"]+)"\])/.exec(p.path)).map((m) => m?.[1] ?? m?.[2] ?? ""))].sort(
+      byCodePoint,
+    );
     if (group.length < 2 || services.length < 2 || services.includes("")) return first;
     return { ...first, message: `${first.message} (shared by services ${services.join(", ")})` };
   });
