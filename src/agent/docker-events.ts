@@ -68,7 +68,7 @@ export function watchDockerEvents(opts: DockerEventsOptions): EventWatch {
     timer = undefined;
     if (closed) return;
     try {
-      const s = (await opts.docker.getEvents({ filters: eventFilters(opts.hostId) })) as NodeJS.ReadableStream;
+      const s = await opts.docker.getEvents({ filters: eventFilters(opts.hostId) });
       if (closed) return void destroyStream(s);
       stream = s;
       failures = 0;

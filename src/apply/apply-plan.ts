@@ -154,6 +154,7 @@ async function rollOutServices(plan: Plan, ctx: ApplyContext, log: RolloutLog): 
   const { failed, skipped } = await runInDependencyOrder(tasks, ctx.concurrency);
   if (!failed.size && !skipped.length) return;
   const first = [...failed.values()].find((e) => e instanceof HealthGateFailedError) ?? [...failed.values()][0];
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- what a task threw, rethrown as it came
   if (first) throw first;
   throw new ApplyFailedError(`rollout stopped before ${skipped.join(", ")}`);
 }
@@ -205,6 +206,7 @@ async function rollOutBatch(
       }),
     ),
   );
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- what the batch threw besides a gate failure, rethrown as it came
   if (other !== undefined) throw other;
   const [first] = gateFailures;
   if (!first) return;

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { storeDirOf } from "../files/store-layout.js";
+import { storeDirOf } from "../manifest/files/store-layout.js";
 import { guardedPaths, type GuardedPaths } from "../policy/guarded-paths.js";
 import type { Settings } from "./settings.js";
 

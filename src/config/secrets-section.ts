@@ -1,6 +1,8 @@
 import { posix } from "node:path";
 import { z } from "zod";
-import { DEFAULT_SECRETS_RUNTIME_DIR } from "../files/encrypted-repo-files.js";
+import { CONFIG_DEFAULTS } from "./defaults.js";
+
+const DEFAULT_SECRETS_RUNTIME_DIR = CONFIG_DEFAULTS.secrets.runtime_dir;
 
 /**
  * The host's keys for encrypted files of the repository (SOPS documents and age files, src/secrets/)

@@ -5,7 +5,7 @@ import { HostInputError } from "../errors.js";
 import { parseDotenv, type HostVariables } from "../manifest/index.js";
 import { isUnderAny } from "../policy/host-paths.js";
 import { touchesGuarded, type GuardedPaths } from "../policy/guarded-paths.js";
-import { decryptVariablesFile } from "../secrets/decrypt-variables-file.js";
+import { decryptVariablesFile } from "../manifest/load/decrypt-variables-file.js";
 import { NO_IDENTITIES, type HostIdentities } from "../secrets/host-identities.js";
 
 /** The host's variables for the projects of one commit, and a digest that changes when they do. */

@@ -5,7 +5,7 @@ import { parseEnvText } from "../manifest/parse/parse-env-text.js";
 import { hostKeyId, legacySpecHashes, specHashes, type SpecHashes } from "../plan/spec-hash.js";
 import type { ResolvedService, ResolvedState } from "../plan/types.js";
 import { materializeStore } from "../files/materialize.js";
-import { materializeDecrypted } from "../secrets/runtime/materialize-decrypted.js";
+import { materializeDecrypted } from "../files/materialize-decrypted.js";
 import { checkSecretAttributes } from "./secret-attributes.js";
 import { secretDigest, secretMounts } from "./secret-digest.js";
 

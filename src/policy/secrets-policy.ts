@@ -1,6 +1,6 @@
 import type { DesiredStack, EncryptedFileUse } from "../model.js";
 import type { SecretsPolicy } from "./host-policy.js";
-import type { DocPath, Violation } from "./policy-rules.js";
+import type { DocPath, Violation } from "./violation.js";
 
 /**
  * `security.policy.secrets` on a stack: with `require_encrypted`, every Compose secret must come

@@ -8,7 +8,7 @@ import type { RepoTree } from "../manifest/repo-tree.js";
 import type { DesiredStack } from "../model.js";
 import { readHostVariables, type HostVariableFiles } from "../observe/read-host-variables.js";
 import { readCommitTree } from "../source/index.js";
-import { decryptCommitFiles, manifestSecretsOf } from "../secrets/decrypt-commit-files.js";
+import { decryptCommitFiles, manifestSecretsOf } from "../manifest/files/decrypt-commit-files.js";
 import { loadHostIdentities, NO_IDENTITIES, type HostIdentities } from "../secrets/host-identities.js";
 import { hostKeyId } from "../plan/spec-hash.js";
 

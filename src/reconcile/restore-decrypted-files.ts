@@ -1,4 +1,4 @@
-import { materializeDecrypted } from "../secrets/runtime/materialize-decrypted.js";
+import { materializeDecrypted } from "../files/materialize-decrypted.js";
 import { localGitdirOf } from "../source/local-gitdir.js";
 import { readCommitManifest } from "./commit-manifest.js";
 import type { ReconcileContext } from "./context.js";

@@ -1,4 +1,4 @@
-import { cleanUpDecryptedAfterRollout } from "../secrets/runtime/clean-up-decrypted.js";
+import { cleanUpDecryptedAfterRollout } from "../files/clean-up-decrypted.js";
 import { applyPlan, finalizeRollout, RolloutFailedError, type ApplyContext } from "../apply/index.js";
 import { bindRootsOf } from "../apply/host-bind-sources.js";
 import { pruneImages, recordPulledImages } from "../apply/prune-images.js";

@@ -55,7 +55,7 @@ async function decryptAge(armored: boolean, ids: HostIdentities, bytes: Uint8Arr
   } catch (err) {
     const message = (err as Error).message;
     if (/no identity matched/i.test(message)) throw new NoKeyError("no identity of this host matches any of the file's recipients");
-    throw new Error(`age could not decrypt it: ${message}`);
+    throw new Error(`age could not decrypt it: ${message}`, { cause: err });
   }
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ManifestInvalidError, type ManifestProblem } from "../../src/errors.js";
-import type { RepoFileSettings } from "../../src/files/index.js";
+import type { RepoFileSettings } from "../../src/manifest/index.js";
 import { loadManifest, type LoadedManifest } from "../../src/manifest/index.js";
 import type { DesiredService, DesiredStack } from "../../src/model.js";
 import { IMAGE } from "../fixtures/manifest/helpers.js";

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ManifestInvalidError, type ManifestProblem } from "../../src/errors.js";
-import type { RepoFileSettings } from "../../src/files/index.js";
-import { MAX_STORED_BYTES_PER_COMMIT, MAX_STORED_FILE_BYTES } from "../../src/files/index.js";
+import type { RepoFileSettings } from "../../src/manifest/index.js";
+import { MAX_STORED_BYTES_PER_COMMIT, MAX_STORED_FILE_BYTES } from "../../src/manifest/index.js";
 import { loadManifest } from "../../src/manifest/index.js";
 import type { RepoTree } from "../../src/manifest/repo-tree.js";
 import type { DesiredService, DesiredStack, StoreObject } from "../../src/model.js";

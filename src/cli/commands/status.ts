@@ -10,7 +10,7 @@ import { Journal, measureStateDir, StateStore, type HostState, type StateDirUsag
 import type { HostSnapshot, ObservedContainer } from "../../plan/types.js";
 import { EXIT } from "../exit-codes.js";
 import { byCodePoint } from "../../order.js";
-import { encryptedFilesByService, type EncryptedFileStatus } from "../../secrets/encrypted-files-status.js";
+import { encryptedFilesByService, type EncryptedFileStatus } from "./encrypted-files-status.js";
 
 export interface StatusReport {
   hostId: string;

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
-import { DEFAULT_SECRETS_RUNTIME_DIR } from "../../files/encrypted-repo-files.js";
-import { decryptCommitFiles, manifestSecretsOf } from "../../secrets/decrypt-commit-files.js";
+import { DEFAULT_SECRETS_RUNTIME_DIR } from "../../manifest/files/encrypted-repo-files.js";
+import { decryptCommitFiles, manifestSecretsOf } from "../../manifest/files/decrypt-commit-files.js";
 import { loadIdentityFile, type HostIdentities } from "../../secrets/host-identities.js";
 import { basename, dirname, relative, resolve } from "node:path";
 import { ConfigInvalidError, HostVariableMissingError, ManifestInvalidError, formatProblem, type ManifestProblem } from "../../errors.js";
@@ -19,8 +19,9 @@ import {
 } from "../../manifest/index.js";
 import type { RepoTree } from "../../manifest/repo-tree.js";
 import type { DesiredStack, EncryptedFileUse } from "../../model.js";
-import { checkPolicy, guardedPaths, readPolicyFile, type HostPolicy } from "../../policy/index.js";
-import { DEFAULT_REPO_FILE_SETTINGS } from "../../files/index.js";
+import { readPolicyFile } from "../../config/read-policy-file.js";
+import { checkPolicy, guardedPaths, type HostPolicy } from "../../policy/index.js";
+import { DEFAULT_REPO_FILE_SETTINGS } from "../../manifest/index.js";
 import { readDirectoryTree } from "../../source/read-directory-tree.js";
 import { EXIT } from "../exit-codes.js";
 

@@ -1,4 +1,4 @@
-import { openEncrypted, type ManifestSecrets } from "../../files/encrypted-repo-files.js";
+import { openEncrypted, type ManifestSecrets } from "../files/encrypted-repo-files.js";
 import type { EncryptedFile } from "../../secrets/inspect-encrypted-file.js";
 import type { VariableLayer } from "../interpolate/variable-scope.js";
 import type { ProblemLog } from "./problem-log.js";

@@ -1,5 +1,6 @@
-import { CommitFiles, DEFAULT_REPO_FILE_SETTINGS, type RepoFileSettings } from "../../files/commit-files.js";
-import type { ManifestSecrets } from "../../files/encrypted-repo-files.js";
+import { CONFIG_DEFAULTS } from "../../config/defaults.js";
+import { CommitFiles, DEFAULT_REPO_FILE_SETTINGS, type RepoFileSettings } from "../files/commit-files.js";
+import type { ManifestSecrets } from "../files/encrypted-repo-files.js";
 import { encryptedVariablesLayer } from "./encrypted-variables.js";
 import { parseDotenv } from "../interpolate/parse-dotenv.js";
 import { processLayer, VariableScope, type HostVariables, type VariableLayer } from "../interpolate/variable-scope.js";
@@ -7,8 +8,8 @@ import { joinRepoPath, textOf, type RepoTree } from "../repo-tree.js";
 import { ProblemLog } from "./problem-log.js";
 import { SourceFiles } from "./source-files.js";
 
-/** Where a host keeps each project's variables unless the agent's config says otherwise. */
-export const DEFAULT_VARIABLES_DIR = "/etc/gitdock/env";
+/** Where a host keeps each project's variables unless the agent's config says otherwise (`manifest.variables_dir`). */
+const DEFAULT_VARIABLES_DIR = CONFIG_DEFAULTS.manifest.variables_dir;
 
 /** What the caller passes in: everything the manifest stage knows about the host (it reads no files). */
 export interface ManifestInputs {

@@ -1,6 +1,6 @@
 import type { GitdockServiceOptions, Probe } from "../../model.js";
 import { DEFAULT_EXPECT_STATUS, DEFAULT_HEALTH_TIMEOUT_MS, DEFAULT_PROBE_PATH } from "../defaults.js";
-import { parseDurationMs } from "../parse/parse-duration.js";
+import { parseComposeDurationMs } from "../../duration.js";
 import type { ProblemSink } from "../problems.js";
 import type { ServiceInput } from "../schema/service-schema.js";
 
@@ -8,7 +8,7 @@ type GitdockInput = ServiceInput["x-gitdock"];
 
 /** The service's `x-gitdock:` block: gitdock's own health probe and timeout. */
 export function normalizeGitdockOptions(input: GitdockInput, problems: ProblemSink): GitdockServiceOptions {
-  const timeout = input?.health_timeout === undefined ? undefined : parseDurationMs(input.health_timeout);
+  const timeout = input?.health_timeout === undefined ? undefined : parseComposeDurationMs(input.health_timeout);
   return { probe: normalizeProbe(input?.probe, problems), healthTimeoutMs: timeout ?? DEFAULT_HEALTH_TIMEOUT_MS };
 }
 

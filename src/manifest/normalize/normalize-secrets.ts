@@ -1,5 +1,5 @@
 import type { SecretSpec, ServiceSecret } from "../../model.js";
-import type { StackFiles } from "../../files/commit-files.js";
+import type { StackFiles } from "../files/commit-files.js";
 import { parseFileMode } from "../parse/parse-file-mode.js";
 import { scopedSink, type ProblemSink } from "../problems.js";
 import type { SecretInput } from "../schema/compose-schema.js";

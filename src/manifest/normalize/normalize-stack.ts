@@ -8,8 +8,8 @@ import { normalizeStackSecrets } from "./normalize-secrets.js";
 import { applyLinks } from "./normalize-links.js";
 import { normalizeService } from "./normalize-service.js";
 import { DEFAULT_NETWORK } from "./normalize-service-networks.js";
-import type { StackContext } from "./stack-context.js";
-import { normalizeStackConfigs, type ConfigSource } from "./normalize-configs.js";
+import type { ConfigSource, StackContext } from "./stack-context.js";
+import { normalizeStackConfigs } from "./normalize-configs.js";
 
 /** What a stack reads besides its own file: the repository's files, and its YAML as written. */
 export type StackSources = Pick<StackContext, "files" | "writtenScalar">;

@@ -1,6 +1,8 @@
-import type { StackFiles } from "../../files/commit-files.js";
+import type { StackFiles } from "../files/commit-files.js";
 import type { WrittenScalar } from "../yaml/written-scalar.js";
-import type { ConfigSource } from "./normalize-configs.js";
+
+/** Where a config's content comes from: a file of the repository, or the compose file itself. */
+export type ConfigSource = { repoPath: string } | { content: string };
 
 /** What a service needs to know about the rest of its stack to resolve its references. */
 export interface StackContext {

@@ -1,4 +1,4 @@
-import { decryptedMountedBy, objectsMountedBy } from "../../files/mounted-objects.js";
+import { decryptedMountedBy, objectsMountedBy } from "../files/mounted-objects.js";
 import type { DesiredService, DesiredStack } from "../../model.js";
 import type { ProblemSink } from "../problems.js";
 import type { ServiceInput } from "../schema/service-schema.js";

@@ -43,8 +43,11 @@ async function pgpDataKey(enc: string, ids: HostIdentities): Promise<Uint8Array 
   const wanted = message.getEncryptionKeyIDs().map((id) => id.toHex());
   const ours = ids.pgp.flatMap((k) => [k.getKeyID(), ...k.getSubkeys().map((s) => s.getKeyID())].map((id) => id.toHex()));
   if (!wanted.some((id) => ours.includes(id))) return undefined;
-  const { data } = await openpgp.decrypt({ message, decryptionKeys: ids.pgp, format: "binary" });
-  return data as Uint8Array;
+  // Typed as unknown and checked: openpgp's result type names stream types this program lacks.
+  const decrypted: unknown = await openpgp.decrypt({ message, decryptionKeys: ids.pgp, format: "binary" });
+  const data = (decrypted as { data?: unknown } | undefined)?.data;
+  if (!(data instanceof Uint8Array)) throw new Error("OpenPGP gave no binary data key");
+  return data;
 }
 
 function checked(key: Uint8Array): Uint8Array {

@@ -20,7 +20,7 @@ function documentBranch(doc: Document.Parsed): SopsMap {
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) return { kind: "map", items: [...items, ...comments(doc.comment)] };
   if (!isMap(root)) throw new Error("a SOPS document must be a mapping at the top level");
-  items.push(...mapItems(root as YamlNode, doc));
+  items.push(...mapItems(root, doc));
   items.push(...comments(doc.comment));
   return { kind: "map", items };
 }

@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import type { DesiredService, StoreObject } from "../model.js";
+import type { DesiredService, StoreObject } from "../../model.js";
 
 /**
  * The store objects of `objects` that `services` mount (bind sources and configs): what a stack

@@ -2,8 +2,8 @@ import type Docker from "dockerode";
 import { existsSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { Logger } from "../../log.js";
-import type { ResolvedState } from "../../plan/types.js";
+import type { Logger } from "../log.js";
+import type { ResolvedState } from "../plan/types.js";
 
 /**
  * After a healthy rollout: removes every decrypted file of the runtime directory that the commit

@@ -1,11 +1,11 @@
-import { secretsSectionDefaults } from "../config/secrets-section.js";
-import type { Settings } from "../config/settings.js";
-import { loadManifest } from "../manifest/index.js";
-import { localGitdirOf } from "../source/local-gitdir.js";
-import { readCommitTree } from "../source/read-commit-tree.js";
-import { decryptFile } from "./decrypt-file.js";
-import { loadHostIdentities, NO_IDENTITIES, type HostIdentities } from "./host-identities.js";
-import { inspectEncryptedFile } from "./inspect-encrypted-file.js";
+import { secretsSectionDefaults } from "../../config/secrets-section.js";
+import type { Settings } from "../../config/settings.js";
+import { loadManifest } from "../../manifest/index.js";
+import { localGitdirOf } from "../../source/local-gitdir.js";
+import { readCommitTree } from "../../source/read-commit-tree.js";
+import { decryptFile } from "../../secrets/decrypt-file.js";
+import { loadHostIdentities, NO_IDENTITIES, type HostIdentities } from "../../secrets/host-identities.js";
+import { inspectEncryptedFile } from "../../secrets/inspect-encrypted-file.js";
 
 /** An encrypted file a service uses, and whether this host can decrypt it now (never its content). */
 export interface EncryptedFileStatus {

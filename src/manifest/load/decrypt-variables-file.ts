@@ -1,8 +1,8 @@
-import { HostInputError } from "../errors.js";
-import { parseDotenv } from "../manifest/interpolate/parse-dotenv.js";
-import { decryptFile } from "./decrypt-file.js";
-import { describeIdentities, type HostIdentities } from "./host-identities.js";
-import { describeKind, inspectEncryptedFile } from "./inspect-encrypted-file.js";
+import { HostInputError } from "../../errors.js";
+import { parseDotenv } from "../interpolate/parse-dotenv.js";
+import { decryptFile } from "../../secrets/decrypt-file.js";
+import { describeIdentities, type HostIdentities } from "../../secrets/host-identities.js";
+import { describeKind, inspectEncryptedFile } from "../../secrets/inspect-encrypted-file.js";
 
 /**
  * A host variables file (`<variables_dir>/<project>.env`) that is itself SOPS- or age-encrypted:

@@ -1,12 +1,13 @@
 import { createHmac } from "node:crypto";
 import { posix } from "node:path";
-import type { DecryptedFileObject, EncryptedFileUse, RepoEnvFile } from "../model.js";
-import type { Decryption } from "../secrets/decrypt-file.js";
-import { describeKind, inspectEncryptedFile, type EncryptedFile } from "../secrets/inspect-encrypted-file.js";
-import { SecretBytes } from "../secrets/secret-bytes.js";
+import { CONFIG_DEFAULTS } from "../../config/defaults.js";
+import type { DecryptedFileObject, EncryptedFileUse, RepoEnvFile } from "../../model.js";
+import type { Decryption } from "../../secrets/decrypt-file.js";
+import { describeKind, inspectEncryptedFile, type EncryptedFile } from "../../secrets/inspect-encrypted-file.js";
+import { SecretBytes } from "../../secrets/secret-bytes.js";
 
 /** Where decrypted secret and config files live on the host unless the agent config says otherwise: a tmpfs. */
-export const DEFAULT_SECRETS_RUNTIME_DIR = "/run/gitdock/secrets";
+export const DEFAULT_SECRETS_RUNTIME_DIR = CONFIG_DEFAULTS.secrets.runtime_dir;
 
 /** Decrypted secrets and configs: mode 0400 (owner-read only) unless the service asks for another. */
 export const DECRYPTED_FILE_MODE = 0o400;

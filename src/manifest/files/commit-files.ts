@@ -1,7 +1,8 @@
 import { posix } from "node:path";
-import type { DocPath } from "../manifest/format-path.js";
-import type { RepoTree } from "../manifest/repo-tree.js";
-import type { DecryptedFileObject, EncryptedFileUse, RepoEnvFile, StoredFile, StoreObject } from "../model.js";
+import { CONFIG_DEFAULTS } from "../../config/defaults.js";
+import type { DocPath } from "../format-path.js";
+import type { RepoTree } from "../repo-tree.js";
+import type { DecryptedFileObject, EncryptedFileUse, RepoEnvFile, StoredFile, StoreObject } from "../../model.js";
 import {
   DEFAULT_SECRETS_RUNTIME_DIR,
   decryptedObject,
@@ -13,8 +14,8 @@ import {
   type ManifestSecrets,
   type Opened,
 } from "./encrypted-repo-files.js";
-import { parseEnvText } from "../manifest/parse/parse-env-text.js";
-import { byCodePoint } from "../order.js";
+import { parseEnvText } from "../parse/parse-env-text.js";
+import { byCodePoint } from "../../order.js";
 import { resolveRepoPath } from "./repo-path.js";
 import { EXECUTABLE_MODE, FILE_MODE, fileObjectName, MAX_STORED_BYTES_PER_COMMIT, MAX_STORED_FILE_BYTES, storeDirOf, treeObjectName } from "./store-layout.js";
 
@@ -26,9 +27,8 @@ export interface RepoFileSettings {
   dataRoot: string;
 }
 
-export const DEFAULT_DATA_ROOT = "/srv/gitdock";
-
-export const DEFAULT_REPO_FILE_SETTINGS: RepoFileSettings = { store: storeDirOf("/var/lib/gitdock"), dataRoot: DEFAULT_DATA_ROOT };
+/** The config's defaults (`state_dir`, `files.data_root`), for a caller that names no host (`gitdock validate`). */
+export const DEFAULT_REPO_FILE_SETTINGS: RepoFileSettings = { store: storeDirOf(CONFIG_DEFAULTS.state_dir), dataRoot: CONFIG_DEFAULTS.files.data_root };
 
 /** A mode and owner a config asks for; undefined parts take the store's defaults. */
 export interface FileAttributes {

@@ -1,9 +1,9 @@
 import { createHmac } from "node:crypto";
-import type { ManifestSecrets } from "../files/encrypted-repo-files.js";
-import type { RepoTree } from "../manifest/repo-tree.js";
-import { decryptFile, type Decryption } from "./decrypt-file.js";
-import { describeIdentities, type HostIdentities } from "./host-identities.js";
-import { inspectEncryptedFile } from "./inspect-encrypted-file.js";
+import type { ManifestSecrets } from "./encrypted-repo-files.js";
+import type { RepoTree } from "../repo-tree.js";
+import { decryptFile, type Decryption } from "../../secrets/decrypt-file.js";
+import { describeIdentities, type HostIdentities } from "../../secrets/host-identities.js";
+import { inspectEncryptedFile } from "../../secrets/inspect-encrypted-file.js";
 
 /**
  * Before a commit's manifest is read on a host: every encrypted file of the host's directory (by

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, open, readFile, rename, rm, statfs } from "node:fs/promises";
 import { join } from "node:path";
-import { HostInputError } from "../../errors.js";
-import type { DecryptedFileObject } from "../../model.js";
+import { HostInputError } from "../errors.js";
+import type { DecryptedFileObject } from "../model.js";
 
 /** statfs f_type of the file systems that keep their files in memory only. */
 const TMPFS_MAGIC = 0x01021994;
