@@ -3,7 +3,8 @@
  * at once when the Engine reports something about its container (it died, its healthcheck turned
  * unhealthy, it was killed or removed), so a failed release is noticed as soon as the Engine knows,
  * not at the next poll. One stream serves every gate of a rollout. If the stream cannot be opened
- * the gates simply poll: nothing depends on an event arriving.
+ * (or does not answer within OPEN_TIMEOUT_MS: an Engine that sends no headers until the first event,
+ * a proxy that holds them back) the gates simply poll: nothing depends on an event arriving.
  */
 import type Docker from "dockerode";
 import { destroyStream, onJsonLines } from "../engine/event-lines.js";
@@ -21,12 +22,21 @@ const ACTIONS = ["die", "health_status", "oom", "kill", "stop", "destroy", "rest
 
 export const NO_WAKEUPS: ContainerWakeups = { on: () => () => undefined, lost: () => false, close: () => undefined };
 
-export async function openContainerWakeups(docker: Docker): Promise<ContainerWakeups> {
+/** How long the rollout waits for the event stream to open before its gates poll without it. */
+export const OPEN_TIMEOUT_MS = 3000;
+
+export async function openContainerWakeups(docker: Docker, openTimeoutMs = OPEN_TIMEOUT_MS): Promise<ContainerWakeups> {
   let stream: NodeJS.ReadableStream;
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), openTimeoutMs);
+  // dockerode passes abortSignal on to the request (its types do not list it for getEvents).
+  const options: Docker.GetEventsOptions & { abortSignal: AbortSignal } = { filters: { type: ["container"], event: ACTIONS }, abortSignal: abort.signal };
   try {
-    stream = await docker.getEvents({ filters: { type: ["container"], event: ACTIONS } });
+    stream = await docker.getEvents(options);
   } catch {
     return NO_WAKEUPS;
+  } finally {
+    clearTimeout(timer);
   }
   const listeners = new Map<string, Set<() => void>>();
   let closed = false;

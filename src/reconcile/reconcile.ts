@@ -18,7 +18,15 @@ import { limitRepairs } from "./limit-repairs.js";
 import { planToward } from "./plan-toward.js";
 import { knowsNoCommit, rebuildFromHost } from "./rebuild-state.js";
 import { loadCheckedLastGood } from "./recheck-last-good.js";
-import { logRejection, recordImageSigners, recordOutcome, recordRolloutAbandoned, recordRolloutStart, recordSignatureVerdict } from "./record-outcome.js";
+import {
+  logRejection,
+  recordImageSigners,
+  recordOutcome,
+  recordRolloutAbandoned,
+  recordRolloutStart,
+  recordSignatureVerdict,
+  resumeJournal,
+} from "./record-outcome.js";
 import { gateRestored, recoverInterruptedRollout } from "./restore-last-good.js";
 import { rollOut, type RolloutVerdict } from "./roll-out.js";
 
@@ -45,6 +53,7 @@ export async function reconcile(ctx: ReconcileContext, opts: ReconcileOptions): 
 
 async function pass(ctx: ReconcileContext, opts: ReconcileOptions): Promise<ReconcileResult> {
   if (!opts.dryRun) await ctx.beforePass?.();
+  if (!opts.dryRun) await resumeJournal(ctx);
   // Taken before the fetch and planned against: in the agent, a change made by hand meanwhile is an
   // Engine event, and so one more pass.
   const observed = opts.dryRun ? undefined : await recover(ctx);

@@ -73,6 +73,19 @@ export async function recordOutcome(ctx: ReconcileContext, outcome: Outcome): Pr
   if (failure !== undefined) throw failure;
 }
 
+/**
+ * A pass begins by recording the gap an earlier failed journal write left (a full disk), so the
+ * journal resumes as soon as there is space. If the disk is still full, the pass goes on: its
+ * own journal writes then fail loudly.
+ */
+export async function resumeJournal(ctx: ReconcileContext): Promise<void> {
+  try {
+    await ctx.journal.recordGap();
+  } catch (err) {
+    ctx.log.error({ stage: "journal", err: String(err) }, "JOURNAL WRITE FAILED: the journal's gap record could not be written yet");
+  }
+}
+
 async function journalOutcome(ctx: ReconcileContext, entry: JournalInput): Promise<unknown> {
   try {
     await ctx.journal.append(entry);

@@ -68,8 +68,17 @@ export class Journal {
     return serialized(this.path, () => this.write(inputs));
   }
 
+  /**
+   * Writes the gap entry of an earlier failed write (or of a torn last line) on its own, when
+   * there is one: once the disk takes writes again, the journal says what it lost at once, not
+   * with whatever the host next does (which may be nothing for a long time).
+   */
+  async recordGap(): Promise<void> {
+    await serialized(this.path, () => this.write([]));
+  }
+
   private async write(inputs: JournalInput[]): Promise<JournalEntry[]> {
-    if (inputs.length === 0) return [];
+    if (inputs.length === 0 && this.failure === undefined && !this.tail.needsNewline) return [];
     let fh;
     try {
       fh = await open(this.path, "a", 0o600);
@@ -84,6 +93,7 @@ export class Journal {
       if ((await fh.stat()).size !== this.tail.size) this.tail = await readTail(this.path);
       gap = gapToRecord(this.tail, this.failure);
       const batch = gap ? [gap, ...inputs] : inputs;
+      if (batch.length === 0) return [];
       firstSeq = (this.tail.lastEntry?.seq ?? 0) + 1;
       const { entries, lines, last } = buildLines(batch, firstSeq, this.tail.lastLineHash ?? GENESIS);
       const bytes = Buffer.from(`${this.tail.needsNewline ? "\n" : ""}${lines.join("\n")}\n`, "utf8");

@@ -28,6 +28,8 @@ export async function startEngineProxy(socket: string, fail: (req: http.Incoming
     }
     const upstream = http.request({ socketPath: "/var/run/docker.sock", path: req.url, method: req.method, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
+      // Node holds headers back until the first body byte; the Engine sends the event stream's at once.
+      res.flushHeaders();
       answer.pipe(res);
     });
     upstream.on("error", () => res.destroy());

@@ -159,6 +159,27 @@ describe("a journal write that runs out of space", () => {
     expect(await verifyJournal(disk)).toMatchObject({ ok: true, lines: 2, interruptions: [{ line: 1, seq: 1, cutLines: [] }] });
   });
 
+  it("recordGap writes the gap on its own once there is space, and nothing when there is no gap", async () => {
+    const disk = await smallDisk();
+    const j = await Journal.open(disk);
+    await j.append(entry("c1"));
+    await j.recordGap();
+    expect(await linesOf(disk)).toHaveLength(1); // no gap, no line
+    const free = await fill(disk);
+    await expect(j.append(entry("c2", { reason: "r".repeat(5000) }))).rejects.toBeInstanceOf(StateError);
+    await expect(j.recordGap()).rejects.toBeInstanceOf(StateError); // still full: the gap waits
+    await free();
+
+    await j.recordGap();
+    const lines = await linesOf(disk);
+    expect(lines).toHaveLength(3);
+    expect(JSON.parse(lines[2]!)).toMatchObject({ seq: 2, action: "journal-gap", data: { lost: { error: "ENOSPC", count: 1, entries: [{ commit: "c2" }] } } });
+    expect(await verifyJournal(disk)).toMatchObject({ ok: true, lines: 3, interruptions: [{ line: 3, seq: 2, cutLines: [2] }] });
+    await j.recordGap();
+    expect(await linesOf(disk)).toHaveLength(3); // recorded once
+    expect((await j.append(entry("c3"))).seq).toBe(3);
+  });
+
   it("another process that resumes the journal records the gap, without knowing what else was lost", async () => {
     const disk = await smallDisk();
     const first = await Journal.open(disk);
