@@ -11,7 +11,7 @@ import type { ReconcileResult as MetricResult } from "./metrics.js";
 export type PassResult = MetricResult;
 
 /** What a client (`gitdock sync --now`) needs of a pass's ReconcileResult. */
-export type PassSummary = Pick<ReconcileResult, "outcome" | "target" | "commit" | "changed" | "reason" | "conflicts" | "suppressed">;
+export type PassSummary = Pick<ReconcileResult, "outcome" | "target" | "commit" | "changed" | "reason" | "conflicts" | "suppressed" | "noLastGood">;
 
 export interface PassError {
   code: string | undefined;
@@ -85,6 +85,7 @@ export function passResultOf(outcome: ReconcileOutcome, conflicts: readonly stri
 export function summarize(r: ReconcileResult): PassSummary {
   const s: PassSummary = { outcome: r.outcome, target: r.target, commit: r.commit, changed: r.changed, reason: r.reason, conflicts: r.conflicts };
   if (r.suppressed?.length) s.suppressed = r.suppressed;
+  if (r.noLastGood) s.noLastGood = true;
   return s;
 }
 

@@ -21,6 +21,8 @@ import { removeIfPresent, retire, stopQuietly } from "./retain.js";
 import { RolloutLog, type RolloutStep } from "./rollout-log.js";
 import { runBounded } from "./run-bounded.js";
 import { runInDependencyOrder, type DependencyTask } from "./run-in-dependency-order.js";
+import { createsBeforeJobs } from "./job-order.js";
+import { runJobs } from "./run-jobs.js";
 
 /** One thing apply did, for the journal and the log. Never carries environment values. */
 export interface ApplyEvent {
@@ -30,8 +32,12 @@ export interface ApplyEvent {
   container?: string;
   action: string;
   reason?: string;
-  outcome: "ok" | "failed";
+  /** `started`: a release job's container started (its run is journaled before it can finish). */
+  outcome: "ok" | "failed" | "started";
   error?: string;
+  durationMs?: number;
+  /** gitdock's own facts only (a job's phase and exit code): never container output or values. */
+  data?: Record<string, unknown>;
 }
 
 export interface GateTarget {
@@ -59,6 +65,8 @@ export interface ApplyContext {
   bindRoots: BindRoots;
   /** Told of a container's failure that came with output, redacted (the agent shows the last one in status). */
   onFailureOutput?: FailureOutputListener;
+  /** Where each release job's last output is kept, redacted (job-output.ts): under the state directory. */
+  jobOutputDir: string;
 }
 
 export interface ApplyResult {
@@ -101,10 +109,16 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
   const log = new RolloutLog();
   try {
     await createVolumesAndNetworks(plan, ctx);
+    // Pre-deploy jobs run before the first container is replaced (after what they need that is missing).
+    const early = createsBeforeJobs(plan.actions, plan.jobs ?? [], ctx.desired);
+    if (early.length) await rollOutServices({ ...plan, actions: early }, ctx, log);
+    await runJobs("pre-deploy", plan, ctx, log);
     // Removals wait until every new container passed its gate; only those in the way go first.
     const [blocking, removals] = partition(plan.actions.filter((a) => a.kind === "remove"), (a) => a.beforeCreates === true);
     await runBounded(blocking, ctx.concurrency, (a) => step(ctx, a, "remove", () => retireContainer(ctx, log, a)));
-    await rollOutServices(plan, ctx, log);
+    await rollOutServices(early.length ? { ...plan, actions: plan.actions.filter((a) => !early.includes(a)) } : plan, ctx, log);
+    // Post-deploy jobs once every new container passed its gate: a failure rolls the release back.
+    await runJobs("post-deploy", plan, ctx, log);
     // Best effort once the commit is healthy: a removal the Engine refuses is tried again next pass,
     // it never rolls back a release that passed its gates.
     await runBounded(removals, ctx.concurrency, (a) => step(ctx, a, "remove", () => retireContainer(ctx, log, a)).catch(() => undefined));
@@ -112,7 +126,7 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
     const pause = err instanceof HealthGateFailedError && err.data.failureAction === "pause";
     throw new RolloutFailedError(describeError(err), log, err, pause);
   }
-  return { pulled, changed: plan.actions.filter((a) => a.kind !== "unchanged" && a.kind !== "conflict").length, log };
+  return { pulled, changed: plan.actions.filter((a) => a.kind !== "unchanged" && a.kind !== "conflict").length + (plan.jobs?.length ?? 0), log };
 }
 
 /**

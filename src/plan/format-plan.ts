@@ -30,6 +30,7 @@ export function formatPlanText(plan: Plan, opts: { showUnchanged?: boolean } = {
     if (a.kind === "unchanged" && !opts.showUnchanged) continue;
     lines.push(`  ${SYMBOL[a.kind]} ${a.container.padEnd(width)}  ${a.kind.padEnd(9)} ${a.reasons.join("; ")}`.trimEnd());
   }
+  for (const j of plan.jobs ?? []) lines.push(`  > ${j.container}  ${j.phase} job: ${j.reasons.join("; ")}`);
   return lines.join("\n");
 }
 
@@ -45,5 +46,6 @@ export function planToJson(plan: Plan): unknown {
     },
     volumes: { create: plan.volumesToCreate.map((v) => v.volume.name) },
     actions: plan.actions,
+    ...(plan.jobs ? { jobs: plan.jobs } : {}),
   };
 }

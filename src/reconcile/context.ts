@@ -92,6 +92,8 @@ export interface ReconcileResult {
   conflicts: string[];
   /** Services (`<stack>/<service>`) whose repair `allowRepair` refused in this pass. */
   suppressed?: string[];
+  /** A failed release on a host with no good commit before it: its undo removed what it created, and nothing was restored. */
+  noLastGood?: true;
   /** The snapshot the plan was made against, when the pass then left the host as it was (metrics reuse it). */
   unchangedHost?: HostSnapshot;
 }

@@ -14,6 +14,7 @@ import { isBlocked, markGood, type HostState } from "../state/index.js";
 import { chooseCommit } from "./choose-commit.js";
 import type { CommitChoice, ReconcileContext, ReconcileOptions, ReconcileResult } from "./context.js";
 import { holdTarget } from "./hold-target.js";
+import { jobsOnlyForRelease } from "./jobs-for-release.js";
 import { limitRepairs } from "./limit-repairs.js";
 import { planToward } from "./plan-toward.js";
 import { knowsNoCommit, rebuildFromHost } from "./rebuild-state.js";
@@ -58,14 +59,16 @@ async function pass(ctx: ReconcileContext, opts: ReconcileOptions): Promise<Reco
   if (!choice.desired) return result;
 
   const desired = choice.desired;
+  const lastGood = state.lastGood?.commit;
+  const release = choice.outcome === "synced" && desired.commit !== lastGood;
   ctx.log.info({ stage: "observe", commit: desired.commit }, "observing the host");
-  const { resolved, plan, host } = await planToward(ctx, desired, observed);
+  const toward = await planToward(ctx, desired, observed);
+  const { resolved, host } = toward;
+  const plan = jobsOnlyForRelease(toward.plan, release);
   logPlanDecisions(ctx.log, plan);
   Object.assign(result, { commit: desired.commit, plan, conflicts: plan.actions.filter((a) => a.kind === "conflict").map((a) => a.container) });
   if (opts.dryRun) return { ...result, unchangedHost: host };
 
-  const lastGood = state.lastGood?.commit;
-  const release = choice.outcome === "synced" && desired.commit !== lastGood;
   // Drift repair only: services whose repair budget is used up sit this pass out.
   const limited = !release && opts.allowRepair ? limitRepairs(plan, opts.allowRepair, ctx.log) : { plan, suppressed: [] };
   if (limited.suppressed.length) Object.assign(result, { plan: limited.plan, suppressed: limited.suppressed });
@@ -81,7 +84,7 @@ async function pass(ctx: ReconcileContext, opts: ReconcileOptions): Promise<Reco
     return { ...result, changed: rolled.changed };
   }
   if (rolled.kind === "rolled-back" && lastGood) await restoreLastGood(ctx, source.gitdir, lastGood, rolled.restored, target);
-  return { ...result, outcome: rolled.kind, reason: rolled.reason };
+  return { ...result, outcome: rolled.kind, reason: rolled.reason, ...(rolled.kind === "rolled-back" && !lastGood ? { noLastGood: true as const } : {}) };
 }
 
 /** A rollout a crash cut short is undone first; returns the snapshot when nothing needed undoing. */
@@ -199,7 +202,9 @@ async function rollOutAndRecord(
 async function restoreLastGood(ctx: ReconcileContext, gitdir: string, lastGood: string, restored: string[], target: string): Promise<void> {
   const desired = await loadCheckedLastGood(ctx, gitdir, lastGood, target);
   try {
-    const { resolved, plan, host } = await planToward(ctx, desired);
+    const toward = await planToward(ctx, desired);
+    const { resolved, host } = toward;
+    const plan = jobsOnlyForRelease(toward.plan, false);
     if (hasChanges(plan)) await rollOutAndRecord(ctx, resolved, plan, false, lastGood, host);
     const unhealthy = await gateRestored(ctx, resolved, restored);
     if (unhealthy.length) throw new RollbackIncompleteError(lastGood, unhealthy.map((u) => `restored container not healthy: ${u}`));
@@ -254,5 +259,8 @@ function logPlanDecisions(log: Logger, plan: Plan): void {
       { stage: "plan", commit: plan.commit, stack: a.project, service: a.service, container: a.container, action: a.kind, reason: a.reasons.join("; ") },
       `plan: ${a.kind} ${a.container}`,
     );
+  }
+  for (const j of plan.jobs ?? []) {
+    log.info({ stage: "plan", commit: plan.commit, stack: j.project, service: j.service, container: j.container, action: "job", phase: j.phase, reason: j.reasons.join("; ") }, `plan: ${j.phase} job ${j.container}`);
   }
 }

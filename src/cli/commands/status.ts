@@ -39,7 +39,7 @@ export interface ServiceStatus {
   service: string;
   /** healthy: every replica runs and none is unhealthy; starting: some healthcheck is still starting. */
   health: "healthy" | "unhealthy" | "starting";
-  containers: { name: string; commit: string | undefined; state: string; health: ObservedContainer["health"] }[];
+  containers: { name: string; commit: string | undefined; state: string; health: ObservedContainer["health"]; completed?: true }[];
   /** The service's last journal entry: what gitdock last did to it, and how that went. */
   lastAction: { at: string; commit: string; action: string; outcome: string; reason?: string } | undefined;
 }
@@ -84,7 +84,8 @@ function groupContainers(host: HostSnapshot, last: Map<string, ServiceStatus["la
     stacks.set(c.project ?? "", services);
     const list = services.get(c.service ?? "") ?? [];
     services.set(c.service ?? "", list);
-    list.push({ name: c.name, commit: c.commit, state: c.state, health: c.health });
+    // A job's or one-shot's container that exited 0 has done what it is for.
+    list.push({ name: c.name, commit: c.commit, state: c.state, health: c.health, ...(c.oneShot && c.exitCode === 0 ? { completed: true as const } : {}) });
   }
   return [...stacks].sort(([a], [b]) => byCodePoint(a, b)).map(([project, services]) => ({
     project,
@@ -98,7 +99,7 @@ function groupContainers(host: HostSnapshot, last: Map<string, ServiceStatus["la
 }
 
 function serviceHealth(containers: ServiceStatus["containers"]): ServiceStatus["health"] {
-  if (containers.some((c) => c.state !== "running" || c.health === "unhealthy")) return "unhealthy";
+  if (containers.some((c) => (c.state !== "running" && !c.completed) || c.health === "unhealthy")) return "unhealthy";
   return containers.some((c) => c.health === "starting") ? "starting" : "healthy";
 }
 
@@ -158,7 +159,7 @@ function formatStatus(r: StatusReport): string {
       const last = svc.lastAction ? `  last: ${svc.lastAction.action} ${svc.lastAction.outcome} at ${svc.lastAction.at} (${short(svc.lastAction.commit)})` : "";
       lines.push(`  ${svc.service} ${svc.health}${last}`);
       for (const c of svc.containers) {
-        const health = c.health === "none" ? "" : ` (${c.health})`;
+        const health = c.completed ? " (completed)" : c.health === "none" ? "" : ` (${c.health})`;
         lines.push(`    ${c.name.padEnd(30)} ${`${c.state}${health}`.padEnd(20)} ${short(c.commit)}`);
       }
     }
