@@ -8,6 +8,7 @@ import { isUnderAny } from "../policy/host-paths.js";
 import { guardedFilesOf } from "./guarded-files.js";
 import { agentSectionDefaults, agentSectionSchema, type AgentSection } from "./agent-section.js";
 import { filesSectionDefaults, filesSectionSchema, type FilesSection } from "./files-section.js";
+import { driftSectionDefaults, driftSectionSchema, type DriftSection } from "./drift-section.js";
 import { manifestSectionDefaults, manifestSectionSchema, type ManifestSection } from "./manifest-section.js";
 import { reportSectionDefaults, reportSectionSchema, type ReportSection } from "./report-section.js";
 import { securitySectionDefaults, securitySectionSchema, type SecuritySection } from "./security-section.js";
@@ -43,6 +44,8 @@ export const agentConfigSchema = z
     files: filesSectionSchema.optional(),
     /** Host variables, the agent's environment, active profiles (manifest-section.ts). */
     manifest: manifestSectionSchema.optional(),
+    /** Containers changed in place: exec sessions and writable-layer changes (drift-section.ts). */
+    drift: driftSectionSchema.optional(),
   })
   .strict();
 
@@ -64,6 +67,7 @@ export interface Settings {
   report: ReportSection;
   files: FilesSection;
   manifest: ManifestSection;
+  drift: DriftSection;
 }
 
 /** Flags as commander gives them (camelCase); undefined when not given. */
@@ -95,6 +99,7 @@ export async function loadSettings(flags: SettingsFlags): Promise<Settings> {
     report: reportSectionDefaults(file.report),
     files: filesSectionDefaults(file.files),
     manifest: manifestSectionDefaults(file.manifest),
+    drift: driftSectionDefaults(file.drift),
   };
   checkVariablesDir(settings);
   return settings;

@@ -1,6 +1,6 @@
 /**
- * One reconcile pass: recover → fetch → choose → (record a rejection) → plan → limit repairs →
- * roll out → record → restore if failed. Each step is its own module and returns a verdict; this
+ * One reconcile pass: recover → (record changes in place) → fetch → choose → (record a rejection) →
+ * plan → limit repairs → roll out → record → restore if failed. Each step is its own module and returns a verdict; this
  * file runs them and hands every outcome to the one recorder (record-outcome.ts). Everything that
  * can reject a commit finishes before the first call that changes the host. A dry run (`plan`)
  * records nothing.
@@ -46,6 +46,7 @@ async function pass(ctx: ReconcileContext, opts: ReconcileOptions): Promise<Reco
   // Taken before the fetch and planned against: in the agent, a change made by hand meanwhile is an
   // Engine event, and so one more pass.
   const observed = opts.dryRun ? undefined : await recover(ctx);
+  if (!opts.dryRun) await recordInPlaceChanges(ctx);
   const source = await fetchTarget(ctx);
   const target = source.commit;
   // The policy judges requests against the Engine as it is (who owns which network and volume).
@@ -92,6 +93,13 @@ async function recover(ctx: ReconcileContext): Promise<HostSnapshot | undefined>
   const verdict = await recoverInterruptedRollout(ctx);
   if (verdict.kind === "recovered") await recordOutcome(ctx, { kind: "recovered", commit: verdict.commit, undone: verdict.undone });
   return verdict.kind === "clean" ? verdict.host : undefined;
+}
+
+/** What the agent's in-place watch found since the last pass, journaled before anything else can fail. */
+async function recordInPlaceChanges(ctx: ReconcileContext): Promise<void> {
+  const findings = ctx.inPlace?.unrecorded() ?? [];
+  for (const finding of findings) await recordOutcome(ctx, { kind: "changed-in-place", finding });
+  if (findings.length) ctx.inPlace?.recorded(findings);
 }
 
 /**
