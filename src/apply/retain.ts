@@ -53,7 +53,7 @@ export async function restore(docker: Docker, retainedName: string, name: string
     const { Id, Config, State } = await docker.getContainer(retainedName).inspect();
     const container = docker.getContainer(Id);
     await container.rename({ name });
-    if (Config.Labels?.[LABEL.oneShot] === "true" && State.Status === "exited" && State.ExitCode === 0) return;
+    if (Config?.Labels?.[LABEL.oneShot] === "true" && State?.Status === "exited" && State.ExitCode === 0) return;
     await container.start().catch((err: unknown) => {
       if (engineStatus(err) !== 304) throw startFailedError(err, name); // 304: already running
     });
