@@ -91,6 +91,8 @@ export class InPlaceWatch implements InPlaceSource {
   private timer: NodeJS.Timeout | undefined;
   private nextAt = 0;
   private desired: ResolvedState | undefined;
+  /** Exec sessions found (not the healthcheck's): their end asks for a scan of the container. */
+  private readonly execs = new Set<string>();
   private scans = 0;
   private closed = false;
 
@@ -171,7 +173,9 @@ export class InPlaceWatch implements InPlaceSource {
     const event = inPlaceEventOf(raw);
     if (!event || this.closed) return;
     if (event.kind === "exec") void this.onExec(event, raw).catch((err: unknown) => this.opts.log.warn({ stage: "in-place", container: event.container, err: String(err) }, "could not judge an exec session"));
-    else this.scanSoon(event.containerId);
+    // The healthcheck's execs end every few seconds: only the end of a session that counted asks for a scan.
+    else if (event.kind === "exec-ended" && this.execs.delete(event.execId)) this.scanSoon(event.containerId);
+    else if (event.kind === "copied-in") this.scanSoon(event.containerId);
   }
 
   private async onExec(event: { containerId: string; container: string; execId: string; command: string }, raw: unknown): Promise<void> {
@@ -180,6 +184,9 @@ export class InPlaceWatch implements InPlaceSource {
     const labels = ((raw as { Actor?: { Attributes?: Record<string, string> } }).Actor?.Attributes ?? {}) as Record<string, string>;
     // A job or a one-shot is a one-off run: an exec into it changes nothing that stays.
     if (labels[LABEL.oneShot] === "true") return;
+    this.execs.add(event.execId);
+    // Bounded: an exec whose end was never seen (the stream reconnected) is forgotten.
+    if (this.execs.size > MAX_PENDING) this.execs.delete(this.execs.values().next().value as string);
     const command = recordedCommand(event.command);
     const where = {
       containerId: event.containerId,
