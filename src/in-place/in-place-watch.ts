@@ -179,8 +179,9 @@ export class InPlaceWatch implements InPlaceSource {
   }
 
   private async onExec(event: { containerId: string; container: string; execId: string; command: string }, raw: unknown): Promise<void> {
+    // A container the Engine cannot show any more is gone: nothing of it stays to report.
     const profile = await this.profile(event.containerId);
-    if (profile && event.command === profile.healthcheckCommand) return;
+    if (!profile || event.command === profile.healthcheckCommand) return;
     const labels = ((raw as { Actor?: { Attributes?: Record<string, string> } }).Actor?.Attributes ?? {}) as Record<string, string>;
     // A job or a one-shot is a one-off run: an exec into it changes nothing that stays.
     if (labels[LABEL.oneShot] === "true") return;
