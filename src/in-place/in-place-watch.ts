@@ -151,7 +151,8 @@ export class InPlaceWatch implements InPlaceSource {
       const oneOff = c.oneShot === true || (svc !== undefined && runsToCompletion(svc.service));
       next.set(c.id, {
         container: c,
-        scanLayer: svc !== undefined && c.running && !oneOff,
+        // A read-only root has no writable layer to change: not even inspected.
+        scanLayer: svc !== undefined && c.running && !oneOff && !svc.spec.readOnly,
         allowed: svc?.service.gitdock.writablePaths ?? [],
         spec: svc?.spec,
         lastScan: this.targets.get(c.id)?.lastScan ?? 0,
