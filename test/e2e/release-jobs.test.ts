@@ -45,6 +45,8 @@ function job(phase: "pre-deploy" | "post-deploy", counter: string, then: string,
     `    image: ${testEnv().images.sleeper}`,
     `    command: ["sh", "-c", "echo run >> /runs/${counter}; ${then}"]`,
     "    volumes: [runs:/runs]",
+    "    init: true",
+    "    stop_grace_period: 1s",
     "    x-gitdock:",
     `      job: ${phase}`,
     ...extra,
@@ -150,6 +152,19 @@ describe("pre-deploy and post-deploy jobs", () => {
     expect(await jobRuns(at.host, bad, "smoke")).toEqual(["started", "failed"]);
     const names = (await containersOf(at.project)).map((c) => c.name).sort();
     expect(names).toEqual([`${at.project}-migrate-1`, `${at.project}-web-1`]);
+  });
+
+  it("a job still running after its job_timeout is stopped and fails the commit", async () => {
+    const { images } = testEnv();
+    await at.repo.write("app/compose.yaml", stackFile(at.project, { web: web(images["web-v2"]), migrate: job("pre-deploy", "slow", "sleep 60", ["      job_timeout: 2s"]) }));
+    const bad = await at.repo.commit("a migration that hangs");
+    const r = await at.host.run("sync");
+    expect(r.code, r.stdout + r.stderr).toBe(3);
+    expect(r.stdout).toContain(`pre-deploy job ${at.project}/migrate failed: ${at.project}-migrate-1: timeout: still running after 2s`);
+    expect(await jobRuns(at.host, bad, "migrate")).toEqual(["started", "failed"]);
+    // Stopped and set aside: the last good run is back under the job's name, and v1 still serves.
+    expect(await at.host.ids(at.project)).toEqual(idsAtV1);
+    expect(await servedBy(`${at.project}-web-1`)).toBe("web-v1");
   });
 });
 
