@@ -19,7 +19,8 @@ export function formatPlanText(plan: Plan, opts: { showUnchanged?: boolean } = {
   const c = summarizePlan(plan);
   const lines = [
     `Plan for commit ${plan.commit.slice(0, 12)}: ${c.create} to create, ${c.replace} to replace, ${c.remove} to remove, ${c.unchanged} unchanged` +
-      (c.conflict ? `, ${c.conflict} conflict(s)` : ""),
+      (c.conflict ? `, ${c.conflict} conflict(s)` : "") +
+      (plan.jobs?.length ? `, ${plan.jobs.length} job(s) to run` : ""),
   ];
   for (const b of plan.blockers) lines.push(`  ! blocked: ${b}`);
   for (const n of plan.networksToCreate) lines.push(`  + network ${n.network.name}`);

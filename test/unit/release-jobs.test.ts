@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { createsBeforeJobs, jobsInOrder } from "../../src/apply/job-order.js";
 import { decideCompletion, type GateSample } from "../../src/health/index.js";
 import { makePlan } from "../../src/plan/plan.js";
+import { formatPlanText } from "../../src/plan/format-plan.js";
 import type { ContainerAction, HostSnapshot, JobRun, ObservedContainer } from "../../src/plan/types.js";
 import { jobsOnlyForRelease } from "../../src/reconcile/jobs-for-release.js";
 import { FILE, IMAGE, problems, summary, loadOrFail } from "../fixtures/manifest/helpers.js";
@@ -119,6 +120,15 @@ describe("planner: which jobs a rollout runs", () => {
     const plan = makePlan(v1, h);
     expect(plan.jobs).toBeUndefined();
     expect(plan.blockers).toEqual([expect.stringContaining("job shop/migrate cannot run: the name shop-migrate-1 is held by a container gitdock does not manage")]);
+  });
+
+  it("prints the jobs after the containers, and counts them", () => {
+    const text = formatPlanText(makePlan(v2, host(v1, { commit: "c1", exitCode: 0 })));
+    expect(text.split("\n")).toEqual([
+      "Plan for commit c2: 0 to create, 1 to replace, 0 to remove, 0 unchanged, 1 job(s) to run",
+      "  ~ shop-web-1  replace   config changed: environment",
+      "  > shop-migrate-1  pre-deploy job: stack changed",
+    ]);
   });
 
   it("a drift repair or a restore runs no job", () => {
