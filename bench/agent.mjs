@@ -16,7 +16,21 @@ import { createHmac } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
-  CLI, composeFile, fmtMs, git, gitdock, judge, median, removeContainers, removeNetworks, row, run, sleep, startGitServer, tempDir, timed,
+  CLI,
+  composeFile,
+  fmtMs,
+  git,
+  gitdock,
+  judge,
+  median,
+  removeContainers,
+  removeNetworks,
+  row,
+  run,
+  sleep,
+  startGitServer,
+  tempDir,
+  timed,
 } from "./lib.mjs";
 
 /** A bare repository `<root>/<name>.git` whose `main` has `commits` commits; `files` are in the first. */
@@ -87,7 +101,15 @@ export function startAgent(args) {
         const check = () => {
           const hit = lines.slice(from).find(pred);
           if (hit) done(undefined, hit);
-          else if (exited) done(new Error(`the agent exited while the bench waited for ${what}:\n${lines.slice(-5).map((l) => l.msg).join("\n")}`));
+          else if (exited)
+            done(
+              new Error(
+                `the agent exited while the bench waited for ${what}:\n${lines
+                  .slice(-5)
+                  .map((l) => l.msg)
+                  .join("\n")}`,
+              ),
+            );
         };
         const done = (err, v) => {
           clearTimeout(timer);
@@ -119,8 +141,19 @@ async function nextPass(agent, from, timeoutMs = 180_000) {
   return { start, done, ms: done.time - start.time, next: agent.lines.indexOf(done) + 1 };
 }
 
-const agentArgs = (url, state, hostId, interval, extra = []) =>
-  ["--repo", url, "--state-dir", state, "--host-id", hostId, "--interval", interval, "--listen", "127.0.0.1:0", ...extra];
+const agentArgs = (url, state, hostId, interval, extra = []) => [
+  "--repo",
+  url,
+  "--state-dir",
+  state,
+  "--host-id",
+  hostId,
+  "--interval",
+  interval,
+  "--listen",
+  "127.0.0.1:0",
+  ...extra,
+];
 
 /**
  * Poll passes (no-op, and finding a new commit) of one agent per history, both running at once and
@@ -219,7 +252,9 @@ async function inPlaceStatus(listen, stateDir) {
 async function agentLoop({ root, serverUrl, idleMs, webhookReps, services, images, cleanup, log }) {
   const stacks = Math.ceil(services / 10);
   const stack = (s) => `gdb-agent-s${String(s).padStart(2, "0")}`;
-  const files = Object.fromEntries(Array.from({ length: stacks }, (_, i) => [`${stack(i + 1)}/compose.yaml`, composeFile(Math.min(10, services - i * 10), images.sleeper, MONITOR_0S)]));
+  const files = Object.fromEntries(
+    Array.from({ length: stacks }, (_, i) => [`${stack(i + 1)}/compose.yaml`, composeFile(Math.min(10, services - i * 10), images.sleeper, MONITOR_0S)]),
+  );
   const bare = await historyRepo(root, "agent", 1, files);
   const dir = await tempDir(cleanup, "agent");
   const secretFile = path.join(dir, "webhook-secret");
@@ -233,7 +268,9 @@ async function agentLoop({ root, serverUrl, idleMs, webhookReps, services, image
   const stateDir = path.join(dir, "state");
   const configFile = path.join(dir, "agent.yaml");
   await writeFile(configFile, "drift:\n  in_place: off\n");
-  const agent = startAgent(agentArgs(`${serverUrl}/agent.git`, stateDir, "gdb-bench-agent", "5s", ["--webhook-secret-file", secretFile, "--config", configFile]));
+  const agent = startAgent(
+    agentArgs(`${serverUrl}/agent.git`, stateDir, "gdb-bench-agent", "5s", ["--webhook-secret-file", secretFile, "--config", configFile]),
+  );
   cleanup.add("stop the agent", () => agent.stop());
   try {
     const listening = await agent.waitLog("its listen address", (l) => typeof l.listen === "string" && l.stage === "agent");
@@ -244,7 +281,8 @@ async function agentLoop({ root, serverUrl, idleMs, webhookReps, services, image
 
     // Idle, the in-place watch off: RSS sampled every second, CPU from the process's own counters over the whole window.
     const off = await measureIdle(agent, idleMs);
-    const say = (what, m) => `  agent idle ${fmtMs(idleMs)}, ${what}: RSS median ${(median(m.rss) / 2 ** 20).toFixed(1)} MB, max ${(Math.max(...m.rss) / 2 ** 20).toFixed(1)} MB, CPU ${m.cpuPct.toFixed(2)}% of a core, ${m.polls} poll passes`;
+    const say = (what, m) =>
+      `  agent idle ${fmtMs(idleMs)}, ${what}: RSS median ${(median(m.rss) / 2 ** 20).toFixed(1)} MB, max ${(Math.max(...m.rss) / 2 ** 20).toFixed(1)} MB, CPU ${m.cpuPct.toFixed(2)}% of a core, ${m.polls} poll passes`;
     log(say("in-place watch off", off));
 
     // Idle again with the in-place watch scanning: every container's writable layer once per window.
@@ -264,7 +302,8 @@ async function agentLoop({ root, serverUrl, idleMs, webhookReps, services, image
     const watch = await inPlaceStatus(listening.listen, stateDir);
     on.scans = watch.scans - scansBefore;
     on.scanInterval = scanInterval;
-    if (watch.changed.length) throw new Error(`the in-place watch reported containers the bench did not change: ${watch.changed.map((c) => c.container).join(", ")}`);
+    if (watch.changed.length)
+      throw new Error(`the in-place watch reported containers the bench did not change: ${watch.changed.map((c) => c.container).join(", ")}`);
     log(`${say(`scanning (scan_interval ${scanInterval})`, on)}, ${on.scans} writable layers scanned`);
 
     // Push + webhook: change one service's environment, push, send the signed webhook at once.
@@ -283,7 +322,11 @@ async function agentLoop({ root, serverUrl, idleMs, webhookReps, services, image
       const sent = Date.now();
       const res = await fetch(`http://${listening.listen}/hooks/git`, {
         method: "POST",
-        headers: { "content-type": "application/json", "x-github-event": "push", "x-hub-signature-256": `sha256=${createHmac("sha256", secret).update(body).digest("hex")}` },
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": "push",
+          "x-hub-signature-256": `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`,
+        },
         body,
       });
       if (res.status !== 202) throw new Error(`webhook answered ${res.status}: ${await res.text()}`);
@@ -292,8 +335,13 @@ async function agentLoop({ root, serverUrl, idleMs, webhookReps, services, image
       const pass = await agent.waitLog("the pass's start", (l) => l.stage === "start" && l.pass === started.pass, { from: mark });
       const retired = await agent.waitLog(`${changed} retired`, (l) => l.container === changed && l.step === "retired", { from: mark });
       webhook.push({
-        total: passed.time - sent, gate: passed.time - started.time, minusGate: started.time - sent, triggers: pass.triggers,
-        toPass: pass.time - sent, passToRetired: retired.time - pass.time, retiredToStarted: started.time - retired.time,
+        total: passed.time - sent,
+        gate: passed.time - started.time,
+        minusGate: started.time - sent,
+        triggers: pass.triggers,
+        toPass: pass.time - sent,
+        passToRetired: retired.time - pass.time,
+        retiredToStarted: started.time - retired.time,
       });
       await agent.waitLog("the pass to finish", (l) => isPassEnd(l, started.pass), { from: mark });
     }
@@ -310,9 +358,19 @@ const MONITOR_0S = "    deploy:\n      update_config:\n        monitor: 0s\n";
 function idleRows(m, what, idleMs) {
   const mb = (b) => b / 2 ** 20;
   return [
-    judge({ name: `idle RSS, ${what} (median)`, gitdockValue: mb(median(m.rss)), gitdockText: `${mb(median(m.rss)).toFixed(1)} MB`, target: { mb: 80, text: "< 80 MB" } }),
+    judge({
+      name: `idle RSS, ${what} (median)`,
+      gitdockValue: mb(median(m.rss)),
+      gitdockText: `${mb(median(m.rss)).toFixed(1)} MB`,
+      target: { mb: 80, text: "< 80 MB" },
+    }),
     { name: "idle RSS, max", gitdockText: `${mb(Math.max(...m.rss)).toFixed(1)} MB` },
-    judge({ name: `idle CPU over ${fmtMs(idleMs)} (${m.polls} polls), ${what.replace(/^\d+ services, 5 s interval, /, "")}`, gitdockValue: m.cpuPct, gitdockText: `${m.cpuPct.toFixed(2)}%`, target: { pct: 2, text: "< 2% of a core" } }),
+    judge({
+      name: `idle CPU over ${fmtMs(idleMs)} (${m.polls} polls), ${what.replace(/^\d+ services, 5 s interval, /, "")}`,
+      gitdockValue: m.cpuPct,
+      gitdockText: `${m.cpuPct.toFixed(2)}%`,
+      target: { pct: 2, text: "< 2% of a core" },
+    }),
   ];
 }
 
@@ -338,7 +396,8 @@ export async function agentScenario({ histories, reps, idleMs, webhookReps, serv
   let polls = {};
   if (hasRun) polls = await pairedPollPasses({ repos, reps, cleanup });
   else for (const repo of repos) polls[repo.n] = await syncPolls({ ...repo, reps });
-  for (const n of histories) log(`  ${n} commits: no-op polls ${polls[n].noop.map(fmtMs).join(", ")}; new-commit polls ${polls[n].newCommit.map(fmtMs).join(", ")}`);
+  for (const n of histories)
+    log(`  ${n} commits: no-op polls ${polls[n].noop.map(fmtMs).join(", ")}; new-commit polls ${polls[n].newCommit.map(fmtMs).join(", ")}`);
   const loop = hasRun ? await agentLoop({ root, serverUrl: server.url, idleMs, webhookReps, services, images, cleanup, log }) : undefined;
 
   const [small, big] = histories;
@@ -363,7 +422,11 @@ export async function agentScenario({ histories, reps, idleMs, webhookReps, serv
       row("the gate's own time (monitor 0s, no healthcheck; not counted)", wh("gate"), undefined, undefined),
     );
   } else {
-    for (const [name, text] of [["idle RSS", "< 80 MB"], ["idle CPU", "< 2% of a core"], ["push + webhook → healthy, minus gate", "< 1 s"]]) {
+    for (const [name, text] of [
+      ["idle RSS", "< 80 MB"],
+      ["idle CPU", "< 2% of a core"],
+      ["push + webhook → healthy, minus gate", "< 1 s"],
+    ]) {
       rows.push({ name, gitdockText: notMeasured, notMeasured: true, target: { text } });
     }
   }
@@ -381,7 +444,7 @@ export async function agentScenario({ histories, reps, idleMs, webhookReps, serv
             "scanned once in it (GET /containers/{id}/changes, one at a time; the default 5m scans a fifth as often), measured after a",
             "first scan of every container (which also inspects each once).",
             "Webhook: a commit changes one service's environment and lands in the served repository; the signed GitHub-style webhook",
-            "is sent at once; \"minus gate\" = until the new container started (its gate began); the gate's own time is shown below it.",
+            'is sent at once; "minus gate" = until the new container started (its gate began); the gate\'s own time is shown below it.',
           ]
         : [`${notMeasured}: \`gitdock run\` does not exist in this checkout.`]),
     ],

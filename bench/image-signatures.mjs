@@ -52,21 +52,45 @@ async function signedImages(sleeper, count, privateKey) {
   const emptyConfig = await pushBlob(REPO, Buffer.from("{}"));
   const refs = [];
   const manifests = [];
-  await bounded(Array.from({ length: count }, (_, i) => i), 8, async (i) => {
-    const own = Buffer.from(JSON.stringify({ ...config, config: { ...config.config, Labels: { ...config.config?.Labels, "gdb.n": String(i) } } }));
-    const ownDigest = await pushBlob(REPO, own);
-    const body = Buffer.from(JSON.stringify({ ...manifest, config: { ...manifest.config, digest: ownDigest, size: own.length } }));
-    const imageDigest = await putManifest(REPO, sha256(body), manifest.mediaType, body);
-    const payload = Buffer.from(JSON.stringify({ critical: { identity: { "docker-reference": `${REGISTRY}/${REPO}` }, image: { "docker-manifest-digest": imageDigest }, type: "cosign container image signature" }, optional: null }));
-    const payloadDigest = await pushBlob(REPO, payload);
-    const signature = sign("sha256", payload, { key: privateKey, dsaEncoding: "der" }).toString("base64");
-    const sig = Buffer.from(JSON.stringify({
-      schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: emptyConfig, size: 2 },
-      layers: [{ mediaType: "application/vnd.dev.cosign.simplesigning.v1+json", digest: payloadDigest, size: payload.length, annotations: { "dev.cosignproject.cosign/signature": signature } }],
-    }));
-    manifests.push(await putManifest(REPO, `${imageDigest.replace(":", "-")}.sig`, OCI_MANIFEST, sig), imageDigest);
-    refs[i] = `${REGISTRY}/${REPO}@${imageDigest}`;
-  });
+  await bounded(
+    Array.from({ length: count }, (_, i) => i),
+    8,
+    async (i) => {
+      const own = Buffer.from(JSON.stringify({ ...config, config: { ...config.config, Labels: { ...config.config?.Labels, "gdb.n": String(i) } } }));
+      const ownDigest = await pushBlob(REPO, own);
+      const body = Buffer.from(JSON.stringify({ ...manifest, config: { ...manifest.config, digest: ownDigest, size: own.length } }));
+      const imageDigest = await putManifest(REPO, sha256(body), manifest.mediaType, body);
+      const payload = Buffer.from(
+        JSON.stringify({
+          critical: {
+            identity: { "docker-reference": `${REGISTRY}/${REPO}` },
+            image: { "docker-manifest-digest": imageDigest },
+            type: "cosign container image signature",
+          },
+          optional: null,
+        }),
+      );
+      const payloadDigest = await pushBlob(REPO, payload);
+      const signature = sign("sha256", payload, { key: privateKey, dsaEncoding: "der" }).toString("base64");
+      const sig = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: emptyConfig, size: 2 },
+          layers: [
+            {
+              mediaType: "application/vnd.dev.cosign.simplesigning.v1+json",
+              digest: payloadDigest,
+              size: payload.length,
+              annotations: { "dev.cosignproject.cosign/signature": signature },
+            },
+          ],
+        }),
+      );
+      manifests.push(await putManifest(REPO, `${imageDigest.replace(":", "-")}.sig`, OCI_MANIFEST, sig), imageDigest);
+      refs[i] = `${REGISTRY}/${REPO}@${imageDigest}`;
+    },
+  );
   return { refs, manifests };
 }
 
@@ -135,7 +159,10 @@ export async function imageSignatures({ stacks, perStack, reps, images, cleanup,
   const noop = { plain: [], signed: [] };
   try {
     for (let i = 0; i < reps.create; i++) {
-      for (const [kind, config] of [["plain", undefined], ["signed", withPolicy]]) {
+      for (const [kind, config] of [
+        ["plain", undefined],
+        ["signed", withPolicy],
+      ]) {
         await clean();
         let state;
         let verifiedMs;
@@ -146,10 +173,14 @@ export async function imageSignatures({ stacks, perStack, reps, images, cleanup,
         }
         await expectRunning();
         for (let j = 0; j < reps.noop; j++) {
-          noop[kind].push(await timed(() => gitdock(["sync", "--repo", repo.dir, "--state-dir", state, "--host-id", HOST_ID, ...(config ? ["--config", config] : [])])));
+          noop[kind].push(
+            await timed(() => gitdock(["sync", "--repo", repo.dir, "--state-dir", state, "--host-id", HOST_ID, ...(config ? ["--config", config] : [])])),
+          );
         }
       }
-      log(`  round ${i + 1}/${reps.create}: first apply without ${fmtMs(apply.plain.at(-1))}, with signatures ${fmtMs(apply.signed.at(-1))} (of which verifying ${fmtMs(share.at(-1).verifiedMs)})`);
+      log(
+        `  round ${i + 1}/${reps.create}: first apply without ${fmtMs(apply.plain.at(-1))}, with signatures ${fmtMs(apply.signed.at(-1))} (of which verifying ${fmtMs(share.at(-1).verifiedMs)})`,
+      );
     }
   } finally {
     await clean();
@@ -167,7 +198,14 @@ export async function imageSignatures({ stacks, perStack, reps, images, cleanup,
       "a running agent keeps valid verdicts per digest and key set, so its idle passes ask no registry.",
     ],
     rows: [
-      judge(row(`verifying ${total} images, within the signed first apply (median of ${reps.create})`, median(share.map((x) => x.verifiedMs)), median(share.map((x) => x.applyMs)), { ratio: 0.05, text: "< 5% of the apply" })),
+      judge(
+        row(
+          `verifying ${total} images, within the signed first apply (median of ${reps.create})`,
+          median(share.map((x) => x.verifiedMs)),
+          median(share.map((x) => x.applyMs)),
+          { ratio: 0.05, text: "< 5% of the apply" },
+        ),
+      ),
       row(`first apply, signatures required vs none (median of ${reps.create}, reference)`, median(apply.signed), median(apply.plain), undefined),
       row(`no-op sync as a new process (median of ${reps.create * reps.noop}, reference)`, median(noop.signed), median(noop.plain), undefined),
     ],

@@ -369,7 +369,11 @@ export async function startGitServer(root) {
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
   return {
     url: `http://127.0.0.1:${server.address().port}`,
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(r);
+      }),
   };
 }
 
@@ -385,7 +389,8 @@ export function composeFile(services, image, extra = "") {
   return out;
 }
 
-export const fmtMs = (ms) => (Number.isFinite(ms) ? (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`) : "n/a");
+export const fmtMs = (ms) =>
+  Number.isFinite(ms) ? (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`) : "n/a";
 
 /** A scenario's result row: gitdock's and the peer's medians (ms), their ratio and the target. */
 export function row(name, gitdockMs, peerMs, target, extra = {}) {

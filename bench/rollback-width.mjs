@@ -37,9 +37,16 @@ async function allServing(names, release) {
   for (;;) {
     for (const name of names) {
       if (urls.has(name)) continue;
-      const info = await docker.getContainer(name).inspect().catch(() => undefined);
+      const info = await docker
+        .getContainer(name)
+        .inspect()
+        .catch(() => undefined);
       const ours = info?.State?.Running && (info.Config?.Env ?? []).includes(`RELEASE=${release}`);
-      const ip = ours ? Object.values(info.NetworkSettings.Networks ?? {}).map((n) => n.IPAddress).find(Boolean) : undefined;
+      const ip = ours
+        ? Object.values(info.NetworkSettings.Networks ?? {})
+            .map((n) => n.IPAddress)
+            .find(Boolean)
+        : undefined;
       if (ip && (await httpBody(`http://${ip}:${WEB_PORT}/`, 250)) === GOOD_BODY) urls.set(name, Date.now());
     }
     if (urls.size === names.length) return Math.max(...urls.values());
@@ -114,4 +121,3 @@ export async function rollbackWidth({ replicas, reps, images, cleanup, log }) {
     raw: { rollouts, rollbacks },
   };
 }
-

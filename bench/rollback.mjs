@@ -15,8 +15,22 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import {
-  GOOD_BODY, WEB_PORT, docker, gitdock, httpBody, judge, localRepo, median, removeContainers, removeNetworks, row, run, sleep,
-  tempDir, waitFor, watchEvents,
+  GOOD_BODY,
+  WEB_PORT,
+  docker,
+  gitdock,
+  httpBody,
+  judge,
+  localRepo,
+  median,
+  removeContainers,
+  removeNetworks,
+  row,
+  run,
+  sleep,
+  tempDir,
+  waitFor,
+  watchEvents,
 } from "./lib.mjs";
 
 const STACK = "gdb-rollback";
@@ -26,7 +40,9 @@ const HOST_ID = "gdb-bench-rollback";
 /** `http://<ip>:8080/` of a container, on the first network that gave it an address. */
 async function containerUrl(idOrName) {
   const info = await docker.getContainer(idOrName).inspect();
-  const ip = Object.values(info.NetworkSettings.Networks ?? {}).map((n) => n.IPAddress).find(Boolean);
+  const ip = Object.values(info.NetworkSettings.Networks ?? {})
+    .map((n) => n.IPAddress)
+    .find(Boolean);
   if (!ip) throw new Error(`container ${idOrName} has no IP address`);
   return `http://${ip}:${WEB_PORT}/`;
 }
@@ -43,7 +59,10 @@ async function observeFailure({ goodImage, eventFilters, act, timeoutMs = 120_00
     if (e.Action === "health_status: unhealthy" && seen.unhealthy === undefined) seen.unhealthy = e.timeNano / 1e6;
     if (e.Action === "start" && e.Actor?.Attributes?.image === goodImage && seen.unhealthy !== undefined && seen.restarted === undefined) {
       seen.restarted = e.timeNano / 1e6;
-      containerUrl(e.id).then((u) => (url = u), () => {});
+      containerUrl(e.id).then(
+        (u) => (url = u),
+        () => {},
+      );
     }
   });
   let stopped = false;
@@ -66,10 +85,14 @@ async function observeFailure({ goodImage, eventFilters, act, timeoutMs = 120_00
 
 /** Waits until the container found by `find` answers with the good body. */
 async function waitServing(what, find) {
-  await waitFor(what, async () => {
-    const id = await find();
-    return id && (await httpBody(await containerUrl(id).catch(() => "http://0.0.0.0:1/"), 300)) === GOOD_BODY;
-  }, { timeoutMs: 60_000, intervalMs: 200 });
+  await waitFor(
+    what,
+    async () => {
+      const id = await find();
+      return id && (await httpBody(await containerUrl(id).catch(() => "http://0.0.0.0:1/"), 300)) === GOOD_BODY;
+    },
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
 }
 
 async function gitdockRuns({ reps, images, cleanup, log }) {
@@ -117,10 +140,15 @@ async function gitdockRuns({ reps, images, cleanup, log }) {
         return { decided: gateFailed };
       },
     });
-    const journal = (await readFile(path.join(stateDir, "journal.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+    const journal = (await readFile(path.join(stateDir, "journal.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     r.journalMs = journal.filter((e) => e.action === "rollback" && e.durationMs !== undefined).at(-1)?.durationMs;
     runs.push(r);
-    log(`  gitdock rollback ${i + 1}/${reps}: unhealthy→serving ${(r.goodAgain - r.unhealthy).toFixed(0)} ms, gate failure→serving ${(r.goodAgain - r.decided).toFixed(0)} ms, journal ${r.journalMs} ms`);
+    log(
+      `  gitdock rollback ${i + 1}/${reps}: unhealthy→serving ${(r.goodAgain - r.unhealthy).toFixed(0)} ms, gate failure→serving ${(r.goodAgain - r.decided).toFixed(0)} ms, journal ${r.journalMs} ms`,
+    );
   }
   return runs;
 }
@@ -149,8 +177,19 @@ async function swarmRuns({ name, extraFlags, reps, images, cleanup, log }) {
   cleanup.add(`remove the swarm service ${name}`, removeService);
   const failureFlags = ["--update-failure-action", "rollback", "--update-monitor", "5s"];
   await run("docker", [
-    "service", "create", "--detach", "--name", name, "--init", "--stop-grace-period", "1s", ...failureFlags,
-    "--rollback-monitor", "1s", ...extraFlags, images.web,
+    "service",
+    "create",
+    "--detach",
+    "--name",
+    name,
+    "--init",
+    "--stop-grace-period",
+    "1s",
+    ...failureFlags,
+    "--rollback-monitor",
+    "1s",
+    ...extraFlags,
+    images.web,
   ]);
   const label = `com.docker.swarm.service.name=${name}`;
   const running = async () => (await docker.listContainers({ filters: { label: [label], status: ["running"] } }))[0]?.Id;
@@ -175,12 +214,18 @@ async function swarmRuns({ name, extraFlags, reps, images, cleanup, log }) {
       .map((t) => Date.parse(t.Status.Timestamp))
       .filter((at) => at >= since && at >= r.unhealthy - 100);
     r.decided = failed.length ? Math.min(...failed) : undefined;
-    await waitFor("the swarm rollback to complete", async () => {
-      const [svc] = await docker.listServices({ filters: { name: [name] } });
-      return svc?.UpdateStatus?.State === "rollback_completed";
-    }, { timeoutMs: 120_000, intervalMs: 250 });
+    await waitFor(
+      "the swarm rollback to complete",
+      async () => {
+        const [svc] = await docker.listServices({ filters: { name: [name] } });
+        return svc?.UpdateStatus?.State === "rollback_completed";
+      },
+      { timeoutMs: 120_000, intervalMs: 250 },
+    );
     runs.push(r);
-    log(`  swarm${extraFlags.length ? ` (${extraFlags.join(" ")})` : ""} rollback ${i + 1}/${reps}: unhealthy→serving ${(r.goodAgain - r.unhealthy).toFixed(0)} ms, task failed→serving ${r.decided ? (r.goodAgain - r.decided).toFixed(0) : "?"} ms`);
+    log(
+      `  swarm${extraFlags.length ? ` (${extraFlags.join(" ")})` : ""} rollback ${i + 1}/${reps}: unhealthy→serving ${(r.goodAgain - r.unhealthy).toFixed(0)} ms, task failed→serving ${r.decided ? (r.goodAgain - r.decided).toFixed(0) : "?"} ms`,
+    );
     await sleep(500);
   }
   await removeService();
@@ -202,14 +247,14 @@ export async function rollbackVsSwarm({ reps, images, cleanup, log }) {
     notes: [
       "Same images and image HEALTHCHECK (interval 1s, retries 2), stop-first, no published ports; serving = GET on the container's bridge IP answers with the good body (polled every 5 ms from the container's start event).",
       "gitdock retains the previous container (stopped, renamed): its rollback is remove-new + rename + start. Swarm starts a new task from the previous spec.",
-      "\"decision\" = gitdock's first log line with stage \"rollback\" / Swarm's failed task's status timestamp.",
+      '"decision" = gitdock\'s first log line with stage "rollback" / Swarm\'s failed task\'s status timestamp.',
       "Swarm runs with its defaults (restart-delay 5s: its replacement task often waits for it); the last row sets --restart-delay 0s.",
       ...peerNote,
     ],
     rows: [
       judge(row(`failure decision → serving (median of ${reps})`, med(g, "decided"), med(swarm, "decided"), { ms: 1000, text: "gitdock < 1 s" })),
       row(`engine "unhealthy" event → serving (median of ${reps})`, med(g, "unhealthy"), med(swarm, "unhealthy"), undefined),
-      row("  of which: \"unhealthy\" → failure decision", med(g, "unhealthy", "decided"), med(swarm, "unhealthy", "decided"), undefined),
+      row('  of which: "unhealthy" → failure decision', med(g, "unhealthy", "decided"), med(swarm, "unhealthy", "decided"), undefined),
       row("  of which: decision → previous version's container started", med(g, "decided", "restarted"), med(swarm, "decided", "restarted"), undefined),
       row("  of which: container started → serving", med(g, "restarted"), med(swarm, "restarted"), undefined),
       row(`failure decision → serving, Swarm with --restart-delay 0s (median of ${reps})`, med(g, "decided"), med(swarmNoDelay, "decided"), undefined),

@@ -25,9 +25,51 @@ const mode = smoke ? "smoke" : quick ? "quick" : "full";
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
 
 const SCALE = {
-  smoke: { stacks: 2, perStack: 2, create: 1, noop: 1, rollback: 1, histories: [10, 100], pollReps: 1, idleMs: 3_000, agentServices: 4, webhookReps: 1, widthReplicas: 2, widthReps: 1, statePolls: 30 },
-  quick: { stacks: 6, perStack: 10, create: 2, noop: 2, rollback: 3, histories: [100, 10_000], pollReps: 3, idleMs: 15_000, agentServices: 50, webhookReps: 3, widthReplicas: 8, widthReps: 2, statePolls: 400 },
-  full: { stacks: 20, perStack: 10, create: 2, noop: 3, rollback: 5, histories: [100, 10_000], pollReps: 5, idleMs: 60_000, agentServices: 50, webhookReps: 5, widthReplicas: 8, widthReps: 3, statePolls: 1_000 },
+  smoke: {
+    stacks: 2,
+    perStack: 2,
+    create: 1,
+    noop: 1,
+    rollback: 1,
+    histories: [10, 100],
+    pollReps: 1,
+    idleMs: 3_000,
+    agentServices: 4,
+    webhookReps: 1,
+    widthReplicas: 2,
+    widthReps: 1,
+    statePolls: 30,
+  },
+  quick: {
+    stacks: 6,
+    perStack: 10,
+    create: 2,
+    noop: 2,
+    rollback: 3,
+    histories: [100, 10_000],
+    pollReps: 3,
+    idleMs: 15_000,
+    agentServices: 50,
+    webhookReps: 3,
+    widthReplicas: 8,
+    widthReps: 2,
+    statePolls: 400,
+  },
+  full: {
+    stacks: 20,
+    perStack: 10,
+    create: 2,
+    noop: 3,
+    rollback: 5,
+    histories: [100, 10_000],
+    pollReps: 5,
+    idleMs: 60_000,
+    agentServices: 50,
+    webhookReps: 5,
+    widthReplicas: 8,
+    widthReps: 3,
+    statePolls: 1_000,
+  },
 }[mode];
 
 const log = (msg) => console.log(msg);
@@ -39,7 +81,11 @@ const SCENARIOS = [
     run: (ctx) => syncVsCompose({ ...ctx, stacks: SCALE.stacks, perStack: SCALE.perStack, reps: { create: SCALE.create, noop: SCALE.noop } }),
   },
   { name: "rollback-vs-swarm", title: "Rollback vs Docker Swarm (issue 3)", run: (ctx) => rollbackVsSwarm({ ...ctx, reps: SCALE.rollback }) },
-  { name: "rollback-width", title: "Rollback at the rollout's width (issue 13)", run: (ctx) => rollbackWidth({ ...ctx, replicas: SCALE.widthReplicas, reps: SCALE.widthReps }) },
+  {
+    name: "rollback-width",
+    title: "Rollback at the rollout's width (issue 13)",
+    run: (ctx) => rollbackWidth({ ...ctx, replicas: SCALE.widthReplicas, reps: SCALE.widthReps }),
+  },
   {
     name: "image-signatures",
     title: "Image signatures (issue 15)",
@@ -49,7 +95,14 @@ const SCENARIOS = [
     name: "agent",
     title: "Agent (issue 4)",
     run: (ctx) =>
-      agentScenario({ ...ctx, histories: SCALE.histories, reps: SCALE.pollReps, idleMs: SCALE.idleMs, services: SCALE.agentServices, webhookReps: SCALE.webhookReps }),
+      agentScenario({
+        ...ctx,
+        histories: SCALE.histories,
+        reps: SCALE.pollReps,
+        idleMs: SCALE.idleMs,
+        services: SCALE.agentServices,
+        webhookReps: SCALE.webhookReps,
+      }),
   },
   { name: "state-dir", title: "State directory size (issue 13)", run: (ctx) => stateDirScenario({ ...ctx, polls: SCALE.statePolls }) },
 ];
@@ -119,13 +172,20 @@ async function benchmark(versions) {
   await sweep(); // first: it also removes gdb-* temp dirs, which the snapshot below is one of
   const build = await snapshotDist(runCleanup);
   const machine = {
-    cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), loadAvg1m: os.loadavg()[0],
-    node: process.version, engine: versions.engine, compose: versions.compose,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    loadAvg1m: os.loadavg()[0],
+    node: process.version,
+    engine: versions.engine,
+    compose: versions.compose,
   };
   const started = new Date();
   log(`gitdock bench — ${mode} — ${started.toISOString()}`);
   log(`gitdock build: ${build}`);
-  log(`machine: ${machine.cpus} cores (${machine.cpuModel}), ${machine.memGiB} GiB, Node ${machine.node}, Engine ${machine.engine}, docker-compose ${machine.compose}; load average ${machine.loadAvg1m.toFixed(2)} at start`);
+  log(
+    `machine: ${machine.cpus} cores (${machine.cpuModel}), ${machine.memGiB} GiB, Node ${machine.node}, Engine ${machine.engine}, docker-compose ${machine.compose}; load average ${machine.loadAvg1m.toFixed(2)} at start`,
+  );
   log(
     `scale: ${SCALE.stacks * SCALE.perStack} services in ${SCALE.stacks} stacks; first-apply rounds ${SCALE.create} (each followed by ${SCALE.noop} no-ops), ` +
       `rollback ${SCALE.rollback}, poll ${SCALE.pollReps}, webhook ${SCALE.webhookReps}; agent idle ${SCALE.idleMs / 1000} s with ${SCALE.agentServices} services; ` +

@@ -44,7 +44,18 @@ export async function stateDirScenario({ polls, images, cleanup, log }) {
   });
   const bare = await historyRepo(root, "state", 1, { "gdb-state/compose.yaml": composeFile(1, images.sleeper, MONITOR_0S) });
   const stateDir = path.join(await tempDir(cleanup, "state-dir"), "state");
-  const agent = startAgent(["--repo", `${server.url}/state.git`, "--state-dir", stateDir, "--host-id", "gdb-bench-state", "--interval", "1h", "--listen", "127.0.0.1:0"]);
+  const agent = startAgent([
+    "--repo",
+    `${server.url}/state.git`,
+    "--state-dir",
+    stateDir,
+    "--host-id",
+    "gdb-bench-state",
+    "--interval",
+    "1h",
+    "--listen",
+    "127.0.0.1:0",
+  ]);
   cleanup.add("stop the state scenario's agent", () => agent.stop());
   try {
     const listening = await agent.waitLog("its listen address", (l) => typeof l.listen === "string" && l.stage === "agent");
@@ -82,7 +93,9 @@ export async function stateDirScenario({ polls, images, cleanup, log }) {
       if (now.clone !== undefined) samples.push(now);
       if (i % (every * 2) === 0 || i === polls) {
         const recent = median(durations.slice(-every));
-        log(`  after ${i} polls: state directory ${KiB(now.total)} (journal ${KiB(now.journal)}, clone ${KiB(now.clone)} in ${now.packs} pack(s), the rest ${KiB(now.rest - now.clone)}); pass ${recent.toFixed(0)} ms`);
+        log(
+          `  after ${i} polls: state directory ${KiB(now.total)} (journal ${KiB(now.journal)}, clone ${KiB(now.clone)} in ${now.packs} pack(s), the rest ${KiB(now.rest - now.clone)}); pass ${recent.toFixed(0)} ms`,
+        );
       }
     }
     return result({ polls, samples, perPoll, durations, maxPacks });
@@ -101,10 +114,16 @@ function result({ polls, samples, perPoll, durations, maxPacks }) {
   const largest = (from, to) => Math.max(...perPoll.slice(from, to));
   const [endFrom, earlyFrom] = [Math.max(0, polls - span), Math.max(0, early - span)];
   const flat = judge(
-    row(`state directory without the journal, largest over polls ${endFrom + 1}–${polls} vs ${earlyFrom + 1}–${early}`, largest(endFrom, polls), largest(earlyFrom, early), { ratio: 1.1, text: "<= 1.1x (flat)" }, {
-      gitdockText: KiB(largest(endFrom, polls)),
-      peerText: KiB(largest(earlyFrom, early)),
-    }),
+    row(
+      `state directory without the journal, largest over polls ${endFrom + 1}–${polls} vs ${earlyFrom + 1}–${early}`,
+      largest(endFrom, polls),
+      largest(earlyFrom, early),
+      { ratio: 1.1, text: "<= 1.1x (flat)" },
+      {
+        gitdockText: KiB(largest(endFrom, polls)),
+        peerText: KiB(largest(earlyFrom, early)),
+      },
+    ),
   );
   const window = Math.max(1, Math.min(50, Math.floor(polls / 5)));
   const first = durations.slice(window, 2 * window);
@@ -116,7 +135,7 @@ function result({ polls, samples, perPoll, durations, maxPacks }) {
     notes: [
       "`gitdock run`, one service; each poll = a commit that changes nothing on the host, then POST /sync (fetch of one commit, empty plan).",
       "Sizes are `du` (bytes allocated), after every poll; the clone's every 5 % of the run. The journal is not rotated by design",
-      "(README, \"The state directory\"): it grows by one line per such poll. The clone is repacked once it holds more than 8 packs:",
+      '(README, "The state directory"): it grows by one line per such poll. The clone is repacked once it holds more than 8 packs:',
       "one pack of the last 100 commits (and back to the last good one), each with its whole tree; between repacks it gains a pack per poll.",
     ],
     rows: [
@@ -126,7 +145,12 @@ function result({ polls, samples, perPoll, durations, maxPacks }) {
       sizes("the whole state directory", "total"),
       { name: "journal growth per poll", gitdockText: `${journalPerPoll.toFixed(0)} B` },
       { name: "clone packs, most at any time", gitdockText: String(maxPacks), target: { text: "<= 9" }, met: maxPacks <= 9 },
-      judge(row(`poll pass, polls ${polls - window + 1}–${polls} vs ${window + 1}–${2 * window} (median)`, median(last), median(first), { ratio: 1.5, text: "< 1.5x" })),
+      judge(
+        row(`poll pass, polls ${polls - window + 1}–${polls} vs ${window + 1}–${2 * window} (median)`, median(last), median(first), {
+          ratio: 1.5,
+          text: "< 1.5x",
+        }),
+      ),
     ],
     raw: { samples, perPoll, durations, maxPacks },
   };

@@ -6,9 +6,7 @@
  * bench containers or networks.
  */
 import path from "node:path";
-import {
-  bounded, composeFile, docker, fmtMs, gitdock, judge, localRepo, median, removeContainers, removeNetworks, row, run, tempDir, timed,
-} from "./lib.mjs";
+import { bounded, composeFile, docker, fmtMs, gitdock, judge, localRepo, median, removeContainers, removeNetworks, row, run, tempDir, timed } from "./lib.mjs";
 
 const GITDOCK = "gdb-gitdock-";
 const COMPOSE = "gdb-compose-";
@@ -64,8 +62,10 @@ export async function syncVsCompose({ stacks, perStack, reps, images, cleanup, l
     const all = stackNames.flatMap((s) => Array.from({ length: perStack }, (_, i) => [s, i + 1]));
     await bounded(all, 8, async ([s, i]) => {
       const c = await docker.createContainer({
-        Image: images.sleeper, name: `${FLOOR}${s}-svc${String(i).padStart(2, "0")}-1`,
-        HostConfig: { Init: true, NetworkMode: `${FLOOR}${s}_default` }, StopTimeout: 1,
+        Image: images.sleeper,
+        name: `${FLOOR}${s}-svc${String(i).padStart(2, "0")}-1`,
+        HostConfig: { Init: true, NetworkMode: `${FLOOR}${s}_default` },
+        StopTimeout: 1,
       });
       await c.start();
     });
@@ -94,9 +94,15 @@ export async function syncVsCompose({ stacks, perStack, reps, images, cleanup, l
       state = freshState();
       create.gitdock.push(await timed(() => gitdockSync(repo.dir, state)));
       await expectRunning(GITDOCK);
-      await noopsOf("gitdock", () => gitdockSync(repo.dir, state), (out) => out.includes("already in sync"));
-      log(`  round ${i + 1}/${reps.create}: first apply compose ${fmtMs(create.compose.at(-1))}, gitdock ${fmtMs(create.gitdock.at(-1))}; ` +
-        `no-op compose ${noop.compose.slice(-reps.noop).map(fmtMs).join(", ")}, gitdock ${noop.gitdock.slice(-reps.noop).map(fmtMs).join(", ")}`);
+      await noopsOf(
+        "gitdock",
+        () => gitdockSync(repo.dir, state),
+        (out) => out.includes("already in sync"),
+      );
+      log(
+        `  round ${i + 1}/${reps.create}: first apply compose ${fmtMs(create.compose.at(-1))}, gitdock ${fmtMs(create.gitdock.at(-1))}; ` +
+          `no-op compose ${noop.compose.slice(-reps.noop).map(fmtMs).join(", ")}, gitdock ${noop.gitdock.slice(-reps.noop).map(fmtMs).join(", ")}`,
+      );
     }
     // Reference: the same first apply with a 1 s monitor window on every new container.
     await clean();
@@ -121,7 +127,7 @@ export async function syncVsCompose({ stacks, perStack, reps, images, cleanup, l
       `Compose v1 runs once per stack, one stack after another (${stacks} invocations); gitdock syncs all stacks in one run.`,
       "Identical compose.yaml files; images already local; each first apply starts from no bench containers or networks;",
       "the no-op runs follow each first apply, with only that tool's containers up.",
-      "gitdock gates every new container; the measured first apply uses deploy.update_config.monitor: 0s (gate = \"running\"),",
+      'gitdock gates every new container; the measured first apply uses deploy.update_config.monitor: 0s (gate = "running"),',
       "which Compose ignores. The monitor-1s row shows what a watch window costs: about ceil(services / concurrency 8) x window.",
       "The no-tool row creates and starts the same containers straight through the Engine API: the floor any tool pays on this engine.",
     ],

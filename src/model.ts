@@ -135,9 +135,7 @@ export interface UpdateConfig {
   maxFailureRatio?: number;
 }
 
-export type Probe =
-  | { kind: "http"; port: number; path: string; expectStatus: number }
-  | { kind: "tcp"; port: number };
+export type Probe = { kind: "http"; port: number; path: string; expectStatus: number } | { kind: "tcp"; port: number };
 
 /** When a release job runs: before the first container is replaced, or once the new ones passed their gates. */
 export type JobPhase = "pre-deploy" | "post-deploy";

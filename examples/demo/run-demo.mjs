@@ -81,7 +81,13 @@ async function gitdock(args) {
 
 async function showContainers() {
   const rows = await sh("docker", ["ps", "-a", "--filter", "label=gitdock.agent=demo", "--format", "{{.Names}}\t{{.Status}}\t{{.Image}}"]);
-  process.stdout.write(`${rows.split("\n").sort().map((r) => `  ${r}`).join("\n")}\n`);
+  process.stdout.write(
+    `${rows
+      .split("\n")
+      .sort()
+      .map((r) => `  ${r}`)
+      .join("\n")}\n`,
+  );
 }
 
 async function cleanUp(stateDir, repoDir) {

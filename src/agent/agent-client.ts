@@ -90,7 +90,8 @@ export async function syncThroughAgent(settings: Settings): Promise<PassRecord |
   const body = (await res.json()) as { ok: boolean; pass?: PassRecord; error?: PassError };
   const error = body.pass?.error ?? body.error;
   if (error) throw new RemotePassError(error);
-  if (!body.pass) throw new RemotePassError({ code: undefined, handling: undefined, message: `the agent answered ${res.status} without a pass`, hint: undefined });
+  if (!body.pass)
+    throw new RemotePassError({ code: undefined, handling: undefined, message: `the agent answered ${res.status} without a pass`, hint: undefined });
   return body.pass;
 }
 

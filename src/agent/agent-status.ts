@@ -106,7 +106,12 @@ export function formatAgentStatus(a: AgentStatus): string[] {
   if (a.suppressedRepairs.length) lines.push(`repairs suppressed (budget used up): ${a.suppressedRepairs.join(", ")}`);
   if (a.nextPollAt) lines.push(`next poll: ${a.nextPollAt}`);
   for (const c of a.inPlace?.changed ?? []) {
-    const what = [c.command ? `exec ${c.command}` : undefined, c.layer ? `writable layer ${c.layer.added} added, ${c.layer.changed} changed, ${c.layer.deleted} deleted` : undefined].filter(Boolean).join("; ");
+    const what = [
+      c.command ? `exec ${c.command}` : undefined,
+      c.layer ? `writable layer ${c.layer.added} added, ${c.layer.changed} changed, ${c.layer.deleted} deleted` : undefined,
+    ]
+      .filter(Boolean)
+      .join("; ");
     lines.push(`changed in place: ${c.container} since ${c.since}: ${what} (${a.inPlace?.mode === "replace" ? "being replaced" : "reported"})`);
   }
   const f = a.lastFailureOutput;

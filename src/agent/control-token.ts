@@ -43,7 +43,10 @@ export async function readControlToken(stateDir: string): Promise<string> {
   }
   const token = text.trim();
   if (!TOKEN_SHAPE.test(token)) {
-    throw new AgentTokenError(`the agent's token ${file} is not 64 hex digits`, { hint: `Restart the agent (systemctl restart gitdock) to write a new one.`, data: { file } });
+    throw new AgentTokenError(`the agent's token ${file} is not 64 hex digits`, {
+      hint: `Restart the agent (systemctl restart gitdock) to write a new one.`,
+      data: { file },
+    });
   }
   return token;
 }
@@ -51,7 +54,9 @@ export async function readControlToken(stateDir: string): Promise<string> {
 /** `Authorization: Bearer <token>` holds the expected token. Constant-time over equal-length digests. */
 export function bearerMatches(authorization: string | string[] | undefined, expected: string): boolean {
   const m = typeof authorization === "string" ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization) : null;
-  const given = createHash("sha256").update(m?.[1] ?? "").digest();
+  const given = createHash("sha256")
+    .update(m?.[1] ?? "")
+    .digest();
   const wanted = createHash("sha256").update(expected).digest();
   return timingSafeEqual(given, wanted) && m !== null && expected !== "";
 }

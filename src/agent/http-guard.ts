@@ -44,7 +44,8 @@ export function refuseMisdirected(headers: Headers, access: AccessSettings): Ref
   if (host === undefined || !isAllowedHost(host, access)) {
     return {
       status: 421,
-      error: "misdirected request: the Host header must name this agent by a loopback address (127.0.0.1, [::1], localhost) or a name listed in agent.allowed_hosts",
+      error:
+        "misdirected request: the Host header must name this agent by a loopback address (127.0.0.1, [::1], localhost) or a name listed in agent.allowed_hosts",
       reason: `Host ${printable(single(headers["host"]) ?? "(none)")} is not allowed`,
     };
   }
@@ -85,7 +86,11 @@ export function hostName(header: string | undefined): string | undefined {
 
 /** `gitdock.example.com.` → `gitdock.example.com`; `[::1]` → `::1`. */
 export function normalizeHostName(name: string): string {
-  return name.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "");
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, "$1")
+    .replace(/\.$/, "");
 }
 
 export function isAllowedHost(name: string, access: AccessSettings): boolean {

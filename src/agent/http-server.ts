@@ -161,7 +161,11 @@ async function hook(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): 
 async function sync(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): Promise<void> {
   req.resume();
   const outcome = await deps.sync();
-  if (!outcome.ok) return sendJson(res, 503, { ok: false, error: { code: undefined, handling: undefined, message: String((outcome.error as Error)?.message ?? outcome.error), hint: undefined } });
+  if (!outcome.ok)
+    return sendJson(res, 503, {
+      ok: false,
+      error: { code: undefined, handling: undefined, message: String((outcome.error as Error)?.message ?? outcome.error), hint: undefined },
+    });
   const pass = outcome.value;
   sendJson(res, pass.error ? 500 : 200, { ok: pass.error === undefined, pass });
 }

@@ -54,7 +54,9 @@ export function watchRepoRefs(opts: RepoWatchOptions): RepoWatch {
       opts.onChange(last);
     }, debounceMs);
   });
-  watcher.on("error", (err) => opts.log.warn({ stage: "repo-watch", err: err instanceof Error ? err.message : String(err) }, "watching the repository's refs failed"));
+  watcher.on("error", (err) =>
+    opts.log.warn({ stage: "repo-watch", err: err instanceof Error ? err.message : String(err) }, "watching the repository's refs failed"),
+  );
   opts.log.info({ stage: "repo-watch", gitdir }, "watching the local repository's branch refs");
   return {
     async close() {

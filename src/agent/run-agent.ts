@@ -111,7 +111,14 @@ export class Agent {
       suppressedRepairs: [],
       lastFailureOutput: undefined,
     };
-    this.inPlace = startInPlaceWatch({ docker: ctx.docker, hostId: settings.hostId, log: hooks.log, registry: this.metrics.registry, settings: settings.drift, requestPass: (detail) => void this.scheduler.request({ kind: "in-place", detail }) });
+    this.inPlace = startInPlaceWatch({
+      docker: ctx.docker,
+      hostId: settings.hostId,
+      log: hooks.log,
+      registry: this.metrics.registry,
+      settings: settings.drift,
+      requestPass: (detail) => void this.scheduler.request({ kind: "in-place", detail }),
+    });
     this.deps = { ctx: this.inPlace.attach(ctx), metrics: this.metrics, budget: newBudget(settings), status: this.status, stopping: this.stopCtl.signal };
     this.scheduler = new PassScheduler((triggers) => this.pass(triggers));
   }
@@ -131,7 +138,15 @@ export class Agent {
     agent.server = await startHttpServer(settings.agent.listen, createRequestHandler(agent.httpDeps()));
     agent.status.listen = formatListen(agent.server.address);
     agent.log.info(
-      { stage: "agent", listen: agent.status.listen, repo: settings.repo, branch: settings.branch, hostId: settings.hostId, intervalMs: settings.agent.intervalMs, windows: settings.agent.syncWindows.length },
+      {
+        stage: "agent",
+        listen: agent.status.listen,
+        repo: settings.repo,
+        branch: settings.branch,
+        hostId: settings.hostId,
+        intervalMs: settings.agent.intervalMs,
+        windows: settings.agent.syncWindows.length,
+      },
       `agent listening on ${agent.status.listen}`,
     );
     agent.subscribe();
@@ -170,12 +185,26 @@ export class Agent {
     if (formatListen(prev.agent.listen) !== formatListen(next.agent.listen)) {
       this.log.warn({ stage: "reload", listen: formatListen(next.agent.listen) }, "the listen address changes only on restart");
     }
-    if (prev.dockerHost !== next.dockerHost || prev.hostId !== next.hostId || prev.agent.dockerEvents !== next.agent.dockerEvents || prev.repo !== next.repo || prev.agent.watchRepo !== next.agent.watchRepo || watching !== this.inPlace.watching) {
+    if (
+      prev.dockerHost !== next.dockerHost ||
+      prev.hostId !== next.hostId ||
+      prev.agent.dockerEvents !== next.agent.dockerEvents ||
+      prev.repo !== next.repo ||
+      prev.agent.watchRepo !== next.agent.watchRepo ||
+      watching !== this.inPlace.watching
+    ) {
       await this.unsubscribe();
       this.subscribe();
     }
     this.log.info(
-      { stage: "reload", config: next.configFile, repo: next.repo, branch: next.branch, intervalMs: next.agent.intervalMs, windows: next.agent.syncWindows.length },
+      {
+        stage: "reload",
+        config: next.configFile,
+        repo: next.repo,
+        branch: next.branch,
+        intervalMs: next.agent.intervalMs,
+        windows: next.agent.syncWindows.length,
+      },
       "config reloaded",
     );
     void this.scheduler.request({ kind: "reload" });
@@ -213,14 +242,17 @@ export class Agent {
     this.log.info({ stage: "shutdown", timeoutMs }, busy ? "stopping: triggers off; letting the running pass finish" : "stopping: triggers off");
     let hardTimer: NodeJS.Timeout | undefined;
     const gaveUp = new Promise<number>((resolve) => {
-      const abortTimer = setTimeout(() => {
-        this.log.warn({ stage: "shutdown", timeoutMs }, "shutdown timeout passed; aborting the running pass (a rollout in progress is rolled back)");
-        this.abortCtl.abort();
-        hardTimer = setTimeout(() => {
-          this.log.fatal({ stage: "shutdown" }, "the aborted pass did not end; exiting anyway (the next start recovers the interrupted rollout)");
-          resolve(1);
-        }, ABORT_GRACE_MS);
-      }, Math.min(timeoutMs, MAX_TIMER_MS));
+      const abortTimer = setTimeout(
+        () => {
+          this.log.warn({ stage: "shutdown", timeoutMs }, "shutdown timeout passed; aborting the running pass (a rollout in progress is rolled back)");
+          this.abortCtl.abort();
+          hardTimer = setTimeout(() => {
+            this.log.fatal({ stage: "shutdown" }, "the aborted pass did not end; exiting anyway (the next start recovers the interrupted rollout)");
+            resolve(1);
+          }, ABORT_GRACE_MS);
+        },
+        Math.min(timeoutMs, MAX_TIMER_MS),
+      );
       this.abortCtl.signal.addEventListener("abort", () => clearTimeout(abortTimer), { once: true });
       void this.scheduler.idle().then(() => {
         clearTimeout(abortTimer);
@@ -248,7 +280,10 @@ export class Agent {
     if (this.stopCtl.signal.aborted) return;
     const { intervalMs, jitter, backoff } = this.settings.agent;
     const errors = this.status.consecutiveErrors;
-    const delay = errors > 0 ? Math.min(backoff.maxMs, backoff.initialMs + nextDelay(errors - 1, { baseMs: backoff.initialMs, capMs: backoff.maxMs })) : jittered(intervalMs, jitter);
+    const delay =
+      errors > 0
+        ? Math.min(backoff.maxMs, backoff.initialMs + nextDelay(errors - 1, { baseMs: backoff.initialMs, capMs: backoff.maxMs }))
+        : jittered(intervalMs, jitter);
     clearTimeout(this.pollTimer);
     this.pollTimer = setTimeout(() => void this.scheduler.request({ kind: errors > 0 ? "retry" : "poll" }), Math.min(delay, MAX_TIMER_MS));
     this.status.nextPollAt = new Date(Date.now() + delay).toISOString();
@@ -302,18 +337,22 @@ export class Agent {
   private httpDeps(): HttpDeps {
     return {
       log: this.log,
-      access: () => ({ token: this.controlToken, allowedHosts: this.settings.agent.allowedHosts, listenHost: this.server?.address.host ?? this.settings.agent.listen.host }),
+      access: () => ({
+        token: this.controlToken,
+        allowedHosts: this.settings.agent.allowedHosts,
+        listenHost: this.server?.address.host ?? this.settings.agent.listen.host,
+      }),
       deliveries: this.deliveries,
       status: () => this.snapshot(),
       statusReport: () => this.hooks.buildStatus(this.settings),
       metrics: () => this.metrics.exposition(),
       webhookOptions: () => ({ secret: this.webhookSecret, branch: this.settings.branch, maxBodyBytes: this.settings.agent.webhook.maxBodyBytes }),
-      onPush: (p: { branch: string; after: string | undefined }) => void this.scheduler.request({ kind: "webhook", detail: `${p.branch} ${p.after?.slice(0, 12) ?? ""}`.trim() }),
+      onPush: (p: { branch: string; after: string | undefined }) =>
+        void this.scheduler.request({ kind: "webhook", detail: `${p.branch} ${p.after?.slice(0, 12) ?? ""}`.trim() }),
       // The one place a manual trigger is made: the HTTP layer reaches it only with the token.
       sync: () => this.scheduler.request({ kind: "manual" }),
     };
   }
-
 }
 
 /** The reconcile context, with the shutdown abort signal and the metrics' listeners. */

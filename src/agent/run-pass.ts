@@ -70,7 +70,11 @@ export async function runPass(deps: PassDeps, triggers: readonly Trigger[], numb
   deps.metrics.reconcileFinished(record.result, seconds, finished.getTime());
   if (error !== undefined) deps.metrics.reconcileFailed(error instanceof GitdockError ? error.code : "unknown");
   if (result) afterResult(deps, log, result, before);
-  else log.error({ stage: "done", err: record.error, durationMs: Math.round(seconds * 1000) }, `reconcile pass #${number} failed: ${record.error?.message.split("\n")[0]}; retrying with backoff`);
+  else
+    log.error(
+      { stage: "done", err: record.error, durationMs: Math.round(seconds * 1000) },
+      `reconcile pass #${number} failed: ${record.error?.message.split("\n")[0]}; retrying with backoff`,
+    );
   await refreshGauges(deps, ctx, result);
   deps.status.lastPass = record;
   if (record.result === "ok" || record.result === "waiting") deps.status.lastSuccessAt = record.finishedAt;
@@ -91,7 +95,10 @@ function afterResult(deps: PassDeps, log: Logger, r: ReconcileResult, before: Ho
       if (!isRepair(a)) continue;
       const reason = reasonLabel(a.reasons[0]);
       deps.metrics.driftRepaired(reason);
-      log.info({ stage: "repair", commit: r.commit, stack: a.project, service: a.service, container: a.container, action: a.kind, reason: a.reasons.join("; ") }, `drift repaired: ${a.kind} ${a.container}`);
+      log.info(
+        { stage: "repair", commit: r.commit, stack: a.project, service: a.service, container: a.container, action: a.kind, reason: a.reasons.join("; ") },
+        `drift repaired: ${a.kind} ${a.container}`,
+      );
     }
   }
   const fields = {
@@ -120,7 +127,10 @@ function allowRepair(deps: PassDeps, log: Logger): (stack: string, service: stri
     const key = `${stack}/${service}`;
     if (deps.budget.allow(key, Date.now())) return true;
     deps.metrics.repairSuppressed(stack, service);
-    log.warn({ stage: "repair", stack, service, reason: `more than ${deps.budget.max} repairs within ${deps.budget.windowMs / 1000}s` }, `repair budget of ${key} used up; not repairing it now`);
+    log.warn(
+      { stage: "repair", stack, service, reason: `more than ${deps.budget.max} repairs within ${deps.budget.windowMs / 1000}s` },
+      `repair budget of ${key} used up; not repairing it now`,
+    );
     return false;
   };
 }

@@ -53,8 +53,7 @@ export function decideWindows(windows: SyncWindow[], now: Date, opts: DecideOpti
   const activeAllow = active.filter((w) => w.kind === "allow");
   const outsideAllAllows = allows.length > 0 && activeAllow.length === 0;
 
-  const driftRepair =
-    !activeDeny.some((w) => !w.driftRepair) && !(outsideAllAllows && allows.every((w) => !w.driftRepair));
+  const driftRepair = !activeDeny.some((w) => !w.driftRepair) && !(outsideAllAllows && allows.every((w) => !w.driftRepair));
   const decision = (newCommits: WindowDecision["newCommits"], reason: string): WindowDecision => ({
     newCommits,
     driftRepair,
@@ -181,16 +180,10 @@ export const syncWindowSchema = z
   .strictObject({
     kind: z.enum(["allow", "deny"]).describe("allow: new commits apply only while the window is active; deny: they wait"),
     schedule: z.string().min(1).describe("cron expression (5 fields, or 6 with seconds first) at which the window opens"),
-    duration: z
-      .string()
-      .regex(DURATION_SHAPE, "expected a duration such as 1h, 30m or 1h30m")
-      .describe("how long the window stays open, e.g. 1h, 30m, 1h30m"),
+    duration: z.string().regex(DURATION_SHAPE, "expected a duration such as 1h, 30m or 1h30m").describe("how long the window stays open, e.g. 1h, 30m, 1h30m"),
     time_zone: z.string().optional().describe("IANA time zone the schedule is read in (default UTC)"),
     manual_sync: z.boolean().optional().describe("let a manual sync through while this window holds commits back"),
-    drift_repair: z
-      .boolean()
-      .optional()
-      .describe("repair drift toward the current commit while this window holds commits back (default true)"),
+    drift_repair: z.boolean().optional().describe("repair drift toward the current commit while this window holds commits back (default true)"),
   })
   .superRefine((w, ctx) => {
     // The shape is checked by the regex above; this catches what it lets through ("", "0m").
@@ -240,9 +233,7 @@ export function parseSyncWindows(raw: unknown, where = "sync_windows"): SyncWind
   const result = syncWindowsSchema.safeParse(raw);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {
-      const path = issue.path
-        .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
-        .join("");
+      const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
       return `${where}${path}: ${issue.message}`;
     });
     throw new ConfigInvalidError(`invalid sync windows:\n${lines.join("\n")}`, {

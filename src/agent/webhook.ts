@@ -319,9 +319,7 @@ function parsePayload(body: Buffer, contentType: string | undefined): Record<str
   } catch {
     return undefined;
   }
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 function displayName(header: string): string {

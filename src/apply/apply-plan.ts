@@ -114,7 +114,10 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
     if (early.length) await rollOutServices({ ...plan, actions: early }, ctx, log);
     await runJobs("pre-deploy", plan, ctx, log);
     // Removals wait until every new container passed its gate; only those in the way go first.
-    const [blocking, removals] = partition(plan.actions.filter((a) => a.kind === "remove"), (a) => a.beforeCreates === true);
+    const [blocking, removals] = partition(
+      plan.actions.filter((a) => a.kind === "remove"),
+      (a) => a.beforeCreates === true,
+    );
     await runBounded(blocking, ctx.concurrency, (a) => step(ctx, a, "remove", () => retireContainer(ctx, log, a)));
     await rollOutServices(early.length ? { ...plan, actions: plan.actions.filter((a) => !early.includes(a)) } : plan, ctx, log);
     // Post-deploy jobs once every new container passed its gate: a failure rolls the release back.
@@ -153,9 +156,7 @@ async function rollOutServices(plan: Plan, ctx: ApplyContext, log: RolloutLog): 
   const tasks: DependencyTask[] = [];
   for (const stack of ctx.desired.stacks) {
     for (const svc of stack.services) {
-      const actions = plan.actions.filter(
-        (a) => a.project === svc.project && a.service === svc.service.name && (a.kind === "create" || a.kind === "replace"),
-      );
+      const actions = plan.actions.filter((a) => a.project === svc.project && a.service === svc.service.name && (a.kind === "create" || a.kind === "replace"));
       if (!actions.length) continue;
       tasks.push({
         key: `${svc.project}/${svc.service.name}`,
@@ -221,9 +222,19 @@ async function rollOutBatch(
   if (other !== undefined) throw other;
   const [first] = gateFailures;
   if (!first) return;
-  const fields = { commit: ctx.desired.commit, stack: svc.project, service: svc.service.name, failed: gateFailures.length, batch: batch.length, maxFailureRatio };
+  const fields = {
+    commit: ctx.desired.commit,
+    stack: svc.project,
+    service: svc.service.name,
+    failed: gateFailures.length,
+    batch: batch.length,
+    maxFailureRatio,
+  };
   if (!batchFailed(gateFailures.length, batch.length, maxFailureRatio)) {
-    ctx.log.warn(fields, `${gateFailures.length} of ${batch.length} new containers of ${svc.project}/${svc.service.name} failed their health gate, within max_failure_ratio ${maxFailureRatio}; the rollout goes on`);
+    ctx.log.warn(
+      fields,
+      `${gateFailures.length} of ${batch.length} new containers of ${svc.project}/${svc.service.name} failed their health gate, within max_failure_ratio ${maxFailureRatio}; the rollout goes on`,
+    );
     return;
   }
   if (failureAction !== "continue") throw first;

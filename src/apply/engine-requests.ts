@@ -18,7 +18,8 @@ export function engineRequests(state: ResolvedState, agentId: string): EngineReq
       if (!volume.external) out.push({ kind: "volume-create", body: volumeCreateBody(stack.project, volume, agentId), origin: at(["volumes", volume.key]) });
     }
     for (const network of stack.networks) {
-      if (!network.external) out.push({ kind: "network-create", body: networkCreateBody(stack.project, network, agentId), origin: at(["networks", network.key]) });
+      if (!network.external)
+        out.push({ kind: "network-create", body: networkCreateBody(stack.project, network, agentId), origin: at(["networks", network.key]) });
     }
     for (const service of services) {
       for (let number = 1; number <= service.service.replicas; number++) {

@@ -25,7 +25,10 @@ export interface HostPathOptions {
 
 export async function checkHostPath(path: string, roots: readonly string[], opts: HostPathOptions): Promise<HostPathVerdict> {
   const source = normalizeHostPath(path);
-  const root = roots.map(normalizeHostPath).filter((r) => isUnder(source, r)).sort((a, b) => b.length - a.length)[0];
+  const root = roots
+    .map(normalizeHostPath)
+    .filter((r) => isUnder(source, r))
+    .sort((a, b) => b.length - a.length)[0];
   if (root === undefined) return { ok: false, reason: `${source} is outside the allowed roots` };
   let current = await resolveRoot(root, opts.create);
   if (current === undefined) return opts.create ? { ok: false, reason: `the allowed root ${root} does not exist` } : { ok: true };

@@ -46,7 +46,9 @@ export async function saveJobOutput(
   let body = "(no output)";
   if (raw.trim() !== "") {
     const redactor = await serviceRedactor(spec);
-    body = redactor ? cleanLines(redactCredentialShapes(redactor.redact(raw))) : "[output withheld: a secret file of the service could not be read to redact it]";
+    body = redactor
+      ? cleanLines(redactCredentialShapes(redactor.redact(raw)))
+      : "[output withheld: a secret file of the service could not be read to redact it]";
   }
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   await writeFileAtomic(file, `# ${header}\n${body}\n`);

@@ -25,7 +25,9 @@ export async function readImageLedger(stateDir: string): Promise<ImageLedger> {
 /** Pure: the pulled images that neither the kept commits nor the running containers use. */
 export function imagesToRemove(ledger: ImageLedger, keepCommits: string[], inUse: Set<string>): string[] {
   const keep = new Set(keepCommits.flatMap((c) => ledger.byCommit[c] ?? []));
-  return Object.keys(ledger.pulled).filter((image) => !keep.has(image) && !inUse.has(image)).sort();
+  return Object.keys(ledger.pulled)
+    .filter((image) => !keep.has(image) && !inUse.has(image))
+    .sort();
 }
 
 /** Remember images gitdock pulled, as soon as they are pulled (a failed rollout's images get cleaned up too). */

@@ -60,14 +60,11 @@ async function pullOne(docker: Docker, r: PullRequest, auths: RegistryAuths): Pr
   const auth = auths.get(registryHost(r.image));
   const stream = await docker.pull(r.image, { ...(auth ? { authconfig: auth } : {}), ...(r.platform ? { platform: r.platform } : {}) });
   await new Promise<void>((resolve, reject) => {
-    docker.modem.followProgress(
-      stream,
-      (err: Error | null, events: { error?: string; errorDetail?: { message?: string } }[]) => {
-        const failed = events?.find((e) => e.error);
-        if (err) reject(err);
-        else if (failed) reject(new Error(failed.errorDetail?.message ?? failed.error));
-        else resolve();
-      },
-    );
+    docker.modem.followProgress(stream, (err: Error | null, events: { error?: string; errorDetail?: { message?: string } }[]) => {
+      const failed = events?.find((e) => e.error);
+      if (err) reject(err);
+      else if (failed) reject(new Error(failed.errorDetail?.message ?? failed.error));
+      else resolve();
+    });
   });
 }

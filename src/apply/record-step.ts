@@ -17,7 +17,12 @@ export async function recordStep<E extends { commit: string; stack: string; serv
     await record(entry);
   } catch (err) {
     const what = entry.container ?? entry.stack;
-    const done = stage === "rollback" ? (entry.outcome === "ok" ? `${what} was rolled back` : `the rollback of ${what} failed`) : `${what}: ${entry.outcome === "ok" ? "done" : "failed"}`;
+    const done =
+      stage === "rollback"
+        ? entry.outcome === "ok"
+          ? `${what} was rolled back`
+          : `the rollback of ${what} failed`
+        : `${what}: ${entry.outcome === "ok" ? "done" : "failed"}`;
     log.error(
       { stage, commit: entry.commit, stack: entry.stack, service: entry.service, container: entry.container, step: entry.outcome, err: describeError(err) },
       `JOURNAL WRITE FAILED during the ${stage}: ${done}, but the journal could not record it; the ${stage} goes on`,

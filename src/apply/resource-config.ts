@@ -43,4 +43,3 @@ function ipamBody(ipam: IpamSpec) {
 function ownerLabels(project: string, agentId: string): Record<string, string> {
   return { [LABEL.managed]: "true", [LABEL.agent]: agentId, [LABEL.composeProject]: project };
 }
-

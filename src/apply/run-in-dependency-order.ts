@@ -10,10 +10,7 @@ export interface DependencyTask {
  * A failed task fails its dependents without running them (they are reported as skipped); independent
  * tasks still run. Resolves with the keys that failed or were skipped; never rejects.
  */
-export async function runInDependencyOrder(
-  tasks: DependencyTask[],
-  limit: number,
-): Promise<{ failed: Map<string, unknown>; skipped: string[] }> {
+export async function runInDependencyOrder(tasks: DependencyTask[], limit: number): Promise<{ failed: Map<string, unknown>; skipped: string[] }> {
   const byKey = new Map(tasks.map((t) => [t.key, t]));
   const done = new Set<string>();
   const failed = new Map<string, unknown>();
@@ -36,10 +33,13 @@ export async function runInDependencyOrder(
       pending.delete(key);
       running.set(
         key,
-        task.run().then(
-          () => void done.add(key),
-          (err: unknown) => void failed.set(key, err),
-        ).finally(() => running.delete(key)),
+        task
+          .run()
+          .then(
+            () => void done.add(key),
+            (err: unknown) => void failed.set(key, err),
+          )
+          .finally(() => running.delete(key)),
       );
     }
     if (!running.size) {

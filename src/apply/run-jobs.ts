@@ -28,7 +28,10 @@ import type { RolloutLog } from "./rollout-log.js";
 /** Runs the plan's jobs of one phase, one after another in depends_on order; the first failure stops the rest and is thrown. */
 export async function runJobs(phase: JobPhase, plan: Plan, ctx: ApplyContext, log: RolloutLog): Promise<void> {
   for (const job of jobsInOrder(plan.jobs ?? [], phase)) {
-    if (ctx.signal?.aborted) throw new HealthGateFailedError(`${phase} job ${job.project}/${job.service} not run: the rollout was interrupted`, { data: { failureAction: "rollback" } });
+    if (ctx.signal?.aborted)
+      throw new HealthGateFailedError(`${phase} job ${job.project}/${job.service} not run: the rollout was interrupted`, {
+        data: { failureAction: "rollback" },
+      });
     const where = ctx.desired.stacks.find((st) => st.stack.project === job.project);
     const svc = where?.services.find((s) => s.service.name === job.service);
     if (!where || !svc) throw new ApplyFailedError(`job ${job.project}/${job.service} is not in the desired state`);
@@ -42,7 +45,8 @@ async function runJob(ctx: ApplyContext, stack: ResolvedStack, svc: ResolvedServ
   const data = { phase: job.phase };
   const step = log.add({ project: job.project, service: job.service, name: job.container });
   const grace = svc.spec.stopGracePeriodMs === undefined ? undefined : Math.ceil(svc.spec.stopGracePeriodMs / 1000);
-  if (job.containerId) step.retainedName = await inPhase("retire", () => retire(ctx.docker, job.containerId as string, job.container, { stop: true, graceSeconds: grace }));
+  if (job.containerId)
+    step.retainedName = await inPhase("retire", () => retire(ctx.docker, job.containerId as string, job.container, { stop: true, graceSeconds: grace }));
   const config = containerConfig({ stack: stack.stack, service: svc, number: 1, commit, agentId: ctx.agentId });
   const started = Date.now();
   try {
@@ -68,7 +72,10 @@ async function runJob(ctx: ApplyContext, stack: ResolvedStack, svc: ResolvedServ
     return;
   }
   const error = jobFailed(job, result, output.file, await redactedExcerpt(output.excerpt, svc.spec));
-  ctx.log.error({ ...base, stage: "job", outcome: "failed", exitCode, durationMs, err: error.err.message, ...(error.shown ? { excerpt: error.shown } : {}) }, `${job.phase} job ${job.container} failed`);
+  ctx.log.error(
+    { ...base, stage: "job", outcome: "failed", exitCode, durationMs, err: error.err.message, ...(error.shown ? { excerpt: error.shown } : {}) },
+    `${job.phase} job ${job.container} failed`,
+  );
   if (error.shown) ctx.onFailureOutput?.({ at: new Date().toISOString(), commit, container: job.container, failure: error.err.message, excerpt: error.shown });
   await recordStep(ctx.record, ctx.log, { ...base, outcome: "failed", durationMs, error: error.err.message, data: facts }, "rollout");
   throw error.err;
@@ -90,7 +97,14 @@ async function keepOutput(ctx: ApplyContext, svc: ResolvedService, job: JobRun, 
 function jobFailed(job: JobRun, result: Extract<GateResult, { ok: false }>, file: string | undefined, shown: string | undefined) {
   const where = file ? `Its output is in ${file} on this host (redacted). ` : "";
   const err = new HealthGateFailedError(`${job.phase} job ${job.project}/${job.service} failed: ${formatGateFailure(result)}`, {
-    data: { container: job.container, check: result.failure.check, detail: result.failure.detail, failureAction: "rollback", job: job.phase, ...(result.failure.exitCode === undefined ? {} : { exitCode: result.failure.exitCode }) },
+    data: {
+      container: job.container,
+      check: result.failure.check,
+      detail: result.failure.detail,
+      failureAction: "rollback",
+      job: job.phase,
+      ...(result.failure.exitCode === undefined ? {} : { exitCode: result.failure.exitCode }),
+    },
     hint: `${where}${job.phase === "pre-deploy" ? "Nothing was replaced. " : ""}Fix the job in Git and push a new commit, or run \`gitdock retry\` to try this commit again.`,
   });
   return { err, shown };

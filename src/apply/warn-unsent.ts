@@ -14,6 +14,9 @@ export function warnUnsent(log: Logger, project: string, service: DesiredService
     const id = `${project}/${service.name}/${key}`;
     if (warned.has(id)) continue;
     warned.add(id);
-    log.warn({ stage: "apply", stack: project, service: service.name, key }, `${project}/${service.name}: ${key} is accepted but not sent to the Engine: ${reason}`);
+    log.warn(
+      { stage: "apply", stack: project, service: service.name, key },
+      `${project}/${service.name}: ${key} is accepted but not sent to the Engine: ${reason}`,
+    );
   }
 }

@@ -18,7 +18,12 @@ export const pendingKey = (p: PendingNote): string => `${p.commit} ${p.line}`;
 
 /** The lines of a note's text, without empty lines and without duplicates. */
 export function noteLines(text: string): string[] {
-  return dedupe(text.split("\n").map((l) => l.replace(/\r$/, "")).filter((l) => l.trim() !== ""));
+  return dedupe(
+    text
+      .split("\n")
+      .map((l) => l.replace(/\r$/, ""))
+      .filter((l) => l.trim() !== ""),
+  );
 }
 
 /** The note's text as Git stores it: one line each, a final newline. */

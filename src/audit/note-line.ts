@@ -89,6 +89,9 @@ export function parseNoteLine(line: string): NoteLine | undefined {
 function imageSignersIn(detail: string): string[] | undefined {
   const at = detail.indexOf(IMAGE_SIGNERS);
   if (at < 0) return undefined;
-  const signers = detail.slice(at + IMAGE_SIGNERS.length).split(/(?<=\(\d+\)), /).filter((s) => s !== "");
+  const signers = detail
+    .slice(at + IMAGE_SIGNERS.length)
+    .split(/(?<=\(\d+\)), /)
+    .filter((s) => s !== "");
   return signers.length > 0 ? signers : undefined;
 }

@@ -30,9 +30,7 @@ export class HttpNotesTarget implements NotesTarget {
   private readonly gitdir: string;
   private readonly http: HttpClient;
 
-  constructor(
-    private readonly opts: { url: string; ref: string; stateDir: string; hostId: string; credentials: GitCredentials | undefined },
-  ) {
+  constructor(private readonly opts: { url: string; ref: string; stateDir: string; hostId: string; credentials: GitCredentials | undefined }) {
     this.where = `${opts.ref} at ${opts.url}`;
     this.gitdir = join(opts.stateDir, "notes", `${createHash("sha256").update(opts.url).digest("hex").slice(0, 16)}.git`);
     this.http = withTimeout(http, REQUEST_TIMEOUT_MS);
@@ -50,11 +48,15 @@ export class HttpNotesTarget implements NotesTarget {
     const snap = tip ? await readNotesCommit(this.gitdir, tip) : emptySnapshot();
     const { notes, added } = addPending(snap.notes, pending);
     if (!added.length) return { result: "published", added: 0 };
-    const oid = await writeNotesCommit(this.gitdir, { ...snap, notes }, {
-      parent: tip,
-      message: notesMessage(this.opts.hostId, added.length),
-      author: notesAuthor(this.opts.hostId),
-    });
+    const oid = await writeNotesCommit(
+      this.gitdir,
+      { ...snap, notes },
+      {
+        parent: tip,
+        message: notesMessage(this.opts.hostId, added.length),
+        author: notesAuthor(this.opts.hostId),
+      },
+    );
     await git.writeRef({ fs, gitdir: this.gitdir, ref: this.opts.ref, value: oid, force: true });
     try {
       await git.push({ fs, http: this.http, gitdir: this.gitdir, url: this.opts.url, ref: this.opts.ref, remoteRef: this.opts.ref, ...this.auth() });
@@ -91,8 +93,17 @@ export class HttpNotesTarget implements NotesTarget {
     const tip = refs.find((r) => r.ref === this.opts.ref)?.oid;
     if (!tip || (await hasObject(this.gitdir, tip))) return tip;
     const res = await git.fetch({
-      fs, http: this.http, gitdir: this.gitdir, url: this.opts.url, remote: "origin",
-      ref: this.opts.ref, remoteRef: this.opts.ref, singleBranch: true, depth: 1, tags: false, ...this.auth(),
+      fs,
+      http: this.http,
+      gitdir: this.gitdir,
+      url: this.opts.url,
+      remote: "origin",
+      ref: this.opts.ref,
+      remoteRef: this.opts.ref,
+      singleBranch: true,
+      depth: 1,
+      tags: false,
+      ...this.auth(),
     });
     // The ref may have moved between the two requests: take what was fetched.
     return res.fetchHead ?? tip;
@@ -116,7 +127,14 @@ async function hasObject(gitdir: string, oid: string): Promise<boolean> {
 /** Errors that say the server is unreachable or refuses us, as opposed to a lost race for the ref. */
 function isUnavailable(err: unknown): boolean {
   const code = (err as { code?: string }).code;
-  return code === "HttpError" || code === "UserCanceledError" || code === "SmartHttpError" || (typeof code === "string" && code.startsWith("E")) || (err as Error).name === "AbortError" || (err as Error).name === "TimeoutError";
+  return (
+    code === "HttpError" ||
+    code === "UserCanceledError" ||
+    code === "SmartHttpError" ||
+    (typeof code === "string" && code.startsWith("E")) ||
+    (err as Error).name === "AbortError" ||
+    (err as Error).name === "TimeoutError"
+  );
 }
 
 function withTimeout(client: HttpClient, ms: number): HttpClient {

@@ -9,9 +9,7 @@ export interface PublishOptions {
   maxDelayMs?: number;
 }
 
-export type PublishResult =
-  | { ok: true; added: number; attempts: number }
-  | { ok: false; attempts: number; error: string };
+export type PublishResult = { ok: true; added: number; attempts: number } | { ok: false; attempts: number; error: string };
 
 /**
  * Publishes pending note lines, retrying lost races with jittered backoff. An unreachable or

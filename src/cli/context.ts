@@ -18,12 +18,22 @@ export async function openReconcileContext(settings: Settings, log: Logger): Pro
     loadGitCredentials(settings.git),
   ]);
   if (journal.tornTail) {
-    log.warn({ line: journal.tornTail.line }, "the journal's last line was cut short (a failed write or a crash); gitdock records the gap with its next entry (`gitdock history --verify` shows it)");
+    log.warn(
+      { line: journal.tornTail.line },
+      "the journal's last line was cut short (a failed write or a crash); gitdock records the gap with its next entry (`gitdock history --verify` shows it)",
+    );
   }
   // Git notes and deployment markers (settings.report); a failure to report never reaches a deployment.
   const audit = await openAuditReporting(settings, log, credentials);
   return {
-    settings, docker: connectDocker(settings.dockerHost), log, store, journal, hostKey, auths, credentials,
+    settings,
+    docker: connectDocker(settings.dockerHost),
+    log,
+    store,
+    journal,
+    hostKey,
+    auths,
+    credentials,
     outcomeListeners: [...audit.listeners],
     beforePass: audit.beforePass,
     ...(audit.outcomesOf ? { outcomesOf: audit.outcomesOf } : {}),

@@ -44,11 +44,7 @@ async function settingsWithListen(flags: SettingsFlags & AgentFlags): Promise<Se
   return { ...settings, agent: applyAgentFlags(settings.agent, { listen: flags.listen }) };
 }
 
-const program = new Command()
-  .name("gitdock")
-  .description("GitOps agent for plain Docker hosts")
-  .version("0.1.0")
-  .showHelpAfterError();
+const program = new Command().name("gitdock").description("GitOps agent for plain Docker hosts").version("0.1.0").showHelpAfterError();
 
 withCommonOptions(program.command("sync"))
   .description("reconcile the host with the branch once (exit 0 in sync, 1 error, 3 rolled back/held, 4 rejected or halted, 5 waiting for a sync window)")
@@ -121,7 +117,9 @@ withCommonOptions(program.command("retry"))
 
 const state = program.command("state").description("the state directory");
 withCommonOptions(state.command("rebuild"))
-  .description("move a corrupt state.json (and an unreadable host.key) aside and rebuild the last good commit from the labels of the containers this host runs, with one sync")
+  .description(
+    "move a corrupt state.json (and an unreadable host.key) aside and rebuild the last good commit from the labels of the containers this host runs, with one sync",
+  )
   .action(
     action(async (flags: SettingsFlags) => {
       const settings = await loadSettings(flags);
@@ -130,7 +128,9 @@ withCommonOptions(state.command("rebuild"))
   );
 
 withCommonOptions(program.command("history"))
-  .description("the commits that touched this host's path, what they changed, and this host's outcomes (offline; exit 1 with --verify when the journal is broken)")
+  .description(
+    "the commits that touched this host's path, what they changed, and this host's outcomes (offline; exit 1 with --verify when the journal is broken)",
+  )
   .option("--since <date|age>", "only commits since a date (2026-11-01) or an age (12h, 7d, 2w)")
   .option("--stack <name>", "only commits that changed this stack (project name)")
   .option("--service <name>", "only commits that changed this service")

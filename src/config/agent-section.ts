@@ -43,11 +43,23 @@ export const agentSectionSchema = z
       .optional(),
     webhook: z
       .strictObject({
-        secret_file: z.string().min(1).describe("File holding the webhook secret (GitHub/Gitea HMAC key, GitLab token); without it every webhook is refused").optional(),
-        max_body_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).describe("Larger webhook bodies are refused with 413 (default 1048576)").optional(),
+        secret_file: z
+          .string()
+          .min(1)
+          .describe("File holding the webhook secret (GitHub/Gitea HMAC key, GitLab token); without it every webhook is refused")
+          .optional(),
+        max_body_bytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(64 * 1024 * 1024)
+          .describe("Larger webhook bodies are refused with 413 (default 1048576)")
+          .optional(),
       })
       .optional(),
-    sync_windows: syncWindowsSchema.describe("Windows that hold new commits back (Argo CD's meaning); drift repair goes on unless a window says otherwise").optional(),
+    sync_windows: syncWindowsSchema
+      .describe("Windows that hold new commits back (Argo CD's meaning); drift repair goes on unless a window says otherwise")
+      .optional(),
     shutdown_timeout: duration("On SIGTERM, how long a rollout in progress may run before it is rolled back (default 120s)").optional(),
     backoff: z
       .strictObject({

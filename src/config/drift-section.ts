@@ -19,7 +19,9 @@ export const driftSectionSchema = z
       .string()
       .regex(/^(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?$/, "expected a duration such as 5m, 30s or 1h")
       .refine((s) => isPositiveDuration(s), "must be at least 1s")
-      .describe("How often each running managed container's writable layer is compared with its image, one container at a time, spread over the interval (default 5m); also right after an exec or a `docker cp` into it")
+      .describe(
+        "How often each running managed container's writable layer is compared with its image, one container at a time, spread over the interval (default 5m); also right after an exec or a `docker cp` into it",
+      )
       .optional(),
   })
   .describe("Containers changed in place: exec sessions and writes to the writable layer");

@@ -18,11 +18,12 @@ export const reportSectionSchema = z
       .optional(),
     notify: z
       .object({
-        url: z.string().url().regex(/^https?:\/\//i, "must be an http:// or https:// URL").describe("Where deployment markers are POSTed as JSON"),
-        secret_file: z
+        url: z
           .string()
-          .min(1)
-          .describe("File whose first line is the HMAC-SHA256 key; the body's signature goes in X-Gitdock-Signature: sha256=<hex>"),
+          .url()
+          .regex(/^https?:\/\//i, "must be an http:// or https:// URL")
+          .describe("Where deployment markers are POSTed as JSON"),
+        secret_file: z.string().min(1).describe("File whose first line is the HMAC-SHA256 key; the body's signature goes in X-Gitdock-Signature: sha256=<hex>"),
         max_attempts: z.number().int().min(1).max(20).describe("Delivery attempts per marker, with backoff (default 5)").optional(),
       })
       .strict()

@@ -32,7 +32,13 @@ export const verifySectionSchema = z
 
 const portRange = z
   .union([z.int().min(1).max(65535), z.string().regex(/^\d{1,5}(?:-\d{1,5})?$/, { error: 'expected a port or a range like "8000-8999"' })])
-  .refine((v) => String(v).split("-").every((p) => Number(p) >= 1 && Number(p) <= 65535), { error: "ports are 1-65535" });
+  .refine(
+    (v) =>
+      String(v)
+        .split("-")
+        .every((p) => Number(p) >= 1 && Number(p) <= 65535),
+    { error: "ports are 1-65535" },
+  );
 
 const signatureScope = z
   .string()
@@ -41,7 +47,9 @@ const signatureScope = z
 
 const publicKey = z
   .string()
-  .refine((v) => v.startsWith("/") || v.trimStart().startsWith("-----BEGIN"), { error: "expected a PEM public key (-----BEGIN PUBLIC KEY-----) or the absolute path of a file holding one" })
+  .refine((v) => v.startsWith("/") || v.trimStart().startsWith("-----BEGIN"), {
+    error: "expected a PEM public key (-----BEGIN PUBLIC KEY-----) or the absolute path of a file holding one",
+  })
   .superRefine((v, ctx) => {
     const problem = v.startsWith("/") ? undefined : inlineKeyProblem(v);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
@@ -62,22 +70,23 @@ const keylessIdentity = z
 
 const imageSignatureRule = z
   .strictObject({
-    scope: signatureScope.describe('Images this entry covers: "*", a registry (ghcr.io) or a registry with a path prefix (ghcr.io/acme), by whole path components; the most specific scope matching an image decides'),
+    scope: signatureScope.describe(
+      'Images this entry covers: "*", a registry (ghcr.io) or a registry with a path prefix (ghcr.io/acme), by whole path components; the most specific scope matching an image decides',
+    ),
     keys: z
       .array(publicKey)
       .optional()
       .describe("Public keys whose signatures are accepted (cosign.pub: ECDSA P-256 or Ed25519 PEM), inline or as absolute file paths re-read on every pass"),
     keyless: z
       .strictObject({
-        trusted_root: absolutePath.describe("A Sigstore trusted_root.json (Fulcio CAs, Rekor and CT log keys, timestamp authorities), pinned on the host: verification is offline"),
+        trusted_root: absolutePath.describe(
+          "A Sigstore trusted_root.json (Fulcio CAs, Rekor and CT log keys, timestamp authorities), pinned on the host: verification is offline",
+        ),
         identities: z.array(keylessIdentity).min(1).describe("Certificate identities accepted: subject (or subject_regexp) and issuer"),
       })
       .optional()
       .describe("Keyless (Fulcio certificate) signatures accepted"),
-    accept_unsigned: z
-      .boolean()
-      .optional()
-      .describe("true: images under this scope need no signature (to exempt a narrower scope). Default false"),
+    accept_unsigned: z.boolean().optional().describe("true: images under this scope need no signature (to exempt a narrower scope). Default false"),
   })
   .refine((v) => (v.accept_unsigned === true) !== ((v.keys?.length ?? 0) > 0 || v.keyless !== undefined), {
     error: "give keys, keyless or both; or accept_unsigned: true alone",
@@ -85,10 +94,7 @@ const imageSignatureRule = z
 
 export const policySectionSchema = z
   .strictObject({
-    registries: z
-      .array(z.string().min(1))
-      .optional()
-      .describe('Image registries (host, or host/path prefix) services may use; "*" allows any. Default ["*"]'),
+    registries: z.array(z.string().min(1)).optional().describe('Image registries (host, or host/path prefix) services may use; "*" allows any. Default ["*"]'),
     privileged: z.boolean().optional().describe("Allow privileged: true. Default false"),
     host_network: z.boolean().optional().describe("Allow network_mode: host. Default false"),
     host_pid: z.boolean().optional().describe("Allow pid: host. Default false"),
@@ -143,7 +149,9 @@ export const policySectionSchema = z
     network_subnets: z
       .array(z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, { error: 'expected a CIDR like "172.16.0.0/12"' }))
       .optional()
-      .describe('CIDRs that networks\' ipam subnets, ranges, gateways and aux addresses must lie in. Default ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fd00::/8"]'),
+      .describe(
+        'CIDRs that networks\' ipam subnets, ranges, gateways and aux addresses must lie in. Default ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fd00::/8"]',
+      ),
     image_signatures: z
       .array(imageSignatureRule)
       .optional()

@@ -24,7 +24,11 @@ export const agentConfigSchema = z
     path: z.string().describe("Directory of the repository this host reads (default: the root)").optional(),
     state_dir: z.string().min(1).describe("State directory (default /var/lib/gitdock)").optional(),
     docker_host: z.string().min(1).describe("Engine address: unix:///path or tcp://host:port (default DOCKER_HOST or the local socket)").optional(),
-    host_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/).describe("This agent's name in labels, logs and notes (default the hostname)").optional(),
+    host_id: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/)
+      .describe("This agent's name in labels, logs and notes (default the hostname)")
+      .optional(),
     concurrency: z.number().int().min(1).max(64).describe("Engine calls in flight at once (default 8)").optional(),
     registry_auth: z.string().describe("Docker config.json with registry credentials (default ~/.docker/config.json)").optional(),
     git: z
@@ -119,9 +123,12 @@ function checkVariablesDir(settings: Settings): void {
     });
   }
   if (variablesDirSet && !isUnderAny(variablesDir, settings.security.policy.envFileRoots)) {
-    throw new ConfigInvalidError(`manifest.variables_dir ${variablesDir} is not under security.policy.env_file_roots (${settings.security.policy.envFileRoots.join(", ")})`, {
-      hint: "Move the directory under an env_file root, or add it to security.policy.env_file_roots.",
-    });
+    throw new ConfigInvalidError(
+      `manifest.variables_dir ${variablesDir} is not under security.policy.env_file_roots (${settings.security.policy.envFileRoots.join(", ")})`,
+      {
+        hint: "Move the directory under an env_file root, or add it to security.policy.env_file_roots.",
+      },
+    );
   }
 }
 

@@ -50,7 +50,8 @@ export async function cleanUpStore(opts: StoreCleanup): Promise<string[]> {
   try {
     const inUse = await objectsInUse(opts.docker, storeDirOf(opts.stateDir));
     const removed = await pruneStore({ ...opts, inUse });
-    if (removed.length) opts.log.info({ stage: "cleanup", commit: opts.commit, files: removed.length }, `removed ${removed.length} unused file(s) from the store`);
+    if (removed.length)
+      opts.log.info({ stage: "cleanup", commit: opts.commit, files: removed.length }, `removed ${removed.length} unused file(s) from the store`);
     return removed;
   } catch (err) {
     opts.log.warn({ stage: "cleanup", err: String(err) }, "cleanup of the store of repository files failed; retried after the next rollout");
@@ -65,7 +66,8 @@ export async function cleanUpStoreAfterRollout(
 ): Promise<void> {
   const goodHistory = await ctx.store.read().then(
     (s) => s.goodHistory,
-    (err: unknown) => void ctx.log.warn({ stage: "cleanup", err: String(err) }, "cleanup of the store of repository files skipped: the state could not be read"),
+    (err: unknown) =>
+      void ctx.log.warn({ stage: "cleanup", err: String(err) }, "cleanup of the store of repository files skipped: the state could not be read"),
   );
   if (goodHistory === undefined) return;
   const objects = resolved.stacks.flatMap((s) => s.stack.storeObjects ?? []);

@@ -5,15 +5,7 @@ import type { RepoEnvFile, StoredFile, StoreObject } from "../model.js";
 import { parseEnvText } from "../manifest/parse/parse-env-text.js";
 import { byCodePoint } from "../order.js";
 import { resolveRepoPath } from "./repo-path.js";
-import {
-  EXECUTABLE_MODE,
-  FILE_MODE,
-  fileObjectName,
-  MAX_STORED_BYTES_PER_COMMIT,
-  MAX_STORED_FILE_BYTES,
-  storeDirOf,
-  treeObjectName,
-} from "./store-layout.js";
+import { EXECUTABLE_MODE, FILE_MODE, fileObjectName, MAX_STORED_BYTES_PER_COMMIT, MAX_STORED_FILE_BYTES, storeDirOf, treeObjectName } from "./store-layout.js";
 
 /** Where this host keeps files from the repository and data directories; the host's settings, never the commit's. */
 export interface RepoFileSettings {
@@ -37,9 +29,7 @@ export interface FileAttributes {
 export type Resolved<T> = T | { error: string };
 
 /** A relative bind source as what it turned out to be. */
-export type RelativeBind =
-  | { kind: "store"; source: string }
-  | { kind: "data"; source: string };
+export type RelativeBind = { kind: "store"; source: string } | { kind: "data"; source: string };
 
 /**
  * What one manifest load takes from the repository, shared by all its stacks so the per-commit
@@ -73,7 +63,9 @@ export class CommitFiles {
     const known = this.objects.get(object.name);
     if (known) return known;
     if (this.total + bytes > MAX_STORED_BYTES_PER_COMMIT) {
-      return { error: `files mounted from the repository would total more than ${mib(MAX_STORED_BYTES_PER_COMMIT)} in this commit; keep large data out of Git (use a data directory or a volume)` };
+      return {
+        error: `files mounted from the repository would total more than ${mib(MAX_STORED_BYTES_PER_COMMIT)} in this commit; keep large data out of Git (use a data directory or a volume)`,
+      };
     }
     this.total += bytes;
     this.objects.set(object.name, object);
@@ -126,13 +118,17 @@ export class StackFiles {
     const present = this.presence(path.repoPath);
     if (present !== "absent") {
       if (readOnly === false) {
-        return { error: `"${written}" is ${present === "file" ? "a file" : "a directory"} of the repository (${path.repoPath}); files from Git are mounted read-only: remove ":rw" (or read_only: false)` };
+        return {
+          error: `"${written}" is ${present === "file" ? "a file" : "a directory"} of the repository (${path.repoPath}); files from Git are mounted read-only: remove ":rw" (or read_only: false)`,
+        };
       }
       const object = present === "file" ? this.fileObject(path.repoPath, {}) : this.treeObject(path.repoPath);
       return "error" in object ? object : { kind: "store", source: pathOf(object) };
     }
     if (path.inStack === undefined) {
-      return { error: `"${written}" is not in the repository, so it would be a data directory, and a data directory must lie inside the stack's directory (${this.stackDir || "the repository root"})` };
+      return {
+        error: `"${written}" is not in the repository, so it would be a data directory, and a data directory must lie inside the stack's directory (${this.stackDir || "the repository root"})`,
+      };
     }
     return { kind: "data", source: posix.join(this.scope.commit.settings.dataRoot, this.scope.project, path.inStack) };
   }
@@ -144,7 +140,9 @@ export class StackFiles {
     const bytes = this.scope.commit.tree.files.get(path.repoPath);
     if (bytes === undefined) {
       if (!required) return { repoPath: path.repoPath, values: {} };
-      return { error: `env file "${written}" is not in the repository (${path.repoPath}); commit it, or keep host-specific values in a file on the host and give its absolute path` };
+      return {
+        error: `env file "${written}" is not in the repository (${path.repoPath}); commit it, or keep host-specific values in a file on the host and give its absolute path`,
+      };
     }
     this.scope.commit.read.add(path.repoPath);
     const parsed = parseEnvText(Buffer.from(bytes).toString("utf8"));
@@ -158,7 +156,8 @@ export class StackFiles {
     if ("error" in path) return path;
     const present = this.presence(path.repoPath);
     if (present === "absent") return { error: `config file "${written}" is not in the repository (${path.repoPath}); commit it next to the compose file` };
-    if (present === "directory") return { error: `config file "${written}" is a directory (${path.repoPath}); a config is one file (mount a directory with volumes)` };
+    if (present === "directory")
+      return { error: `config file "${written}" is a directory (${path.repoPath}); a config is one file (mount a directory with volumes)` };
     return { repoPath: path.repoPath };
   }
 
@@ -235,7 +234,9 @@ function pathOf(object: StoreObject): string {
 }
 
 function tooLarge(what: string, bytes: number): { error: string } {
-  return { error: `${what} is ${mib(bytes)}; a file mounted from the repository may be at most ${mib(MAX_STORED_FILE_BYTES)} (keep large data out of Git: use a data directory or a volume)` };
+  return {
+    error: `${what} is ${mib(bytes)}; a file mounted from the repository may be at most ${mib(MAX_STORED_FILE_BYTES)} (keep large data out of Git: use a data directory or a volume)`,
+  };
 }
 
 function mib(bytes: number): string {

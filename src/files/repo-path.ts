@@ -28,7 +28,9 @@ export function resolveRepoPath(written: string, fromDir: string, root: string, 
   const joined = posix.normalize(posix.join(fromDir === "" ? "." : fromDir, written));
   const repoPath = joined === "." ? "" : joined.replace(/\/+$/, "");
   if (repoPath === ".." || repoPath.startsWith("../") || !isInside(repoPath, root)) {
-    return { error: `"${written}" leads outside this host's directory of the repository (${root === "" ? "the repository root" : root}); files from the repository must lie inside it` };
+    return {
+      error: `"${written}" leads outside this host's directory of the repository (${root === "" ? "the repository root" : root}); files from the repository must lie inside it`,
+    };
   }
   const fromStack = posix.relative(stackDir, repoPath);
   const inStack = fromStack === ".." || fromStack.startsWith("../") ? undefined : fromStack;

@@ -17,9 +17,11 @@ export function decideCompletion(sample: GateSample, rules: { startedAt: number;
     const oom = sample.oomKilled ? " (out of memory)" : "";
     return failed({ check: "completion", detail: `exited with code ${sample.exitCode}${oom}`, exitCode: sample.exitCode }, sample);
   }
-  if (status === "restarting") return failed({ check: "completion", detail: `exited with code ${sample.exitCode} and is being restarted`, exitCode: sample.exitCode }, sample);
+  if (status === "restarting")
+    return failed({ check: "completion", detail: `exited with code ${sample.exitCode} and is being restarted`, exitCode: sample.exitCode }, sample);
   if (status === "removing" || status === "removed") return failed({ check: "completion", detail: "container removed before it finished" }, sample);
-  if (sample.at - rules.startedAt >= rules.timeoutMs) return { verdict: "failed", failure: { check: "timeout", detail: `still running after ${formatMs(rules.timeoutMs)}` } };
+  if (sample.at - rules.startedAt >= rules.timeoutMs)
+    return { verdict: "failed", failure: { check: "timeout", detail: `still running after ${formatMs(rules.timeoutMs)}` } };
   return { verdict: "pending" };
 }
 

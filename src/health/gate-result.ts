@@ -7,9 +7,7 @@ import { HealthGateFailedError } from "../errors.js";
 import type { GateFailure } from "./gate-decision.js";
 import { oneLine } from "./short-text.js";
 
-export type GateResult =
-  | { ok: true; container: string; durationMs: number }
-  | { ok: false; container: string; failure: GateFailure; durationMs: number };
+export type GateResult = { ok: true; container: string; durationMs: number } | { ok: false; container: string; failure: GateFailure; durationMs: number };
 
 export type GateFailedResult = Extract<GateResult, { ok: false }>;
 
@@ -35,7 +33,9 @@ export function gateFailedError(result: GateFailedResult, opts: { data?: Record<
       ...(result.failure.exitCode === undefined ? {} : { exitCode: result.failure.exitCode }),
       ...opts.data,
     },
-    hint: opts.hint ?? `${excerpt ? "What the container printed is in gitdock's local log on this host, redacted. " : ""}Fix the release in Git and push a new commit, or run \`gitdock retry\` to try this commit again.`,
+    hint:
+      opts.hint ??
+      `${excerpt ? "What the container printed is in gitdock's local log on this host, redacted. " : ""}Fix the release in Git and push a new commit, or run \`gitdock retry\` to try this commit again.`,
     ...(excerpt ? { excerpt } : {}),
   });
 }

@@ -19,11 +19,7 @@ export function runProbe(probe: Probe, address: ProbeAddress, timeoutMs: number)
   return probe.kind === "http" ? httpProbe(probe, address, timeoutMs) : tcpProbe(address, timeoutMs);
 }
 
-function httpProbe(
-  probe: Extract<Probe, { kind: "http" }>,
-  address: ProbeAddress,
-  timeoutMs: number,
-): Promise<ProbeResult> {
+function httpProbe(probe: Extract<Probe, { kind: "http" }>, address: ProbeAddress, timeoutMs: number): Promise<ProbeResult> {
   // The query string may carry a token; it is sent, but never shown.
   const shownPath = probe.path.split("?")[0] ?? probe.path;
   return new Promise((resolve) => {

@@ -51,9 +51,13 @@ export function classicKeylessEntity(sig: ClassicSignature, payload: Buffer): Ce
 /** `{"SignedEntryTimestamp": base64, "Payload": {"body": base64, "integratedTime", "logIndex", "logID": hex}}`. */
 function rekorEntry(annotation: string): TransparencyLogEntry[] | undefined {
   try {
-    const doc = JSON.parse(annotation) as { SignedEntryTimestamp?: unknown; Payload?: { body?: unknown; integratedTime?: unknown; logIndex?: unknown; logID?: unknown } };
+    const doc = JSON.parse(annotation) as {
+      SignedEntryTimestamp?: unknown;
+      Payload?: { body?: unknown; integratedTime?: unknown; logIndex?: unknown; logID?: unknown };
+    };
     const p = doc.Payload;
-    if (typeof doc.SignedEntryTimestamp !== "string" || typeof p?.body !== "string" || typeof p.logID !== "string" || !/^[0-9a-f]+$/.test(p.logID)) return undefined;
+    if (typeof doc.SignedEntryTimestamp !== "string" || typeof p?.body !== "string" || typeof p.logID !== "string" || !/^[0-9a-f]+$/.test(p.logID))
+      return undefined;
     if (!Number.isSafeInteger(p.integratedTime) || !Number.isSafeInteger(p.logIndex)) return undefined;
     const canonicalizedBody = Buffer.from(p.body, "base64");
     const body = JSON.parse(canonicalizedBody.toString("utf8")) as { kind?: unknown; apiVersion?: unknown };

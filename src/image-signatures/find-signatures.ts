@@ -22,7 +22,11 @@ export type Found<T> = { ok: true; value: T } | { ok: false; problem: string };
  * signature's payload blob. Registry failures (unreachable, refused) throw RegistryLookupError: the
  * pass is retried, nothing is judged on half an answer.
  */
-export async function findClassicSignatures(session: RegistrySession, repository: string, digest: string): Promise<Found<{ sig: ClassicSignature; payload: Buffer }>[]> {
+export async function findClassicSignatures(
+  session: RegistrySession,
+  repository: string,
+  digest: string,
+): Promise<Found<{ sig: ClassicSignature; payload: Buffer }>[]> {
   const manifest = await fetchManifest(session, repository, classicSignatureTag(digest), [OCI_MANIFEST, DOCKER_MANIFEST]);
   if (!manifest) return [];
   const parsed = parseJson(manifest.body);
@@ -41,7 +45,11 @@ export async function findClassicSignatures(session: RegistrySession, repository
  * or (a registry without it answers 404) by the referrers tag `sha256-<hex>`; each listed manifest
  * must have the image as its subject, and its layer is the bundle's JSON.
  */
-export async function findBundles(session: RegistrySession, repository: string, digest: string): Promise<{ via: "referrers API" | "referrers tag"; bundles: Found<unknown>[] }> {
+export async function findBundles(
+  session: RegistrySession,
+  repository: string,
+  digest: string,
+): Promise<{ via: "referrers API" | "referrers tag"; bundles: Found<unknown>[] }> {
   const api = await fetchReferrers(session, repository, digest, BUNDLE_ARTIFACT_TYPES[0] as string);
   const via = api.supported ? ("referrers API" as const) : ("referrers tag" as const);
   const index = api.supported ? api.index : (await fetchManifest(session, repository, referrersTag(digest), [OCI_INDEX]))?.body;
@@ -58,7 +66,13 @@ export async function findBundles(session: RegistrySession, repository: string, 
     }
     const blob = await smallBlob(session, repository, layer.digest, layer.size);
     const json = "bytes" in blob ? parseJson(blob.bytes) : undefined;
-    bundles.push("problem" in blob ? { ok: false, problem: blob.problem } : json === undefined ? { ok: false, problem: "a Sigstore bundle that is not JSON" } : { ok: true, value: json });
+    bundles.push(
+      "problem" in blob
+        ? { ok: false, problem: blob.problem }
+        : json === undefined
+          ? { ok: false, problem: "a Sigstore bundle that is not JSON" }
+          : { ok: true, value: json },
+    );
   }
   return { via, bundles };
 }

@@ -26,10 +26,16 @@ export function judgeBundle(json: unknown, digest: string, trust: ScopeTrust): I
     return { status: "malformed", reason: `a Sigstore bundle that cannot be read${fields}` };
   }
   if (bundle.content.$case !== "dsseEnvelope") {
-    return { status: "malformed", reason: "a Sigstore bundle with a message signature, which signs a blob, not an image (cosign signs images with a DSSE envelope)" };
+    return {
+      status: "malformed",
+      reason: "a Sigstore bundle with a message signature, which signs a blob, not an image (cosign signs images with a DSSE envelope)",
+    };
   }
   const envelope = bundle.content.dsseEnvelope;
-  const verified = bundle.verificationMaterial.content.$case === "publicKey" ? byKey(envelope, bundle.verificationMaterial.content.publicKey.hint, trust) : byCertificate(bundle, trust.keyless);
+  const verified =
+    bundle.verificationMaterial.content.$case === "publicKey"
+      ? byKey(envelope, bundle.verificationMaterial.content.publicKey.hint, trust)
+      : byCertificate(bundle, trust.keyless);
   if (verified.status !== "valid") return verified;
   return subjectVerdict(envelope, digest, verified.signer);
 }
@@ -37,10 +43,15 @@ export function judgeBundle(json: unknown, digest: string, trust: ScopeTrust): I
 function byKey(envelope: Envelope, hint: string, trust: ScopeTrust): ImageVerdict {
   const signatures = envelope.signatures.map((s) => s.sig);
   const key = trust.keys.find((k) => signatures.some((sig) => signsEnvelope(k, envelope.payloadType, envelope.payload, sig)));
-  if (key) return { status: "valid", signer: { kind: "key", algorithm: key.algorithm, fingerprint: key.fingerprint, source: key.source }, layout: "sigstore-bundle" };
+  if (key)
+    return { status: "valid", signer: { kind: "key", algorithm: key.algorithm, fingerprint: key.fingerprint, source: key.source }, layout: "sigstore-bundle" };
   const hints = new Set([hint, ...envelope.signatures.map((s) => s.keyid)].filter((h) => h !== ""));
   const named = trust.keys.find((k) => hints.has(k.hint));
-  if (named) return { status: "tampered", reason: `the bundle names listed key ${named.fingerprint}, but its signature does not match the signed statement: it was changed after signing` };
+  if (named)
+    return {
+      status: "tampered",
+      reason: `the bundle names listed key ${named.fingerprint}, but its signature does not match the signed statement: it was changed after signing`,
+    };
   // The hint is the bundle's own claim: not repeated in the verdict (it reaches the journal and notes).
   return { status: "untrusted", reason: `a Sigstore bundle signed by a key the policy does not list for ${trust.rule.scope}` };
 }
@@ -61,7 +72,8 @@ function subjectVerdict(envelope: Envelope, digest: string, signer: ImageSigner)
   const by = signer.kind === "key" ? `key ${signer.fingerprint}` : signer.subject;
   const statement = parseSignStatement(envelope.payloadType, envelope.payload);
   if ("problem" in statement) return { status: "malformed", reason: `signed by ${by}, but ${statement.problem}` };
-  if (!statement.digests.includes(digest)) return { status: "wrong-digest", reason: `signed by ${by}, but over another image: ${statement.digests.slice(0, 3).join(", ")}` };
+  if (!statement.digests.includes(digest))
+    return { status: "wrong-digest", reason: `signed by ${by}, but over another image: ${statement.digests.slice(0, 3).join(", ")}` };
   return { status: "valid", signer, layout: "sigstore-bundle" };
 }
 

@@ -16,7 +16,10 @@ export async function judgeClassic(sig: ClassicSignature, payload: Buffer, diges
   if (!key && sig.certificate !== undefined) return judgeKeyless(sig, payload, digest, trust);
   if (!key) {
     const listed = trust.keys.length === 0 ? `the policy lists no key for ${trust.rule.scope}` : `no key the policy lists for ${trust.rule.scope} verifies it`;
-    return { status: "untrusted", reason: `a cosign signature (${sig.payload.digest.slice(0, 19)}…), but ${listed}: signed by an unknown key, or its payload was changed after signing` };
+    return {
+      status: "untrusted",
+      reason: `a cosign signature (${sig.payload.digest.slice(0, 19)}…), but ${listed}: signed by an unknown key, or its payload was changed after signing`,
+    };
   }
   const claim = parseSimpleSigning(payload);
   const signer = { kind: "key" as const, algorithm: key.algorithm, fingerprint: key.fingerprint, source: key.source };

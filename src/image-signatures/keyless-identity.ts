@@ -21,5 +21,7 @@ export function certificateIdentity(cert: X509Certificate): CertificateIdentity 
 export function identityAccepted(who: CertificateIdentity, accepted: readonly KeylessIdentity[]): boolean {
   if (who.subject === undefined || who.issuer === undefined) return false;
   const subject = who.subject;
-  return accepted.some((a) => a.issuer === who.issuer && (a.subject !== undefined ? a.subject === subject : new RegExp(`^(?:${a.subjectPattern})$`).test(subject)));
+  return accepted.some(
+    (a) => a.issuer === who.issuer && (a.subject !== undefined ? a.subject === subject : new RegExp(`^(?:${a.subjectPattern})$`).test(subject)),
+  );
 }

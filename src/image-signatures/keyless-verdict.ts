@@ -12,7 +12,11 @@ import type { ImageVerdict, SignatureLayout } from "./verdict.js";
  * A certificate's identity is the pusher's text until the certificate chains to the trusted root:
  * only then is it named in a verdict (which reaches the journal and git notes).
  */
-export function keylessVerdict(entity: SignedEntity & { key: { $case: "certificate"; certificate: X509Certificate } }, keyless: KeylessTrust | undefined, layout: SignatureLayout): ImageVerdict {
+export function keylessVerdict(
+  entity: SignedEntity & { key: { $case: "certificate"; certificate: X509Certificate } },
+  keyless: KeylessTrust | undefined,
+  layout: SignatureLayout,
+): ImageVerdict {
   if (!keyless) return { status: "untrusted", reason: "a keyless signature; the policy accepts only keys for this scope" };
   const identity = certificateIdentity(entity.key.certificate);
   const who = `${identity.subject ?? "no subject"} (issuer ${identity.issuer ?? "none"})`;
@@ -25,7 +29,8 @@ export function keylessVerdict(entity: SignedEntity & { key: { $case: "certifica
   // The signature is checked last, after the certificate chain, timestamps and log entries: failing there, the identity is vouched for.
   const vouched = failure === undefined || failure === "SIGNATURE_ERROR";
   if (!vouched) return { status: "untrusted", reason: `a keyless signature whose certificate does not verify against the trusted root (${failure})` };
-  if (!identityAccepted(identity, keyless.identities)) return { status: "untrusted", reason: `a keyless signature by ${who}, an identity the policy does not list` };
+  if (!identityAccepted(identity, keyless.identities))
+    return { status: "untrusted", reason: `a keyless signature by ${who}, an identity the policy does not list` };
   if (failure) return { status: "tampered", reason: `the keyless signature by ${who} does not match what it signs: it was changed after signing` };
   return { status: "valid", signer: { kind: "keyless", subject: identity.subject ?? "", issuer: identity.issuer ?? "" }, layout };
 }

@@ -69,7 +69,14 @@ export function classicSignatures(manifest: unknown): { signatures: ClassicSigna
       continue;
     }
     const a = layer.annotations;
-    signatures.push({ payload: layer, signature, certificate: a[CERTIFICATE_ANNOTATION], chain: a[CHAIN_ANNOTATION], rekorBundle: a[REKOR_BUNDLE_ANNOTATION], timestamp: a[TIMESTAMP_ANNOTATION] });
+    signatures.push({
+      payload: layer,
+      signature,
+      certificate: a[CERTIFICATE_ANNOTATION],
+      chain: a[CHAIN_ANNOTATION],
+      rekorBundle: a[REKOR_BUNDLE_ANNOTATION],
+      timestamp: a[TIMESTAMP_ANNOTATION],
+    });
   }
   return { signatures, problems };
 }

@@ -29,7 +29,9 @@ export function parseSigningKey(pem: string, source: string): SigningKey | { pro
     const curve = key.asymmetricKeyDetails?.namedCurve;
     return { problem: `a ${key.asymmetricKeyType}${curve ? ` ${curve}` : ""} key; image signatures are verified with ECDSA P-256 and Ed25519 keys` };
   }
-  const digest = createHash("sha256").update(key.export({ type: "spki", format: "der" })).digest();
+  const digest = createHash("sha256")
+    .update(key.export({ type: "spki", format: "der" }))
+    .digest();
   return { key, algorithm, fingerprint: `SHA256:${digest.toString("base64").replace(/=+$/, "")}`, hint: digest.toString("base64"), source };
 }
 

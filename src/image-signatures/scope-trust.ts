@@ -30,7 +30,13 @@ export async function loadScopeTrust(rule: ImageSignatureRule): Promise<ScopeTru
   const keys = await Promise.all(rule.keys.map((entry, i) => loadKey(rule.scope, entry, i)));
   const keyless = rule.keyless && (await loadKeyless(rule.scope, rule.keyless.trustedRoot, rule.keyless.identities));
   const id = createHash("sha256")
-    .update(JSON.stringify({ scope: rule.scope, keys: keys.map((k) => k.fingerprint), keyless: keyless && { root: keyless.rootDigest, identities: rule.keyless?.identities } }))
+    .update(
+      JSON.stringify({
+        scope: rule.scope,
+        keys: keys.map((k) => k.fingerprint),
+        keyless: keyless && { root: keyless.rootDigest, identities: rule.keyless?.identities },
+      }),
+    )
     .digest("hex");
   return { rule, keys, keyless: keyless?.trust, id };
 }
@@ -41,7 +47,7 @@ async function loadKey(scope: string, entry: string, index: number): Promise<Sig
   const parsed = parseSigningKey(pem.toString(), isFile ? entry : `inline key ${index + 1}`);
   if ("problem" in parsed) {
     throw new ConfigInvalidError(`security.policy.image_signatures (scope ${scope}): ${isFile ? entry : `key ${index + 1}`}: ${parsed.problem}`, {
-      hint: "Give the public key cosign made (cosign.pub), an ECDSA P-256 or Ed25519 PEM \"PUBLIC KEY\".",
+      hint: 'Give the public key cosign made (cosign.pub), an ECDSA P-256 or Ed25519 PEM "PUBLIC KEY".',
     });
   }
   return parsed;
@@ -60,12 +66,17 @@ async function loadKeyless(scope: string, file: string, identities: KeylessIdent
     try {
       material = toTrustMaterial(TrustedRoot.fromJSON(JSON.parse(bytes.toString("utf8"))));
     } catch (err) {
-      throw new ConfigInvalidError(`security.policy.image_signatures (scope ${scope}): ${file} is not a Sigstore trusted_root.json: ${(err as Error).message}`, {
-        hint: "Use the trusted_root.json of your Sigstore instance (for the public one: `cosign trusted-root create` or the TUF repository's trusted_root.json).",
-      });
+      throw new ConfigInvalidError(
+        `security.policy.image_signatures (scope ${scope}): ${file} is not a Sigstore trusted_root.json: ${(err as Error).message}`,
+        {
+          hint: "Use the trusted_root.json of your Sigstore instance (for the public one: `cosign trusted-root create` or the TUF repository's trusted_root.json).",
+        },
+      );
     }
     if (material.certificateAuthorities.length === 0) {
-      throw new ConfigInvalidError(`security.policy.image_signatures (scope ${scope}): ${file} lists no certificate authority, so no keyless signature can verify`);
+      throw new ConfigInvalidError(
+        `security.policy.image_signatures (scope ${scope}): ${file} lists no certificate authority, so no keyless signature can verify`,
+      );
     }
     roots.set(rootDigest, material);
     while (roots.size > 8) roots.delete(roots.keys().next().value as string);
@@ -78,8 +89,11 @@ async function readTrustFile(scope: string, file: string, what: string): Promise
   try {
     return await readFile(file);
   } catch (err) {
-    throw new ConfigInvalidError(`security.policy.image_signatures (scope ${scope}): cannot read the ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
-      hint: "Restore the file (owned by root) or change the policy; gitdock changes nothing until it can read what the policy names.",
-    });
+    throw new ConfigInvalidError(
+      `security.policy.image_signatures (scope ${scope}): cannot read the ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      {
+        hint: "Restore the file (owned by root) or change the policy; gitdock changes nothing until it can read what the policy names.",
+      },
+    );
   }
 }

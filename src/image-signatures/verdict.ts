@@ -10,8 +10,7 @@
  */
 
 export type ImageSigner =
-  | { kind: "key"; algorithm: "ecdsa-p256" | "ed25519"; fingerprint: string; source: string }
-  | { kind: "keyless"; subject: string; issuer: string };
+  { kind: "key"; algorithm: "ecdsa-p256" | "ed25519"; fingerprint: string; source: string } | { kind: "keyless"; subject: string; issuer: string };
 
 /** Where the accepted signature was found. */
 export type SignatureLayout = "cosign-tag" | "sigstore-bundle";

@@ -11,9 +11,15 @@ import { betterVerdict, type ImageVerdict } from "./verdict.js";
  * is the verdict, `missing` when neither layout has anything.
  */
 export async function verifyImage(session: RegistrySession, repository: string, digest: string, trust: ScopeTrust): Promise<ImageVerdict> {
-  let verdict: ImageVerdict = { status: "missing", reason: `no signature found (neither the ${digest.replace(":", "-")}.sig tag nor a Sigstore bundle referring to the image)` };
+  let verdict: ImageVerdict = {
+    status: "missing",
+    reason: `no signature found (neither the ${digest.replace(":", "-")}.sig tag nor a Sigstore bundle referring to the image)`,
+  };
   for (const found of await findClassicSignatures(session, repository, digest)) {
-    verdict = betterVerdict(verdict, found.ok ? await judgeClassic(found.value.sig, found.value.payload, digest, trust) : { status: "malformed", reason: found.problem });
+    verdict = betterVerdict(
+      verdict,
+      found.ok ? await judgeClassic(found.value.sig, found.value.payload, digest, trust) : { status: "malformed", reason: found.problem },
+    );
     if (verdict.status === "valid") return verdict;
   }
   const { bundles } = await findBundles(session, repository, digest);

@@ -44,6 +44,8 @@ export function inPlaceEventOf(raw: unknown): InPlaceEvent | undefined {
  */
 export function recordedCommand(command: string): string {
   // eslint-disable-next-line no-control-regex
-  const flat = redactCredentialShapes(command).replace(/[\u0000-\u001f\u007f-\u009f\s]+/g, " ").trim();
+  const flat = redactCredentialShapes(command)
+    .replace(/[\u0000-\u001f\u007f-\u009f\s]+/g, " ")
+    .trim();
   return flat.length <= COMMAND_MAX ? flat : `${flat.slice(0, COMMAND_MAX - 1)}…`;
 }

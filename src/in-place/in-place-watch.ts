@@ -131,7 +131,12 @@ export class InPlaceWatch implements InPlaceSource {
   }
 
   status(): InPlaceStatus {
-    return { mode: this.mode, scanIntervalMs: this.settings.scanIntervalMs, scans: this.scans, changed: [...this.flags.values()].map((f) => ({ ...f.record, kinds: [...f.kinds].sort() })) };
+    return {
+      mode: this.mode,
+      scanIntervalMs: this.settings.scanIntervalMs,
+      scans: this.scans,
+      changed: [...this.flags.values()].map((f) => ({ ...f.record, kinds: [...f.kinds].sort() })),
+    };
   }
 
   track(desired: ResolvedState, host: HostSnapshot): void {
@@ -173,7 +178,10 @@ export class InPlaceWatch implements InPlaceSource {
   onEngineEvent(raw: unknown): void {
     const event = inPlaceEventOf(raw);
     if (!event || this.closed) return;
-    if (event.kind === "exec") void this.onExec(event, raw).catch((err: unknown) => this.opts.log.warn({ stage: "in-place", container: event.container, err: String(err) }, "could not judge an exec session"));
+    if (event.kind === "exec")
+      void this.onExec(event, raw).catch((err: unknown) =>
+        this.opts.log.warn({ stage: "in-place", container: event.container, err: String(err) }, "could not judge an exec session"),
+      );
     // The healthcheck's execs end every few seconds: only the end of a session that counted asks for a scan.
     else if (event.kind === "exec-ended" && this.execs.delete(event.execId)) this.scanSoon(event.containerId);
     else if (event.kind === "copied-in") this.scanSoon(event.containerId);
@@ -197,7 +205,10 @@ export class InPlaceWatch implements InPlaceSource {
       service: labels[LABEL.composeService] ?? "",
       commit: labels[LABEL.commit] ?? "unknown",
     };
-    this.opts.log.warn({ stage: "in-place", stack: where.stack, service: where.service, container: where.container, kind: "exec", command }, `${where.container} changed in place: exec ${command}`);
+    this.opts.log.warn(
+      { stage: "in-place", stack: where.stack, service: where.service, container: where.container, kind: "exec", command },
+      `${where.container} changed in place: exec ${command}`,
+    );
     this.found(where, "exec", `exec: ${command}`, { kind: "exec", execId: event.execId, command }, (r) => (r.command = command));
   }
 
@@ -241,7 +252,8 @@ export class InPlaceWatch implements InPlaceSource {
     try {
       changes = ((await this.opts.docker.getContainer(id).changes()) as LayerChange[] | null) ?? [];
     } catch (err) {
-      if (engineStatus(err) !== 404) this.opts.log.debug({ stage: "in-place", container: target.container.name, err: String(err) }, "could not scan a writable layer");
+      if (engineStatus(err) !== 404)
+        this.opts.log.debug({ stage: "in-place", container: target.container.name, err: String(err) }, "could not scan a writable layer");
       return;
     }
     this.scans++;
@@ -259,7 +271,9 @@ export class InPlaceWatch implements InPlaceSource {
   private async reportLayer(target: Target, verdict: LayerVerdict, counts: { added: number; changed: number; deleted: number }): Promise<void> {
     const c = target.container;
     const what = `${counts.added} added, ${counts.changed} changed, ${counts.deleted} deleted outside its volumes, bind mounts, tmpfs and writable_paths`;
-    const listed = verdict.paths.slice(0, MAX_EXCERPT_PATHS).join(" ") + (verdict.paths.length > MAX_EXCERPT_PATHS ? ` (and ${verdict.paths.length - MAX_EXCERPT_PATHS} more)` : "");
+    const listed =
+      verdict.paths.slice(0, MAX_EXCERPT_PATHS).join(" ") +
+      (verdict.paths.length > MAX_EXCERPT_PATHS ? ` (and ${verdict.paths.length - MAX_EXCERPT_PATHS} more)` : "");
     const excerpt = await redactedExcerpt(untrusted(listed), target.spec);
     this.opts.log.warn(
       { stage: "in-place", stack: c.project, service: c.service, container: c.name, kind: "writable layer", ...counts, ...(excerpt ? { excerpt } : {}) },
@@ -277,7 +291,10 @@ export class InPlaceWatch implements InPlaceSource {
     update: (r: ChangedContainer) => void,
   ): void {
     const at = new Date().toISOString();
-    const flag = this.flags.get(where.containerId) ?? { record: { container: where.container, stack: where.stack, service: where.service, kinds: [], since: at }, kinds: new Set<InPlaceKind>() };
+    const flag = this.flags.get(where.containerId) ?? {
+      record: { container: where.container, stack: where.stack, service: where.service, kinds: [], since: at },
+      kinds: new Set<InPlaceKind>(),
+    };
     flag.kinds.add(kind);
     update(flag.record);
     this.flags.set(where.containerId, flag);

@@ -26,5 +26,8 @@ export function findStackFiles(allPaths: string[], root: string): string[] {
 
 /** `./stacks/`, `stacks/` and `stacks` are the same root; `.` and `/` are the repository root. */
 export function normalizeRoot(root: string): string {
-  return root.replace(/^(?:\.\/)+/, "").replace(/^\/+|\/+$/g, "").replace(/^\.$/, "");
+  return root
+    .replace(/^(?:\.\/)+/, "")
+    .replace(/^\/+|\/+$/g, "")
+    .replace(/^\.$/, "");
 }

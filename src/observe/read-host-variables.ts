@@ -60,7 +60,9 @@ async function readVariablesFile(file: string): Promise<ReadonlyMap<string, stri
   });
   if (info === undefined) return new Map();
   if (!info.isFile()) {
-    throw new HostInputError(`host variables file ${file} is not a regular file`, { hint: "Make it a plain file (mode 0600, owned by root); symlinks are not followed." });
+    throw new HostInputError(`host variables file ${file} is not a regular file`, {
+      hint: "Make it a plain file (mode 0600, owned by root); symlinks are not followed.",
+    });
   }
   const text = await readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
     throw unreadable(file, err);

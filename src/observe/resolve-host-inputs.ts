@@ -113,5 +113,9 @@ export function parseEnvFile(text: string, path: string): Record<string, string>
 }
 
 function sortedRecord(r: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.keys(r).sort().map((k) => [k, r[k] as string]));
+  return Object.fromEntries(
+    Object.keys(r)
+      .sort()
+      .map((k) => [k, r[k] as string]),
+  );
 }

@@ -28,9 +28,6 @@ export async function secretDigest(file: string, hostKey: Buffer): Promise<strin
 }
 
 /** The mounts of a service's secrets, with their digests; each file is read once per sync. */
-export async function secretMounts(
-  secrets: readonly ServiceSecret[],
-  digestOnce: (file: string) => Promise<string>,
-): Promise<SecretMountSpec[]> {
+export async function secretMounts(secrets: readonly ServiceSecret[], digestOnce: (file: string) => Promise<string>): Promise<SecretMountSpec[]> {
   return Promise.all(secrets.map(async (s) => ({ source: s.source, target: s.target, file: s.file, digest: await digestOnce(s.file) })));
 }

@@ -1,4 +1,14 @@
 export { makePlan, driftReasons, hasChanges } from "./plan.js";
-export { hashContainerSpec, hostKeyId, legacySpecHashes, specHashes, HASH_SCHEME, encodeFieldHashes, decodeFieldHashes, canonicalJson, type SpecHashes } from "./spec-hash.js";
+export {
+  hashContainerSpec,
+  hostKeyId,
+  legacySpecHashes,
+  specHashes,
+  HASH_SCHEME,
+  encodeFieldHashes,
+  decodeFieldHashes,
+  canonicalJson,
+  type SpecHashes,
+} from "./spec-hash.js";
 export { formatPlanText, planToJson, summarizePlan } from "./format-plan.js";
 export type * from "./types.js";

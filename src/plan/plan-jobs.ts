@@ -17,7 +17,11 @@ import { byCodePoint } from "../order.js";
 import { HASH_SCHEME } from "./spec-hash.js";
 import type { ContainerAction, JobRun, ObservedContainer, ResolvedService, ResolvedState } from "./types.js";
 
-export function planJobs(desired: ResolvedState, byName: ReadonlyMap<string, ObservedContainer[]>, actions: readonly ContainerAction[]): { jobs: JobRun[]; blockers: string[] } {
+export function planJobs(
+  desired: ResolvedState,
+  byName: ReadonlyMap<string, ObservedContainer[]>,
+  actions: readonly ContainerAction[],
+): { jobs: JobRun[]; blockers: string[] } {
   const changedStacks = new Set(actions.filter((a) => a.kind === "create" || a.kind === "replace" || a.kind === "remove").map((a) => a.project));
   const jobs: JobRun[] = [];
   const blockers: string[] = [];
@@ -31,7 +35,9 @@ export function planJobs(desired: ResolvedState, byName: ReadonlyMap<string, Obs
       const reasons = whyRun(svc, last, desired.commit, changedStacks.has(svc.project));
       if (!reasons.length) continue;
       if (existing.some((c) => !c.managed)) {
-        blockers.push(`${stack.file}: job ${svc.project}/${svc.service.name} cannot run: the name ${container} is held by a container gitdock does not manage; rename or remove it`);
+        blockers.push(
+          `${stack.file}: job ${svc.project}/${svc.service.name} cannot run: the name ${container} is held by a container gitdock does not manage; rename or remove it`,
+        );
         continue;
       }
       jobs.push({

@@ -105,13 +105,31 @@ function specChangeReasons(want: Record<string, string>, have: Record<string, st
 
 /** Manifest-style names for spec fields, as a user would search for them in their Compose file. */
 const FIELD_LABELS: Record<string, string> = {
-  capAdd: "cap_add", capDrop: "cap_drop", extraHosts: "extra_hosts", memoryBytes: "memory",
-  nanoCpus: "cpus", mounts: "volumes", networkMode: "network_mode", readOnly: "read_only",
-  stopGracePeriodMs: "stop_grace_period", stopSignal: "stop_signal", workingDir: "working_dir",
-  pidMode: "pid", ipcMode: "ipc", shmSizeBytes: "shm_size", securityOpt: "security_opt",
-  dnsSearch: "dns_search", dnsOptions: "dns_opt", stdinOpen: "stdin_open", groupAdd: "group_add",
-  externalLinks: "external_links", memoryReservationBytes: "mem_reservation", memorySwapBytes: "memswap_limit",
-  cpuShares: "cpu_shares", pidsLimit: "pids_limit", deviceRequests: "deploy.resources.reservations.devices",
+  capAdd: "cap_add",
+  capDrop: "cap_drop",
+  extraHosts: "extra_hosts",
+  memoryBytes: "memory",
+  nanoCpus: "cpus",
+  mounts: "volumes",
+  networkMode: "network_mode",
+  readOnly: "read_only",
+  stopGracePeriodMs: "stop_grace_period",
+  stopSignal: "stop_signal",
+  workingDir: "working_dir",
+  pidMode: "pid",
+  ipcMode: "ipc",
+  shmSizeBytes: "shm_size",
+  securityOpt: "security_opt",
+  dnsSearch: "dns_search",
+  dnsOptions: "dns_opt",
+  stdinOpen: "stdin_open",
+  groupAdd: "group_add",
+  externalLinks: "external_links",
+  memoryReservationBytes: "mem_reservation",
+  memorySwapBytes: "memswap_limit",
+  cpuShares: "cpu_shares",
+  pidsLimit: "pids_limit",
+  deviceRequests: "deploy.resources.reservations.devices",
   environmentFromFiles: "env_file",
 };
 
@@ -159,7 +177,11 @@ function planPrunes(desired: ResolvedState, containers: ObservedContainer[], wan
  * port the commit publishes too: it would keep the new container from starting.
  */
 function markBlockingRemovals(prunes: ContainerAction[], desired: ResolvedState, containers: ObservedContainer[]): ContainerAction[] {
-  const wanted = new Set(desired.stacks.flatMap((s) => s.services.flatMap((svc) => svc.spec.ports.filter((p) => p.published).flatMap((p) => hostPorts(p.published as string, p.protocol)))));
+  const wanted = new Set(
+    desired.stacks.flatMap((s) =>
+      s.services.flatMap((svc) => svc.spec.ports.filter((p) => p.published).flatMap((p) => hostPorts(p.published as string, p.protocol))),
+    ),
+  );
   const byId = new Map(containers.map((c) => [c.id, c]));
   return prunes.map((a) => ((byId.get(a.containerId ?? "")?.publishedPorts ?? []).some((p) => wanted.has(p)) ? { ...a, beforeCreates: true } : a));
 }

@@ -45,6 +45,8 @@ export function localBindDevice(driver: string | undefined, opts: Readonly<Recor
   if (driver !== undefined && driver !== "local") return undefined;
   const device = typeof opts["device"] === "string" ? opts["device"] : undefined;
   const type = typeof opts["type"] === "string" ? opts["type"] : "";
-  const bind = String(opts["o"] ?? "").split(",").some((o) => o.trim() === "bind" || o.trim() === "rbind");
+  const bind = String(opts["o"] ?? "")
+    .split(",")
+    .some((o) => o.trim() === "bind" || o.trim() === "rbind");
   return device !== undefined && (bind || ((type === "" || type === "none") && device.startsWith("/"))) ? device : undefined;
 }

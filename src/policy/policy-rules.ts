@@ -43,17 +43,33 @@ export const SERVICE_RULES: ((r: RuleInput) => Violation[])[] = [
     const out: Violation[] = [];
     if (c.networkMode === "host" && !policy.hostNetwork) out.push(v(service, ["network_mode"], "network_mode: host is not allowed by the host policy"));
     if (c.networkMode === "bridge" || c.networkMode === "default") {
-      out.push(v(service, ["network_mode"], `network_mode: ${c.networkMode} joins the Engine's own bridge network, which the host policy does not allow; use a network of the stack`));
+      out.push(
+        v(
+          service,
+          ["network_mode"],
+          `network_mode: ${c.networkMode} joins the Engine's own bridge network, which the host policy does not allow; use a network of the stack`,
+        ),
+      );
     }
     if (c.pidMode === "host" && !policy.hostPid) out.push(v(service, ["pid"], "pid: host is not allowed by the host policy"));
     if (c.ipcMode === "host" && !policy.hostIpc) out.push(v(service, ["ipc"], "ipc: host is not allowed by the host policy"));
     return out;
   },
   function otherContainersNamespaces({ service, policy }) {
-    const modes: [string, string | undefined][] = [["network_mode", service.container.networkMode], ["pid", service.container.pidMode], ["ipc", service.container.ipcMode]];
+    const modes: [string, string | undefined][] = [
+      ["network_mode", service.container.networkMode],
+      ["pid", service.container.pidMode],
+      ["ipc", service.container.ipcMode],
+    ];
     return modes.flatMap(([key, mode]) => {
       if (!mode?.startsWith("container:") || policy.sharedNamespaces.includes(mode.slice("container:".length))) return [];
-      return [v(service, [key], `${key}: ${mode} joins a container outside the stack, which the host policy does not allow; use service:<name> within the stack, or list the container in shared_namespaces`)];
+      return [
+        v(
+          service,
+          [key],
+          `${key}: ${mode} joins a container outside the stack, which the host policy does not allow; use service:<name> within the stack, or list the container in shared_namespaces`,
+        ),
+      ];
     });
   },
   function rootUser({ service, policy }) {
@@ -67,25 +83,43 @@ export const SERVICE_RULES: ((r: RuleInput) => Violation[])[] = [
       .filter((cap) => !allowed.has(cap))
       .map((cap) => {
         const index = findIndex(raw(at(service, ["cap_add"])), (item) => typeof item === "string" && canonicalCap(item) === cap);
-        return v(service, index === undefined ? ["cap_add"] : ["cap_add", index], `adding capability ${cap} is not allowed by the host policy (allowed: ${list(policy.capAdd)})`);
+        return v(
+          service,
+          index === undefined ? ["cap_add"] : ["cap_add", index],
+          `adding capability ${cap} is not allowed by the host policy (allowed: ${list(policy.capAdd)})`,
+        );
       });
   },
   function devices({ service, policy }) {
     const allowed = new Set(policy.devices.map(normalizeHostPath));
     return (service.container.devices ?? []).flatMap((d, i) =>
-      allowed.has(normalizeHostPath(d.source)) ? [] : [v(service, ["devices", i], `device ${d.source} is not allowed by the host policy (allowed: ${list(policy.devices)})`)],
+      allowed.has(normalizeHostPath(d.source))
+        ? []
+        : [v(service, ["devices", i], `device ${d.source} is not allowed by the host policy (allowed: ${list(policy.devices)})`)],
     );
   },
   function deviceRequests({ service, policy }) {
     if (!service.container.deviceRequests || policy.deviceRequests) return [];
-    return [v(service, ["deploy", "resources", "reservations", "devices"], "device requests (GPUs and other devices a driver hands out) are not allowed by the host policy; the host's root can set device_requests: true")];
+    return [
+      v(
+        service,
+        ["deploy", "resources", "reservations", "devices"],
+        "device requests (GPUs and other devices a driver hands out) are not allowed by the host policy; the host's root can set device_requests: true",
+      ),
+    ];
   },
   function externalLinks({ service, policy, raw }) {
     return (service.container.externalLinks ?? []).flatMap((link) => {
       const container = link.split(":")[0] ?? "";
       if (policy.externalLinks.includes(container)) return [];
       const index = findIndex(raw(at(service, ["external_links"])), (item) => typeof item === "string" && item.split(":")[0] === container);
-      return [v(service, index === undefined ? ["external_links"] : ["external_links", index], `a link to container ${container} outside the stack is not allowed by the host policy (allowed: ${list(policy.externalLinks)})`)];
+      return [
+        v(
+          service,
+          index === undefined ? ["external_links"] : ["external_links", index],
+          `a link to container ${container} outside the stack is not allowed by the host policy (allowed: ${list(policy.externalLinks)})`,
+        ),
+      ];
     });
   },
   function bindMounts({ service, policy, raw, guarded }) {
@@ -97,7 +131,8 @@ export const SERVICE_RULES: ((r: RuleInput) => Violation[])[] = [
       const entry: unknown = Array.isArray(written) ? written[i] : undefined;
       const long = typeof entry === "object";
       const source = typeof entry === "string" ? entry.split(":")[0] : (entry as { source?: unknown } | undefined)?.source;
-      const message = typeof source === "string" && !source.startsWith("/") ? dataDirMessage(source, m.source, policy.bindRoots) : bindMessage(m.source, policy.bindRoots);
+      const message =
+        typeof source === "string" && !source.startsWith("/") ? dataDirMessage(source, m.source, policy.bindRoots) : bindMessage(m.source, policy.bindRoots);
       return [v(service, long ? ["volumes", i, "source"] : ["volumes", i], message)];
     });
   },
@@ -107,7 +142,8 @@ export const SERVICE_RULES: ((r: RuleInput) => Violation[])[] = [
       if (typeof file !== "string") return []; // a file of the repository: read from the commit, nothing on the host
       const own = touchesGuarded(file, guarded);
       if (!own && isUnderAny(file, policy.envFileRoots)) return [];
-      const path: DocPath = typeof written === "string" ? ["env_file"] : typeof (written as unknown[] | undefined)?.[i] === "object" ? ["env_file", i, "path"] : ["env_file", i];
+      const path: DocPath =
+        typeof written === "string" ? ["env_file"] : typeof (written as unknown[] | undefined)?.[i] === "object" ? ["env_file", i, "path"] : ["env_file", i];
       const message = own
         ? `env_file ${file} would hand the container the agent's own ${own}; no policy allows that`
         : `env_file ${file} is outside the directories the host policy allows (${list(policy.envFileRoots)})`;
@@ -120,7 +156,13 @@ export const SERVICE_RULES: ((r: RuleInput) => Violation[])[] = [
       const wanted = parseInterval(p.published);
       if (wanted && portsAllowed(wanted, ports)) return [];
       const index = findIndex(raw(at(service, ["ports"])), (item) => rawPortYields(item, p));
-      return [v(service, index === undefined ? ["ports"] : ["ports", index], `host port ${p.published}/${p.protocol} is outside the ranges the host policy allows (${list(policy.publishedPorts)})`)];
+      return [
+        v(
+          service,
+          index === undefined ? ["ports"] : ["ports", index],
+          `host port ${p.published}/${p.protocol} is outside the ranges the host policy allows (${list(policy.publishedPorts)})`,
+        ),
+      ];
     });
   },
 ];
@@ -130,9 +172,13 @@ export function stackViolations(stack: DesiredStack, policy: HostPolicy, guarded
   const out: Violation[] = [];
   for (const s of stack.secrets ?? []) {
     const own = touchesGuarded(s.file, guarded);
-    if (own) out.push({ path: ["secrets", s.key, "file"], message: `secret file ${s.file} would hand the container the agent's own ${own}; no policy allows that` });
+    if (own)
+      out.push({ path: ["secrets", s.key, "file"], message: `secret file ${s.file} would hand the container the agent's own ${own}; no policy allows that` });
     else if (!isUnderAny(s.file, policy.secretRoots)) {
-      out.push({ path: ["secrets", s.key, "file"], message: `secret file ${s.file} is outside the directories the host policy allows (${list(policy.secretRoots)})` });
+      out.push({
+        path: ["secrets", s.key, "file"],
+        message: `secret file ${s.file} is outside the directories the host policy allows (${list(policy.secretRoots)})`,
+      });
     }
   }
   for (const network of stack.networks) out.push(...ipamViolations(network, policy));
@@ -157,7 +203,10 @@ function ipamViolations(network: NetworkSpec, policy: HostPolicy): Violation[] {
   const out: Violation[] = [];
   const base: DocPath = ["networks", network.key, "ipam"];
   if (ipam.driver !== undefined && !policy.ipamDrivers.includes(ipam.driver)) {
-    out.push({ path: [...base, "driver"], message: `IPAM driver ${ipam.driver} is not allowed by the host policy (allowed: default${policy.ipamDrivers.map((d) => `, ${d}`).join("")})` });
+    out.push({
+      path: [...base, "driver"],
+      message: `IPAM driver ${ipam.driver} is not allowed by the host policy (allowed: default${policy.ipamDrivers.map((d) => `, ${d}`).join("")})`,
+    });
   }
   ipam.pools.forEach((pool, i) => {
     const addresses: [DocPath, string | undefined][] = [
@@ -168,7 +217,10 @@ function ipamViolations(network: NetworkSpec, policy: HostPolicy): Violation[] {
     ];
     for (const [path, text] of addresses) {
       if (text === undefined || withinNetworkSubnets(text, policy.networkSubnets)) continue;
-      out.push({ path: [...base, "config", i, ...path], message: `${text} is outside the address space the host policy allows for networks (${list(policy.networkSubnets)})` });
+      out.push({
+        path: [...base, "config", i, ...path],
+        message: `${text} is outside the address space the host policy allows for networks (${list(policy.networkSubnets)})`,
+      });
     }
   });
   return out;

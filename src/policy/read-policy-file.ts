@@ -28,7 +28,9 @@ export async function readPolicyFile(path: string): Promise<HostPolicy> {
   const base = isMapping(data) && isMapping(data["security"]) ? ["security", "policy"] : ["policy"];
   const section = base.reduce<unknown>((v, k) => (isMapping(v) ? v[k] : undefined), data);
   if (section === undefined) {
-    throw new ConfigInvalidError(`${path}: no policy: mapping (or security.policy:) found`, { hint: "See the Security section of the README for the policy keys." });
+    throw new ConfigInvalidError(`${path}: no policy: mapping (or security.policy:) found`, {
+      hint: "See the Security section of the README for the policy keys.",
+    });
   }
   const parsed = policySectionSchema.safeParse(section);
   if (!parsed.success) {

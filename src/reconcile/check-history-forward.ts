@@ -26,7 +26,10 @@ export async function checkHistoryForward(ctx: ReconcileContext, gitdir: string,
   if (mode !== "enforce" || allowRewind || lastGood === undefined || lastGood === commit) return;
   const fields = { stage: "history", commit, lastGood };
   if (state.allowRewind.includes(commit)) {
-    ctx.log.warn(fields, `not checking that ${commit.slice(0, 12)} descends from the last good commit ${lastGood.slice(0, 12)}: \`gitdock retry --allow-rewind\` allowed it once`);
+    ctx.log.warn(
+      fields,
+      `not checking that ${commit.slice(0, 12)} descends from the last good commit ${lastGood.slice(0, 12)}: \`gitdock retry --allow-rewind\` allowed it once`,
+    );
     return;
   }
   const verdict = await proveDescent(ctx, gitdir, commit, lastGood);
@@ -52,9 +55,12 @@ async function proveDescent(ctx: ReconcileContext, gitdir: string, commit: strin
     ctx.log.info({ stage: "history", commit, lastGood, depth }, `the clone is too shallow to find the last good commit; deepening it to ${depth} commits`);
     const head = await deepenClone({ url: location.url, gitdir, branch: ctx.settings.branch, credentials: ctx.credentials, depth });
     if (head && head !== commit) {
-      throw new SourceUnavailableError(`branch ${ctx.settings.branch} moved from ${commit.slice(0, 12)} to ${head.slice(0, 12)} while gitdock was checking its history`, {
-        hint: "Nothing was changed; the next pass takes the new head.",
-      });
+      throw new SourceUnavailableError(
+        `branch ${ctx.settings.branch} moved from ${commit.slice(0, 12)} to ${head.slice(0, 12)} while gitdock was checking its history`,
+        {
+          hint: "Nothing was changed; the next pass takes the new head.",
+        },
+      );
     }
     verdict = await walk();
   }

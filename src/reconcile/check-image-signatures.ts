@@ -28,11 +28,18 @@ export async function checkImageSignatures(ctx: ReconcileContext, stacks: readon
   const { judged, asked } = await judgeImages(ctx, wanted);
   const durationMs = Math.round(performance.now() - started);
   // Said at info level when a registry was asked; a pass that found every verdict kept says it at debug.
-  ctx.log[asked > 0 ? "info" : "debug"]({ stage: "image-signature", images: judged.length, asked, durationMs }, `checked the signatures of ${judged.length} image(s) in ${durationMs} ms (${asked} asked of the registry)`);
+  ctx.log[asked > 0 ? "info" : "debug"](
+    { stage: "image-signature", images: judged.length, asked, durationMs },
+    `checked the signatures of ${judged.length} image(s) in ${durationMs} ms (${asked} asked of the registry)`,
+  );
   const problems = judged.flatMap(({ use, verdict }) => (verdict.status === "valid" ? [] : [located(use, verdict, sources)]));
   if (problems.length > 0) throw new ImageSignatureRejectedError(problems.sort(byPosition));
   return judged
-    .flatMap(({ use, verdict }) => (verdict.status === "valid" ? [{ stack: use.stack.project, service: use.service, image: imageName(use.ref), signer: verdict.signer, layout: verdict.layout }] : []))
+    .flatMap(({ use, verdict }) =>
+      verdict.status === "valid"
+        ? [{ stack: use.stack.project, service: use.service, image: imageName(use.ref), signer: verdict.signer, layout: verdict.layout }]
+        : [],
+    )
     .sort((a, b) => byCodePoint(a.stack, b.stack) || byCodePoint(a.service, b.service));
 }
 
@@ -120,7 +127,13 @@ function located(use: ImageUse, verdict: Exclude<ImageVerdict, { status: "valid"
   const path = ["services", use.service, "image"];
   const pos = sources.locate(use.stack.file, path);
   const image = imageName(use.ref);
-  return { file: use.stack.file, line: pos.line, col: pos.col, path: formatPath(path), message: `${image}: ${SAYS[verdict.status]}: ${verdict.reason} (scope ${use.rule.scope})` };
+  return {
+    file: use.stack.file,
+    line: pos.line,
+    col: pos.col,
+    path: formatPath(path),
+    message: `${image}: ${SAYS[verdict.status]}: ${verdict.reason} (scope ${use.rule.scope})`,
+  };
 }
 
 function byPosition(a: ManifestProblem, b: ManifestProblem): number {

@@ -24,7 +24,10 @@ export async function checkSignature(
   const verdict = await verifyCommitSignature(gitdir, commit, anchors);
   if (verdict.status === "valid") return { verdict };
   if (mode === "warn") {
-    ctx.log.warn({ stage: "verify", commit, status: verdict.status, reason: verdict.reason }, `signature ${verdict.status}: ${verdict.reason}; applying anyway (verify.mode is warn)`);
+    ctx.log.warn(
+      { stage: "verify", commit, status: verdict.status, reason: verdict.reason },
+      `signature ${verdict.status}: ${verdict.reason}; applying anyway (verify.mode is warn)`,
+    );
     return { verdict };
   }
   return { verdict, rejected: new SignatureRejectedError(commit, verdict.status, verdict.reason) };

@@ -63,7 +63,9 @@ async function manifestInputs(gitdir: string, commit: string, settings: Settings
   const host = await readHostVariables(projects, settings.manifest, settings.security.policy.envFileRoots, guardedFilesOf(settings));
   // The store's and data root's paths end up in the stacks' mounts: they shape the result too.
   const files = repoFileSettingsOf(settings);
-  const key = [gitdir, commit, root, host.digest, settings.manifest.profiles.join(","), processEnvironment ? "process" : "-", files.store, files.dataRoot].join("\0");
+  const key = [gitdir, commit, root, host.digest, settings.manifest.profiles.join(","), processEnvironment ? "process" : "-", files.store, files.dataRoot].join(
+    "\0",
+  );
   return { tree, host, key };
 }
 

@@ -30,7 +30,12 @@ export async function engineDisruption(
   }
 }
 
-async function disruptedNow(deps: { docker: Docker; hostId: string; wakeups: ContainerWakeups; runningBefore: ReadonlySet<string> }): Promise<string | undefined> {
+async function disruptedNow(deps: {
+  docker: Docker;
+  hostId: string;
+  wakeups: ContainerWakeups;
+  runningBefore: ReadonlySet<string>;
+}): Promise<string | undefined> {
   if (deps.wakeups.lost()) return "the Engine's event stream ended during the rollout (dockerd stopped or restarted)";
   if (!(await answers(deps.docker))) return "the Engine does not answer";
   const died = await diedSince(deps);
@@ -47,7 +52,13 @@ async function answers(docker: Docker): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), PING_MS)));
   try {
-    return await Promise.race([docker.ping().then(() => true, () => false), timeout]);
+    return await Promise.race([
+      docker.ping().then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -15,13 +15,7 @@ import { loadCheckedLastGood } from "./recheck-last-good.js";
  * Undefined when nothing is waiting: the head is the last good commit already, or it is blocked
  * (rejected or failed), which `chooseCommit` reports as it always does.
  */
-export async function holdTarget(
-  ctx: ReconcileContext,
-  state: HostState,
-  gitdir: string,
-  target: string,
-  reason: string,
-): Promise<CommitChoice | undefined> {
+export async function holdTarget(ctx: ReconcileContext, state: HostState, gitdir: string, target: string, reason: string): Promise<CommitChoice | undefined> {
   const lastGood = state.lastGood?.commit;
   if (target === lastGood || isBlocked(state, target)) return undefined;
   ctx.log.info(

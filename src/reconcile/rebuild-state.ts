@@ -35,12 +35,16 @@ export async function rebuildFromHost(ctx: ReconcileContext, host: HostSnapshot,
   const healthy = host.containers.filter((c) => c.managed && c.previousOf === undefined && c.running && c.health !== "unhealthy" && c.commit);
   const commits = new Set(healthy.map((c) => c.commit as string));
   if (commits.size !== 1) {
-    if (commits.size > 1) ctx.log.warn({ stage: "state", commits: [...commits] }, "the state directory knows no commit and the containers name several: nothing rebuilt");
+    if (commits.size > 1)
+      ctx.log.warn({ stage: "state", commits: [...commits] }, "the state directory knows no commit and the containers name several: nothing rebuilt");
     return undefined;
   }
   const commit = [...commits][0] as string;
   if (!(await haveCommit(ctx, gitdir, commit))) {
-    ctx.log.warn({ stage: "state", commit }, `the containers run ${commit.slice(0, 12)}, which the repository does not have within ${DEEPEN_STEPS.at(-1)} commits of the branch: nothing rebuilt`);
+    ctx.log.warn(
+      { stage: "state", commit },
+      `the containers run ${commit.slice(0, 12)}, which the repository does not have within ${DEEPEN_STEPS.at(-1)} commits of the branch: nothing rebuilt`,
+    );
     return undefined;
   }
   const failed = target !== commit ? await failedHere(ctx, target) : undefined;
@@ -57,7 +61,11 @@ async function failedHere(ctx: ReconcileContext, target: string): Promise<Rebuil
 
 /** The commit is in the clone, deepening a shallow clone in bounded steps if need be. */
 async function haveCommit(ctx: ReconcileContext, gitdir: string, commit: string): Promise<boolean> {
-  const has = () => git.readCommit({ fs, gitdir, oid: commit }).then(() => true, () => false);
+  const has = () =>
+    git.readCommit({ fs, gitdir, oid: commit }).then(
+      () => true,
+      () => false,
+    );
   if (await has()) return true;
   const location = parseRepoLocation(ctx.settings.repo ?? "");
   if (location.kind !== "http") return false;

@@ -32,7 +32,14 @@ const verdicts = new VerdictCache<LastGoodVerdict>({ keep: 4, maxAgeMs: 10 * 60_
 export async function recheckLastGood(ctx: ReconcileContext, gitdir: string, commit: string, engine?: EngineView): Promise<LastGoodVerdict> {
   // The host's variables and profiles change what the manifest is: part of the verdict's key too.
   const manifestKey = await commitManifestKey(gitdir, commit, ctx.settings).catch(() => "unreadable");
-  const key = [gitdir, ctx.settings.path, commit, await trustKey(ctx.settings.security.verify), manifestKey, await imageTrustKey(ctx.settings.security.policy)].join("\0");
+  const key = [
+    gitdir,
+    ctx.settings.path,
+    commit,
+    await trustKey(ctx.settings.security.verify),
+    manifestKey,
+    await imageTrustKey(ctx.settings.security.policy),
+  ].join("\0");
   return verdicts.get(key, ctx.settings.security.policy, () => judge(ctx, gitdir, commit, engine));
 }
 
@@ -63,13 +70,27 @@ async function imageTrustKey(policy: HostPolicy): Promise<string> {
 }
 
 async function digestOf(file: string): Promise<string> {
-  return readFile(file).then((b) => createHash("sha256").update(b).digest("hex"), () => "unreadable");
+  return readFile(file).then(
+    (b) => createHash("sha256").update(b).digest("hex"),
+    () => "unreadable",
+  );
 }
 
 /** What a signature verdict depends on besides the commit: the mode and the trust files' bytes. */
 async function trustKey(verify: VerifySettings): Promise<string> {
   if (verify.mode === "off") return "off";
   const digest = async (file: string | undefined) =>
-    file === undefined ? "-" : readFile(file).then((b) => createHash("sha256").update(b).digest("hex"), () => "unreadable");
-  return [verify.mode, verify.allowedSigners ?? "-", await digest(verify.allowedSigners), verify.openpgpKeyring ?? "-", await digest(verify.openpgpKeyring)].join("\0");
+    file === undefined
+      ? "-"
+      : readFile(file).then(
+          (b) => createHash("sha256").update(b).digest("hex"),
+          () => "unreadable",
+        );
+  return [
+    verify.mode,
+    verify.allowedSigners ?? "-",
+    await digest(verify.allowedSigners),
+    verify.openpgpKeyring ?? "-",
+    await digest(verify.openpgpKeyring),
+  ].join("\0");
 }

@@ -35,7 +35,10 @@ export async function reconcile(ctx: ReconcileContext, opts: ReconcileOptions): 
     } catch (err) {
       if (err instanceof LastGoodRejectedError) return halt(ctx, err, opts.dryRun);
       if (!(err instanceof EngineDisruptedError) || attempt >= DISRUPTED_ATTEMPTS || ctx.signal?.aborted) throw err;
-      ctx.log.warn({ stage: "recover", attempt, err: err.message }, `the Engine was disrupted; waiting for it to answer, then undoing the rollout and trying again (${attempt}/${DISRUPTED_ATTEMPTS - 1})`);
+      ctx.log.warn(
+        { stage: "recover", attempt, err: err.message },
+        `the Engine was disrupted; waiting for it to answer, then undoing the rollout and trying again (${attempt}/${DISRUPTED_ATTEMPTS - 1})`,
+      );
       await waitForEngine(ctx, attempt);
     }
   }
@@ -107,12 +110,21 @@ async function recordInPlaceChanges(ctx: ReconcileContext): Promise<void> {
  * the commit the containers run becomes the last good one again (rebuild-state.ts), recorded and
  * said loudly. A dry run uses it without recording it.
  */
-async function rebuildIfLost(ctx: ReconcileContext, opts: ReconcileOptions, state: HostState, engine: () => Promise<HostSnapshot>, source: SourceTarget): Promise<HostState> {
+async function rebuildIfLost(
+  ctx: ReconcileContext,
+  opts: ReconcileOptions,
+  state: HostState,
+  engine: () => Promise<HostSnapshot>,
+  source: SourceTarget,
+): Promise<HostState> {
   if (!knowsNoCommit(state)) return state;
   const rebuilt = await rebuildFromHost(ctx, await engine(), source.gitdir, source.commit);
   if (!rebuilt) return state;
   const fields = { stage: "state", commit: rebuilt.commit, containers: rebuilt.containers, failedHead: rebuilt.failed?.commit };
-  ctx.log.warn(fields, `the state directory knew no commit: rebuilt from the host, whose containers run ${rebuilt.commit.slice(0, 12)}${rebuilt.failed ? `; the branch head failed here before (this host's git note)` : ""}`);
+  ctx.log.warn(
+    fields,
+    `the state directory knew no commit: rebuilt from the host, whose containers run ${rebuilt.commit.slice(0, 12)}${rebuilt.failed ? `; the branch head failed here before (this host's git note)` : ""}`,
+  );
   if (opts.dryRun) return markGood(state, rebuilt.commit, new Date().toISOString());
   await recordOutcome(ctx, { kind: "rebuilt", ...rebuilt });
   return ctx.store.read();
@@ -139,7 +151,13 @@ async function fetchTarget(ctx: ReconcileContext): Promise<SourceTarget> {
 }
 
 /** A sync window holds a new target back (hold-target.ts); otherwise the target, or the last good commit when the target is blocked. */
-async function choose(ctx: ReconcileContext, opts: ReconcileOptions, state: HostState, source: SourceTarget, engine: () => Promise<HostSnapshot>): Promise<CommitChoice> {
+async function choose(
+  ctx: ReconcileContext,
+  opts: ReconcileOptions,
+  state: HostState,
+  source: SourceTarget,
+  engine: () => Promise<HostSnapshot>,
+): Promise<CommitChoice> {
   const held = opts.holdTarget ? await holdTarget(ctx, state, source.gitdir, source.commit, opts.holdTarget.reason) : undefined;
   return held ?? (await chooseCommit(ctx, state, source.gitdir, source.commit, engine));
 }
@@ -151,7 +169,10 @@ async function recordChoice(ctx: ReconcileContext, state: HostState, choice: Com
     const isNew = await recordSignatureVerdict(ctx, commit, verdict);
     if (verdict.status === "valid") {
       const { format, fingerprint, principal } = verdict.signer;
-      ctx.log[isNew ? "info" : "debug"]({ stage: "verify", commit, signer: { format, fingerprint, principal } }, `commit ${commit.slice(0, 12)} signed by ${principal} (${fingerprint})`);
+      ctx.log[isNew ? "info" : "debug"](
+        { stage: "verify", commit, signer: { format, fingerprint, principal } },
+        `commit ${commit.slice(0, 12)} signed by ${principal} (${fingerprint})`,
+      );
     }
   }
   if (choice.images) await recordImageSigners(ctx, choice.images.commit, choice.images.images);
@@ -215,13 +236,20 @@ async function restoreLastGood(ctx: ReconcileContext, gitdir: string, lastGood: 
     const plan = jobsOnlyForRelease(toward.plan, false);
     if (hasChanges(plan)) await rollOutAndRecord(ctx, resolved, plan, false, lastGood, host);
     const unhealthy = await gateRestored(ctx, resolved, restored);
-    if (unhealthy.length) throw new RollbackIncompleteError(lastGood, unhealthy.map((u) => `restored container not healthy: ${u}`));
+    if (unhealthy.length)
+      throw new RollbackIncompleteError(
+        lastGood,
+        unhealthy.map((u) => `restored container not healthy: ${u}`),
+      );
     ctx.log.warn({ stage: "rollback", commit: lastGood }, `host back at the last good commit ${lastGood.slice(0, 12)}, healthy`);
   } catch (err) {
     // An Engine that went away meanwhile is retried like any disruption: the marker says what to undo.
     if (err instanceof EngineDisruptedError) throw err;
     const incomplete = err instanceof RollbackIncompleteError ? err : new RollbackIncompleteError(lastGood, [describeError(err)], err);
-    ctx.log.fatal({ stage: "rollback", commit: lastGood, code: incomplete.code, err: incomplete.message }, "ROLLBACK INCOMPLETE: could not bring every service back; retrying on the next pass");
+    ctx.log.fatal(
+      { stage: "rollback", commit: lastGood, code: incomplete.code, err: incomplete.message },
+      "ROLLBACK INCOMPLETE: could not bring every service back; retrying on the next pass",
+    );
     throw incomplete;
   }
 }
@@ -232,11 +260,16 @@ async function restoreLastGood(ctx: ReconcileContext, gitdir: string, lastGood: 
  * failed, the result says that too: both need a person.
  */
 async function halt(ctx: ReconcileContext, err: LastGoodRejectedError, dryRun: boolean): Promise<ReconcileResult> {
-  ctx.log.error({ stage: "halted", commit: err.commit, target: err.target, check: err.stage, reason: err.reason }, `HALTED: ${err.message}; waiting for a new commit that passes`);
+  ctx.log.error(
+    { stage: "halted", commit: err.commit, target: err.target, check: err.stage, reason: err.reason },
+    `HALTED: ${err.message}; waiting for a new commit that passes`,
+  );
   if (!dryRun) await recordOutcome(ctx, { kind: "halted", error: err });
   const state = await ctx.store.read();
   const blocked = err.target === err.commit ? undefined : isBlocked(state, err.target);
-  const target = blocked ? `\nthe target ${err.target.slice(0, 12)} is ${Object.hasOwn(state.rejected, err.target) ? "rejected" : "held back as failed"}: ${blocked.reason}` : "";
+  const target = blocked
+    ? `\nthe target ${err.target.slice(0, 12)} is ${Object.hasOwn(state.rejected, err.target) ? "rejected" : "held back as failed"}: ${blocked.reason}`
+    : "";
   return { outcome: "halted", target: err.target, commit: undefined, plan: undefined, changed: 0, reason: describeError(err) + target, conflicts: [] };
 }
 
@@ -251,7 +284,13 @@ async function waitForEngine(ctx: ReconcileContext, attempt: number): Promise<vo
   const deadline = Date.now() + 120_000;
   let pauseMs = 500 * attempt;
   while (Date.now() < deadline && !ctx.signal?.aborted) {
-    if (await ctx.docker.ping().then(() => true, () => false)) return;
+    if (
+      await ctx.docker.ping().then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
     await new Promise((r) => setTimeout(r, pauseMs));
     pauseMs = Math.min(pauseMs * 2, 5_000);
   }
@@ -269,6 +308,18 @@ function logPlanDecisions(log: Logger, plan: Plan): void {
     );
   }
   for (const j of plan.jobs ?? []) {
-    log.info({ stage: "plan", commit: plan.commit, stack: j.project, service: j.service, container: j.container, action: "job", phase: j.phase, reason: j.reasons.join("; ") }, `plan: ${j.phase} job ${j.container}`);
+    log.info(
+      {
+        stage: "plan",
+        commit: plan.commit,
+        stack: j.project,
+        service: j.service,
+        container: j.container,
+        action: "job",
+        phase: j.phase,
+        reason: j.reasons.join("; "),
+      },
+      `plan: ${j.phase} job ${j.container}`,
+    );
   }
 }

@@ -148,7 +148,13 @@ const RECORDS: { [K in Outcome["kind"]]: Recorder<K> } = {
       const good = { ...markGood(markApplied(s, commit, at), commit, at), rebuilt: { at, commit, from: "container labels" } };
       return failed ? markFailed(good, failed.commit, failed.reason, at) : good;
     },
-    journal: { commit, action: "state", outcome: "rebuilt", reason: "the state directory knew no commit; rebuilt from the labels of the containers this host runs", data: { containers, ...(failed ? { failedHead: failed.commit } : {}) } },
+    journal: {
+      commit,
+      action: "state",
+      outcome: "rebuilt",
+      reason: "the state directory knew no commit; rebuilt from the labels of the containers this host runs",
+      data: { containers, ...(failed ? { failedHead: failed.commit } : {}) },
+    },
   }),
 };
 
@@ -173,9 +179,16 @@ export async function recordSignatureVerdict(ctx: ReconcileContext, commit: stri
   const at = new Date().toISOString();
   await recordSignature(
     ctx.settings.stateDir,
-    verdict.status === "valid" ? { commit, at, status: verdict.status, signer: verdict.signer } : { commit, at, status: verdict.status, reason: verdict.reason },
+    verdict.status === "valid"
+      ? { commit, at, status: verdict.status, signer: verdict.signer }
+      : { commit, at, status: verdict.status, reason: verdict.reason },
   );
-  await ctx.journal.append({ commit, action: "verify", outcome: verdict.status, ...(verdict.status === "valid" ? { data: { ...verdict.signer } } : { reason: verdict.reason }) });
+  await ctx.journal.append({
+    commit,
+    action: "verify",
+    outcome: verdict.status,
+    ...(verdict.status === "valid" ? { data: { ...verdict.signer } } : { reason: verdict.reason }),
+  });
   return true;
 }
 
@@ -186,7 +199,10 @@ export async function recordSignatureVerdict(ctx: ReconcileContext, commit: stri
 export async function recordImageSigners(ctx: ReconcileContext, commit: string, images: VerifiedImage[]): Promise<void> {
   const isNew = await recordImageSignatures(ctx.settings.stateDir, { commit, at: new Date().toISOString(), images });
   const signers = signerSummary(images);
-  ctx.log[isNew ? "info" : "debug"]({ stage: "image-signature", commit, signers }, `${images.length} image(s) of ${commit.slice(0, 12)} signed by ${signers.join(", ")}`);
+  ctx.log[isNew ? "info" : "debug"](
+    { stage: "image-signature", commit, signers },
+    `${images.length} image(s) of ${commit.slice(0, 12)} signed by ${signers.join(", ")}`,
+  );
   if (!isNew) return;
   const data = { images: images.map((i) => ({ service: `${i.stack}/${i.service}`, image: i.image, signer: i.signer, layout: i.layout })) };
   await ctx.journal.append({ commit, action: "verify-images", outcome: "valid", data });
@@ -194,7 +210,10 @@ export async function recordImageSigners(ctx: ReconcileContext, commit: string, 
 
 /** A listener's failure never blocks or undoes a deployment. */
 async function tellListeners(ctx: ReconcileContext, event: CommitOutcome): Promise<void> {
-  ctx.log.info({ stage: "outcome", commit: event.commit, outcome: event.outcome, reason: event.reason, durationMs: event.durationMs }, `commit ${event.commit.slice(0, 12)} ${event.outcome}`);
+  ctx.log.info(
+    { stage: "outcome", commit: event.commit, outcome: event.outcome, reason: event.reason, durationMs: event.durationMs },
+    `commit ${event.commit.slice(0, 12)} ${event.outcome}`,
+  );
   for (const listener of ctx.outcomeListeners ?? []) {
     try {
       await listener(event);

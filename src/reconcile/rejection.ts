@@ -9,7 +9,12 @@ export const REJECTED_BY: Record<Rejection["code"], { stage: string; check: stri
   GITDOCK_E_POLICY_VIOLATION: { stage: "policy", check: "policy", what: "it breaks the host policy", prefix: "policy" },
   GITDOCK_E_SIGNATURE_REJECTED: { stage: "verify", check: "signature", what: "its signature is not acceptable", prefix: "signature" },
   GITDOCK_E_HISTORY_REWOUND: { stage: "history", check: "history", what: "it does not descend from the last good commit", prefix: "history" },
-  GITDOCK_E_IMAGE_SIGNATURE_REJECTED: { stage: "image-signature", check: "image signature", what: "an image is not signed as the host policy requires", prefix: "image signature" },
+  GITDOCK_E_IMAGE_SIGNATURE_REJECTED: {
+    stage: "image-signature",
+    check: "image signature",
+    what: "an image is not signed as the host policy requires",
+    prefix: "image signature",
+  },
 };
 
 export function isRejection(err: unknown): err is Rejection {

@@ -66,18 +66,29 @@ export async function gateRestored(ctx: ReconcileContext, resolved: ResolvedStat
         // A restored one-shot or job is put back as it was, exited 0: its gate is that exit code.
         const r = runsToCompletion(svc.service)
           ? await waitForCompletion(ctx.docker, { containerId: c.id, name: c.name, timeoutMs: gate.jobTimeoutMs ?? gate.healthTimeoutMs }, opts)
-          : await waitForHealthy(ctx.docker, { containerId: c.id, name: c.name, probe: gate.probe, healthTimeoutMs: gate.healthTimeoutMs, monitorMs: svc.service.rollbackConfig.monitorMs }, opts);
+          : await waitForHealthy(
+              ctx.docker,
+              { containerId: c.id, name: c.name, probe: gate.probe, healthTimeoutMs: gate.healthTimeoutMs, monitorMs: svc.service.rollbackConfig.monitorMs },
+              opts,
+            );
         if (r.ok) return { svc, failure: undefined };
         const failure = formatGateFailure(r);
         const excerpt = await redactedExcerpt(r.failure.excerpt, svc.spec);
         if (excerpt !== undefined) {
-          ctx.log.error({ stage: "rollback", commit: resolved.commit, container: c.name, check: r.failure.check, excerpt }, `restored ${c.name} failed its health gate`);
+          ctx.log.error(
+            { stage: "rollback", commit: resolved.commit, container: c.name, check: r.failure.check, excerpt },
+            `restored ${c.name} failed its health gate`,
+          );
           ctx.onFailureOutput?.({ at: new Date().toISOString(), commit: resolved.commit, container: c.name, failure, excerpt });
         }
         return { svc, failure };
       }),
   );
-  return untolerated(ctx, resolved.commit, verdicts.filter((v) => v !== undefined));
+  return untolerated(
+    ctx,
+    resolved.commit,
+    verdicts.filter((v) => v !== undefined),
+  );
 }
 
 /** Per service, its restored containers are one batch for `rollback_config.max_failure_ratio`. */
@@ -89,7 +100,11 @@ function untolerated(ctx: ReconcileContext, commit: string, verdicts: { svc: Res
     const ratio = svc.service.rollbackConfig.maxFailureRatio ?? 0;
     if (failures.length === 0) continue;
     if (batchFailed(failures.length, mine.length, ratio)) out.push(...failures);
-    else ctx.log.warn({ stage: "rollback", commit, stack: svc.project, service: svc.service.name, failures }, `${failures.length} of ${mine.length} restored containers of ${svc.project}/${svc.service.name} failed their gate, within rollback_config.max_failure_ratio ${ratio}`);
+    else
+      ctx.log.warn(
+        { stage: "rollback", commit, stack: svc.project, service: svc.service.name, failures },
+        `${failures.length} of ${mine.length} restored containers of ${svc.project}/${svc.service.name} failed their gate, within rollback_config.max_failure_ratio ${ratio}`,
+      );
   }
   return out;
 }

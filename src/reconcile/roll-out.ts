@@ -51,7 +51,10 @@ export async function rollOut(ctx: ReconcileContext, resolved: ResolvedState, pl
     const interrupted = ctx.signal?.aborted === true;
     const disruption = interrupted ? undefined : await blameEngine(ctx, err.failure, wakeups, runningBefore);
     if (disruption) {
-      ctx.log.error({ stage: "rollback", commit, reason, disruption }, `rollout of ${commit.slice(0, 12)} interrupted: ${disruption}; not held against the commit`);
+      ctx.log.error(
+        { stage: "rollback", commit, reason, disruption },
+        `rollout of ${commit.slice(0, 12)} interrupted: ${disruption}; not held against the commit`,
+      );
       return { kind: "disrupted", reason: `${disruption}: ${reason}`, failure: err.failure };
     }
     const started = Date.now();
@@ -72,11 +75,20 @@ export async function rollOut(ctx: ReconcileContext, resolved: ResolvedState, pl
 
 /** `<project>/<service>` → the services it depends on: the undo runs in reverse of this order. */
 function dependenciesOf(resolved: ResolvedState): Map<string, string[]> {
-  return new Map(resolved.stacks.flatMap((st) => st.services.map((s) => [`${s.project}/${s.service.name}`, s.service.dependsOn.map((d) => `${s.project}/${d.service}`)] as const)));
+  return new Map(
+    resolved.stacks.flatMap((st) =>
+      st.services.map((s) => [`${s.project}/${s.service.name}`, s.service.dependsOn.map((d) => `${s.project}/${d.service}`)] as const),
+    ),
+  );
 }
 
 /** Why the Engine, not the release, is to blame for a failure; undefined when it is the release's. */
-async function blameEngine(ctx: ReconcileContext, failure: unknown, wakeups: ContainerWakeups, runningBefore: ReadonlySet<string>): Promise<string | undefined> {
+async function blameEngine(
+  ctx: ReconcileContext,
+  failure: unknown,
+  wakeups: ContainerWakeups,
+  runningBefore: ReadonlySet<string>,
+): Promise<string | undefined> {
   const fault = faultOf(failure);
   if (fault === "release") return undefined;
   if (fault === "engine") return "the Engine failed a step of the rollout";
@@ -84,7 +96,13 @@ async function blameEngine(ctx: ReconcileContext, failure: unknown, wakeups: Con
 }
 
 /** After the commit is recorded good: the kept containers go, then images and stored files no good commit needs. Never fails the release. */
-async function finish(ctx: ReconcileContext, plan: Plan, apply: ApplyContext, log: Parameters<typeof finalizeRollout>[2], resolved: ResolvedState): Promise<void> {
+async function finish(
+  ctx: ReconcileContext,
+  plan: Plan,
+  apply: ApplyContext,
+  log: Parameters<typeof finalizeRollout>[2],
+  resolved: ResolvedState,
+): Promise<void> {
   await finalizeRollout(plan, apply, log);
   try {
     await pruneImages({
@@ -113,18 +131,29 @@ function applyContext(ctx: ReconcileContext, resolved: ResolvedState, wakeups: C
     onPulled: (images) => recordPulledImages(ctx.settings.stateDir, images),
     bindRoots: bindRootsOf(ctx.settings.security.policy),
     ...(ctx.onFailureOutput ? { onFailureOutput: ctx.onFailureOutput } : {}),
-    record: async ({ error, data, ...e }) => void (await ctx.journal.append({ ...e, ...(error || data ? { data: { ...data, ...(error ? { error } : {}) } } : {}) })),
+    record: async ({ error, data, ...e }) =>
+      void (await ctx.journal.append({ ...e, ...(error || data ? { data: { ...data, ...(error ? { error } : {}) } } : {}) })),
     jobOutputDir: jobOutputDir(ctx.settings.stateDir),
     gate: (t, signal) => {
       const both = ctx.signal ? AbortSignal.any([signal, ctx.signal]) : signal;
       const options = t.service.service.gitdock;
       // A job or a one-shot passes when it exits 0 (within its job_timeout, or the gate's health_timeout).
       if (runsToCompletion(t.service.service)) {
-        return waitForCompletion(ctx.docker, { containerId: t.containerId, name: t.name, timeoutMs: options.jobTimeoutMs ?? options.healthTimeoutMs }, { signal: both, wakeups });
+        return waitForCompletion(
+          ctx.docker,
+          { containerId: t.containerId, name: t.name, timeoutMs: options.jobTimeoutMs ?? options.healthTimeoutMs },
+          { signal: both, wakeups },
+        );
       }
       return waitForHealthy(
         ctx.docker,
-        { containerId: t.containerId, name: t.name, probe: options.probe, healthTimeoutMs: options.healthTimeoutMs, monitorMs: t.service.service.updateConfig.monitorMs },
+        {
+          containerId: t.containerId,
+          name: t.name,
+          probe: options.probe,
+          healthTimeoutMs: options.healthTimeoutMs,
+          monitorMs: t.service.service.updateConfig.monitorMs,
+        },
         { signal: both, wakeups },
       );
     },

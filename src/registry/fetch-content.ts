@@ -23,7 +23,12 @@ const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/;
 const NO_REFERRERS_API = new Set([400, 404, 405, 501]);
 
 /** `reference`: a tag or a `sha256:` digest. Undefined when the registry has no such manifest. */
-export async function fetchManifest(session: RegistrySession, repository: string, reference: string, accept: readonly string[]): Promise<FetchedManifest | undefined> {
+export async function fetchManifest(
+  session: RegistrySession,
+  repository: string,
+  reference: string,
+  accept: readonly string[],
+): Promise<FetchedManifest | undefined> {
   // Tags and digests need no escaping (`sha256:<hex>` stays as registries expect it); anything else is escaped.
   const ref = /^[A-Za-z0-9_.:-]+$/.test(reference) ? reference : encodeURIComponent(reference);
   const res = await session.request(`/v2/${repository}/manifests/${ref}`, { method: "GET", accept: accept.join(", "), scope: pullScope(repository) });
@@ -51,7 +56,12 @@ export async function fetchBlob(session: RegistrySession, repository: string, di
  * the spec says such registries do; 400, 405 and 501 are taken the same way, as some registries
  * answer an unknown route so), and the caller reads the referrers tag instead.
  */
-export async function fetchReferrers(session: RegistrySession, repository: string, digest: string, artifactType: string): Promise<{ supported: false } | { supported: true; index: Buffer }> {
+export async function fetchReferrers(
+  session: RegistrySession,
+  repository: string,
+  digest: string,
+  artifactType: string,
+): Promise<{ supported: false } | { supported: true; index: Buffer }> {
   const path = `/v2/${repository}/referrers/${digest}?artifactType=${encodeURIComponent(artifactType)}`;
   const res = await session.request(path, { method: "GET", accept: "application/vnd.oci.image.index.v1+json", scope: pullScope(repository) });
   if (NO_REFERRERS_API.has(res.status)) return { supported: false };
@@ -77,7 +87,9 @@ function checkDigest(session: RegistrySession, actual: string, expected: string 
 function refused(session: RegistrySession, res: HttpResponse, what: string): RegistryLookupError {
   const { text, code } = describeAnswer(res);
   const advice = res.status === 401 || res.status === 403 ? " (not allowed; credentials come from Docker's config.json or the registry_auth: file)" : "";
-  return new RegistryLookupError(`registry ${session.registry} answered ${text} for ${what}${advice}`, { data: { registry: session.registry, status: res.status, code } });
+  return new RegistryLookupError(`registry ${session.registry} answered ${text} for ${what}${advice}`, {
+    data: { registry: session.registry, status: res.status, code },
+  });
 }
 
 function header(res: HttpResponse, name: string): string | undefined {

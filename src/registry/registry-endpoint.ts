@@ -10,7 +10,7 @@ export function registryBaseUrl(registry: string): URL {
 
 /** `127.0.0.1`, `localhost`, `[::1]` (with or without a port), or any 127.x.y.z address. */
 export function isLoopbackHost(hostWithPort: string): boolean {
-  const host = hostWithPort.startsWith("[") ? hostWithPort.slice(0, hostWithPort.indexOf("]") + 1) : hostWithPort.split(":")[0] ?? "";
+  const host = hostWithPort.startsWith("[") ? hostWithPort.slice(0, hostWithPort.indexOf("]") + 1) : (hostWithPort.split(":")[0] ?? "");
   const lower = host.toLowerCase();
   return lower === "localhost" || lower === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(lower);
 }

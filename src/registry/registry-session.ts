@@ -61,11 +61,18 @@ export class RegistrySession {
       throw new RegistryLookupError(`registry ${this.registry} redirected to an unreadable location`, { data: { registry: this.registry } });
     }
     if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.host))) {
-      throw new RegistryLookupError(`registry ${this.registry} redirected a download to ${url.protocol}//${url.host}, which is neither https nor the loopback interface`, {
-        data: { registry: this.registry },
-      });
+      throw new RegistryLookupError(
+        `registry ${this.registry} redirected a download to ${url.protocol}//${url.host}, which is neither https nor the loopback interface`,
+        {
+          data: { registry: this.registry },
+        },
+      );
     }
-    return this.exchange(url, { method: "GET", headers: { Accept: accept, "User-Agent": "gitdock" } }, `the download location ${url.host} of registry ${this.registry}`);
+    return this.exchange(
+      url,
+      { method: "GET", headers: { Accept: accept, "User-Agent": "gitdock" } },
+      `the download location ${url.host} of registry ${this.registry}`,
+    );
   }
 
   /** Whether a retry can carry something the first attempt did not. */

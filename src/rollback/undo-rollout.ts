@@ -11,7 +11,16 @@ export interface UndoContext {
   docker: Docker;
   log: Logger;
   commit: string;
-  record: (e: { commit: string; stack: string; service?: string; container?: string; action: string; reason?: string; outcome: "ok" | "failed"; error?: string }) => Promise<void>;
+  record: (e: {
+    commit: string;
+    stack: string;
+    service?: string;
+    container?: string;
+    action: string;
+    reason?: string;
+    outcome: "ok" | "failed";
+    error?: string;
+  }) => Promise<void>;
   /**
    * `<project>/<service>` → the services it depends on. With it, the undo runs at the rollout's
    * width: services in reverse dependency order, those that do not depend on each other together,
@@ -53,14 +62,21 @@ export async function undoRollout(steps: RolloutStep[], ctx: UndoContext): Promi
       return;
     }
     ctx.log.warn({ ...base, outcome: "ok" }, `rolled back ${s.name}`);
-    await recordStep(ctx.record, ctx.log, { ...base, outcome: "ok", reason: s.retainedName ? "previous container restored" : "new container removed" }, "rollback");
+    await recordStep(
+      ctx.record,
+      ctx.log,
+      { ...base, outcome: "ok", reason: s.retainedName ? "previous container restored" : "new container removed" },
+      "rollback",
+    );
   };
   if (ctx.dependencies) await undoByService(steps, ctx.dependencies, ctx.concurrency ?? 1, undoOne);
   else for (const s of [...steps].reverse()) await undoOne(s);
   // Off the critical path: the failed containers go once the previous ones serve. One that stays is
   // pruned by the next pass (a managed container whose name the manifest does not want).
   await runBounded(setAsideIds, ctx.concurrency ?? 1, (id) =>
-    removeIfPresent(ctx.docker, id).catch((err: unknown) => ctx.log.warn({ stage: "rollback", container: id, err: describeError(err) }, "a failed container stays for now; the next pass removes it")),
+    removeIfPresent(ctx.docker, id).catch((err: unknown) =>
+      ctx.log.warn({ stage: "rollback", container: id, err: describeError(err) }, "a failed container stays for now; the next pass removes it"),
+    ),
   );
   return { restored, problems };
 }

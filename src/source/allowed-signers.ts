@@ -71,7 +71,9 @@ function parseLine(line: string, lineNo: number): AllowedSigner | { message: str
     return { message: `unusable key: ${(err as Error).message}` };
   }
   if (key.type !== keyType) return { message: `key type ${keyType} does not match the key (${key.type})` };
-  const principals = unquote(principalField).split(",").filter((p) => p !== "");
+  const principals = unquote(principalField)
+    .split(",")
+    .filter((p) => p !== "");
   if (principals.length === 0) return { message: "no principals" };
   return { principals, namespaces: options.namespaces, validAfter: options.validAfter, validBefore: options.validBefore, key, line: lineNo };
 }
@@ -135,7 +137,10 @@ export function matchesPatternList(value: string, patterns: string[]): boolean {
 }
 
 function globMatch(value: string, pattern: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${re}$`).test(value);
 }
 

@@ -9,9 +9,7 @@ import git from "isomorphic-git";
  *                    the edge of a shallow clone) or `limit` commits were read (`limit`).
  */
 export type AncestryVerdict =
-  | { kind: "descendant"; walked: number }
-  | { kind: "not-descendant"; walked: number }
-  | { kind: "unknown"; walked: number; why: "missing" | "limit" };
+  { kind: "descendant"; walked: number } | { kind: "not-descendant"; walked: number } | { kind: "unknown"; walked: number; why: "missing" | "limit" };
 
 /** A commit's parents, or undefined when the commit is not in the repository. */
 export type ReadParents = (oid: string) => Promise<readonly string[] | undefined>;

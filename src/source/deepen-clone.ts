@@ -24,9 +24,18 @@ export async function deepenClone(opts: DeepenOptions): Promise<string> {
   const credentials = opts.credentials;
   try {
     const result = await git.fetch({
-      fs, http, gitdir: opts.gitdir, remote: "origin", url: opts.url,
-      onAuth: credentials ? () => ({ ...credentials }) : undefined, onAuthFailure: () => ({ cancel: true as const }),
-      ref: opts.branch, remoteRef: opts.branch, singleBranch: true, depth: opts.depth, tags: false,
+      fs,
+      http,
+      gitdir: opts.gitdir,
+      remote: "origin",
+      url: opts.url,
+      onAuth: credentials ? () => ({ ...credentials }) : undefined,
+      onAuthFailure: () => ({ cancel: true as const }),
+      ref: opts.branch,
+      remoteRef: opts.branch,
+      singleBranch: true,
+      depth: opts.depth,
+      tags: false,
     });
     return result.fetchHead ?? "";
   } catch (err) {

@@ -72,8 +72,18 @@ async function fetchRemote(url: string, opts: FetchOptions): Promise<SourceTarge
   let commit: string;
   try {
     const result = await git.fetch({
-      fs, http, gitdir, remote: "origin", url, onAuth, onAuthFailure,
-      ref: opts.branch, remoteRef: opts.branch, singleBranch: true, depth: 1, tags: false,
+      fs,
+      http,
+      gitdir,
+      remote: "origin",
+      url,
+      onAuth,
+      onAuthFailure,
+      ref: opts.branch,
+      remoteRef: opts.branch,
+      singleBranch: true,
+      depth: 1,
+      tags: false,
     });
     commit = result.fetchHead ?? head;
   } catch (err) {
@@ -83,12 +93,7 @@ async function fetchRemote(url: string, opts: FetchOptions): Promise<SourceTarge
   return { commit, gitdir, fetched: true };
 }
 
-async function remoteHead(
-  url: string,
-  branch: string,
-  onAuth: (() => GitCredentials) | undefined,
-  onAuthFailure: () => { cancel: true },
-): Promise<string> {
+async function remoteHead(url: string, branch: string, onAuth: (() => GitCredentials) | undefined, onAuthFailure: () => { cancel: true }): Promise<string> {
   let refs;
   try {
     refs = await git.listServerRefs({ http, url, onAuth, onAuthFailure, prefix: `refs/heads/${branch}` });

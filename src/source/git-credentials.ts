@@ -17,10 +17,7 @@ export interface GitCredentials {
  * Credentials come only from a file or the environment (GITDOCK_GIT_USERNAME, GITDOCK_GIT_PASSWORD),
  * never from argv, so they do not show in `ps` or shell history.
  */
-export async function loadGitCredentials(
-  settings: GitAuthSettings,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<GitCredentials | undefined> {
+export async function loadGitCredentials(settings: GitAuthSettings, env: NodeJS.ProcessEnv = process.env): Promise<GitCredentials | undefined> {
   const username = settings.username ?? env.GITDOCK_GIT_USERNAME ?? "gitdock";
   if (settings.passwordFile) {
     let text: string;

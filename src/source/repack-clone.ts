@@ -54,7 +54,14 @@ export async function repackClone(
   for (const p of old) await removePack(gitdir, p);
   const loose = await readLooseObjects(gitdir);
   for (const rel of loose) await fs.promises.rm(join(gitdir, "objects", rel), { force: true });
-  return { repacked: true, packsBefore: packs.length, commits: kept.commits.length, objects: kept.oids.length, removedPacks: old.length, removedLoose: loose.length };
+  return {
+    repacked: true,
+    packsBefore: packs.length,
+    commits: kept.commits.length,
+    objects: kept.oids.length,
+    removedPacks: old.length,
+    removedLoose: loose.length,
+  };
 }
 
 /** The index first: without it readers no longer look into the pack. */

@@ -31,9 +31,7 @@ export interface Signer {
  */
 export type SignatureFailure = "missing" | "malformed" | "untrusted" | "tampered" | "wrong-format";
 
-export type SignatureVerdict =
-  | { status: "valid"; signer: Signer }
-  | { status: SignatureFailure; reason: string };
+export type SignatureVerdict = { status: "valid"; signer: Signer } | { status: SignatureFailure; reason: string };
 
 /** SSH signatures made by git use this namespace; one made for files or mail is not a commit signature. */
 export const GIT_NAMESPACE = "git";

@@ -134,7 +134,10 @@ export function markRejected(state: HostState, commit: string, reason: string, a
 /** The marks with `mark` added (or renewed), at most MARKS_LIMIT, the oldest dropped first. */
 function withMark(marks: Record<string, CommitMark>, mark: CommitMark): Record<string, CommitMark> {
   const others = Object.values(marks).filter((m) => m.commit !== mark.commit);
-  const kept = others.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, MARKS_LIMIT - 1).reverse();
+  const kept = others
+    .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
+    .slice(0, MARKS_LIMIT - 1)
+    .reverse();
   return Object.fromEntries([...kept, mark].map((m) => [m.commit, m]));
 }
 

@@ -88,12 +88,19 @@ export class Journal {
       const { entries, lines, last } = buildLines(batch, firstSeq, this.tail.lastLineHash ?? GENESIS);
       const bytes = Buffer.from(`${this.tail.needsNewline ? "\n" : ""}${lines.join("\n")}\n`, "utf8");
       this.tail = { ...this.tail, size: -1 }; // unknown until the write is done: re-read if it fails
-      for (let off = 0; off < bytes.length; ) {
+      for (let off = 0; off < bytes.length;) {
         off += (await fh.write(bytes, off, bytes.length - off)).bytesWritten;
       }
       await fh.sync();
       const sizeNow = (await fh.stat()).size;
-      this.tail = { size: sizeNow, lastLineHash: last, needsNewline: false, lastEntry: { seq: firstSeq + batch.length - 1, hash: last }, torn: undefined, cut: [] };
+      this.tail = {
+        size: sizeNow,
+        lastLineHash: last,
+        needsNewline: false,
+        lastEntry: { seq: firstSeq + batch.length - 1, hash: last },
+        torn: undefined,
+        cut: [],
+      };
       this.failure = undefined;
       return gap ? entries.slice(1) : entries;
     } catch (err) {

@@ -98,13 +98,10 @@ async function removeStale(path: string, seen: string): Promise<void> {
 
 function busyError(holder: LockHolder, path: string, waitedMs?: number): StateError {
   const base = `another gitdock (pid ${holder.pid}) is reconciling this host`;
-  return new StateError(
-    waitedMs === undefined ? `${base} (since ${holder.startedAt})` : `${base}; gave up waiting after ${Math.round(waitedMs / 1000)}s`,
-    {
-      hint: `Wait for it to finish, or run with --wait. If no gitdock process ${holder.pid} is running, remove ${path}.`,
-      data: { pid: holder.pid, startedAt: holder.startedAt, host: holder.host, lockFile: path },
-    },
-  );
+  return new StateError(waitedMs === undefined ? `${base} (since ${holder.startedAt})` : `${base}; gave up waiting after ${Math.round(waitedMs / 1000)}s`, {
+    hint: `Wait for it to finish, or run with --wait. If no gitdock process ${holder.pid} is running, remove ${path}.`,
+    data: { pid: holder.pid, startedAt: holder.startedAt, host: holder.host, lockFile: path },
+  });
 }
 
 export async function acquireLock(stateDir: string, opts: LockOptions = {}): Promise<Release> {
@@ -122,7 +119,7 @@ export async function acquireLock(stateDir: string, opts: LockOptions = {}): Pro
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
   try {
-    for (let takeovers = 0; ; ) {
+    for (let takeovers = 0; ;) {
       if (await writeFileExclusive(path, content, { mode: 0o600 })) return releaser(path, content);
       const seen = await readText(path);
       if (seen === undefined) continue; // released just now

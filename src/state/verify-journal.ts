@@ -137,7 +137,11 @@ class ChainCheck {
     const n = (this.lines = raw.line);
     const hash = lineHash(raw.bytes);
     if (!raw.terminated) {
-      this.report({ line: n, kind: "torn", message: `line ${n} is a torn write: it has no newline (a write that failed part way, a crash, or a truncated file); gitdock records the gap with its next entry` });
+      this.report({
+        line: n,
+        kind: "torn",
+        message: `line ${n} is a torn write: it has no newline (a write that failed part way, a crash, or a truncated file); gitdock records the gap with its next entry`,
+      });
       this.interruptedAt = { line: n, seq: this.lastSeq + 1 };
       return false;
     }
@@ -166,7 +170,9 @@ class ChainCheck {
       ...(this.interruptions.length ? { interruptions: this.interruptions } : {}),
       ...(this.interruptedAt ? { interruptedAt: this.interruptedAt } : {}),
     };
-    return first === undefined ? { ok: true, lines: this.lines, problems, ...extra } : { ok: false, lines: this.lines, firstProblem: first, problems, ...extra };
+    return first === undefined
+      ? { ok: true, lines: this.lines, problems, ...extra }
+      : { ok: false, lines: this.lines, firstProblem: first, problems, ...extra };
   }
 
   /**
@@ -184,7 +190,12 @@ class ChainCheck {
     else {
       const cutLines = this.nonEntries.map((x) => x.line);
       const cut = cutLines.length ? `line${cutLines.length > 1 ? "s" : ""} ${cutLines.join(", ")} cut short, kept as found; ` : "";
-      this.interruptions.push({ line: n, seq: e.seq, cutLines, message: `interrupted before seq ${e.seq}: ${cut}line ${n} records the gap: ${describeLoss(gap)}` });
+      this.interruptions.push({
+        line: n,
+        seq: e.seq,
+        cutLines,
+        message: `interrupted before seq ${e.seq}: ${cut}line ${n} records the gap: ${describeLoss(gap)}`,
+      });
     }
     this.nonEntries = [];
     this.accept(mismatch ? this.lastSeq + 1 : e.seq, e.seq, n, hash);
@@ -197,7 +208,12 @@ class ChainCheck {
       return { line: n, kind: "edited", message: `line ${n} records ${gap.cut.length} line(s) cut short before it, where ${this.nonEntries.length} are` };
     }
     const changed = this.nonEntries.find((x, i) => gap.cut[i]!.bytes !== x.bytes || gap.cut[i]!.sha256 !== x.hash);
-    if (changed) return { line: changed.line, kind: "edited", message: `line ${changed.line} (cut short by an interrupted write) was changed after line ${n} recorded it` };
+    if (changed)
+      return {
+        line: changed.line,
+        kind: "edited",
+        message: `line ${changed.line} (cut short by an interrupted write) was changed after line ${n} recorded it`,
+      };
     return undefined;
   }
 
@@ -205,13 +221,22 @@ class ChainCheck {
   private afterMismatch(gap: GapData, e: JournalEntry, n: number): VerifyProblem | undefined {
     const last = this.lastEntry;
     if (gap.after.seq !== this.lastSeq) {
-      return { line: n, kind: "edited", message: `line ${n} records a journal gap after seq ${gap.after.seq}, but the last entry before it is seq ${this.lastSeq}` };
+      return {
+        line: n,
+        kind: "edited",
+        message: `line ${n} records a journal gap after seq ${gap.after.seq}, but the last entry before it is seq ${this.lastSeq}`,
+      };
     }
     if (gap.after.hash !== (last?.hash ?? GENESIS)) {
       const at = last?.line ?? n;
-      return { line: at, kind: "edited", message: `line ${at} was changed after line ${n} recorded the journal gap after it: its hash no longer matches the gap's record` };
+      return {
+        line: at,
+        kind: "edited",
+        message: `line ${at} was changed after line ${n} recorded the journal gap after it: its hash no longer matches the gap's record`,
+      };
     }
-    if (e.seq !== this.lastSeq + 1) return { line: n, kind: "edited", message: `line ${n} was changed: its seq is ${e.seq} where ${this.lastSeq + 1} was written` };
+    if (e.seq !== this.lastSeq + 1)
+      return { line: n, kind: "edited", message: `line ${n} was changed: its seq is ${e.seq} where ${this.lastSeq + 1} was written` };
     return undefined;
   }
 
@@ -225,7 +250,11 @@ class ChainCheck {
     if (invalid !== undefined) {
       this.report(
         chained
-          ? { line: invalid.line, kind: "torn", message: `line ${invalid.line} is a torn write left by a crash (${invalid.why}); gitdock kept it and went on at line ${n}` }
+          ? {
+              line: invalid.line,
+              kind: "torn",
+              message: `line ${invalid.line} is a torn write left by a crash (${invalid.why}); gitdock kept it and went on at line ${n}`,
+            }
           : { line: invalid.line, kind: "unparsable", message: `line ${invalid.line} is not a journal entry: ${invalid.why}` },
       );
       if (e.seq > lastSeq + 1 && chained) {
@@ -266,7 +295,11 @@ class ChainCheck {
     const head = this.head;
     if (head === undefined) return;
     if (this.headLine !== undefined && this.headLine.hash !== head.hash) {
-      this.report({ line: this.headLine.line, kind: "edited", message: `line ${this.headLine.line} (seq ${head.seq}) differs from the checkpoint taken at ${head.at}` });
+      this.report({
+        line: this.headLine.line,
+        kind: "edited",
+        message: `line ${this.headLine.line} (seq ${head.seq}) differs from the checkpoint taken at ${head.at}`,
+      });
     } else if (this.headLine === undefined && head.seq > this.lastSeq) {
       const count = head.seq - this.lastSeq;
       this.report({

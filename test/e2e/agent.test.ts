@@ -69,7 +69,10 @@ async function stopAndAwaitRepair(name: string, project: string, what: string) {
 }
 
 function triggersSeen(agent: AgentProcess): string[] {
-  return agent.logs().filter((l) => l["stage"] === "start").map((l) => String(l["triggers"]));
+  return agent
+    .logs()
+    .filter((l) => l["stage"] === "start")
+    .map((l) => String(l["triggers"]));
 }
 
 function passesStarted(agent: AgentProcess): number {
@@ -196,7 +199,9 @@ describe("agent A: webhooks, Engine events, metrics, status", () => {
     expect(after.value("gitdock_reconciles_total", { result: "ok" })).toBe(before.value("gitdock_reconciles_total", { result: "ok" }) + 1);
     expect(after.value("gitdock_reconcile_duration_seconds_count")).toBe(before.value("gitdock_reconcile_duration_seconds_count") + 1);
     expect(after.value("gitdock_git_fetch_duration_seconds_count")).toBe(before.value("gitdock_git_fetch_duration_seconds_count") + 1);
-    expect(after.value("gitdock_last_successful_reconcile_timestamp_seconds")).toBeGreaterThanOrEqual(before.value("gitdock_last_successful_reconcile_timestamp_seconds"));
+    expect(after.value("gitdock_last_successful_reconcile_timestamp_seconds")).toBeGreaterThanOrEqual(
+      before.value("gitdock_last_successful_reconcile_timestamp_seconds"),
+    );
     expect(after.value("gitdock_applied_commit_info", { commit: commits.at(-1)! })).toBe(1);
     expect(after.value("gitdock_last_good_commit_info", { commit: commits.at(-1)! })).toBe(1);
     expect(after.value("gitdock_service_healthy", { stack: SHOP, service: "web" })).toBe(1);
@@ -247,7 +252,11 @@ describe("agent A: webhooks, Engine events, metrics, status", () => {
     // DNS rebinding (the page's own name as Host) and cross-site requests, even holding the token.
     const rebound = await rawRequest(agent.listen, { method: "POST", path: "/sync", headers: { Host: "evil.example:9380", Authorization: `Bearer ${token}` } });
     expect(rebound.status).toBe(421);
-    const crossSite = await rawRequest(agent.listen, { method: "POST", path: "/sync", headers: { Origin: "https://evil.example", Authorization: `Bearer ${token}` } });
+    const crossSite = await rawRequest(agent.listen, {
+      method: "POST",
+      path: "/sync",
+      headers: { Origin: "https://evil.example", Authorization: `Bearer ${token}` },
+    });
     expect(crossSite.status).toBe(403);
     const health = await agent.get("/healthz", { auth: false });
     expect(health.json()).toEqual({ status: "ok", hostId: host.hostId, phase: "idle" });

@@ -159,7 +159,9 @@ describe("audit: git notes, history, journal verification and deployment markers
     const h1 = lines.find((l) => line("h1", "rolled-back").test(l));
     expect(h1, lines.join("\n")).toMatch(/gdt-audit-h1-web-web-1.*http 404 on \/healthz/);
     expect(lines.filter((l) => line("h2", "applied").test(l))).toHaveLength(1);
-    expect(lines.find((l) => line("h3", "rejected").test(l))).toMatch(/invalid: hosts\/h3\/web\/compose\.yaml:\d+:\d+: services\.web\.image: not pinned by digest/);
+    expect(lines.find((l) => line("h3", "rejected").test(l))).toMatch(
+      /invalid: hosts\/h3\/web\/compose\.yaml:\d+:\d+: services\.web\.image: not pinned by digest/,
+    );
   });
 
   it("the Git server refusing pushes blocks no deployment and loses nothing once it is back", async () => {
@@ -235,7 +237,10 @@ describe("audit: git notes, history, journal verification and deployment markers
     expect(second.signature.status).toMatch(/unsigned|missing/);
 
     // Every event is the journal's line with that seq, and every verdict in the journal for a listed commit is shown.
-    const journal = (await readFile(path.join(hosts.h1.stateDir, "journal.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as JournalLine);
+    const journal = (await readFile(path.join(hosts.h1.stateDir, "journal.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as JournalLine);
     const bySeq = new Map(journal.map((e) => [e.seq, e]));
     for (const c of report.commits) {
       for (const e of c.events) {
@@ -304,7 +309,11 @@ describe("audit: git notes, history, journal verification and deployment markers
 
   it("the notification receiver got one signed marker per outcome, and a forged one would not verify", async () => {
     // Outcomes so far: 3 (first) + 3 (second) + 3 (mixed) + 3 (refused) + 1 (h1 v3).
-    await waitFor("13 markers", () => markers.length, (n) => n >= 13);
+    await waitFor(
+      "13 markers",
+      () => markers.length,
+      (n) => n >= 13,
+    );
     expect(markers).toHaveLength(13);
     for (const m of markers) expect(verifyBodySignature(m.body, m.signature, SECRET), m.body).toBe(true);
 

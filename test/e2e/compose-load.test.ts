@@ -108,7 +108,9 @@ beforeAll(async () => {
   config = path.join(tmp, "config.yaml");
   await writeFile(
     config,
-    ["manifest:", `  variables_dir: ${varsDir}`, "security:", "  policy:", `    env_file_roots: [${varsDir}]`, '    published_ports: ["8000-8999"]', ""].join("\n"),
+    ["manifest:", `  variables_dir: ${varsDir}`, "security:", "  policy:", `    env_file_roots: [${varsDir}]`, '    published_ports: ["8000-8999"]', ""].join(
+      "\n",
+    ),
   );
   const env = testEnv();
   repo = await createManifestRepo({ url: env.gitUrl, root: env.gitRoot }, `${P}manifests`);
@@ -130,7 +132,9 @@ describe("Compose files with variables, an override file and profiles, on a real
     outputs.push(r);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^ok: 1 stack\(s\) valid, 1 warning\(s\)/);
-    expect(r.stderr).toMatch(/compose\.yaml:\d+:\d+: services\.web\.environment\.DB_PASSWORD: warning: variable DB_PASSWORD is empty in .*\/\.env: the host must set it in \/etc\/gitdock\/env\/gdt-cl-app\.env/);
+    expect(r.stderr).toMatch(
+      /compose\.yaml:\d+:\d+: services\.web\.environment\.DB_PASSWORD: warning: variable DB_PASSWORD is empty in .*\/\.env: the host must set it in \/etc\/gitdock\/env\/gdt-cl-app\.env/,
+    );
     const strict = await runGitdock(["validate", "--strict", path.join(repo.workDir, "hosts/h1")]);
     expect(strict.code).toBe(1);
     const withValues = path.join(tmp, "ci.env");
@@ -176,7 +180,9 @@ describe("Compose files with variables, an override file and profiles, on a real
     commits["needs-key"] = await repo.commit("needs API_KEY from the host");
     const r = await run("sync");
     expect(r.code, r.stdout + r.stderr).toBe(1);
-    expect(r.stderr).toContain(`compose.override.yaml:7:16: services.web.environment.API_KEY: variable API_KEY is not set: set it on the host in ${varsDir}/${APP}.env`);
+    expect(r.stderr).toContain(
+      `compose.override.yaml:7:16: services.web.environment.API_KEY: variable API_KEY is not set: set it on the host in ${varsDir}/${APP}.env`,
+    );
     const state = JSON.parse(await readFile(path.join(host.stateDir, "state.json"), "utf8")) as { rejected: Record<string, unknown> };
     expect(state.rejected[commits["needs-key"]!]).toBeUndefined();
 
@@ -195,7 +201,12 @@ describe("Compose files with variables, an override file and profiles, on a real
     const r = await run("sync");
     expect(r.code, r.stdout + r.stderr).toBe(4);
     expect(r.stdout + r.stderr).toMatch(/published_ports|not allowed|HOST_PORT/);
-    const records = [await readFile(path.join(host.stateDir, "state.json"), "utf8"), await readFile(path.join(host.stateDir, "journal.jsonl"), "utf8"), r.stdout, r.stderr];
+    const records = [
+      await readFile(path.join(host.stateDir, "state.json"), "utf8"),
+      await readFile(path.join(host.stateDir, "journal.jsonl"), "utf8"),
+      r.stdout,
+      r.stderr,
+    ];
     // The port's digits standing alone (not inside a hash, a time or another number).
     const port = new RegExp(`(?<![0-9a-f])${HOST_PORT}(?![0-9a-f])`);
     for (const text of records) expect(port.test(text), text.slice(0, 2000)).toBe(false);

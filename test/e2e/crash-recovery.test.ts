@@ -17,7 +17,9 @@ function stackFile(project: string, image: string, opts: { command?: string; tim
     "        http: {port: 8080, path: /healthz}",
     `      health_timeout: ${opts.timeout ?? "20s"}`,
     opts.command ? `    command: ${opts.command}` : "",
-  ].filter(Boolean).join("\n");
+  ]
+    .filter(Boolean)
+    .join("\n");
   return `name: ${project}\nservices:\n  web:\n${webService(image, extra, { deploy: ["replicas: 2"] })}\n`;
 }
 
@@ -25,7 +27,14 @@ function stackFile(project: string, image: string, opts: { command?: string; tim
 const SLOW = `["sh", "-c", "sleep 3; exec httpd -f -p 8080 -h /www"]`;
 
 const points: { name: string; image: "web-v2" | "web-unhealthy"; command?: string; killAfter: RegExp; exit: number; serves: string }[] = [
-  { name: "after the old container was stopped and kept", image: "web-v2", command: SLOW, killAfter: /kept the previous \S+-web-1 as/, exit: 0, serves: "web-v2" },
+  {
+    name: "after the old container was stopped and kept",
+    image: "web-v2",
+    command: SLOW,
+    killAfter: /kept the previous \S+-web-1 as/,
+    exit: 0,
+    serves: "web-v2",
+  },
   { name: "after the new container was created", image: "web-v2", command: SLOW, killAfter: /started \S+-web-1; waiting/, exit: 0, serves: "web-v2" },
   { name: "during the health gate of the second replica", image: "web-v2", command: SLOW, killAfter: /started \S+-web-2; waiting/, exit: 0, serves: "web-v2" },
   { name: "during the rollback of a failed release", image: "web-unhealthy", killAfter: /rolling back/, exit: 3, serves: "web-v1" },
@@ -49,7 +58,11 @@ function hostAtV1(project: string): { repo: ManifestRepo; host: TestHost } {
 }
 
 describe.each(points)("SIGKILL $name", ({ name, image, command, killAfter, exit, serves }) => {
-  const slug = name.split(" ").slice(0, 3).join("-").replace(/[^a-z-]/g, "");
+  const slug = name
+    .split(" ")
+    .slice(0, 3)
+    .join("-")
+    .replace(/[^a-z-]/g, "");
   const project = `${P}${slug}`;
   const at = hostAtV1(project);
 

@@ -78,7 +78,11 @@ afterAll(async () => {
 describe("a dry run records nothing", () => {
   it.each([
     ["a new release", (env: ReturnType<typeof testEnv>) => `name: ${APP}\nservices:\n  web:\n${webService(env.images["web-v2"])}\n`, 0],
-    ["a commit the policy rejects", (env: ReturnType<typeof testEnv>) => `name: ${APP}\nservices:\n  web:\n${webService(env.images["web-v2"], "    privileged: true")}\n`, 4],
+    [
+      "a commit the policy rejects",
+      (env: ReturnType<typeof testEnv>) => `name: ${APP}\nservices:\n  web:\n${webService(env.images["web-v2"], "    privileged: true")}\n`,
+      4,
+    ],
   ])("%s: state, journal, signature records, notes and markers unchanged", async (_name, compose, exit) => {
     const before = { files: await stateFiles(), notes: await notesRef(), markers };
     await repo.write("hosts/h1/app/compose.yaml", compose(testEnv()));

@@ -23,7 +23,10 @@ let host: TestHost;
 
 /** A release of `web` with `image`; a long monitor window keeps the rollout open while the test disturbs the Engine. */
 async function release(image: string, label: string, monitor: string, extra = ""): Promise<string> {
-  await repo.write("hosts/h1/app/compose.yaml", `name: ${APP}\nservices:\n  web:\n${webService(image, `    labels:\n      release: "${label}"\n${extra}`, { monitor })}\n`);
+  await repo.write(
+    "hosts/h1/app/compose.yaml",
+    `name: ${APP}\nservices:\n  web:\n${webService(image, `    labels:\n      release: "${label}"\n${extra}`, { monitor })}\n`,
+  );
   return repo.commit(`release ${label}`);
 }
 
@@ -33,7 +36,11 @@ async function state(): Promise<{ failed: Record<string, unknown>; lastGood?: { 
 
 async function journalOutcomes(): Promise<string[]> {
   const text = await readFile(path.join(host.stateDir, "journal.jsonl"), "utf8");
-  return text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { action: string; outcome: string }).map((e) => `${e.action}:${e.outcome}`);
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { action: string; outcome: string })
+    .map((e) => `${e.action}:${e.outcome}`);
 }
 
 /** The running web container's commit, once the new commit's container is up. */

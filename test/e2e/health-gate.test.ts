@@ -17,10 +17,7 @@ const HEALTHZ: Probe = { kind: "http", port: WEB_PORT, path: "/healthz", expectS
 
 let seq = 0;
 /** Creates and starts a container from a test image; returns the gate target for it. */
-async function run(
-  image: TestImageName,
-  opts: { probe?: Probe; healthTimeoutMs?: number; monitorMs?: number; restart?: string } = {},
-): Promise<GateTarget> {
+async function run(image: TestImageName, opts: { probe?: Probe; healthTimeoutMs?: number; monitorMs?: number; restart?: string } = {}): Promise<GateTarget> {
   const name = `${PREFIX}${image}-${++seq}`;
   const container = await docker.createContainer({
     name,

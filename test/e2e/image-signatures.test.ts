@@ -25,7 +25,18 @@ import { checkImageSignatures } from "../../src/reconcile/check-image-signatures
 import type { ReconcileContext } from "../../src/reconcile/context.js";
 import { containersOf, dockerCli } from "../support/docker.js";
 import { testEnv } from "../support/env.js";
-import { makeBundle, newKey, OCI_INDEX, pushBundleManifest, pushClassicSignatures, pushReferrersTag, signStatement, signWith, simpleSigningPayload, type TestKey } from "../support/image-signing.js";
+import {
+  makeBundle,
+  newKey,
+  OCI_INDEX,
+  pushBundleManifest,
+  pushClassicSignatures,
+  pushReferrersTag,
+  signStatement,
+  signWith,
+  simpleSigningPayload,
+  type TestKey,
+} from "../support/image-signing.js";
 import { REGISTRY } from "../support/images.js";
 import { createManifestRepo, type ManifestRepo } from "../support/manifest-repo.js";
 import { createTestPki, withTimestamp, type TestPki } from "../support/sigstore-pki.js";
@@ -101,7 +112,9 @@ async function startReferrersPeer(): Promise<ReferrersPeer> {
 async function copyImage(image: string, name: string): Promise<{ digest: string; mediaType: string; size: number }> {
   const [from, digest] = image.slice(REGISTRY.length + 1).split("@") as [string, string];
   const to = `${NS}/${name}`;
-  const got = await fetch(`${target.base}/v2/${from}/manifests/${digest}`, { headers: { Accept: "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json" } });
+  const got = await fetch(`${target.base}/v2/${from}/manifests/${digest}`, {
+    headers: { Accept: "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json" },
+  });
   const body = Buffer.from(await got.arrayBuffer());
   const mediaType = got.headers.get("content-type") ?? "";
   const manifest = JSON.parse(body.toString("utf8")) as { config: { digest: string }; layers: { digest: string }[] };
@@ -129,7 +142,12 @@ async function signClassic(name: string, digest: string, key: TestKey, opts: { n
   pushed.push({ repo: `${NS}/${name}`, digest: await pushClassicSignatures(target, `${NS}/${name}`, digest, [{ payload: stored, signature }]) });
 }
 
-async function attachBundle(name: string, subject: { digest: string; mediaType: string; size: number }, bundle: Record<string, unknown>, via: "tag" | "peer"): Promise<void> {
+async function attachBundle(
+  name: string,
+  subject: { digest: string; mediaType: string; size: number },
+  bundle: Record<string, unknown>,
+  via: "tag" | "peer",
+): Promise<void> {
   const descriptor = await pushBundleManifest(target, `${NS}/${name}`, subject, bundle);
   pushed.push({ repo: `${NS}/${name}`, digest: descriptor.digest as string });
   if (via === "peer") {
@@ -158,7 +176,10 @@ async function statusJson(): Promise<Record<string, any>> {
 }
 
 async function pulledLocally(image: string): Promise<boolean> {
-  return dockerCli(["image", "inspect", image]).then(() => true, () => false);
+  return dockerCli(["image", "inspect", image]).then(
+    () => true,
+    () => false,
+  );
 }
 
 beforeAll(async () => {
@@ -169,7 +190,12 @@ beforeAll(async () => {
   pki = await createTestPki();
   await writeFile(path.join(dir, "trusted_root.json"), JSON.stringify(await pki.trustedRoot()));
   peer = await startReferrersPeer();
-  const indent = (pem: string) => pem.trim().split("\n").map((l) => `              ${l}`).join("\n");
+  const indent = (pem: string) =>
+    pem
+      .trim()
+      .split("\n")
+      .map((l) => `              ${l}`)
+      .join("\n");
   const config = [
     "security:",
     "  policy:",
@@ -216,14 +242,27 @@ describe("image signatures", () => {
 
     const status = await statusJson();
     const record = status.imageSignatures[good];
-    expect(record.images).toEqual([{ stack: WEB, service: "app", image: ref, signer: expect.objectContaining({ kind: "key", algorithm: "ecdsa-p256", source: path.join(dir, "cosign.pub") }), layout: "cosign-tag" }]);
+    expect(record.images).toEqual([
+      {
+        stack: WEB,
+        service: "app",
+        image: ref,
+        signer: expect.objectContaining({ kind: "key", algorithm: "ecdsa-p256", source: path.join(dir, "cosign.pub") }),
+        layout: "cosign-tag",
+      },
+    ]);
     const fingerprint = record.images[0].signer.fingerprint as string;
     expect(fingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
     const text = await host.run("status");
     expect(text.stdout).toContain(`  images:     1 signed, by key ${fingerprint} (1)`);
-    const journal = (await readFile(path.join(host.stateDir, "journal.jsonl"), "utf8")).split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+    const journal = (await readFile(path.join(host.stateDir, "journal.jsonl"), "utf8"))
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, any>);
     const verified = journal.filter((e) => e.action === "verify-images");
-    expect(verified.map((e) => [e.commit, e.outcome, e.data.images[0].image, e.data.images[0].signer.fingerprint])).toEqual([[good, "valid", ref, fingerprint]]);
+    expect(verified.map((e) => [e.commit, e.outcome, e.data.images[0].image, e.data.images[0].signer.fingerprint])).toEqual([
+      [good, "valid", ref, fingerprint],
+    ]);
 
     // An idle pass verifies nothing again and writes no second journal entry.
     expect((await host.run("sync")).code).toBe(0);
@@ -232,10 +271,26 @@ describe("image signatures", () => {
   }, 180_000);
 
   const CASES: { name: string; prepare: (name: string, digest: string) => Promise<void>; says: RegExp }[] = [
-    { name: "unsigned", prepare: async () => undefined, says: /not signed: no signature found \(neither the sha256-[a-f0-9]{64}\.sig tag nor a Sigstore bundle referring to the image\)/ },
-    { name: "signed by another key", prepare: (n, d) => signClassic(n, d, stranger), says: /signed by an unknown key or identity: a cosign signature .* but no key the policy lists for 127\.0\.0\.1:5000\/gdt-is verifies it/ },
-    { name: "signed for another digest", prepare: (n, d) => signClassic(n, d, ci, { names: `sha256:${"0".repeat(64)}` }), says: new RegExp(`signature over another digest: signed by key SHA256:\\S+, but over another image: sha256:${"0".repeat(64)}`) },
-    { name: "a classic payload changed after signing", prepare: (n, d) => signClassic(n, d, ci, { changeAfterSigning: true }), says: /signed by an unknown key or identity: .*or its payload was changed after signing/ },
+    {
+      name: "unsigned",
+      prepare: async () => undefined,
+      says: /not signed: no signature found \(neither the sha256-[a-f0-9]{64}\.sig tag nor a Sigstore bundle referring to the image\)/,
+    },
+    {
+      name: "signed by another key",
+      prepare: (n, d) => signClassic(n, d, stranger),
+      says: /signed by an unknown key or identity: a cosign signature .* but no key the policy lists for 127\.0\.0\.1:5000\/gdt-is verifies it/,
+    },
+    {
+      name: "signed for another digest",
+      prepare: (n, d) => signClassic(n, d, ci, { names: `sha256:${"0".repeat(64)}` }),
+      says: new RegExp(`signature over another digest: signed by key SHA256:\\S+, but over another image: sha256:${"0".repeat(64)}`),
+    },
+    {
+      name: "a classic payload changed after signing",
+      prepare: (n, d) => signClassic(n, d, ci, { changeAfterSigning: true }),
+      says: /signed by an unknown key or identity: .*or its payload was changed after signing/,
+    },
     {
       name: "a bundle whose statement was changed after signing",
       prepare: async (n, d) => {
@@ -248,25 +303,29 @@ describe("image signatures", () => {
     },
   ];
 
-  it.each(CASES.map((c, i) => ({ ...c, repoName: `bad${i}` })))("$name: the commit is rejected before anything is pulled (exit 4, where and why)", async ({ repoName, prepare, says }) => {
-    const image = await tinyImage(repoName);
-    await prepare(repoName, image.digest);
-    await repo.write("hosts/h1/bad/compose.yaml", stack(BAD, image.ref));
-    await repo.commit(`bad ${repoName}`);
-    const r = await host.run("sync");
-    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(4);
-    const line = new RegExp(`hosts/h1/bad/compose\\.yaml:4:12: services\\.app\\.image: ${image.ref.replace(/[.]/g, "\\.")}: `);
-    expect(r.stdout).toMatch(line);
-    expect(r.stdout).toMatch(says);
-    // Nothing changed: no container of the bad stack, nothing pulled, the good release still serving.
-    expect(await containersOf(BAD)).toEqual([]);
-    expect(await pulledLocally(image.ref)).toBe(false);
-    expect((await containersOf(WEB)).map((c) => [c.state, c.labels["gitdock.commit"]])).toEqual([["running", good]]);
-    const status = await statusJson();
-    expect(Object.keys(status.rejected)).toContain(await repo.head());
-    await repo.remove("hosts/h1/bad/compose.yaml");
-    await repo.commit(`drop bad ${repoName}`);
-  }, 180_000);
+  it.each(CASES.map((c, i) => ({ ...c, repoName: `bad${i}` })))(
+    "$name: the commit is rejected before anything is pulled (exit 4, where and why)",
+    async ({ repoName, prepare, says }) => {
+      const image = await tinyImage(repoName);
+      await prepare(repoName, image.digest);
+      await repo.write("hosts/h1/bad/compose.yaml", stack(BAD, image.ref));
+      await repo.commit(`bad ${repoName}`);
+      const r = await host.run("sync");
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(4);
+      const line = new RegExp(`hosts/h1/bad/compose\\.yaml:4:12: services\\.app\\.image: ${image.ref.replace(/[.]/g, "\\.")}: `);
+      expect(r.stdout).toMatch(line);
+      expect(r.stdout).toMatch(says);
+      // Nothing changed: no container of the bad stack, nothing pulled, the good release still serving.
+      expect(await containersOf(BAD)).toEqual([]);
+      expect(await pulledLocally(image.ref)).toBe(false);
+      expect((await containersOf(WEB)).map((c) => [c.state, c.labels["gitdock.commit"]])).toEqual([["running", good]]);
+      const status = await statusJson();
+      expect(Object.keys(status.rejected)).toContain(await repo.head());
+      await repo.remove("hosts/h1/bad/compose.yaml");
+      await repo.commit(`drop bad ${repoName}`);
+    },
+    180_000,
+  );
 
   it("a Sigstore bundle (Ed25519 key) is found through the referrers tag: this registry has no referrers API", async () => {
     const image = await copyImage(testEnv().images["web-v2"], "bundle");
@@ -295,10 +354,25 @@ describe("image signatures", () => {
   it("a valid verdict is kept per digest and key set: judging the same images again asks no registry", async () => {
     const name = "via-api";
     const [{ digest }] = pushed.filter((p) => p.repo === `${NS}/${name}` && p.digest.startsWith("sha256:")) as [{ digest: string }];
-    const stacks = [{ project: WEB, file: "hosts/h1/web/compose.yaml", services: [{ name: "app", container: { image: `${peer.host}/${NS}/${name}@${digest}` } }], networks: [], volumes: [] }];
+    const stacks = [
+      {
+        project: WEB,
+        file: "hosts/h1/web/compose.yaml",
+        services: [{ name: "app", container: { image: `${peer.host}/${NS}/${name}@${digest}` } }],
+        networks: [],
+        volumes: [],
+      },
+    ];
     const sources = { locate: () => ({ line: 1, col: 1 }), valueAt: () => undefined };
     const ctx = (keys: string[]) =>
-      ({ log: { info: () => undefined, debug: () => undefined }, settings: { concurrency: 4, security: { policy: { imageSignatures: [{ scope: `${peer.host}/${NS}`, keys, keyless: undefined, acceptUnsigned: false }] } } }, auths: new Map() }) as unknown as ReconcileContext;
+      ({
+        log: { info: () => undefined, debug: () => undefined },
+        settings: {
+          concurrency: 4,
+          security: { policy: { imageSignatures: [{ scope: `${peer.host}/${NS}`, keys, keyless: undefined, acceptUnsigned: false }] } },
+        },
+        auths: new Map(),
+      }) as unknown as ReconcileContext;
     const keyFile = path.join(dir, "cosign.pub");
     const before = peer.requests.length;
     const first = await checkImageSignatures(ctx([keyFile]), stacks as never, sources);
@@ -315,7 +389,10 @@ describe("image signatures", () => {
   it("a keyless signature verifies offline against the pinned trusted root, and status names the identity", async () => {
     const image = await copyImage(testEnv().images["web-v1"], "keyless");
     const leaf = await pki.leaf(IDENTITY);
-    const bundle = await withTimestamp(await makeBundle(signStatement(`${REGISTRY}/${NS}/keyless`, [image.digest]), { key: leaf.key, certificatePem: leaf.certificatePem }), pki);
+    const bundle = await withTimestamp(
+      await makeBundle(signStatement(`${REGISTRY}/${NS}/keyless`, [image.digest]), { key: leaf.key, certificatePem: leaf.certificatePem }),
+      pki,
+    );
     await attachBundle("keyless", image, bundle, "tag");
     const r = await deploy(`${REGISTRY}/${NS}/keyless@${image.digest}`, "4");
     expect(r.code, r.out).toBe(0);
@@ -330,7 +407,9 @@ describe("image signatures", () => {
     await writeFile(configFile, config.replace(`subject: ${IDENTITY.subject}`, "subject: someone-else@ci.example"));
     const halted = await host.run("sync");
     expect(halted.code, halted.stderr).toBe(4);
-    expect(halted.stdout).toMatch(/no longer passes the image signature check: image signature: .*services\.app\.image: .*signed by an unknown key or identity: a keyless signature by https:\/\/ci\.example\/acme\/web\/.* an identity the policy does not list/);
+    expect(halted.stdout).toMatch(
+      /no longer passes the image signature check: image signature: .*services\.app\.image: .*signed by an unknown key or identity: a keyless signature by https:\/\/ci\.example\/acme\/web\/.* an identity the policy does not list/,
+    );
     expect((await containersOf(WEB)).map((c) => c.id)).toEqual(running);
     await writeFile(configFile, config);
     const resumed = await host.run("sync");

@@ -38,7 +38,10 @@ async function registryOnlyImages(count: number): Promise<string[]> {
 }
 
 async function present(ref: string): Promise<boolean> {
-  return dockerCli(["image", "inspect", ref]).then(() => true, () => false);
+  return dockerCli(["image", "inspect", ref]).then(
+    () => true,
+    () => false,
+  );
 }
 
 let repo: ManifestRepo;

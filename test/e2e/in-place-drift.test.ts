@@ -39,10 +39,14 @@ interface JournalLine {
 
 async function journal(host: TestHost): Promise<JournalLine[]> {
   const text = await readFile(path.join(host.stateDir, "journal.jsonl"), "utf8");
-  return text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as JournalLine);
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as JournalLine);
 }
 
-const inPlaceEntries = async (host: TestHost, container: string) => (await journal(host)).filter((e) => e.action === "changed-in-place" && e.container === container);
+const inPlaceEntries = async (host: TestHost, container: string) =>
+  (await journal(host)).filter((e) => e.action === "changed-in-place" && e.container === container);
 
 /** `web` (with `image`), and `worker`, which may write under /scratch. */
 function compose(project: string, image: string): string {
@@ -75,10 +79,15 @@ function setup(name: string, mode: "report" | "replace", image: "web-v1" | "web-
       configFile: path.join(tmp, `${name}.yaml`),
       config: `drift:\n  in_place: ${mode}\n  scan_interval: 2s\nagent:\n  repair_budget:\n    max: 10\n    window: 1h\n`,
     });
-    await waitFor(async () => (await containersOf(project)).filter((c) => c.state === "running").length === 2 && JSON.parse((await at.host.run("status", ["--json", "--listen", at.agent.listen])).stdout).lastGood?.commit === at.commit, {
-      what: `${project} running its first commit`,
-      timeoutMs: 60_000,
-    });
+    await waitFor(
+      async () =>
+        (await containersOf(project)).filter((c) => c.state === "running").length === 2 &&
+        JSON.parse((await at.host.run("status", ["--json", "--listen", at.agent.listen])).stdout).lastGood?.commit === at.commit,
+      {
+        what: `${project} running its first commit`,
+        timeoutMs: 60_000,
+      },
+    );
     await settled(at.agent);
   });
   afterAll(async () => {
@@ -99,7 +108,9 @@ async function settled(agent: AgentProcess): Promise<void> {
   );
 }
 
-async function inPlaceStatus(agent: AgentProcess): Promise<{ mode: string; scans: number; changed: { container: string; kinds: string[]; command?: string; layer?: Record<string, number> }[] }> {
+async function inPlaceStatus(
+  agent: AgentProcess,
+): Promise<{ mode: string; scans: number; changed: { container: string; kinds: string[]; command?: string; layer?: Record<string, number> }[] }> {
   return (await agent.get("/status")).json().agent.inPlace;
 }
 
@@ -113,7 +124,12 @@ describe("drift.in_place: report", () => {
     const before = await idOf(at.project, web());
     await dockerCli(["exec", "-e", `TOKEN_FOR_TEST=${EXEC_SECRET}`, web(), "cat", "/www/index.html"]);
     const entry = await waitFor(async () => (await inPlaceEntries(at.host, web()))[0], { what: "the exec journaled", timeoutMs: 15_000 });
-    expect(entry).toMatchObject({ commit: at.commit, outcome: "reported", reason: "exec: cat /www/index.html", data: { kind: "exec", command: "cat /www/index.html" } });
+    expect(entry).toMatchObject({
+      commit: at.commit,
+      outcome: "reported",
+      reason: "exec: cat /www/index.html",
+      data: { kind: "exec", command: "cat /www/index.html" },
+    });
     expect(typeof entry.data?.["execId"]).toBe("string");
     const status = await inPlaceStatus(at.agent);
     expect(status.changed).toEqual([expect.objectContaining({ container: web(), kinds: ["exec"], command: "cat /www/index.html" })]);
@@ -157,7 +173,9 @@ describe("drift.in_place: report", () => {
     const line = at.agent.logs().find((l) => l["stage"] === "in-place" && l["kind"] === "writable layer" && l["container"] === web());
     expect(line?.["excerpt"]).toBe("/www/planted.txt");
     expect(await readFile(path.join(at.host.stateDir, "journal.jsonl"), "utf8")).not.toContain("planted.txt");
-    expect((await inPlaceStatus(at.agent)).changed).toEqual([expect.objectContaining({ container: web(), kinds: ["exec", "writable layer"], layer: { added: 1, changed: 0, deleted: 0 } })]);
+    expect((await inPlaceStatus(at.agent)).changed).toEqual([
+      expect.objectContaining({ container: web(), kinds: ["exec", "writable layer"], layer: { added: 1, changed: 0, deleted: 0 } }),
+    ]);
     // Found once: later scans keep the container listed without journaling it again.
     const scans = (await inPlaceStatus(at.agent)).scans;
     await waitFor(async () => (await inPlaceStatus(at.agent)).scans >= scans + 2, { what: "two more scans", timeoutMs: 15_000 });
@@ -197,7 +215,7 @@ describe("drift.in_place: replace", () => {
     expect(await servedBy(web())).toBe("web-v1");
     await settled(at.agent);
     const entries = (await journal(at.host)).filter((e) => e.container === web());
-    expect(entries.find((e) => e.action === "changed-in-place")).toMatchObject({ outcome: "replacing", reason: 'exec: sh -c echo edited > /www/index.html' });
+    expect(entries.find((e) => e.action === "changed-in-place")).toMatchObject({ outcome: "replacing", reason: "exec: sh -c echo edited > /www/index.html" });
     expect(entries.find((e) => e.action === "replace" && e.outcome === "ok")?.reason).toBe("changed in place");
     const m = await at.agent.metrics();
     expect(m.value("gitdock_drift_repairs_total", { reason: "changed in place" })).toBe(1);

@@ -52,11 +52,7 @@ describe("test images", () => {
     const { images } = testEnv();
     const name = `${PREFIX}web`;
     await removeProjects(name);
-    await dockerCli([
-      "run", "-d", "--init", "--stop-timeout", "1", "--name", name,
-      "--label", `com.docker.compose.project=${PREFIX}proj`,
-      images["web-v1"],
-    ]);
+    await dockerCli(["run", "-d", "--init", "--stop-timeout", "1", "--name", name, "--label", `com.docker.compose.project=${PREFIX}proj`, images["web-v1"]]);
     const ip = await containerIp(name);
     const root = await waitFor(
       async () => {
@@ -77,8 +73,7 @@ describe("test images", () => {
 
   it("the other variants behave as documented", async () => {
     const { images } = testEnv();
-    const run = (name: string, image: string) =>
-      dockerCli(["run", "-d", "--init", "--stop-timeout", "1", "--name", `${PREFIX}${name}`, image]);
+    const run = (name: string, image: string) => dockerCli(["run", "-d", "--init", "--stop-timeout", "1", "--name", `${PREFIX}${name}`, image]);
     await removeProjects(`${PREFIX}var-`);
     await Promise.all([
       run("var-hc", images["web-hc"]),
@@ -102,10 +97,9 @@ describe("test images", () => {
     expect(index.body.trim()).toBe("web-unhealthy");
     expect((await httpGet(`http://${ip}:${WEB_PORT}/healthz`)).status).toBe(404);
 
-    await waitFor(
-      async () => (await dockerCli(["inspect", "--format", "{{.State.Status}}", `${PREFIX}var-crash`])).trim() === "exited",
-      { what: "crash container exited" },
-    );
+    await waitFor(async () => (await dockerCli(["inspect", "--format", "{{.State.Status}}", `${PREFIX}var-crash`])).trim() === "exited", {
+      what: "crash container exited",
+    });
     expect((await dockerCli(["inspect", "--format", "{{.State.ExitCode}}", `${PREFIX}var-crash`])).trim()).toBe("3");
     expect(await dockerCli(["logs", `${PREFIX}var-crash`])).toContain("boom");
     expect((await dockerCli(["inspect", "--format", "{{.State.Status}}", `${PREFIX}var-sleeper`])).trim()).toBe("running");

@@ -255,7 +255,9 @@ describe("gitdock pin with registries that want credentials", () => {
     // The certificate is verified: without the CA there is no answer to pin from.
     const untrusted = await pin(["public"], root);
     expect(untrusted.code).toBe(1);
-    expect(untrusted.stderr).toMatch(new RegExp(`cannot reach registry ${token.host.replace(/\./g, "\\.")} at https://${token.host.replace(/\./g, "\\.")}: .*(certificate|self.signed)`, "i"));
+    expect(untrusted.stderr).toMatch(
+      new RegExp(`cannot reach registry ${token.host.replace(/\./g, "\\.")} at https://${token.host.replace(/\./g, "\\.")}: .*(certificate|self.signed)`, "i"),
+    );
 
     token.tokenRequests.length = 0;
     const anonymous = await pin(["public"], root, tls);

@@ -93,12 +93,25 @@ const ATTACKS: { name: string; compose: () => string; reason: RegExp }[] = [
   },
   {
     name: "a volume of another driver",
-    compose: () => `volumes:\n  remote:\n    driver: vieux/sshfs\n    driver_opts:\n      sshcmd: root@10.0.0.1:/\nservices:\n${svc("    volumes: [remote:/remote]")}`,
+    compose: () =>
+      `volumes:\n  remote:\n    driver: vieux/sshfs\n    driver_opts:\n      sshcmd: root@10.0.0.1:/\nservices:\n${svc("    volumes: [remote:/remote]")}`,
     reason: /volume driver \W{1,3}vieux\/sshfs\W{1,3} is not allowed/,
   },
-  { name: "the network namespace of another container", compose: () => `services:\n${svc(`    network_mode: container:${VICTIM}`)}`, reason: /joins a container outside the stack/ },
-  { name: "the PID namespace of another container", compose: () => `services:\n${svc(`    pid: container:${VICTIM}`)}`, reason: /pid: container:.* joins a container outside the stack/ },
-  { name: "the IPC namespace of another container", compose: () => `services:\n${svc(`    ipc: container:${VICTIM}`)}`, reason: /ipc: container:.* joins a container outside the stack/ },
+  {
+    name: "the network namespace of another container",
+    compose: () => `services:\n${svc(`    network_mode: container:${VICTIM}`)}`,
+    reason: /joins a container outside the stack/,
+  },
+  {
+    name: "the PID namespace of another container",
+    compose: () => `services:\n${svc(`    pid: container:${VICTIM}`)}`,
+    reason: /pid: container:.* joins a container outside the stack/,
+  },
+  {
+    name: "the IPC namespace of another container",
+    compose: () => `services:\n${svc(`    ipc: container:${VICTIM}`)}`,
+    reason: /ipc: container:.* joins a container outside the stack/,
+  },
   { name: 'root spelled "+0"', compose: () => `services:\n${svc('    user: "+0"')}`, reason: /runs as root \(uid 0\)/ },
   { name: 'root spelled "-0:-0"', compose: () => `services:\n${svc('    user: "-0:-0"')}`, reason: /runs as root \(uid 0\)/ },
   { name: 'root as the default user (":1000")', compose: () => `services:\n${svc('    user: ":1000"')}`, reason: /runs as root \(uid 0\)/ },
@@ -122,10 +135,15 @@ const ATTACKS: { name: string; compose: () => string; reason: RegExp }[] = [
     compose: () => `services:\n${svc("    env_file: /etc/gitdock/gitdock.env")}`,
     reason: /env_file \/etc\/gitdock\/gitdock.env would hand the container the agent's own/,
   },
-  { name: "the agent's state directory as a bind mount", compose: () => `services:\n${svc(`    volumes: ["${host.stateDir}:/state:ro"]`)}`, reason: /would expose the agent's own/ },
+  {
+    name: "the agent's state directory as a bind mount",
+    compose: () => `services:\n${svc(`    volumes: ["${host.stateDir}:/state:ro"]`)}`,
+    reason: /would expose the agent's own/,
+  },
   {
     name: "a bind nested in another service's read-write bind",
-    compose: () => `services:\n${svc(`    volumes: ["${SRV}/y:/data"]`)}  reader:\n${webService(images().sleeper, `    volumes: ["${SRV}/y/root/etc:/hostetc:ro"]`)}\n`,
+    compose: () =>
+      `services:\n${svc(`    volumes: ["${SRV}/y:/data"]`)}  reader:\n${webService(images().sleeper, `    volumes: ["${SRV}/y/root/etc:/hostetc:ro"]`)}\n`,
     reason: /is inside .*\/y, which container .* mounts read-write/,
   },
   {
@@ -177,7 +195,10 @@ describe("a symlink planted by a container during the rollout", () => {
       `  second:\n${webService(images().sleeper, `    depends_on:\n      first:\n        condition: service_healthy\n    volumes: ["${SRV}/z/data:/data:ro"]`)}\n`;
     await pushBad(compose, "a release whose bind is swapped for a symlink mid-rollout");
     const sync = host.run("sync");
-    await waitFor(async () => (await containersOf(BAD)).some((c) => c.name === `${BAD}-first-1` && c.state === "running"), { timeoutMs: 60_000, what: "first running" });
+    await waitFor(async () => (await containersOf(BAD)).some((c) => c.name === `${BAD}-first-1` && c.state === "running"), {
+      timeoutMs: 60_000,
+      what: "first running",
+    });
     // A container gitdock does not manage, with write access to the bind root, swaps the directory.
     await dockerCli(["run", "--rm", "--name", `${P}planter`, "-v", `${SRV}:/w`, images().sleeper, "sh", "-c", "rm -rf /w/z && ln -s /etc /w/z"]);
     const r = await sync;

@@ -33,7 +33,10 @@ interface JournalLine {
 
 async function journal(host: TestHost): Promise<JournalLine[]> {
   const text = await readFile(path.join(host.stateDir, "journal.jsonl"), "utf8");
-  return text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as JournalLine);
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as JournalLine);
 }
 
 const jobRuns = async (host: TestHost, commit: string, service: string) =>
@@ -54,7 +57,9 @@ function job(phase: "pre-deploy" | "post-deploy", counter: string, then: string,
 }
 
 function stackFile(project: string, services: Record<string, string>): string {
-  const body = Object.entries(services).map(([name, text]) => `  ${name}:\n${text}`).join("\n");
+  const body = Object.entries(services)
+    .map(([name, text]) => `  ${name}:\n${text}`)
+    .join("\n");
   return `name: ${project}\nservices:\n${body}\nvolumes:\n  runs: {}\n`;
 }
 
@@ -110,7 +115,10 @@ describe("pre-deploy and post-deploy jobs", () => {
 
   it("a failing pre-deploy job fails the commit with nothing replaced; its output stays on the host only", async () => {
     const { images } = testEnv();
-    await at.repo.write("app/compose.yaml", stackFile(at.project, { web: web(images["web-v2"]), migrate: job("pre-deploy", "migrate", "echo migration-broke; exit 3") }));
+    await at.repo.write(
+      "app/compose.yaml",
+      stackFile(at.project, { web: web(images["web-v2"]), migrate: job("pre-deploy", "migrate", "echo migration-broke; exit 3") }),
+    );
     const bad = await at.repo.commit("v2 with a broken migration");
     const r = await at.host.run("sync");
     expect(r.code, r.stdout + r.stderr).toBe(3);
@@ -122,7 +130,11 @@ describe("pre-deploy and post-deploy jobs", () => {
     expect(await runsCounted(at.project, "migrate")).toBe(2);
     const failed = (await journal(at.host)).filter((e) => e.commit === bad && e.action === "job");
     expect(failed.map((e) => e.outcome)).toEqual(["started", "failed"]);
-    expect(failed[1]?.data).toEqual({ phase: "pre-deploy", exitCode: 3, error: `pre-deploy job ${at.project}/migrate failed: ${at.project}-migrate-1: completion: exited with code 3` });
+    expect(failed[1]?.data).toEqual({
+      phase: "pre-deploy",
+      exitCode: 3,
+      error: `pre-deploy job ${at.project}/migrate failed: ${at.project}-migrate-1: completion: exited with code 3`,
+    });
     // The container's words are in the job's file, never in the journal or the commit's reason.
     expect(await readFile(path.join(at.host.stateDir, "jobs", at.project, "migrate.log"), "utf8")).toContain("migration-broke");
     expect(await readFile(path.join(at.host.stateDir, "journal.jsonl"), "utf8")).not.toContain("migration-broke");
@@ -156,7 +168,10 @@ describe("pre-deploy and post-deploy jobs", () => {
 
   it("a job still running after its job_timeout is stopped and fails the commit", async () => {
     const { images } = testEnv();
-    await at.repo.write("app/compose.yaml", stackFile(at.project, { web: web(images["web-v2"]), migrate: job("pre-deploy", "slow", "sleep 60", ["      job_timeout: 2s"]) }));
+    await at.repo.write(
+      "app/compose.yaml",
+      stackFile(at.project, { web: web(images["web-v2"]), migrate: job("pre-deploy", "slow", "sleep 60", ["      job_timeout: 2s"]) }),
+    );
     const bad = await at.repo.commit("a migration that hangs");
     const r = await at.host.run("sync");
     expect(r.code, r.stdout + r.stderr).toBe(3);
@@ -213,10 +228,17 @@ describe("a job cut short by a crash of the agent runs again; a finished one doe
   });
 
   const startedJob = (a: AgentProcess, container: string, from: number) =>
-    waitFor(() => a.logs().slice(from).some((l) => l["container"] === container && String(l["msg"]).startsWith("started the pre-deploy job")), {
-      what: `${container} started by the agent`,
-      timeoutMs: 60_000,
-    });
+    waitFor(
+      () =>
+        a
+          .logs()
+          .slice(from)
+          .some((l) => l["container"] === container && String(l["msg"]).startsWith("started the pre-deploy job")),
+      {
+        what: `${container} started by the agent`,
+        timeoutMs: 60_000,
+      },
+    );
 
   async function restartAgent(): Promise<AgentProcess> {
     await agent?.stop("SIGKILL", 5_000);
@@ -253,11 +275,17 @@ describe("a job cut short by a crash of the agent runs again; a finished one doe
 
   it("SIGKILL after the job finished, during a later gate: the job is not run again", async () => {
     const { images } = testEnv();
-    const slowWeb = webService(images["web-v2"], `    command: ["sh", "-c", "sleep 4; exec httpd -f -p 8080 -h /www"]\n    x-gitdock:\n      probe:\n        http: {port: 8080, path: /healthz}\n      health_timeout: 30s`);
+    const slowWeb = webService(
+      images["web-v2"],
+      `    command: ["sh", "-c", "sleep 4; exec httpd -f -p 8080 -h /www"]\n    x-gitdock:\n      probe:\n        http: {port: 8080, path: /healthz}\n      health_timeout: 30s`,
+    );
     await at.repo.write("app/compose.yaml", stackFile(at.project, { web: slowWeb, migrate: job("pre-deploy", "quick", "true") }));
     const commit = await at.repo.commit("a quick migration, then a slow web");
     const a = await restartAgent();
-    await waitFor(() => a.logs().some((l) => l["container"] === `${at.project}-web-1` && l["step"] === "started"), { what: "web started after the job", timeoutMs: 60_000 });
+    await waitFor(() => a.logs().some((l) => l["container"] === `${at.project}-web-1` && l["step"] === "started"), {
+      what: "web started after the job",
+      timeoutMs: 60_000,
+    });
     expect(await jobRuns(at.host, commit, "migrate")).toEqual(["started", "ok"]);
     await a.stop("SIGKILL", 5_000);
 

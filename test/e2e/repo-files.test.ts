@@ -94,7 +94,10 @@ describe("files from the repository", () => {
     const mounts = (await dockerClient().getContainer(PROXY).inspect()).Mounts;
     const index = mounts.find((m) => m.Destination === "/www/index.html");
     expect(index).toMatchObject({ Type: "bind", Source: path.join(host.stateDir, "files", "sha256", sha("hello v1\n")), RW: false });
-    expect(mounts.find((m) => m.Destination === "/www/banner.txt")).toMatchObject({ Source: path.join(host.stateDir, "files", "sha256", `${sha("banner one\n")}.0440`), RW: false });
+    expect(mounts.find((m) => m.Destination === "/www/banner.txt")).toMatchObject({
+      Source: path.join(host.stateDir, "files", "sha256", `${sha("banner one\n")}.0440`),
+      RW: false,
+    });
     expect((await exec(PROXY, "stat -c '%a %u' /www/index.html /www/banner.txt")).trim().split("\n")).toEqual(["444 0", "440 0"]);
     await expect(exec(PROXY, "echo changed > /www/index.html")).rejects.toThrow(/Read-only file system/);
     // On the host: root's, read-only, inside the state directory.
@@ -113,7 +116,9 @@ describe("files from the repository", () => {
     const plan = await host.run("plan", ["--json", "--detailed-exitcode"]);
     expect(plan.code, plan.stderr).toBe(2);
     const actions = JSON.parse(plan.stdout).plan.actions as { container: string; kind: string; reasons: string[] }[];
-    expect(actions.filter((a) => a.kind !== "unchanged")).toEqual([expect.objectContaining({ container: PROXY, kind: "replace", reasons: ["config changed: volumes"] })]);
+    expect(actions.filter((a) => a.kind !== "unchanged")).toEqual([
+      expect.objectContaining({ container: PROXY, kind: "replace", reasons: ["config changed: volumes"] }),
+    ]);
 
     const r = await host.run("sync");
     expect(r.code, r.stderr).toBe(0);
@@ -143,7 +148,8 @@ describe("files from the repository", () => {
     expect(await served(PROXY, "banner.txt")).toBe("banner two\n");
     const objects = await storeObjects();
     // v1, v2 and v4 are good commits (state.json goodHistory): their files stay, for a rollback without Git.
-    for (const kept of [sha("hello v1\n"), sha("hello v2\n"), sha("hello v4\n"), `${sha("banner one\n")}.0440`, `${sha("banner two\n")}.0440`]) expect(objects).toContain(kept);
+    for (const kept of [sha("hello v1\n"), sha("hello v2\n"), sha("hello v4\n"), `${sha("banner one\n")}.0440`, `${sha("banner two\n")}.0440`])
+      expect(objects).toContain(kept);
     // The failed commit's page is gone.
     expect(objects).not.toContain(sha("hello v3\n"));
     expect((await readFile(path.join(DATA_DIR, "data", "marker"), "utf8")).trim()).toBe("kept");
@@ -169,7 +175,10 @@ describe("gitdock validate on files of the repository, as a sync judges them", (
 
   it("refuses :rw on a file or directory of the repository and a secret committed in plain text, at their lines", async () => {
     const secret = "    secrets: [db]\nsecrets:\n  db:\n    file: ./db_password.txt\n";
-    await write("hosts/h1/site/compose.yaml", site(["./nginx.conf:/etc/nginx/nginx.conf:rw", "./conf.d:/etc/nginx/conf.d:rw", "./cache:/var/cache/nginx"], secret));
+    await write(
+      "hosts/h1/site/compose.yaml",
+      site(["./nginx.conf:/etc/nginx/nginx.conf:rw", "./conf.d:/etc/nginx/conf.d:rw", "./cache:/var/cache/nginx"], secret),
+    );
     const expected = [
       /site\/compose\.yaml:5:9: services\.proxy\.volumes\[0\]: "\.\/nginx\.conf" is a file of the repository \(.*hosts\/h1\/site\/nginx\.conf\); files from Git are mounted read-only: remove ":rw"/,
       /site\/compose\.yaml:6:9: services\.proxy\.volumes\[1\]: "\.\/conf\.d" is a directory of the repository/,

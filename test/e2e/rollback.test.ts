@@ -38,7 +38,10 @@ async function statusJson(
 
 async function journal(host: TestHost): Promise<{ commit: string; action: string; outcome: string; reason?: string; durationMs?: number }[]> {
   const text = await readFile(path.join(host.stateDir, "journal.jsonl"), "utf8");
-  return text.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 async function namesAndStates(project: string): Promise<string[]> {
@@ -77,12 +80,15 @@ describe("a release that fails its gate is rolled back, and held back", () => {
 
   const failing: [string, (images: ReturnType<typeof testEnv>["images"]) => string, RegExp][] = [
     ["an image that crashes", (i) => stackFile(project, i.crash), /running: .*exit/i],
-    ["an image whose healthcheck never passes", (i) => stackFile(project, i["web-hc-bad"]).replace(probe(), "    x-gitdock:\n      health_timeout: 20s"), /healthcheck|timeout/],
+    [
+      "an image whose healthcheck never passes",
+      (i) => stackFile(project, i["web-hc-bad"]).replace(probe(), "    x-gitdock:\n      health_timeout: 20s"),
+      /healthcheck|timeout/,
+    ],
     ["a release whose HTTP probe fails", (i) => stackFile(project, i["web-unhealthy"]), /probe|timeout/],
     [
       "a release that turns unhealthy inside the monitor window",
-      (i) =>
-        stackFile(project, i["web-v3"], `    command: ["sh", "-c", "httpd -p 8080 -h /www && sleep 2 && rm /www/healthz && sleep 100000"]`, "8s"),
+      (i) => stackFile(project, i["web-v3"], `    command: ["sh", "-c", "httpd -p 8080 -h /www && sleep 2 && rm /www/healthz && sleep 100000"]`, "8s"),
       /monitor/,
     ],
   ];

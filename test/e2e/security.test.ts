@@ -43,13 +43,9 @@ async function run(command: string, config: string, extra: string[] = []): Promi
 
 function appCompose(opts: { release: string; web?: string; extra?: string; top?: string }): string {
   const { images } = testEnv();
-  const webExtra = [
-    "    labels:",
-    `      release: "${opts.release}"`,
-    `    env_file: ${envDir}/web.env`,
-    "    secrets: [db_password]",
-    opts.extra ?? "",
-  ].filter(Boolean).join("\n");
+  const webExtra = ["    labels:", `      release: "${opts.release}"`, `    env_file: ${envDir}/web.env`, "    secrets: [db_password]", opts.extra ?? ""]
+    .filter(Boolean)
+    .join("\n");
   return `name: ${APP}
 secrets:
   db_password:
@@ -71,7 +67,11 @@ const sshSign = (kind: "ed25519" | "ecdsa" | "rsa" | "stranger") => ({
 let gpgWrapper: string;
 const pgpSign = () => ({ config: { "gpg.format": "openpgp", "gpg.program": gpgWrapper, "user.signingkey": kit.pgpFingerprint }, args: ["-S"] });
 
-async function release(n: string, sign: { config: Record<string, string>; args: string[] } | undefined, opts: { extra?: string; top?: string } = {}): Promise<string> {
+async function release(
+  n: string,
+  sign: { config: Record<string, string>; args: string[] } | undefined,
+  opts: { extra?: string; top?: string } = {},
+): Promise<string> {
   await repo.write(STACK_FILE, appCompose({ release: n, ...opts }));
   return repo.commit(`release ${n}`, sign);
 }
@@ -93,11 +93,14 @@ beforeAll(async () => {
   await chmod(gpgWrapper, 0o755);
 
   const allowed = path.join(dir, "allowed_signers");
-  await writeFile(allowed, [
-    await kit.allowedLine("ed25519", "alice@example.com", 'namespaces="git"'),
-    await kit.allowedLine("ecdsa", "bob@example.com"),
-    await kit.allowedLine("rsa", "carol@example.com"),
-  ].join("\n") + "\n");
+  await writeFile(
+    allowed,
+    [
+      await kit.allowedLine("ed25519", "alice@example.com", 'namespaces="git"'),
+      await kit.allowedLine("ecdsa", "bob@example.com"),
+      await kit.allowedLine("rsa", "carol@example.com"),
+    ].join("\n") + "\n",
+  );
   const keyring = path.join(dir, "keyring.asc");
   await writeFile(keyring, kit.pgpPublicKey);
   const policy = `  policy:\n    secret_roots: [${secretsDir}]\n    env_file_roots: [${envDir}]\n`;
@@ -106,10 +109,16 @@ beforeAll(async () => {
     await writeFile(file, text);
     return file;
   };
-  cfg.enforce = await write("enforce.yaml", `security:\n  verify:\n    mode: enforce\n    allowed_signers: ${allowed}\n    openpgp_keyring: ${keyring}\n${policy}`);
+  cfg.enforce = await write(
+    "enforce.yaml",
+    `security:\n  verify:\n    mode: enforce\n    allowed_signers: ${allowed}\n    openpgp_keyring: ${keyring}\n${policy}`,
+  );
   cfg.sshOnly = await write("ssh-only.yaml", `security:\n  verify:\n    mode: enforce\n    allowed_signers: ${allowed}\n${policy}`);
   cfg.warn = await write("warn.yaml", `security:\n  verify:\n    mode: warn\n    allowed_signers: ${allowed}\n${policy}`);
-  cfg.allowNetAdmin = await write("net-admin.yaml", `security:\n  verify:\n    mode: enforce\n    allowed_signers: ${allowed}\n${policy}    cap_add: [NET_ADMIN]\n`);
+  cfg.allowNetAdmin = await write(
+    "net-admin.yaml",
+    `security:\n  verify:\n    mode: enforce\n    allowed_signers: ${allowed}\n${policy}    cap_add: [NET_ADMIN]\n`,
+  );
 
   repo = await createManifestRepo({ url: env.gitUrl, root: env.gitRoot }, `${P}manifests`);
   host = await createTestHost({ prefix: P, repo: repo.url, path: "hosts/h1" });
@@ -136,7 +145,9 @@ describe("signed commits in enforce mode", () => {
     expect(await dockerCli(["exec", `${APP}-web-1`, "cat", "/run/secrets/db_password"])).toBe(`${SECRET_VALUE}\n`);
 
     const status = await run("status", cfg.enforce, ["--json"]);
-    const report = JSON.parse(status.stdout) as { signatures: Record<string, { status: string; signer: { format: string; principal: string; fingerprint: string } }> };
+    const report = JSON.parse(status.stdout) as {
+      signatures: Record<string, { status: string; signer: { format: string; principal: string; fingerprint: string } }>;
+    };
     expect(report.signatures[commit]).toMatchObject({ status: "valid", signer: { format: "ssh", principal: "alice@example.com" } });
     const text = await run("status", cfg.enforce);
     expect(text.stdout).toMatch(/signature: {2}ssh key SHA256:\S+ \(alice@example\.com\)/);
@@ -215,7 +226,9 @@ describe("host policy", () => {
     const r = await run("sync", cfg.enforce);
     expect(r.code, r.stdout + r.stderr).toBe(4);
     expect(r.stdout).toMatch(/hosts\/h1\/app\/compose\.yaml:\d+:\d+: services\.web\.privileged: privileged containers are not allowed by the host policy/);
-    expect(r.stdout).toMatch(/hosts\/h1\/app\/compose\.yaml:\d+:\d+: services\.web\.volumes\[0\]: bind mount of \/var\/run\/docker\.sock would hand the container the Docker socket/);
+    expect(r.stdout).toMatch(
+      /hosts\/h1\/app\/compose\.yaml:\d+:\d+: services\.web\.volumes\[0\]: bind mount of \/var\/run\/docker\.sock would hand the container the Docker socket/,
+    );
     expect(await host.ids(APP)).toEqual(before);
   });
 
@@ -238,10 +251,12 @@ describe("host policy", () => {
   it("gitdock validate --policy reports the same violations for pull-request CI", async () => {
     const policyFile = path.join(dir, "policy.yaml");
     await writeFile(policyFile, `policy:\n  published_ports: ["8000-8999"]\n  secret_roots: [${secretsDir}]\n  env_file_roots: [${envDir}]\n`);
-    await repo.write(STACK_FILE, appCompose({ release: "ci", extra: "    ports: [\"80:8080\"]\n    user: root" }));
+    await repo.write(STACK_FILE, appCompose({ release: "ci", extra: '    ports: ["80:8080"]\n    user: root' }));
     const bad = await runGitdock(["validate", "--policy", policyFile, path.join(repo.workDir, "hosts/h1")]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/compose\.yaml:\d+:\d+: services\.web\.ports\[0\]: host port 80\/tcp is outside the ranges the host policy allows \(8000-8999\)/);
+    expect(bad.stderr).toMatch(
+      /compose\.yaml:\d+:\d+: services\.web\.ports\[0\]: host port 80\/tcp is outside the ranges the host policy allows \(8000-8999\)/,
+    );
     expect(bad.stderr).toMatch(/compose\.yaml:\d+:\d+: services\.web\.user: user "root" runs as root/);
     // Without the policy the same files are valid: the policy is the host's, not the manifest's.
     const plain = await runGitdock(["validate", path.join(repo.workDir, "hosts/h1")]);
@@ -310,7 +325,9 @@ describe("hostile manifests through gitdock validate", () => {
     const r = await runGitdock(["validate", file]);
     expect(r.code).toBe(1);
     // Judged by what the aliases expand to (issue 11), no longer by counting them.
-    expect(r.stderr).toMatch(/compose\.yaml:1:1: its aliases expand to \d+ nodes \(limit \d+\), more than 10 times the file itself; refusing what looks like a YAML alias bomb/);
+    expect(r.stderr).toMatch(
+      /compose\.yaml:1:1: its aliases expand to \d+ nodes \(limit \d+\), more than 10 times the file itself; refusing what looks like a YAML alias bomb/,
+    );
   });
 
   it("refuses a multi-megabyte manifest before parsing it", async () => {

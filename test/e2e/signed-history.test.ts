@@ -126,7 +126,10 @@ describe("enforce: a force-push back to an older signed release", () => {
     const status = await statusJson(s.host, enforce);
     expect(status.rejected[c.a!].reason).toMatch(/is not a descendant of the last good commit/);
     expect(status.lastGood.commit).toBe(c.b);
-    const journal = (await readFile(path.join(s.host.stateDir, "journal.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+    const journal = (await readFile(path.join(s.host.stateDir, "journal.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(journal.filter((e) => e.commit === c.a && e.action === "reject")).toEqual([
       expect.objectContaining({ outcome: "rejected", reason: expect.stringMatching(/not a descendant of the last good commit/) }),
     ]);
@@ -191,7 +194,11 @@ describe("enforce: a history deeper than the shallow clone", () => {
     // Before: the host's clone is shallow at the last good commit and holds none of the commits between.
     const clone = path.join(s.host.stateDir, "source", `${createHash("sha256").update(s.repo.url).digest("hex").slice(0, 16)}.git`);
     expect((await readFile(path.join(clone, "shallow"), "utf8")).split("\n")).toContain(good);
-    const inClone = (oid: string) => execFileP("git", ["--git-dir", clone, "cat-file", "-e", oid]).then(() => true, () => false);
+    const inClone = (oid: string) =>
+      execFileP("git", ["--git-dir", clone, "cat-file", "-e", oid]).then(
+        () => true,
+        () => false,
+      );
     expect(await inClone(between[15]!)).toBe(false);
 
     const r = await s.host.run("sync", ["--config", enforce]);
@@ -237,7 +244,9 @@ describe("enforce: the last good commit is re-checked before drift repair", () =
     expect(r.code, r.stdout + r.stderr).toBe(4);
     expect(r.stdout).toMatch(/^halted [0-9a-f]{12}: nothing was changed on this host$/m);
     expect(r.stdout).toMatch(
-      new RegExp(`the last good commit ${good.slice(0, 12)} no longer passes the policy check: policy: hosts/h1/app/compose\\.yaml:\\d+:\\d+: services\\.web\\.ports\\[0\\]: host port ${port}/tcp`),
+      new RegExp(
+        `the last good commit ${good.slice(0, 12)} no longer passes the policy check: policy: hosts/h1/app/compose\\.yaml:\\d+:\\d+: services\\.web\\.ports\\[0\\]: host port ${port}/tcp`,
+      ),
     );
     expect(r.stderr).toMatch(/"level":50.*HALTED: the last good commit/);
     expect((await running(s.project)).ids).toEqual([]);

@@ -23,8 +23,14 @@ function compose(project: string, image: string): string {
 }
 
 /** POST /sync: one pass now, answered when it is done. */
-async function syncNow(agent: AgentProcess): Promise<{ status: number; body: { ok: boolean; pass: { summary?: { target: string; outcome: string }; error?: { message: string } } } }> {
-  const res = await fetch(`${agent.base}/sync`, { method: "POST", headers: { Authorization: `Bearer ${await agent.token()}` }, signal: AbortSignal.timeout(120_000) });
+async function syncNow(
+  agent: AgentProcess,
+): Promise<{ status: number; body: { ok: boolean; pass: { summary?: { target: string; outcome: string }; error?: { message: string } } } }> {
+  const res = await fetch(`${agent.base}/sync`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${await agent.token()}` },
+    signal: AbortSignal.timeout(120_000),
+  });
   return { status: res.status, body: await res.json() };
 }
 

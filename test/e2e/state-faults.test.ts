@@ -71,7 +71,10 @@ describe("a removed stack while another stack's release fails", () => {
   it("keeps the removed stack's containers running throughout, and the commit ends rolled back", async () => {
     const keepBefore = await ids(KEEP);
     await repo.remove("hosts/h1/keep/compose.yaml");
-    await write("app", `  web:\n${webService(images()["web-unhealthy"], "    x-gitdock:\n      probe:\n        http: { port: 8080, path: /healthz }\n      health_timeout: 6s")}\n  db:\n${webService(images().sleeper, `    env_file: ${envDir}/db.env`)}\n`);
+    await write(
+      "app",
+      `  web:\n${webService(images()["web-unhealthy"], "    x-gitdock:\n      probe:\n        http: { port: 8080, path: /healthz }\n      health_timeout: 6s")}\n  db:\n${webService(images().sleeper, `    env_file: ${envDir}/db.env`)}\n`,
+    );
     await repo.commit("remove keep, break app");
     const sync = host.run("sync");
     let watching = true;
@@ -112,7 +115,10 @@ describe("the state directory lost while the branch head is a failed commit", ()
       what: "web recreated at the good commit",
     });
     const journal = await readFile(path.join(host.stateDir, "journal.jsonl"), "utf8");
-    const entries = journal.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { action: string; outcome: string; commit: string });
+    const entries = journal
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { action: string; outcome: string; commit: string });
     expect(entries.find((e) => e.action === "state" && e.outcome === "rebuilt")?.commit).toBe(good);
   });
 });

@@ -66,12 +66,20 @@ describe("sync against a real engine, registry and Git server", () => {
 
     const shop = await containersOf(SHOP);
     expect(shop.map((c) => [c.name, c.state]).sort()).toEqual([
-      [`${SHOP}-api-1`, "running"], [`${SHOP}-api-2`, "running"], [`${SHOP}-web-1`, "running"], [`${SHOP}-worker-1`, "running"],
+      [`${SHOP}-api-1`, "running"],
+      [`${SHOP}-api-2`, "running"],
+      [`${SHOP}-web-1`, "running"],
+      [`${SHOP}-worker-1`, "running"],
     ]);
     const web = shop.find((c) => c.name === `${SHOP}-web-1`);
     expect(web?.labels).toMatchObject({
-      "com.docker.compose.project": SHOP, "com.docker.compose.service": "web", "com.docker.compose.container-number": "1",
-      "com.docker.compose.oneoff": "False", "gitdock.managed": "true", "gitdock.commit": commit, team: "shop",
+      "com.docker.compose.project": SHOP,
+      "com.docker.compose.service": "web",
+      "com.docker.compose.container-number": "1",
+      "com.docker.compose.oneoff": "False",
+      "gitdock.managed": "true",
+      "gitdock.commit": commit,
+      team: "shop",
     });
     expect(web?.labels["gitdock.spec-hash"]).toMatch(/^[0-9a-f]{64}$/);
 

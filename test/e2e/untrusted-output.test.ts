@@ -93,7 +93,10 @@ async function notesOnServer(): Promise<{ text: string; lines: Map<string, strin
   try {
     await git(["clone", "-q", repo.url, "."]);
     await git(["fetch", "-q", "origin", "refs/notes/*:refs/notes/*"]);
-    const blobs = (await git(["ls-tree", "-r", "refs/notes/gitdock"])).trim().split("\n").map((l) => l.split(/\s+/)[2]!);
+    const blobs = (await git(["ls-tree", "-r", "refs/notes/gitdock"]))
+      .trim()
+      .split("\n")
+      .map((l) => l.split(/\s+/)[2]!);
     const texts = await Promise.all(blobs.map((b) => git(["cat-file", "-p", b])));
     const log = await git(["log", "--notes=gitdock", "--format=%H%n%N%x00"]);
     const lines = new Map<string, string[]>();
@@ -204,7 +207,10 @@ describe("container output never reaches the audit trail", () => {
     expect(reason).not.toContain("healthcheck-said");
 
     // The local log (stderr, pino JSON) shows the output, redacted, in its own field.
-    const lines = r.stderr.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { excerpt?: string; container?: string });
+    const lines = r.stderr
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as { excerpt?: string; container?: string });
     const shown = lines.filter((l) => l.excerpt !== undefined);
     expect(shown.length, r.stderr).toBeGreaterThan(0);
     expect(shown[0]).toMatchObject({ container: WEB, excerpt: REDACTED_EXCERPT });
@@ -212,7 +218,11 @@ describe("container output never reaches the audit trail", () => {
 
   it("the agent's `gitdock status` shows the redacted excerpt from its memory", async () => {
     await release("leaky-again", LEAKY_CHECK);
-    agent = await startAgent(host, repo.url, { configFile: path.join(tmp, "agent.yaml"), config: await readFile(config, "utf8"), args: ["--path", "hosts/h1", "--interval", "1h"] });
+    agent = await startAgent(host, repo.url, {
+      configFile: path.join(tmp, "agent.yaml"),
+      config: await readFile(config, "utf8"),
+      args: ["--path", "hosts/h1", "--interval", "1h"],
+    });
     type Status = { failed: Record<string, unknown>; agent: { lastFailureOutput?: { commit: string; container: string; failure: string; excerpt: string } } };
     // Engine events may start more passes after the rollback (which then hold the commit back):
     // wait for the rollback's marks, not for a particular pass.
@@ -249,7 +259,11 @@ describe("container output never reaches the audit trail", () => {
     const reason = state.failed[bad]?.reason ?? "";
     expect(reason).toMatch(new RegExp(`^starting ${WEB}: the Engine could not start it \\(HTTP [45]\\d\\d\\)`));
     expect(reason).not.toContain(RUNTIME_SAID);
-    const shown = r.stderr.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { excerpt?: string }).find((l) => l.excerpt);
+    const shown = r.stderr
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as { excerpt?: string })
+      .find((l) => l.excerpt);
     expect(shown?.excerpt, r.stderr).toContain(RUNTIME_SAID);
   });
 
@@ -275,12 +289,18 @@ describe("container output never reaches the audit trail", () => {
     for (const name of ["leaky", "leaky-again"]) {
       const lines = notes.lines.get(commits[name]!) ?? [];
       expect(lines, `note on ${name}`).toHaveLength(1);
-      expect(lines[0]).toMatch(new RegExp(`^${host.hostId} rolled-back \\S+ health gate failed: ${WEB}: healthcheck: unhealthy \\(Docker healthcheck, exit code 1\\)`));
+      expect(lines[0]).toMatch(
+        new RegExp(`^${host.hostId} rolled-back \\S+ health gate failed: ${WEB}: healthcheck: unhealthy \\(Docker healthcheck, exit code 1\\)`),
+      );
     }
     expect(notes.lines.get(commits.good!)).toEqual([expect.stringMatching(/ applied .* healthy$/)]);
 
     // good (healthy), leaky, leaky-again and unstartable (rolled back).
-    await waitFor("4 markers", () => markers.length, (n) => n >= 4);
+    await waitFor(
+      "4 markers",
+      () => markers.length,
+      (n) => n >= 4,
+    );
     const bodies = markers.map((m) => {
       expect(verifyBodySignature(m.body, m.signature, MARKER_SECRET), m.body).toBe(true);
       return JSON.parse(m.body) as { commit: string; outcome: string; reason?: string };
@@ -317,6 +337,10 @@ describe("container output never reaches the audit trail", () => {
       expect(m.body).not.toContain(RUNTIME_SAID);
     }
     // The Engine's start error is container output too: only the local log had it.
-    for (const [what, text] of [["the journal", journal], ["the git notes", notes.text]] as const) expect(text, what).not.toContain(RUNTIME_SAID);
+    for (const [what, text] of [
+      ["the journal", journal],
+      ["the git notes", notes.text],
+    ] as const)
+      expect(text, what).not.toContain(RUNTIME_SAID);
   });
 });

@@ -77,9 +77,7 @@ export async function removeProjects(prefix: string): Promise<void> {
   const d = dockerClient();
   const all = await d.listContainers({ all: true });
   const doomed = all.filter(
-    (c) =>
-      (c.Labels?.[COMPOSE_PROJECT_LABEL] ?? "").startsWith(prefix) ||
-      c.Names.some((n) => n.replace(/^\//, "").startsWith(prefix)),
+    (c) => (c.Labels?.[COMPOSE_PROJECT_LABEL] ?? "").startsWith(prefix) || c.Names.some((n) => n.replace(/^\//, "").startsWith(prefix)),
   );
   await Promise.all(
     doomed.map(async (c) => {

@@ -41,26 +41,51 @@ export function keyHint(key: TestKey): string {
 
 /** A cosign simple-signing payload naming `digest`. */
 export function simpleSigningPayload(dockerReference: string, digest: string): Buffer {
-  return Buffer.from(JSON.stringify({ critical: { identity: { "docker-reference": dockerReference }, image: { "docker-manifest-digest": digest }, type: "cosign container image signature" }, optional: null }));
+  return Buffer.from(
+    JSON.stringify({
+      critical: { identity: { "docker-reference": dockerReference }, image: { "docker-manifest-digest": digest }, type: "cosign container image signature" },
+      optional: null,
+    }),
+  );
 }
 
 /** Pushes cosign's classic signature manifest for `digest`: one layer per (payload, signature). Returns the manifest's digest. */
-export async function pushClassicSignatures(t: RegistryTarget, repo: string, digest: string, layers: { payload: Buffer; signature: Buffer; annotations?: Record<string, string> }[]): Promise<string> {
+export async function pushClassicSignatures(
+  t: RegistryTarget,
+  repo: string,
+  digest: string,
+  layers: { payload: Buffer; signature: Buffer; annotations?: Record<string, string> }[],
+): Promise<string> {
   const config = Buffer.from("{}");
   const configDigest = await pushBlob(t, repo, config);
   const descriptors = [];
   for (const l of layers) {
     const payloadDigest = await pushBlob(t, repo, l.payload);
-    descriptors.push({ mediaType: SIMPLE_SIGNING, digest: payloadDigest, size: l.payload.length, annotations: { "dev.cosignproject.cosign/signature": l.signature.toString("base64"), ...l.annotations } });
+    descriptors.push({
+      mediaType: SIMPLE_SIGNING,
+      digest: payloadDigest,
+      size: l.payload.length,
+      annotations: { "dev.cosignproject.cosign/signature": l.signature.toString("base64"), ...l.annotations },
+    });
   }
-  const manifest = { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: configDigest, size: config.length }, layers: descriptors };
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: configDigest, size: config.length },
+    layers: descriptors,
+  };
   return putManifest(t, repo, `${digest.replace(":", "-")}.sig`, OCI_MANIFEST, Buffer.from(JSON.stringify(manifest)));
 }
 
 /** The in-toto statement `cosign sign` (cosign 3) signs for an image. */
 export function signStatement(name: string, digests: string[], predicateType = SIGN_PREDICATE): Buffer {
   return Buffer.from(
-    JSON.stringify({ _type: "https://in-toto.io/Statement/v1", subject: digests.map((d) => ({ name, digest: { sha256: d.slice("sha256:".length) } })), predicateType, predicate: {} }),
+    JSON.stringify({
+      _type: "https://in-toto.io/Statement/v1",
+      subject: digests.map((d) => ({ name, digest: { sha256: d.slice("sha256:".length) } })),
+      predicateType,
+      predicate: {},
+    }),
   );
 }
 
@@ -74,7 +99,9 @@ export async function makeBundle(statement: Buffer, signer: { key: TestKey; cert
     signer: {
       sign: async (data: Buffer) => ({
         signature: signWith(signer.key, data),
-        key: signer.certificatePem ? { $case: "x509Certificate", certificate: signer.certificatePem } : { $case: "publicKey", publicKey: signer.key.publicPem, hint: keyHint(signer.key) },
+        key: signer.certificatePem
+          ? { $case: "x509Certificate", certificate: signer.certificatePem }
+          : { $case: "publicKey", publicKey: signer.key.publicPem, hint: keyHint(signer.key) },
       }),
     },
   });
@@ -83,7 +110,12 @@ export async function makeBundle(statement: Buffer, signer: { key: TestKey; cert
 }
 
 /** The bundle's manifest (subject: the image) and blob pushed; returns the manifest's descriptor for a referrers index. */
-export async function pushBundleManifest(t: RegistryTarget, repo: string, subject: { digest: string; mediaType: string; size: number }, bundle: unknown): Promise<Record<string, unknown>> {
+export async function pushBundleManifest(
+  t: RegistryTarget,
+  repo: string,
+  subject: { digest: string; mediaType: string; size: number },
+  bundle: unknown,
+): Promise<Record<string, unknown>> {
   const bytes = Buffer.from(JSON.stringify(bundle));
   const empty = Buffer.from("{}");
   const emptyDigest = await pushBlob(t, repo, empty);

@@ -18,16 +18,7 @@ export const REGISTRY_URL = `http://${REGISTRY}`;
 export const IMAGE_REPO_PREFIX = "gitdock-test";
 const BUSYBOX = "/bin/busybox";
 
-export const TEST_IMAGE_NAMES = [
-  "web-v1",
-  "web-v2",
-  "web-v3",
-  "web-unhealthy",
-  "web-hc",
-  "web-hc-bad",
-  "crash",
-  "sleeper",
-] as const;
+export const TEST_IMAGE_NAMES = ["web-v1", "web-v2", "web-v3", "web-unhealthy", "web-hc", "web-hc-bad", "crash", "sleeper"] as const;
 export type TestImageName = (typeof TEST_IMAGE_NAMES)[number];
 /** name → digest-pinned reference, `127.0.0.1:5000/gitdock-test/<name>@sha256:<64 hex>`. */
 export type TestImages = Record<TestImageName, string>;
@@ -41,21 +32,13 @@ interface Variant {
 }
 
 const HTTPD_CMD = `CMD ["/bin/httpd","-f","-p","${WEB_PORT}","-h","/www"]`;
-const HC = (p: string) =>
-  `HEALTHCHECK --interval=1s --timeout=2s --retries=2 CMD ["/bin/wget","-q","-O-","http://127.0.0.1:${WEB_PORT}${p}"]`;
+const HC = (p: string) => `HEALTHCHECK --interval=1s --timeout=2s --retries=2 CMD ["/bin/wget","-q","-O-","http://127.0.0.1:${WEB_PORT}${p}"]`;
 
 function web(name: string, opts: { healthz: boolean; healthcheck?: string }): Variant {
   const files: Record<string, string> = { "www/index.html": `${name}\n` };
   if (opts.healthz) files["www/healthz"] = "ok\n";
   return {
-    dockerfile: [
-      "FROM {{BASE}}",
-      "COPY www /www",
-      `EXPOSE ${WEB_PORT}`,
-      ...(opts.healthcheck ? [opts.healthcheck] : []),
-      HTTPD_CMD,
-      "",
-    ].join("\n"),
+    dockerfile: ["FROM {{BASE}}", "COPY www /www", `EXPOSE ${WEB_PORT}`, ...(opts.healthcheck ? [opts.healthcheck] : []), HTTPD_CMD, ""].join("\n"),
     files,
   };
 }
@@ -133,10 +116,7 @@ async function registryServes(repo: string, tag: string, pinned: string): Promis
     const res = await fetch(`${REGISTRY_URL}/v2/${path_}/manifests/${tag}`, {
       method: "GET",
       headers: {
-        Accept: [
-          "application/vnd.docker.distribution.manifest.v2+json",
-          "application/vnd.oci.image.manifest.v1+json",
-        ].join(", "),
+        Accept: ["application/vnd.docker.distribution.manifest.v2+json", "application/vnd.oci.image.manifest.v1+json"].join(", "),
       },
       signal: AbortSignal.timeout(10_000),
     });

@@ -27,12 +27,18 @@ describe("nextDelay", () => {
 
   it("stays within [0, min(cap, base*2^attempt)) (property)", () => {
     fc.assert(
-      fc.property(fc.nat(2000), fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1, max: 600_000 }), fc.double({ min: 0, max: 1, noNaN: true }), (attempt, baseMs, capMs, r) => {
-        const d = nextDelay(attempt, { baseMs, capMs }, () => r);
-        expect(Number.isInteger(d)).toBe(true);
-        expect(d).toBeGreaterThanOrEqual(0);
-        expect(d).toBeLessThan(Math.min(capMs, baseMs * 2 ** attempt));
-      }),
+      fc.property(
+        fc.nat(2000),
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.integer({ min: 1, max: 600_000 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (attempt, baseMs, capMs, r) => {
+          const d = nextDelay(attempt, { baseMs, capMs }, () => r);
+          expect(Number.isInteger(d)).toBe(true);
+          expect(d).toBeGreaterThanOrEqual(0);
+          expect(d).toBeLessThan(Math.min(capMs, baseMs * 2 ** attempt));
+        },
+      ),
     );
   });
 });
@@ -52,11 +58,16 @@ describe("jittered", () => {
 
   it("stays within the band (property)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 3_600_000 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (interval, fraction, r) => {
-        const d = jittered(interval, fraction, () => r);
-        expect(d).toBeGreaterThanOrEqual(Math.floor(interval * (1 - fraction)));
-        expect(d).toBeLessThanOrEqual(Math.ceil(interval * (1 + fraction)));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 3_600_000 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (interval, fraction, r) => {
+          const d = jittered(interval, fraction, () => r);
+          expect(d).toBeGreaterThanOrEqual(Math.floor(interval * (1 - fraction)));
+          expect(d).toBeLessThanOrEqual(Math.ceil(interval * (1 + fraction)));
+        },
+      ),
     );
   });
 });

@@ -35,7 +35,11 @@ describe("agent config examples", () => {
   it("examples/agent/config.yaml shows every agent: key", async () => {
     const example = (await readConfigFile(join(ROOT, "examples/agent/config.yaml"))).agent as Record<string, unknown>;
     for (const key of Object.keys(agentSectionSchema.shape)) expect(example, key).toHaveProperty(key);
-    for (const [section, keys] of [["webhook", ["secret_file", "max_body_bytes"]], ["backoff", ["initial", "max"]], ["repair_budget", ["max", "window"]]] as const) {
+    for (const [section, keys] of [
+      ["webhook", ["secret_file", "max_body_bytes"]],
+      ["backoff", ["initial", "max"]],
+      ["repair_budget", ["max", "window"]],
+    ] as const) {
       for (const key of keys) expect(example[section], `${section}.${key}`).toHaveProperty(key);
     }
   });
@@ -102,7 +106,12 @@ describe("agent config section", () => {
   it("flags win over the file", () => {
     const file = agentSectionDefaults(agentSectionSchema.parse({ interval: "10m", listen: "0.0.0.0:9380" }));
     const s = applyAgentFlags(file, { interval: "1h", listen: "127.0.0.1:0", shutdownTimeout: "5s", webhookSecretFile: "/run/secret" });
-    expect(s).toMatchObject({ intervalMs: 3_600_000, listen: { host: "127.0.0.1", port: 0 }, shutdownTimeoutMs: 5_000, webhook: { secretFile: "/run/secret" } });
+    expect(s).toMatchObject({
+      intervalMs: 3_600_000,
+      listen: { host: "127.0.0.1", port: 0 },
+      shutdownTimeoutMs: 5_000,
+      webhook: { secretFile: "/run/secret" },
+    });
     expect(applyAgentFlags(file, {})).toEqual(file);
     expect(() => applyAgentFlags(file, { interval: "often" })).toThrow(/--interval often/);
     expect(() => applyAgentFlags(file, { listen: "nowhere" })).toThrow(/--listen nowhere/);
@@ -133,7 +142,11 @@ describe("manifest config section", () => {
 
   it.each([
     ["outside env_file_roots", "manifest:\n  variables_dir: /srv/vars\n", /not under security.policy.env_file_roots/],
-    ["holding the agent's own files", "manifest:\n  variables_dir: /etc/gitdock\nsecurity:\n  policy:\n    env_file_roots: [/etc/gitdock]\n", /agent's own files \(\/etc\/gitdock\/gitdock.env\)/],
+    [
+      "holding the agent's own files",
+      "manifest:\n  variables_dir: /etc/gitdock\nsecurity:\n  policy:\n    env_file_roots: [/etc/gitdock]\n",
+      /agent's own files \(\/etc\/gitdock\/gitdock.env\)/,
+    ],
   ])("refuses a variables_dir %s", async (_what, yaml, message) => {
     const dir = mkdtempSync(join(tmpdir(), "gdt-config-"));
     try {

@@ -15,17 +15,34 @@ const AUTH = { Authorization: `Bearer ${TOKEN}` };
 
 function baseStatus(over: Partial<AgentStatus> = {}): AgentStatus {
   return {
-    pid: 1, hostId: "h1", stateDir: "/var/lib/gitdock", listen: "127.0.0.1:0", startedAt: "2026-01-01T00:00:00.000Z",
-    phase: "idle", pending: false, lastPass: undefined, lastSuccessAt: undefined, consecutiveErrors: 0, nextPollAt: undefined,
-    waitingCommit: undefined, windows: undefined, suppressedRepairs: [], ...over,
+    pid: 1,
+    hostId: "h1",
+    stateDir: "/var/lib/gitdock",
+    listen: "127.0.0.1:0",
+    startedAt: "2026-01-01T00:00:00.000Z",
+    phase: "idle",
+    pending: false,
+    lastPass: undefined,
+    lastSuccessAt: undefined,
+    consecutiveErrors: 0,
+    nextPollAt: undefined,
+    waitingCommit: undefined,
+    windows: undefined,
+    suppressedRepairs: [],
+    ...over,
   };
 }
 
 function pass(over: Partial<PassRecord> = {}): PassRecord {
   return {
-    number: 1, startedAt: "t0", finishedAt: "t1", triggers: "manual", result: "ok",
+    number: 1,
+    startedAt: "t0",
+    finishedAt: "t1",
+    triggers: "manual",
+    result: "ok",
     summary: { outcome: "synced", target: "a".repeat(40), commit: "a".repeat(40), changed: 0, reason: undefined, conflicts: [] },
-    error: undefined, ...over,
+    error: undefined,
+    ...over,
   };
 }
 
@@ -61,7 +78,10 @@ async function serve(over: Partial<HttpDeps> = {}) {
 }
 
 /** A request with headers fetch will not let a caller set (Host). */
-function raw(port: number, opts: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+function raw(
+  port: number,
+  opts: { method?: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: "127.0.0.1", port, method: opts.method ?? "GET", path: opts.path, headers: opts.headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -100,7 +120,16 @@ describe("agent HTTP endpoints", () => {
     ["after an ok pass", pass(), 200, undefined],
     ["while a commit waits for a window", pass({ result: "waiting" }), 200, undefined],
     ["after a rollback", pass({ result: "rolled_back", summary: { ...pass().summary!, outcome: "rolled-back" } }), 503, "last reconcile: rolled-back"],
-    ["after a failed pass", pass({ result: "error", summary: undefined, error: { code: "GITDOCK_E_SOURCE_UNAVAILABLE", handling: "retry", message: "git down\nmore", hint: undefined } }), 503, "git down"],
+    [
+      "after a failed pass",
+      pass({
+        result: "error",
+        summary: undefined,
+        error: { code: "GITDOCK_E_SOURCE_UNAVAILABLE", handling: "retry", message: "git down\nmore", hint: undefined },
+      }),
+      503,
+      "git down",
+    ],
   ])("/readyz %s", async (_name, lastPass, code, reason) => {
     const t = await serve();
     t.setStatus(baseStatus({ lastPass }));
@@ -203,7 +232,10 @@ describe("agent HTTP endpoints: the control token", () => {
     ["an empty bearer", "Bearer "],
   ])("%s is 401, and neither the response nor the log echoes it", async (_name, authorization) => {
     const t = await serve();
-    for (const [method, path] of [["POST", "/sync"], ["GET", "/status"]] as const) {
+    for (const [method, path] of [
+      ["POST", "/sync"],
+      ["GET", "/status"],
+    ] as const) {
       const res = await fetch(`${t.base}${path}`, { method, headers: { Authorization: authorization } });
       expect(res.status).toBe(401);
       const text = await res.text();
@@ -278,7 +310,12 @@ describe("agent HTTP endpoints: Host and Origin", () => {
   it("a webhook arriving through a reverse proxy under an allowed_hosts name triggers", async () => {
     const t = await serve();
     const hook = signedPush();
-    const res = await raw(t.port, { method: "POST", path: "/hooks/git", headers: { ...hook.headers, Host: "hooks.example.com", "X-Forwarded-For": "203.0.113.9" }, body: hook.body });
+    const res = await raw(t.port, {
+      method: "POST",
+      path: "/hooks/git",
+      headers: { ...hook.headers, Host: "hooks.example.com", "X-Forwarded-For": "203.0.113.9" },
+      body: hook.body,
+    });
     expect(res.status).toBe(202);
     expect(t.pushes).toHaveLength(1);
   });

@@ -19,8 +19,7 @@ const win = (w: Partial<SyncWindow> & Pick<SyncWindow, "kind" | "schedule" | "du
 });
 
 // Daily at 22:00 UTC for 2h: active in [22:00, 24:00).
-const nightly = (kind: "allow" | "deny", extra: Partial<SyncWindow> = {}) =>
-  win({ kind, schedule: "0 22 * * *", durationMs: 2 * HOUR, ...extra });
+const nightly = (kind: "allow" | "deny", extra: Partial<SyncWindow> = {}) => win({ kind, schedule: "0 22 * * *", durationMs: 2 * HOUR, ...extra });
 
 describe("isWindowActive", () => {
   it.each([

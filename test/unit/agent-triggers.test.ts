@@ -135,9 +135,19 @@ describe("pass results and status lines", () => {
 
   it("status lines say what is waiting and what is suppressed", () => {
     const lines = formatAgentStatus({
-      pid: 7, hostId: "h", stateDir: "/s", listen: "127.0.0.1:9380", startedAt: "t0", phase: "idle", pending: false,
-      lastPass: undefined, lastSuccessAt: undefined, consecutiveErrors: 2, nextPollAt: "t9",
-      waitingCommit: "f".repeat(40), windows: { newCommits: "waiting", driftRepair: true, reason: "deny window active" },
+      pid: 7,
+      hostId: "h",
+      stateDir: "/s",
+      listen: "127.0.0.1:9380",
+      startedAt: "t0",
+      phase: "idle",
+      pending: false,
+      lastPass: undefined,
+      lastSuccessAt: undefined,
+      consecutiveErrors: 2,
+      nextPollAt: "t9",
+      waitingCommit: "f".repeat(40),
+      windows: { newCommits: "waiting", driftRepair: true, reason: "deny window active" },
       suppressedRepairs: ["shop/web"],
     });
     expect(lines).toEqual([

@@ -3,13 +3,7 @@ import { createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  BodyTooLargeError,
-  readLimitedBody,
-  secretFromFileContent,
-  verifyWebhook,
-  type WebhookResult,
-} from "../../src/agent/webhook.js";
+import { BodyTooLargeError, readLimitedBody, secretFromFileContent, verifyWebhook, type WebhookResult } from "../../src/agent/webhook.js";
 
 const SECRET = Buffer.from("s3cr3t-webhook-value");
 const OPTS = { secret: SECRET, branch: "main", maxBodyBytes: 64 * 1024 };
@@ -132,7 +126,11 @@ describe("verifyWebhook: rejected", () => {
     ["Gitea bad signature", gitea(b, "push", "00".repeat(32)), 401],
     ["Gitea non-hex signature", gitea(b, "push", "zz".repeat(32)), 401],
     ["Gitea event without signature", { headers: { "x-gitea-event": "push" }, body: b }, 401],
-    ["Forgejo: one of two signatures wrong", { headers: { "x-forgejo-event": "push", "x-forgejo-signature": hmac(b), "x-gitea-signature": "00".repeat(32) }, body: b }, 401],
+    [
+      "Forgejo: one of two signatures wrong",
+      { headers: { "x-forgejo-event": "push", "x-forgejo-signature": hmac(b), "x-gitea-signature": "00".repeat(32) }, body: b },
+      401,
+    ],
     ["GitLab wrong token", gitlab(b, "Push Hook", "guess"), 401],
     ["GitLab token that is a prefix of the secret", gitlab(b, "Push Hook", SECRET.toString().slice(0, 5)), 401],
     ["GitLab event without token", { headers: { "x-gitlab-event": "Push Hook" }, body: b }, 401],
@@ -167,8 +165,16 @@ describe("verifyWebhook: rejected", () => {
 describe("verifyWebhook: hostile input (property)", () => {
   const header = fc.oneof(fc.string(), fc.array(fc.string(), { maxLength: 3 }), fc.constant(undefined));
   const names = fc.constantFrom(
-    "x-hub-signature-256", "x-github-event", "x-gitea-signature", "x-gitea-event", "x-forgejo-signature",
-    "x-forgejo-event", "x-gitlab-token", "x-gitlab-event", "content-type", "X-Hub-Signature-256",
+    "x-hub-signature-256",
+    "x-github-event",
+    "x-gitea-signature",
+    "x-gitea-event",
+    "x-forgejo-signature",
+    "x-forgejo-event",
+    "x-gitlab-token",
+    "x-gitlab-event",
+    "content-type",
+    "X-Hub-Signature-256",
   );
 
   it("never throws, never pushes without the secret, never leaks body or secret", () => {
@@ -253,9 +259,7 @@ describe("readLimitedBody", () => {
   });
 
   it("refuses a declared Content-Length over the limit without reading", async () => {
-    const { seen, out } = await withServer(100, (port) =>
-      post(port, [Buffer.alloc(200, 0x61)], { "content-length": "200" }).catch(() => 413),
-    );
+    const { seen, out } = await withServer(100, (port) => post(port, [Buffer.alloc(200, 0x61)], { "content-length": "200" }).catch(() => 413));
     expect(out).toBe(413);
     expect(seen.error).toBeInstanceOf(BodyTooLargeError);
   });

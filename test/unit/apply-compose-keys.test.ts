@@ -103,7 +103,9 @@ describe("the Engine requests of the Compose keys", () => {
     const endpoints = config.create.NetworkingConfig?.EndpointsConfig ?? {};
     expect(Object.keys(endpoints)).toEqual(["shop_back"]);
     expect(endpoints["shop_back"]).toEqual({ Aliases: ["web", "shop_web"], Links: ["proxy:edge"] });
-    expect(config.extraNetworks.map((n) => connectBody("id", n))).toEqual([{ Container: "id", EndpointConfig: { Aliases: ["web", "shop_web"], Links: ["proxy:edge"] } }]);
+    expect(config.extraNetworks.map((n) => connectBody("id", n))).toEqual([
+      { Container: "id", EndpointConfig: { Aliases: ["web", "shop_web"], Links: ["proxy:edge"] } },
+    ]);
   });
 
   it("joins service:web through web's container_name", () => {
@@ -116,7 +118,11 @@ describe("the Engine requests of the Compose keys", () => {
     if (!back) throw new Error("no back network");
     expect(networkCreateBody("shop", back, "h1")).toMatchObject({
       EnableIPv6: true,
-      IPAM: { Driver: "default", Config: [{ Subnet: "172.28.0.0/16", IPRange: "172.28.5.0/24", Gateway: "172.28.5.254", AuxiliaryAddresses: { spare: "172.28.1.5" } }], Options: {} },
+      IPAM: {
+        Driver: "default",
+        Config: [{ Subnet: "172.28.0.0/16", IPRange: "172.28.5.0/24", Gateway: "172.28.5.254", AuxiliaryAddresses: { spare: "172.28.1.5" } }],
+        Options: {},
+      },
     });
     const plain = shop.stack.networks.find((n) => n.key === "default");
     if (!plain) throw new Error("no default network");
@@ -132,7 +138,22 @@ describe("the Engine requests of the Compose keys", () => {
     const create = containerConfig({ stack: st, service: svc, number: 1, commit: "c1", agentId: "h1" }).create;
     for (const key of ["platform", "Tty", "OpenStdin"]) expect(Object.keys(create)).not.toContain(key);
     const host = Object.keys(create.HostConfig ?? {});
-    for (const key of ["Binds", "ShmSize", "SecurityOpt", "Sysctls", "Runtime", "Dns", "DnsSearch", "DnsOptions", "GroupAdd", "MemoryReservation", "MemorySwap", "CpuShares", "PidsLimit", "DeviceRequests"]) {
+    for (const key of [
+      "Binds",
+      "ShmSize",
+      "SecurityOpt",
+      "Sysctls",
+      "Runtime",
+      "Dns",
+      "DnsSearch",
+      "DnsOptions",
+      "GroupAdd",
+      "MemoryReservation",
+      "MemorySwap",
+      "CpuShares",
+      "PidsLimit",
+      "DeviceRequests",
+    ]) {
       expect(host).not.toContain(key);
     }
   });

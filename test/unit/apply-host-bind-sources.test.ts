@@ -58,7 +58,11 @@ describe("bind sources on the host", () => {
 
   it("throws a typed error naming the source and what to do", async () => {
     await symlink(outside, path.join(root, "x"));
-    const err = await guardBindSources([{ source: path.join(root, "x/shadow"), readOnly: true, create: false }], { readWrite: [root], readOnly: [root] }, "creating app-web-1").catch((e: unknown) => e);
+    const err = await guardBindSources(
+      [{ source: path.join(root, "x/shadow"), readOnly: true, create: false }],
+      { readWrite: [root], readOnly: [root] },
+      "creating app-web-1",
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BindSourceRefusedError);
     expect((err as BindSourceRefusedError).code).toBe("GITDOCK_E_BIND_SOURCE_REFUSED");
     expect((err as Error).message).toMatch(/^creating app-web-1: bind source refused: .* is a symbolic link/);

@@ -23,7 +23,9 @@ describe("the fault of a rollout's failure", () => {
 
   it("holds a refused create or start against the release", async () => {
     expect(faultOf(await thrownIn("create", engineAnswer(400)))).toBe("release");
-    expect(faultOf(await thrownIn("start", new ApplyFailedError("starting x: the Engine could not start it (HTTP 400)", { data: { status: 400 } })))).toBe("release");
+    expect(faultOf(await thrownIn("start", new ApplyFailedError("starting x: the Engine could not start it (HTTP 400)", { data: { status: 400 } })))).toBe(
+      "release",
+    );
     expect(faultOf(new BindSourceRefusedError("symlink"))).toBe("release");
   });
 

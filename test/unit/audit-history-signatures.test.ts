@@ -10,7 +10,14 @@ import { signatureChecker, signaturePresence } from "../../src/audit/history/ind
 
 let dir: string;
 const commits: Record<string, string> = {};
-const env = { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_AUTHOR_NAME: "Ann", GIT_AUTHOR_EMAIL: "ann@example.com", GIT_COMMITTER_NAME: "Ann", GIT_COMMITTER_EMAIL: "ann@example.com" };
+const env = {
+  ...process.env,
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_AUTHOR_NAME: "Ann",
+  GIT_AUTHOR_EMAIL: "ann@example.com",
+  GIT_COMMITTER_NAME: "Ann",
+  GIT_COMMITTER_EMAIL: "ann@example.com",
+};
 const run = (...args: string[]) => execFileSync("git", args, { cwd: dir, env, encoding: "utf8" });
 
 beforeAll(() => {
@@ -42,7 +49,11 @@ describe("signature status in history", () => {
       { mode: "warn", allowedSigners: path.join(dir, "..", "allowed_signers"), openpgpKeyring: undefined },
       path.join(dir, ".git"),
     ))!;
-    expect(await check(commits.ann!, await read(commits.ann!))).toEqual({ status: "valid", format: "ssh", detail: expect.stringMatching(/^ann@example\.com \(SHA256:/) });
+    expect(await check(commits.ann!, await read(commits.ann!))).toEqual({
+      status: "valid",
+      format: "ssh",
+      detail: expect.stringMatching(/^ann@example\.com \(SHA256:/),
+    });
     expect(await check(commits.eve!, await read(commits.eve!))).toMatchObject({ status: "untrusted", format: "ssh" });
     expect(await check(commits.unsigned!, await read(commits.unsigned!))).toEqual({ status: "unsigned" });
   });

@@ -16,7 +16,14 @@ const git = (...args: string[]) =>
   execFileSync("git", args, {
     cwd: dir,
     encoding: "utf8",
-    env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_AUTHOR_NAME: "Ann", GIT_AUTHOR_EMAIL: "ann@example.com", GIT_COMMITTER_NAME: "Bob", GIT_COMMITTER_EMAIL: "bob@example.com" },
+    env: {
+      ...process.env,
+      GIT_CONFIG_NOSYSTEM: "1",
+      GIT_AUTHOR_NAME: "Ann",
+      GIT_AUTHOR_EMAIL: "ann@example.com",
+      GIT_COMMITTER_NAME: "Bob",
+      GIT_COMMITTER_EMAIL: "bob@example.com",
+    },
   });
 let when = 1_790_000_000;
 function commit(msg: string, files: Record<string, string>): string {
@@ -28,17 +35,31 @@ function commit(msg: string, files: Record<string, string>): string {
   const date = `@${(when += 60)} +0000`;
   execFileSync("git", ["commit", "-q", "--allow-empty", "-m", msg], {
     cwd: dir,
-    env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_AUTHOR_NAME: "Ann", GIT_AUTHOR_EMAIL: "ann@example.com", GIT_COMMITTER_NAME: "Bob", GIT_COMMITTER_EMAIL: "bob@example.com", GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+    env: {
+      ...process.env,
+      GIT_CONFIG_NOSYSTEM: "1",
+      GIT_AUTHOR_NAME: "Ann",
+      GIT_AUTHOR_EMAIL: "ann@example.com",
+      GIT_COMMITTER_NAME: "Bob",
+      GIT_COMMITTER_EMAIL: "bob@example.com",
+      GIT_AUTHOR_DATE: date,
+      GIT_COMMITTER_DATE: date,
+    },
   });
   return git("rev-parse", "HEAD").trim();
 }
-const compose = (web: string, env = "one", extra = "") =>
-  `services:\n  web:\n    image: ${web}\n    environment:\n      MODE: ${env}\n${extra}`;
+const compose = (web: string, env = "one", extra = "") => `services:\n  web:\n    image: ${web}\n    environment:\n      MODE: ${env}\n${extra}`;
 
 const c: Record<string, string> = {};
 let seq = 0;
 const entry = (commitSha: string, action: string, outcome: string, more: Partial<JournalEntry> = {}): JournalEntry => ({
-  seq: ++seq, time: new Date((when + seq) * 1000).toISOString(), commit: commitSha, action, outcome, prev: GENESIS, ...more,
+  seq: ++seq,
+  time: new Date((when + seq) * 1000).toISOString(),
+  commit: commitSha,
+  action,
+  outcome,
+  prev: GENESIS,
+  ...more,
 });
 
 beforeAll(() => {
@@ -66,7 +87,9 @@ function journal(): JournalEntry[] {
     entry(c.env!, "sync", "repaired"),
     entry(c.bad!, "replace", "ok"),
     entry(c.bad!, "rollback", "rolled-back", { reason: "health gate failed: shop-web-1: probe: http 404 on /healthz", durationMs: 640 }),
-    entry(c.invalid!, "reject", "rejected", { reason: "1 problem(s) in the manifest:\nhosts/h1/shop/compose.yaml:3:12: services.web.image: not pinned by digest" }),
+    entry(c.invalid!, "reject", "rejected", {
+      reason: "1 problem(s) in the manifest:\nhosts/h1/shop/compose.yaml:3:12: services.web.image: not pinned by digest",
+    }),
     entry(c.fix!, "create", "ok"),
     entry(c.fix!, "sync", "healthy"),
   ];

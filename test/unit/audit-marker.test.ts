@@ -7,7 +7,14 @@ import { MarkerSender } from "../../src/audit/marker-sender.js";
 
 const secret = Buffer.from("s3cret");
 const log = pino({ level: "silent" });
-const outcome = { commit: "1".repeat(40), hostId: "web-1", outcome: "rolled-back" as const, at: "2026-11-22T14:03:40.000Z", reason: "health: x", durationMs: 812 };
+const outcome = {
+  commit: "1".repeat(40),
+  hostId: "web-1",
+  outcome: "rolled-back" as const,
+  at: "2026-11-22T14:03:40.000Z",
+  reason: "health: x",
+  durationMs: 812,
+};
 
 describe("marker signing", () => {
   it("signs the raw body with HMAC-SHA256 as sha256=<hex> (known answer)", () => {
@@ -29,8 +36,16 @@ describe("marker signing", () => {
 
   it("builds a marker with the outcome's fields and the source", () => {
     expect(buildMarker(outcome, { repo: undefined, branch: "main", path: "" })).toEqual({
-      type: "gitdock.outcome", version: 1, host: "web-1", commit: outcome.commit, outcome: "rolled-back",
-      at: outcome.at, reason: "health: x", durationMs: 812, branch: "main", path: "",
+      type: "gitdock.outcome",
+      version: 1,
+      host: "web-1",
+      commit: outcome.commit,
+      outcome: "rolled-back",
+      at: outcome.at,
+      reason: "health: x",
+      durationMs: 812,
+      branch: "main",
+      path: "",
     });
   });
 });

@@ -3,8 +3,7 @@ import { formatNoteLine, MAX_DETAIL_CHARS, noteLineFor, noteTime, oneLine, parse
 import type { CommitOutcome } from "../../src/reconcile/context.js";
 
 const commit = "1".repeat(40);
-const line = (o: Partial<CommitOutcome>) =>
-  formatNoteLine(noteLineFor({ commit, hostId: "web-1", outcome: "healthy", at: "2026-11-22T14:02:11.734Z", ...o }));
+const line = (o: Partial<CommitOutcome>) => formatNoteLine(noteLineFor({ commit, hostId: "web-1", outcome: "healthy", at: "2026-11-22T14:02:11.734Z", ...o }));
 
 describe("note lines", () => {
   it.each([
@@ -63,17 +62,30 @@ describe("note lines name the image signers of an applied commit", () => {
   it("writes them after `healthy` and reads them back", () => {
     const text = line({ imageSigners: signers });
     expect(text).toBe(`web-1 applied 2026-11-22T14:02:11Z healthy; images signed by ${signers.join(", ")}`);
-    expect(parseNoteLine(text)).toEqual({ host: "web-1", verb: "applied", at: "2026-11-22T14:02:11Z", detail: `healthy; images signed by ${signers.join(", ")}`, imageSigners: signers });
+    expect(parseNoteLine(text)).toEqual({
+      host: "web-1",
+      verb: "applied",
+      at: "2026-11-22T14:02:11Z",
+      detail: `healthy; images signed by ${signers.join(", ")}`,
+      imageSigners: signers,
+    });
   });
 
   it("reads the lines of an older gitdock as before, and only applied lines for signers", () => {
-    expect(parseNoteLine("web-1 applied 2026-11-22T14:02:11Z healthy")).toEqual({ host: "web-1", verb: "applied", at: "2026-11-22T14:02:11Z", detail: "healthy" });
+    expect(parseNoteLine("web-1 applied 2026-11-22T14:02:11Z healthy")).toEqual({
+      host: "web-1",
+      verb: "applied",
+      at: "2026-11-22T14:02:11Z",
+      detail: "healthy",
+    });
     const rejected = "web-3 rejected 2026-11-22T14:02:11Z policy: a.yaml:1:1: x; images signed by key SHA256:x (1)";
     expect(parseNoteLine(rejected)?.imageSigners).toBeUndefined();
     expect(parseNoteLine("web-1 applied 2026-11-22T14:02:11Z healthy; images signed by ")?.imageSigners).toBeUndefined();
   });
 
   it("leaves a rolled-back line's reason alone", () => {
-    expect(line({ outcome: "rolled-back", reason: "health gate failed", imageSigners: signers })).toBe("web-1 rolled-back 2026-11-22T14:02:11Z health gate failed");
+    expect(line({ outcome: "rolled-back", reason: "health gate failed", imageSigners: signers })).toBe(
+      "web-1 rolled-back 2026-11-22T14:02:11Z health gate failed",
+    );
   });
 });

@@ -61,7 +61,11 @@ describe("notes in a local repository", () => {
       expect(logged.split(`${h} applied 2026-11-22T14:02:11Z healthy`).length - 1).toBe(1);
     }
     // Publishing the same lines again adds nothing.
-    const again = await publishNotes(new LocalNotesTarget({ gitdir, ref: REF, hostId: "h1" }), [{ commit: c1, line: "h1 applied 2026-11-22T14:02:11Z healthy" }], { maxAttempts: 2 });
+    const again = await publishNotes(
+      new LocalNotesTarget({ gitdir, ref: REF, hostId: "h1" }),
+      [{ commit: c1, line: "h1 applied 2026-11-22T14:02:11Z healthy" }],
+      { maxAttempts: 2 },
+    );
     expect(again).toMatchObject({ ok: true, added: 0 });
   });
 
@@ -80,7 +84,11 @@ describe("notes in a local repository", () => {
     const snap = await readNotesCommit(path.join(dir, ".git"), fanned);
     expect(snap.notes.get(c1)).toEqual(["Reviewed by Ann"]);
 
-    const r = await publishNotes(new LocalNotesTarget({ gitdir: path.join(dir, ".git"), ref: REF, hostId: "h1" }), [{ commit: c1, line: "h1 applied 2026-11-22T14:02:11Z healthy" }], { maxAttempts: 3 });
+    const r = await publishNotes(
+      new LocalNotesTarget({ gitdir: path.join(dir, ".git"), ref: REF, hostId: "h1" }),
+      [{ commit: c1, line: "h1 applied 2026-11-22T14:02:11Z healthy" }],
+      { maxAttempts: 3 },
+    );
     expect(r.ok).toBe(true);
     expect(git("notes", "--ref=gitdock", "show", c1)).toBe("Reviewed by Ann\nh1 applied 2026-11-22T14:02:11Z healthy\n");
     expect(git("log", "-1", "--notes=gitdock", "--format=%N", c1)).toContain("h1 applied");

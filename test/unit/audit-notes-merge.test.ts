@@ -44,7 +44,10 @@ describe("mergeLines / mergeNotes", () => {
       { commit: A, line: "l2" },
       { commit: B, line: "l3" },
     ]);
-    expect(added).toEqual([{ commit: A, line: "l2" }, { commit: B, line: "l3" }]);
+    expect(added).toEqual([
+      { commit: A, line: "l2" },
+      { commit: B, line: "l3" },
+    ]);
     expect(notes.get(A)).toEqual(["l1", "l2"]);
     expect(notes.get(B)).toEqual(["l3"]);
     expect(base.get(A)).toEqual(["l1"]); // the input is left alone

@@ -15,7 +15,9 @@ const INSTANCES: Record<string, errors.GitdockError> = {
   ManifestInvalidError: new errors.ManifestInvalidError([problem]),
   PolicyViolationError: new errors.PolicyViolationError([problem]),
   SignatureRejectedError: new errors.SignatureRejectedError("a".repeat(40), "missing", "the commit is not signed"),
-  ImageSignatureRejectedError: new errors.ImageSignatureRejectedError([{ ...problem, message: "127.0.0.1:5000/acme/web@sha256:…: not signed: no signature found (scope *)" }]),
+  ImageSignatureRejectedError: new errors.ImageSignatureRejectedError([
+    { ...problem, message: "127.0.0.1:5000/acme/web@sha256:…: not signed: no signature found (scope *)" },
+  ]),
   BindSourceRefusedError: new errors.BindSourceRefusedError("creating x: bind source refused", { hint: "Remove the symlink." }),
   HistoryRewoundError: new errors.HistoryRewoundError({ commit: "a".repeat(40), lastGood: "b".repeat(40), proof: "not-descendant", limit: 1000 }),
   LastGoodRejectedError: new errors.LastGoodRejectedError({ commit: "b".repeat(40), target: "a".repeat(40), stage: "policy", reason: "x" }),

@@ -21,7 +21,13 @@ describe("examples/manifests", () => {
 
   it("validates in a pull request with one warning: the password only the host sets", async () => {
     const { notes } = loadManifest(await read());
-    expect(notes).toEqual([expect.objectContaining({ file: "hosts/web-1/shop/compose.yaml", path: "services.api.environment.DB_PASSWORD", message: expect.stringMatching(/the host must set it in \/etc\/gitdock\/env\/shop.env/) })]);
+    expect(notes).toEqual([
+      expect.objectContaining({
+        file: "hosts/web-1/shop/compose.yaml",
+        path: "services.api.environment.DB_PASSWORD",
+        message: expect.stringMatching(/the host must set it in \/etc\/gitdock\/env\/shop.env/),
+      }),
+    ]);
   });
 
   it("deploys the debug profile's service only where the host activates it", async () => {

@@ -46,7 +46,8 @@ describe("files of the repository in a stack's own files: from the stack's direc
   it("resolves an override file's paths next to the compose file, and reads its modes as written there", () => {
     const { stacks } = load({
       "hosts/h1/shop/compose.yaml": `services:\n  web:\n    image: ${IMAGE}\n    volumes: ["./base.conf:/etc/base.conf:ro"]\nconfigs:\n  motd:\n    file: ./motd\n`,
-      "hosts/h1/shop/compose.override.yaml": "services:\n  web:\n    volumes: [\"./site.conf:/etc/site.conf\"]\n    configs:\n      - {source: motd, mode: 0440}\n",
+      "hosts/h1/shop/compose.override.yaml":
+        'services:\n  web:\n    volumes: ["./site.conf:/etc/site.conf"]\n    configs:\n      - {source: motd, mode: 0440}\n',
       "hosts/h1/shop/base.conf": "base\n",
       "hosts/h1/shop/site.conf": "site\n",
       "hosts/h1/shop/motd": "hello\n",
@@ -71,7 +72,7 @@ describe("files of the repository in a stack's own files: from the stack's direc
     const { stacks } = load({
       "hosts/h1/wiki/gitdock.yaml": "files: [docker-compose.yml, ../common/prod.yml]\n",
       "hosts/h1/wiki/docker-compose.yml": `services:\n  wiki:\n    image: ${IMAGE}\n`,
-      "hosts/h1/common/prod.yml": "services:\n  wiki:\n    volumes: [\"./wiki.conf:/etc/wiki.conf:ro\", \"./uploads:/uploads\"]\n    env_file: ./prod.env\n",
+      "hosts/h1/common/prod.yml": 'services:\n  wiki:\n    volumes: ["./wiki.conf:/etc/wiki.conf:ro", "./uploads:/uploads"]\n    env_file: ./prod.env\n',
       "hosts/h1/wiki/wiki.conf": "wiki\n",
       "hosts/h1/wiki/prod.env": "MODE=prod\n",
     });
@@ -173,7 +174,10 @@ describe("files of the repository and the rest of the load", () => {
   it("counts a Compose-looking file a stack mounts as part of the stack, not as a file left undeployed", () => {
     const monitoring = `services:\n  agent:\n    image: ${IMAGE}\n`;
     const base = { "hosts/h1/shop/docker-compose.monitoring.yml": monitoring };
-    const mounted = load({ ...base, "hosts/h1/shop/compose.yaml": `services:\n  web:\n    image: ${IMAGE}\n    volumes: ["./docker-compose.monitoring.yml:/srv/template.yml:ro"]\n` });
+    const mounted = load({
+      ...base,
+      "hosts/h1/shop/compose.yaml": `services:\n  web:\n    image: ${IMAGE}\n    volumes: ["./docker-compose.monitoring.yml:/srv/template.yml:ro"]\n`,
+    });
     expect(mounted.notes).toEqual([]);
     const idle = load({ ...base, "hosts/h1/shop/compose.yaml": `services:\n  web:\n    image: ${IMAGE}\n` });
     expect(idle.notes.map((n) => n.file)).toEqual(["hosts/h1/shop/docker-compose.monitoring.yml"]);

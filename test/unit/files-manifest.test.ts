@@ -19,7 +19,11 @@ function compose(body: string, top = ""): string {
   return `name: shop\nservices:\n  web:\n    image: ${IMAGE}\n${indent(body, 4)}\n${top}\n`;
 }
 
-function load(body: string, files: Record<string, string | Uint8Array> = {}, opts: { top?: string; exec?: string[]; settings?: RepoFileSettings } = {}): DesiredStack {
+function load(
+  body: string,
+  files: Record<string, string | Uint8Array> = {},
+  opts: { top?: string; exec?: string[]; settings?: RepoFileSettings } = {},
+): DesiredStack {
   const tree = repoTree("hosts/h1", { [STACK]: compose(body, opts.top), ...files }, opts.exec);
   return loadFrom(tree, [STACK], opts.settings)[0] as DesiredStack;
 }
@@ -57,7 +61,12 @@ describe("relative bind sources: files of the repository", () => {
       { type: "bind", source: `${STORE}/sha256/${digest}`, target: "/etc/nginx/nginx.conf", readOnly: true, createHostPath: false },
     ]);
     expect(stack.storeObjects).toEqual([
-      { kind: "file", store: STORE, name: `sha256/${digest}`, file: { content: Buffer.from("worker_processes 1;\n"), mode: 0o444, uid: undefined, gid: undefined } },
+      {
+        kind: "file",
+        store: STORE,
+        name: `sha256/${digest}`,
+        file: { content: Buffer.from("worker_processes 1;\n"), mode: 0o444, uid: undefined, gid: undefined },
+      },
     ]);
   });
 
@@ -80,18 +89,31 @@ describe("relative bind sources: files of the repository", () => {
   });
 
   it("stores a directory whole, keeping Git's executable bit, as one object named by its listing", () => {
-    const files = { "hosts/h1/shop/conf.d/default.conf": "server {}\n", "hosts/h1/shop/conf.d/snippets/gzip.conf": "gzip on;\n", "hosts/h1/shop/init.sh": "#!/bin/sh\n" };
-    const stack = load('volumes: ["./conf.d:/etc/nginx/conf.d:ro", "./init.sh:/docker-entrypoint.d/10-init.sh:ro"]', files, { exec: ["hosts/h1/shop/init.sh"] });
+    const files = {
+      "hosts/h1/shop/conf.d/default.conf": "server {}\n",
+      "hosts/h1/shop/conf.d/snippets/gzip.conf": "gzip on;\n",
+      "hosts/h1/shop/init.sh": "#!/bin/sh\n",
+    };
+    const stack = load('volumes: ["./conf.d:/etc/nginx/conf.d:ro", "./init.sh:/docker-entrypoint.d/10-init.sh:ro"]', files, {
+      exec: ["hosts/h1/shop/init.sh"],
+    });
     const [dir, script] = web(stack).container.mounts;
     expect(dir).toMatchObject({ type: "bind", source: expect.stringMatching(new RegExp(`^${STORE}/trees/[0-9a-f]{64}$`)), readOnly: true });
     expect(script).toMatchObject({ source: `${STORE}/sha256/${sha("#!/bin/sh\n")}.0555` });
     const tree = stack.storeObjects?.find((o) => o.kind === "tree") as Extract<StoreObject, { kind: "tree" }>;
-    expect(tree.files.map((f) => [f.path, f.file.mode])).toEqual([["default.conf", 0o444], ["snippets/gzip.conf", 0o444]]);
+    expect(tree.files.map((f) => [f.path, f.file.mode])).toEqual([
+      ["default.conf", 0o444],
+      ["snippets/gzip.conf", 0o444],
+    ]);
     expect(tree.dirs).toEqual(["snippets"]);
   });
 
   it("relabels a file of the repository shared for SELinux (it may be shared), a data directory as written", () => {
-    const mounts = web(load('volumes: ["./nginx.conf:/etc/nginx.conf:Z", "./data:/data:Z", {type: bind, source: ./db, target: /db, bind: {selinux: z}}]', { "hosts/h1/shop/nginx.conf": "x" })).container.mounts;
+    const mounts = web(
+      load('volumes: ["./nginx.conf:/etc/nginx.conf:Z", "./data:/data:Z", {type: bind, source: ./db, target: /db, bind: {selinux: z}}]', {
+        "hosts/h1/shop/nginx.conf": "x",
+      }),
+    ).container.mounts;
     expect(mounts).toEqual([
       { type: "bind", source: `${STORE}/sha256/${sha("x")}`, target: "/etc/nginx.conf", readOnly: true, createHostPath: false, selinux: "z" },
       { type: "bind", source: "/srv/gitdock/shop/data", target: "/data", readOnly: false, createHostPath: true, selinux: "Z" },
@@ -116,7 +138,9 @@ describe("relative bind sources: files of the repository", () => {
 
 describe("relative bind sources: data directories", () => {
   it("maps a path absent from the tree to the project's directory under the data root, read-write unless written", () => {
-    const mounts = web(load('volumes: ["./data:/var/lib/data", "./media/cache:/cache:ro", {type: bind, source: ./db, target: /db, bind: {create_host_path: false}}]')).container.mounts;
+    const mounts = web(
+      load('volumes: ["./data:/var/lib/data", "./media/cache:/cache:ro", {type: bind, source: ./db, target: /db, bind: {create_host_path: false}}]'),
+    ).container.mounts;
     expect(mounts).toEqual([
       { type: "bind", source: "/srv/gitdock/shop/data", target: "/var/lib/data", readOnly: false, createHostPath: true },
       { type: "bind", source: "/srv/gitdock/shop/media/cache", target: "/cache", readOnly: true, createHostPath: true },
@@ -209,12 +233,7 @@ describe("configs from the repository", () => {
   });
 
   it("refuses what a config from the repository cannot be", () => {
-    const bad = [
-      "configs:",
-      "  - {source: nginx_conf, mode: 04755}",
-      "  - {source: nope}",
-      "  - {source: motd, target: /www}",
-    ].join("\n");
+    const bad = ["configs:", "  - {source: nginx_conf, mode: 04755}", "  - {source: nope}", "  - {source: motd, target: /www}"].join("\n");
     const topBad = `${top}  host_file:\n    file: /etc/nginx/nginx.conf\n  missing:\n    file: ./missing.conf\n  both:\n    file: ./nginx.conf\n    content: x\n`;
     // In the order they are written: the service's, then the top-level declarations'.
     expect(summary(problemsOf(`${bad}\nvolumes: ["/srv/www:/www"]`, files, topBad))).toEqual([
@@ -239,7 +258,11 @@ describe("secrets", () => {
 
   it("mounts a secret at an absolute target, and records the mode and owner the host file must have", () => {
     const service = web(
-      load("secrets:\n  - {source: db, target: /etc/ssl/private/db.key, uid: '999', mode: 0400}\n  - db", {}, { top: "secrets:\n  db:\n    file: /etc/gitdock/secrets/db\n" }),
+      load(
+        "secrets:\n  - {source: db, target: /etc/ssl/private/db.key, uid: '999', mode: 0400}\n  - db",
+        {},
+        { top: "secrets:\n  db:\n    file: /etc/gitdock/secrets/db\n" },
+      ),
     );
     expect(service.secrets).toEqual([
       { source: "db", target: "/etc/ssl/private/db.key", file: "/etc/gitdock/secrets/db", expect: { uid: 999, mode: 0o400 } },

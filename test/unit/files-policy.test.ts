@@ -68,8 +68,7 @@ describe("the store as a read-only root inside the guarded state directory", () 
 describe("the policy on stacks with files of the repository and data directories", () => {
   const compose = `name: app\nservices:\n  web:\n    image: ${IMAGE}\n    volumes: ["./nginx.conf:/etc/nginx/nginx.conf", "./data:/data"]\n    configs: [motd]\nconfigs:\n  motd:\n    content: hi\n`;
   const tree = repoTree("hosts/h1", { "hosts/h1/app/compose.yaml": compose, "hosts/h1/app/nginx.conf": "events {}" });
-  const load = (dataRoot: string) =>
-    loadManifest(tree, { files: { store: STORE, dataRoot } });
+  const load = (dataRoot: string) => loadManifest(tree, { files: { store: STORE, dataRoot } });
 
   it("accepts store mounts and a data directory under the bind roots, on the stack and on the Engine requests", () => {
     const { stacks, sources } = load("/srv/gitdock");
@@ -101,8 +100,14 @@ describe("store objects on the host", () => {
   it("are checked under the store's root, without following symlinks", async () => {
     const roots = withStoreRoots(bindRootsOf(DEFAULT_POLICY), [{ store }]);
     expect(await checkHostPath(path.join(store, "sha256", "ok"), roots.readOnly, { create: false })).toEqual({ ok: true });
-    expect(await checkHostPath(path.join(store, "sha256", "link"), roots.readOnly, { create: false })).toEqual({ ok: false, reason: expect.stringMatching(/is a symbolic link/) });
-    expect(await checkHostPath(path.join(store, "sha256", "ok"), roots.readWrite, { create: false })).toEqual({ ok: false, reason: expect.stringMatching(/outside the allowed roots/) });
+    expect(await checkHostPath(path.join(store, "sha256", "link"), roots.readOnly, { create: false })).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/is a symbolic link/),
+    });
+    expect(await checkHostPath(path.join(store, "sha256", "ok"), roots.readWrite, { create: false })).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/outside the allowed roots/),
+    });
     expect(withStoreRoots(bindRootsOf(DEFAULT_POLICY), undefined)).toEqual(bindRootsOf(DEFAULT_POLICY));
   });
 });

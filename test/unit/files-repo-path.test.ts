@@ -31,7 +31,10 @@ describe("relative paths of a stack, resolved in the repository", () => {
   it("resolves from the directory of the file that wrote the path, keeping data directories relative to the stack's", () => {
     // Written in an extended file elsewhere, and in an included project inside the stack's directory.
     expect(resolveRepoPath("./tls.conf", "hosts/h1/common", "hosts/h1", "hosts/h1/shop")).toEqual({ repoPath: "hosts/h1/common/tls.conf", inStack: undefined });
-    expect(resolveRepoPath("./data", "hosts/h1/shop/monitoring", "hosts/h1", "hosts/h1/shop")).toEqual({ repoPath: "hosts/h1/shop/monitoring/data", inStack: "monitoring/data" });
+    expect(resolveRepoPath("./data", "hosts/h1/shop/monitoring", "hosts/h1", "hosts/h1/shop")).toEqual({
+      repoPath: "hosts/h1/shop/monitoring/data",
+      inStack: "monitoring/data",
+    });
     expect(resolveRepoPath("../../h2/x", "hosts/h1/common", "hosts/h1", "hosts/h1/shop")).toEqual({ error: expect.stringMatching(/leads outside/) });
   });
 

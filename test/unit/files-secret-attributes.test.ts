@@ -25,7 +25,9 @@ describe("a secret's mode and owner: checked against the host file, never change
   it("passes when the host file has them, and mounts it at an absolute target", async () => {
     await chmod(path.join(dir, "db"), 0o400);
     const resolved = await resolveHostInputs(desired("{source: db, target: /etc/app/db.key, mode: 0400, uid: '0'}"), KEY);
-    expect(resolved.stacks[0]?.services[0]?.spec.secrets).toEqual([{ source: "db", target: "/etc/app/db.key", file: `${dir}/db`, digest: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+    expect(resolved.stacks[0]?.services[0]?.spec.secrets).toEqual([
+      { source: "db", target: "/etc/app/db.key", file: `${dir}/db`, digest: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    ]);
   });
 
   it("fails before anything changes, saying what to run on the host, when they differ", async () => {

@@ -85,7 +85,8 @@ describe("the spec hash covers the content of files from the repository", () => 
     const resolved = await commit("a");
     const stack = resolved.stacks[0]!;
     const byName = new Map(stack.services.map((s) => [s.service.name, s]));
-    const create = (name: string) => containerConfig({ stack: stack.stack, service: byName.get(name)!, number: 1, commit: resolved.commit, agentId: "h" }).create;
+    const create = (name: string) =>
+      containerConfig({ stack: stack.stack, service: byName.get(name)!, number: 1, commit: resolved.commit, agentId: "h" }).create;
     expect(create("proxy").HostConfig?.Mounts).toEqual([
       { Type: "bind", Source: expect.stringMatching(new RegExp(`^${files.store}/sha256/[0-9a-f]{64}$`)), Target: "/etc/nginx/nginx.conf", ReadOnly: true },
       { Type: "bind", Source: "/srv/gitdock/shop/data", Target: "/data", ReadOnly: false },

@@ -25,7 +25,13 @@ const stored = (text: string, mode = 0o444, owner: { uid?: number; gid?: number 
   gid: owner.gid,
 });
 const fileObject = (file: StoredFile): StoreObject => ({ kind: "file", store, name: fileObjectName(file), file });
-const treeObject = (files: { path: string; file: StoredFile }[], dirs: string[]): StoreObject => ({ kind: "tree", store, name: treeObjectName(files, dirs), files, dirs });
+const treeObject = (files: { path: string; file: StoredFile }[], dirs: string[]): StoreObject => ({
+  kind: "tree",
+  store,
+  name: treeObjectName(files, dirs),
+  files,
+  dirs,
+});
 const modeOf = async (p: string) => (await lstat(p)).mode & 0o7777;
 
 describe("the store's names", () => {
@@ -37,7 +43,10 @@ describe("the store's names", () => {
   });
 
   it("name a directory by its listing: paths, modes and contents, whatever their order", () => {
-    const a = [{ path: "x.conf", file: stored("x") }, { path: "sub/y.conf", file: stored("y") }];
+    const a = [
+      { path: "x.conf", file: stored("x") },
+      { path: "sub/y.conf", file: stored("y") },
+    ];
     expect(treeObjectName(a, ["sub"])).toBe(treeObjectName([...a].reverse(), ["sub"]));
     expect(treeObjectName(a, ["sub"])).not.toBe(treeObjectName([a[0]!, { path: "sub/y.conf", file: stored("y2") }], ["sub"]));
     expect(treeObjectName(a, ["sub"])).not.toBe(treeObjectName([a[0]!, { path: "sub/y.conf", file: stored("y", 0o555) }], ["sub"]));
@@ -75,7 +84,13 @@ describe("materializing the store", () => {
   });
 
   it("builds a directory whole: files and subdirectories read-only, renamed into place", async () => {
-    const tree = treeObject([{ path: "default.conf", file: stored("a") }, { path: "snippets/gzip.conf", file: stored("b", 0o555) }], ["snippets", "empty"]);
+    const tree = treeObject(
+      [
+        { path: "default.conf", file: stored("a") },
+        { path: "snippets/gzip.conf", file: stored("b", 0o555) },
+      ],
+      ["snippets", "empty"],
+    );
     await materializeStore([tree]);
     const dir = path.join(store, tree.name);
     expect(await readFile(path.join(dir, "snippets/gzip.conf"), "utf8")).toBe("b");

@@ -1,12 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  decideGate,
-  initialGateProgress,
-  MONITOR_PROBE_FAILURES,
-  type GateDecision,
-  type GateRules,
-  type GateSample,
-} from "../../src/health/gate-decision.js";
+import { decideGate, initialGateProgress, MONITOR_PROBE_FAILURES, type GateDecision, type GateRules, type GateSample } from "../../src/health/gate-decision.js";
 import { NOTHING_TO_REDACT, UntrustedText } from "../../src/untrusted/index.js";
 
 const STARTED = "2026-01-01T00:00:00.000000001Z";
@@ -301,7 +294,10 @@ const cases: Case[] = [
   {
     name: "timeout while never running names the status",
     rules: { timeoutMs: 1_500 },
-    samples: [{ ...up(0), status: "created", running: false, startedAt: NEVER }, { ...up(1_500), status: "created", running: false, startedAt: NEVER }],
+    samples: [
+      { ...up(0), status: "created", running: false, startedAt: NEVER },
+      { ...up(1_500), status: "created", running: false, startedAt: NEVER },
+    ],
     verdict: "failed",
     check: "timeout",
     detail: /^not healthy after 1\.5s: running: status created$/,

@@ -37,7 +37,9 @@ function fakeDocker(scripts: Record<string, Step[]>): Docker {
               OOMKilled: false,
               Error: step.engineError ?? "",
               ...(step.health
-                ? { Health: { Status: step.health, FailingStreak: 0, Log: step.healthOutput === undefined ? [] : [{ ExitCode: 1, Output: step.healthOutput }] } }
+                ? {
+                    Health: { Status: step.health, FailingStreak: 0, Log: step.healthOutput === undefined ? [] : [{ ExitCode: 1, Output: step.healthOutput }] },
+                  }
                 : {}),
             },
             NetworkSettings: { Networks: {}, Ports: {} },
@@ -109,11 +111,10 @@ describe("waitForHealthy", () => {
   });
 
   it("rides out Engine hiccups", async () => {
-    const r = await waitForHealthy(
-      fakeDocker({ web: [{ error: { code: "ECONNRESET" } }, { error: { statusCode: 500 } }, {}] }),
-      target("web"),
-      { pollMs: 1, now: steppingClock() },
-    );
+    const r = await waitForHealthy(fakeDocker({ web: [{ error: { code: "ECONNRESET" } }, { error: { statusCode: 500 } }, {}] }), target("web"), {
+      pollMs: 1,
+      now: steppingClock(),
+    });
     expect(r.ok).toBe(true);
   });
 
@@ -173,7 +174,12 @@ describe("waitForHealthy woken by the Engine's events", () => {
           inspects++;
           if (inspects === 1) wakeups.ring("a"); // during the first sample
           const health = inspects === 1 ? "starting" : "unhealthy";
-          return { RestartCount: 0, State: { Status: "running", Running: true, ExitCode: 0, StartedAt: "x", Health: { Status: health, Log: [] } }, NetworkSettings: { Networks: {} }, HostConfig: {} };
+          return {
+            RestartCount: 0,
+            State: { Status: "running", Running: true, ExitCode: 0, StartedAt: "x", Health: { Status: health, Log: [] } },
+            NetworkSettings: { Networks: {} },
+            HostConfig: {},
+          };
         },
       }),
     } as unknown as Docker;
@@ -212,7 +218,12 @@ describe("formatGateFailure", () => {
   it("carries the excerpt on the error's own field: not in its message, hint, data or JSON", () => {
     const output = "API_TOKEN=planted-value-123";
     const err = gateFailedError(
-      { ok: false, container: "c", durationMs: 0, failure: { check: "healthcheck", detail: "unhealthy (Docker healthcheck, exit code 1)", excerpt: new UntrustedText(output) } },
+      {
+        ok: false,
+        container: "c",
+        durationMs: 0,
+        failure: { check: "healthcheck", detail: "unhealthy (Docker healthcheck, exit code 1)", excerpt: new UntrustedText(output) },
+      },
       { data: { failureAction: "rollback" } },
     );
     expect(err.message).toBe("health gate failed: c: healthcheck: unhealthy (Docker healthcheck, exit code 1)");

@@ -82,10 +82,7 @@ describe("sampleFromInspect", () => {
   });
 
   it("keeps exit code, OOM and runtime error of an exited container", () => {
-    const s = sampleFromInspect(
-      info({ state: { Status: "exited", Running: false, ExitCode: 137, OOMKilled: true, Error: "killed" } }),
-      0,
-    );
+    const s = sampleFromInspect(info({ state: { Status: "exited", Running: false, ExitCode: 137, OOMKilled: true, Error: "killed" } }), 0);
     expect(s).toMatchObject({ status: "exited", running: false, exitCode: 137, oomKilled: true });
     expect(s.error?.excerpt(NOTHING_TO_REDACT)).toBe("killed");
     expect(String(s.error)).toBe(WITHHELD);
@@ -112,7 +109,14 @@ describe("probeAddress", () => {
   });
 
   it("falls back to the published port on loopback", () => {
-    const i = info({ ports: { "8080/tcp": [{ HostIp: "0.0.0.0", HostPort: "32768" }, { HostIp: "::", HostPort: "32768" }] } });
+    const i = info({
+      ports: {
+        "8080/tcp": [
+          { HostIp: "0.0.0.0", HostPort: "32768" },
+          { HostIp: "::", HostPort: "32768" },
+        ],
+      },
+    });
     expect(probeAddress(i, http)).toEqual({ host: "127.0.0.1", port: 32768 });
   });
 

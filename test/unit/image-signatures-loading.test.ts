@@ -20,11 +20,20 @@ describe("loading image signature verification", () => {
 
     const key = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
     const digest = `sha256:${"c".repeat(64)}`;
-    const payload = Buffer.from(JSON.stringify({ critical: { identity: {}, image: { "docker-manifest-digest": digest }, type: "cosign container image signature" } }));
+    const payload = Buffer.from(
+      JSON.stringify({ critical: { identity: {}, image: { "docker-manifest-digest": digest }, type: "cosign container image signature" } }),
+    );
     const pem = key.publicKey.export({ type: "spki", format: "pem" }).toString();
     const trust = await loadScopeTrust({ scope: "*", keys: [pem], keyless: undefined, acceptUnsigned: false });
     const signature = sign("sha256", payload, { key: key.privateKey, dsaEncoding: "der" });
-    const sig = { payload: { mediaType: "", digest, size: payload.length, artifactType: undefined, annotations: {} }, signature, certificate: undefined, chain: undefined, rekorBundle: undefined, timestamp: undefined };
+    const sig = {
+      payload: { mediaType: "", digest, size: payload.length, artifactType: undefined, annotations: {} },
+      signature,
+      certificate: undefined,
+      chain: undefined,
+      rekorBundle: undefined,
+      timestamp: undefined,
+    };
     expect((await judgeClassic(sig, payload, digest, trust)).status).toBe("valid");
     expect(sigstoreLoaded()).toEqual([]);
 

@@ -30,16 +30,45 @@ const REPO = "127.0.0.1:5000/acme/web";
 const rule = (r: Partial<ImageSignatureRule>): ImageSignatureRule => ({ scope: "*", keys: [], keyless: undefined, acceptUnsigned: false, ...r });
 const trustFor = (...keys: TestKey[]): Promise<ScopeTrust> => loadScopeTrust(rule({ keys: keys.map((k) => k.publicPem) }));
 const classic = (payload: Buffer, signature: Buffer, annotations: Record<string, string> = {}) =>
-  classicSignatures({ layers: [{ mediaType: "application/vnd.dev.cosign.simplesigning.v1+json", digest: DIGEST, size: payload.length, annotations: { "dev.cosignproject.cosign/signature": signature.toString("base64"), ...annotations } }] }).signatures[0]!;
+  classicSignatures({
+    layers: [
+      {
+        mediaType: "application/vnd.dev.cosign.simplesigning.v1+json",
+        digest: DIGEST,
+        size: payload.length,
+        annotations: { "dev.cosignproject.cosign/signature": signature.toString("base64"), ...annotations },
+      },
+    ],
+  }).signatures[0]!;
 
 describe("the simple-signing payload", () => {
   it.each([
     ["cosign's own", simpleSigningPayload(REPO, DIGEST), { digest: DIGEST, dockerReference: REPO }],
-    ["the key in another case, as cosign's spec writes it", Buffer.from(JSON.stringify({ critical: { identity: {}, image: { "Docker-manifest-digest": DIGEST }, type: "cosign container image signature" } })), { digest: DIGEST, dockerReference: undefined }],
+    [
+      "the key in another case, as cosign's spec writes it",
+      Buffer.from(JSON.stringify({ critical: { identity: {}, image: { "Docker-manifest-digest": DIGEST }, type: "cosign container image signature" } })),
+      { digest: DIGEST, dockerReference: undefined },
+    ],
     ["not JSON", Buffer.from("{"), { problem: "the signed payload is not JSON" }],
-    ["Podman's signature type", Buffer.from(JSON.stringify({ critical: { image: { "docker-manifest-digest": DIGEST }, type: "atomic container signature" } })), { problem: 'the signed payload\'s critical.type is "atomic container signature", not "cosign container image signature"' }],
-    ["no digest", Buffer.from(JSON.stringify({ critical: { image: {}, type: "cosign container image signature" } })), { problem: "the signed payload names no sha256 manifest digest" }],
-    ["two spellings of the digest", Buffer.from(JSON.stringify({ critical: { image: { "Docker-Manifest-Digest": DIGEST, "DOCKER-manifest-digest": OTHER }, type: "cosign container image signature" } })), { problem: "the signed payload names no sha256 manifest digest" }],
+    [
+      "Podman's signature type",
+      Buffer.from(JSON.stringify({ critical: { image: { "docker-manifest-digest": DIGEST }, type: "atomic container signature" } })),
+      { problem: 'the signed payload\'s critical.type is "atomic container signature", not "cosign container image signature"' },
+    ],
+    [
+      "no digest",
+      Buffer.from(JSON.stringify({ critical: { image: {}, type: "cosign container image signature" } })),
+      { problem: "the signed payload names no sha256 manifest digest" },
+    ],
+    [
+      "two spellings of the digest",
+      Buffer.from(
+        JSON.stringify({
+          critical: { image: { "Docker-Manifest-Digest": DIGEST, "DOCKER-manifest-digest": OTHER }, type: "cosign container image signature" },
+        }),
+      ),
+      { problem: "the signed payload names no sha256 manifest digest" },
+    ],
   ])("%s", (_, payload, expected) => {
     expect(parseSimpleSigning(payload)).toEqual(expected);
   });
@@ -48,8 +77,18 @@ describe("the simple-signing payload", () => {
 describe("the in-toto statement of a bundle", () => {
   it.each([
     ["an image signature", "application/vnd.in-toto+json", signStatement("web", [OTHER, DIGEST]), { digests: [OTHER, DIGEST] }],
-    ["an SBOM attestation", "application/vnd.in-toto+json", signStatement("web", [DIGEST], "https://cyclonedx.org/bom"), { problem: 'the statement\'s predicate is "https://cyclonedx.org/bom", not an image signature (https://sigstore.dev/cosign/sign/v1)' }],
-    ["another payload type", "text/plain", signStatement("web", [DIGEST]), { problem: "the envelope's payload type is \"text/plain\", not application/vnd.in-toto+json" }],
+    [
+      "an SBOM attestation",
+      "application/vnd.in-toto+json",
+      signStatement("web", [DIGEST], "https://cyclonedx.org/bom"),
+      { problem: 'the statement\'s predicate is "https://cyclonedx.org/bom", not an image signature (https://sigstore.dev/cosign/sign/v1)' },
+    ],
+    [
+      "another payload type",
+      "text/plain",
+      signStatement("web", [DIGEST]),
+      { problem: 'the envelope\'s payload type is "text/plain", not application/vnd.in-toto+json' },
+    ],
     ["no subject digest", "application/vnd.in-toto+json", signStatement("web", []), { problem: "the statement names no sha256 subject" }],
   ])("%s", (_, type, payload, expected) => {
     expect(parseSignStatement(type, payload)).toEqual(expected);
@@ -66,7 +105,10 @@ describe("the registry documents", () => {
     const layer = (mediaType: string, annotations: Record<string, string>) => ({ mediaType, digest: DIGEST, size: 10, annotations });
     const found = classicSignatures({
       layers: [
-        layer("application/vnd.dev.cosign.simplesigning.v1+json", { "dev.cosignproject.cosign/signature": "MEUCIQ==", "dev.sigstore.cosign/certificate": "PEM" }),
+        layer("application/vnd.dev.cosign.simplesigning.v1+json", {
+          "dev.cosignproject.cosign/signature": "MEUCIQ==",
+          "dev.sigstore.cosign/certificate": "PEM",
+        }),
         layer("application/vnd.dev.cosign.simplesigning.v1+json", {}),
         layer("application/vnd.oci.image.layer.v1.tar", { "dev.cosignproject.cosign/signature": "MEUCIQ==" }),
         { mediaType: "application/vnd.dev.cosign.simplesigning.v1+json", digest: "sha256:short", size: 1 },
@@ -77,7 +119,12 @@ describe("the registry documents", () => {
   });
 
   it("lists only Sigstore bundle referrers and checks a bundle manifest's subject", () => {
-    const d = (artifactType: string | undefined) => ({ mediaType: "application/vnd.oci.image.manifest.v1+json", digest: OTHER, size: 5, ...(artifactType ? { artifactType } : {}) });
+    const d = (artifactType: string | undefined) => ({
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      digest: OTHER,
+      size: 5,
+      ...(artifactType ? { artifactType } : {}),
+    });
     expect(bundleReferrers({ manifests: [d(BUNDLE_TYPE), d("application/spdx+json"), d(undefined)] }).map((r) => r.artifactType)).toEqual([BUNDLE_TYPE]);
     const manifest = { subject: { mediaType: "x", digest: DIGEST, size: 1 }, layers: [{ mediaType: BUNDLE_TYPE, digest: OTHER, size: 9 }] };
     expect(bundleLayer(manifest, DIGEST)).toMatchObject({ digest: OTHER, size: 9 });
@@ -87,7 +134,12 @@ describe("the registry documents", () => {
 });
 
 describe("which scope decides (the most specific, as Podman's policy)", () => {
-  const rules = [rule({ scope: "*" }), rule({ scope: "ghcr.io" }), rule({ scope: "ghcr.io/acme" }), rule({ scope: "ghcr.io/acme/vendor", acceptUnsigned: true })];
+  const rules = [
+    rule({ scope: "*" }),
+    rule({ scope: "ghcr.io" }),
+    rule({ scope: "ghcr.io/acme" }),
+    rule({ scope: "ghcr.io/acme/vendor", acceptUnsigned: true }),
+  ];
   it.each([
     ["ghcr.io/acme/web", "ghcr.io/acme"],
     ["ghcr.io/acme/vendor/redis", "ghcr.io/acme/vendor"],
@@ -117,7 +169,12 @@ describe("keys", () => {
   });
   it("validates the policy section: inline keys, scopes, keyless identities", () => {
     const key = newKey("ecdsa-p256").publicPem;
-    const ok = policySectionSchema.safeParse({ image_signatures: [{ scope: "ghcr.io/acme", keys: [key, "/etc/gitdock/cosign.pub"] }, { scope: "ghcr.io/acme/vendor", accept_unsigned: true }] });
+    const ok = policySectionSchema.safeParse({
+      image_signatures: [
+        { scope: "ghcr.io/acme", keys: [key, "/etc/gitdock/cosign.pub"] },
+        { scope: "ghcr.io/acme/vendor", accept_unsigned: true },
+      ],
+    });
     expect(ok.success).toBe(true);
     expect(policyFromInput(ok.data).imageSignatures).toEqual([
       { scope: "ghcr.io/acme", keys: [key, "/etc/gitdock/cosign.pub"], keyless: undefined, acceptUnsigned: false },
@@ -129,8 +186,15 @@ describe("keys", () => {
     };
     expect(messages([{ scope: "*" }])).toEqual(["image_signatures.0: give keys, keyless or both; or accept_unsigned: true alone"]);
     expect(messages([{ scope: "*", keys: ["cosign.pub"] }])[0]).toMatch(/^image_signatures\.0\.keys\.0: expected a PEM public key/);
-    expect(messages([{ scope: "x", keyless: { trusted_root: "/r.json", identities: [{ issuer: "https://i" }] } }])).toEqual(["image_signatures.0.keyless.identities.0: give subject or subject_regexp (one of them)"]);
-    expect(messages([{ scope: "*", accept_unsigned: true }, { scope: "*", accept_unsigned: true }])).toEqual(["image_signatures: each scope may appear once"]);
+    expect(messages([{ scope: "x", keyless: { trusted_root: "/r.json", identities: [{ issuer: "https://i" }] } }])).toEqual([
+      "image_signatures.0.keyless.identities.0: give subject or subject_regexp (one of them)",
+    ]);
+    expect(
+      messages([
+        { scope: "*", accept_unsigned: true },
+        { scope: "*", accept_unsigned: true },
+      ]),
+    ).toEqual(["image_signatures: each scope may appear once"]);
   });
 });
 
@@ -152,7 +216,10 @@ describe("the classic layout's verdict", () => {
     const payload = simpleSigningPayload(REPO, DIGEST);
     const trust = await trustFor(signer);
     const byStranger = await judgeClassic(classic(payload, signWith(stranger, payload)), payload, DIGEST, trust);
-    expect(byStranger).toEqual({ status: "untrusted", reason: `a cosign signature (${DIGEST.slice(0, 19)}…), but no key the policy lists for * verifies it: signed by an unknown key, or its payload was changed after signing` });
+    expect(byStranger).toEqual({
+      status: "untrusted",
+      reason: `a cosign signature (${DIGEST.slice(0, 19)}…), but no key the policy lists for * verifies it: signed by an unknown key, or its payload was changed after signing`,
+    });
     const changed = simpleSigningPayload(REPO, OTHER);
     expect((await judgeClassic(classic(changed, signWith(signer, payload)), changed, DIGEST, trust)).status).toBe("untrusted");
   });
@@ -171,7 +238,11 @@ describe("the Sigstore bundle's verdict, with keys", () => {
 
   it("a bundle signed by a listed key over the pinned digest is valid", async () => {
     const bundle = await makeBundle(signStatement(REPO, [DIGEST]), { key: signer });
-    expect(judgeBundle(bundle, DIGEST, await trustFor(signer))).toMatchObject({ status: "valid", layout: "sigstore-bundle", signer: { kind: "key", algorithm: "ecdsa-p256" } });
+    expect(judgeBundle(bundle, DIGEST, await trustFor(signer))).toMatchObject({
+      status: "valid",
+      layout: "sigstore-bundle",
+      signer: { kind: "key", algorithm: "ecdsa-p256" },
+    });
   });
 
   it("tells an unknown key, a changed statement (the hint names a listed key), another digest and an attestation apart", async () => {
@@ -201,7 +272,14 @@ describe("the Sigstore bundle's verdict, keyless, offline against a pinned trust
     pki = await createTestPki();
     dir = await mkdtemp(path.join(os.tmpdir(), "gdt-is-unit-"));
     await writeFile(path.join(dir, "trusted_root.json"), JSON.stringify(await pki.trustedRoot()));
-    trust = await loadScopeTrust(rule({ keyless: { trustedRoot: path.join(dir, "trusted_root.json"), identities: [{ subjectPattern: "https://ci\\.example/acme/[^/]+/\\.github/workflows/release\\.yml@refs/heads/main", issuer: identity.issuer }] } }));
+    trust = await loadScopeTrust(
+      rule({
+        keyless: {
+          trustedRoot: path.join(dir, "trusted_root.json"),
+          identities: [{ subjectPattern: "https://ci\\.example/acme/[^/]+/\\.github/workflows/release\\.yml@refs/heads/main", issuer: identity.issuer }],
+        },
+      }),
+    );
   }, 60_000);
   afterAll(async () => {
     await pki?.dispose();
@@ -215,12 +293,19 @@ describe("the Sigstore bundle's verdict, keyless, offline against a pinned trust
   };
 
   it("a certificate of a listed identity, chained to the root, dated by the TSA, is valid", async () => {
-    expect(judgeBundle(await keyless(signStatement(REPO, [DIGEST])), DIGEST, trust)).toEqual({ status: "valid", layout: "sigstore-bundle", signer: { kind: "keyless", ...identity } });
+    expect(judgeBundle(await keyless(signStatement(REPO, [DIGEST])), DIGEST, trust)).toEqual({
+      status: "valid",
+      layout: "sigstore-bundle",
+      signer: { kind: "keyless", ...identity },
+    });
   });
 
   it("another identity, an undated signature, another CA, a changed statement and another digest are refused", async () => {
     const other = await keyless(signStatement(REPO, [DIGEST]), { subject: "mallory@example.com", issuer: identity.issuer });
-    expect(judgeBundle(other, DIGEST, trust)).toEqual({ status: "untrusted", reason: `a keyless signature by mallory@example.com (issuer ${identity.issuer}), an identity the policy does not list` });
+    expect(judgeBundle(other, DIGEST, trust)).toEqual({
+      status: "untrusted",
+      reason: `a keyless signature by mallory@example.com (issuer ${identity.issuer}), an identity the policy does not list`,
+    });
     expect(judgeBundle(await keyless(signStatement(REPO, [DIGEST]), identity, false), DIGEST, trust)).toEqual({
       status: "untrusted",
       reason: "a keyless signature whose certificate does not verify against the trusted root (TIMESTAMP_ERROR)",
@@ -229,14 +314,19 @@ describe("the Sigstore bundle's verdict, keyless, offline against a pinned trust
     try {
       const leaf = await elsewhere.leaf(identity);
       const foreign = await withTimestamp(await makeBundle(signStatement(REPO, [DIGEST]), { key: leaf.key, certificatePem: leaf.certificatePem }), pki);
-      expect(judgeBundle(foreign, DIGEST, trust)).toEqual({ status: "untrusted", reason: "a keyless signature whose certificate does not verify against the trusted root (CERTIFICATE_ERROR)" });
+      expect(judgeBundle(foreign, DIGEST, trust)).toEqual({
+        status: "untrusted",
+        reason: "a keyless signature whose certificate does not verify against the trusted root (CERTIFICATE_ERROR)",
+      });
     } finally {
       await elsewhere.dispose();
     }
     const bundle = await keyless(signStatement(REPO, [OTHER]));
     expect(judgeBundle(bundle, DIGEST, trust).status).toBe("wrong-digest");
     const envelope = bundle.dsseEnvelope as Record<string, unknown>;
-    expect(judgeBundle({ ...bundle, dsseEnvelope: { ...envelope, payload: signStatement(REPO, [DIGEST]).toString("base64") } }, DIGEST, trust).status).toBe("tampered");
+    expect(judgeBundle({ ...bundle, dsseEnvelope: { ...envelope, payload: signStatement(REPO, [DIGEST]).toString("base64") } }, DIGEST, trust).status).toBe(
+      "tampered",
+    );
   }, 60_000);
 
   it("a scope without keyless trust refuses a keyless signature", async () => {
@@ -276,8 +366,15 @@ describe("a keyless signature in cosign's classic layout", () => {
     const s = await signed(DIGEST);
     const rekor = pki.rekorAnnotation(s.payload, s.signature, s.certificatePem);
     const sig = classic(s.payload, s.signature, { "dev.sigstore.cosign/certificate": s.certificatePem, "dev.sigstore.cosign/bundle": rekor });
-    expect(await judgeClassic(sig, s.payload, DIGEST, await scope(true))).toEqual({ status: "valid", layout: "cosign-tag", signer: { kind: "keyless", ...identity } });
-    const forged = classic(s.payload, s.signature, { "dev.sigstore.cosign/certificate": s.certificatePem, "dev.sigstore.cosign/bundle": rekor.replace(/"integratedTime":\d+/, '"integratedTime":1') });
+    expect(await judgeClassic(sig, s.payload, DIGEST, await scope(true))).toEqual({
+      status: "valid",
+      layout: "cosign-tag",
+      signer: { kind: "keyless", ...identity },
+    });
+    const forged = classic(s.payload, s.signature, {
+      "dev.sigstore.cosign/certificate": s.certificatePem,
+      "dev.sigstore.cosign/bundle": rekor.replace(/"integratedTime":\d+/, '"integratedTime":1'),
+    });
     expect(await judgeClassic(forged, s.payload, DIGEST, await scope(true))).toMatchObject({ status: "untrusted" });
   });
 
@@ -295,13 +392,20 @@ describe("a keyless signature in cosign's classic layout", () => {
     const changed = simpleSigningPayload("elsewhere", DIGEST);
     expect(await judgeClassic(await stamped(good), changed, DIGEST, trust)).toMatchObject({ status: "tampered" });
     const undated = classic(good.payload, good.signature, { "dev.sigstore.cosign/certificate": good.certificatePem });
-    expect(await judgeClassic(undated, good.payload, DIGEST, trust)).toEqual({ status: "untrusted", reason: "a keyless signature whose certificate does not verify against the trusted root (TIMESTAMP_ERROR)" });
-    expect((await judgeClassic(classic(good.payload, good.signature, { "dev.sigstore.cosign/certificate": "not a certificate" }), good.payload, DIGEST, trust)).status).toBe("malformed");
+    expect(await judgeClassic(undated, good.payload, DIGEST, trust)).toEqual({
+      status: "untrusted",
+      reason: "a keyless signature whose certificate does not verify against the trusted root (TIMESTAMP_ERROR)",
+    });
+    expect(
+      (await judgeClassic(classic(good.payload, good.signature, { "dev.sigstore.cosign/certificate": "not a certificate" }), good.payload, DIGEST, trust))
+        .status,
+    ).toBe("malformed");
   }, 60_000);
 });
 
 describe("the verdict of several signatures", () => {
-  const v = (status: ImageVerdict["status"]): ImageVerdict => (status === "valid" ? { status, signer: { kind: "keyless", subject: "s", issuer: "i" }, layout: "cosign-tag" } : { status, reason: status });
+  const v = (status: ImageVerdict["status"]): ImageVerdict =>
+    status === "valid" ? { status, signer: { kind: "keyless", subject: "s", issuer: "i" }, layout: "cosign-tag" } : { status, reason: status };
   it("keeps the most telling one", () => {
     const order: ImageVerdict["status"][] = ["missing", "malformed", "untrusted", "tampered", "wrong-digest", "valid"];
     for (const [i, weaker] of order.entries()) for (const stronger of order.slice(i)) expect(betterVerdict(v(weaker), v(stronger)).status).toBe(stronger);

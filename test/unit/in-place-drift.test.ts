@@ -37,7 +37,16 @@ describe("which writable-layer changes are changes in place", () => {
 
   it("leaves out what lies under a writable path, and the path itself", () => {
     expect(changesInPlace(CHANGES, [...MOUNTED, "/www/"])).toEqual({ added: 0, changed: 0, deleted: 0, paths: [] });
-    expect(changesInPlace([{ Path: "/var/cache/nginx", Kind: 1 }, { Path: "/var/cache/nginx/a/b", Kind: 1 }, { Path: "/var/cache", Kind: 0 }], ["/var/cache/nginx"]).paths).toEqual([]);
+    expect(
+      changesInPlace(
+        [
+          { Path: "/var/cache/nginx", Kind: 1 },
+          { Path: "/var/cache/nginx/a/b", Kind: 1 },
+          { Path: "/var/cache", Kind: 0 },
+        ],
+        ["/var/cache/nginx"],
+      ).paths,
+    ).toEqual([]);
   });
 
   it("counts a change, an addition and a deletion outside them, and a directory changed in itself", () => {
@@ -56,7 +65,15 @@ describe("which writable-layer changes are changes in place", () => {
   });
 
   it("does not mistake a sibling with a common prefix for a path below", () => {
-    expect(changesInPlace([{ Path: "/data-old", Kind: 1 }, { Path: "/www2", Kind: 0 }], ["/data", "/www"]).paths).toEqual(["/data-old", "/www2"]);
+    expect(
+      changesInPlace(
+        [
+          { Path: "/data-old", Kind: 1 },
+          { Path: "/www2", Kind: 0 },
+        ],
+        ["/data", "/www"],
+      ).paths,
+    ).toEqual(["/data-old", "/www2"]);
   });
 
   it("a writable path of / allows everything", () => {
@@ -65,14 +82,31 @@ describe("which writable-layer changes are changes in place", () => {
 });
 
 /** Events as the Engine's stream gives them for a managed container. */
-const attrs = { "gitdock.managed": "true", "gitdock.agent": "h1", "gitdock.commit": "c1", "com.docker.compose.project": "shop", "com.docker.compose.service": "web", name: "shop-web-1", image: "img" };
+const attrs = {
+  "gitdock.managed": "true",
+  "gitdock.agent": "h1",
+  "gitdock.commit": "c1",
+  "com.docker.compose.project": "shop",
+  "com.docker.compose.service": "web",
+  name: "shop-web-1",
+  image: "img",
+};
 const event = (action: string, extra: Record<string, string> = {}, name = "shop-web-1") => ({
-  status: action, id: "cid", Type: "container", Action: action, Actor: { ID: "cid", Attributes: { ...attrs, name, execID: "eid", ...extra } }, scope: "local",
+  status: action,
+  id: "cid",
+  Type: "container",
+  Action: action,
+  Actor: { ID: "cid", Attributes: { ...attrs, name, execID: "eid", ...extra } },
+  scope: "local",
 });
 
 describe("the Engine's events about changes in place", () => {
   it.each<[string, unknown, unknown]>([
-    ["an exec session with its command", event("exec_start: sh -c echo x > /tmp/f"), { kind: "exec", containerId: "cid", container: "shop-web-1", execId: "eid", command: "sh -c echo x > /tmp/f" }],
+    [
+      "an exec session with its command",
+      event("exec_start: sh -c echo x > /tmp/f"),
+      { kind: "exec", containerId: "cid", container: "shop-web-1", execId: "eid", command: "sh -c echo x > /tmp/f" },
+    ],
     ["its end", event("exec_die", { exitCode: "0" }), { kind: "exec-ended", containerId: "cid", container: "shop-web-1", execId: "eid" }],
     ["a docker cp into it", event("extract-to-dir"), { kind: "copied-in", containerId: "cid", container: "shop-web-1" }],
     ["not its creation (nothing ran yet)", event("exec_create: sh"), undefined],
@@ -85,9 +119,15 @@ describe("the Engine's events about changes in place", () => {
   });
 
   it("tells the Docker healthcheck's execs by the command the Engine spells for them", () => {
-    expect(healthcheckCommand({ Healthcheck: { Test: ["CMD", "/bin/wget", "-q", "-O-", "http://127.0.0.1:8080/healthz"] } })).toBe("/bin/wget -q -O- http://127.0.0.1:8080/healthz");
-    expect(healthcheckCommand({ Healthcheck: { Test: ["CMD-SHELL", "curl -f http://localhost/ || exit 1"] } })).toBe("/bin/sh -c curl -f http://localhost/ || exit 1");
-    expect(healthcheckCommand({ Healthcheck: { Test: ["CMD-SHELL", "check"] }, Shell: ["/bin/bash", "-o", "pipefail", "-c"] })).toBe("/bin/bash -o pipefail -c check");
+    expect(healthcheckCommand({ Healthcheck: { Test: ["CMD", "/bin/wget", "-q", "-O-", "http://127.0.0.1:8080/healthz"] } })).toBe(
+      "/bin/wget -q -O- http://127.0.0.1:8080/healthz",
+    );
+    expect(healthcheckCommand({ Healthcheck: { Test: ["CMD-SHELL", "curl -f http://localhost/ || exit 1"] } })).toBe(
+      "/bin/sh -c curl -f http://localhost/ || exit 1",
+    );
+    expect(healthcheckCommand({ Healthcheck: { Test: ["CMD-SHELL", "check"] }, Shell: ["/bin/bash", "-o", "pipefail", "-c"] })).toBe(
+      "/bin/bash -o pipefail -c check",
+    );
     expect(healthcheckCommand({ Healthcheck: { Test: ["NONE"] } })).toBeUndefined();
     expect(healthcheckCommand({})).toBeUndefined();
   });
@@ -109,7 +149,9 @@ describe("a container's profile, read once from its inspect", () => {
     const p = profileOf(info);
     expect(p.readOnly).toBe(true);
     expect(p.healthcheckCommand).toBe("true");
-    expect(p.mounted).toEqual(expect.arrayContaining(["/data", "/run/secrets/x", "/scratch", "/sbin/docker-init", "/etc/hosts", "/etc/resolv.conf", "/etc/hostname"]));
+    expect(p.mounted).toEqual(
+      expect.arrayContaining(["/data", "/run/secrets/x", "/scratch", "/sbin/docker-init", "/etc/hosts", "/etc/resolv.conf", "/etc/hostname"]),
+    );
     expect(profileOf({ Config: {}, HostConfig: {}, Mounts: [] } as unknown as Docker.ContainerInspectInfo).mounted).not.toContain("/sbin/docker-init");
   });
 });
@@ -117,7 +159,10 @@ describe("a container's profile, read once from its inspect", () => {
 describe("drift: config section", () => {
   it("reports, scanning every 5 minutes, unless told otherwise", () => {
     expect(driftSectionDefaults(undefined)).toEqual({ inPlace: "report", scanIntervalMs: 300_000 });
-    expect(driftSectionDefaults(driftSectionSchema.parse({ in_place: "replace", scan_interval: "30s" }))).toEqual({ inPlace: "replace", scanIntervalMs: 30_000 });
+    expect(driftSectionDefaults(driftSectionSchema.parse({ in_place: "replace", scan_interval: "30s" }))).toEqual({
+      inPlace: "replace",
+      scanIntervalMs: 30_000,
+    });
   });
 
   it.each([{ in_place: "fix" }, { scan_interval: "500ms" }, { scan_interval: "soon" }, { other: true }])("refuses %j", (raw) => {

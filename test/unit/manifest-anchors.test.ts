@@ -19,7 +19,12 @@ describe("manifest: anchors in a real-sized file", () => {
     expect(stack?.project).toBe("media");
     expect(stack?.services).toHaveLength(38);
     const jellyfin = stack?.services.find((s) => s.name === "jellyfin");
-    expect(jellyfin?.container).toMatchObject({ restart: "unless-stopped", init: true, logging: { driver: "json-file" }, devices: [expect.objectContaining({ source: "/dev/dri" })] });
+    expect(jellyfin?.container).toMatchObject({
+      restart: "unless-stopped",
+      init: true,
+      logging: { driver: "json-file" },
+      devices: [expect.objectContaining({ source: "/dev/dri" })],
+    });
     expect(jellyfin?.container.environment).toMatchObject({ TZ: "Europe/Berlin", APP_NAME: "jellyfin" });
     expect(jellyfin?.container.healthcheck).toMatchObject({ retries: 5, intervalMs: 30_000 });
   });
@@ -30,7 +35,9 @@ describe("manifest: anchors in a real-sized file", () => {
     const line = broken.split("\n").findIndex((l) => l === "  restart: sometimes") + 1;
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ file: PATH, line, col: 12, path: "x-base.restart" });
-    expect(found[0]?.message).toMatch(/^expected "no", "always".* \(in the anchor &base, used by services audiobookshelf, bazarr, calibre-web, .*, vaultwarden, wallabag\)$/);
+    expect(found[0]?.message).toMatch(
+      /^expected "no", "always".* \(in the anchor &base, used by services audiobookshelf, bazarr, calibre-web, .*, vaultwarden, wallabag\)$/,
+    );
   });
 
   it("keeps one service's problem under an anchor at its own path", () => {
@@ -42,10 +49,21 @@ describe("manifest: anchors in a real-sized file", () => {
 describe("manifest: alias bombs, by expanded size", () => {
   it(`refuses a document that expands to more than ${EXPANSION_FACTOR} times its own size`, () => {
     const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-    for (const [i, name] of ["b", "c", "d", "e"].entries()) lines.push(`${name}: &${name} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(",")}]`);
+    for (const [i, name] of ["b", "c", "d", "e"].entries())
+      lines.push(
+        `${name}: &${name} [${Array(9)
+          .fill(`*${String.fromCharCode(97 + i)}`)
+          .join(",")}]`,
+      );
     lines.push(`services:\n  web:\n    image: ${IMAGE}\n    command: *e`);
     expect(problems(lines.join("\n"))).toEqual([
-      expect.objectContaining({ line: 1, col: 1, message: expect.stringMatching(/^its aliases expand to \d+ nodes \(limit \d+\), more than 10 times the file itself; refusing what looks like a YAML alias bomb$/) }),
+      expect.objectContaining({
+        line: 1,
+        col: 1,
+        message: expect.stringMatching(
+          /^its aliases expand to \d+ nodes \(limit \d+\), more than 10 times the file itself; refusing what looks like a YAML alias bomb$/,
+        ),
+      }),
     ]);
   });
 
@@ -64,7 +82,12 @@ describe("manifest: alias bombs, by expanded size", () => {
 
 describe("host policy problems in shared text", () => {
   it("are grouped the same way: once, naming the services", () => {
-    const yaml = ["x-base: &base", "  privileged: true", "services:", ...["api", "web", "worker"].flatMap((s) => [`  ${s}:`, "    <<: *base", `    image: ${IMAGE}`])].join("\n");
+    const yaml = [
+      "x-base: &base",
+      "  privileged: true",
+      "services:",
+      ...["api", "web", "worker"].flatMap((s) => [`  ${s}:`, "    <<: *base", `    image: ${IMAGE}`]),
+    ].join("\n");
     const { stacks, sources } = loadManifest([{ path: "stacks/app/compose.yaml", content: yaml }], { root: "stacks" });
     const violations = checkPolicy(stacks, DEFAULT_POLICY, sources);
     expect(violations).toHaveLength(3);

@@ -31,8 +31,10 @@ const BASE = `services:
 `;
 
 describe("manifest: override files", () => {
-  it.each(["compose.override.yaml", "compose.override.yml", "docker-compose.override.yaml", "docker-compose.override.yml"])("merges %s over the compose file by Compose's rules", (name) => {
-    const override = `services:
+  it.each(["compose.override.yaml", "compose.override.yml", "docker-compose.override.yaml", "docker-compose.override.yml"])(
+    "merges %s over the compose file by Compose's rules",
+    (name) => {
+      const override = `services:
   web:
     command: [nginx-debug, -g, "daemon off;"]
     environment:
@@ -43,15 +45,16 @@ describe("manifest: override files", () => {
       - /srv/shop/static-v2:/usr/share/nginx/html:ro
     labels: {owner: ops}
 `;
-    const { stacks } = loadTree(repoTree({ [`${DIR}/compose.yaml`]: BASE, [`${DIR}/${name}`]: override }, ROOT));
-    const web = svc(stacks, "web");
-    expect(web.container.command).toEqual(["nginx-debug", "-g", "daemon off;"]);
-    expect(web.container.environment).toEqual({ LOG: "debug", MODE: "production" });
-    expect(web.container.ports.map((p) => `${p.published}:${p.target}`)).toEqual(["8080:80", "8443:443"]);
-    expect(web.container.mounts.map((m) => (m.type === "bind" ? m.source : ""))).toEqual(["/srv/shop/static-v2"]);
-    expect(web.container.labels).toEqual({ owner: "ops", tier: "front" });
-    expect(stacks[0]?.file).toBe(`${DIR}/compose.yaml`);
-  });
+      const { stacks } = loadTree(repoTree({ [`${DIR}/compose.yaml`]: BASE, [`${DIR}/${name}`]: override }, ROOT));
+      const web = svc(stacks, "web");
+      expect(web.container.command).toEqual(["nginx-debug", "-g", "daemon off;"]);
+      expect(web.container.environment).toEqual({ LOG: "debug", MODE: "production" });
+      expect(web.container.ports.map((p) => `${p.published}:${p.target}`)).toEqual(["8080:80", "8443:443"]);
+      expect(web.container.mounts.map((m) => (m.type === "bind" ? m.source : ""))).toEqual(["/srv/shop/static-v2"]);
+      expect(web.container.labels).toEqual({ owner: "ops", tier: "front" });
+      expect(stacks[0]?.file).toBe(`${DIR}/compose.yaml`);
+    },
+  );
 
   it("adds services the override file defines", () => {
     const override = `services:\n  cache:\n    image: ${IMAGE}\n`;
@@ -88,14 +91,25 @@ describe("manifest: override files", () => {
     const base = `services:\n  web:\n    command: [a]\n    ports: ["80:80"]\n`;
     const override = `services:\n  web:\n    ports: {a: b}\n`;
     const found = treeProblems(repoTree({ [`${DIR}/compose.yaml`]: base, [`${DIR}/compose.override.yaml`]: override }, ROOT));
-    expect(found).toContainEqual(expect.objectContaining({ file: `${DIR}/compose.yaml`, line: 2, path: "services.web.image", message: expect.stringMatching(/^missing/) }));
     expect(found).toContainEqual(
-      expect.objectContaining({ file: `${DIR}/compose.override.yaml`, line: 3, col: 12, message: expect.stringMatching(/cannot merge a mapping into a list .*!override/) }),
+      expect.objectContaining({ file: `${DIR}/compose.yaml`, line: 2, path: "services.web.image", message: expect.stringMatching(/^missing/) }),
+    );
+    expect(found).toContainEqual(
+      expect.objectContaining({
+        file: `${DIR}/compose.override.yaml`,
+        line: 3,
+        col: 12,
+        message: expect.stringMatching(/cannot merge a mapping into a list .*!override/),
+      }),
     );
   });
 
   it("refuses two override files in one directory", () => {
-    const files = { [`${DIR}/compose.yaml`]: BASE, [`${DIR}/compose.override.yaml`]: "services: {}\n", [`${DIR}/docker-compose.override.yml`]: "services: {}\n" };
+    const files = {
+      [`${DIR}/compose.yaml`]: BASE,
+      [`${DIR}/compose.override.yaml`]: "services: {}\n",
+      [`${DIR}/docker-compose.override.yml`]: "services: {}\n",
+    };
     expect(treeProblems(repoTree(files, ROOT)).map((p) => [p.file, p.message.slice(0, 24)])).toEqual([
       [`${DIR}/compose.override.yaml`, "ambiguous override file:"],
       [`${DIR}/docker-compose.override.yml`, "ambiguous override file:"],
@@ -128,7 +142,9 @@ describe("manifest: gitdock.yaml names a stack's files", () => {
     };
     const { stacks, notes } = loadTree(repoTree(files, ROOT));
     expect(svc(stacks, "web").container.environment["MODE"]).toBe("production");
-    expect(notes).toEqual([expect.objectContaining({ file: `${DIR}/compose.override.yaml`, message: expect.stringMatching(/not part of the stack .* not deployed/) })]);
+    expect(notes).toEqual([
+      expect.objectContaining({ file: `${DIR}/compose.override.yaml`, message: expect.stringMatching(/not part of the stack .* not deployed/) }),
+    ]);
   });
 
   it.each([
@@ -157,7 +173,9 @@ describe("manifest: a directory with Compose files but no stack", () => {
   });
 
   it("judges a YAML file by its services: mapping when its name does not say compose", () => {
-    expect(treeProblems(repoTree({ [`${DIR}/production.yml`]: BASE }, ROOT))).toEqual([expect.objectContaining({ file: `${DIR}/production.yml`, message: expect.stringMatching(/^no stack in/) })]);
+    expect(treeProblems(repoTree({ [`${DIR}/production.yml`]: BASE }, ROOT))).toEqual([
+      expect.objectContaining({ file: `${DIR}/production.yml`, message: expect.stringMatching(/^no stack in/) }),
+    ]);
   });
 
   it("leaves configuration files, hidden directories and files stacks read alone", () => {
@@ -204,7 +222,13 @@ describe("manifest: extends", () => {
     const compose = `services:\n  web:\n    extends: {file: ../common/base.yml, service: nginx}\n`;
     const found = treeProblems(repoTree({ [`${DIR}/compose.yaml`]: compose, [`${ROOT}/common/base.yml`]: broken }, ROOT));
     expect(found).toEqual([
-      expect.objectContaining({ file: `${ROOT}/common/base.yml`, line: 4, col: 14, path: "services.nginx.restart", message: expect.stringMatching(/\(used by service web\)$/) }),
+      expect.objectContaining({
+        file: `${ROOT}/common/base.yml`,
+        line: 4,
+        col: 14,
+        path: "services.nginx.restart",
+        message: expect.stringMatching(/\(used by service web\)$/),
+      }),
     ]);
   });
 
@@ -265,11 +289,19 @@ networks:
   });
 
   it.each([
-    ["a name both define", `include: [exporters/compose.yaml]\nservices:\n  node-exporter: {image: "${IMAGE}"}\n`, /service "node-exporter" from .* is also defined in .*monitoring\/compose.yaml; Compose does not merge included resources/],
+    [
+      "a name both define",
+      `include: [exporters/compose.yaml]\nservices:\n  node-exporter: {image: "${IMAGE}"}\n`,
+      /service "node-exporter" from .* is also defined in .*monitoring\/compose.yaml; Compose does not merge included resources/,
+    ],
     ["a file outside the host's directory", "include: [../../elsewhere.yaml]\nservices: {}\n", /leads outside hosts\/web-1/],
     ["a missing file", "include: [nope.yaml]\nservices: {}\n", /nope.yaml does not exist/],
     ["a cycle", "include: [exporters/loop.yaml]\nservices: {}\n", /include forms a cycle/],
-    ["project_directory", "include:\n  - path: exporters/compose.yaml\n    project_directory: ..\nservices: {}\n", /project_directory.*|not supported by gitdock/],
+    [
+      "project_directory",
+      "include:\n  - path: exporters/compose.yaml\n    project_directory: ..\nservices: {}\n",
+      /project_directory.*|not supported by gitdock/,
+    ],
   ])("refuses %s", (_what, compose, message) => {
     const files = {
       [`${ROOT}/monitoring/compose.yaml`]: compose,
@@ -284,8 +316,17 @@ networks:
 
 describe("manifest: merging that multiplies the document", () => {
   it("refuses a chain of services that each extend the one before, once it places too many values", () => {
-    const services = Array.from({ length: 3000 }, (_, i) => (i === 0 ? `  s0:\n    image: ${IMAGE}\n    cap_add: [C0]` : `  s${i}:\n    extends: s${i - 1}\n    cap_add: [C${i}]`));
+    const services = Array.from({ length: 3000 }, (_, i) =>
+      i === 0 ? `  s0:\n    image: ${IMAGE}\n    cap_add: [C0]` : `  s${i}:\n    extends: s${i - 1}\n    cap_add: [C${i}]`,
+    );
     const found = treeProblems(repoTree({ [`${DIR}/compose.yaml`]: `services:\n${services.join("\n")}\n` }, ROOT));
-    expect(found).toEqual([expect.objectContaining({ file: `${DIR}/compose.yaml`, line: 1, col: 1, message: expect.stringMatching(/expand to more than 2000000 values once merged/) })]);
+    expect(found).toEqual([
+      expect.objectContaining({
+        file: `${DIR}/compose.yaml`,
+        line: 1,
+        col: 1,
+        message: expect.stringMatching(/expand to more than 2000000 values once merged/),
+      }),
+    ]);
   }, 60_000);
 });

@@ -15,7 +15,13 @@ const MiB = 1024 ** 2;
 type Accepted = [string, string, string, (s: DesiredService) => unknown, unknown];
 
 const accepted: Accepted[] = [
-  ["expose: ports and ranges as port/protocol, sorted", 'expose: ["8001-8002", 53/udp, 3000]', "", (s) => c(s).expose, ["53/udp", "3000/tcp", "8001/tcp", "8002/tcp"]],
+  [
+    "expose: ports and ranges as port/protocol, sorted",
+    'expose: ["8001-8002", 53/udp, 3000]',
+    "",
+    (s) => c(s).expose,
+    ["53/udp", "3000/tcp", "8001/tcp", "8002/tcp"],
+  ],
   ["expose: a port ports already exposes means nothing more", 'expose: [80, 81]\nports: ["8080:80"]', "", (s) => c(s).expose, ["81/tcp"]],
   ["expose: only ports already exposed leaves the key out", 'expose: [80]\nports: ["8080:80"]', "", (s) => "expose" in c(s), false],
   ["shm_size", "shm_size: 256m", "", (s) => c(s).shmSizeBytes, 256 * MiB],
@@ -27,9 +33,27 @@ const accepted: Accepted[] = [
     (s) => c(s).securityOpt,
     ["apparmor=unconfined", "label=type:svirt_apache_t", "no-new-privileges=true"],
   ],
-  ["security_opt no-new-privileges spellings are one", 'security_opt: ["no-new-privileges:true"]', "", (s) => c(s).securityOpt, c(web("security_opt: [no-new-privileges]")).securityOpt],
-  ["sysctls map, values as strings", "sysctls:\n  net.core.somaxconn: 1024\n  net.ipv4.tcp_syncookies: 0", "", (s) => c(s).sysctls, { "net.core.somaxconn": "1024", "net.ipv4.tcp_syncookies": "0" }],
-  ["sysctls list equals the map", 'sysctls: ["net.ipv4.tcp_syncookies=0", "net.core.somaxconn=1024"]', "", (s) => c(s).sysctls, c(web("sysctls: {net.core.somaxconn: 1024, net.ipv4.tcp_syncookies: 0}")).sysctls],
+  [
+    "security_opt no-new-privileges spellings are one",
+    'security_opt: ["no-new-privileges:true"]',
+    "",
+    (s) => c(s).securityOpt,
+    c(web("security_opt: [no-new-privileges]")).securityOpt,
+  ],
+  [
+    "sysctls map, values as strings",
+    "sysctls:\n  net.core.somaxconn: 1024\n  net.ipv4.tcp_syncookies: 0",
+    "",
+    (s) => c(s).sysctls,
+    { "net.core.somaxconn": "1024", "net.ipv4.tcp_syncookies": "0" },
+  ],
+  [
+    "sysctls list equals the map",
+    'sysctls: ["net.ipv4.tcp_syncookies=0", "net.core.somaxconn=1024"]',
+    "",
+    (s) => c(s).sysctls,
+    c(web("sysctls: {net.core.somaxconn: 1024, net.ipv4.tcp_syncookies: 0}")).sysctls,
+  ],
   ["platform lower case", "platform: Linux/AMD64", "", (s) => c(s).platform, "linux/amd64"],
   ["platform architecture aliases", "platform: linux/x86_64", "", (s) => c(s).platform, "linux/amd64"],
   ["platform arm64/v8 is arm64", "platform: linux/arm64/v8", "", (s) => c(s).platform, "linux/arm64"],
@@ -69,7 +93,13 @@ const accepted: Accepted[] = [
   ],
   ["restart_policy any is always", "deploy: {restart_policy: {condition: any}}", "", (s) => c(s).restart, "always"],
   ["restart_policy without a condition is always", "deploy: {restart_policy: {}}", "", (s) => c(s).restart, "always"],
-  ["restart_policy on-failure with max_attempts", "deploy: {restart_policy: {condition: on-failure, max_attempts: 3}}", "", (s) => c(s).restart, "on-failure:3"],
+  [
+    "restart_policy on-failure with max_attempts",
+    "deploy: {restart_policy: {condition: on-failure, max_attempts: 3}}",
+    "",
+    (s) => c(s).restart,
+    "on-failure:3",
+  ],
   ["restart_policy none is no", "deploy: {restart_policy: {condition: none}}", "", (s) => c(s).restart, undefined],
   ["restart_policy and an equal restart", "restart: always\ndeploy: {restart_policy: {condition: any}}", "", (s) => c(s).restart, "always"],
   [
@@ -79,7 +109,13 @@ const accepted: Accepted[] = [
     (s) => [c(s).restart, s.unsent?.map((u) => u.key)],
     ["on-failure", ["deploy.restart_policy.delay", "deploy.restart_policy.window"]],
   ],
-  ["reservations.cpus is accepted, not sent, and said so", "deploy: {resources: {reservations: {cpus: '0.5'}}}", "", (s) => s.unsent?.map((u) => u.key), ["deploy.resources.reservations.cpus"]],
+  [
+    "reservations.cpus is accepted, not sent, and said so",
+    "deploy: {resources: {reservations: {cpus: '0.5'}}}",
+    "",
+    (s) => s.unsent?.map((u) => u.key),
+    ["deploy.resources.reservations.cpus"],
+  ],
   [
     "healthcheck.start_interval is accepted, not sent, and said so",
     "healthcheck: {test: 'true', interval: 30s, start_period: 1m, start_interval: 1s}",
@@ -90,12 +126,24 @@ const accepted: Accepted[] = [
       [{ key: "healthcheck.start_interval", reason: expect.stringMatching(/API 1\.44/) }],
     ],
   ],
-  ["max_failure_ratio in update_config and rollback_config", "deploy:\n  update_config: {max_failure_ratio: 0.5}\n  rollback_config: {max_failure_ratio: 1}", "", (s) => [s.updateConfig.maxFailureRatio, s.rollbackConfig.maxFailureRatio], [0.5, 1]],
+  [
+    "max_failure_ratio in update_config and rollback_config",
+    "deploy:\n  update_config: {max_failure_ratio: 0.5}\n  rollback_config: {max_failure_ratio: 1}",
+    "",
+    (s) => [s.updateConfig.maxFailureRatio, s.rollbackConfig.maxFailureRatio],
+    [0.5, 1],
+  ],
   ["max_failure_ratio 0 is the default, left out", "deploy: {update_config: {max_failure_ratio: 0}}", "", (s) => "maxFailureRatio" in s.updateConfig, false],
   ["container_name", "container_name: app_postgres", "", (s) => s.containerName, "app_postgres"],
   ["pull_policy always", "pull_policy: always", "", (s) => s.pullPolicy, "always"],
   ["pull_policy never", "pull_policy: never", "", (s) => s.pullPolicy, "never"],
-  ...["missing", "if_not_present", "daily", "weekly", "every_12h", "refresh"].map((p): Accepted => [`pull_policy ${p} is the default`, `pull_policy: ${p}`, "", (s) => "pullPolicy" in s, false]),
+  ...["missing", "if_not_present", "daily", "weekly", "every_12h", "refresh"].map((p): Accepted => [
+    `pull_policy ${p} is the default`,
+    `pull_policy: ${p}`,
+    "",
+    (s) => "pullPolicy" in s,
+    false,
+  ]),
   [
     "volumes :z and :Z on short binds",
     'volumes: ["/srv/a:/a:z", "/srv/b:/b:ro,Z", "/srv/c:/c"]',
@@ -107,7 +155,13 @@ const accepted: Accepted[] = [
       { type: "bind", source: "/srv/c", target: "/c", readOnly: false, createHostPath: true },
     ],
   ],
-  ["bind.selinux equals the short :z", "volumes: [{type: bind, source: /srv/a, target: /a, bind: {selinux: z}}]", "", (s) => c(s).mounts, c(web('volumes: ["/srv/a:/a:z"]')).mounts],
+  [
+    "bind.selinux equals the short :z",
+    "volumes: [{type: bind, source: /srv/a, target: /a, bind: {selinux: z}}]",
+    "",
+    (s) => c(s).mounts,
+    c(web('volumes: ["/srv/a:/a:z"]')).mounts,
+  ],
 ];
 
 describe("manifest: the Compose keys real stacks use", () => {
@@ -118,8 +172,24 @@ describe("manifest: the Compose keys real stacks use", () => {
   it("leaves every new key out of a spec that does not use it, so existing containers keep their spec hash", () => {
     const s = web("");
     const newKeys = [
-      "expose", "shmSizeBytes", "securityOpt", "sysctls", "platform", "runtime", "dns", "dnsSearch", "dnsOptions", "tty", "stdinOpen",
-      "groupAdd", "externalLinks", "memoryReservationBytes", "memorySwapBytes", "cpuShares", "pidsLimit", "deviceRequests",
+      "expose",
+      "shmSizeBytes",
+      "securityOpt",
+      "sysctls",
+      "platform",
+      "runtime",
+      "dns",
+      "dnsSearch",
+      "dnsOptions",
+      "tty",
+      "stdinOpen",
+      "groupAdd",
+      "externalLinks",
+      "memoryReservationBytes",
+      "memorySwapBytes",
+      "cpuShares",
+      "pidsLimit",
+      "deviceRequests",
     ];
     for (const key of newKeys) expect(Object.keys(s.container)).not.toContain(key);
     for (const key of ["containerName", "pullPolicy", "unsent"]) expect(Object.keys(s)).not.toContain(key);
@@ -157,7 +227,10 @@ describe("manifest: links as network aliases", () => {
     ["a cycle through links", "    links: [db]", "    links: [web]", "", "services.db.depends_on", /dependency cycle: db -> web -> db/],
   ])("refuses a link to %s", (_what, webBody, dbBody, top, path, message) => {
     const found = problems(file(webBody, dbBody, top));
-    expect(found.find((p) => p.path === path && message.test(p.message)), summary(found).join("\n")).toBeDefined();
+    expect(
+      found.find((p) => p.path === path && message.test(p.message)),
+      summary(found).join("\n"),
+    ).toBeDefined();
   });
 });
 
@@ -225,14 +298,32 @@ describe("manifest: networks ipam and enable_ipv6", () => {
 
   it.each([
     ["a subnet that is not a CIDR", "    ipam: {config: [{subnet: 172.28.0.0}]}", "networks.n.ipam.config[0].subnet", /not a subnet in CIDR form/],
-    ["a range outside its subnet", "    ipam: {config: [{subnet: 172.28.0.0/16, ip_range: 10.0.0.0/24}]}", "networks.n.ipam.config[0].ip_range", /not inside the subnet/],
-    ["a gateway outside its subnet", "    ipam: {config: [{subnet: 172.28.0.0/16, gateway: 172.29.0.1}]}", "networks.n.ipam.config[0].gateway", /not inside the subnet/],
-    ["an aux address that is not an address", "    ipam: {config: [{subnet: 172.28.0.0/16, aux_addresses: {a: nowhere}}]}", "networks.n.ipam.config[0].aux_addresses.a", /not an IP address/],
+    [
+      "a range outside its subnet",
+      "    ipam: {config: [{subnet: 172.28.0.0/16, ip_range: 10.0.0.0/24}]}",
+      "networks.n.ipam.config[0].ip_range",
+      /not inside the subnet/,
+    ],
+    [
+      "a gateway outside its subnet",
+      "    ipam: {config: [{subnet: 172.28.0.0/16, gateway: 172.29.0.1}]}",
+      "networks.n.ipam.config[0].gateway",
+      /not inside the subnet/,
+    ],
+    [
+      "an aux address that is not an address",
+      "    ipam: {config: [{subnet: 172.28.0.0/16, aux_addresses: {a: nowhere}}]}",
+      "networks.n.ipam.config[0].aux_addresses.a",
+      /not an IP address/,
+    ],
     ["a gateway without a subnet", "    ipam: {config: [{gateway: 172.28.0.1}]}", "networks.n.ipam.config[0]", /needs a subnet/],
     ["ipam on an external network", "    external: true\n    ipam: {config: [{subnet: 172.28.0.0/16}]}", "networks.n.ipam", /external/],
   ])("refuses %s", (_what, body, path, message) => {
     const found = problems(net(body));
-    expect(found.find((p) => p.path === path && message.test(p.message)), summary(found).join("\n")).toBeDefined();
+    expect(
+      found.find((p) => p.path === path && message.test(p.message)),
+      summary(found).join("\n"),
+    ).toBeDefined();
   });
 });
 
@@ -250,29 +341,89 @@ const refused: [string, string, string, RegExp][] = [
   ["runtime empty", 'runtime: ""', "services.web.runtime", /must not be empty/],
   ["group_add negative", "group_add: [-1]", "services.web.group_add[0]", /at least 0/],
   ["external_links malformed", 'external_links: ["a:b:c"]', "services.web.external_links[0]", /expected "container" or "container:alias"/],
-  ["mem_limit and limits.memory that differ", "mem_limit: 1g\ndeploy: {resources: {limits: {memory: 2g}}}", "services.web.mem_limit", /says 1073741824 but deploy.resources.limits.memory says 2147483648/],
+  [
+    "mem_limit and limits.memory that differ",
+    "mem_limit: 1g\ndeploy: {resources: {limits: {memory: 2g}}}",
+    "services.web.mem_limit",
+    /says 1073741824 but deploy.resources.limits.memory says 2147483648/,
+  ],
   ["cpus and limits.cpus that differ", "cpus: 1\ndeploy: {resources: {limits: {cpus: 2}}}", "services.web.cpus", /write it once/],
   ["memswap_limit without a memory limit", "memswap_limit: 2g", "services.web.memswap_limit", /needs a memory limit/],
   ["memswap_limit below the memory limit", "mem_limit: 2g\nmemswap_limit: 1g", "services.web.memswap_limit", /cannot be less than the memory limit/],
   ["mem_reservation above the limit", "mem_limit: 1g\nmem_reservation: 2g", "services.web.mem_reservation", /cannot exceed the memory limit/],
   ["pids_limit below -1", "pids_limit: -2", "services.web.pids_limit", /at least -1/],
   ["cpu_shares negative", "cpu_shares: -1", "services.web.cpu_shares", /at least 0/],
-  ["devices without capabilities", "deploy: {resources: {reservations: {devices: [{driver: nvidia}]}}}", "services.web.deploy.resources.reservations.devices[0].capabilities", /missing/],
-  ["devices with empty capabilities", "deploy: {resources: {reservations: {devices: [{capabilities: []}]}}}", "services.web.deploy.resources.reservations.devices[0].capabilities", /at least one capability/],
-  ["devices with count and device_ids", "deploy: {resources: {reservations: {devices: [{capabilities: [gpu], count: 1, device_ids: ['0']}]}}}", "services.web.deploy.resources.reservations.devices[0].count", /cannot be combined with device_ids/],
-  ["restart_policy max_attempts with any", "deploy: {restart_policy: {condition: any, max_attempts: 3}}", "services.web.deploy.restart_policy.max_attempts", /only applies to condition: on-failure/],
-  ["restart_policy that contradicts restart", "restart: unless-stopped\ndeploy: {restart_policy: {condition: on-failure}}", "services.web.deploy.restart_policy", /means restart: on-failure, but the service says restart: unless-stopped/],
-  ["restart_policy unknown condition", "deploy: {restart_policy: {condition: always}}", "services.web.deploy.restart_policy.condition", /expected one of "none", "on-failure", "any"/],
+  [
+    "devices without capabilities",
+    "deploy: {resources: {reservations: {devices: [{driver: nvidia}]}}}",
+    "services.web.deploy.resources.reservations.devices[0].capabilities",
+    /missing/,
+  ],
+  [
+    "devices with empty capabilities",
+    "deploy: {resources: {reservations: {devices: [{capabilities: []}]}}}",
+    "services.web.deploy.resources.reservations.devices[0].capabilities",
+    /at least one capability/,
+  ],
+  [
+    "devices with count and device_ids",
+    "deploy: {resources: {reservations: {devices: [{capabilities: [gpu], count: 1, device_ids: ['0']}]}}}",
+    "services.web.deploy.resources.reservations.devices[0].count",
+    /cannot be combined with device_ids/,
+  ],
+  [
+    "restart_policy max_attempts with any",
+    "deploy: {restart_policy: {condition: any, max_attempts: 3}}",
+    "services.web.deploy.restart_policy.max_attempts",
+    /only applies to condition: on-failure/,
+  ],
+  [
+    "restart_policy that contradicts restart",
+    "restart: unless-stopped\ndeploy: {restart_policy: {condition: on-failure}}",
+    "services.web.deploy.restart_policy",
+    /means restart: on-failure, but the service says restart: unless-stopped/,
+  ],
+  [
+    "restart_policy unknown condition",
+    "deploy: {restart_policy: {condition: always}}",
+    "services.web.deploy.restart_policy.condition",
+    /expected one of "none", "on-failure", "any"/,
+  ],
   ["max_failure_ratio above 1", "deploy: {update_config: {max_failure_ratio: 1.5}}", "services.web.deploy.update_config.max_failure_ratio", /at most 1/],
   ["start_interval not a duration", "healthcheck: {start_interval: soon}", "services.web.healthcheck.start_interval", /expected a duration/],
   [":z and :Z together", 'volumes: ["/srv/a:/a:z,Z"]', "services.web.volumes[0]", /both "z" \(shared\) and "Z" \(private\)/],
   [":z on a named volume", 'volumes: ["data:/a:z"]', "services.web.volumes[0]", /applies to bind mounts/],
-  ["bind.selinux with create_host_path: false", "volumes: [{type: bind, source: /srv/a, target: /a, bind: {selinux: Z, create_host_path: false}}]", "services.web.volumes[0].bind.selinux", /create_host_path: false/],
-  ["bind.selinux with a comma in the path", "volumes: [{type: bind, source: '/srv/a,b', target: /a, bind: {selinux: z}}]", "services.web.volumes[0].bind.selinux", /cannot have ":" or ","/],
-  ["dns with another container's network", "network_mode: container:vpn\ndns: [1.1.1.1]", "services.web.dns", /cannot be combined with network_mode: container:vpn/],
+  [
+    "bind.selinux with create_host_path: false",
+    "volumes: [{type: bind, source: /srv/a, target: /a, bind: {selinux: Z, create_host_path: false}}]",
+    "services.web.volumes[0].bind.selinux",
+    /create_host_path: false/,
+  ],
+  [
+    "bind.selinux with a comma in the path",
+    "volumes: [{type: bind, source: '/srv/a,b', target: /a, bind: {selinux: z}}]",
+    "services.web.volumes[0].bind.selinux",
+    /cannot have ":" or ","/,
+  ],
+  [
+    "dns with another container's network",
+    "network_mode: container:vpn\ndns: [1.1.1.1]",
+    "services.web.dns",
+    /cannot be combined with network_mode: container:vpn/,
+  ],
   ["expose with another container's network", "network_mode: container:vpn\nexpose: [80]", "services.web.expose", /cannot be combined with network_mode/],
-  ["external_links with another container's network", "network_mode: container:vpn\nexternal_links: [db]", "services.web.external_links", /cannot be combined with network_mode/],
-  ["bind.selinux unknown", "volumes: [{type: bind, source: /srv/a, target: /a, bind: {selinux: x}}]", "services.web.volumes[0].bind.selinux", /expected one of "z", "Z"/],
+  [
+    "external_links with another container's network",
+    "network_mode: container:vpn\nexternal_links: [db]",
+    "services.web.external_links",
+    /cannot be combined with network_mode/,
+  ],
+  [
+    "bind.selinux unknown",
+    "volumes: [{type: bind, source: /srv/a, target: /a, bind: {selinux: x}}]",
+    "services.web.volumes[0].bind.selinux",
+    /expected one of "z", "Z"/,
+  ],
 ];
 
 describe("manifest: refused forms of the Compose keys real stacks use", () => {

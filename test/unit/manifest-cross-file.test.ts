@@ -29,7 +29,13 @@ describe("manifest: rules across files", () => {
       { path: "stacks/b/compose.yaml", content: stack({ y: 1 }, "shop") },
     ]);
     expect(found).toEqual([
-      expect.objectContaining({ file: "stacks/a/compose.yaml", path: "name", line: 1, col: 7, message: expect.stringMatching(/"shop" is also used by stacks\/b\/compose.yaml/) }),
+      expect.objectContaining({
+        file: "stacks/a/compose.yaml",
+        path: "name",
+        line: 1,
+        col: 7,
+        message: expect.stringMatching(/"shop" is also used by stacks\/b\/compose.yaml/),
+      }),
       expect.objectContaining({ file: "stacks/b/compose.yaml", path: "name", message: expect.stringMatching(/also used by stacks\/a/) }),
     ]);
   });
@@ -51,7 +57,13 @@ describe("manifest: rules across files", () => {
       { path: "stacks/a/compose.yaml", content: stack({ "b-c": 1 }) },
     ]);
     expect(found).toEqual([
-      expect.objectContaining({ file: "stacks/a-b/compose.yaml", path: "services.c", line: 2, col: 3, message: expect.stringMatching(/container name "a-b-c-1" is also used by service "b-c" of project "a"/) }),
+      expect.objectContaining({
+        file: "stacks/a-b/compose.yaml",
+        path: "services.c",
+        line: 2,
+        col: 3,
+        message: expect.stringMatching(/container name "a-b-c-1" is also used by service "b-c" of project "a"/),
+      }),
       expect.objectContaining({ file: "stacks/a/compose.yaml", path: "services.b-c", message: expect.stringMatching(/service "c" of project "a-b"/) }),
     ]);
   });

@@ -133,7 +133,16 @@ const GOLDEN: DesiredStack = {
     },
   ],
   networks: [
-    { key: "back", name: "shop_back", external: false, driver: undefined, driverOpts: {}, internal: true, attachable: false, labels: { "com.example.tier": "data" } },
+    {
+      key: "back",
+      name: "shop_back",
+      external: false,
+      driver: undefined,
+      driverOpts: {},
+      internal: true,
+      attachable: false,
+      labels: { "com.example.tier": "data" },
+    },
     {
       key: "front",
       name: "shop_front",

@@ -7,12 +7,16 @@ describe("manifest: pid, ipc and devices", () => {
     ["pid: host", "pid: host", { pidMode: "host" }],
     ["ipc: host", "ipc: host", { ipcMode: "host" }],
     ["ipc: shareable", "ipc: shareable", { ipcMode: "shareable" }],
-    ["devices, short and full", 'devices: ["/dev/ttyUSB0", "/dev/sda:/dev/xvda:r"]', {
-      devices: [
-        { source: "/dev/ttyUSB0", target: "/dev/ttyUSB0", permissions: "rwm" },
-        { source: "/dev/sda", target: "/dev/xvda", permissions: "r" },
-      ],
-    }],
+    [
+      "devices, short and full",
+      'devices: ["/dev/ttyUSB0", "/dev/sda:/dev/xvda:r"]',
+      {
+        devices: [
+          { source: "/dev/ttyUSB0", target: "/dev/ttyUSB0", permissions: "rwm" },
+          { source: "/dev/sda", target: "/dev/xvda", permissions: "r" },
+        ],
+      },
+    ],
   ])("%s", (_what, body, expected) => {
     expect(web(body).container).toMatchObject(expected);
   });
@@ -40,7 +44,10 @@ describe("manifest: pid, ipc and devices", () => {
     ["devices as a string", "devices: /dev/a", "services.web.devices", /expected a list/],
   ])("refuses %s", (_what, body, path, message) => {
     const found = problems(webFile(body));
-    expect(found.find((p) => p.path === path && message.test(p.message)), summary(found).join("\n")).toBeDefined();
+    expect(
+      found.find((p) => p.path === path && message.test(p.message)),
+      summary(found).join("\n"),
+    ).toBeDefined();
   });
 });
 
@@ -71,9 +78,21 @@ describe("manifest: secrets", () => {
     ["a secret without file", "", "secrets:\n  s: {}", "secrets.s.file", /missing|expected/],
     ["content in Git", "", "secrets:\n  s:\n    content: hunter2", "secrets.s.content", /the value would be in Git/],
     ["an external secret", "", "secrets:\n  s:\n    external: true", "secrets.s.external", /Swarm secrets/],
-    ["a target with a slash", "secrets: [{source: api, target: ../etc/x}]", TOP, "services.web.secrets[0].target", /file name under \/run\/secrets .* or an absolute path/],
+    [
+      "a target with a slash",
+      "secrets: [{source: api, target: ../etc/x}]",
+      TOP,
+      "services.web.secrets[0].target",
+      /file name under \/run\/secrets .* or an absolute path/,
+    ],
     ["a bad secret key", "", 'secrets:\n  "../x":\n    file: /etc/gitdock/secrets/x', 'secrets["../x"]', /can only contain letters/],
-    ["two secrets on one target", "secrets: [api, {source: db_password, target: api}]", TOP, "services.web.secrets[1]", /already mounted at \/run\/secrets\/api/],
+    [
+      "two secrets on one target",
+      "secrets: [api, {source: db_password, target: api}]",
+      TOP,
+      "services.web.secrets[1]",
+      /already mounted at \/run\/secrets\/api/,
+    ],
   ])("refuses %s", (_what, body, top, path, message) => {
     const found = problems(webFile(body, top));
     const match = found.find((p) => p.path === path && message.test(p.message));

@@ -50,9 +50,7 @@ describe("manifest: images must be pinned by digest", () => {
 
   it("refuses a service without an image, pointing at the service", () => {
     const found = problems("services:\n  web:\n    command: [run]\n");
-    expect(found).toEqual([
-      { file: FILE, line: 2, col: 3, path: "services.web.image", message: "missing: every service needs an image pinned by digest" },
-    ]);
+    expect(found).toEqual([{ file: FILE, line: 2, col: 3, path: "services.web.image", message: "missing: every service needs an image pinned by digest" }]);
   });
 
   it("refuses an image of the wrong type", () => {

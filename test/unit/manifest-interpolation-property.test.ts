@@ -14,7 +14,9 @@ type Node = { lit: string } | { esc: true } | { ref: string; braced: boolean } |
 
 const NAMES = ["A", "B", "c_1", "_x"];
 /** Literal text: no `$` except where it starts nothing (`$1`, `$ `), no braces (operands end at `}`). */
-const literal = fc.array(fc.constantFrom("a", "b", "-", ":", "/", " ", "1", "?", "+", ".", "=", "$1", "$ ", "é"), { minLength: 1, maxLength: 4 }).map((parts) => ({ lit: parts.join("") }));
+const literal = fc
+  .array(fc.constantFrom("a", "b", "-", ":", "/", " ", "1", "?", "+", ".", "=", "$1", "$ ", "é"), { minLength: 1, maxLength: 4 })
+  .map((parts) => ({ lit: parts.join("") }));
 const name = fc.constantFrom(...NAMES);
 
 const tree = fc.letrec<{ nodes: Node[]; node: Node }>((tie) => ({
@@ -23,12 +25,18 @@ const tree = fc.letrec<{ nodes: Node[]; node: Node }>((tie) => ({
     { weight: 4, arbitrary: literal },
     { weight: 1, arbitrary: fc.constant<Node>({ esc: true }) },
     { weight: 3, arbitrary: fc.record({ ref: name, braced: fc.boolean() }) },
-    { weight: 3, depthSize: "small", arbitrary: fc.record({ op: fc.constantFrom<Op>(":-", "-", ":?", "?", ":+", "+"), name, operand: tie("nodes") as fc.Arbitrary<Node[]> }) },
+    {
+      weight: 3,
+      depthSize: "small",
+      arbitrary: fc.record({ op: fc.constantFrom<Op>(":-", "-", ":?", "?", ":+", "+"), name, operand: tie("nodes") as fc.Arbitrary<Node[]> }),
+    },
   ),
 })).nodes;
 
 /** Each name unset, empty, or set; values may hold `$`, which is never interpolated again. */
-const environment = fc.record(Object.fromEntries(NAMES.map((n) => [n, fc.constantFrom(undefined, "", "v", "x y", "a$b", "${A}")])) as Record<string, fc.Arbitrary<string | undefined>>);
+const environment = fc.record(
+  Object.fromEntries(NAMES.map((n) => [n, fc.constantFrom(undefined, "", "v", "x y", "a$b", "${A}")])) as Record<string, fc.Arbitrary<string | undefined>>,
+);
 
 function render(nodes: Node[]): string {
   let out = "";

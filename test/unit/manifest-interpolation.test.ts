@@ -65,7 +65,9 @@ describe("manifest: interpolation syntax (Compose's meaning)", () => {
   ])("refuses %s, at the value", (_what, written, message) => {
     const err = loadError(withEnv(webFile(`hostname: '${written}'`), "SET=v\n"));
     expect(err).toBeInstanceOf(ManifestInvalidError);
-    expect(err.problems).toEqual([expect.objectContaining({ file: FILE, path: "services.web.hostname", line: 4, col: 15, message: expect.stringMatching(message) })]);
+    expect(err.problems).toEqual([
+      expect.objectContaining({ file: FILE, path: "services.web.hostname", line: 4, col: 15, message: expect.stringMatching(message) }),
+    ]);
   });
 });
 
@@ -96,7 +98,9 @@ describe("manifest: where values come from", () => {
   it("resolves name: from .env, and refuses a name only the host's file could give", () => {
     expect(loadWith(withEnv(`name: \${PROJECT}\n${webFile("")}`, "PROJECT=shop\n"), {}).stacks[0]?.project).toBe("shop");
     const err = loadError(withEnv(`name: \${PROJECT}\n${webFile("")}`), { hostVariables: hostVariables({ PROJECT: "x" }) });
-    expect(err.problems).toContainEqual(expect.objectContaining({ path: "name", line: 1, message: expect.stringMatching(/name: may use variables from stacks\/app\/\.env only/) }));
+    expect(err.problems).toContainEqual(
+      expect.objectContaining({ path: "name", line: 1, message: expect.stringMatching(/name: may use variables from stacks\/app\/\.env only/) }),
+    );
   });
 
   it("reports a broken .env line by its number, never its text", () => {
@@ -127,7 +131,9 @@ describe("manifest: types after substitution", () => {
 
   it("reports a substituted value that is not of the key's type, with the written text", () => {
     const err = loadError(withEnv(webFile("read_only: ${RO}"), "RO=perhaps\n"));
-    expect(err.problems).toEqual([expect.objectContaining({ path: "services.web.read_only", message: expect.stringMatching(/expected true or false, got the string "perhaps"/) })]);
+    expect(err.problems).toEqual([
+      expect.objectContaining({ path: "services.web.read_only", message: expect.stringMatching(/expected true or false, got the string "perhaps"/) }),
+    ]);
   });
 });
 
@@ -143,13 +149,16 @@ describe("manifest: a variable nobody set", () => {
         line: 4,
         col: 23,
         path: "services.web.environment.DB",
-        message: "variable DB_PASSWORD is not set: set it on the host in /etc/gitdock/env/app.env, or give a default in the file (${DB_PASSWORD:-value}) or in stacks/app/.env",
+        message:
+          "variable DB_PASSWORD is not set: set it on the host in /etc/gitdock/env/app.env, or give a default in the file (${DB_PASSWORD:-value}) or in stacks/app/.env",
       },
     ]);
   });
 
   it("with ${VAR:?message}: the author's message, as written", () => {
-    const err = loadError(withEnv(webFile("environment: {DB: '${DB_PASSWORD:?the database password, see ${DOCS}}'}")), { hostVariables: hostVariables({ DOCS: "s3cret-docs" }) });
+    const err = loadError(withEnv(webFile("environment: {DB: '${DB_PASSWORD:?the database password, see ${DOCS}}'}")), {
+      hostVariables: hostVariables({ DOCS: "s3cret-docs" }),
+    });
     expect(err.problems[0]?.message).toMatch(/^variable DB_PASSWORD is not set \(the database password, see \$\{DOCS\}\): set it on the host in/);
   });
 
@@ -164,7 +173,12 @@ describe("manifest: a variable nobody set", () => {
     const { stacks, notes } = loadWith(files, {});
     expect(stacks).toHaveLength(1);
     expect(notes).toEqual([
-      expect.objectContaining({ file: FILE, line: 4, path: "services.web.environment.DB", message: "variable DB_PASSWORD is not set in stacks/app/.env: the host must set it in /etc/gitdock/env/app.env" }),
+      expect.objectContaining({
+        file: FILE,
+        line: 4,
+        path: "services.web.environment.DB",
+        message: "variable DB_PASSWORD is not set in stacks/app/.env: the host must set it in /etc/gitdock/env/app.env",
+      }),
       expect.objectContaining({ line: 5, path: "services.web.ports[0]", message: expect.stringMatching(/HOST_PORT/) }),
       expect.objectContaining({ line: 6, path: "services.web.read_only", message: expect.stringMatching(/RO is not set/) }),
     ]);
@@ -196,7 +210,9 @@ describe("manifest: host values never appear in messages", () => {
     const text = JSON.stringify(err.problems);
     expect(text).not.toContain("99999");
     expect(text).not.toContain("relative-s3cret");
-    expect(err.problems.find((p) => p.path === "services.web.ports[0]")?.message).toMatch(/\$\{HOST_PORT\}.*the value comes from host variable HOST_PORT in \/etc\/gitdock\/env\/app\.env and is not shown/);
+    expect(err.problems.find((p) => p.path === "services.web.ports[0]")?.message).toMatch(
+      /\$\{HOST_PORT\}.*the value comes from host variable HOST_PORT in \/etc\/gitdock\/env\/app\.env and is not shown/,
+    );
   });
 
   it("masks host values in problems found later (the host policy) through the sources", () => {

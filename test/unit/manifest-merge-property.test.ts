@@ -34,7 +34,10 @@ const sketch = fc.record(
     labels: keyValues,
     ports: fc.uniqueArray(fc.constantFrom("80:80", "8080:80", "443:443", "9000:9000", "53:53/udp"), { maxLength: 3 }),
     portsOverride: fc.boolean(),
-    volumes: fc.uniqueArray(fc.constantFrom("/srv/a:/data", "/srv/b:/data", "/srv/c:/cache", "/srv/d:/logs:ro"), { maxLength: 3, selector: (v) => v.split(":")[1] }),
+    volumes: fc.uniqueArray(fc.constantFrom("/srv/a:/data", "/srv/b:/data", "/srv/c:/cache", "/srv/d:/logs:ro"), {
+      maxLength: 3,
+      selector: (v) => v.split(":")[1],
+    }),
     restart: fc.constantFrom("always", "no", "unless-stopped"),
   },
   { requiredKeys: ["environmentAsList", "portsOverride"] },
@@ -106,7 +109,9 @@ describe("override merge: Compose's documented rules (property)", () => {
       fc.property(sketch, (s) => {
         const base = { ...s, image: s.image ?? IMAGE, portsOverride: false };
         const alone = loadTree(repoTree({ "hosts/h/app/compose.yaml": render(base, false) }, "hosts/h")).stacks;
-        const twice = loadTree(repoTree({ "hosts/h/app/compose.yaml": render(base, false), "hosts/h/app/compose.override.yaml": render(base, true) }, "hosts/h")).stacks;
+        const twice = loadTree(
+          repoTree({ "hosts/h/app/compose.yaml": render(base, false), "hosts/h/app/compose.override.yaml": render(base, true) }, "hosts/h"),
+        ).stacks;
         expect(twice).toEqual(alone);
       }),
       { numRuns: runs(300) },

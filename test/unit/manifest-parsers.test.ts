@@ -116,8 +116,16 @@ describe("manifest: problem paths", () => {
 describe("manifest: every problem of a mount, at once", () => {
   it.each([
     // A relative source is a bind mount (a file of the repository or a data directory), so nocopy is wrong there.
-    ["a short mount", "./data:data:q,nocopy", ['container path "data" must be absolute', 'unsupported mount mode "q"; use ro or rw', '"nocopy" applies to volumes, not bind mounts']],
-    ["a short volume relabeled for SELinux", "data:data:z,Z", ['container path "data" must be absolute', 'mode cannot be both "z" (shared) and "Z" (private)', '"z" relabels a host directory for SELinux']],
+    [
+      "a short mount",
+      "./data:data:q,nocopy",
+      ['container path "data" must be absolute', 'unsupported mount mode "q"; use ro or rw', '"nocopy" applies to volumes, not bind mounts'],
+    ],
+    [
+      "a short volume relabeled for SELinux",
+      "data:data:z,Z",
+      ['container path "data" must be absolute', 'mode cannot be both "z" (shared) and "Z" (private)', '"z" relabels a host directory for SELinux'],
+    ],
     ["a short bind", "/srv/x:/x:nocopy,ro,rw", ['mode cannot be both "ro" and "rw"', '"nocopy" applies to volumes, not bind mounts']],
   ])("lists them for %s", (_what, text, messages) => {
     const result = parseShortMount(text);

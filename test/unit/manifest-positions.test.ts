@@ -69,12 +69,7 @@ describe("manifest: every problem at once", () => {
 
   it("keeps checking a service after its schema problems", () => {
     const yaml = ["services:", "  web:", "    image: nginx", "    ports: [true]", "    depends_on: [nope]", "    volumes: ['~/x:/x']"].join("\n");
-    expect(problems(yaml).map((p) => p.path)).toEqual([
-      "services.web.image",
-      "services.web.ports[0]",
-      "services.web.depends_on[0]",
-      "services.web.volumes[0]",
-    ]);
+    expect(problems(yaml).map((p) => p.path)).toEqual(["services.web.image", "services.web.ports[0]", "services.web.depends_on[0]", "services.web.volumes[0]"]);
   });
 
   it("reports problems in several services and files together", () => {

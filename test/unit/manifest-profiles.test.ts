@@ -46,7 +46,11 @@ describe("manifest: profiles", () => {
     const needy = `services:\n  web:\n    image: ${IMAGE}\n    depends_on: [cache]\n    ipc: service:cache\n  cache:\n    image: ${IMAGE}\n    profiles: [perf]\n`;
     const problems = loadError([{ path: FILE, content: needy }]).problems;
     expect(problems).toEqual([
-      expect.objectContaining({ path: "services.web.depends_on", line: 4, message: expect.stringMatching(/^depends on "cache", whose profiles \(perf\) are not active on this host; activate one/) }),
+      expect.objectContaining({
+        path: "services.web.depends_on",
+        line: 4,
+        message: expect.stringMatching(/^depends on "cache", whose profiles \(perf\) are not active on this host; activate one/),
+      }),
       expect.objectContaining({ path: "services.web.ipc", line: 5, message: expect.stringMatching(/shares the namespace of "cache"/) }),
     ]);
   });
@@ -59,6 +63,8 @@ describe("manifest: profiles", () => {
 
   it("refuses a profile name that is not a name", () => {
     const bad = `services:\n  tool:\n    image: ${IMAGE}\n    profiles: ["-x"]\n`;
-    expect(loadError([{ path: FILE, content: bad }]).problems).toEqual([expect.objectContaining({ path: "services.tool.profiles[0]", message: expect.stringMatching(/profile name/) })]);
+    expect(loadError([{ path: FILE, content: bad }]).problems).toEqual([
+      expect.objectContaining({ path: "services.tool.profiles[0]", message: expect.stringMatching(/profile name/) }),
+    ]);
   });
 });

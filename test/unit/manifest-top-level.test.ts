@@ -111,7 +111,12 @@ describe("manifest: refused top-level settings", () => {
     ["services as a list", "services: [web]\n", "services", /expected a mapping, got a list/],
     ["a service that is not a mapping", "services:\n  web: nginx\n", "services.web", /expected a mapping, got the string "nginx"/],
     // include is supported: manifest-compose-files.test.ts.
-    ["a secret from the environment", `secrets:\n  s:\n    environment: TOKEN\n${SERVICE}`, "secrets.s.environment", /not supported by gitdock \(a secret comes from a file on the host/],
+    [
+      "a secret from the environment",
+      `secrets:\n  s:\n    environment: TOKEN\n${SERVICE}`,
+      "secrets.s.environment",
+      /not supported by gitdock \(a secret comes from a file on the host/,
+    ],
     ["an external config", `configs:\n  c:\n    external: true\n${SERVICE}`, "configs.c.external", /not supported by gitdock \(Swarm configs/],
     ["unknown top-level key", `service: {}\n${SERVICE}`, "service", /not supported by gitdock \(unknown key/],
     ["external network with a driver", `${SERVICE}networks:\n  n:\n    external: true\n    driver: bridge\n`, "networks.n.driver", /external/],

@@ -22,9 +22,7 @@ describe("manifest: YAML", () => {
 
   it("refuses several documents in one file", () => {
     const found = problems(`services: {}\n---\nservices: {}\n`);
-    expect(found).toEqual([
-      expect.objectContaining({ line: 2, col: 1, message: expect.stringMatching(/exactly one YAML document/) }),
-    ]);
+    expect(found).toEqual([expect.objectContaining({ line: 2, col: 1, message: expect.stringMatching(/exactly one YAML document/) })]);
   });
 
   it("accepts a leading document marker", () => {

@@ -97,11 +97,7 @@ describe("Dockerfile", () => {
     const hc = one("HEALTHCHECK")?.args ?? "";
     const cmd = /(?:^|\s)CMD\s+(\[.*\])$/.exec(hc);
     expect(cmd, hc).not.toBeNull();
-    expect(JSON.parse(cmd![1]!)).toEqual([
-      "node",
-      "-e",
-      "fetch('http://127.0.0.1:9380/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))",
-    ]);
+    expect(JSON.parse(cmd![1]!)).toEqual(["node", "-e", "fetch('http://127.0.0.1:9380/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]);
   });
 
   it(".dockerignore keeps the context small but keeps what the build copies", () => {

@@ -43,13 +43,7 @@ describe("examples/prometheus", () => {
 
   it("has the required alerts", () => {
     const names = rules.map((r) => r.alert);
-    for (const a of [
-      "GitdockRollbackHappened",
-      "GitdockCommitFailed",
-      "GitdockReconcileFailing",
-      "GitdockDriftRepeated",
-      "GitdockRepairsSuppressed",
-    ]) {
+    for (const a of ["GitdockRollbackHappened", "GitdockCommitFailed", "GitdockReconcileFailing", "GitdockDriftRepeated", "GitdockRepairsSuppressed"]) {
       expect(names).toContain(a);
     }
     const expr = (a: string) => rules.find((r) => r.alert === a)!.expr.replace(/\s+/g, " ");
@@ -66,7 +60,11 @@ describe("examples/prometheus", () => {
       expect(r.annotations?.["summary"]).toBeTruthy();
       if (r.for !== undefined) expect(r.for).toMatch(/^\d+[smh]$/);
       // Balanced brackets: a cheap guard against a broken expression.
-      for (const [open, close] of [["(", ")"], ["[", "]"], ["{", "}"]] as const) {
+      for (const [open, close] of [
+        ["(", ")"],
+        ["[", "]"],
+        ["{", "}"],
+      ] as const) {
         expect(r.expr.split(open).length, `${r.alert}: ${open}${close}`).toBe(r.expr.split(close).length);
       }
     }

@@ -95,7 +95,10 @@ describe("systemd/gitdock.service", () => {
   });
 
   it("says in a comment why each capability it keeps is needed, and why MemoryDenyWriteExecute is left out", () => {
-    const comments = text.split("\n").filter((l) => l.trimStart().startsWith("#")).join("\n");
+    const comments = text
+      .split("\n")
+      .filter((l) => l.trimStart().startsWith("#"))
+      .join("\n");
     for (const cap of get("Service", "CapabilityBoundingSet")!.split(" ")) expect(comments).toMatch(new RegExp(`#\\s+${cap}\\s+\\S`));
     expect(comments).toMatch(/Not MemoryDenyWriteExecute: V8/);
   });
@@ -159,4 +162,3 @@ describe("systemd/gitdock.service", () => {
     }
   });
 });
-

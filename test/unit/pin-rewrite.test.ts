@@ -138,7 +138,7 @@ describe("gitdock pin rewrites only the image values", () => {
   });
 
   it("keeps a byte order mark and text in other scripts", async () => {
-    const before = "\uFEFFservices:\n  web:\n    image: nginx:1.25\n    labels: { note: \"café — 日本\" }\n";
+    const before = '\uFEFFservices:\n  web:\n    image: nginx:1.25\n    labels: { note: "café — 日本" }\n';
     const after = await rewritten(before);
     expectOnly(before, after, [["nginx:1.25", `nginx:1.25@${D1}`]]);
   });
@@ -185,7 +185,7 @@ describe("gitdock pin --check", () => {
     const outcome = await pin(before, { check: true, update: false }, lookup);
     expect(outcome.changes.map((c) => `${c.file}:${c.line}:${c.col}: ${c.path}: ${c.message}`)).toEqual([
       "compose.yaml:3:12: services.web.image: nginx:1.25 is not pinned by digest",
-      'compose.yaml:6:16: services.db.image: postgres is not pinned by digest',
+      "compose.yaml:6:16: services.db.image: postgres is not pinned by digest",
     ]);
     expect(outcome.unchanged).toBe(1);
     expect(outcome.writes.size).toBe(0);
@@ -195,7 +195,9 @@ describe("gitdock pin --check", () => {
   it("with --update also lists pinned references whose tag has moved, writing nothing", async () => {
     const before = `services:\n  web:\n    image: nginx:1.25@${OLD}\n  api:\n    image: ghcr.io/acme/web:2.0@${D2}\n`;
     const outcome = await pin(before, { check: true, update: true });
-    expect(outcome.changes.map((c) => [c.line, c.message, c.to])).toEqual([[3, `nginx:1.25@${OLD} is not the current digest of nginx:1.25`, `nginx:1.25@${D1}`]]);
+    expect(outcome.changes.map((c) => [c.line, c.message, c.to])).toEqual([
+      [3, `nginx:1.25@${OLD} is not the current digest of nginx:1.25`, `nginx:1.25@${D1}`],
+    ]);
     expect(outcome.unchanged).toBe(1);
     expect(outcome.writes.size).toBe(0);
   });
@@ -225,7 +227,9 @@ describe("gitdock pin writes nothing when anything fails", () => {
   it("refuses an image written as a block scalar rather than change its style", async () => {
     const outcome = await pin("services:\n  web:\n    image: >-\n      nginx:1.25\n");
     expect(outcome.writes.size).toBe(0);
-    expect(outcome.problems).toEqual([expect.objectContaining({ line: 3, col: 12, path: "services.web.image", message: expect.stringMatching(/block scalar/) })]);
+    expect(outcome.problems).toEqual([
+      expect.objectContaining({ line: 3, col: 12, path: "services.web.image", message: expect.stringMatching(/block scalar/) }),
+    ]);
   });
 
   it("refuses a file that is not UTF-8 rather than re-encode it", async () => {

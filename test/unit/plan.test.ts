@@ -36,7 +36,10 @@ describe("planner", () => {
       name: "an environment and port change names both settings",
       desired: resolve("c2", [
         stack("shop", [
-          service("web", { dependsOn: ["api"], spec: { environment: { A: "1" }, ports: [{ target: 80, published: "8080", hostIp: undefined, protocol: "tcp" }] } }),
+          service("web", {
+            dependsOn: ["api"],
+            spec: { environment: { A: "1" }, ports: [{ target: 80, published: "8080", hostIp: undefined, protocol: "tcp" }] },
+          }),
           service("api", { replicas: 2 }),
         ]),
       ]),
@@ -138,7 +141,9 @@ describe("planner", () => {
   });
 
   it("prints text and JSON forms", () => {
-    const desired = resolve("c2abcdef", [stack("shop", [service("web", { dependsOn: ["api"], spec: spec({ image: IMAGE_V2 }) }), service("api", { replicas: 2 })])]);
+    const desired = resolve("c2abcdef", [
+      stack("shop", [service("web", { dependsOn: ["api"], spec: spec({ image: IMAGE_V2 }) }), service("api", { replicas: 2 })]),
+    ]);
     const plan = makePlan(desired, hostMatching(base));
     expect(formatPlanText(plan)).toContain("~ shop-web-1  replace   image changed");
     expect(formatPlanText(plan)).toContain("0 to create, 1 to replace, 0 to remove, 2 unchanged");
@@ -198,7 +203,9 @@ ${extra}`;
 
   it("names the changed settings as the manifest does", () => {
     const before = desired(manifest());
-    const after = desired(manifest().replace("shm_size: 64m", "shm_size: 128m").replace("pids_limit: 100", "pids_limit: 200").replace("group_add: [audio]", "group_add: [video]"));
+    const after = desired(
+      manifest().replace("shm_size: 64m", "shm_size: 128m").replace("pids_limit: 100", "pids_limit: 200").replace("group_add: [audio]", "group_add: [video]"),
+    );
     expect(summary(hostMatching(before), after)).toEqual(["unchanged shop-db-1", "replace shop_web: config changed: group_add, pids_limit, shm_size"]);
   });
 
@@ -221,6 +228,10 @@ describe("removals wait for the commit's health", () => {
   it("a range or another protocol is matched port by port", () => {
     const desired = resolve("c2", [stack("blog", [service("web", { spec: { ports: [port("8000-8010")] } })])]);
     const host = patch(patch(hostMatching(base), "shop-web-1", { publishedPorts: ["8005/udp"] }), "shop-api-1", { publishedPorts: ["8010/tcp"] });
-    expect(makePlan(desired, host).actions.filter((a) => a.beforeCreates).map((a) => a.container)).toEqual(["shop-api-1"]);
+    expect(
+      makePlan(desired, host)
+        .actions.filter((a) => a.beforeCreates)
+        .map((a) => a.container),
+    ).toEqual(["shop-api-1"]);
   });
 });

@@ -9,27 +9,121 @@ import { DEFAULT_POLICY, guardedPaths, judgeEngineRequests, type EngineRequest }
 import { CONTAINER_CONFIG_FIELDS, ENDPOINT_FIELDS, hostConfigFields } from "../../src/policy/requests/container-fields.js";
 
 const API_1_41_RESOURCES = [
-  "CpuShares", "Memory", "CgroupParent", "BlkioWeight", "BlkioWeightDevice", "BlkioDeviceReadBps", "BlkioDeviceWriteBps",
-  "BlkioDeviceReadIOps", "BlkioDeviceWriteIOps", "CpuPeriod", "CpuQuota", "CpuRealtimePeriod", "CpuRealtimeRuntime", "CpusetCpus",
-  "CpusetMems", "Devices", "DeviceCgroupRules", "DeviceRequests", "KernelMemory", "KernelMemoryTCP", "MemoryReservation", "MemorySwap",
-  "MemorySwappiness", "NanoCpus", "OomKillDisable", "Init", "PidsLimit", "Ulimits", "CpuCount", "CpuPercent", "IOMaximumIOps",
+  "CpuShares",
+  "Memory",
+  "CgroupParent",
+  "BlkioWeight",
+  "BlkioWeightDevice",
+  "BlkioDeviceReadBps",
+  "BlkioDeviceWriteBps",
+  "BlkioDeviceReadIOps",
+  "BlkioDeviceWriteIOps",
+  "CpuPeriod",
+  "CpuQuota",
+  "CpuRealtimePeriod",
+  "CpuRealtimeRuntime",
+  "CpusetCpus",
+  "CpusetMems",
+  "Devices",
+  "DeviceCgroupRules",
+  "DeviceRequests",
+  "KernelMemory",
+  "KernelMemoryTCP",
+  "MemoryReservation",
+  "MemorySwap",
+  "MemorySwappiness",
+  "NanoCpus",
+  "OomKillDisable",
+  "Init",
+  "PidsLimit",
+  "Ulimits",
+  "CpuCount",
+  "CpuPercent",
+  "IOMaximumIOps",
   "IOMaximumBandwidth",
 ];
 const API_1_41_HOST_CONFIG = [
   ...API_1_41_RESOURCES,
-  "Binds", "ContainerIDFile", "LogConfig", "NetworkMode", "PortBindings", "RestartPolicy", "AutoRemove", "VolumeDriver", "VolumesFrom",
-  "Mounts", "CapAdd", "CapDrop", "CgroupnsMode", "Dns", "DnsOptions", "DnsSearch", "ExtraHosts", "GroupAdd", "IpcMode", "Cgroup", "Links",
-  "OomScoreAdj", "PidMode", "Privileged", "PublishAllPorts", "ReadonlyRootfs", "SecurityOpt", "StorageOpt", "Tmpfs", "UTSMode",
-  "UsernsMode", "ShmSize", "Sysctls", "Runtime", "ConsoleSize", "Isolation", "MaskedPaths", "ReadonlyPaths",
+  "Binds",
+  "ContainerIDFile",
+  "LogConfig",
+  "NetworkMode",
+  "PortBindings",
+  "RestartPolicy",
+  "AutoRemove",
+  "VolumeDriver",
+  "VolumesFrom",
+  "Mounts",
+  "CapAdd",
+  "CapDrop",
+  "CgroupnsMode",
+  "Dns",
+  "DnsOptions",
+  "DnsSearch",
+  "ExtraHosts",
+  "GroupAdd",
+  "IpcMode",
+  "Cgroup",
+  "Links",
+  "OomScoreAdj",
+  "PidMode",
+  "Privileged",
+  "PublishAllPorts",
+  "ReadonlyRootfs",
+  "SecurityOpt",
+  "StorageOpt",
+  "Tmpfs",
+  "UTSMode",
+  "UsernsMode",
+  "ShmSize",
+  "Sysctls",
+  "Runtime",
+  "ConsoleSize",
+  "Isolation",
+  "MaskedPaths",
+  "ReadonlyPaths",
 ];
 const API_1_41_CONTAINER_CONFIG = [
-  "Hostname", "Domainname", "User", "AttachStdin", "AttachStdout", "AttachStderr", "ExposedPorts", "Tty", "OpenStdin", "StdinOnce", "Env",
-  "Cmd", "Healthcheck", "ArgsEscaped", "Image", "Volumes", "WorkingDir", "Entrypoint", "NetworkDisabled", "MacAddress", "OnBuild",
-  "Labels", "StopSignal", "StopTimeout", "Shell",
+  "Hostname",
+  "Domainname",
+  "User",
+  "AttachStdin",
+  "AttachStdout",
+  "AttachStderr",
+  "ExposedPorts",
+  "Tty",
+  "OpenStdin",
+  "StdinOnce",
+  "Env",
+  "Cmd",
+  "Healthcheck",
+  "ArgsEscaped",
+  "Image",
+  "Volumes",
+  "WorkingDir",
+  "Entrypoint",
+  "NetworkDisabled",
+  "MacAddress",
+  "OnBuild",
+  "Labels",
+  "StopSignal",
+  "StopTimeout",
+  "Shell",
 ];
 const API_1_41_ENDPOINT_SETTINGS = [
-  "IPAMConfig", "Links", "Aliases", "NetworkID", "EndpointID", "Gateway", "IPAddress", "IPPrefixLen", "IPv6Gateway", "GlobalIPv6Address",
-  "GlobalIPv6PrefixLen", "MacAddress", "DriverOpts",
+  "IPAMConfig",
+  "Links",
+  "Aliases",
+  "NetworkID",
+  "EndpointID",
+  "Gateway",
+  "IPAddress",
+  "IPPrefixLen",
+  "IPv6Gateway",
+  "GlobalIPv6Address",
+  "GlobalIPv6PrefixLen",
+  "MacAddress",
+  "DriverOpts",
 ];
 
 const IMAGE = `127.0.0.1:5000/app@sha256:${"a".repeat(64)}`;
@@ -53,7 +147,9 @@ describe("the policy's tables cover the Engine API 1.41", () => {
     expect(Object.keys(ENDPOINT_FIELDS).sort()).toEqual([...API_1_41_ENDPOINT_SETTINGS].sort());
   });
 
-  const defaults = Object.entries(hostConfigTable).filter(([, rule]) => rule === "default").map(([field]) => field);
+  const defaults = Object.entries(hostConfigTable)
+    .filter(([, rule]) => rule === "default")
+    .map(([field]) => field);
   it.each(defaults)("refuses HostConfig.%s unless it is at the Engine's default", (field) => {
     expect(judge({ HostConfig: { [field]: null } })).toEqual([]);
     for (const value of [1, "x", ["x"], { x: "y" }, true]) {
@@ -72,18 +168,42 @@ describe("the policy's tables cover the Engine API 1.41", () => {
 
   it("refuses a field the policy does not know, naming it (a newer API's HostConfig.Annotations, a made-up top-level key)", () => {
     expect(judge({ HostConfig: { Annotations: { "io.kubernetes.cri": "x" } } }).map((v) => v.field)).toEqual(["HostConfig.Annotations"]);
-    expect(judge({ Futuristic: 1 }).map((v) => v.message)).toEqual([expect.stringMatching(/^Futuristic is set \(1\), and the host policy does not know this field/)]);
+    expect(judge({ Futuristic: 1 }).map((v) => v.message)).toEqual([
+      expect.stringMatching(/^Futuristic is set \(1\), and the host policy does not know this field/),
+    ]);
     expect(judge({ HostConfig: { Annotations: {} } })).toEqual([]);
   });
 
   it("lets the limits and the container's own settings through", () => {
     const body = {
-      Hostname: "web", User: "1000:1000", Env: ["A=b"], Cmd: ["sh"], Labels: { a: "b" }, Healthcheck: { Test: ["NONE"] }, StopTimeout: 3,
+      Hostname: "web",
+      User: "1000:1000",
+      Env: ["A=b"],
+      Cmd: ["sh"],
+      Labels: { a: "b" },
+      Healthcheck: { Test: ["NONE"] },
+      StopTimeout: 3,
       HostConfig: {
-        Memory: 1 << 20, NanoCpus: 5e8, PidsLimit: 100, Ulimits: [{ Name: "nofile", Soft: 1, Hard: 2 }], CapDrop: ["ALL"], ReadonlyRootfs: true,
-        Init: true, Tmpfs: { "/run": "size=1m" }, ShmSize: 1 << 20, OomScoreAdj: 500, RestartPolicy: { Name: "always" }, Dns: ["1.1.1.1"],
-        ExtraHosts: ["a:1.2.3.4"], GroupAdd: ["audio"], LogConfig: { Type: "json-file", Config: { "max-size": "1m" } }, CgroupnsMode: "private",
-        SecurityOpt: ["no-new-privileges:true"], Sysctls: { "net.core.somaxconn": "1024" }, Runtime: "runc", NetworkMode: "app_default",
+        Memory: 1 << 20,
+        NanoCpus: 5e8,
+        PidsLimit: 100,
+        Ulimits: [{ Name: "nofile", Soft: 1, Hard: 2 }],
+        CapDrop: ["ALL"],
+        ReadonlyRootfs: true,
+        Init: true,
+        Tmpfs: { "/run": "size=1m" },
+        ShmSize: 1 << 20,
+        OomScoreAdj: 500,
+        RestartPolicy: { Name: "always" },
+        Dns: ["1.1.1.1"],
+        ExtraHosts: ["a:1.2.3.4"],
+        GroupAdd: ["audio"],
+        LogConfig: { Type: "json-file", Config: { "max-size": "1m" } },
+        CgroupnsMode: "private",
+        SecurityOpt: ["no-new-privileges:true"],
+        Sysctls: { "net.core.somaxconn": "1024" },
+        Runtime: "runc",
+        NetworkMode: "app_default",
       },
     };
     expect(judge(body)).toEqual([]);

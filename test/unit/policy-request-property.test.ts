@@ -15,15 +15,69 @@ const SAFE_ROOTS = ["/srv", "/var/lib/gitdock-data"];
 const NAMESPACED_SYSCTL = /^(net\.|kernel\.shm|kernel\.msg|kernel\.sem$|fs\.mqueue\.)/;
 /** What a plain container may carry: anything else present (and not empty) is a privilege or unknown. */
 const PLAIN_FIELDS = new Set([
-  "name", "Image", "Hostname", "Domainname", "Env", "Cmd", "Entrypoint", "WorkingDir", "Labels", "StopSignal", "StopTimeout", "Healthcheck",
-  "ExposedPorts", "Tty", "OpenStdin", "StdinOnce", "AttachStdin", "AttachStdout", "AttachStderr", "Volumes", "NetworkDisabled", "User",
-  "HostConfig", "NetworkingConfig",
+  "name",
+  "Image",
+  "Hostname",
+  "Domainname",
+  "Env",
+  "Cmd",
+  "Entrypoint",
+  "WorkingDir",
+  "Labels",
+  "StopSignal",
+  "StopTimeout",
+  "Healthcheck",
+  "ExposedPorts",
+  "Tty",
+  "OpenStdin",
+  "StdinOnce",
+  "AttachStdin",
+  "AttachStdout",
+  "AttachStderr",
+  "Volumes",
+  "NetworkDisabled",
+  "User",
+  "HostConfig",
+  "NetworkingConfig",
 ]);
 const PLAIN_HOST_FIELDS = new Set([
-  "Memory", "NanoCpus", "CpuShares", "PidsLimit", "Ulimits", "CapDrop", "ReadonlyRootfs", "Init", "Tmpfs", "ShmSize", "RestartPolicy", "Dns",
-  "DnsOptions", "DnsSearch", "ExtraHosts", "GroupAdd", "PortBindings", "PublishAllPorts", "BlkioWeight", "CpuPeriod", "CpuQuota", "CpusetCpus",
-  "CpusetMems", "MemoryReservation", "MemorySwap", "MemorySwappiness", "Mounts", "NetworkMode", "PidMode", "IpcMode", "CgroupnsMode",
-  "OomScoreAdj", "SecurityOpt", "Sysctls", "Runtime", "LogConfig", "Binds",
+  "Memory",
+  "NanoCpus",
+  "CpuShares",
+  "PidsLimit",
+  "Ulimits",
+  "CapDrop",
+  "ReadonlyRootfs",
+  "Init",
+  "Tmpfs",
+  "ShmSize",
+  "RestartPolicy",
+  "Dns",
+  "DnsOptions",
+  "DnsSearch",
+  "ExtraHosts",
+  "GroupAdd",
+  "PortBindings",
+  "PublishAllPorts",
+  "BlkioWeight",
+  "CpuPeriod",
+  "CpuQuota",
+  "CpusetCpus",
+  "CpusetMems",
+  "MemoryReservation",
+  "MemorySwap",
+  "MemorySwappiness",
+  "Mounts",
+  "NetworkMode",
+  "PidMode",
+  "IpcMode",
+  "CgroupnsMode",
+  "OomScoreAdj",
+  "SecurityOpt",
+  "Sysctls",
+  "Runtime",
+  "LogConfig",
+  "Binds",
 ]);
 
 function under(p: string, roots: string[]): boolean {
@@ -31,13 +85,20 @@ function under(p: string, roots: string[]): boolean {
   return roots.some((r) => n === r || n.startsWith(`${r}/`));
 }
 
-const empty = (v: unknown) => v === undefined || v === null || v === false || v === 0 || v === "" || (Array.isArray(v) && v.length === 0) || (typeof v === "object" && v !== null && Object.keys(v).length === 0);
+const empty = (v: unknown) =>
+  v === undefined ||
+  v === null ||
+  v === false ||
+  v === 0 ||
+  v === "" ||
+  (Array.isArray(v) && v.length === 0) ||
+  (typeof v === "object" && v !== null && Object.keys(v).length === 0);
 
 /** Why this body gives more than a plain unprivileged container; empty when it does not. */
 function privileges(body: Record<string, unknown>): string[] {
   const out: string[] = [];
   for (const [k, v] of Object.entries(body)) if (!PLAIN_FIELDS.has(k) && !empty(v)) out.push(`field ${k}`);
-  const user = typeof body["User"] === "string" ? body["User"].split(":")[0] ?? "" : undefined;
+  const user = typeof body["User"] === "string" ? (body["User"].split(":")[0] ?? "") : undefined;
   if (user !== undefined && (user === "" || user === "root" || /^[+-]?0+$/.test(user))) out.push("root");
   const hc = (body["HostConfig"] ?? {}) as Record<string, unknown>;
   for (const [k, v] of Object.entries(hc)) {
@@ -69,7 +130,10 @@ function privileges(body: Record<string, unknown>): string[] {
     if (!source.startsWith("/") || !under(source, SAFE_ROOTS)) out.push(`bind ${source}`);
     if (options.split(",").some((o) => o === "shared" || o === "rshared")) out.push("propagation");
   }
-  const endpoints = ((body["NetworkingConfig"] as { EndpointsConfig?: Record<string, unknown> } | undefined)?.EndpointsConfig ?? {}) as Record<string, Record<string, unknown>>;
+  const endpoints = ((body["NetworkingConfig"] as { EndpointsConfig?: Record<string, unknown> } | undefined)?.EndpointsConfig ?? {}) as Record<
+    string,
+    Record<string, unknown>
+  >;
   for (const [name, e] of Object.entries(endpoints)) {
     if (name !== "app_default") out.push(`network ${name}`);
     for (const [k, v] of Object.entries(e ?? {})) if (!["Aliases", "IPAMConfig", "Links"].includes(k) && !empty(v)) out.push(`endpoint ${k}`);
@@ -82,9 +146,19 @@ function privileges(body: Record<string, unknown>): string[] {
 const path = fc.constantFrom("/srv/app", "/srv/../etc", "/var/lib/gitdock-data/x", "/", "/etc", "/var/run/docker.sock", "/proc", "/srvx", "/srv/x/../../root");
 const mount = fc.oneof(
   fc.record({ Type: fc.constant("bind"), Source: path, Target: fc.constant("/m"), ReadOnly: fc.boolean() }, { requiredKeys: ["Type", "Source", "Target"] }),
-  fc.record({ Type: fc.constant("bind"), Source: path, Target: fc.constant("/m"), BindOptions: fc.record({ Propagation: fc.constantFrom("rprivate", "rshared", "shared", "rslave") }) }),
+  fc.record({
+    Type: fc.constant("bind"),
+    Source: path,
+    Target: fc.constant("/m"),
+    BindOptions: fc.record({ Propagation: fc.constantFrom("rprivate", "rshared", "shared", "rslave") }),
+  }),
   fc.record({ Type: fc.constant("volume"), Source: fc.constantFrom("app_data", "other_db", ""), Target: fc.constant("/v") }),
-  fc.record({ Type: fc.constant("volume"), Source: fc.constant("app_data"), Target: fc.constant("/v"), VolumeOptions: fc.record({ DriverConfig: fc.constant({ Name: "local", Options: { type: "proc" } }) }) }),
+  fc.record({
+    Type: fc.constant("volume"),
+    Source: fc.constant("app_data"),
+    Target: fc.constant("/v"),
+    VolumeOptions: fc.record({ DriverConfig: fc.constant({ Name: "local", Options: { type: "proc" } }) }),
+  }),
   fc.record({ Type: fc.constantFrom("tmpfs", "npipe"), Target: fc.constant("/t") }),
 );
 const anyValue = fc.oneof(fc.constant(true), fc.constant(1), fc.constant("x"), fc.constant(["x"]), fc.constant({ x: "y" }), fc.constant([]), fc.constant(null));
@@ -128,18 +202,19 @@ const hostConfig = fc.record(
 const safeHostConfig = fc.record({
   CapDrop: fc.subarray(["ALL"]),
   NetworkMode: fc.constantFrom("", "none", "app_default", "container:app-db-1"),
-  Mounts: fc.array(fc.record({ Type: fc.constant("bind"), Source: fc.constantFrom("/srv/app", "/var/lib/gitdock-data/x"), Target: fc.constant("/m"), ReadOnly: fc.boolean() }), { maxLength: 1 }),
+  Mounts: fc.array(
+    fc.record({ Type: fc.constant("bind"), Source: fc.constantFrom("/srv/app", "/var/lib/gitdock-data/x"), Target: fc.constant("/m"), ReadOnly: fc.boolean() }),
+    { maxLength: 1 },
+  ),
   Memory: fc.integer({ min: 0, max: 1 << 30 }),
   ReadonlyRootfs: fc.boolean(),
 });
 
 /** ...with none, one or a few fields drawn from anything the API takes. */
-const hostConfigs = fc
-  .tuple(safeHostConfig, fc.oneof({ weight: 1, arbitrary: fc.constant({}) }, { weight: 3, arbitrary: hostConfig }))
-  .map(([safe, risky]) => {
-    const keys = Object.keys(risky).slice(0, 2);
-    return { ...safe, ...Object.fromEntries(keys.map((k) => [k, (risky as Record<string, unknown>)[k]])) };
-  });
+const hostConfigs = fc.tuple(safeHostConfig, fc.oneof({ weight: 1, arbitrary: fc.constant({}) }, { weight: 3, arbitrary: hostConfig })).map(([safe, risky]) => {
+  const keys = Object.keys(risky).slice(0, 2);
+  return { ...safe, ...Object.fromEntries(keys.map((k) => [k, (risky as Record<string, unknown>)[k]])) };
+});
 
 const body = fc
   .tuple(
@@ -147,7 +222,15 @@ const body = fc
     fc.record(
       {
         User: fc.constantFrom("1000", "root", "0", "+0", "-0:-0", ":1000", "app", "1000:0"),
-        NetworkingConfig: fc.record({ EndpointsConfig: fc.dictionary(fc.constantFrom("app_default", "host", "bridge", "proxy"), fc.record({ Aliases: fc.constant(["web"]), MacAddress: fc.constantFrom("", "02:42:ac:11:00:02"), Links: fc.subarray(["app-db-1:db", "gitdock:agent"]) }, { requiredKeys: [] })) }),
+        NetworkingConfig: fc.record({
+          EndpointsConfig: fc.dictionary(
+            fc.constantFrom("app_default", "host", "bridge", "proxy"),
+            fc.record(
+              { Aliases: fc.constant(["web"]), MacAddress: fc.constantFrom("", "02:42:ac:11:00:02"), Links: fc.subarray(["app-db-1:db", "gitdock:agent"]) },
+              { requiredKeys: [] },
+            ),
+          ),
+        }),
         MacAddress: fc.constantFrom("", "02:42:ac:11:00:02"),
         Unknown: anyValue,
       },
@@ -158,7 +241,17 @@ const body = fc
   .map(([HostConfig, top, n]) => ({ Env: ["A=b"], HostConfig, ...Object.fromEntries(Object.entries(top).slice(0, n)) }));
 
 const STACKS = new Map([
-  ["app", { containers: new Set(["app-web-1", "app-db-1"]), networks: new Map([["app_default", { external: false }], ["proxy", { external: true }]]), volumes: new Map([["app_data", { external: false }]]) }],
+  [
+    "app",
+    {
+      containers: new Set(["app-web-1", "app-db-1"]),
+      networks: new Map([
+        ["app_default", { external: false }],
+        ["proxy", { external: true }],
+      ]),
+      volumes: new Map([["app_data", { external: false }]]),
+    },
+  ],
 ]);
 
 describe("property: what the default policy lets through is a plain unprivileged container", () => {

@@ -14,23 +14,40 @@ const STACKS = new Map([
     "app",
     {
       containers: new Set(["app-web-1", "app-db-1"]),
-      networks: new Map([["app_default", { external: false }], ["proxy", { external: true }], ["host", { external: true }]]),
-      volumes: new Map([["app_data", { external: false }], ["shared", { external: true }]]),
+      networks: new Map([
+        ["app_default", { external: false }],
+        ["proxy", { external: true }],
+        ["host", { external: true }],
+      ]),
+      volumes: new Map([
+        ["app_data", { external: false }],
+        ["shared", { external: true }],
+      ]),
     },
   ],
 ]);
 const GUARDED = guardedPaths(["/etc/gitdock/config.yaml", "/var/lib/gitdock", "/etc/gitdock/git-token"]);
 
 function judge(requests: EngineRequest[], policy: Partial<HostPolicy> = {}, engine?: EngineObjects) {
-  return judgeEngineRequests(requests, { policy: { ...DEFAULT_POLICY, ...policy }, guarded: GUARDED, stacks: STACKS, engine }).map((v) => `${v.field}: ${v.message}`);
+  return judgeEngineRequests(requests, { policy: { ...DEFAULT_POLICY, ...policy }, guarded: GUARDED, stacks: STACKS, engine }).map(
+    (v) => `${v.field}: ${v.message}`,
+  );
 }
 const container = (hostConfig: Record<string, unknown>, extra: Record<string, unknown> = {}, name = "app-web-1"): EngineRequest => ({
   kind: "container-create",
   body: { name, Image: IMAGE, HostConfig: hostConfig, ...extra },
   origin: at(["services", name.split("-")[1] ?? "web"]),
 });
-const volume = (body: Record<string, unknown>): EngineRequest => ({ kind: "volume-create", body: { Name: "app_data", Driver: "local", ...body }, origin: at(["volumes", "data"]) });
-const network = (body: Record<string, unknown>): EngineRequest => ({ kind: "network-create", body: { Name: "app_default", Driver: "bridge", ...body }, origin: at(["networks", "default"]) });
+const volume = (body: Record<string, unknown>): EngineRequest => ({
+  kind: "volume-create",
+  body: { Name: "app_data", Driver: "local", ...body },
+  origin: at(["volumes", "data"]),
+});
+const network = (body: Record<string, unknown>): EngineRequest => ({
+  kind: "network-create",
+  body: { Name: "app_default", Driver: "bridge", ...body },
+  origin: at(["networks", "default"]),
+});
 const bind = (Source: string, ReadOnly = false, more: Record<string, unknown> = {}) => ({ Type: "bind", Source, Target: "/data", ReadOnly, ...more });
 
 describe("volumes: the local driver without options, a bind judged as one, tmpfs; anything else only when allowed", () => {
@@ -41,14 +58,22 @@ describe("volumes: the local driver without options, a bind judged as one, tmpfs
   });
 
   it("refuses a host procfs, an overlay over /etc, a block device, a bind outside the roots and another driver", () => {
-    expect(judge([volume({ DriverOpts: { type: "proc", device: "proc" } })])).toEqual([expect.stringMatching(/^DriverOpts.type: local volume type proc is not allowed/)]);
+    expect(judge([volume({ DriverOpts: { type: "proc", device: "proc" } })])).toEqual([
+      expect.stringMatching(/^DriverOpts.type: local volume type proc is not allowed/),
+    ]);
     expect(judge([volume({ DriverOpts: { type: "overlay", device: "overlay", o: "lowerdir=/etc,upperdir=/srv/u,workdir=/srv/w" } })])).toEqual([
       expect.stringMatching(/^DriverOpts.type: local volume type overlay is not allowed/),
     ]);
     expect(judge([volume({ DriverOpts: { type: "ext4", device: "/dev/sda1" } })])).toEqual([expect.stringMatching(/type ext4 is not allowed/)]);
-    expect(judge([volume({ DriverOpts: { type: "none", o: "bind", device: "/home" } })])).toEqual([expect.stringMatching(/^DriverOpts.device: bind mount source \/home is outside/)]);
-    expect(judge([volume({ DriverOpts: { type: "tmpfs", device: "tmpfs", o: "size=1m,exec" } })])).toEqual([expect.stringMatching(/tmpfs volume options exec/)]);
-    expect(judge([volume({ DriverOpts: { type: "none", o: "bind,uid=0", device: "/srv/x" } })])).toEqual([expect.stringMatching(/only bind, rbind, ro and rw/)]);
+    expect(judge([volume({ DriverOpts: { type: "none", o: "bind", device: "/home" } })])).toEqual([
+      expect.stringMatching(/^DriverOpts.device: bind mount source \/home is outside/),
+    ]);
+    expect(judge([volume({ DriverOpts: { type: "tmpfs", device: "tmpfs", o: "size=1m,exec" } })])).toEqual([
+      expect.stringMatching(/tmpfs volume options exec/),
+    ]);
+    expect(judge([volume({ DriverOpts: { type: "none", o: "bind,uid=0", device: "/srv/x" } })])).toEqual([
+      expect.stringMatching(/only bind, rbind, ro and rw/),
+    ]);
     expect(judge([volume({ DriverOpts: { mountpoint: "/x" } })])).toEqual([expect.stringMatching(/local volume option mountpoint/)]);
     expect(judge([volume({ Driver: "rexray", DriverOpts: { size: "1" } })])).toEqual([expect.stringMatching(/^Driver: volume driver "rexray" is not allowed/)]);
   });
@@ -67,9 +92,13 @@ describe("volumes: the local driver without options, a bind judged as one, tmpfs
     expect(judge([mount("shared")])).toEqual([expect.stringMatching(/external volume shared is not allowed.*external_volumes/)]);
     expect(judge([mount("shared")], { externalVolumes: ["shared"] })).toEqual([]);
     expect(judge([mount("")])).toEqual([]); // anonymous
-    expect(judge([container({ Mounts: [{ Type: "volume", Source: "app_data", Target: "/v", VolumeOptions: { DriverConfig: { Name: "local", Options: { type: "proc" } } } }] })])).toEqual([
-      expect.stringMatching(/VolumeOptions.DriverConfig is set/),
-    ]);
+    expect(
+      judge([
+        container({
+          Mounts: [{ Type: "volume", Source: "app_data", Target: "/v", VolumeOptions: { DriverConfig: { Name: "local", Options: { type: "proc" } } } }],
+        }),
+      ]),
+    ).toEqual([expect.stringMatching(/VolumeOptions.DriverConfig is set/)]);
   });
 });
 
@@ -77,7 +106,9 @@ describe("networks: bridge only, the stack's own, never the Engine's by name", (
   it("allows the stack's bridge network and refuses another driver or unsafe options", () => {
     expect(judge([network({ Options: { "com.docker.network.driver.mtu": "1400" }, Internal: true })])).toEqual([]);
     expect(judge([network({ Driver: "macvlan" })])).toEqual([expect.stringMatching(/network driver "macvlan" is not allowed/)]);
-    expect(judge([network({ Options: { "com.docker.network.bridge.name": "docker0" } })])).toEqual([expect.stringMatching(/bridge option com.docker.network.bridge.name/)]);
+    expect(judge([network({ Options: { "com.docker.network.bridge.name": "docker0" } })])).toEqual([
+      expect.stringMatching(/bridge option com.docker.network.bridge.name/),
+    ]);
     expect(judge([network({ Name: "host" })])).toEqual([expect.stringMatching(/shadow the Engine's own/)]);
   });
 
@@ -129,7 +160,15 @@ describe("the user, read the way runc reads it", () => {
 describe("bind sources", () => {
   it("never the agent's own files or a directory that holds one, whatever the roots say", () => {
     const policy = { bindRoots: ["/"] };
-    for (const source of ["/etc/gitdock", "/etc/gitdock/config.yaml", "/var/lib/gitdock", "/var/lib/gitdock/host.key", "/etc", "/", "/etc/gitdock/gitdock.env"]) {
+    for (const source of [
+      "/etc/gitdock",
+      "/etc/gitdock/config.yaml",
+      "/var/lib/gitdock",
+      "/var/lib/gitdock/host.key",
+      "/etc",
+      "/",
+      "/etc/gitdock/gitdock.env",
+    ]) {
       expect(judge([container({ Mounts: [bind(source, true)] })], policy)).toEqual([expect.stringMatching(/would expose the agent's own/)]);
     }
     expect(judge([container({ Mounts: [bind("/var/lib/gitdock-data/x")] })])).toEqual([]);
@@ -143,7 +182,9 @@ describe("bind sources", () => {
   });
 
   it("refuses propagation that crosses into the host, and bind options on other mounts", () => {
-    expect(judge([container({ Mounts: [bind("/srv/x", false, { BindOptions: { Propagation: "rshared" } })] })])).toEqual([expect.stringMatching(/propagation "rshared"/)]);
+    expect(judge([container({ Mounts: [bind("/srv/x", false, { BindOptions: { Propagation: "rshared" } })] })])).toEqual([
+      expect.stringMatching(/propagation "rshared"/),
+    ]);
     expect(judge([container({ Mounts: [bind("/srv/x", false, { BindOptions: { Propagation: "rprivate" } })] })])).toEqual([]);
     expect(judge([container({ Mounts: [{ Type: "npipe", Source: "x", Target: "/x" }] })])).toEqual([expect.stringMatching(/mount type "npipe"/)]);
   });
@@ -151,7 +192,9 @@ describe("bind sources", () => {
   it("refuses a bind nested in another container's read-write bind (or a bind volume), either way round", () => {
     const writer = container({ Mounts: [bind("/srv/x")] }, {}, "app-db-1");
     const reader = container({ Mounts: [bind("/srv/x/root/etc", true)] });
-    expect(judge([writer, reader])).toEqual([expect.stringMatching(/^HostConfig.Mounts\[0\].Source: bind source \/srv\/x\/root\/etc is inside \/srv\/x, which container app-db-1 mounts read-write/)]);
+    expect(judge([writer, reader])).toEqual([
+      expect.stringMatching(/^HostConfig.Mounts\[0\].Source: bind source \/srv\/x\/root\/etc is inside \/srv\/x, which container app-db-1 mounts read-write/),
+    ]);
     expect(judge([reader, writer])).toHaveLength(1);
     expect(judge([container({ Mounts: [bind("/srv/x", true)] }, {}, "app-db-1"), reader])).toEqual([]);
     expect(judge([container({ Mounts: [bind("/srv/x")] }, {}, "app-db-1"), container({ Mounts: [bind("/srv/x")] })])).toEqual([]);
@@ -164,23 +207,43 @@ describe("the rest of HostConfig", () => {
   it("sysctls: the namespaced ones, never with the host's namespaces", () => {
     expect(judge([container({ Sysctls: { "net.ipv4.ip_forward": "1", "kernel.shmmax": "1" } })])).toEqual([]);
     expect(judge([container({ Sysctls: { "kernel.core_pattern": "|/x" } })])).toEqual([expect.stringMatching(/sysctl kernel.core_pattern is not allowed/)]);
-    expect(judge([container({ NetworkMode: "host", Sysctls: { "net.ipv4.ip_forward": "1" } })], { hostNetwork: true })).toEqual([expect.stringMatching(/with the host's network would change the host/)]);
+    expect(judge([container({ NetworkMode: "host", Sysctls: { "net.ipv4.ip_forward": "1" } })], { hostNetwork: true })).toEqual([
+      expect.stringMatching(/with the host's network would change the host/),
+    ]);
   });
 
   it("security_opt, runtime, logging driver, OOM score, cgroup namespace", () => {
     expect(judge([container({ SecurityOpt: ["seccomp=unconfined"] })])).toEqual([expect.stringMatching(/security_opt "seccomp=unconfined"/)]);
     expect(judge([container({ SecurityOpt: ["apparmor=unconfined"] })], { securityOpt: ["apparmor=unconfined"] })).toEqual([]);
     expect(judge([container({ Runtime: "sysbox-runc" })])).toEqual([expect.stringMatching(/runtime "sysbox-runc"/)]);
-    expect(judge([container({ LogConfig: { Type: "syslog", Config: { "syslog-address": "unix:///var/run/docker.sock" } } })])).toEqual([expect.stringMatching(/logging driver syslog/)]);
+    expect(judge([container({ LogConfig: { Type: "syslog", Config: { "syslog-address": "unix:///var/run/docker.sock" } } })])).toEqual([
+      expect.stringMatching(/logging driver syslog/),
+    ]);
     expect(judge([container({ OomScoreAdj: -1000 })])).toEqual([expect.stringMatching(/negative OOM score/)]);
     expect(judge([container({ CgroupnsMode: "host" })])).toEqual([expect.stringMatching(/cgroup namespace "host"/)]);
   });
 
   it("privileges, capabilities, devices, published ports", () => {
-    expect(judge([container({ Privileged: true, CapAdd: ["SYS_ADMIN"], Devices: [{ PathOnHost: "/dev/sda", PathInContainer: "/dev/sda", CgroupPermissions: "rwm" }] })])).toHaveLength(3);
-    expect(judge([container({ PortBindings: { "80/tcp": [{ HostIp: "", HostPort: "80" }, { HostIp: "", HostPort: "" }] } })], { publishedPorts: ["8000-8999"] })).toEqual([
-      expect.stringMatching(/^HostConfig.PortBindings.80\/tcp\[0\]: host port 80 is outside/),
-    ]);
+    expect(
+      judge([
+        container({ Privileged: true, CapAdd: ["SYS_ADMIN"], Devices: [{ PathOnHost: "/dev/sda", PathInContainer: "/dev/sda", CgroupPermissions: "rwm" }] }),
+      ]),
+    ).toHaveLength(3);
+    expect(
+      judge(
+        [
+          container({
+            PortBindings: {
+              "80/tcp": [
+                { HostIp: "", HostPort: "80" },
+                { HostIp: "", HostPort: "" },
+              ],
+            },
+          }),
+        ],
+        { publishedPorts: ["8000-8999"] },
+      ),
+    ).toEqual([expect.stringMatching(/^HostConfig.PortBindings.80\/tcp\[0\]: host port 80 is outside/)]);
   });
 });
 
@@ -212,9 +275,13 @@ describe("HostConfig.Binds, judged exactly like binds in Mounts", () => {
   it("refuses a bind nested in another container's read-write bind, whichever form each uses", () => {
     const writer = container({ Binds: ["/srv/x:/x:z"] }, {}, "app-db-1");
     const reader = container({ Mounts: [bind("/srv/x/etc", true)] });
-    expect(judge([writer, reader])).toEqual([expect.stringMatching(/^HostConfig.Mounts\[0\].Source: bind source \/srv\/x\/etc is inside \/srv\/x, which container app-db-1 mounts read-write/)]);
+    expect(judge([writer, reader])).toEqual([
+      expect.stringMatching(/^HostConfig.Mounts\[0\].Source: bind source \/srv\/x\/etc is inside \/srv\/x, which container app-db-1 mounts read-write/),
+    ]);
     const relabeledReader = container({ Binds: ["/srv/x/etc:/e:ro,z"] });
-    expect(judge([container({ Mounts: [bind("/srv/x")] }, {}, "app-db-1"), relabeledReader])).toEqual([expect.stringMatching(/^HostConfig.Binds\[0\]: bind source \/srv\/x\/etc is inside \/srv\/x/)]);
+    expect(judge([container({ Mounts: [bind("/srv/x")] }, {}, "app-db-1"), relabeledReader])).toEqual([
+      expect.stringMatching(/^HostConfig.Binds\[0\]: bind source \/srv\/x\/etc is inside \/srv\/x/),
+    ]);
     expect(judge([container({ Binds: ["/srv/x:/x:ro,z"] }, {}, "app-db-1"), relabeledReader])).toEqual([]);
   });
 });
@@ -223,17 +290,28 @@ describe("device requests, links to containers outside the stack, network addres
   const gpu = [{ Driver: "nvidia", Count: -1, DeviceIDs: [], Capabilities: [["gpu"]], Options: {} }];
 
   it("device requests only with device_requests: true", () => {
-    expect(judge([container({ DeviceRequests: gpu })])).toEqual([expect.stringMatching(/^HostConfig.DeviceRequests: device requests .* not allowed .* device_requests: true/)]);
+    expect(judge([container({ DeviceRequests: gpu })])).toEqual([
+      expect.stringMatching(/^HostConfig.DeviceRequests: device requests .* not allowed .* device_requests: true/),
+    ]);
     expect(judge([container({ DeviceRequests: gpu })], { deviceRequests: true })).toEqual([]);
     expect(judge([container({ DeviceRequests: [] })])).toEqual([]);
   });
 
   it("an endpoint link names a container of the stack or one in external_links, at create and at connect", () => {
-    const linked = (links: string[]) => container({ NetworkMode: "app_default" }, { NetworkingConfig: { EndpointsConfig: { app_default: { Aliases: ["web"], Links: links } } } });
+    const linked = (links: string[]) =>
+      container({ NetworkMode: "app_default" }, { NetworkingConfig: { EndpointsConfig: { app_default: { Aliases: ["web"], Links: links } } } });
     expect(judge([linked(["app-db-1:db"])])).toEqual([]);
-    expect(judge([linked(["gitdock:agent"])])).toEqual([expect.stringMatching(/EndpointsConfig.app_default.Links\[0\]: a link to container gitdock is not allowed .* list it in external_links/)]);
+    expect(judge([linked(["gitdock:agent"])])).toEqual([
+      expect.stringMatching(/EndpointsConfig.app_default.Links\[0\]: a link to container gitdock is not allowed .* list it in external_links/),
+    ]);
     expect(judge([linked(["proxy:edge"])], { externalLinks: ["proxy"] })).toEqual([]);
-    const connect: EngineRequest = { kind: "network-connect", network: "app_default", container: "app-web-1", body: { Container: "app-web-1", EndpointConfig: { Links: ["vpn:vpn"] } }, origin: at(["services", "web"]) };
+    const connect: EngineRequest = {
+      kind: "network-connect",
+      network: "app_default",
+      container: "app-web-1",
+      body: { Container: "app-web-1", EndpointConfig: { Links: ["vpn:vpn"] } },
+      origin: at(["services", "web"]),
+    };
     expect(judge([connect])).toEqual([expect.stringMatching(/^EndpointConfig.Links\[0\]: a link to container vpn/)]);
   });
 
@@ -248,7 +326,9 @@ describe("device requests, links to containers outside the stack, network addres
     ]);
     expect(judge([ipam({ Config: [{ Subnet: "172.0.0.0/8" }] })])).toEqual([expect.stringMatching(/172.0.0.0\/8 is outside/)]);
     expect(judge([ipam({ Config: [{ Subnet: "8.8.8.0/24" }] })], { networkSubnets: ["8.8.8.0/24"] })).toEqual([]);
-    expect(judge([ipam({ Driver: "infoblox", Options: { x: "y" } })])).toEqual([expect.stringMatching(/IPAM driver "infoblox" is not allowed .* ipam_drivers/)]);
+    expect(judge([ipam({ Driver: "infoblox", Options: { x: "y" } })])).toEqual([
+      expect.stringMatching(/IPAM driver "infoblox" is not allowed .* ipam_drivers/),
+    ]);
     expect(judge([ipam({ Driver: "infoblox", Options: { x: "y" } })], { ipamDrivers: ["infoblox"] })).toEqual([]);
     expect(judge([ipam({ Driver: "default", Options: { x: "y" } })])).toEqual([expect.stringMatching(/^IPAM.Options: IPAM.Options is set/)]);
     expect(judge([network({ EnableIPv6: true })])).toEqual([]);

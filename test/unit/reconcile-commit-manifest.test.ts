@@ -18,7 +18,10 @@ let work: string;
 let vars: string;
 let commit: string;
 
-const git = (...args: string[]) => execFileSync("git", args, { cwd: work, env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", HOME: dir } }).toString().trim();
+const git = (...args: string[]) =>
+  execFileSync("git", args, { cwd: work, env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", HOME: dir } })
+    .toString()
+    .trim();
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "gdt-commit-manifest-"));
@@ -54,7 +57,8 @@ async function settings(extra = ""): Promise<Settings> {
 }
 
 const gitdir = () => join(work, ".git");
-const environmentOf = async (s: Settings) => (await readCommitManifest(gitdir(), commit, s)).stacks[0]?.services.find((x) => x.name === "web")?.container.environment;
+const environmentOf = async (s: Settings) =>
+  (await readCommitManifest(gitdir(), commit, s)).stacks[0]?.services.find((x) => x.name === "web")?.container.environment;
 
 describe("a commit's manifest on a host", () => {
   it("fails, for the host to act (retry), while a variable only the host sets is missing", async () => {

@@ -37,14 +37,19 @@ afterEach(async () => rm(dir, { recursive: true, force: true }));
 
 async function journal(): Promise<Record<string, unknown>[]> {
   const text = await readFile(path.join(dir, "journal.jsonl"), "utf8").catch(() => "");
-  return text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 async function checkpointSeq(): Promise<number | undefined> {
   const text = await readFile(path.join(dir, "journal.head"), "utf8").catch(() => undefined);
   return text === undefined ? undefined : (JSON.parse(text) as { seq: number }).seq;
 }
 const marker = (commit: string) => ({ commit, previousCommit: A, startedAt: new Date().toISOString(), stacks: ["shop"] });
-const rejection = new PolicyViolationError([{ file: "hosts/h1/app/compose.yaml", line: 4, col: 7, path: "services.web.privileged", message: "privileged containers are not allowed" }]);
+const rejection = new PolicyViolationError([
+  { file: "hosts/h1/app/compose.yaml", line: 4, col: 7, path: "services.web.privileged", message: "privileged containers are not allowed" },
+]);
 
 describe("recordOutcome writes state, journal, checkpoint and listeners in one place", () => {
   it("rejected: the mark, a reject line, the first problem to the listeners", async () => {
@@ -53,7 +58,14 @@ describe("recordOutcome writes state, journal, checkpoint and listeners in one p
     expect(s.rejected[B]?.reason).toBe(rejection.message);
     expect((await journal()).map((e) => [e["action"], e["outcome"]])).toEqual([["reject", "rejected"]]);
     expect(await checkpointSeq()).toBe(1);
-    expect(told).toMatchObject([{ commit: B, hostId: "h1", outcome: "rejected", reason: "policy: hosts/h1/app/compose.yaml:4:7: services.web.privileged: privileged containers are not allowed" }]);
+    expect(told).toMatchObject([
+      {
+        commit: B,
+        hostId: "h1",
+        outcome: "rejected",
+        reason: "policy: hosts/h1/app/compose.yaml:4:7: services.web.privileged: privileged containers are not allowed",
+      },
+    ]);
   });
 
   it("good: last applied and last good, the rollout marker gone, a healthy sync line, healthy to the listeners", async () => {
@@ -78,16 +90,36 @@ describe("recordOutcome writes state, journal, checkpoint and listeners in one p
 
   it("rolled back: a new release is marked failed and told; a failed repair or an interrupted rollout is only journaled", async () => {
     await recordRolloutStart(ctx, marker(B));
-    await recordOutcome(ctx, { kind: "rolled-back", commit: B, reason: "health gate failed: shop-web-1: probe", durationMs: 420, release: true, interrupted: false, undoComplete: true });
+    await recordOutcome(ctx, {
+      kind: "rolled-back",
+      commit: B,
+      reason: "health gate failed: shop-web-1: probe",
+      durationMs: 420,
+      release: true,
+      interrupted: false,
+      undoComplete: true,
+    });
     let s = await ctx.store.read();
     expect([s.failed[B]?.reason, s.rollout]).toEqual(["health gate failed: shop-web-1: probe", undefined]);
     expect(told).toMatchObject([{ commit: B, outcome: "rolled-back", durationMs: 420 }]);
     const C = "c".repeat(40);
     await recordOutcome(ctx, { kind: "rolled-back", commit: C, reason: "stopped", durationMs: 10, release: true, interrupted: true, undoComplete: true });
-    await recordOutcome(ctx, { kind: "rolled-back", commit: A, reason: "repair failed", durationMs: 10, release: false, interrupted: false, undoComplete: true });
+    await recordOutcome(ctx, {
+      kind: "rolled-back",
+      commit: A,
+      reason: "repair failed",
+      durationMs: 10,
+      release: false,
+      interrupted: false,
+      undoComplete: true,
+    });
     s = await ctx.store.read();
     expect(Object.keys(s.failed)).toEqual([B]);
-    expect((await journal()).map((e) => [e["action"], e["outcome"]])).toEqual([["rollback", "rolled-back"], ["rollback", "rolled-back"], ["rollback", "repair-failed"]]);
+    expect((await journal()).map((e) => [e["action"], e["outcome"]])).toEqual([
+      ["rollback", "rolled-back"],
+      ["rollback", "rolled-back"],
+      ["rollback", "repair-failed"],
+    ]);
     expect(told).toHaveLength(1);
   });
 
@@ -131,18 +163,38 @@ describe("recordOutcome writes state, journal, checkpoint and listeners in one p
     expect((await ctx.store.read()).halted?.commit).toBe(A);
     await recordOutcome(ctx, { kind: "resumed", commit: A, since: "then" });
     expect((await ctx.store.read()).halted).toBeUndefined();
-    expect((await journal()).map((e) => [e["action"], e["outcome"]])).toEqual([["halt", "halted"], ["halt", "resumed"]]);
+    expect((await journal()).map((e) => [e["action"], e["outcome"]])).toEqual([
+      ["halt", "halted"],
+      ["halt", "resumed"],
+    ]);
   });
 
   it("changed in place: a journal line in gitdock's words and nothing else (no state, no listeners)", async () => {
     const before = await readFile(path.join(dir, "state.json"), "utf8").catch(() => undefined);
     const finding = {
-      commit: A, stack: "shop", service: "web", container: "shop-web-1", containerId: "id1", kind: "exec" as const,
-      at: new Date().toISOString(), reason: "exec: cat /etc/passwd", mode: "report" as const, data: { kind: "exec", execId: "e1", command: "cat /etc/passwd" },
+      commit: A,
+      stack: "shop",
+      service: "web",
+      container: "shop-web-1",
+      containerId: "id1",
+      kind: "exec" as const,
+      at: new Date().toISOString(),
+      reason: "exec: cat /etc/passwd",
+      mode: "report" as const,
+      data: { kind: "exec", execId: "e1", command: "cat /etc/passwd" },
     };
     await recordOutcome(ctx, { kind: "changed-in-place", finding });
     expect(await journal()).toEqual([
-      expect.objectContaining({ commit: A, stack: "shop", service: "web", container: "shop-web-1", action: "changed-in-place", reason: "exec: cat /etc/passwd", outcome: "reported", data: finding.data }),
+      expect.objectContaining({
+        commit: A,
+        stack: "shop",
+        service: "web",
+        container: "shop-web-1",
+        action: "changed-in-place",
+        reason: "exec: cat /etc/passwd",
+        outcome: "reported",
+        data: finding.data,
+      }),
     ]);
     expect(await checkpointSeq()).toBe(1);
     expect(await readFile(path.join(dir, "state.json"), "utf8").catch(() => undefined)).toBe(before);
@@ -152,7 +204,12 @@ describe("recordOutcome writes state, journal, checkpoint and listeners in one p
   });
 
   it("a listener that throws changes nothing else", async () => {
-    ctx.outcomeListeners = [() => { throw new Error("notes server down"); }, (o) => void told.push(o)];
+    ctx.outcomeListeners = [
+      () => {
+        throw new Error("notes server down");
+      },
+      (o) => void told.push(o),
+    ];
     await recordOutcome(ctx, { kind: "good", commit: B, changed: 0 });
     expect((await ctx.store.read()).lastGood?.commit).toBe(B);
     expect(told).toHaveLength(1);
@@ -164,7 +221,13 @@ describe("the signers of a commit's images", () => {
   const images: VerifiedImage[] = [
     { stack: "shop", service: "web", image: "ghcr.io/acme/web@sha256:1", signer: key, layout: "cosign-tag" },
     { stack: "shop", service: "api", image: "ghcr.io/acme/api@sha256:2", signer: key, layout: "sigstore-bundle" },
-    { stack: "blog", service: "web", image: "ghcr.io/acme/blog@sha256:3", signer: { kind: "keyless", subject: "ci@acme.example", issuer: "https://issuer" }, layout: "sigstore-bundle" },
+    {
+      stack: "blog",
+      service: "web",
+      image: "ghcr.io/acme/blog@sha256:3",
+      signer: { kind: "keyless", subject: "ci@acme.example", issuer: "https://issuer" },
+      layout: "sigstore-bundle",
+    },
   ];
 
   it("are journaled once per commit and set of signers, and told with the commit's healthy outcome, not with a rejection", async () => {
@@ -172,7 +235,11 @@ describe("the signers of a commit's images", () => {
     await recordImageSigners(ctx, B, [...images].reverse());
     const lines = (await journal()).filter((e) => e["action"] === "verify-images");
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ commit: B, outcome: "valid", data: { images: [{ service: "shop/web", image: "ghcr.io/acme/web@sha256:1", signer: key, layout: "cosign-tag" }, {}, {}] } });
+    expect(lines[0]).toMatchObject({
+      commit: B,
+      outcome: "valid",
+      data: { images: [{ service: "shop/web", image: "ghcr.io/acme/web@sha256:1", signer: key, layout: "cosign-tag" }, {}, {}] },
+    });
     await recordOutcome(ctx, { kind: "good", commit: B, changed: 3 });
     expect(told).toMatchObject([{ commit: B, outcome: "healthy", imageSigners: ["key SHA256:abc (2)", "keyless ci@acme.example (https://issuer) (1)"] }]);
     await recordOutcome(ctx, { kind: "rejected", commit: B, error: rejection });

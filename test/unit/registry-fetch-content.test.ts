@@ -35,14 +35,22 @@ beforeAll(async () => {
   session = new RegistrySession(host, undefined, { timeoutMs: 5000 });
   routes.set(`GET /v2/acme/web/manifests/${sha(MANIFEST)}`, (send) => send(200, MANIFEST, { "Content-Type": "application/vnd.oci.image.manifest.v1+json" }));
   routes.set(`GET /v2/acme/web/manifests/${OTHER}`, (send) => send(200, MANIFEST, { "Content-Type": "application/vnd.oci.image.manifest.v1+json" }));
-  routes.set("GET /v2/acme/web/manifests/sha256-abc.sig", (send) => send(200, MANIFEST, { "Content-Type": "application/vnd.oci.image.manifest.v1+json", "Docker-Content-Digest": OTHER }));
+  routes.set("GET /v2/acme/web/manifests/sha256-abc.sig", (send) =>
+    send(200, MANIFEST, { "Content-Type": "application/vnd.oci.image.manifest.v1+json", "Docker-Content-Digest": OTHER }),
+  );
   routes.set(`GET /v2/acme/web/blobs/${sha(BLOB)}`, (send) => send(307, "", { Location: `http://${host}/storage/${sha(BLOB)}` }));
   routes.set(`GET /storage/${sha(BLOB)}`, (send) => send(200, BLOB));
   routes.set(`GET /v2/acme/web/blobs/${OTHER}`, (send) => send(200, BLOB));
-  for (const [repo, status] of [["v28", 404], ["odd", 405], ["broken", 500]] as const) {
+  for (const [repo, status] of [
+    ["v28", 404],
+    ["odd", 405],
+    ["broken", 500],
+  ] as const) {
     routes.set(`GET /v2/${repo}/web/referrers/${OTHER}?artifactType=x%2Fy`, (send) => send(status, ""));
   }
-  routes.set(`GET /v2/api/web/referrers/${OTHER}?artifactType=x%2Fy`, (send) => send(200, '{"manifests":[]}', { "Content-Type": "application/vnd.oci.image.index.v1+json" }));
+  routes.set(`GET /v2/api/web/referrers/${OTHER}?artifactType=x%2Fy`, (send) =>
+    send(200, '{"manifests":[]}', { "Content-Type": "application/vnd.oci.image.index.v1+json" }),
+  );
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 

@@ -25,11 +25,23 @@ describe("image references", () => {
     ["docker.io/library/nginx:1", { name: "docker.io/library/nginx", registry: "docker.io", repository: "library/nginx", tag: "1", digest: undefined }],
     ["index.docker.io/nginx", { name: "index.docker.io/nginx", registry: "docker.io", repository: "library/nginx", tag: undefined, digest: undefined }],
     ["ghcr.io/acme/shop/web:v2@" + DIGEST, { name: "ghcr.io/acme/shop/web", registry: "ghcr.io", repository: "acme/shop/web", tag: "v2", digest: DIGEST }],
-    ["Registry.Example.com:5000/a_b/c__d/e-f.g", { name: "Registry.Example.com:5000/a_b/c__d/e-f.g", registry: "registry.example.com:5000", repository: "a_b/c__d/e-f.g", tag: undefined, digest: undefined }],
+    [
+      "Registry.Example.com:5000/a_b/c__d/e-f.g",
+      {
+        name: "Registry.Example.com:5000/a_b/c__d/e-f.g",
+        registry: "registry.example.com:5000",
+        repository: "a_b/c__d/e-f.g",
+        tag: undefined,
+        digest: undefined,
+      },
+    ],
     ["localhost:5000/web@" + DIGEST, { name: "localhost:5000/web", registry: "localhost:5000", repository: "web", tag: undefined, digest: DIGEST }],
     ["localhost/web:1", { name: "localhost/web", registry: "localhost", repository: "web", tag: "1", digest: undefined }],
     ["[::1]:5000/web:1", { name: "[::1]:5000/web", registry: "[::1]:5000", repository: "web", tag: "1", digest: undefined }],
-    ["127.0.0.1:5000/gitdock-test/web:v_1.0", { name: "127.0.0.1:5000/gitdock-test/web", registry: "127.0.0.1:5000", repository: "gitdock-test/web", tag: "v_1.0", digest: undefined }],
+    [
+      "127.0.0.1:5000/gitdock-test/web:v_1.0",
+      { name: "127.0.0.1:5000/gitdock-test/web", registry: "127.0.0.1:5000", repository: "gitdock-test/web", tag: "v_1.0", digest: undefined },
+    ],
   ])("%s", (text, expected) => {
     expect(parseImageReference(text)).toEqual(expected);
   });
@@ -89,9 +101,7 @@ describe("registry endpoints", () => {
 
 describe("WWW-Authenticate challenges", () => {
   it("reads a Bearer challenge as the token flow needs it", () => {
-    expect(
-      parseAuthChallenge('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"'),
-    ).toEqual({
+    expect(parseAuthChallenge('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"')).toEqual({
       scheme: "bearer",
       params: { realm: "https://auth.docker.io/token", service: "registry.docker.io", scope: "repository:library/nginx:pull" },
     });
@@ -132,7 +142,10 @@ describe("the digest of a registry's answer", () => {
 
   it("takes a HEAD's sha256 Docker-Content-Digest for any manifest or index type", () => {
     for (const type of MANIFEST_MEDIA_TYPES) {
-      expect(digestFromHead(res(200, { "content-type": `${type}; charset=utf-8`, "docker-content-digest": DIGEST }), target)).toEqual({ digest: DIGEST, mediaType: type });
+      expect(digestFromHead(res(200, { "content-type": `${type}; charset=utf-8`, "docker-content-digest": DIGEST }), target)).toEqual({
+        digest: DIGEST,
+        mediaType: type,
+      });
     }
   });
 

@@ -24,7 +24,14 @@ describe("manifest: x-gitdock.job, job_timeout, writable_paths and one-shots", (
   const svc = (name: string, body = "") => `  ${name}:\n    image: ${IMAGE}\n${body}`;
 
   it("normalizes a job with its default timeout, and one with its own", () => {
-    const [st] = loadOrFail([{ path: FILE, content: file(`${svc("migrate", "    x-gitdock: {job: pre-deploy}\n")}${svc("smoke", "    x-gitdock: {job: post-deploy, job_timeout: 90s}\n")}${svc("web")}`) }]);
+    const [st] = loadOrFail([
+      {
+        path: FILE,
+        content: file(
+          `${svc("migrate", "    x-gitdock: {job: pre-deploy}\n")}${svc("smoke", "    x-gitdock: {job: post-deploy, job_timeout: 90s}\n")}${svc("web")}`,
+        ),
+      },
+    ]);
     const byName = Object.fromEntries(st!.services.map((s) => [s.name, s.gitdock]));
     expect(byName["migrate"]).toEqual({ probe: undefined, healthTimeoutMs: 120_000, job: "pre-deploy", jobTimeoutMs: 600_000 });
     expect(byName["smoke"]).toEqual({ probe: undefined, healthTimeoutMs: 120_000, job: "post-deploy", jobTimeoutMs: 90_000 });
@@ -36,11 +43,18 @@ describe("manifest: x-gitdock.job, job_timeout, writable_paths and one-shots", (
     const [st] = loadOrFail([
       {
         path: FILE,
-        content: file(`${svc("init")}${svc("db")}${svc("web", "    depends_on:\n      init: {condition: service_completed_successfully}\n      db: {condition: service_healthy}\n")}`),
+        content: file(
+          `${svc("init")}${svc("db")}${svc("web", "    depends_on:\n      init: {condition: service_completed_successfully}\n      db: {condition: service_healthy}\n")}`,
+        ),
       },
     ]);
     expect(st!.services.filter((s) => s.oneShot).map((s) => s.name)).toEqual(["init"]);
-    expect(Object.hasOwn(st!.services.find((s) => s.name === "db")!, "oneShot")).toBe(false);
+    expect(
+      Object.hasOwn(
+        st!.services.find((s) => s.name === "db")!,
+        "oneShot",
+      ),
+    ).toBe(false);
   });
 
   it("keeps writable paths sorted, once, without a trailing slash", () => {
@@ -55,7 +69,10 @@ describe("manifest: x-gitdock.job, job_timeout, writable_paths and one-shots", (
           svc("migrate", "    restart: always\n    deploy: {replicas: 2}\n    x-gitdock:\n      job: pre-deploy\n      probe: {tcp: {port: 80}}\n"),
           svc("smoke", "    x-gitdock: {job: post-deploy}\n"),
           svc("init", "    restart: unless-stopped\n"),
-          svc("web", "    depends_on:\n      init: {condition: service_completed_successfully}\n      smoke: {condition: service_started}\n    x-gitdock: {job_timeout: 5m, writable_paths: [var/cache]}\n"),
+          svc(
+            "web",
+            "    depends_on:\n      init: {condition: service_completed_successfully}\n      smoke: {condition: service_started}\n    x-gitdock: {job_timeout: 5m, writable_paths: [var/cache]}\n",
+          ),
         ].join(""),
       ),
     );
@@ -76,7 +93,9 @@ describe("manifest: x-gitdock.job, job_timeout, writable_paths and one-shots", (
       loadOrFail([
         {
           path: FILE,
-          content: file(`${svc("db")}${svc("schema", "    depends_on: [db]\n    x-gitdock: {job: pre-deploy}\n")}${svc("seed", "    depends_on: [schema]\n    x-gitdock: {job: pre-deploy}\n")}${svc("smoke", "    depends_on: [db, seed]\n    x-gitdock: {job: post-deploy}\n")}`),
+          content: file(
+            `${svc("db")}${svc("schema", "    depends_on: [db]\n    x-gitdock: {job: pre-deploy}\n")}${svc("seed", "    depends_on: [schema]\n    x-gitdock: {job: pre-deploy}\n")}${svc("smoke", "    depends_on: [db, seed]\n    x-gitdock: {job: post-deploy}\n")}`,
+          ),
         },
       ]),
     ).not.toThrow();
@@ -86,7 +105,8 @@ describe("manifest: x-gitdock.job, job_timeout, writable_paths and one-shots", (
 describe("planner: which jobs a rollout runs", () => {
   const v1 = resolve("c1", [stack("shop", [service("web"), job("migrate", "pre-deploy")])]);
   const v2 = resolve("c2", [stack("shop", [service("web", { spec: { environment: { V: "2" } } }), job("migrate", "pre-deploy")])]);
-  const migrateOf = (state: typeof v1, fields: Partial<ObservedContainer>) => runningAs(svcOf(state, "shop", "migrate"), 1, { state: "exited", running: false, job: "pre-deploy", oneShot: true, ...fields });
+  const migrateOf = (state: typeof v1, fields: Partial<ObservedContainer>) =>
+    runningAs(svcOf(state, "shop", "migrate"), 1, { state: "exited", running: false, job: "pre-deploy", oneShot: true, ...fields });
   const host = (state: typeof v1, migrate?: Partial<ObservedContainer>): HostSnapshot => {
     const h = hostMatching(state);
     const others = h.containers.filter((c) => c.service !== "migrate");
@@ -98,10 +118,44 @@ describe("planner: which jobs a rollout runs", () => {
     ["a host that never ran it", v1, host(v1), ["pre-deploy shop-migrate-1: first run on this host"]],
     ["its run for this very commit exited 0: never twice per commit", v1, host(v1, { commit: "c1", exitCode: 0 }), []],
     ["a commit that changes its stack runs it", v2, host(v1, { commit: "c1", exitCode: 0 }), ["pre-deploy shop-migrate-1: stack changed"]],
-    ["a commit that changes nothing of its stack and not the job does not", resolve("c3", v1.stacks.map((s) => s.stack)), host(v1, { commit: "c1", exitCode: 0 }), []],
-    ["a job whose settings changed runs", resolve("c3", [stack("shop", [service("web"), { ...job("migrate", "pre-deploy"), container: { ...job("migrate", "pre-deploy").container, command: ["migrate", "--all"] } }])]), host(v1, { commit: "c1", exitCode: 0 }), ["pre-deploy shop-migrate-1: job changed"]],
-    ["a last run that failed runs again", resolve("c3", v1.stacks.map((s) => s.stack)), host(v1, { commit: "c2", exitCode: 1 }), ["pre-deploy shop-migrate-1: last run failed (exit code 1)"]],
-    ["a last run that never finished runs again", resolve("c3", v1.stacks.map((s) => s.stack)), host(v1, { commit: "c2", state: "running", running: true }), ["pre-deploy shop-migrate-1: last run did not finish"]],
+    [
+      "a commit that changes nothing of its stack and not the job does not",
+      resolve(
+        "c3",
+        v1.stacks.map((s) => s.stack),
+      ),
+      host(v1, { commit: "c1", exitCode: 0 }),
+      [],
+    ],
+    [
+      "a job whose settings changed runs",
+      resolve("c3", [
+        stack("shop", [
+          service("web"),
+          { ...job("migrate", "pre-deploy"), container: { ...job("migrate", "pre-deploy").container, command: ["migrate", "--all"] } },
+        ]),
+      ]),
+      host(v1, { commit: "c1", exitCode: 0 }),
+      ["pre-deploy shop-migrate-1: job changed"],
+    ],
+    [
+      "a last run that failed runs again",
+      resolve(
+        "c3",
+        v1.stacks.map((s) => s.stack),
+      ),
+      host(v1, { commit: "c2", exitCode: 1 }),
+      ["pre-deploy shop-migrate-1: last run failed (exit code 1)"],
+    ],
+    [
+      "a last run that never finished runs again",
+      resolve(
+        "c3",
+        v1.stacks.map((s) => s.stack),
+      ),
+      host(v1, { commit: "c2", state: "running", running: true }),
+      ["pre-deploy shop-migrate-1: last run did not finish"],
+    ],
   ];
   it.each(cases)("%s", (_name, desired, h, expected) => {
     expect(jobs(desired, h)).toEqual(expected);
@@ -119,7 +173,9 @@ describe("planner: which jobs a rollout runs", () => {
     h.containers.push({ ...migrateOf(v1, {}), managed: false, id: "foreign" });
     const plan = makePlan(v1, h);
     expect(plan.jobs).toBeUndefined();
-    expect(plan.blockers).toEqual([expect.stringContaining("job shop/migrate cannot run: the name shop-migrate-1 is held by a container gitdock does not manage")]);
+    expect(plan.blockers).toEqual([
+      expect.stringContaining("job shop/migrate cannot run: the name shop-migrate-1 is held by a container gitdock does not manage"),
+    ]);
   });
 
   it("prints the jobs after the containers, and counts them", () => {
@@ -149,13 +205,37 @@ describe("planner: one-shots and containers changed in place", () => {
   const summary = (h: HostSnapshot) => makePlan(state, h).actions.map((a) => `${a.kind} ${a.container}${a.reasons.length ? `: ${a.reasons.join("; ")}` : ""}`);
 
   it.each<[string, HostSnapshot, string[]]>([
-    ["a one-shot that exited 0 is done, not drift", patch("shop-init-1", { state: "exited", running: false, exitCode: 0 }), ["unchanged shop-init-1", "unchanged shop-web-1"]],
+    [
+      "a one-shot that exited 0 is done, not drift",
+      patch("shop-init-1", { state: "exited", running: false, exitCode: 0 }),
+      ["unchanged shop-init-1", "unchanged shop-web-1"],
+    ],
     ["a one-shot still running is left to finish", patch("shop-init-1", {}), ["unchanged shop-init-1", "unchanged shop-web-1"]],
-    ["a one-shot that failed is run again", patch("shop-init-1", { state: "exited", running: false, exitCode: 3 }), ["replace shop-init-1: one-shot failed: exit code 3", "unchanged shop-web-1"]],
-    ["a one-shot created but never started is run", patch("shop-init-1", { state: "created", running: false }), ["replace shop-init-1: not running", "unchanged shop-web-1"]],
-    ["a service that exited 0 is still not running", patch("shop-web-1", { state: "exited", running: false, exitCode: 0 }), ["unchanged shop-init-1", "replace shop-web-1: not running"]],
-    ["a container changed in place is replaced from its image", patch("shop-web-1", { changedInPlace: ["exec"] }), ["unchanged shop-init-1", "replace shop-web-1: changed in place"]],
-    ["a changed one-shot says both", patch("shop-init-1", { state: "exited", running: false, exitCode: 1, changedInPlace: ["writable layer"] }), ["replace shop-init-1: one-shot failed: exit code 1; changed in place", "unchanged shop-web-1"]],
+    [
+      "a one-shot that failed is run again",
+      patch("shop-init-1", { state: "exited", running: false, exitCode: 3 }),
+      ["replace shop-init-1: one-shot failed: exit code 3", "unchanged shop-web-1"],
+    ],
+    [
+      "a one-shot created but never started is run",
+      patch("shop-init-1", { state: "created", running: false }),
+      ["replace shop-init-1: not running", "unchanged shop-web-1"],
+    ],
+    [
+      "a service that exited 0 is still not running",
+      patch("shop-web-1", { state: "exited", running: false, exitCode: 0 }),
+      ["unchanged shop-init-1", "replace shop-web-1: not running"],
+    ],
+    [
+      "a container changed in place is replaced from its image",
+      patch("shop-web-1", { changedInPlace: ["exec"] }),
+      ["unchanged shop-init-1", "replace shop-web-1: changed in place"],
+    ],
+    [
+      "a changed one-shot says both",
+      patch("shop-init-1", { state: "exited", running: false, exitCode: 1, changedInPlace: ["writable layer"] }),
+      ["replace shop-init-1: one-shot failed: exit code 1; changed in place", "unchanged shop-web-1"],
+    ],
   ])("%s", (_name, h, expected) => {
     expect(summary(h)).toEqual(expected);
   });
@@ -163,11 +243,22 @@ describe("planner: one-shots and containers changed in place", () => {
 
 describe("the order jobs run in", () => {
   const run = (service: string, phase: "pre-deploy" | "post-deploy", dependsOn: string[] = [], project = "shop"): JobRun => ({
-    project, service, phase, dependsOn, container: `${project}-${service}-1`, containerId: undefined, reasons: ["stack changed"],
+    project,
+    service,
+    phase,
+    dependsOn,
+    container: `${project}-${service}-1`,
+    containerId: undefined,
+    reasons: ["stack changed"],
   });
 
   it("runs a phase's jobs one after another, each after the jobs of its phase it depends on", () => {
-    const jobs = [run("seed", "pre-deploy", ["schema", "db"]), run("schema", "pre-deploy", ["db"]), run("audit", "pre-deploy"), run("smoke", "post-deploy", ["seed"])];
+    const jobs = [
+      run("seed", "pre-deploy", ["schema", "db"]),
+      run("schema", "pre-deploy", ["db"]),
+      run("audit", "pre-deploy"),
+      run("smoke", "post-deploy", ["seed"]),
+    ];
     expect(jobsInOrder(jobs, "pre-deploy").map((j) => j.service)).toEqual(["audit", "schema", "seed"]);
     expect(jobsInOrder(jobs, "post-deploy").map((j) => j.service)).toEqual(["smoke"]);
   });
@@ -178,8 +269,18 @@ describe("the order jobs run in", () => {
   });
 
   it("creates the missing services pre-deploy jobs depend on first, directly or not, and nothing else", () => {
-    const state = resolve("c1", [stack("shop", [service("vault"), service("db", { dependsOn: ["vault"] }), service("web", { dependsOn: ["db"] }), job("migrate", "pre-deploy", ["db"])])]);
-    const a = (kind: ContainerAction["kind"], svc: string): ContainerAction => ({ kind, project: "shop", service: svc, container: `shop-${svc}-1`, number: 1, containerId: undefined, reasons: [] });
+    const state = resolve("c1", [
+      stack("shop", [service("vault"), service("db", { dependsOn: ["vault"] }), service("web", { dependsOn: ["db"] }), job("migrate", "pre-deploy", ["db"])]),
+    ]);
+    const a = (kind: ContainerAction["kind"], svc: string): ContainerAction => ({
+      kind,
+      project: "shop",
+      service: svc,
+      container: `shop-${svc}-1`,
+      number: 1,
+      containerId: undefined,
+      reasons: [],
+    });
     const actions = [a("create", "db"), a("replace", "vault"), a("create", "web")];
     expect(createsBeforeJobs(actions, [run("migrate", "pre-deploy", ["db"])], state)).toEqual([actions[0]]);
     expect(createsBeforeJobs(actions, [run("smoke", "post-deploy", ["db"])], state)).toEqual([]);
@@ -187,7 +288,16 @@ describe("the order jobs run in", () => {
 });
 
 describe("the completion gate", () => {
-  const sample = (fields: Partial<GateSample>): GateSample => ({ at: 1_000, status: "running", running: true, restartCount: 0, startedAt: "t", exitCode: 0, health: "none", ...fields });
+  const sample = (fields: Partial<GateSample>): GateSample => ({
+    at: 1_000,
+    status: "running",
+    running: true,
+    restartCount: 0,
+    startedAt: "t",
+    exitCode: 0,
+    health: "none",
+    ...fields,
+  });
   const rules = { startedAt: 0, timeoutMs: 5_000 };
 
   it.each<[string, Partial<GateSample>, string]>([

@@ -4,9 +4,21 @@ import type { HostSnapshot, ObservedContainer } from "../../src/plan/types.js";
 
 function c(name: string, over: Partial<ObservedContainer> = {}): ObservedContainer {
   return {
-    id: `${name}-id`, name, managed: true, project: "shop", service: "web", number: 1, commit: "old",
-    specHash: "h", fieldHashesLabel: undefined, image: "i", state: "running", running: true, health: "none",
-    previousOf: name.endsWith(".gitdock-prev") ? name.slice(0, -".gitdock-prev".length) : undefined, ...over,
+    id: `${name}-id`,
+    name,
+    managed: true,
+    project: "shop",
+    service: "web",
+    number: 1,
+    commit: "old",
+    specHash: "h",
+    fieldHashesLabel: undefined,
+    image: "i",
+    state: "running",
+    running: true,
+    health: "none",
+    previousOf: name.endsWith(".gitdock-prev") ? name.slice(0, -".gitdock-prev".length) : undefined,
+    ...over,
   };
 }
 const host = (...containers: ObservedContainer[]): HostSnapshot => ({ containers, networks: [], volumes: [] });

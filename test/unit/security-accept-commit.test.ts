@@ -57,7 +57,10 @@ async function commitFile(content: string, signed: boolean): Promise<string> {
 
 async function journalActions(ctx: ReconcileContext): Promise<string[]> {
   const text = await readFile(path.join(ctx.settings.stateDir, "journal.jsonl"), "utf8").catch(() => "");
-  return text.split("\n").filter(Boolean).map((l) => `${JSON.parse(l).action}:${JSON.parse(l).outcome}`);
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => `${JSON.parse(l).action}:${JSON.parse(l).outcome}`);
 }
 
 describe("accepting a target commit: signature, then manifest, then policy", () => {
@@ -77,7 +80,10 @@ describe("accepting a target commit: signature, then manifest, then policy", () 
     const commit = await commitFile(compose("    privileged: true\n    user: root"), true);
     const err = (await acceptCommit(await context("enforce"), repo.gitdir, commit, { engine: noEngine }).then(rejection)) as PolicyViolationError;
     expect(err).toBeInstanceOf(PolicyViolationError);
-    expect(err.problems.map((p) => `${p.file}:${p.line}:${p.col}: ${p.path}`)).toEqual(["compose.yaml:5:17: services.web.privileged", "compose.yaml:6:11: services.web.user"]);
+    expect(err.problems.map((p) => `${p.file}:${p.line}:${p.col}: ${p.path}`)).toEqual([
+      "compose.yaml:5:17: services.web.privileged",
+      "compose.yaml:6:11: services.web.user",
+    ]);
     const allowed = await acceptAndRecord(await context("enforce", { privileged: true, root_user: true }), commit);
     expect(allowed.stacks[0]?.services[0]?.container.privileged).toBe(true);
   });

@@ -25,7 +25,6 @@ import { checkPolicy, DEFAULT_POLICY } from "../../src/policy/index.js";
 import { runs } from "./helpers/fuzz-runs.js";
 import { applyEdits } from "./helpers/text-edits.js";
 
-
 /**
  * Runs `check` as an async property that yields to the event loop now and then: a long synchronous
  * fc.assert would starve vitest's worker of its own messages.
@@ -42,13 +41,7 @@ async function assertProperty<T>(arb: fc.Arbitrary<T>, numRuns: number, check: (
 }
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
-const IMAGES = [
-  `nginx:1.27@${DIGEST}`,
-  `ghcr.io/acme/web@${DIGEST}`,
-  `127.0.0.1:5000/gitdock-test/web@${DIGEST}`,
-  `localhost/x:1@${DIGEST}`,
-  "nginx:latest",
-];
+const IMAGES = [`nginx:1.27@${DIGEST}`, `ghcr.io/acme/web@${DIGEST}`, `127.0.0.1:5000/gitdock-test/web@${DIGEST}`, `localhost/x:1@${DIGEST}`, "nginx:latest"];
 
 // ---- an oracle for the default policy, written without the policy's code ----------------------
 
@@ -94,9 +87,27 @@ function oracle(stacks: DesiredStack[]): string[] {
 // ---- generators ------------------------------------------------------------------------------
 
 const hostPath = fc.constantFrom(
-  "/srv", "/srv/app", "/srv/../etc", "/srv/./app/", "//srv//x", "/srvx", "/var/lib/gitdock-data/db", "/var/lib/gitdock-data/../../etc",
-  "/var/lib/gitdock-datax", "/var/run/docker.sock", "/run/docker.sock", "/run", "/var", "/", "/etc", "/etc/gitdock/secrets/db",
-  "/etc/gitdock/secrets/../shadow", "/etc/gitdock/secretsx", "/home/u/.ssh", "/proc", "/dev/sda",
+  "/srv",
+  "/srv/app",
+  "/srv/../etc",
+  "/srv/./app/",
+  "//srv//x",
+  "/srvx",
+  "/var/lib/gitdock-data/db",
+  "/var/lib/gitdock-data/../../etc",
+  "/var/lib/gitdock-datax",
+  "/var/run/docker.sock",
+  "/run/docker.sock",
+  "/run",
+  "/var",
+  "/",
+  "/etc",
+  "/etc/gitdock/secrets/db",
+  "/etc/gitdock/secrets/../shadow",
+  "/etc/gitdock/secretsx",
+  "/home/u/.ssh",
+  "/proc",
+  "/dev/sda",
 );
 
 /** A service within the default policy... */
@@ -106,7 +117,9 @@ const safeService = fc.record({
   cap_drop: fc.subarray(["ALL", "NET_RAW"]),
   ipc: fc.constantFrom("private", "shareable", "none"),
   network_mode: fc.constantFrom("none"),
-  volumes: fc.array(fc.tuple(fc.constantFrom("/srv", "/srv/app", "/srv/./x/", "//srv//y", "/var/lib/gitdock-data/db"), fc.boolean(), fc.boolean()), { maxLength: 3 }),
+  volumes: fc.array(fc.tuple(fc.constantFrom("/srv", "/srv/app", "/srv/./x/", "//srv//y", "/var/lib/gitdock-data/db"), fc.boolean(), fc.boolean()), {
+    maxLength: 3,
+  }),
   env_file: fc.array(
     fc.oneof(
       { weight: 8, arbitrary: fc.constantFrom("/etc/gitdock/env/app.env", "/etc/gitdock/env/db/x.env") },
@@ -138,7 +151,9 @@ const risky = fc.oneof({ weight: 3, arbitrary: fc.constant([]) }, { weight: 2, a
 const policyService = fc.tuple(safeService, risky).map(([base, overrides]) => {
   const s: Record<string, unknown> = Object.assign({}, base, ...overrides);
   const binds = s["volumes"] as [string, boolean, boolean][];
-  s["volumes"] = binds.map(([source, ro, long], i) => (long ? { type: "bind", source, target: `/mnt/${i}`, read_only: ro } : `${source}:/mnt/${i}${ro ? ":ro" : ""}`));
+  s["volumes"] = binds.map(([source, ro, long], i) =>
+    long ? { type: "bind", source, target: `/mnt/${i}`, read_only: ro } : `${source}:/mnt/${i}${ro ? ":ro" : ""}`,
+  );
   return s;
 });
 
@@ -164,16 +179,59 @@ const edit = fc.record({
   at: fc.nat(),
   remove: fc.nat({ max: 6 }),
   insert: fc.oneof(
-    fc.constantFrom(":", "- ", "[", "]", "{", "}", "&a ", "*a", "<<: *a\n", "\n  ", "\t", "'", '"', "#", "---\n", "!!binary ", "? ", "\u0000", "\uFEFF", "é", "𝕏", "${X}", "$$"),
+    fc.constantFrom(
+      ":",
+      "- ",
+      "[",
+      "]",
+      "{",
+      "}",
+      "&a ",
+      "*a",
+      "<<: *a\n",
+      "\n  ",
+      "\t",
+      "'",
+      '"',
+      "#",
+      "---\n",
+      "!!binary ",
+      "? ",
+      "\u0000",
+      "\uFEFF",
+      "é",
+      "𝕏",
+      "${X}",
+      "$$",
+    ),
     fc.string({ maxLength: 4, unit: "grapheme" }),
   ),
 });
 
-
 /** Values of the wrong type anywhere: every key of a service gets anything. */
 const KEYS = [
-  "image", "privileged", "network_mode", "pid", "ipc", "user", "cap_add", "devices", "volumes", "env_file", "ports", "secrets",
-  "environment", "labels", "deploy", "healthcheck", "x-gitdock", "depends_on", "networks", "tmpfs", "__proto__", "constructor",
+  "image",
+  "privileged",
+  "network_mode",
+  "pid",
+  "ipc",
+  "user",
+  "cap_add",
+  "devices",
+  "volumes",
+  "env_file",
+  "ports",
+  "secrets",
+  "environment",
+  "labels",
+  "deploy",
+  "healthcheck",
+  "x-gitdock",
+  "depends_on",
+  "networks",
+  "tmpfs",
+  "__proto__",
+  "constructor",
 ];
 const wrongTypes = fc
   .record({
@@ -189,13 +247,24 @@ const pathological = fc.oneof(
   fc.integer({ min: 50, max: 1_200 }).map((n) => `services:\n${Array.from({ length: n }, (_, i) => `${" ".repeat(i + 1)}k${i}:`).join("\n")} 1\n`),
   fc.tuple(fc.integer({ min: 2, max: 12 }), fc.integer({ min: 2, max: 12 })).map(([depth, width]) => {
     const lines = [`x0: &x0 [${Array(width).fill('"lol"').join(", ")}]`];
-    for (let i = 1; i < depth; i++) lines.push(`x${i}: &x${i} [${Array(width).fill(`*x${i - 1}`).join(", ")}]`);
+    for (let i = 1; i < depth; i++)
+      lines.push(
+        `x${i}: &x${i} [${Array(width)
+          .fill(`*x${i - 1}`)
+          .join(", ")}]`,
+      );
     return `${lines.join("\n")}\nservices:\n  web:\n    image: ${IMAGES[0]}\n    labels: {a: *x${depth - 1}}\n`;
   }),
-  fc.integer({ min: 1, max: 40 }).map((n) => `services:\n  web: &w\n    image: ${IMAGES[0]}\n${Array.from({ length: n }, (_, i) => `  s${i}:\n    <<: *w\n`).join("")}`),
-  fc.constantFrom(MAX_MANIFEST_BYTES - 200, MAX_MANIFEST_BYTES + 1, 3 * MAX_MANIFEST_BYTES).map((size) => `services:\n  web:\n    image: ${IMAGES[0]}\n    labels:\n      big: "${"x".repeat(size)}"\n`),
+  fc
+    .integer({ min: 1, max: 40 })
+    .map((n) => `services:\n  web: &w\n    image: ${IMAGES[0]}\n${Array.from({ length: n }, (_, i) => `  s${i}:\n    <<: *w\n`).join("")}`),
+  fc
+    .constantFrom(MAX_MANIFEST_BYTES - 200, MAX_MANIFEST_BYTES + 1, 3 * MAX_MANIFEST_BYTES)
+    .map((size) => `services:\n  web:\n    image: ${IMAGES[0]}\n    labels:\n      big: "${"x".repeat(size)}"\n`),
   fc.string({ unit: "binary", maxLength: 400 }),
-  fc.string({ unit: "grapheme", maxLength: 400 }).map((s) => `services:\n  web:\n    image: ${JSON.stringify(s)}\n    labels: {${JSON.stringify(s)}: ${JSON.stringify(s)}}\n`),
+  fc
+    .string({ unit: "grapheme", maxLength: 400 })
+    .map((s) => `services:\n  web:\n    image: ${JSON.stringify(s)}\n    labels: {${JSON.stringify(s)}: ${JSON.stringify(s)}}\n`),
   fc.constant("a: &a [*a]\nservices: *a\n"),
   fc.constant(`services:\n  web: &w\n    image: ${IMAGES[0]}\n    labels: *w\n`),
 );
@@ -223,8 +292,14 @@ function loadChecked(files: ManifestFile[]): { stacks: DesiredStack[]; sources: 
 function assertLocated(p: ManifestProblem, files: ManifestFile[]): void {
   const file = files.find((f) => f.path === p.file);
   const ok =
-    file !== undefined && Number.isInteger(p.line) && Number.isInteger(p.col) && p.line >= 1 && p.col >= 1 &&
-    p.line <= lineCount(file.content) + 1 && typeof p.message === "string" && p.message.length > 0;
+    file !== undefined &&
+    Number.isInteger(p.line) &&
+    Number.isInteger(p.col) &&
+    p.line >= 1 &&
+    p.col >= 1 &&
+    p.line <= lineCount(file.content) + 1 &&
+    typeof p.message === "string" &&
+    p.message.length > 0;
   if (!ok) throw new Error(`badly located problem: ${JSON.stringify(p).slice(0, 500)}`);
 }
 
@@ -278,7 +353,9 @@ describe("fuzz: manifest parser and validator under the default policy", () => {
   }, 300_000);
 
   it("refuses an alias bomb and an oversized file with a clear error at 1:1", () => {
-    const bomb = loadError(`a: &a ["x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c]\nservices: {web: {image: x, labels: {x: *d}}}\n`);
+    const bomb = loadError(
+      `a: &a ["x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c]\nservices: {web: {image: x, labels: {x: *d}}}\n`,
+    );
     expect(bomb).toMatchObject([{ line: 1, col: 1, message: expect.stringMatching(/alias bomb/) }]);
     const huge = loadError(`services: {}\n# ${"x".repeat(MAX_MANIFEST_BYTES)}\n`);
     expect(huge).toMatchObject([{ line: 1, col: 1, message: expect.stringMatching(/manifests are limited to/) }]);
@@ -302,7 +379,12 @@ const OPTS = { secret: SECRET, branch: "main", maxBodyBytes: 16 * 1024 };
 const sign = (body: Buffer) => `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
 
 const payload = fc.oneof(
-  fc.record({ ref: fc.constantFrom("refs/heads/main", "refs/heads/dev", "refs/tags/v1", "main", ""), after: fc.oneof(fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: 40, maxLength: 40 }), fc.constant("0".repeat(40)), fc.string()) }).map((o) => JSON.stringify(o)),
+  fc
+    .record({
+      ref: fc.constantFrom("refs/heads/main", "refs/heads/dev", "refs/tags/v1", "main", ""),
+      after: fc.oneof(fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: 40, maxLength: 40 }), fc.constant("0".repeat(40)), fc.string()),
+    })
+    .map((o) => JSON.stringify(o)),
   fc.json(),
   fc.string({ unit: "binary", maxLength: 300 }),
 );
@@ -311,28 +393,39 @@ describe("fuzz: webhook verifier", () => {
   it("never accepts a body changed after signing, never throws, never echoes the secret", async () => {
     const cases = fc.tuple(payload, fc.nat(), fc.integer({ min: 1, max: 255 }), fc.boolean());
     await assertProperty(cases, runs(6000), ([text, at, flip, formEncoded]) => {
-        const original = Buffer.from(formEncoded ? `payload=${encodeURIComponent(text)}` : text);
-        const headers = {
-          "X-GitHub-Event": "push",
-          "X-Hub-Signature-256": sign(original),
-          "Content-Type": formEncoded ? "application/x-www-form-urlencoded" : "application/json",
-        };
-        const good = verifyWebhook({ headers, body: original }, OPTS);
-        if (good.kind === "rejected" && good.status === 401) throw new Error(`a correctly signed body was refused: ${good.reason}`);
-        if (original.length === 0) return;
-        const changed = Buffer.from(original);
-        const i = at % changed.length;
-        changed[i] = (changed[i] as number) ^ flip;
-        const r = verifyWebhook({ headers, body: changed }, OPTS);
-        if (!(r.kind === "rejected" && r.status === 401)) throw new Error(`a changed body got ${JSON.stringify(r)}`);
-        if (JSON.stringify([good, r]).includes(SECRET.toString())) throw new Error("the secret leaked into a result");
+      const original = Buffer.from(formEncoded ? `payload=${encodeURIComponent(text)}` : text);
+      const headers = {
+        "X-GitHub-Event": "push",
+        "X-Hub-Signature-256": sign(original),
+        "Content-Type": formEncoded ? "application/x-www-form-urlencoded" : "application/json",
+      };
+      const good = verifyWebhook({ headers, body: original }, OPTS);
+      if (good.kind === "rejected" && good.status === 401) throw new Error(`a correctly signed body was refused: ${good.reason}`);
+      if (original.length === 0) return;
+      const changed = Buffer.from(original);
+      const i = at % changed.length;
+      changed[i] = (changed[i] as number) ^ flip;
+      const r = verifyWebhook({ headers, body: changed }, OPTS);
+      if (!(r.kind === "rejected" && r.status === 401)) throw new Error(`a changed body got ${JSON.stringify(r)}`);
+      if (JSON.stringify([good, r]).includes(SECRET.toString())) throw new Error("the secret leaked into a result");
     });
   }, 120_000);
 
   it("arbitrary headers and bodies: a closed result, bounded printable reasons, no push without the secret", async () => {
     const names = fc.constantFrom(
-      "x-hub-signature-256", "X-Hub-Signature-256", "x-github-event", "x-gitea-signature", "x-gitea-event", "x-forgejo-signature",
-      "x-forgejo-event", "x-gitlab-token", "x-gitlab-event", "content-type", "content-length", "__proto__", "constructor",
+      "x-hub-signature-256",
+      "X-Hub-Signature-256",
+      "x-github-event",
+      "x-gitea-signature",
+      "x-gitea-event",
+      "x-forgejo-signature",
+      "x-forgejo-event",
+      "x-gitlab-token",
+      "x-gitlab-event",
+      "content-type",
+      "content-length",
+      "__proto__",
+      "constructor",
     );
     const value = fc.oneof(
       fc.string({ unit: "binary", maxLength: 200 }),
@@ -340,14 +433,18 @@ describe("fuzz: webhook verifier", () => {
       fc.array(fc.string({ maxLength: 20 }), { maxLength: 3 }),
       fc.constant(undefined),
     );
-    const bodies = fc.oneof(payload.map((t) => Buffer.from(t)), fc.uint8Array({ maxLength: 20_000 }).map((b) => Buffer.from(b)));
+    const bodies = fc.oneof(
+      payload.map((t) => Buffer.from(t)),
+      fc.uint8Array({ maxLength: 20_000 }).map((b) => Buffer.from(b)),
+    );
     await assertProperty(fc.tuple(fc.dictionary(names, value, { maxKeys: 8 }), bodies), runs(6000), ([headers, body]) => {
-        const r = verifyWebhook({ headers, body }, OPTS);
-        if (r.kind === "push") throw new Error(`pushed without the secret: ${JSON.stringify(headers).slice(0, 300)}`);
-        if (r.kind === "rejected" && ![400, 401, 413].includes(r.status)) throw new Error(`status ${r.status}`);
-        const reason = r.reason;
-        // eslint-disable-next-line no-control-regex
-        if (reason.length > 400 || /[\u0000-\u001f\u007f]/.test(reason)) throw new Error(`reason not bounded or printable: ${JSON.stringify(reason).slice(0, 500)}`);
+      const r = verifyWebhook({ headers, body }, OPTS);
+      if (r.kind === "push") throw new Error(`pushed without the secret: ${JSON.stringify(headers).slice(0, 300)}`);
+      if (r.kind === "rejected" && ![400, 401, 413].includes(r.status)) throw new Error(`status ${r.status}`);
+      const reason = r.reason;
+      // eslint-disable-next-line no-control-regex
+      if (reason.length > 400 || /[\u0000-\u001f\u007f]/.test(reason))
+        throw new Error(`reason not bounded or printable: ${JSON.stringify(reason).slice(0, 500)}`);
     });
   }, 120_000);
 });

@@ -103,7 +103,9 @@ describe("checkHistoryForward (a local repository: its whole history is here)", 
   });
 
   it("rejects a rewind to an older commit, saying it is not a descendant and how to allow it", async () => {
-    const err = (await checkHistoryForward(context({ mode: "enforce" }), repo.gitdir, commits[0]!, goodAt(commits[2]!)).catch((e: unknown) => e)) as HistoryRewoundError;
+    const err = (await checkHistoryForward(context({ mode: "enforce" }), repo.gitdir, commits[0]!, goodAt(commits[2]!)).catch(
+      (e: unknown) => e,
+    )) as HistoryRewoundError;
     expect(err).toBeInstanceOf(HistoryRewoundError);
     expect(err.code).toBe("GITDOCK_E_HISTORY_REWOUND");
     expect(err.handling).toBe("reject");
@@ -129,10 +131,14 @@ describe("checkHistoryForward (a local repository: its whole history is here)", 
     // A local clone at depth 1: the target's parents are not there, and a local path is not deepened.
     const shallow = path.join(kit.dir, "shallow");
     await exec("git", ["clone", "-q", "--bare", "--depth", "1", `file://${path.dirname(repo.gitdir)}`, shallow]);
-    const err = (await checkHistoryForward(context({ mode: "enforce" }), shallow, commits[2]!, goodAt(commits[0]!)).catch((e: unknown) => e)) as HistoryRewoundError;
+    const err = (await checkHistoryForward(context({ mode: "enforce" }), shallow, commits[2]!, goodAt(commits[0]!)).catch(
+      (e: unknown) => e,
+    )) as HistoryRewoundError;
     expect(err).toBeInstanceOf(HistoryRewoundError);
     expect(err.message).toMatch(
-      new RegExp(`^commit ${commits[2]!.slice(0, 12)} could not be proven a descendant of the last good commit ${commits[0]!.slice(0, 12)} within 1000 commits of its history`),
+      new RegExp(
+        `^commit ${commits[2]!.slice(0, 12)} could not be proven a descendant of the last good commit ${commits[0]!.slice(0, 12)} within 1000 commits of its history`,
+      ),
     );
     expect(err.data).toMatchObject({ proof: "unproven", limit: 1000 });
   });

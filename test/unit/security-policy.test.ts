@@ -32,24 +32,122 @@ const rows: Row[] = [
   ["cap_add", "cap_add: [CHOWN, net_admin]", "", { capAdd: ["CAP_NET_ADMIN", "chown"] }, "services.web.cap_add[1]", /capability NET_ADMIN is not allowed/],
   ["cap_add ALL", "cap_add: [ALL]", "", { capAdd: ["ALL"] }, "services.web.cap_add[0]", /capability ALL/],
   ["devices", 'devices: ["/dev/ttyUSB0"]', "", { devices: ["/dev/ttyUSB0"] }, "services.web.devices[0]", /device \/dev\/ttyUSB0 is not allowed/],
-  ["a bind mount outside the roots", 'volumes: ["/etc:/host-etc:ro"]', "", { bindRoots: ["/etc"] }, "services.web.volumes[0]", /bind mount source \/etc is outside/],
-  ["a bind that climbs out of a root", 'volumes: ["/srv/../etc:/x"]', "", { bindRoots: ["/"] }, "services.web.volumes[0]", /source \/srv\/\.\.\/etc is outside/],
-  ["a long-syntax bind", "volumes:\n  - {type: bind, source: /opt/data, target: /data}", "", { bindRoots: ["/opt"] }, "services.web.volumes[0].source", /outside/],
-  ["the Docker socket", 'volumes: ["/var/run/docker.sock:/var/run/docker.sock"]', "", { bindRoots: ["/var/run/docker.sock"] }, "services.web.volumes[0]", /Docker socket/],
+  [
+    "a bind mount outside the roots",
+    'volumes: ["/etc:/host-etc:ro"]',
+    "",
+    { bindRoots: ["/etc"] },
+    "services.web.volumes[0]",
+    /bind mount source \/etc is outside/,
+  ],
+  [
+    "a bind that climbs out of a root",
+    'volumes: ["/srv/../etc:/x"]',
+    "",
+    { bindRoots: ["/"] },
+    "services.web.volumes[0]",
+    /source \/srv\/\.\.\/etc is outside/,
+  ],
+  [
+    "a long-syntax bind",
+    "volumes:\n  - {type: bind, source: /opt/data, target: /data}",
+    "",
+    { bindRoots: ["/opt"] },
+    "services.web.volumes[0].source",
+    /outside/,
+  ],
+  [
+    "the Docker socket",
+    'volumes: ["/var/run/docker.sock:/var/run/docker.sock"]',
+    "",
+    { bindRoots: ["/var/run/docker.sock"] },
+    "services.web.volumes[0]",
+    /Docker socket/,
+  ],
   ["the directory of the Docker socket", 'volumes: ["/run:/host-run"]', "", { bindRoots: ["/run"] }, "services.web.volumes[0]", /Docker socket/],
-  ["a local volume bound to a host path", "volumes: [data:/data]", "volumes:\n  data:\n    driver_opts: {type: none, o: bind, device: /etc}", { bindRoots: ["/etc"] }, "volumes.data.driver_opts.device", /a volume bound to \/etc/],
+  [
+    "a local volume bound to a host path",
+    "volumes: [data:/data]",
+    "volumes:\n  data:\n    driver_opts: {type: none, o: bind, device: /etc}",
+    { bindRoots: ["/etc"] },
+    "volumes.data.driver_opts.device",
+    /a volume bound to \/etc/,
+  ],
   ["env_file", "env_file: /etc/app.env", "", { envFileRoots: ["/etc"] }, "services.web.env_file", /env_file \/etc\/app.env is outside/],
-  ["env_file in a list", "env_file: [/srv/ok.env, {path: /etc/app.env}]", "", { envFileRoots: ["/srv", "/etc/app.env"] }, "services.web.env_file[1].path", /env_file \/etc\/app.env/],
+  [
+    "env_file in a list",
+    "env_file: [/srv/ok.env, {path: /etc/app.env}]",
+    "",
+    { envFileRoots: ["/srv", "/etc/app.env"] },
+    "services.web.env_file[1].path",
+    /env_file \/etc\/app.env/,
+  ],
   ["a published port", 'ports: ["80:8080"]', "", { publishedPorts: ["80", "443"] }, "services.web.ports[0]", /host port 80\/tcp is outside/],
-  ["a port in a range expansion", 'ports: ["9000:80", "8080-8081:80-81"]', "", { publishedPorts: ["8000-9000"] }, "services.web.ports[1]", /host port 8080\/tcp/],
-  ["a long-syntax port", "ports:\n  - {target: 53, published: 53, protocol: udp}", "", { publishedPorts: ["1-100"] }, "services.web.ports[0]", /host port 53\/udp/],
+  [
+    "a port in a range expansion",
+    'ports: ["9000:80", "8080-8081:80-81"]',
+    "",
+    { publishedPorts: ["8000-9000"] },
+    "services.web.ports[1]",
+    /host port 8080\/tcp/,
+  ],
+  [
+    "a long-syntax port",
+    "ports:\n  - {target: 53, published: 53, protocol: udp}",
+    "",
+    { publishedPorts: ["1-100"] },
+    "services.web.ports[0]",
+    /host port 53\/udp/,
+  ],
   ["a registry", "", "", { registries: ["docker.io/library"] }, "services.web.image", /registry docker.io\/library\/nginx is not allowed/],
-  ["a secret file outside the roots", "secrets: [db]", "secrets:\n  db:\n    file: /root/db.txt", { secretRoots: ["/root"] }, "secrets.db.file", /secret file \/root\/db.txt is outside/],
-  ["a relabeled bind outside the roots", 'volumes: ["/opt/data:/data:Z"]', "", { bindRoots: ["/opt"] }, "services.web.volumes[0]", /bind mount source \/opt\/data is outside/],
-  ["a device request (GPU)", "deploy: {resources: {reservations: {devices: [{capabilities: [gpu]}]}}}", "", { deviceRequests: true }, "services.web.deploy.resources.reservations.devices", /device requests .* not allowed/],
-  ["a link to a container outside the stack", "external_links: [db_1, proxy:edge]", "", { externalLinks: ["proxy", "db_1"] }, "services.web.external_links[1]", /a link to container proxy outside the stack/],
-  ["an IPAM driver", "networks: [n]", "networks:\n  n:\n    ipam: {driver: infoblox}", { ipamDrivers: ["infoblox"] }, "networks.n.ipam.driver", /IPAM driver infoblox is not allowed/],
-  ["a public subnet", "networks: [n]", "networks:\n  n:\n    ipam: {config: [{subnet: 8.8.8.0/24, gateway: 8.8.8.1}]}", { networkSubnets: ["8.8.8.0/24"] }, "networks.n.ipam.config[0].subnet", /8.8.8.0\/24 is outside the address space/],
+  [
+    "a secret file outside the roots",
+    "secrets: [db]",
+    "secrets:\n  db:\n    file: /root/db.txt",
+    { secretRoots: ["/root"] },
+    "secrets.db.file",
+    /secret file \/root\/db.txt is outside/,
+  ],
+  [
+    "a relabeled bind outside the roots",
+    'volumes: ["/opt/data:/data:Z"]',
+    "",
+    { bindRoots: ["/opt"] },
+    "services.web.volumes[0]",
+    /bind mount source \/opt\/data is outside/,
+  ],
+  [
+    "a device request (GPU)",
+    "deploy: {resources: {reservations: {devices: [{capabilities: [gpu]}]}}}",
+    "",
+    { deviceRequests: true },
+    "services.web.deploy.resources.reservations.devices",
+    /device requests .* not allowed/,
+  ],
+  [
+    "a link to a container outside the stack",
+    "external_links: [db_1, proxy:edge]",
+    "",
+    { externalLinks: ["proxy", "db_1"] },
+    "services.web.external_links[1]",
+    /a link to container proxy outside the stack/,
+  ],
+  [
+    "an IPAM driver",
+    "networks: [n]",
+    "networks:\n  n:\n    ipam: {driver: infoblox}",
+    { ipamDrivers: ["infoblox"] },
+    "networks.n.ipam.driver",
+    /IPAM driver infoblox is not allowed/,
+  ],
+  [
+    "a public subnet",
+    "networks: [n]",
+    "networks:\n  n:\n    ipam: {config: [{subnet: 8.8.8.0/24, gateway: 8.8.8.1}]}",
+    { networkSubnets: ["8.8.8.0/24"] },
+    "networks.n.ipam.config[0].subnet",
+    /8.8.8.0\/24 is outside the address space/,
+  ],
 ];
 
 describe("host policy: every rule each way", () => {
@@ -70,7 +168,7 @@ describe("host policy: every rule each way", () => {
   });
 
   it("points at the line and column of the violation", () => {
-    const found = violations("privileged: true\nports: [\"22:22\"]", "", { publishedPorts: ["1024-65535"] });
+    const found = violations('privileged: true\nports: ["22:22"]', "", { publishedPorts: ["1024-65535"] });
     expect(found.map(formatProblem)).toEqual([
       `${FILE}:4:17: services.web.privileged: privileged containers are not allowed by the host policy`,
       `${FILE}:5:13: services.web.ports[0]: host port 22/tcp is outside the ranges the host policy allows (1024-65535)`,
@@ -81,12 +179,20 @@ describe("host policy: every rule each way", () => {
     const file = `services:\n  a:\n    image: ${IMAGE}\n    privileged: true\n    network_mode: host\n  b:\n    image: ${IMAGE}\n    user: root\n    cap_add: [SYS_ADMIN]\n`;
     const { stacks, sources } = loadManifest([{ path: FILE, content: file }], { root: "stacks" });
     expect(checkPolicy(stacks, DEFAULT_POLICY, sources).map((p) => `${p.line}:${p.path}`)).toEqual([
-      "4:services.a.privileged", "5:services.a.network_mode", "8:services.b.user", "9:services.b.cap_add[0]",
+      "4:services.a.privileged",
+      "5:services.a.network_mode",
+      "8:services.b.user",
+      "9:services.b.cap_add[0]",
     ]);
   });
 
   it("allows what the defaults allow: any registry, non-root users, binds under /srv, env files under /etc/gitdock/env, any port, no user", () => {
-    expect(violations('user: "1000:1000"\nvolumes: ["/srv/app:/app", "/var/lib/gitdock-data/x:/x"]\nenv_file: /etc/gitdock/env/app.env\nports: ["80:80"]\ncap_drop: [ALL]', SECRET_TOP)).toEqual([]);
+    expect(
+      violations(
+        'user: "1000:1000"\nvolumes: ["/srv/app:/app", "/var/lib/gitdock-data/x:/x"]\nenv_file: /etc/gitdock/env/app.env\nports: ["80:80"]\ncap_drop: [ALL]',
+        SECRET_TOP,
+      ),
+    ).toEqual([]);
     expect(violations("")).toEqual([]);
   });
 
@@ -102,7 +208,12 @@ describe("host policy: every rule each way", () => {
 
 describe("host policy: paths and registries", () => {
   it.each([
-    ["/srv", "/srv", true], ["/srv/a", "/srv", true], ["/srvx", "/srv", false], ["/srv/../etc", "/srv", false], ["/etc", "/", true], ["/srv/a/", "/srv/", true],
+    ["/srv", "/srv", true],
+    ["/srv/a", "/srv", true],
+    ["/srvx", "/srv", false],
+    ["/srv/../etc", "/srv", false],
+    ["/etc", "/", true],
+    ["/srv/a/", "/srv/", true],
   ])("%s under %s: %s", (p, root, ok) => expect(isUnder(p, root)).toBe(ok));
 
   it("treats the Docker socket and its directories as listed-exactly only", () => {
@@ -137,7 +248,10 @@ describe("host policy: paths and registries", () => {
 
 describe("security config section", () => {
   it("defaults to verify off and the safe policy", () => {
-    expect(securitySectionDefaults(undefined)).toEqual({ verify: { mode: "off", allowedSigners: undefined, openpgpKeyring: undefined, allowRewind: false }, policy: DEFAULT_POLICY });
+    expect(securitySectionDefaults(undefined)).toEqual({
+      verify: { mode: "off", allowedSigners: undefined, openpgpKeyring: undefined, allowRewind: false },
+      policy: DEFAULT_POLICY,
+    });
   });
 
   it("reads verify.allow_rewind (follow force-pushes)", () => {
@@ -147,8 +261,15 @@ describe("security config section", () => {
   });
 
   it("maps the YAML keys onto the policy", () => {
-    expect(policyFromInput({ privileged: true, host_network: true, cap_add: ["NET_ADMIN"], published_ports: [443, "8000-8999"], bind_roots: ["/data"] })).toMatchObject({
-      privileged: true, hostNetwork: true, capAdd: ["NET_ADMIN"], publishedPorts: ["443", "8000-8999"], bindRoots: ["/data"], hostPid: false,
+    expect(
+      policyFromInput({ privileged: true, host_network: true, cap_add: ["NET_ADMIN"], published_ports: [443, "8000-8999"], bind_roots: ["/data"] }),
+    ).toMatchObject({
+      privileged: true,
+      hostNetwork: true,
+      capAdd: ["NET_ADMIN"],
+      publishedPorts: ["443", "8000-8999"],
+      bindRoots: ["/data"],
+      hostPid: false,
     });
   });
 

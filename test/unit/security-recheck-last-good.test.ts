@@ -129,7 +129,11 @@ describe("recheckLastGood", () => {
   it("fails once the policy is tightened (a new policy object), naming the check", async () => {
     const { ctx } = context("enforce", { published_ports: ["9000-9100"] });
     const verdict = await recheckLastGood(ctx, repo.gitdir, signed, noEngine);
-    expect(verdict).toMatchObject({ ok: false, check: "policy", reason: expect.stringMatching(/^policy: compose\.yaml:\d+:\d+: services\.web\.ports\[0\]: host port 8080\/tcp/) });
+    expect(verdict).toMatchObject({
+      ok: false,
+      check: "policy",
+      reason: expect.stringMatching(/^policy: compose\.yaml:\d+:\d+: services\.web\.ports\[0\]: host port 8080\/tcp/),
+    });
   });
 
   it("fails once the signer's key is removed from the trust file, on the next call, though the settings object is the same", async () => {
@@ -162,7 +166,11 @@ describe("loadCheckedLastGood", () => {
     const err = (await loadCheckedLastGood(context("enforce").ctx, repo.gitdir, unsigned, "head", noEngine).catch((e: unknown) => e)) as LastGoodRejectedError;
     expect(err).toBeInstanceOf(LastGoodRejectedError);
     expect(err).toMatchObject({ code: "GITDOCK_E_LAST_GOOD_REJECTED", handling: "reject", commit: unsigned, target: "head", stage: "signature" });
-    expect(err.message).toMatch(new RegExp(`^the last good commit ${unsigned.slice(0, 12)} no longer passes the signature check: signature missing: the commit is not signed; gitdock changes nothing on this host until a new commit passes$`));
+    expect(err.message).toMatch(
+      new RegExp(
+        `^the last good commit ${unsigned.slice(0, 12)} no longer passes the signature check: signature missing: the commit is not signed; gitdock changes nothing on this host until a new commit passes$`,
+      ),
+    );
     expect(err.hint).toMatch(/resumes by itself/);
   });
 });

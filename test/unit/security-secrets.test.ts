@@ -108,7 +108,13 @@ describe("secrets on the host", () => {
     const content = `services:\n  web:\n    image: ${IMAGE}\n    environment: { MODE: plain }\n`;
     const commit = { commit: "a".repeat(40), stacks: loadStacks([{ path: "stacks/app/compose.yaml", content }], { root: "stacks" }) };
     const web = (await resolveHostInputs(commit, KEY)).stacks[0]!.services[0]!;
-    const legacy = { ...runningAs(web), specHash: web.legacy!.specHash, fieldHashesLabel: encodeFieldHashes(web.legacy!.fieldHashes), hashScheme: undefined, keyId: undefined };
+    const legacy = {
+      ...runningAs(web),
+      specHash: web.legacy!.specHash,
+      fieldHashesLabel: encodeFieldHashes(web.legacy!.fieldHashes),
+      hashScheme: undefined,
+      keyId: undefined,
+    };
     expect(driftReasons(web, legacy)).toEqual([]);
     const edited = { ...legacy, specHash: "0".repeat(64), fieldHashesLabel: encodeFieldHashes({ ...web.legacy!.fieldHashes, environment: "x" }) };
     expect(driftReasons(web, edited)).toEqual(["config changed: environment"]);
@@ -125,7 +131,13 @@ describe("secrets on the host", () => {
     expect(byName(after, "web").specHash).toBe(byName(before, "web").specHash);
     expect(byName(after, "db").specHash).not.toBe(byName(before, "db").specHash);
     const old = byName(before, "db");
-    const observed = { ...runningAs(old), specHash: old.specHash, fieldHashesLabel: encodeFieldHashes(old.fieldHashes), hashScheme: HASH_SCHEME, keyId: old.keyId };
+    const observed = {
+      ...runningAs(old),
+      specHash: old.specHash,
+      fieldHashesLabel: encodeFieldHashes(old.fieldHashes),
+      hashScheme: HASH_SCHEME,
+      keyId: old.keyId,
+    };
     expect(driftReasons(byName(after, "db"), observed)).toEqual(["secret digest key changed"]);
     expect(driftReasons(byName(after, "web"), { ...runningAs(byName(before, "web")), keyId: old.keyId })).toEqual([]);
   });
@@ -155,16 +167,19 @@ describe("log redaction", () => {
     let out = "";
     const sink = new Writable({ write: (chunk, _enc, cb) => ((out += String(chunk)), cb()) });
     const log = pino({ redact: { paths: REDACT_PATHS, censor: "[redacted]" } }, sink);
-    log.info({
-      environment: { A: SECRET },
-      password: SECRET,
-      body: SECRET,
-      secrets: [{ digest: SECRET }],
-      spec: { environment: { B: SECRET }, secrets: [SECRET] },
-      config: { create: { Env: [`X=${SECRET}`] } },
-      req: { headers: { authorization: `Bearer ${SECRET}` }, body: SECRET },
-      deep: { auth: { password: SECRET, token: SECRET } },
-    }, "something happened");
+    log.info(
+      {
+        environment: { A: SECRET },
+        password: SECRET,
+        body: SECRET,
+        secrets: [{ digest: SECRET }],
+        spec: { environment: { B: SECRET }, secrets: [SECRET] },
+        config: { create: { Env: [`X=${SECRET}`] } },
+        req: { headers: { authorization: `Bearer ${SECRET}` }, body: SECRET },
+        deep: { auth: { password: SECRET, token: SECRET } },
+      },
+      "something happened",
+    );
     expect(out).toContain("something happened");
     expect(out).not.toContain(SECRET);
   });

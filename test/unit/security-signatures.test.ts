@@ -66,8 +66,14 @@ describe("commit signatures made by real git", () => {
   it("calls a signature of a kind the host has no keys for wrong-format", async () => {
     const sshOnly = { allowedSigners: anchors.allowedSigners, keyring: undefined };
     const pgpOnly = { allowedSigners: undefined, keyring: anchors.keyring };
-    expect(await verifyCommitSignature(repo.gitdir, signed.pgp as string, sshOnly)).toMatchObject({ status: "wrong-format", reason: expect.stringMatching(/no security.verify.openpgp_keyring/) });
-    expect(await verifyCommitSignature(repo.gitdir, signed.ed25519 as string, pgpOnly)).toMatchObject({ status: "wrong-format", reason: expect.stringMatching(/no security.verify.allowed_signers/) });
+    expect(await verifyCommitSignature(repo.gitdir, signed.pgp as string, sshOnly)).toMatchObject({
+      status: "wrong-format",
+      reason: expect.stringMatching(/no security.verify.openpgp_keyring/),
+    });
+    expect(await verifyCommitSignature(repo.gitdir, signed.ed25519 as string, pgpOnly)).toMatchObject({
+      status: "wrong-format",
+      reason: expect.stringMatching(/no security.verify.allowed_signers/),
+    });
     const x509 = rewriteSignature(await repo.raw(signed.ed25519 as string), "-----BEGIN SIGNED MESSAGE-----\nMIIB\n-----END SIGNED MESSAGE-----\n");
     expect((await verifyCommitObject(x509, anchors)).status).toBe("wrong-format");
   });
@@ -139,16 +145,18 @@ describe("SSHSIG", () => {
 describe("allowed_signers", () => {
   it("reads principals, options, quotes and comments; reports bad lines without dropping good ones", async () => {
     const good = await kit.allowedLine("ed25519", "a@test,b@test", 'namespaces="git",valid-after="20200101"');
-    const file = parseAllowedSigners([
-      "# comment",
-      good + " trailing comment",
-      "broken-line",
-      (await kit.allowedLine("ed25519", "ca@test", "cert-authority")),
-      (await kit.allowedLine("ed25519", "x@test", "bogus-option")),
-      "x@test ssh-ed25519 not-base64!",
-      (await kit.allowedLine("rsa", "y@test")).replace("ssh-rsa", "ssh-ed25519"),
-      (await kit.allowedLine("ed25519", "z@test", 'valid-before="20241301"')),
-    ].join("\n"));
+    const file = parseAllowedSigners(
+      [
+        "# comment",
+        good + " trailing comment",
+        "broken-line",
+        await kit.allowedLine("ed25519", "ca@test", "cert-authority"),
+        await kit.allowedLine("ed25519", "x@test", "bogus-option"),
+        "x@test ssh-ed25519 not-base64!",
+        (await kit.allowedLine("rsa", "y@test")).replace("ssh-rsa", "ssh-ed25519"),
+        await kit.allowedLine("ed25519", "z@test", 'valid-before="20241301"'),
+      ].join("\n"),
+    );
     expect(file.signers).toHaveLength(1);
     expect(file.signers[0]).toMatchObject({ principals: ["a@test", "b@test"], namespaces: ["git"], line: 2 });
     expect(file.problems.map((p) => p.line)).toEqual([3, 4, 5, 6, 7, 8]);

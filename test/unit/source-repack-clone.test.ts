@@ -16,7 +16,14 @@ import { readCommitTree } from "../../src/source/read-commit-tree.js";
 import { repackClone, type RepackStep } from "../../src/source/repack-clone.js";
 
 const run = promisify(execFile);
-const gitEnv = { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t.invalid", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t.invalid" };
+const gitEnv = {
+  ...process.env,
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_AUTHOR_NAME: "t",
+  GIT_AUTHOR_EMAIL: "t@t.invalid",
+  GIT_COMMITTER_NAME: "t",
+  GIT_COMMITTER_EMAIL: "t@t.invalid",
+};
 const sh = async (cwd: string, args: string[], input?: string): Promise<string> => {
   const child = run("git", args, { cwd, env: gitEnv, maxBuffer: 16 * 1024 * 1024 });
   if (input !== undefined) child.child.stdin!.end(input);
@@ -73,7 +80,11 @@ async function readable(commit: string): Promise<boolean> {
 }
 
 const spec = (over: Partial<Parameters<typeof repackClone>[1]> = {}) => ({
-  tips: [c[COMMITS]!], pinned: [] as string[], window: 5, reachLimit: 1000, ...over,
+  tips: [c[COMMITS]!],
+  pinned: [] as string[],
+  window: 5,
+  reachLimit: 1000,
+  ...over,
 });
 
 // Each test runs git and repacks several times: slow on a busy machine, never asserted on.
@@ -123,7 +134,12 @@ describe("repackClone", { timeout: 60_000 }, () => {
       await repackClone(gitdir, spec({ tips: [tip] }), { maxPacks: 8 });
       expect((await readPackNames(gitdir)).length).toBeLessThanOrEqual(9);
     }
-    expect(await contentOf(tip)).toEqual({ "hosts/h1/shop/compose.yaml": "name: shop\n# later 30\n", "hosts/h2/notes-0.txt": "note 12\n", "hosts/h2/notes-1.txt": "note 10\n", "hosts/h2/notes-2.txt": "note 11\n" });
+    expect(await contentOf(tip)).toEqual({
+      "hosts/h1/shop/compose.yaml": "name: shop\n# later 30\n",
+      "hosts/h2/notes-0.txt": "note 12\n",
+      "hosts/h2/notes-1.txt": "note 10\n",
+      "hosts/h2/notes-2.txt": "note 11\n",
+    });
   });
 
   it.each<RepackStep>(["pack-written", "shallow-written"])("a repack killed at %s leaves every commit readable, and the next one finishes", async (at) => {
@@ -159,7 +175,10 @@ describe("repackClone", { timeout: 60_000 }, () => {
     await writeFile(join(work, "hosts", "h1", "shop", "compose.yaml"), "name: shop\n# incomplete\n");
     await sh(work, ["commit", "-q", "-am", "incomplete"]);
     const head = (await sh(work, ["rev-parse", "HEAD"])).trim();
-    const objects = (await sh(work, ["rev-list", "--objects", head, `^${c[COMMITS]}`])).trim().split("\n").map((l) => l.split(" ")[0]!);
+    const objects = (await sh(work, ["rev-list", "--objects", head, `^${c[COMMITS]}`]))
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" ")[0]!);
     const blob = (await sh(work, ["rev-parse", `${head}:hosts/h1/shop/compose.yaml`])).trim();
     await sh(work, ["pack-objects", "-q", join(gitdir, "objects", "pack", "pack")], `${objects.filter((o) => o !== blob).join("\n")}\n`);
     const packs = await readPackNames(gitdir);

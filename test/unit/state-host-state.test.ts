@@ -173,7 +173,12 @@ describe("pure helpers", () => {
     { name: "another commit's mark", s: state({ failed: { c2: mark("c2") } }), commit: "c1", expected: undefined },
     { name: "a failed commit with a retry request", s: state({ failed: { c1: mark("c1") }, retryRequested: ["c1"] }), commit: "c1", expected: undefined },
     { name: "after clearFailure", s: clearFailure(state({ failed: { c1: mark("c1") } }), "c1"), commit: "c1", expected: undefined },
-    { name: "failed again after a retry", s: markFailed(clearFailure(state({ failed: { c1: mark("c1") } }), "c1"), "c1", "again", T), commit: "c1", expected: "again" },
+    {
+      name: "failed again after a retry",
+      s: markFailed(clearFailure(state({ failed: { c1: mark("c1") } }), "c1"), "c1", "again", T),
+      commit: "c1",
+      expected: "again",
+    },
     { name: "a commit named like an Object.prototype member", s: state(), commit: "constructor", expected: undefined },
   ];
 
@@ -312,9 +317,7 @@ describe("StateStore.update", () => {
     try {
       const store = await StateStore.open(root);
       await store.update((s) => markApplied(s, "c1", T));
-      const err = await store
-        .update((s) => ({ ...s, goodHistory: [42] as unknown as string[] }))
-        .catch((e: unknown) => e);
+      const err = await store.update((s) => ({ ...s, goodHistory: [42] as unknown as string[] })).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StateError);
       expect((err as Error).message).toMatch(/refusing to write an invalid host state/);
       expect((await store.read()).lastApplied?.commit).toBe("c1");

@@ -51,7 +51,15 @@ async function linesOf(dir: string): Promise<string[]> {
   return text.split("\n").slice(0, text.endsWith("\n") ? -1 : undefined);
 }
 
-const entry = (commit: string, extra: Record<string, unknown> = {}) => ({ commit, stack: "shop", service: "web", container: "shop-web-1", action: "undo", outcome: "ok", ...extra });
+const entry = (commit: string, extra: Record<string, unknown> = {}) => ({
+  commit,
+  stack: "shop",
+  service: "web",
+  container: "shop-web-1",
+  action: "undo",
+  outcome: "ok",
+  ...extra,
+});
 
 describe("a journal write that runs out of space", () => {
   it("leaves the journal interrupted at the torn line; the next write records the gap and the chain verifies across it", async () => {
@@ -84,21 +92,35 @@ describe("a journal write that runs out of space", () => {
     expect(lines[3]).toBe(torn);
     const gap = JSON.parse(lines[4]!);
     expect(gap).toMatchObject({
-      seq: 4, action: "journal-gap", outcome: "recorded", prev: sha(torn),
+      seq: 4,
+      action: "journal-gap",
+      outcome: "recorded",
+      prev: sha(torn),
       data: {
         after: { seq: 3, hash: sha(lines[2]!) },
         cut: [{ bytes: torn.length, sha256: sha(torn) }],
-        lost: { error: "ENOSPC", count: 2, entries: [{ commit: "c4", action: "undo", container: "shop-web-1" }, { commit: "c5", action: "undo" }] },
+        lost: {
+          error: "ENOSPC",
+          count: 2,
+          entries: [
+            { commit: "c4", action: "undo", container: "shop-web-1" },
+            { commit: "c5", action: "undo" },
+          ],
+        },
       },
     });
-    expect(gap.reason).toMatch(/^the journal was interrupted before seq 4: journal writes failed \(ENOSPC\) from \S+: 2 entries were not written; 1 line\(s\) cut short, kept as found$/);
+    expect(gap.reason).toMatch(
+      /^the journal was interrupted before seq 4: journal writes failed \(ENOSPC\) from \S+: 2 entries were not written; 1 line\(s\) cut short, kept as found$/,
+    );
 
     const r = await verifyJournal(disk);
     expect(r).toMatchObject({ ok: true, lines: 6, problems: [], interruptions: [{ line: 5, seq: 4, cutLines: [4] }] });
     expect(r.interruptions![0]!.message).toMatch(/ENOSPC/);
     expect(formatVerify(r, disk).split("\n")).toEqual([
       `journal ${disk}/journal.jsonl: 6 line(s), hash chain intact across 1 recorded interruption(s):`,
-      expect.stringMatching(/^  line 5 +interrupted before seq 4: line 4 cut short, kept as found; line 5 records the gap: journal writes failed \(ENOSPC\) from \S+: 2 entries were not written$/),
+      expect.stringMatching(
+        /^  line 5 +interrupted before seq 4: line 4 cut short, kept as found; line 5 records the gap: journal writes failed \(ENOSPC\) from \S+: 2 entries were not written$/,
+      ),
     ]);
 
     // The gap hides nothing: an edit before it, of the torn line, or after it is found.
@@ -129,7 +151,11 @@ describe("a journal write that runs out of space", () => {
     await free();
     expect((await j.append(entry("c2"))).seq).toBe(2);
     const [gap] = await linesOf(disk);
-    expect(JSON.parse(gap!)).toMatchObject({ seq: 1, prev: GENESIS, data: { after: { seq: 0, hash: GENESIS }, cut: [], lost: { count: 1, entries: [{ commit: "c1" }] } } });
+    expect(JSON.parse(gap!)).toMatchObject({
+      seq: 1,
+      prev: GENESIS,
+      data: { after: { seq: 0, hash: GENESIS }, cut: [], lost: { count: 1, entries: [{ commit: "c1" }] } },
+    });
     expect(await verifyJournal(disk)).toMatchObject({ ok: true, lines: 2, interruptions: [{ line: 1, seq: 1, cutLines: [] }] });
   });
 
@@ -146,7 +172,9 @@ describe("a journal write that runs out of space", () => {
     expect((await second.append(entry("c3"))).seq).toBe(3);
     const gap = JSON.parse((await linesOf(disk))[2]!);
     expect(gap.data.lost).toBeUndefined();
-    expect(gap.reason).toBe("the journal was interrupted before seq 2: a failed write or a crash; what else was not written is not known; 1 line(s) cut short, kept as found");
+    expect(gap.reason).toBe(
+      "the journal was interrupted before seq 2: a failed write or a crash; what else was not written is not known; 1 line(s) cut short, kept as found",
+    );
     expect(await verifyJournal(disk)).toMatchObject({ ok: true, interruptions: [{ line: 3, seq: 2, cutLines: [2] }] });
   });
 });
@@ -164,7 +192,16 @@ describe("a forged gap record", () => {
     return linesOf(dir);
   }
   const forged = (seq: number, after: { seq: number; hash: string }, prev: string, cut: { bytes: number; sha256: string }[] = []) =>
-    JSON.stringify({ seq, time: "2026-11-22T14:00:00.000Z", commit: "", action: "journal-gap", reason: "a write failed", outcome: "recorded", data: { after, cut }, prev });
+    JSON.stringify({
+      seq,
+      time: "2026-11-22T14:00:00.000Z",
+      commit: "",
+      action: "journal-gap",
+      reason: "a write failed",
+      outcome: "recorded",
+      data: { after, cut },
+      prev,
+    });
 
   it("cannot name more lines than a failed write leaves: a long run of garbage is reported line by line", async () => {
     const ls = await journalOf(2);
@@ -191,8 +228,12 @@ describe("a forged gap record", () => {
     const ls = await journalOf(3);
     const fake = { bytes: 10, sha256: sha("0123456789") };
     await writeFile(join(dir, "journal.jsonl"), `${[...ls, forged(4, { seq: 3, hash: sha(ls[2]!) }, sha(ls[2]!), [fake])].join("\n")}\n`);
-    expect((await verifyJournal(dir)).problems).toEqual([expect.objectContaining({ line: 4, kind: "edited", message: expect.stringMatching(/records 1 line\(s\) cut short before it, where 0 are/) })]);
+    expect((await verifyJournal(dir)).problems).toEqual([
+      expect.objectContaining({ line: 4, kind: "edited", message: expect.stringMatching(/records 1 line\(s\) cut short before it, where 0 are/) }),
+    ]);
     await writeFile(join(dir, "journal.jsonl"), `${[...ls, forged(4, { seq: 2, hash: sha(ls[1]!) }, sha(ls[2]!))].join("\n")}\n`);
-    expect((await verifyJournal(dir)).problems).toEqual([expect.objectContaining({ line: 4, kind: "edited", message: expect.stringMatching(/after seq 2, but the last entry before it is seq 3/) })]);
+    expect((await verifyJournal(dir)).problems).toEqual([
+      expect.objectContaining({ line: 4, kind: "edited", message: expect.stringMatching(/after seq 2, but the last entry before it is seq 3/) }),
+    ]);
   });
 });

@@ -90,9 +90,7 @@ describe("Journal", () => {
   it("concurrent appends, from two Journal objects too, keep the chain valid", async () => {
     const a = await Journal.open(dir);
     const b = await Journal.open(dir);
-    const results = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).append({ commit: `c${i}`, action: "health", outcome: "healthy" })),
-    );
+    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).append({ commit: `c${i}`, action: "health", outcome: "healthy" })));
     expect(results.map((e) => e.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
     expect(await verifyJournal(dir)).toEqual({ ok: true, lines: 100, problems: [] });
   });
@@ -251,7 +249,11 @@ describe("torn tail", () => {
     expect(after[2]).toBe(fragment); // kept as found
     // The gap entry takes seq 3 and names the last good line and the fragment, by length and hash.
     expect(JSON.parse(after[3]!)).toMatchObject({
-      seq: 3, commit: "", action: "journal-gap", outcome: "recorded", prev: sha(fragment),
+      seq: 3,
+      commit: "",
+      action: "journal-gap",
+      outcome: "recorded",
+      prev: sha(fragment),
       data: { after: { seq: 2, hash: sha(ls[1]!) }, cut: [{ bytes: 25, sha256: sha(fragment) }] },
     });
     expect(JSON.parse(after[3]!).data.lost).toBeUndefined(); // found on open: what else was lost is not known

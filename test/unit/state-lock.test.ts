@@ -52,7 +52,9 @@ describe("acquireLock", () => {
     expect(err).toBeInstanceOf(StateError);
     expect(err.message).toMatch(new RegExp(`^another gitdock \\(pid ${process.pid}\\) is reconciling this host`));
     await release();
-    await (await acquireLock(dir))();
+    await (
+      await acquireLock(dir)
+    )();
   });
 
   it("refuses a lock held by another live process", async () => {
@@ -77,17 +79,23 @@ describe("acquireLock", () => {
     const exited = new Promise((resolve) => child.on("exit", resolve));
     child.kill("SIGKILL");
     await exited;
-    await (await acquireLock(dir))();
+    await (
+      await acquireLock(dir)
+    )();
   });
 
   it.runIf(processStartTime() !== undefined)("takes over a lock whose pid now belongs to a process started later", async () => {
     await writeFile(lockFile, lockOf(process.pid, { procStart: "1" }));
-    await (await acquireLock(dir))();
+    await (
+      await acquireLock(dir)
+    )();
   });
 
   it("takes over an unreadable lock file", async () => {
     await writeFile(lockFile, "");
-    await (await acquireLock(dir))();
+    await (
+      await acquireLock(dir)
+    )();
   });
 
   it("with wait, gives up after the timeout", async () => {
@@ -105,14 +113,18 @@ describe("acquireLock", () => {
     const first = await acquireLock(dir);
     const second = acquireLock(dir, { wait: true, timeoutMs: 5000, pollMs: 20 });
     setTimeout(() => void first(), 100);
-    await (await second)();
+    await (
+      await second
+    )();
   });
 
   it("with wait, gets the lock once the holder dies", async () => {
     const child = sleeper();
     await writeFile(lockFile, lockOf(child.pid!));
     setTimeout(() => child.kill("SIGKILL"), 100);
-    await (await acquireLock(dir, { wait: true, timeoutMs: 5000, pollMs: 20 }))();
+    await (
+      await acquireLock(dir, { wait: true, timeoutMs: 5000, pollMs: 20 })
+    )();
   });
 
   it("many concurrent acquirers: exactly one at a time holds it", async () => {

@@ -107,7 +107,9 @@ export async function buildHistory(input: HistoryInput): Promise<HistoryReport> 
     if (!(await touchesPath(c, byOid, pathTree))) continue;
     const entry = await describeCommit(input, c, byOid, manifestAt);
     if (input.stack !== undefined || input.service !== undefined) {
-      entry.changes = entry.changes.filter((ch) => (input.stack === undefined || ch.stack === input.stack) && (input.service === undefined || ch.service === input.service));
+      entry.changes = entry.changes.filter(
+        (ch) => (input.stack === undefined || ch.stack === input.stack) && (input.service === undefined || ch.service === input.service),
+      );
       if (!entry.changes.length) continue;
     }
     const record = outcomes.byCommit.get(c.oid);
@@ -126,11 +128,7 @@ export async function buildHistory(input: HistoryInput): Promise<HistoryReport> 
 }
 
 /** Like `git log -- <path>`: a commit touches the path when its tree there differs from every parent's. */
-async function touchesPath(
-  c: WalkedCommit,
-  byOid: Map<string, WalkedCommit>,
-  pathTree: (c: WalkedCommit) => Promise<string | undefined>,
-): Promise<boolean> {
+async function touchesPath(c: WalkedCommit, byOid: Map<string, WalkedCommit>, pathTree: (c: WalkedCommit) => Promise<string | undefined>): Promise<boolean> {
   const mine = await pathTree(c);
   if (!c.commit.parent.length) return mine !== undefined;
   for (const p of c.commit.parent) {

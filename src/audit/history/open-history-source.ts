@@ -47,8 +47,17 @@ export async function openHistorySource(
     const c = opts.credentials;
     try {
       await git.fetch({
-        fs, http, gitdir, url: location.url, remote: "origin", ref: branch, remoteRef: branch, singleBranch: true, tags: false,
-        onAuth: c ? () => ({ ...c }) : undefined, onAuthFailure: () => ({ cancel: true as const }),
+        fs,
+        http,
+        gitdir,
+        url: location.url,
+        remote: "origin",
+        ref: branch,
+        remoteRef: branch,
+        singleBranch: true,
+        tags: false,
+        onAuth: c ? () => ({ ...c }) : undefined,
+        onAuthFailure: () => ({ cancel: true as const }),
         ...(deepened.since ? { since: deepened.since } : { depth: deepened.depth }),
       });
     } catch (err) {

@@ -23,11 +23,7 @@ export interface CommitWalk {
  * seconds) ends it at older commits; `cache` is isomorphic-git's cache of parsed pack indexes,
  * which makes reading many commits fast.
  */
-export async function walkCommits(
-  gitdir: string,
-  tip: string,
-  opts: { limit?: number; since?: number; cache?: object } = {},
-): Promise<CommitWalk> {
+export async function walkCommits(gitdir: string, tip: string, opts: { limit?: number; since?: number; cache?: object } = {}): Promise<CommitWalk> {
   const limit = opts.limit ?? 100_000;
   const commits: WalkedCommit[] = [];
   const loaded = new Map<string, WalkedCommit>();

@@ -6,11 +6,7 @@ import { openReconcileContext } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 
 /** `gitdock plan`: what a sync would do, changing nothing (not even the state directory's marks). */
-export async function planCommand(
-  settings: Settings,
-  log: Logger,
-  opts: { json?: boolean; detailedExitcode?: boolean },
-): Promise<number> {
+export async function planCommand(settings: Settings, log: Logger, opts: { json?: boolean; detailedExitcode?: boolean }): Promise<number> {
   const ctx = await openReconcileContext(settings, log);
   const result = await reconcile(ctx, { dryRun: true });
   if (!result.plan) {

@@ -25,7 +25,8 @@ export async function runCommand(flags: SettingsFlags & AgentFlags, log: Logger)
   };
   const onReload = (): void => void agent?.reload();
   // A stray rejection in a listener or a socket must not end the loop; it is logged.
-  const onRejection = (err: unknown): void => log.error({ stage: "agent", err: err instanceof Error ? err.message : String(err) }, "unhandled rejection; the loop goes on");
+  const onRejection = (err: unknown): void =>
+    log.error({ stage: "agent", err: err instanceof Error ? err.message : String(err) }, "unhandled rejection; the loop goes on");
   process.on("SIGTERM", onStop);
   process.on("SIGINT", onStop);
   process.on("SIGHUP", onReload);

@@ -18,7 +18,13 @@ export async function stateRebuildCommand(settings: Settings, log: Logger): Prom
   const release = await acquireLock(settings.stateDir, { wait: true, timeoutMs: 600_000 });
   try {
     await moveAside(join(dir, STATE_FILES.state), stamp, log);
-    if (!(await loadHostKey(settings.stateDir).then(() => true, () => false))) await moveAside(join(dir, STATE_FILES.hostKey), stamp, log);
+    if (
+      !(await loadHostKey(settings.stateDir).then(
+        () => true,
+        () => false,
+      ))
+    )
+      await moveAside(join(dir, STATE_FILES.hostKey), stamp, log);
     await StateStore.open(settings.stateDir);
   } finally {
     await release();

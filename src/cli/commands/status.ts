@@ -87,15 +87,19 @@ function groupContainers(host: HostSnapshot, last: Map<string, ServiceStatus["la
     // A job's or one-shot's container that exited 0 has done what it is for.
     list.push({ name: c.name, commit: c.commit, state: c.state, health: c.health, ...(c.oneShot && c.exitCode === 0 ? { completed: true as const } : {}) });
   }
-  return [...stacks].sort(([a], [b]) => byCodePoint(a, b)).map(([project, services]) => ({
-    project,
-    services: [...services].sort(([a], [b]) => byCodePoint(a, b)).map(([service, containers]) => ({
-      service,
-      health: serviceHealth(containers),
-      containers: containers.sort((a, b) => byCodePoint(a.name, b.name)),
-      lastAction: last.get(`${project}/${service}`),
-    })),
-  }));
+  return [...stacks]
+    .sort(([a], [b]) => byCodePoint(a, b))
+    .map(([project, services]) => ({
+      project,
+      services: [...services]
+        .sort(([a], [b]) => byCodePoint(a, b))
+        .map(([service, containers]) => ({
+          service,
+          health: serviceHealth(containers),
+          containers: containers.sort((a, b) => byCodePoint(a.name, b.name)),
+          lastAction: last.get(`${project}/${service}`),
+        })),
+    }));
 }
 
 function serviceHealth(containers: ServiceStatus["containers"]): ServiceStatus["health"] {
@@ -142,7 +146,8 @@ function formatStatus(r: StatusReport): string {
     `last good:    ${short(r.lastGood?.commit)}${r.lastGood ? ` at ${r.lastGood.at}` : ""}`,
     ...signedBy(r, r.lastGood?.commit),
   ];
-  if (r.stateDir) lines.push(`state directory: ${r.stateDir.path}, ${formatBytes(r.stateDir.bytes)} in ${r.stateDir.files} files; clone: ${r.stateDir.clonePacks} pack(s)`);
+  if (r.stateDir)
+    lines.push(`state directory: ${r.stateDir.path}, ${formatBytes(r.stateDir.bytes)} in ${r.stateDir.files} files; clone: ${r.stateDir.clonePacks} pack(s)`);
   if (r.halted) {
     lines.push(`HALTED since ${r.halted.at}: ${r.halted.reason.split("\n")[0]}`);
     lines.push("  push a commit that passes, or undo what was tightened (security.policy, security.verify, the trust files); gitdock resumes by itself");

@@ -56,12 +56,22 @@ export class VariableScope {
 
   /** The same variables without the host's: for the project name, which decides which host file is read. */
   withoutHost(): VariableScope {
-    return new VariableScope(this.layers.filter((l) => l.source !== "host"), true, this.hostFile, this.repoFile);
+    return new VariableScope(
+      this.layers.filter((l) => l.source !== "host"),
+      true,
+      this.hostFile,
+      this.repoFile,
+    );
   }
 
   /** Only what the host and (with the setting) the agent's environment give: `environment: [FOO]` passes these through. */
   passThrough(): VariableScope {
-    return new VariableScope(this.layers.filter((l) => l.source !== "repository"), this.hostKnown, this.hostFile, this.repoFile);
+    return new VariableScope(
+      this.layers.filter((l) => l.source !== "repository"),
+      this.hostKnown,
+      this.hostFile,
+      this.repoFile,
+    );
   }
 
   /** Every value that came from the host file, by variable, to keep them out of messages. */

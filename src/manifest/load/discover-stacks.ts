@@ -61,14 +61,21 @@ export function planDirectory(dir: string, paths: readonly string[], root: strin
   const named = (names: readonly string[]) => names.map((n) => paths.find((p) => posix.basename(p) === n)).filter((p): p is string => p !== undefined);
   const indexes = named(STACK_INDEX_NAMES);
   if (indexes.length > 1) {
-    for (const index of indexes) log.add({ file: index, at: { pos: { line: 1, col: 1 }, path: "" }, logical: [], message: `ambiguous stack index: keep one of ${indexes.join(", ")}` });
+    for (const index of indexes)
+      log.add({ file: index, at: { pos: { line: 1, col: 1 }, path: "" }, logical: [], message: `ambiguous stack index: keep one of ${indexes.join(", ")}` });
     return [];
   }
   if (indexes.length === 1) return planFromIndex(dir, indexes[0] as string, root, files, log);
   const mains = named(COMPOSE_FILE_NAMES);
   const overrides = named(OVERRIDE_FILE_NAMES);
   if (overrides.length > 1 && mains.length > 0) {
-    for (const o of overrides) log.add({ file: o, at: { pos: { line: 1, col: 1 }, path: "" }, logical: [], message: `ambiguous override file: ${overrides.filter((x) => x !== o).join(", ")} is in the same directory; keep one` });
+    for (const o of overrides)
+      log.add({
+        file: o,
+        at: { pos: { line: 1, col: 1 }, path: "" },
+        logical: [],
+        message: `ambiguous override file: ${overrides.filter((x) => x !== o).join(", ")} is in the same directory; keep one`,
+      });
   }
   const override = mains.length === 1 && overrides.length === 1 ? overrides : [];
   return mains.map((main) => ({ dir, main, files: [main, ...override], index: undefined }));

@@ -41,7 +41,16 @@ const UNRESOLVED_PROJECT = "unresolved";
  */
 export function loadStack(plan: StackPlan, env: LoadEnvironment): LoadedFile {
   const problems = new StackSink(env.log, plan.main);
-  const loaded: LoadedFile = { file: plan.main, dir: plan.dir, plan, problems, project: undefined, projectFromName: false, stack: undefined, source: undefined };
+  const loaded: LoadedFile = {
+    file: plan.main,
+    dir: plan.dir,
+    plan,
+    problems,
+    project: undefined,
+    projectFromName: false,
+    stack: undefined,
+    source: undefined,
+  };
   try {
     load(plan, env, loaded, problems);
   } catch (err) {
@@ -97,7 +106,14 @@ function stackSources(plan: StackPlan, project: string, doc: unknown, assembly: 
 }
 
 /** Schema, normalization and the rules of one stack, on its merged document. */
-function check(plan: StackPlan, project: string, doc: unknown, problems: StackSink, profiles: readonly string[], sources: StackSources): DesiredStack | undefined {
+function check(
+  plan: StackPlan,
+  project: string,
+  doc: unknown,
+  problems: StackSink,
+  profiles: readonly string[],
+  sources: StackSources,
+): DesiredStack | undefined {
   const compose = validateCompose(doc, problems);
   if (compose === undefined) return undefined;
   checkNames(compose, problems);
@@ -178,7 +194,8 @@ class Assembly {
     if (cache.has(path)) return cache.get(path);
     this.env.used.add(path);
     const source = this.env.files.get(path);
-    const doc = source === undefined ? undefined : interpolateDocument(source, scope, { origins: this.origins, substitutions: this.substitutions, log: this.env.log });
+    const doc =
+      source === undefined ? undefined : interpolateDocument(source, scope, { origins: this.origins, substitutions: this.substitutions, log: this.env.log });
     cache.set(path, doc);
     return doc;
   }

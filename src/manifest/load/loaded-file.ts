@@ -33,4 +33,3 @@ export interface LoadedFile {
   /** The merged document, for later stages that point at what was written (the host policy). */
   source: StackSource | undefined;
 }
-

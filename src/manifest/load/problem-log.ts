@@ -135,7 +135,9 @@ export function groupSharedProblems(problems: readonly ManifestProblem[]): Manif
   }
   return [...byPlace.values()].map((group) => {
     const first = group[0] as ManifestProblem;
-    const services = [...new Set(group.map((p) => /^services(?:\.([A-Za-z0-9_-]+)|\["([^"]+)"\])/.exec(p.path)).map((m) => m?.[1] ?? m?.[2] ?? ""))].sort(byCodePoint);
+    const services = [...new Set(group.map((p) => /^services(?:\.([A-Za-z0-9_-]+)|\["([^"]+)"\])/.exec(p.path)).map((m) => m?.[1] ?? m?.[2] ?? ""))].sort(
+      byCodePoint,
+    );
     if (group.length < 2 || services.length < 2 || services.includes("")) return first;
     return { ...first, message: `${first.message} (shared by services ${services.join(", ")})` };
   });

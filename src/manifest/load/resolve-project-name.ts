@@ -11,7 +11,12 @@ const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
  * name, and when the root is the repository itself (`''`) there is no name to take: it must say
  * `name:`.
  */
-export function resolveProjectName(stackDir: string, root: string, compose: { name: string | undefined; nameGiven: boolean }, problems: ProblemSink): string | undefined {
+export function resolveProjectName(
+  stackDir: string,
+  root: string,
+  compose: { name: string | undefined; nameGiven: boolean },
+  problems: ProblemSink,
+): string | undefined {
   if (compose.nameGiven) {
     if (compose.name === undefined) return undefined;
     if (PROJECT_NAME.test(compose.name)) return compose.name;
@@ -31,5 +36,8 @@ export function resolveProjectName(stackDir: string, root: string, compose: { na
 }
 
 export function normalizeProjectName(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9_-]/g, "").replace(/^[-_]+/, "");
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, "")
+    .replace(/^[-_]+/, "");
 }

@@ -31,7 +31,10 @@ export function stackProject(main: string, dir: string, root: string, sources: r
     name = result.text;
     if (result.text === undefined) {
       const missing = result.failures.map((f) => (f.kind === "syntax" ? f.detail : f.name)).join(", ");
-      sink.report(["name"], `the project name cannot be resolved (${missing}): name: may use variables from ${scope.repoFile} only, since the project name decides which host variables file is read`);
+      sink.report(
+        ["name"],
+        `the project name cannot be resolved (${missing}): name: may use variables from ${scope.repoFile} only, since the project name decides which host variables file is read`,
+      );
       return { project: undefined, fromName: true, name: undefined };
     }
   }

@@ -56,7 +56,8 @@ export function mergeRuleAt(path: DocPath): MergeRule {
   const last = path.at(-1);
   if (typeof last === "string" && last.startsWith("x-")) return { kind: "replace" };
   const [top, , key, sub] = path;
-  if (top === "services" && path.length === 3 && typeof key === "string") return Object.hasOwn(SERVICE_RULES, key) ? (SERVICE_RULES[key] as MergeRule) : DEFAULT;
+  if (top === "services" && path.length === 3 && typeof key === "string")
+    return Object.hasOwn(SERVICE_RULES, key) ? (SERVICE_RULES[key] as MergeRule) : DEFAULT;
   if (top === "services" && path.length === 4 && key === "healthcheck" && sub === "test") return { kind: "replace" };
   if (top === "services" && path.length === 4 && key === "ulimits") return { kind: "replace" };
   if (top === "services" && path.length === 4 && key === "deploy" && sub === "labels") return { kind: "keyed" };

@@ -48,10 +48,15 @@ function includeEntry(entry: unknown, at: Origin, chain: string[], ctx: IncludeC
   const spec = typeof entry === "string" ? { path: entry } : entry;
   if (!isMapping(spec)) return fail(ctx, at, "expected a file, or a mapping with path (and env_file)");
   if (spec["project_directory"] !== undefined) {
-    return fail(ctx, { file: at.file, path: [...at.path, "project_directory"] }, "not supported by gitdock (an included project's paths are relative to its own file)");
+    return fail(
+      ctx,
+      { file: at.file, path: [...at.path, "project_directory"] },
+      "not supported by gitdock (an included project's paths are relative to its own file)",
+    );
   }
   const unknown = Object.keys(spec).filter((k) => !["path", "env_file"].includes(k) && !k.startsWith("x-"));
-  if (unknown.length > 0) return fail(ctx, { file: at.file, path: [...at.path, unknown[0] as string] }, "not supported by gitdock (include takes path and env_file)");
+  if (unknown.length > 0)
+    return fail(ctx, { file: at.file, path: [...at.path, unknown[0] as string] }, "not supported by gitdock (include takes path and env_file)");
   const paths = resolveAll(spec["path"], at, "path", ctx);
   const envFiles = spec["env_file"] === undefined ? undefined : resolveAll(spec["env_file"], at, "env_file", ctx);
   if (paths === undefined || paths.length === 0 || (spec["env_file"] !== undefined && envFiles === undefined)) return undefined;
@@ -95,7 +100,12 @@ function addResources(doc: Record<string, unknown>, included: Record<string, unk
       const from = ctx.origins.childOf(theirs, key);
       if (Object.hasOwn(ours, key)) {
         const where = ctx.origins.childOf(ours, key);
-        report(ctx, at, [section, key], `${section.slice(0, -1)} "${key}" from ${from?.file ?? "an included file"} is also defined in ${where?.file ?? "this stack"}; Compose does not merge included resources: rename one, or use an override file`);
+        report(
+          ctx,
+          at,
+          [section, key],
+          `${section.slice(0, -1)} "${key}" from ${from?.file ?? "an included file"} is also defined in ${where?.file ?? "this stack"}; Compose does not merge included resources: rename one, or use an override file`,
+        );
         continue;
       }
       merged[key] = theirs[key];

@@ -18,11 +18,7 @@ const CONFIG_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
  * relative to the file that wrote it and must name a file of the commit's tree (inside the host's
  * directory); `content:` is the content inline. `files` is the stack's top-level `configs:`.
  */
-export function normalizeStackConfigs(
-  input: [string, ConfigInput][],
-  files: StackFiles,
-  problems: ProblemSink,
-): Map<string, ConfigSource> {
+export function normalizeStackConfigs(input: [string, ConfigInput][], files: StackFiles, problems: ProblemSink): Map<string, ConfigSource> {
   const out = new Map<string, ConfigSource>();
   for (const [key, config] of input) {
     const at = scopedSink(problems, [key]);
@@ -45,7 +41,10 @@ function configSource(config: ConfigInput, files: StackFiles, problems: ProblemS
   if (config.content !== undefined) return { content: config.content };
   const file = config.file as string;
   if (file.startsWith("/")) {
-    problems.report(["file"], `"${file}" is a host path; a config comes from the repository: write a path relative to the compose file (for a file on the host, use a read-only bind mount under volumes)`);
+    problems.report(
+      ["file"],
+      `"${file}" is a host path; a config comes from the repository: write a path relative to the compose file (for a file on the host, use a read-only bind mount under volumes)`,
+    );
     return undefined;
   }
   const found = files.configFileAt(file, ["file"]);
@@ -107,7 +106,10 @@ function attributes(entry: LongEntry, written: WrittenScalar, problems: ProblemS
     return undefined;
   }
   if (hasSpecialBits(parsed.mode)) {
-    problems.report(["mode"], `mode ${octal(parsed.mode)} has setuid, setgid or sticky bits, which a file from the repository never gets; use permission bits only (like 0440)`);
+    problems.report(
+      ["mode"],
+      `mode ${octal(parsed.mode)} has setuid, setgid or sticky bits, which a file from the repository never gets; use permission bits only (like 0440)`,
+    );
     return undefined;
   }
   attrs.mode = parsed.mode;

@@ -10,7 +10,19 @@ import { sortedRecord, sortedSet } from "./sorted-record.js";
 
 export type ContainerKeys = Pick<
   ContainerSpec,
-  "expose" | "shmSizeBytes" | "securityOpt" | "sysctls" | "platform" | "runtime" | "dns" | "dnsSearch" | "dnsOptions" | "tty" | "stdinOpen" | "groupAdd" | "externalLinks"
+  | "expose"
+  | "shmSizeBytes"
+  | "securityOpt"
+  | "sysctls"
+  | "platform"
+  | "runtime"
+  | "dns"
+  | "dnsSearch"
+  | "dnsOptions"
+  | "tty"
+  | "stdinOpen"
+  | "groupAdd"
+  | "externalLinks"
 >;
 
 /**
@@ -21,7 +33,10 @@ export type ContainerKeys = Pick<
 export function normalizeContainerKeys(service: ServiceInput, ports: PortSpec[], problems: ProblemSink): ContainerKeys {
   const out: ContainerKeys = {};
   const set = <K extends keyof ContainerKeys>(key: K, value: ContainerKeys[K] | undefined) => {
-    const empty = value === undefined || (Array.isArray(value) && value.length === 0) || (typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0);
+    const empty =
+      value === undefined ||
+      (Array.isArray(value) && value.length === 0) ||
+      (typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0);
     if (!empty) out[key] = value;
   };
   set("expose", normalizeExpose(service.expose, ports, problems));
@@ -50,10 +65,12 @@ function refuseWithSharedNetwork(service: ServiceInput, problems: ProblemSink): 
   const mode = service.network_mode;
   if (mode === undefined) return;
   // A link is set on the service's networks; with a network_mode it joins none of the stack's.
-  if (service.external_links !== undefined) problems.report(["external_links"], `cannot be combined with network_mode: ${mode}: a link is set on the networks the service joins, and it joins none`);
+  if (service.external_links !== undefined)
+    problems.report(["external_links"], `cannot be combined with network_mode: ${mode}: a link is set on the networks the service joins, and it joins none`);
   if (!mode.startsWith("service:") && !mode.startsWith("container:")) return;
   for (const key of ["dns", "expose"] as const) {
-    if (service[key] !== undefined) problems.report([key], `cannot be combined with network_mode: ${mode}: the container uses that container's network, so set it there`);
+    if (service[key] !== undefined)
+      problems.report([key], `cannot be combined with network_mode: ${mode}: the container uses that container's network, so set it there`);
   }
 }
 
@@ -83,7 +100,10 @@ function normalizeSecurityOpt(input: string[] | undefined, problems: ProblemSink
     const opt = canonicalSecurityOpt(entry);
     // The docker CLI reads a profile file and sends its content; the Engine takes only the content.
     if (/^seccomp=(?!unconfined$|\s*\{)/.test(opt)) {
-      problems.report(["security_opt", i], "a seccomp profile file is read by the docker CLI, not the Engine: write seccomp=unconfined, or the profile's JSON itself");
+      problems.report(
+        ["security_opt", i],
+        "a seccomp profile file is read by the docker CLI, not the Engine: write seccomp=unconfined, or the profile's JSON itself",
+      );
     } else if (!isDefaultSecurityOpt(opt)) out.push(opt);
   }
   return sortedSet(out);

@@ -63,5 +63,10 @@ export function normalizeContainer(ctx: StackContext, service: ServiceInput, pro
 function healthcheckUnsent(service: ServiceInput): UnsentKey[] {
   const hc = service.healthcheck;
   if (hc?.start_interval === undefined || hc.disable === true) return [];
-  return [{ key: "healthcheck.start_interval", reason: "it needs Engine API 1.44 and gitdock speaks 1.41; the Engine runs the check every interval during the start period too" }];
+  return [
+    {
+      key: "healthcheck.start_interval",
+      reason: "it needs Engine API 1.44 and gitdock speaks 1.41; the Engine runs the check every interval during the start period too",
+    },
+  ];
 }

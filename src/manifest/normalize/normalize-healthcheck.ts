@@ -33,8 +33,7 @@ function normalizeTest(test: string | string[] | undefined, problems: ProblemSin
   if (test === undefined) return [];
   if (typeof test === "string") return ["CMD-SHELL", test];
   const [first, ...rest] = test;
-  const valid =
-    (first === "CMD" && rest.length >= 1) || (first === "CMD-SHELL" && rest.length === 1) || (first === "NONE" && rest.length === 0);
+  const valid = (first === "CMD" && rest.length >= 1) || (first === "CMD-SHELL" && rest.length === 1) || (first === "NONE" && rest.length === 0);
   if (!valid) {
     problems.report(["test"], 'expected ["CMD", "prog", "arg"...], ["CMD-SHELL", "command"] or ["NONE"], or a command string');
   }

@@ -39,7 +39,13 @@ function normalizePool(pool: PoolInput, report: (path: (string | number)[], mess
   return [{ subnet: pool.subnet, ipRange: pool.ip_range, gateway: pool.gateway, auxAddresses: sortedRecord(Object.entries(pool.aux_addresses ?? {})) }];
 }
 
-function checkAddress(address: string, subnet: Cidr | undefined, written: string | undefined, at: (string | number)[], report: (path: (string | number)[], message: string) => void): void {
+function checkAddress(
+  address: string,
+  subnet: Cidr | undefined,
+  written: string | undefined,
+  at: (string | number)[],
+  report: (path: (string | number)[], message: string) => void,
+): void {
   if (isIP(address) === 0) report(at, `"${address}" is not an IP address`);
   else if (subnet && !cidrContains(subnet, address)) report(at, `${address} is not inside the subnet ${written ?? ""}`);
 }

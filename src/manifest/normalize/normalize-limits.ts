@@ -31,16 +31,35 @@ interface Twin<T> {
  */
 export function normalizeResources(service: ServiceInput, problems: ProblemSink): Resources {
   const resources = service.deploy?.resources;
-  const memoryBytes = twin({ key: "mem_limit", value: bytes(service.mem_limit), deployPath: ["limits", "memory"], deployValue: bytes(resources?.limits?.memory) }, problems);
-  const cpus = twin({ key: "cpus", value: cpuCount(service.cpus), deployPath: ["limits", "cpus"], deployValue: cpuCount(resources?.limits?.cpus) }, problems);
-  const reservation = twin(
-    { key: "mem_reservation", value: bytes(service.mem_reservation), deployPath: ["reservations", "memory"], deployValue: bytes(resources?.reservations?.memory) },
+  const memoryBytes = twin(
+    { key: "mem_limit", value: bytes(service.mem_limit), deployPath: ["limits", "memory"], deployValue: bytes(resources?.limits?.memory) },
     problems,
   );
-  const pids = twin({ key: "pids_limit", value: unlimitedAsMinusOne(service.pids_limit), deployPath: ["limits", "pids"], deployValue: unlimitedAsMinusOne(resources?.limits?.pids) }, problems);
+  const cpus = twin({ key: "cpus", value: cpuCount(service.cpus), deployPath: ["limits", "cpus"], deployValue: cpuCount(resources?.limits?.cpus) }, problems);
+  const reservation = twin(
+    {
+      key: "mem_reservation",
+      value: bytes(service.mem_reservation),
+      deployPath: ["reservations", "memory"],
+      deployValue: bytes(resources?.reservations?.memory),
+    },
+    problems,
+  );
+  const pids = twin(
+    {
+      key: "pids_limit",
+      value: unlimitedAsMinusOne(service.pids_limit),
+      deployPath: ["limits", "pids"],
+      deployValue: unlimitedAsMinusOne(resources?.limits?.pids),
+    },
+    problems,
+  );
   const swap = memorySwap(service.memswap_limit, memoryBytes, problems);
   if (reservation !== undefined && memoryBytes !== undefined && reservation > memoryBytes) {
-    problems.report(service.mem_reservation !== undefined ? ["mem_reservation"] : ["deploy", "resources", "reservations", "memory"], "the memory reservation cannot exceed the memory limit");
+    problems.report(
+      service.mem_reservation !== undefined ? ["mem_reservation"] : ["deploy", "resources", "reservations", "memory"],
+      "the memory reservation cannot exceed the memory limit",
+    );
   }
   const extra: Resources["extra"] = {};
   if (reservation !== undefined) extra.memoryReservationBytes = reservation;
@@ -52,7 +71,10 @@ export function normalizeResources(service: ServiceInput, problems: ProblemSink)
   if (devices.length > 0) extra.deviceRequests = devices;
   const unsent: UnsentKey[] = [];
   if (resources?.reservations?.cpus !== undefined) {
-    unsent.push({ key: "deploy.resources.reservations.cpus", reason: "a plain container has no CPU reservation (use cpus for a limit or cpu_shares for a weight)" });
+    unsent.push({
+      key: "deploy.resources.reservations.cpus",
+      reason: "a plain container has no CPU reservation (use cpus for a limit or cpu_shares for a weight)",
+    });
   }
   return { memoryBytes, nanoCpus: cpus === undefined ? undefined : Math.round(cpus * 1e9), extra, unsent };
 }

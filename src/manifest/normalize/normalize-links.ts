@@ -38,7 +38,14 @@ function parseLink(entry: string): { service: string; alias: string } | string {
   return { service, alias };
 }
 
-function linkTo(from: DesiredService, to: DesiredService, alias: string, at: (string | number)[], problems: ProblemSink, byName: Map<string, DesiredService>): void {
+function linkTo(
+  from: DesiredService,
+  to: DesiredService,
+  alias: string,
+  at: (string | number)[],
+  problems: ProblemSink,
+  byName: Map<string, DesiredService>,
+): void {
   const shared = new Set(from.container.networks.map((n) => n.key));
   const common = to.container.networks.filter((n) => shared.has(n.key)).map((n) => n.key);
   if (common.length === 0) {

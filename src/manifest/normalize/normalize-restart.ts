@@ -31,7 +31,10 @@ function fromDeploy(policy: RestartPolicyInput, problems: ProblemSink): string |
   const condition = policy.condition ?? "any";
   if (condition === "on-failure") return policy.max_attempts ? `on-failure:${policy.max_attempts}` : "on-failure";
   if (policy.max_attempts !== undefined) {
-    problems.report(["deploy", "restart_policy", "max_attempts"], `only applies to condition: on-failure; the Engine restarts without a limit under condition: ${condition}`);
+    problems.report(
+      ["deploy", "restart_policy", "max_attempts"],
+      `only applies to condition: on-failure; the Engine restarts without a limit under condition: ${condition}`,
+    );
   }
   return condition === "any" ? "always" : undefined;
 }
@@ -39,7 +42,10 @@ function fromDeploy(policy: RestartPolicyInput, problems: ProblemSink): string |
 function unsentParts(policy: RestartPolicyInput): UnsentKey[] {
   const out: UnsentKey[] = [];
   if (policy.delay !== undefined) {
-    out.push({ key: "deploy.restart_policy.delay", reason: "the Engine's restart policy has no delay (it waits 100ms before a restart, doubling each time up to a minute)" });
+    out.push({
+      key: "deploy.restart_policy.delay",
+      reason: "the Engine's restart policy has no delay (it waits 100ms before a restart, doubling each time up to a minute)",
+    });
   }
   if (policy.window !== undefined) {
     out.push({ key: "deploy.restart_policy.window", reason: "the Engine's restart policy has no window (max_attempts counts every restart)" });

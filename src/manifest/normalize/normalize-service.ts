@@ -18,7 +18,10 @@ export function normalizeService(stack: StackContext, name: string, service: Ser
   // Paths the service's files resolve are relative to where each was written: its own part of the document.
   const ctx: StackContext = { ...stack, files: stack.files.under(["services", name]) };
   const { spec, unsent } = normalizeContainer(ctx, service, problems);
-  const written = (key: string): WrittenScalar => (path) => ctx.writtenScalar(["services", name, key, ...path]);
+  const written =
+    (key: string): WrittenScalar =>
+    (path) =>
+      ctx.writtenScalar(["services", name, key, ...path]);
   const normalized: DesiredService = {
     name,
     replicas: normalizeReplicas(service.deploy),
@@ -33,7 +36,8 @@ export function normalizeService(stack: StackContext, name: string, service: Ser
   if (service.secrets !== undefined) {
     normalized.secrets = normalizeServiceSecrets(service.secrets, ctx.secretFiles, written("secrets"), scopedSink(problems, ["secrets"]));
   }
-  if (service.container_name !== undefined && checkContainerName(service.container_name, normalized, problems)) normalized.containerName = service.container_name;
+  if (service.container_name !== undefined && checkContainerName(service.container_name, normalized, problems))
+    normalized.containerName = service.container_name;
   const pullPolicy = normalizePullPolicy(service.pull_policy, problems);
   if (pullPolicy) normalized.pullPolicy = pullPolicy;
   if (unsent.length > 0) normalized.unsent = unsent;

@@ -17,9 +17,7 @@ export type StackSources = Pick<StackContext, "files" | "writtenScalar">;
 
 /** A validated file as the model's DesiredStack: services, networks and volumes sorted by name. */
 export function normalizeStack(file: string, project: string, compose: ValidatedCompose, problems: ProblemSink, sources: StackSources): DesiredStack {
-  const volumes = compose.volumes
-    .map(([key, input]) => normalizeVolume(project, key, input, scopedSink(problems, ["volumes", key])))
-    .sort(byKey);
+  const volumes = compose.volumes.map(([key, input]) => normalizeVolume(project, key, input, scopedSink(problems, ["volumes", key]))).sort(byKey);
   const secrets = normalizeStackSecrets(compose.secrets, sources.files.under(["secrets"]), scopedSink(problems, ["secrets"]));
   const configs = normalizeStackConfigs(compose.configs, sources.files.under(["configs"]), scopedSink(problems, ["configs"]));
   const ctx: StackContext = {
@@ -61,7 +59,5 @@ function normalizeNetworks(project: string, compose: ValidatedCompose, usesDefau
   const declared = new Map(compose.networks);
   if (usesDefault && !declared.has(DEFAULT_NETWORK)) declared.set(DEFAULT_NETWORK, {});
   if (!usesDefault) declared.delete(DEFAULT_NETWORK);
-  return [...declared.entries()]
-    .map(([key, input]) => normalizeNetwork(project, key, input, scopedSink(problems, ["networks", key])))
-    .sort(byKey);
+  return [...declared.entries()].map(([key, input]) => normalizeNetwork(project, key, input, scopedSink(problems, ["networks", key]))).sort(byKey);
 }

@@ -1,5 +1,5 @@
 /** Nanoseconds per unit of a Compose (Go `time.ParseDuration`) duration. */
-const NANOS: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+const NANOS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 
 /** `1m30s`, `10s`, `500ms`, `1.5h`, `2us`, or a bare `0`. Shared with the schema so editors check it too. */
 export const DURATION_PATTERN = /^(?:0|(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+)$/;

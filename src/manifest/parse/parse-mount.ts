@@ -12,10 +12,7 @@ type TmpfsMount = Extract<MountSpec, { type: "tmpfs" }>;
  * directory, told apart against the commit's tree), with `readOnly` undefined unless written.
  */
 export type MountDraft =
-  | { type: "volume"; key: string | undefined; target: string; readOnly: boolean; nocopy: boolean }
-  | BindMount
-  | TmpfsMount
-  | RelativeBind;
+  { type: "volume"; key: string | undefined; target: string; readOnly: boolean; nocopy: boolean } | BindMount | TmpfsMount | RelativeBind;
 
 export interface RelativeBind {
   type: "relative";
@@ -101,12 +98,16 @@ function longVolume(input: LongMountInput): MountResult {
 }
 
 function longBind(input: LongMountInput): MountResult {
-  if (input.source === undefined) return { problems: [{ message: "a bind mount needs a source (an absolute host path, or a path relative to the compose file)" }] };
+  if (input.source === undefined)
+    return { problems: [{ message: "a bind mount needs a source (an absolute host path, or a path relative to the compose file)" }] };
   const createHostPath = input.bind?.create_host_path ?? true;
   const selinux = input.bind?.selinux;
   const problems: MountProblem[] = [];
   if (selinux && !createHostPath) {
-    problems.push({ message: "cannot be combined with create_host_path: false: SELinux relabeling goes through the Engine's legacy bind form, which creates a missing source", at: ["bind", "selinux"] });
+    problems.push({
+      message: "cannot be combined with create_host_path: false: SELinux relabeling goes through the Engine's legacy bind form, which creates a missing source",
+      at: ["bind", "selinux"],
+    });
   }
   // The legacy bind form is `source:target:options`: a ":" or "," in a path would be read as a separator.
   if (selinux && /[:,]/.test(`${input.source}${input.target}`)) {

@@ -29,7 +29,12 @@ export function checkContainerNames(files: LoadedFile[]): void {
     }
   }
   for (const owners of [...generated.values(), ...fixed.values()]) {
-    if (owners.length > 1) for (const owner of owners) report(owner, owners.filter((o) => o !== owner));
+    if (owners.length > 1)
+      for (const owner of owners)
+        report(
+          owner,
+          owners.filter((o) => o !== owner),
+        );
   }
   for (const [name, owners] of fixed) {
     const dash = name.lastIndexOf("-");

@@ -22,12 +22,16 @@ export function checkRunToCompletion(services: DesiredService[], problems: Probl
     for (const d of s.dependsOn) {
       if (jobs.get(d.service) !== "post-deploy" || s.gitdock.job === "post-deploy") continue;
       const who = s.gitdock.job ? `the ${s.gitdock.job} job ${s.name}` : s.name;
-      problems.report(at("depends_on"), `${who} depends on ${d.service}, a post-deploy job, which runs only after every other service passed its gate: depend on a pre-deploy job, or make ${s.name} post-deploy too`);
+      problems.report(
+        at("depends_on"),
+        `${who} depends on ${d.service}, a post-deploy job, which runs only after every other service passed its gate: depend on a pre-deploy job, or make ${s.name} post-deploy too`,
+      );
     }
   }
 }
 
 function checkJob(s: DesiredService, problems: ProblemSink): void {
-  if (s.replicas !== 1) problems.report(["services", s.name, "deploy", "replicas"], `a job runs one container per release, not ${s.replicas}: remove deploy.replicas`);
+  if (s.replicas !== 1)
+    problems.report(["services", s.name, "deploy", "replicas"], `a job runs one container per release, not ${s.replicas}: remove deploy.replicas`);
   if (s.gitdock.probe) problems.report(["services", s.name, "x-gitdock", "probe"], "a job has no health probe: it passes when it exits 0; remove probe");
 }

@@ -10,7 +10,11 @@ export function checkStackDirectories(files: LoadedFile[]): void {
     if (group.length < 2) continue;
     for (const f of group) {
       const others = group.filter((g) => g !== f).map((g) => g.file);
-      f.problems.reportAt({ line: 1, col: 1 }, "", `ambiguous stack: ${others.join(", ")} is in the same directory; keep one compose file per directory (or list the files to merge in a gitdock.yaml)`);
+      f.problems.reportAt(
+        { line: 1, col: 1 },
+        "",
+        `ambiguous stack: ${others.join(", ")} is in the same directory; keep one compose file per directory (or list the files to merge in a gitdock.yaml)`,
+      );
     }
   }
 }

@@ -15,7 +15,10 @@ export function salvageValidParts(schema: z.ZodType, value: unknown): unknown {
   const inner = schema instanceof z.ZodOptional ? (schema.unwrap() as z.ZodType) : schema;
   if (inner instanceof z.ZodObject && isMapping(value)) {
     const shape = inner.shape as Record<string, z.ZodType>;
-    return keepValid(Object.entries(value).filter(([key]) => Object.hasOwn(shape, key)), (key) => shape[key]);
+    return keepValid(
+      Object.entries(value).filter(([key]) => Object.hasOwn(shape, key)),
+      (key) => shape[key],
+    );
   }
   if (inner instanceof z.ZodRecord && isMapping(value)) {
     return keepValid(Object.entries(value), () => inner.valueType as z.ZodType);

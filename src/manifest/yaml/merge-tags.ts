@@ -39,7 +39,8 @@ export function mergeTagsOf(doc: Document): Map<string, MergeTag> {
     if (isSeq(node)) node.items.forEach((item, i) => stack.push([item as Node, [...path, i]]));
     if (isMap(node)) {
       for (const pair of node.items) {
-        if (isScalar(pair.key) && typeof pair.key.value !== "symbol" && pair.key.source !== "<<") stack.push([pair.value as Node, [...path, String(pair.key.value)]]);
+        if (isScalar(pair.key) && typeof pair.key.value !== "symbol" && pair.key.source !== "<<")
+          stack.push([pair.value as Node, [...path, String(pair.key.value)]]);
       }
     }
   }

@@ -30,15 +30,23 @@ const OPTION_GROUPS: [string, readonly string[]][] = [
  * sends Binds only for SELinux relabeling (API 1.41's Mounts cannot ask for it); a named volume
  * there would skip the volume rules, so only host paths are allowed.
  */
-export function judgeBindEntry(value: unknown, field: string, scope: RequestScope, bindSource: (source: string, readOnly: boolean, field: string, scope: RequestScope) => Finding[]): Finding[] {
+export function judgeBindEntry(
+  value: unknown,
+  field: string,
+  scope: RequestScope,
+  bindSource: (source: string, readOnly: boolean, field: string, scope: RequestScope) => Finding[],
+): Finding[] {
   const bind = typeof value === "string" ? parseBindEntry(value) : undefined;
   if (!bind) return finding(field, `expected "source:target[:options]", got ${describe(value)}`);
-  if (!bind.source.startsWith("/")) return finding(field, `bind source ${describe(bind.source)} is not a host path; volumes must be sent as Mounts, where the volume rules apply`);
+  if (!bind.source.startsWith("/"))
+    return finding(field, `bind source ${describe(bind.source)} is not a host path; volumes must be sent as Mounts, where the volume rules apply`);
   const out: Finding[] = [];
   if (!bind.target.startsWith("/")) out.push({ field, message: `bind target ${describe(bind.target)} is not an absolute path` });
   for (const option of bind.options) {
-    if (option === "shared" || option === "rshared") out.push({ field, message: `mount propagation "${option}" would let mounts cross between the container and the host` });
-    else if (!OPTION_GROUPS.some(([, values]) => values.includes(option))) out.push({ field, message: `bind option ${describe(option)} is not one the host policy knows (ro, rw, z, Z, private, rprivate, slave, rslave)` });
+    if (option === "shared" || option === "rshared")
+      out.push({ field, message: `mount propagation "${option}" would let mounts cross between the container and the host` });
+    else if (!OPTION_GROUPS.some(([, values]) => values.includes(option)))
+      out.push({ field, message: `bind option ${describe(option)} is not one the host policy knows (ro, rw, z, Z, private, rprivate, slave, rslave)` });
   }
   for (const [what, values] of OPTION_GROUPS) {
     if (bind.options.filter((o) => values.includes(o)).length > 1) out.push({ field, message: `bind options give the ${what} twice` });

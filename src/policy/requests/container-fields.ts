@@ -46,7 +46,10 @@ function joinContainer(name: string, field: string, what: string, scope: Request
   if (scope.stackContainers.has(name) && owned !== false) return [];
   if (scope.policy.sharedNamespaces.includes(name)) return [];
   const why = scope.stackContainers.has(name) ? `${name} is held by a container gitdock does not manage` : `${name} is not a container of this stack`;
-  return finding(field, `joining the ${what} namespace of container ${name} is not allowed by the host policy (${why}); use service:<name> within the stack, or list it in shared_namespaces`);
+  return finding(
+    field,
+    `joining the ${what} namespace of container ${name} is not allowed by the host policy (${why}); use service:<name> within the stack, or list it in shared_namespaces`,
+  );
 }
 
 const networkMode: Judge<RequestScope> = (value, field, scope) => {
@@ -67,7 +70,10 @@ export function networkName(name: string, field: string, scope: RequestScope): F
   if (declared.external) {
     return scope.policy.externalNetworks.includes(name)
       ? []
-      : finding(field, `external network ${name} is not allowed by the host policy (allowed: ${list(scope.policy.externalNetworks)}); list it in external_networks`);
+      : finding(
+          field,
+          `external network ${name} is not allowed by the host policy (allowed: ${list(scope.policy.externalNetworks)}); list it in external_networks`,
+        );
   }
   return scope.engine?.networks.get(name) === false
     ? finding(field, `network ${name} already exists and gitdock does not own it; declare it external and list it in the policy's external_networks`)
@@ -101,7 +107,10 @@ const deviceRequests: Judge<RequestScope> = (value, field, { policy }) =>
 const endpointLink: Judge<RequestScope> = eachItem((value, field, scope) => {
   const container = String(value).split(":")[0] ?? "";
   if (scope.stackContainers.has(container) || scope.policy.externalLinks.includes(container)) return [];
-  return finding(field, `a link to container ${container} is not allowed by the host policy (allowed: ${list(scope.policy.externalLinks)}); list it in external_links`);
+  return finding(
+    field,
+    `a link to container ${container} is not allowed by the host policy (allowed: ${list(scope.policy.externalLinks)}); list it in external_links`,
+  );
 });
 
 const cgroupnsMode: Judge<RequestScope> = (value, field) =>
@@ -123,7 +132,9 @@ const portBindings: Judge<RequestScope> = (value, field, { policy }) => {
 };
 
 const oomScoreAdj: Judge<RequestScope> = (value, field) =>
-  typeof value === "number" && value >= 0 ? [] : finding(field, `a negative OOM score (${describe(value)}) would shield the container from the OOM killer at the host's expense`);
+  typeof value === "number" && value >= 0
+    ? []
+    : finding(field, `a negative OOM score (${describe(value)}) would shield the container from the OOM killer at the host's expense`);
 
 const securityOpt: Judge<RequestScope> = eachItem((value, field, { policy }) => {
   const allowed = policy.securityOpt.map(canonicalSecurityOpt);
@@ -133,7 +144,9 @@ const securityOpt: Judge<RequestScope> = eachItem((value, field, { policy }) => 
 });
 
 const runtime: Judge<RequestScope> = (value, field, { policy }) =>
-  value === "" || policy.runtimes.includes(String(value)) ? [] : finding(field, `runtime ${describe(value)} is not allowed by the host policy (allowed: ${list(policy.runtimes)})`);
+  value === "" || policy.runtimes.includes(String(value))
+    ? []
+    : finding(field, `runtime ${describe(value)} is not allowed by the host policy (allowed: ${list(policy.runtimes)})`);
 
 const logConfig: Judge<RequestScope> = (value, field, scope) => {
   if (!isObject(value)) return finding(field, `expected an object, got ${describe(value)}`);
@@ -155,7 +168,8 @@ function sysctlsJudge(hostConfig: Record<string, unknown>): Judge<RequestScope> 
         return finding(at, `sysctl ${name} is not allowed by the host policy (allowed: ${list(policy.sysctls)})`);
       }
       if (name.startsWith("net.") && hostConfig["NetworkMode"] === "host") return finding(at, `sysctl ${name} with the host's network would change the host`);
-      if (!name.startsWith("net.") && hostConfig["IpcMode"] === "host") return finding(at, `sysctl ${name} with the host's IPC namespace would change the host`);
+      if (!name.startsWith("net.") && hostConfig["IpcMode"] === "host")
+        return finding(at, `sysctl ${name} with the host's IPC namespace would change the host`);
       return [];
     });
   };
@@ -174,7 +188,10 @@ export function bindSource(source: string, readOnly: boolean, field: string, sco
   if (bindSourceAllowed(source, policy.bindRoots)) return [];
   if (readOnly && !exposesDockerSocket(source) && isUnderAny(source, [...policy.secretRoots, ...scope.readOnlyRoots])) return [];
   if (exposesDockerSocket(source)) {
-    return finding(field, `bind mount of ${source} would hand the container the Docker socket (root on this host); the host policy must list it exactly in bind_roots`);
+    return finding(
+      field,
+      `bind mount of ${source} would hand the container the Docker socket (root on this host); the host policy must list it exactly in bind_roots`,
+    );
   }
   return finding(field, `bind mount source ${source} is outside the directories the host policy allows (${list(policy.bindRoots)})`);
 }
@@ -185,7 +202,9 @@ const PROPAGATION_ALLOWED = new Set(["", "private", "rprivate", "slave", "rslave
 
 const bindOptions = nested<RequestScope>({
   Propagation: (value, field) =>
-    PROPAGATION_ALLOWED.has(String(value)) ? [] : finding(field, `mount propagation ${describe(value)} would let mounts cross between the container and the host`),
+    PROPAGATION_ALLOWED.has(String(value))
+      ? []
+      : finding(field, `mount propagation ${describe(value)} would let mounts cross between the container and the host`),
   NonRecursive: "free",
 });
 
@@ -224,7 +243,10 @@ export function volumeSource(name: string, field: string, scope: RequestScope): 
   if (declared.external) {
     return scope.policy.externalVolumes.includes(name)
       ? []
-      : finding(field, `external volume ${name} is not allowed by the host policy (allowed: ${list(scope.policy.externalVolumes)}); list it in external_volumes`);
+      : finding(
+          field,
+          `external volume ${name} is not allowed by the host policy (allowed: ${list(scope.policy.externalVolumes)}); list it in external_volumes`,
+        );
   }
   return scope.engine?.volumes.get(name) === false
     ? finding(field, `volume ${name} already exists and gitdock does not own it; declare it external and list it in the policy's external_volumes`)

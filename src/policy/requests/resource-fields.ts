@@ -17,7 +17,10 @@ function localVolumeOptions(opts: Record<string, unknown>, field: string, scope:
     if (!["type", "o", "device"].includes(key)) out.push({ field: `${field}.${key}`, message: `local volume option ${key} is not one the host policy knows` });
   }
   const type = String(opts["type"] ?? "");
-  const o = String(opts["o"] ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+  const o = String(opts["o"] ?? "")
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
   const device = opts["device"] === undefined ? undefined : String(opts["device"]);
   const isBind = localBindDevice("local", opts) !== undefined;
   if (type === "" && device === undefined && o.length === 0) return out;
@@ -31,22 +34,33 @@ function localVolumeOptions(opts: Record<string, unknown>, field: string, scope:
   }
   if (type === "tmpfs") {
     const bad = o.filter((x) => !/^(size|mode|uid|gid|nr_inodes|nr_blocks)=[0-9A-Za-z%]+$/.test(x));
-    if (bad.length) out.push({ field: `${field}.o`, message: `tmpfs volume options ${bad.join(",")} are not allowed (size, mode, uid, gid, nr_inodes, nr_blocks are)` });
+    if (bad.length)
+      out.push({ field: `${field}.o`, message: `tmpfs volume options ${bad.join(",")} are not allowed (size, mode, uid, gid, nr_inodes, nr_blocks are)` });
     return out;
   }
-  if (type === "" || type === "none") return [...out, ...finding(`${field}.device`, `a local volume with a device must be a bind (type: none, o: bind) or a type the host policy allows`)];
+  if (type === "" || type === "none")
+    return [...out, ...finding(`${field}.device`, `a local volume with a device must be a bind (type: none, o: bind) or a type the host policy allows`)];
   return scope.policy.volumeTypes.includes(type)
     ? out
-    : [...out, ...finding(`${field}.type`, `local volume type ${type} is not allowed by the host policy (allowed: bind, tmpfs${scope.policy.volumeTypes.map((t) => `, ${t}`).join("")}); list it in volume_types`)];
+    : [
+        ...out,
+        ...finding(
+          `${field}.type`,
+          `local volume type ${type} is not allowed by the host policy (allowed: bind, tmpfs${scope.policy.volumeTypes.map((t) => `, ${t}`).join("")}); list it in volume_types`,
+        ),
+      ];
 }
 
 const volumeDriver: Judge<RequestScope> = (value, field, { policy }) =>
-  policy.volumeDrivers.includes(String(value)) ? [] : finding(field, `volume driver ${describe(value)} is not allowed by the host policy (allowed: ${list(policy.volumeDrivers)})`);
+  policy.volumeDrivers.includes(String(value))
+    ? []
+    : finding(field, `volume driver ${describe(value)} is not allowed by the host policy (allowed: ${list(policy.volumeDrivers)})`);
 
 export function volumeCreateFields(body: Record<string, unknown>): FieldTable<RequestScope> {
   const driver = String(body["Driver"] ?? "local");
   return {
-    Name: (value, field, scope) => (scope.engine?.volumes.get(String(value)) === false ? finding(field, `volume ${describe(value)} exists and gitdock does not own it`) : []),
+    Name: (value, field, scope) =>
+      scope.engine?.volumes.get(String(value)) === false ? finding(field, `volume ${describe(value)} exists and gitdock does not own it`) : [],
     Driver: volumeDriver,
     // Another driver's options mean what that driver says; the policy allowed the driver as a whole.
     DriverOpts: (value, field, scope) => {
@@ -59,7 +73,11 @@ export function volumeCreateFields(body: Record<string, unknown>): FieldTable<Re
 }
 
 /** Bridge options that stay inside the network gitdock creates; `bridge.name` could adopt a host bridge, `host_binding_ipv4` move published ports. */
-const SAFE_BRIDGE_OPTIONS = new Set(["com.docker.network.driver.mtu", "com.docker.network.bridge.enable_icc", "com.docker.network.bridge.enable_ip_masquerade"]);
+const SAFE_BRIDGE_OPTIONS = new Set([
+  "com.docker.network.driver.mtu",
+  "com.docker.network.bridge.enable_icc",
+  "com.docker.network.bridge.enable_ip_masquerade",
+]);
 
 export function networkCreateFields(body: Record<string, unknown>): FieldTable<RequestScope> {
   const driver = String(body["Driver"] ?? "bridge");
@@ -71,7 +89,9 @@ export function networkCreateFields(body: Record<string, unknown>): FieldTable<R
     },
     CheckDuplicate: "free",
     Driver: (value, field, { policy }) =>
-      policy.networkDrivers.includes(String(value)) ? [] : finding(field, `network driver ${describe(value)} is not allowed by the host policy (allowed: ${list(policy.networkDrivers)})`),
+      policy.networkDrivers.includes(String(value))
+        ? []
+        : finding(field, `network driver ${describe(value)} is not allowed by the host policy (allowed: ${list(policy.networkDrivers)})`),
     Internal: "free",
     Attachable: "free",
     Ingress: "default",
@@ -100,15 +120,24 @@ function ipamFields(ipam: Record<string, unknown>): FieldTable<RequestScope> {
   const driver = String(ipam["Driver"] ?? "default");
   return {
     Driver: (v, f, { policy }) =>
-      v === "default" || policy.ipamDrivers.includes(String(v)) ? [] : finding(f, `IPAM driver ${describe(v)} is not allowed by the host policy (allowed: default${policy.ipamDrivers.map((d) => `, ${d}`).join("")}); list it in ipam_drivers`),
-    Config: eachItem((pool, f, scope) => nested<RequestScope>({ Subnet: inSubnets, IPRange: inSubnets, Gateway: inSubnets, AuxiliaryAddresses: auxInSubnets })(pool, f, scope)),
+      v === "default" || policy.ipamDrivers.includes(String(v))
+        ? []
+        : finding(
+            f,
+            `IPAM driver ${describe(v)} is not allowed by the host policy (allowed: default${policy.ipamDrivers.map((d) => `, ${d}`).join("")}); list it in ipam_drivers`,
+          ),
+    Config: eachItem((pool, f, scope) =>
+      nested<RequestScope>({ Subnet: inSubnets, IPRange: inSubnets, Gateway: inSubnets, AuxiliaryAddresses: auxInSubnets })(pool, f, scope),
+    ),
     Options: driver === "default" ? "default" : "free",
   };
 }
 
 const inSubnets: Judge<RequestScope> = (value, field, { policy }) => {
   const text = String(value);
-  return withinNetworkSubnets(text, policy.networkSubnets) ? [] : finding(field, `${text} is outside the address space the host policy allows for networks (${list(policy.networkSubnets)}); list it in network_subnets`);
+  return withinNetworkSubnets(text, policy.networkSubnets)
+    ? []
+    : finding(field, `${text} is outside the address space the host policy allows for networks (${list(policy.networkSubnets)}); list it in network_subnets`);
 };
 
 const auxInSubnets: Judge<RequestScope> = (value, field, scope) => {

@@ -31,7 +31,11 @@ export function walkFields<S>(object: unknown, table: FieldTable<S>, prefix: str
     const field = prefix ? `${prefix}.${key}` : key;
     const rule = Object.hasOwn(table, key) ? table[key] : undefined;
     if (rule === undefined) {
-      if (!isEngineDefault(value)) out.push({ field, message: `${field} is set (${describe(value)}), and the host policy does not know this field: only the Engine's default is allowed` });
+      if (!isEngineDefault(value))
+        out.push({
+          field,
+          message: `${field} is set (${describe(value)}), and the host policy does not know this field: only the Engine's default is allowed`,
+        });
     } else if (rule === "absent") {
       if (!isUnset(value)) out.push({ field, message: `${field} is set (${describe(value)}); the host policy allows only leaving it out` });
     } else if (rule === "default") {
@@ -74,7 +78,7 @@ export function isObject(value: unknown): value is JsonObject {
 
 /** A short, single-line rendering of a value for messages. */
 export function describe(value: unknown): string {
-  const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  const text = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

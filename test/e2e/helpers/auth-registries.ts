@@ -159,8 +159,21 @@ export async function startTokenAuthRegistry(opts: {
   const ip = nonLoopbackAddress();
   const [certFile, keyFile] = [path.join(dir, "cert.pem"), path.join(dir, "key.pem")];
   await run("openssl", [
-    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyFile, "-out", certFile, "-days", "1",
-    "-subj", "/CN=gdt-pin-registry", "-addext", `subjectAltName=IP:${ip}`,
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    keyFile,
+    "-out",
+    certFile,
+    "-days",
+    "1",
+    "-subj",
+    "/CN=gdt-pin-registry",
+    "-addext",
+    `subjectAltName=IP:${ip}`,
   ]);
   const cert = await readFile(certFile);
   const key = createPrivateKey(await readFile(keyFile));

@@ -33,12 +33,16 @@ function call(t: RegistryTarget, repo: string, method: string, pathOrUrl: string
   const send = url.protocol === "https:" ? httpsRequest : httpRequest;
   const auth = t.authorization ? { Authorization: t.authorization(repo) } : {};
   return new Promise((resolve, reject) => {
-    const req = send(url, { method, headers: { ...auth, ...headers, ...(body ? { "Content-Length": String(body.length) } : {}) }, ...(t.ca ? { ca: t.ca } : {}) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on("error", reject);
-    });
+    const req = send(
+      url,
+      { method, headers: { ...auth, ...headers, ...(body ? { "Content-Length": String(body.length) } : {}) }, ...(t.ca ? { ca: t.ca } : {}) },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on("error", reject);
+      },
+    );
     req.setTimeout(20_000, () => req.destroy(new Error(`${method} ${url.href}: no answer within 20s`)));
     req.on("error", reject);
     req.end(body);

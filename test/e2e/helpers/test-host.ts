@@ -27,7 +27,12 @@ export async function createTestHost(opts: { prefix: string; repo: string; path?
   const configFile = `${stateDir}.config.yaml`;
   if (opts.config !== undefined) await writeFile(configFile, opts.config);
   const common = [
-    "--repo", opts.repo, "--state-dir", stateDir, "--host-id", hostId,
+    "--repo",
+    opts.repo,
+    "--state-dir",
+    stateDir,
+    "--host-id",
+    hostId,
     ...(opts.path ? ["--path", opts.path] : []),
     ...(opts.config !== undefined ? ["--config", configFile] : []),
   ];
@@ -51,7 +56,11 @@ export async function createTestHost(opts: { prefix: string; repo: string; path?
 async function removeNetworks(prefix: string): Promise<void> {
   const docker = dockerClient();
   for (const n of await docker.listNetworks()) {
-    if (n.Name.startsWith(prefix)) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+    if (n.Name.startsWith(prefix))
+      await docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => undefined);
   }
 }
 
@@ -72,7 +81,9 @@ export function webService(image: string, extra = "", opts: { deploy?: string[];
     "      rollback_config:",
     `        monitor: ${opts.monitor ?? "300ms"}`,
     extra,
-  ].filter(Boolean).join("\n");
+  ]
+    .filter(Boolean)
+    .join("\n");
 }
 
 /** The body a container's web server answers on `/` (the test images answer with their variant name). */

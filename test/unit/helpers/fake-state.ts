@@ -10,30 +10,61 @@ export const IMAGE_V2 = `127.0.0.1:5000/web@sha256:${"2".repeat(64)}`;
 
 export function spec(overrides: Partial<ContainerSpec> = {}): ContainerSpec {
   return {
-    image: IMAGE_V1, command: undefined, entrypoint: undefined, environment: {}, ports: [], mounts: [],
-    networks: [{ key: "default", aliases: [], ipv4Address: undefined }], networkMode: undefined, labels: {},
-    restart: undefined, healthcheck: undefined, user: undefined, workingDir: undefined, readOnly: false,
-    capAdd: [], capDrop: [], privileged: false, stopGracePeriodMs: undefined, stopSignal: undefined,
-    hostname: undefined, extraHosts: [], logging: undefined, init: undefined, tmpfs: [], ulimits: {},
-    memoryBytes: undefined, nanoCpus: undefined, ...overrides,
+    image: IMAGE_V1,
+    command: undefined,
+    entrypoint: undefined,
+    environment: {},
+    ports: [],
+    mounts: [],
+    networks: [{ key: "default", aliases: [], ipv4Address: undefined }],
+    networkMode: undefined,
+    labels: {},
+    restart: undefined,
+    healthcheck: undefined,
+    user: undefined,
+    workingDir: undefined,
+    readOnly: false,
+    capAdd: [],
+    capDrop: [],
+    privileged: false,
+    stopGracePeriodMs: undefined,
+    stopSignal: undefined,
+    hostname: undefined,
+    extraHosts: [],
+    logging: undefined,
+    init: undefined,
+    tmpfs: [],
+    ulimits: {},
+    memoryBytes: undefined,
+    nanoCpus: undefined,
+    ...overrides,
   };
 }
 
 export function service(name: string, opts: { replicas?: number; dependsOn?: string[]; spec?: Partial<ContainerSpec> } = {}): DesiredService {
   const update = { parallelism: 1, delayMs: 0, order: "stop-first" as const, failureAction: "rollback" as const, monitorMs: 10_000 };
   return {
-    name, replicas: opts.replicas ?? 1,
+    name,
+    replicas: opts.replicas ?? 1,
     dependsOn: (opts.dependsOn ?? []).map((s) => ({ service: s, condition: "service_started" as const, required: true })),
-    envFiles: [], updateConfig: update, rollbackConfig: update,
-    gitdock: { probe: undefined, healthTimeoutMs: 120_000 }, container: spec(opts.spec),
+    envFiles: [],
+    updateConfig: update,
+    rollbackConfig: update,
+    gitdock: { probe: undefined, healthTimeoutMs: 120_000 },
+    container: spec(opts.spec),
   };
 }
 
 export function stack(project: string, services: DesiredService[], extra: Partial<DesiredStack> = {}): DesiredStack {
   return {
-    project, file: `${project}/compose.yaml`, services,
-    networks: [{ key: "default", name: `${project}_default`, external: false, driver: undefined, driverOpts: {}, internal: false, attachable: false, labels: {} }],
-    volumes: [], ...extra,
+    project,
+    file: `${project}/compose.yaml`,
+    services,
+    networks: [
+      { key: "default", name: `${project}_default`, external: false, driver: undefined, driverOpts: {}, internal: false, attachable: false, labels: {} },
+    ],
+    volumes: [],
+    ...extra,
   };
 }
 
@@ -57,10 +88,23 @@ export function resolve(commit: string, stacks: DesiredStack[]): ResolvedState {
 /** The observed container gitdock would have created for replica `n` of a resolved service. */
 export function runningAs(svc: ResolvedService, n = 1, overrides: Partial<ObservedContainer> = {}): ObservedContainer {
   return {
-    id: `${svc.project}-${svc.service.name}-${n}-id`, name: replicaName(svc.project, svc.service, n), managed: true,
-    project: svc.project, service: svc.service.name, number: n, commit: "c0", specHash: svc.specHash,
-    fieldHashesLabel: encodeFieldHashes(svc.fieldHashes), hashScheme: HASH_SCHEME, ...(svc.keyId ? { keyId: svc.keyId } : {}),
-    image: svc.spec.image, state: "running", running: true, health: "none", previousOf: undefined, ...overrides,
+    id: `${svc.project}-${svc.service.name}-${n}-id`,
+    name: replicaName(svc.project, svc.service, n),
+    managed: true,
+    project: svc.project,
+    service: svc.service.name,
+    number: n,
+    commit: "c0",
+    specHash: svc.specHash,
+    fieldHashesLabel: encodeFieldHashes(svc.fieldHashes),
+    hashScheme: HASH_SCHEME,
+    ...(svc.keyId ? { keyId: svc.keyId } : {}),
+    image: svc.spec.image,
+    state: "running",
+    running: true,
+    health: "none",
+    previousOf: undefined,
+    ...overrides,
   };
 }
 
