@@ -19,8 +19,16 @@ const updateConfig = (monitor) => `    deploy:\n      update_config:\n        mo
 export async function syncVsCompose({ stacks, perStack, reps, images, cleanup, log }) {
   const total = stacks * perStack;
   const stackNames = Array.from({ length: stacks }, (_, i) => `s${String(i + 1).padStart(2, "0")}`);
+  // Every stack mounts a configuration file committed next to its compose file (issue 11): gitdock
+  // mounts it from its store, docker-compose from the checkout, read-only both.
+  const mountConfig = '    volumes: ["./app.conf:/etc/app.conf:ro"]\n';
   const files = (monitor) =>
-    Object.fromEntries(stackNames.map((s) => [`${GITDOCK}${s}/compose.yaml`, composeFile(perStack, images.sleeper, updateConfig(monitor))]));
+    Object.fromEntries(
+      stackNames.flatMap((s) => [
+        [`${GITDOCK}${s}/compose.yaml`, composeFile(perStack, images.sleeper, mountConfig + updateConfig(monitor))],
+        [`${GITDOCK}${s}/app.conf`, `stack = ${s}\n`],
+      ]),
+    );
 
   // The measured repository (monitor 0s) and a reference one with a 1 s monitor window.
   const repo = await localRepo(await tempDir(cleanup, "manifest"));
@@ -125,7 +133,8 @@ export async function syncVsCompose({ stacks, perStack, reps, images, cleanup, l
     peer: "docker-compose",
     notes: [
       `Compose v1 runs once per stack, one stack after another (${stacks} invocations); gitdock syncs all stacks in one run.`,
-      "Identical compose.yaml files; images already local; each first apply starts from no bench containers or networks;",
+      "Identical compose.yaml files, each service mounting ./app.conf committed next to its stack's file (issue 11: gitdock mounts it from its store);",
+      "images already local; each first apply starts from no bench containers or networks;",
       "the no-op runs follow each first apply, with only that tool's containers up.",
       'gitdock gates every new container; the measured first apply uses deploy.update_config.monitor: 0s (gate = "running"),',
       "which Compose ignores. The monitor-1s row shows what a watch window costs: about ceil(services / concurrency 8) x window.",

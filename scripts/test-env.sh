@@ -32,14 +32,17 @@ command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 command -v git >/dev/null 2>&1 || missing+=(git)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# age (age, age-keygen) and gpg make the fixtures of the encrypted-secrets tests.
+command -v age-keygen >/dev/null 2>&1 || missing+=(age)
+command -v gpg >/dev/null 2>&1 || missing+=(gpg)
 if [ "${#missing[@]}" -gt 0 ]; then
   say "missing: ${missing[*]}; installing packages"
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-    docker.io docker-registry busybox-static docker-compose git openssl
-  say "installed docker.io docker-registry busybox-static docker-compose git openssl"
+    docker.io docker-registry busybox-static docker-compose git openssl age gpg
+  say "installed docker.io docker-registry busybox-static docker-compose git openssl age gpg"
 else
-  say "packages present (dockerd, docker-registry, /bin/busybox, docker-compose, git)"
+  say "packages present (dockerd, docker-registry, /bin/busybox, docker-compose, git, age, gpg)"
 fi
 command -v docker >/dev/null 2>&1 || { echo "test-env: no docker client on PATH" >&2; exit 1; }
 

@@ -265,6 +265,15 @@ export class HostInputError extends GitdockError {
 }
 
 /** gitdock's store of repository files (`<state_dir>/files`) could not be written or cleaned. */
+/**
+ * An identity file named by the agent config's `secrets:` section cannot be used: missing, not a
+ * regular file, readable by someone other than root, or not a key. The host's to fix; nothing changes meanwhile.
+ */
+export class IdentityFileError extends GitdockError {
+  readonly code = "GITDOCK_E_IDENTITY_FILE";
+  readonly handling = "retry";
+}
+
 export class FileStoreError extends GitdockError {
   readonly code = "GITDOCK_E_FILE_STORE";
   readonly handling = "retry";

@@ -1,3 +1,5 @@
+import type { SecretBytes } from "./secrets/secret-bytes.js";
+
 /**
  * The desired state: what the manifest stage produces and the planner and apply stages consume.
  * Plain data only (no Docker types), so the planner can stay pure.
@@ -27,6 +29,46 @@ export interface DesiredStack {
    * on the host before the first change. Present only when the stack mounts some.
    */
   storeObjects?: StoreObject[];
+  /**
+   * Encrypted files of the repository this stack uses (src/secrets/): where, for whom, which
+   * services. Present only when the stack uses some. Never their content.
+   */
+  encryptedFiles?: EncryptedFileUse[];
+  /** Decrypted secret and config files this stack mounts, made on the host's tmpfs before the first change. */
+  decryptedFiles?: DecryptedFileObject[];
+}
+
+/** An encrypted file of the repository as a stack uses it: metadata only, never the content. */
+export interface EncryptedFileUse {
+  /** Repository-relative path. */
+  repoPath: string;
+  /** `sops` (yaml, json, dotenv, binary) or `age`. */
+  kind: "sops" | "age";
+  format: string;
+  /** Who the file is encrypted for (`age age1…`, `pgp <fingerprint>`), as written in it. */
+  recipients: string[];
+  /** As env_file, secret, config or variables file. */
+  usedAs: "env_file" | "secret" | "config" | "variables";
+  /** The services that use it (empty for a variables file: the whole stack reads it). */
+  services: string[];
+  /** Whether this host decrypted it (MAC checked); undefined where no key was at hand (validate, history). */
+  decrypted?: boolean;
+}
+
+/**
+ * A decrypted secret or config, written on the host's tmpfs (`<store>/<name>`; `store` is the
+ * secrets runtime directory) with its mode and owner, and mounted read-only. Its name is a digest
+ * of the content keyed with the host key: it changes exactly when the content does, and tells
+ * nothing about it. The content lives in memory only (SecretBytes never serializes).
+ */
+export interface DecryptedFileObject {
+  store: string;
+  name: string;
+  content: SecretBytes;
+  mode: number;
+  uid: number | undefined;
+  gid: number | undefined;
+  repoPath: string;
 }
 
 /** A file from the repository as the store keeps it: its bytes, and the mode and owner it is made with. */
@@ -51,8 +93,10 @@ export type StoreObject =
 /** A top-level `secrets:` entry: a file on the host, never in Git. Its content is read when gitdock plans. */
 export interface SecretSpec {
   key: string;
-  /** Absolute host path. */
+  /** Absolute host path; for an encrypted file of the repository, its repository path. */
   file: string;
+  /** Present for an encrypted file of the repository (decrypted on the host): its repository path. */
+  encrypted?: string;
 }
 
 /** A secret a service mounts, read-only, at `/run/secrets/<target>` (or at `target` when it is an absolute path). */
@@ -68,6 +112,8 @@ export interface ServiceSecret {
    * against it on the host (observe/secret-digest.ts), never changed. Present only when written.
    */
   expect?: { mode?: number; uid?: number; gid?: number };
+  /** Present when decrypted from the repository: its repository path (`file` is the decrypted file, made with the mode and owner asked for). */
+  encrypted?: string;
 }
 
 export interface NetworkSpec {
@@ -196,6 +242,8 @@ export interface RepoEnvFile {
   repoPath: string;
   /** Its variables; empty for an optional file (`required: false`) that is not in the tree. */
   values: Record<string, string>;
+  /** Decrypted from an encrypted file: its values are secrets, keyed in the spec hash like a host env_file's. */
+  secret?: true;
 }
 
 export type EnvFileSource = string | RepoEnvFile;

@@ -71,7 +71,7 @@ export function watchDockerEvents(opts: DockerEventsOptions): EventWatch {
     timer = undefined;
     if (closed) return;
     try {
-      const s = (await opts.docker.getEvents({ filters: eventFilters(opts.hostId, opts.otherActions) })) as NodeJS.ReadableStream;
+      const s = await opts.docker.getEvents({ filters: eventFilters(opts.hostId, opts.otherActions) });
       if (closed) return void destroyStream(s);
       stream = s;
       failures = 0;

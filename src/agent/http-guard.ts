@@ -12,6 +12,8 @@
  *    `Authorization: Bearer <token>` (control-token.ts); missing or wrong is 401.
  * Refusals never echo what was sent; the log gets a cleaned, truncated Host for the operator.
  */
+import { normalizeHostName } from "../config/agent-section.js";
+import { CONFIG_DEFAULTS } from "../config/defaults.js";
 import { bearerMatches } from "./control-token.js";
 
 export interface AccessSettings {
@@ -71,7 +73,7 @@ export function refuseUnauthenticated(headers: Headers, access: AccessSettings):
     headers: { "WWW-Authenticate": 'Bearer realm="gitdock"' },
     error:
       `${missing ? "authentication required" : "the credential is not this agent's"}: send "Authorization: Bearer <token>" with the token from agent.token in the agent's ` +
-      "state directory (default /var/lib/gitdock/agent.token, readable by root only; the agent writes a new one at every start). " +
+      `state directory (default ${CONFIG_DEFAULTS.state_dir}/agent.token, readable by root only; the agent writes a new one at every start). ` +
       "gitdock sync --now and gitdock status send it themselves.",
     reason: missing ? "no Authorization header" : "wrong or malformed bearer token",
   };
@@ -82,15 +84,6 @@ export function hostName(header: string | undefined): string | undefined {
   const m = header === undefined ? null : HOST_HEADER.exec(header.trim());
   if (!m) return undefined;
   return normalizeHostName(m[1] ?? m[2] ?? "");
-}
-
-/** `gitdock.example.com.` → `gitdock.example.com`; `[::1]` → `::1`. */
-export function normalizeHostName(name: string): string {
-  return name
-    .trim()
-    .toLowerCase()
-    .replace(/^\[(.*)\]$/, "$1")
-    .replace(/\.$/, "");
 }
 
 export function isAllowedHost(name: string, access: AccessSettings): boolean {

@@ -1,5 +1,5 @@
 /**
- * The agent's HTTP endpoints on `listen` (default 127.0.0.1:9380):
+ * The agent's HTTP endpoints on `agent.listen` (its default: src/config/defaults.ts):
  *
  *   GET  /healthz    200 while the loop is alive (503 once it is stopping); no paths
  *   GET  /readyz     200 when the last pass ended ok or waiting, else 503 with the reason

@@ -16,20 +16,11 @@
  * Schedules are evaluated in the window's time zone, UTC by default (as Argo CD does).
  */
 import { CronTime } from "cron";
-import { z } from "zod";
+import type { SyncWindow } from "../config/sync-windows-section.js";
+import { formatDuration } from "../duration.js";
 import { ConfigInvalidError } from "../errors.js";
 
-export interface SyncWindow {
-  kind: "allow" | "deny";
-  /** Cron expression, 5 fields (minute first) or 6 (second first), or a preset like `@daily`. */
-  schedule: string;
-  durationMs: number;
-  /** IANA zone the schedule is read in; UTC when absent. */
-  timeZone?: string;
-  manualSync?: boolean;
-  /** Default true: repair toward the current commit still runs while the window holds commits back. */
-  driftRepair: boolean;
-}
+export type { SyncWindow };
 
 export interface WindowDecision {
   newCommits: "allowed" | "waiting";
@@ -104,144 +95,6 @@ export function nextOccurrenceAfter(schedule: string, timeZone: string | undefin
 
 export function describeWindow(w: SyncWindow): string {
   return `${w.kind} "${w.schedule}" for ${formatDuration(w.durationMs)}${w.timeZone ? ` (${w.timeZone})` : ""}`;
-}
-
-// --- Durations ------------------------------------------------------------------------------
-
-const DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-const DURATION_SHAPE = /^(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?$/;
-const UNIT_MS = [86_400_000, 3_600_000, 60_000, 1_000, 1] as const;
-
-/**
- * Parse `1h30m`, `45m`, `10s`, `2d`, `500ms` (units largest first, each at most once) into
- * milliseconds. Throws a RangeError for anything else, including a zero duration.
- */
-export function parseDuration(text: string): number {
-  const m = DURATION.exec(text.trim());
-  if (!m || text.trim() === "") {
-    throw new RangeError(`invalid duration "${text}": expected e.g. 1h, 30m, 1h30m, 10s`);
-  }
-  let ms = 0;
-  UNIT_MS.forEach((unit, i) => {
-    const n = m[i + 1];
-    if (n !== undefined) ms += Number(n) * unit;
-  });
-  if (!Number.isSafeInteger(ms) || ms <= 0) {
-    throw new RangeError(`invalid duration "${text}": must be greater than zero`);
-  }
-  return ms;
-}
-
-export function formatDuration(ms: number): string {
-  const parts: string[] = [];
-  let rest = ms;
-  (["d", "h", "m", "s", "ms"] as const).forEach((suffix, i) => {
-    const unit = UNIT_MS[i] ?? 1;
-    const n = Math.floor(rest / unit);
-    if (n > 0) parts.push(`${n}${suffix}`);
-    rest -= n * unit;
-  });
-  return parts.length > 0 ? parts.join("") : "0s";
-}
-
-// --- Config form ----------------------------------------------------------------------------
-
-function cronProblem(schedule: string, timeZone: string | undefined): string | undefined {
-  const fields = schedule.trim().split(/\s+/);
-  if (!schedule.trim().startsWith("@") && (fields.length < 5 || fields.length > 6)) {
-    return `expected 5 or 6 fields, got ${fields.length}`;
-  }
-  try {
-    const zone = timeZone ?? "UTC";
-    const cron = new CronTime(schedule, zone);
-    try {
-      // A schedule that never fires (for example 30 February) fails here, at load time.
-      cron.getNextDateFrom(new Date(), zone);
-    } catch {
-      return "it never fires";
-    }
-    return undefined;
-  } catch (err) {
-    return errorText(err);
-  }
-}
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** One window as written in the agent's config file. JSON-Schema friendly: no transforms. */
-export const syncWindowSchema = z
-  .strictObject({
-    kind: z.enum(["allow", "deny"]).describe("allow: new commits apply only while the window is active; deny: they wait"),
-    schedule: z.string().min(1).describe("cron expression (5 fields, or 6 with seconds first) at which the window opens"),
-    duration: z.string().regex(DURATION_SHAPE, "expected a duration such as 1h, 30m or 1h30m").describe("how long the window stays open, e.g. 1h, 30m, 1h30m"),
-    time_zone: z.string().optional().describe("IANA time zone the schedule is read in (default UTC)"),
-    manual_sync: z.boolean().optional().describe("let a manual sync through while this window holds commits back"),
-    drift_repair: z.boolean().optional().describe("repair drift toward the current commit while this window holds commits back (default true)"),
-  })
-  .superRefine((w, ctx) => {
-    // The shape is checked by the regex above; this catches what it lets through ("", "0m").
-    if (DURATION_SHAPE.test(w.duration)) {
-      try {
-        parseDuration(w.duration);
-      } catch (err) {
-        ctx.addIssue({ code: "custom", path: ["duration"], message: errorText(err) });
-      }
-    }
-    if (w.time_zone !== undefined && !isTimeZone(w.time_zone)) {
-      ctx.addIssue({ code: "custom", path: ["time_zone"], message: `unknown time zone "${w.time_zone}"` });
-      return;
-    }
-    const problem = cronProblem(w.schedule, w.time_zone);
-    if (problem !== undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["schedule"],
-        message: `invalid cron expression "${w.schedule}": ${problem}`,
-      });
-    }
-  });
-
-export type SyncWindowConfig = z.input<typeof syncWindowSchema>;
-
-export const syncWindowsSchema = z.array(syncWindowSchema);
-
-/** Convert one validated config entry. */
-export function toSyncWindow(form: z.output<typeof syncWindowSchema>): SyncWindow {
-  const w: SyncWindow = {
-    kind: form.kind,
-    schedule: form.schedule,
-    durationMs: parseDuration(form.duration),
-    driftRepair: form.drift_repair ?? true,
-  };
-  if (form.time_zone !== undefined) w.timeZone = form.time_zone;
-  if (form.manual_sync !== undefined) w.manualSync = form.manual_sync;
-  return w;
-}
-
-/**
- * Validate and convert the config's list of windows. Every problem is reported at once, each
- * naming the window's index (`sync_windows[1].schedule: invalid cron expression "…": …`).
- */
-export function parseSyncWindows(raw: unknown, where = "sync_windows"): SyncWindow[] {
-  const result = syncWindowsSchema.safeParse(raw);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => {
-      const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
-      return `${where}${path}: ${issue.message}`;
-    });
-    throw new ConfigInvalidError(`invalid sync windows:\n${lines.join("\n")}`, {
-      hint: "Fix the sync windows in the agent's config.",
-      data: { problems: lines },
-    });
-  }
-  return result.data.map(toSyncWindow);
 }
 
 function errorText(err: unknown): string {

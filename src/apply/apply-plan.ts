@@ -1,10 +1,8 @@
-import type Docker from "dockerode";
 import { ApplyFailedError, GitdockError, HealthGateFailedError, describeError } from "../errors.js";
 import { engineError, engineStatus } from "../engine/docker-client.js";
-import { gateFailedError, type GateResult } from "../health/index.js";
-import type { Logger } from "../log.js";
-import type { ContainerAction, Plan, ResolvedService, ResolvedState, ResolvedStack } from "../plan/types.js";
-import { redactedExcerpt, type FailureOutputListener } from "../untrusted/index.js";
+import { gateFailedError } from "../health/index.js";
+import type { ContainerAction, Plan, ResolvedService, ResolvedStack } from "../plan/types.js";
+import { redactedExcerpt } from "../untrusted/index.js";
 import { containerConfig } from "./container-config.js";
 import { createAndStart } from "./container-ops.js";
 import { pullImages } from "./pull-images.js";
@@ -13,10 +11,9 @@ import { inPhase } from "./rollout-phase.js";
 import { pullRequests } from "./pull-requests.js";
 import { batchFailed } from "./batch-outcome.js";
 import { warnUnsent } from "./warn-unsent.js";
-import { guardBindSources, withStoreRoots, type BindRoots } from "./host-bind-sources.js";
+import { guardBindSources, withStoreRoots } from "./host-bind-sources.js";
 import { localBindDevice } from "../policy/host-paths.js";
 import { networkCreateBody, volumeCreateBody } from "./resource-config.js";
-import type { RegistryAuths } from "./registry-auth.js";
 import { removeIfPresent, retire, stopQuietly } from "./retain.js";
 import { RolloutLog, type RolloutStep } from "./rollout-log.js";
 import { runBounded } from "./run-bounded.js";
@@ -24,57 +21,9 @@ import { runInDependencyOrder, type DependencyTask } from "./run-in-dependency-o
 import { createsBeforeJobs } from "./job-order.js";
 import { runJobs } from "./run-jobs.js";
 
-/** One thing apply did, for the journal and the log. Never carries environment values. */
-export interface ApplyEvent {
-  commit: string;
-  stack: string;
-  service?: string;
-  container?: string;
-  action: string;
-  reason?: string;
-  /** `started`: a release job's container started (its run is journaled before it can finish). */
-  outcome: "ok" | "failed" | "started";
-  error?: string;
-  durationMs?: number;
-  /** gitdock's own facts only (a job's phase and exit code): never container output or values. */
-  data?: Record<string, unknown>;
-}
+import type { ApplyContext, ApplyResult } from "./apply-context.js";
 
-export interface GateTarget {
-  containerId: string;
-  name: string;
-  service: ResolvedService;
-}
-
-export interface ApplyContext {
-  docker: Docker;
-  agentId: string;
-  desired: ResolvedState;
-  auths: RegistryAuths;
-  log: Logger;
-  record: (e: ApplyEvent) => Promise<void>;
-  /** Engine calls in flight at once (pulls, creates). */
-  concurrency: number;
-  /** The health gate for one new container; aborted when the rollout stops early. */
-  gate: (target: GateTarget, signal: AbortSignal) => Promise<GateResult>;
-  /** Stops the rollout between steps (SIGTERM): what is in flight finishes, nothing new starts. */
-  signal?: AbortSignal;
-  /** Told which images this apply pulled, before any container changes (for image cleanup). */
-  onPulled?: (images: string[]) => Promise<void>;
-  /** Where bind sources may lie (the host policy's roots); each is checked on the host right before its create. */
-  bindRoots: BindRoots;
-  /** Told of a container's failure that came with output, redacted (the agent shows the last one in status). */
-  onFailureOutput?: FailureOutputListener;
-  /** Where each release job's last output is kept, redacted (job-output.ts): under the state directory. */
-  jobOutputDir: string;
-}
-
-export interface ApplyResult {
-  pulled: string[];
-  changed: number;
-  /** What was changed, in order; the caller undoes it on failure or finalizes it on success. */
-  log: RolloutLog;
-}
+export type { ApplyContext, ApplyEvent, ApplyResult, GateTarget } from "./apply-context.js";
 
 /** A rollout that stopped part way. Carries the log so the caller can roll it back. */
 export class RolloutFailedError extends GitdockError {
@@ -168,6 +117,7 @@ async function rollOutServices(plan: Plan, ctx: ApplyContext, log: RolloutLog): 
   const { failed, skipped } = await runInDependencyOrder(tasks, ctx.concurrency);
   if (!failed.size && !skipped.length) return;
   const first = [...failed.values()].find((e) => e instanceof HealthGateFailedError) ?? [...failed.values()][0];
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- what a task threw, rethrown as it came
   if (first) throw first;
   throw new ApplyFailedError(`rollout stopped before ${skipped.join(", ")}`);
 }
@@ -219,6 +169,7 @@ async function rollOutBatch(
       }),
     ),
   );
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- what the batch threw besides a gate failure, rethrown as it came
   if (other !== undefined) throw other;
   const [first] = gateFailures;
   if (!first) return;
@@ -257,7 +208,12 @@ async function upsertReplica(
     ctx.log.info({ ...fields, step: "retired", retained: s.retainedName }, `kept the previous ${a.container} as ${s.retainedName}`);
   }
   const config = containerConfig({ stack: stack.stack, service: svc, number: a.number, commit: ctx.desired.commit, agentId: ctx.agentId });
-  s.newId = await createAndStart(ctx.docker, config, svc.spec.mounts, withStoreRoots(ctx.bindRoots, stack.stack.storeObjects));
+  s.newId = await createAndStart(
+    ctx.docker,
+    config,
+    svc.spec.mounts,
+    withStoreRoots(ctx.bindRoots, [...(stack.stack.storeObjects ?? []), ...(stack.stack.decryptedFiles ?? [])]),
+  );
   ctx.log.info({ ...fields, step: "started", stage: "health" }, `started ${a.container}; waiting for its health gate`);
   const result = await ctx.gate({ containerId: s.newId, name: a.container, service: svc }, signal);
   if (!result.ok) throw gateFailedError(result, { data: { failureAction: svc.service.updateConfig.failureAction } });

@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import { replicaName } from "../labels.js";
 import type { DesiredState } from "../model.js";
 import type { EngineRequest, JudgeOptions, StackDeclarations } from "../policy/index.js";
@@ -66,6 +67,7 @@ export function stackDeclarations(state: ResolvedState): JudgeOptions["stacks"] 
         containers: new Set(services.flatMap((s) => Array.from({ length: s.service.replicas }, (_, i) => replicaName(stack.project, s.service, i + 1)))),
         networks: new Map(stack.networks.map((n) => [n.name, { external: n.external }])),
         volumes: new Map(stack.volumes.map((v) => [v.name, { external: v.external }])),
+        ...(stack.decryptedFiles ? { decryptedFiles: new Set(stack.decryptedFiles.map((o) => posix.join(o.store, o.name))) } : {}),
       },
     ]),
   );

@@ -13,6 +13,7 @@ export async function runBounded<T>(items: readonly T[], limit: number, work: (i
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- what `work` threw, rethrown as it came
   if (firstError !== undefined) throw firstError;
 }
 

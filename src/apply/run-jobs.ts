@@ -14,7 +14,7 @@ import { formatGateFailure, type GateResult } from "../health/index.js";
 import type { JobPhase } from "../model.js";
 import type { JobRun, Plan, ResolvedService, ResolvedStack } from "../plan/types.js";
 import { redactedExcerpt } from "../untrusted/index.js";
-import type { ApplyContext } from "./apply-plan.js";
+import type { ApplyContext } from "./apply-context.js";
 import { containerConfig } from "./container-config.js";
 import { createAndStart } from "./container-ops.js";
 import { withStoreRoots } from "./host-bind-sources.js";

@@ -4,8 +4,9 @@
  * Engine client, Git and the agent.
  */
 import { Command, Option } from "commander";
-import { applyAgentFlags, type AgentFlags } from "../config/agent-section.js";
-import { loadSettings, type Settings, type SettingsFlags } from "../config/settings.js";
+import type { ConfigFlags } from "../config/apply-flags.js";
+import { CONFIG_DEFAULTS } from "../config/defaults.js";
+import { loadSettings } from "../config/load-settings.js";
 import { GitdockError, describeError } from "../errors.js";
 import { createLogger } from "../log.js";
 import type { HistoryFlags } from "./commands/history.js";
@@ -17,9 +18,9 @@ function withCommonOptions(cmd: Command): Command {
   return cmd
     .option("--config <file>", "agent config file (YAML); flags win over it")
     .option("--repo <url|path>", "manifest repository: https:// URL or local path")
-    .option("--branch <name>", "branch to follow (default: main)")
+    .option("--branch <name>", `branch to follow (default: ${CONFIG_DEFAULTS.branch})`)
     .option("--path <dir>", "directory of the repository this host reads (default: the root)")
-    .option("--state-dir <dir>", "state directory (default: /var/lib/gitdock)")
+    .option("--state-dir <dir>", `state directory (default: ${CONFIG_DEFAULTS.state_dir})`)
     .option("--docker-host <url>", "Engine address (default: DOCKER_HOST, else the local socket)")
     .option("--host-id <name>", "this agent's name in labels and logs (default: the hostname)");
 }
@@ -38,38 +39,38 @@ function action<A extends unknown[]>(body: (...args: A) => Promise<number>) {
   };
 }
 
-/** The settings, with `--listen` (where the running agent is asked first) winning over the config file. */
-async function settingsWithListen(flags: SettingsFlags & AgentFlags): Promise<Settings> {
-  const settings = await loadSettings(flags);
-  return { ...settings, agent: applyAgentFlags(settings.agent, { listen: flags.listen }) };
-}
-
 const program = new Command().name("gitdock").description("GitOps agent for plain Docker hosts").version("0.1.0").showHelpAfterError();
 
 withCommonOptions(program.command("sync"))
   .description("reconcile the host with the branch once (exit 0 in sync, 1 error, 3 rolled back/held, 4 rejected or halted, 5 waiting for a sync window)")
   .option("--now", "ask the running agent (on --listen) for a pass and wait for it; without an agent, sync here")
-  .option("--listen <host:port>", "where the running agent listens (default: agent.listen, else 127.0.0.1:9380)")
+  .option("--listen <host:port>", `where the running agent listens (default: agent.listen, else ${CONFIG_DEFAULTS.agent.listen})`)
   .action(
-    action(async (flags: SettingsFlags & AgentFlags & { now?: boolean }) =>
-      (await import("./commands/sync.js")).syncCommand(await settingsWithListen(flags), createLogger(), flags),
+    action(async (flags: ConfigFlags & { now?: boolean }) =>
+      (await import("./commands/sync.js")).syncCommand(await loadSettings(flags), createLogger(), flags),
     ),
   );
 
 withCommonOptions(program.command("run"))
   .description("run the agent: reconcile on polls, webhooks, Engine events and signals until SIGTERM")
-  .option("--interval <duration>", "poll interval, e.g. 60s, 5m (default: agent.interval, else 60s)")
-  .option("--listen <host:port>", "address of /metrics, /healthz, /readyz, /status, /hooks/git, /sync (default 127.0.0.1:9380)")
-  .option("--shutdown-timeout <duration>", "on SIGTERM, how long a rollout may run before it is rolled back (default 120s)")
+  .option("--interval <duration>", `poll interval, e.g. 60s, 5m (default: agent.interval, else ${CONFIG_DEFAULTS.agent.interval})`)
+  .option(
+    "--listen <host:port>",
+    `address of /metrics, /healthz, /readyz, /status, /hooks/git, /sync (default: agent.listen, else ${CONFIG_DEFAULTS.agent.listen})`,
+  )
+  .option(
+    "--shutdown-timeout <duration>",
+    `on SIGTERM, how long a rollout may run before it is rolled back (default: agent.shutdown_timeout, else ${CONFIG_DEFAULTS.agent.shutdown_timeout})`,
+  )
   .option("--webhook-secret-file <file>", "file with the webhook secret (default: agent.webhook.secret_file)")
-  .action(action(async (flags: SettingsFlags & AgentFlags) => (await import("./commands/run.js")).runCommand(flags, createLogger())));
+  .action(action(async (flags: ConfigFlags) => (await import("./commands/run.js")).runCommand(flags, createLogger())));
 
 withCommonOptions(program.command("plan"))
   .description("show what a sync would change, changing nothing")
   .option("--json", "print the plan as JSON")
   .option("--detailed-exitcode", "exit 0 without changes, 2 with changes, 1 on error")
   .action(
-    action(async (flags: SettingsFlags & { json?: boolean; detailedExitcode?: boolean }) =>
+    action(async (flags: ConfigFlags & { json?: boolean; detailedExitcode?: boolean }) =>
       (await import("./commands/plan.js")).planCommand(await loadSettings(flags), createLogger(), flags),
     ),
   );
@@ -83,6 +84,7 @@ program
   .option("--env-file <file>", "the host's variables (KEY=VALUE) for every stack validated; without it, a ${VAR} only the host sets is a warning")
   .option("--profile <name>", "a Compose profile active on the host (repeatable)", (value: string, all: string[] = []) => [...all, value])
   .option("--strict", "fail on warnings too (variables only the host sets, Compose files no stack deploys)")
+  .option("--identity <file>", "a host's key (age identity file or armored OpenPGP private key): also decrypt encrypted files in memory and check their MACs")
   .action(action(async (paths: string[], opts: ValidateOptions) => (await import("./commands/validate.js")).validateCommand(paths, opts)));
 
 program
@@ -98,19 +100,15 @@ program
 withCommonOptions(program.command("status"))
   .description("show the applied, last good and failed commits and the managed containers")
   .option("--json", "print the status as JSON")
-  .option("--listen <host:port>", "ask the running agent there first (default: agent.listen, else 127.0.0.1:9380)")
-  .action(
-    action(async (flags: SettingsFlags & AgentFlags & { json?: boolean }) =>
-      (await import("./commands/status.js")).statusCommand(await settingsWithListen(flags), flags),
-    ),
-  );
+  .option("--listen <host:port>", `ask the running agent there first (default: agent.listen, else ${CONFIG_DEFAULTS.agent.listen})`)
+  .action(action(async (flags: ConfigFlags & { json?: boolean }) => (await import("./commands/status.js")).statusCommand(await loadSettings(flags), flags)));
 
 withCommonOptions(program.command("retry"))
   .description("clear a failed or rejected commit so the next sync applies it once more")
   .argument("[commit]", "the commit (a unique prefix); default: the only marked one")
   .option("--allow-rewind", "also let the commit through once although it does not descend from the last good commit (verify.mode enforce)")
   .action(
-    action(async (commit: string | undefined, flags: SettingsFlags & { allowRewind?: boolean }) =>
+    action(async (commit: string | undefined, flags: ConfigFlags & { allowRewind?: boolean }) =>
       (await import("./commands/retry.js")).retryCommand(await loadSettings(flags), commit, flags),
     ),
   );
@@ -121,7 +119,7 @@ withCommonOptions(state.command("rebuild"))
     "move a corrupt state.json (and an unreadable host.key) aside and rebuild the last good commit from the labels of the containers this host runs, with one sync",
   )
   .action(
-    action(async (flags: SettingsFlags) => {
+    action(async (flags: ConfigFlags) => {
       const settings = await loadSettings(flags);
       return (await import("./commands/state-rebuild.js")).stateRebuildCommand(settings, createLogger());
     }),
@@ -138,7 +136,7 @@ withCommonOptions(program.command("history"))
   .option("--verify", "check the journal's hash chain instead; print the first broken, missing or torn line")
   .option("--fetch", "deepen the local clone of an http(s) repository first (the only option that uses the network)")
   .option("--depth <n>", "with --fetch: how many commits deep (default 500; --since alone deepens to that date)")
-  .action(action(async (flags: SettingsFlags & HistoryFlags) => (await import("./commands/history.js")).historyCommand(await loadSettings(flags), flags)));
+  .action(action(async (flags: ConfigFlags & HistoryFlags) => (await import("./commands/history.js")).historyCommand(await loadSettings(flags), flags)));
 
 program.addOption(new Option("--no-color").hideHelp());
 

@@ -1,39 +1,41 @@
 import { z } from "zod";
-import { ConfigInvalidError } from "../errors.js";
-import { normalizeHostName } from "../agent/http-guard.js";
-import { parseDuration, syncWindowsSchema, toSyncWindow, type SyncWindow } from "../agent/sync-windows.js";
+import { DURATION_EXAMPLES, DURATION_PATTERN, durationProblem, parseDuration } from "../duration.js";
+import { CONFIG_DEFAULTS } from "./defaults.js";
+import { syncWindowsSchema, toSyncWindow, type SyncWindow } from "./sync-windows-section.js";
 
 /**
  * Settings of the long-running agent (`gitdock run`): triggers, HTTP endpoints, sync windows.
  * Owned by the agent loop (src/agent/). The config file's `agent:` section is parsed by
  * `agentSectionSchema`; `agentSectionDefaults` turns it into `settings.agent` (durations in ms,
- * every default filled in). Flags of `gitdock run` (`--interval`, `--listen`, ...) win over it.
+ * every default filled in from CONFIG_DEFAULTS.agent). Flags of `gitdock run` (`--interval`,
+ * `--listen`, ...) win over it (apply-flags.ts).
  */
-const DURATION_SHAPE = /^(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?$/;
+const D = CONFIG_DEFAULTS.agent;
 
 /** A host name or IP address as a Host header names it: no scheme, port or wildcard (IPv6 with or without brackets). */
 const HOST_NAME = /^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?\.?|\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]?)$/;
 
-const duration = (what: string) =>
+/** A setting's duration: the grammar of src/duration.ts (its pattern goes into the JSON Schema), greater than zero. */
+const settingDuration = (what: string) =>
   z
     .string()
-    .regex(DURATION_SHAPE, "expected a duration such as 60s, 5m, 1h30m or 500ms")
-    .refine((s) => isDuration(s), "must be greater than zero")
+    .regex(DURATION_PATTERN, `expected a duration, ${DURATION_EXAMPLES}`)
+    .refine((s) => !DURATION_PATTERN.test(s) || durationProblem(s) === undefined, "must be greater than zero")
     .describe(what);
 
 export const agentSectionSchema = z
   .strictObject({
-    interval: duration("How often the branch is polled (default 60s)").optional(),
+    interval: settingDuration(`How often the branch is polled (default ${D.interval})`).optional(),
     jitter: z
       .number()
       .min(0)
       .max(1)
-      .describe("Each poll interval moves by up to this fraction of itself, so hosts do not poll in step (default 0.1)")
+      .describe(`Each poll interval moves by up to this fraction of itself, so hosts do not poll in step (default ${D.jitter})`)
       .optional(),
     listen: z
       .string()
-      .refine((s) => parseListen(s) !== undefined, "expected host:port, e.g. 127.0.0.1:9380")
-      .describe("Address of the HTTP endpoints: /metrics, /healthz, /readyz, /status, /hooks/git, /sync (default 127.0.0.1:9380)")
+      .refine((s) => parseListen(s) !== undefined, `expected host:port, e.g. ${D.listen}`)
+      .describe(`Address of the HTTP endpoints: /metrics, /healthz, /readyz, /status, /hooks/git, /sync (default ${D.listen})`)
       .optional(),
     allowed_hosts: z
       .array(z.string().regex(HOST_NAME, "expected a host name or IP address without scheme, port or wildcard, e.g. gitdock.example.com"))
@@ -53,28 +55,28 @@ export const agentSectionSchema = z
           .int()
           .min(1024)
           .max(64 * 1024 * 1024)
-          .describe("Larger webhook bodies are refused with 413 (default 1048576)")
+          .describe(`Larger webhook bodies are refused with 413 (default ${D.webhook.max_body_bytes})`)
           .optional(),
       })
       .optional(),
     sync_windows: syncWindowsSchema
       .describe("Windows that hold new commits back (Argo CD's meaning); drift repair goes on unless a window says otherwise")
       .optional(),
-    shutdown_timeout: duration("On SIGTERM, how long a rollout in progress may run before it is rolled back (default 120s)").optional(),
+    shutdown_timeout: settingDuration(`On SIGTERM, how long a rollout in progress may run before it is rolled back (default ${D.shutdown_timeout})`).optional(),
     backoff: z
       .strictObject({
-        initial: duration("First retry delay after a failed pass (default 2s)").optional(),
-        max: duration("Longest retry delay after failed passes (default 5m)").optional(),
+        initial: settingDuration(`First retry delay after a failed pass (default ${D.backoff.initial})`).optional(),
+        max: settingDuration(`Longest retry delay after failed passes (default ${D.backoff.max})`).optional(),
       })
       .optional(),
     repair_budget: z
       .strictObject({
-        max: z.number().int().min(0).describe("Drift repairs allowed per service within the window (default 5)").optional(),
-        window: duration("The sliding window the repairs are counted in (default 10m)").optional(),
+        max: z.number().int().min(0).describe(`Drift repairs allowed per service within the window (default ${D.repair_budget.max})`).optional(),
+        window: settingDuration(`The sliding window the repairs are counted in (default ${D.repair_budget.window})`).optional(),
       })
       .optional(),
-    docker_events: z.boolean().describe("Watch the Engine's events to repair a stopped or removed container at once (default true)").optional(),
-    watch_repo: z.boolean().describe("With a local --repo path, reconcile when its branch refs change (default true)").optional(),
+    docker_events: z.boolean().describe(`Watch the Engine's events to repair a stopped or removed container at once (default ${D.docker_events})`).optional(),
+    watch_repo: z.boolean().describe(`With a local --repo path, reconcile when its branch refs change (default ${D.watch_repo})`).optional(),
   })
   .describe("The long-running agent (`gitdock run`)");
 
@@ -84,7 +86,7 @@ export type AgentSectionConfig = z.output<typeof agentSectionSchema>;
 export interface AgentSection {
   intervalMs: number;
   jitter: number;
-  listen: { host: string; port: number };
+  listen: ListenAddress;
   /** Lower case, without brackets or a trailing dot (http-guard.ts compares them so). */
   allowedHosts: string[];
   webhook: { secretFile: string | undefined; maxBodyBytes: number };
@@ -96,39 +98,31 @@ export interface AgentSection {
   watchRepo: boolean;
 }
 
-export const AGENT_DEFAULTS = {
-  interval: "60s",
-  jitter: 0.1,
-  listen: "127.0.0.1:9380",
-  allowedHosts: [] as readonly string[],
-  maxBodyBytes: 1024 * 1024,
-  shutdownTimeout: "120s",
-  backoffInitial: "2s",
-  backoffMax: "5m",
-  repairMax: 5,
-  repairWindow: "10m",
-} as const;
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
 
 export function agentSectionDefaults(raw: AgentSectionConfig | undefined): AgentSection {
   const r = raw ?? {};
   return {
-    intervalMs: parseDuration(r.interval ?? AGENT_DEFAULTS.interval),
-    jitter: r.jitter ?? AGENT_DEFAULTS.jitter,
-    listen: parseListen(r.listen ?? AGENT_DEFAULTS.listen) ?? { host: "127.0.0.1", port: 9380 },
-    allowedHosts: (r.allowed_hosts ?? AGENT_DEFAULTS.allowedHosts).map(normalizeHostName),
-    webhook: { secretFile: r.webhook?.secret_file, maxBodyBytes: r.webhook?.max_body_bytes ?? AGENT_DEFAULTS.maxBodyBytes },
-    syncWindows: (r.sync_windows ?? []).map(toSyncWindow),
-    shutdownTimeoutMs: parseDuration(r.shutdown_timeout ?? AGENT_DEFAULTS.shutdownTimeout),
+    intervalMs: parseDuration(r.interval ?? D.interval),
+    jitter: r.jitter ?? D.jitter,
+    listen: listenOf(r.listen ?? D.listen),
+    allowedHosts: (r.allowed_hosts ?? D.allowed_hosts).map(normalizeHostName),
+    webhook: { secretFile: r.webhook?.secret_file, maxBodyBytes: r.webhook?.max_body_bytes ?? D.webhook.max_body_bytes },
+    syncWindows: (r.sync_windows ?? D.sync_windows).map(toSyncWindow),
+    shutdownTimeoutMs: parseDuration(r.shutdown_timeout ?? D.shutdown_timeout),
     backoff: {
-      initialMs: parseDuration(r.backoff?.initial ?? AGENT_DEFAULTS.backoffInitial),
-      maxMs: parseDuration(r.backoff?.max ?? AGENT_DEFAULTS.backoffMax),
+      initialMs: parseDuration(r.backoff?.initial ?? D.backoff.initial),
+      maxMs: parseDuration(r.backoff?.max ?? D.backoff.max),
     },
     repairBudget: {
-      max: r.repair_budget?.max ?? AGENT_DEFAULTS.repairMax,
-      windowMs: parseDuration(r.repair_budget?.window ?? AGENT_DEFAULTS.repairWindow),
+      max: r.repair_budget?.max ?? D.repair_budget.max,
+      windowMs: parseDuration(r.repair_budget?.window ?? D.repair_budget.window),
     },
-    dockerEvents: r.docker_events ?? true,
-    watchRepo: r.watch_repo ?? true,
+    dockerEvents: r.docker_events ?? D.docker_events,
+    watchRepo: r.watch_repo ?? D.watch_repo,
   };
 }
 
@@ -136,7 +130,7 @@ export function agentSectionDefaults(raw: AgentSectionConfig | undefined): Agent
  * `host:port` (IPv6 as `[::1]:9380`). Port 0 asks the OS for a free port (tests); the agent logs
  * the address it got. Undefined when malformed.
  */
-export function parseListen(text: string): { host: string; port: number } | undefined {
+export function parseListen(text: string): ListenAddress | undefined {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(text.trim());
   if (!m) return undefined;
   const port = Number(m[3]);
@@ -144,45 +138,22 @@ export function parseListen(text: string): { host: string; port: number } | unde
   return { host: m[1] ?? m[2] ?? "", port };
 }
 
-export function formatListen(l: { host: string; port: number }): string {
+/** A listen address the schema has accepted. */
+function listenOf(text: string): ListenAddress {
+  const listen = parseListen(text);
+  if (listen === undefined) throw new RangeError(`listen address ${text} was not validated`);
+  return listen;
+}
+
+export function formatListen(l: ListenAddress): string {
   return l.host.includes(":") ? `[${l.host}]:${l.port}` : `${l.host}:${l.port}`;
 }
 
-function isDuration(s: string): boolean {
-  try {
-    parseDuration(s);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Flags of `gitdock run` (and `--listen` of `sync --now`/`status`) as commander gives them. */
-export interface AgentFlags {
-  interval?: string;
-  listen?: string;
-  shutdownTimeout?: string;
-  webhookSecretFile?: string;
-}
-
-/** Flags win over the config file. */
-export function applyAgentFlags(agent: AgentSection, flags: AgentFlags): AgentSection {
-  const out = { ...agent };
-  if (flags.interval !== undefined) out.intervalMs = flagDuration("--interval", flags.interval);
-  if (flags.shutdownTimeout !== undefined) out.shutdownTimeoutMs = flagDuration("--shutdown-timeout", flags.shutdownTimeout);
-  if (flags.listen !== undefined) {
-    const listen = parseListen(flags.listen);
-    if (!listen) throw new ConfigInvalidError(`--listen ${flags.listen}: expected host:port, e.g. 127.0.0.1:9380`);
-    out.listen = listen;
-  }
-  if (flags.webhookSecretFile !== undefined) out.webhook = { ...out.webhook, secretFile: flags.webhookSecretFile };
-  return out;
-}
-
-function flagDuration(flag: string, text: string): number {
-  try {
-    return parseDuration(text);
-  } catch (err) {
-    throw new ConfigInvalidError(`${flag} ${text}: ${(err as Error).message}`);
-  }
+/** `gitdock.example.com.` → `gitdock.example.com`; `[::1]` → `::1`. The agent's HTTP guard compares names so. */
+export function normalizeHostName(name: string): string {
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, "$1")
+    .replace(/\.$/, "");
 }

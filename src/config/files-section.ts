@@ -1,7 +1,10 @@
 import { posix } from "node:path";
 import { z } from "zod";
-import { DEFAULT_DATA_ROOT, type RepoFileSettings } from "../files/commit-files.js";
-import { storeDirOf } from "../files/store-layout.js";
+import type { RepoFileSettings } from "../manifest/files/commit-files.js";
+import { storeDirOf } from "../manifest/files/store-layout.js";
+import { CONFIG_DEFAULTS } from "./defaults.js";
+
+const DEFAULT_DATA_ROOT = CONFIG_DEFAULTS.files.data_root;
 
 /**
  * Where this host keeps what stacks mount by relative paths (src/files/): files of the repository

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { storeDirOf } from "../files/store-layout.js";
+import { storeDirOf } from "../manifest/files/store-layout.js";
 import { guardedPaths, type GuardedPaths } from "../policy/guarded-paths.js";
 import type { Settings } from "./settings.js";
 
@@ -21,9 +21,13 @@ export function guardedFilesOf(settings: Settings): GuardedPaths {
     settings.security.verify.openpgpKeyring,
     // Image signature trust: key files and pinned trusted roots.
     ...settings.security.policy.imageSignatures.flatMap((r) => [...r.keys.filter((k) => k.startsWith("/")), r.keyless?.trustedRoot]),
+    // Decryption keys, and the tmpfs of decrypted files (a service mounts only its own, by exact path).
+    settings.secrets?.ageIdentityFile,
+    settings.secrets?.openpgpPrivateKeyFile,
+    settings.secrets?.runtimeDir,
   ];
   return guardedPaths(
     files.map((f) => (f === undefined ? undefined : resolve(f))),
-    [storeDirOf(settings.stateDir)],
+    [storeDirOf(settings.stateDir), ...(settings.secrets ? [settings.secrets.runtimeDir] : [])],
   );
 }

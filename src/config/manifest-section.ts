@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { DEFAULT_VARIABLES_DIR } from "../manifest/load/load-environment.js";
+import { CONFIG_DEFAULTS } from "./defaults.js";
+
+const D = CONFIG_DEFAULTS.manifest;
 
 /**
  * How this host reads its manifests: where its variables for `${VAR}` are (one file per project,
@@ -12,13 +14,13 @@ export const manifestSectionSchema = z
       .string()
       .startsWith("/", { error: "must be an absolute path" })
       .describe(
-        `Directory of the host's variables files: <variables_dir>/<project>.env (KEY=VALUE lines) holds the values of \${VAR} for that project and wins over the repository's .env. Must lie under security.policy.env_file_roots; never one of the agent's own files (default ${DEFAULT_VARIABLES_DIR})`,
+        `Directory of the host's variables files: <variables_dir>/<project>.env (KEY=VALUE lines) holds the values of \${VAR} for that project and wins over the repository's .env. Must lie under security.policy.env_file_roots; never one of the agent's own files (default ${D.variables_dir})`,
       )
       .optional(),
     process_environment: z
       .boolean()
       .describe(
-        "Let the agent's own environment supply variables (below the host's files, above the repository's .env). Names starting with GITDOCK_ never are. Default false: whoever writes a commit could read any of the agent's variables into a container",
+        `Let the agent's own environment supply variables (below the host's files, above the repository's .env). Names starting with GITDOCK_ never are. Default ${D.process_environment}: whoever writes a commit could read any of the agent's variables into a container`,
       )
       .optional(),
     profiles: z
@@ -40,9 +42,9 @@ export interface ManifestSection {
 
 export function manifestSectionDefaults(raw: ManifestSectionInput | undefined): ManifestSection {
   return {
-    variablesDir: (raw?.variables_dir ?? DEFAULT_VARIABLES_DIR).replace(/(.)\/+$/, "$1"),
+    variablesDir: (raw?.variables_dir ?? D.variables_dir).replace(/(.)\/+$/, "$1"),
     variablesDirSet: raw?.variables_dir !== undefined,
-    processEnvironment: raw?.process_environment ?? false,
-    profiles: raw?.profiles ?? [],
+    processEnvironment: raw?.process_environment ?? D.process_environment,
+    profiles: [...(raw?.profiles ?? D.profiles)],
   };
 }

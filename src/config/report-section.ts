@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { CONFIG_DEFAULTS } from "./defaults.js";
+
+const D = CONFIG_DEFAULTS.report;
 
 /**
  * Where outcomes are reported besides the journal: git notes and deployment markers
@@ -8,13 +11,13 @@ export const reportSectionSchema = z
   .object({
     git_notes: z
       .boolean()
-      .describe("Record each outcome as a line for this host in a Git note on the commit and push it (needs push rights; default false)")
+      .describe(`Record each outcome as a line for this host in a Git note on the commit and push it (needs push rights; default ${D.git_notes})`)
       .optional(),
     notes_ref: z
       .string()
       .regex(/^refs\/notes\/[A-Za-z0-9][A-Za-z0-9._/-]*$/, "must be a ref under refs/notes/")
       .refine((r) => !r.includes("..") && !r.endsWith("/") && !r.endsWith(".lock"), "is not a valid ref name")
-      .describe("The notes ref (default refs/notes/gitdock; read it with `git log --notes=gitdock`)")
+      .describe(`The notes ref (default ${D.notes_ref}; read it with \`git log --notes=gitdock\`)`)
       .optional(),
     notify: z
       .object({
@@ -24,7 +27,7 @@ export const reportSectionSchema = z
           .regex(/^https?:\/\//i, "must be an http:// or https:// URL")
           .describe("Where deployment markers are POSTed as JSON"),
         secret_file: z.string().min(1).describe("File whose first line is the HMAC-SHA256 key; the body's signature goes in X-Gitdock-Signature: sha256=<hex>"),
-        max_attempts: z.number().int().min(1).max(20).describe("Delivery attempts per marker, with backoff (default 5)").optional(),
+        max_attempts: z.number().int().min(1).max(20).describe(`Delivery attempts per marker, with backoff (default ${D.notify.max_attempts})`).optional(),
       })
       .strict()
       .describe("Deployment markers: one signed HTTP POST per outcome, for chat and incident tools")
@@ -40,14 +43,11 @@ export interface ReportSection {
   notify: { url: string; secretFile: string; maxAttempts: number } | undefined;
 }
 
-export const DEFAULT_NOTES_REF = "refs/notes/gitdock";
-export const DEFAULT_NOTIFY_ATTEMPTS = 5;
-
 export function reportSectionDefaults(raw: ReportSectionInput | undefined): ReportSection {
   const notify = raw?.notify;
   return {
-    gitNotes: raw?.git_notes ?? false,
-    notesRef: raw?.notes_ref ?? DEFAULT_NOTES_REF,
-    notify: notify ? { url: notify.url, secretFile: notify.secret_file, maxAttempts: notify.max_attempts ?? DEFAULT_NOTIFY_ATTEMPTS } : undefined,
+    gitNotes: raw?.git_notes ?? D.git_notes,
+    notesRef: raw?.notes_ref ?? D.notes_ref,
+    notify: notify ? { url: notify.url, secretFile: notify.secret_file, maxAttempts: notify.max_attempts ?? D.notify.max_attempts } : undefined,
   };
 }

@@ -1,60 +1,16 @@
-import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { parse as parseYaml } from "yaml";
-import { z } from "zod";
 import { ConfigInvalidError } from "../errors.js";
-import { touchesGuarded } from "../policy/guarded-paths.js";
-import { isUnderAny } from "../policy/host-paths.js";
-import { guardedFilesOf } from "./guarded-files.js";
-import { agentSectionDefaults, agentSectionSchema, type AgentSection } from "./agent-section.js";
-import { filesSectionDefaults, filesSectionSchema, type FilesSection } from "./files-section.js";
-import { driftSectionDefaults, driftSectionSchema, type DriftSection } from "./drift-section.js";
-import { manifestSectionDefaults, manifestSectionSchema, type ManifestSection } from "./manifest-section.js";
-import { reportSectionDefaults, reportSectionSchema, type ReportSection } from "./report-section.js";
-import { securitySectionDefaults, securitySectionSchema, type SecuritySection } from "./security-section.js";
+import { agentSectionDefaults, type AgentSection } from "./agent-section.js";
+import type { AgentConfig } from "./config-schema.js";
+import { CONFIG_DEFAULTS } from "./defaults.js";
+import { filesSectionDefaults, type FilesSection } from "./files-section.js";
+import { manifestSectionDefaults, type ManifestSection } from "./manifest-section.js";
+import { reportSectionDefaults, type ReportSection } from "./report-section.js";
+import { securitySectionDefaults, type SecuritySection } from "./security-section.js";
+import { secretsSectionDefaults, type SecretsSection } from "./secrets-section.js";
+import { driftSectionDefaults, type DriftSection } from "./drift-section.js";
 
-/**
- * The agent's configuration file (`--config FILE`). It belongs to the host's root, not to the
- * manifest repository. Every key can also be given as a flag; flags win.
- */
-export const agentConfigSchema = z
-  .object({
-    repo: z.string().min(1).describe("Manifest repository: an https:// URL or a local path").optional(),
-    branch: z.string().min(1).describe("Branch to follow (default main)").optional(),
-    path: z.string().describe("Directory of the repository this host reads (default: the root)").optional(),
-    state_dir: z.string().min(1).describe("State directory (default /var/lib/gitdock)").optional(),
-    docker_host: z.string().min(1).describe("Engine address: unix:///path or tcp://host:port (default DOCKER_HOST or the local socket)").optional(),
-    host_id: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/)
-      .describe("This agent's name in labels, logs and notes (default the hostname)")
-      .optional(),
-    concurrency: z.number().int().min(1).max(64).describe("Engine calls in flight at once (default 8)").optional(),
-    registry_auth: z.string().describe("Docker config.json with registry credentials (default ~/.docker/config.json)").optional(),
-    git: z
-      .object({
-        username: z.string().min(1).optional(),
-        password_file: z.string().min(1).describe("File with the password or token; never put it on the command line").optional(),
-      })
-      .strict()
-      .optional(),
-    /** `gitdock run`: triggers, endpoints, windows (agent-section.ts). */
-    agent: agentSectionSchema.optional(),
-    /** Signature verification and host policy (security-section.ts). */
-    security: securitySectionSchema.optional(),
-    /** Git notes and deployment markers (report-section.ts). */
-    report: reportSectionSchema.optional(),
-    /** Files from the repository and data directories (files-section.ts). */
-    files: filesSectionSchema.optional(),
-    /** Host variables, the agent's environment, active profiles (manifest-section.ts). */
-    manifest: manifestSectionSchema.optional(),
-    /** Containers changed in place: exec sessions and writable-layer changes (drift-section.ts). */
-    drift: driftSectionSchema.optional(),
-  })
-  .strict();
-
-export type AgentConfig = z.infer<typeof agentConfigSchema>;
-
+/** What every command runs with: the config (flags written over it) with every default filled in, in the code's own form. */
 export interface Settings {
   repo: string | undefined;
   branch: string;
@@ -71,94 +27,37 @@ export interface Settings {
   report: ReportSection;
   files: FilesSection;
   manifest: ManifestSection;
+  secrets: SecretsSection;
   drift: DriftSection;
 }
 
-/** Flags as commander gives them (camelCase); undefined when not given. */
-export interface SettingsFlags {
-  config?: string;
-  repo?: string;
-  branch?: string;
-  path?: string;
-  stateDir?: string;
-  dockerHost?: string;
-  hostId?: string;
-}
-
-export async function loadSettings(flags: SettingsFlags): Promise<Settings> {
-  const file = flags.config ? await readConfigFile(flags.config) : {};
-  const settings: Settings = {
-    repo: flags.repo ?? file.repo,
-    branch: flags.branch ?? file.branch ?? "main",
-    path: normalizeRepoPath(flags.path ?? file.path ?? ""),
-    stateDir: flags.stateDir ?? file.state_dir ?? "/var/lib/gitdock",
-    dockerHost: flags.dockerHost ?? file.docker_host,
-    hostId: flags.hostId ?? file.host_id ?? hostname(),
-    concurrency: file.concurrency ?? 8,
-    registryAuth: file.registry_auth,
-    git: { username: file.git?.username, passwordFile: file.git?.password_file },
-    configFile: flags.config,
-    agent: agentSectionDefaults(file.agent),
-    security: securitySectionDefaults(file.security),
-    report: reportSectionDefaults(file.report),
-    files: filesSectionDefaults(file.files),
-    manifest: manifestSectionDefaults(file.manifest),
-    drift: driftSectionDefaults(file.drift),
+/** A checked config (flags already written over it) → Settings, every default from CONFIG_DEFAULTS. */
+export function settingsOf(config: AgentConfig, configFile: string | undefined): Settings {
+  return {
+    repo: config.repo,
+    branch: config.branch ?? CONFIG_DEFAULTS.branch,
+    path: normalizeRepoPath(config.path ?? CONFIG_DEFAULTS.path),
+    stateDir: config.state_dir ?? CONFIG_DEFAULTS.state_dir,
+    dockerHost: config.docker_host,
+    hostId: config.host_id ?? hostname(),
+    concurrency: config.concurrency ?? CONFIG_DEFAULTS.concurrency,
+    registryAuth: config.registry_auth,
+    git: { username: config.git?.username, passwordFile: config.git?.password_file },
+    configFile,
+    agent: agentSectionDefaults(config.agent),
+    security: securitySectionDefaults(config.security),
+    report: reportSectionDefaults(config.report),
+    files: filesSectionDefaults(config.files),
+    manifest: manifestSectionDefaults(config.manifest),
+    secrets: secretsSectionDefaults(config.secrets),
+    drift: driftSectionDefaults(config.drift),
   };
-  checkVariablesDir(settings);
-  return settings;
 }
 
-/**
- * `manifest.variables_dir` holds files a commit's `${VAR}` reads into containers: it must be a
- * place a commit could read as an `env_file` anyway (under `security.policy.env_file_roots`), and
- * never hold the agent's own files. The default that does not fit the roots is only left unread.
- */
-function checkVariablesDir(settings: Settings): void {
-  const { variablesDir, variablesDirSet } = settings.manifest;
-  const guarded = touchesGuarded(variablesDir, guardedFilesOf(settings));
-  if (guarded !== undefined) {
-    throw new ConfigInvalidError(`manifest.variables_dir ${variablesDir} holds or is one of the agent's own files (${guarded})`, {
-      hint: "Point it at a directory of its own, e.g. /etc/gitdock/env.",
-    });
-  }
-  if (variablesDirSet && !isUnderAny(variablesDir, settings.security.policy.envFileRoots)) {
-    throw new ConfigInvalidError(
-      `manifest.variables_dir ${variablesDir} is not under security.policy.env_file_roots (${settings.security.policy.envFileRoots.join(", ")})`,
-      {
-        hint: "Move the directory under an env_file root, or add it to security.policy.env_file_roots.",
-      },
-    );
-  }
-}
-
-export async function readConfigFile(path: string): Promise<AgentConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    throw new ConfigInvalidError(`cannot read config ${path}: ${(err as Error).message}`);
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text) ?? {};
-  } catch (err) {
-    throw new ConfigInvalidError(`${path}: not valid YAML: ${(err as Error).message}`);
-  }
-  const parsed = agentConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${path}: ${i.path.join(".") || "(top level)"}: ${i.message}`);
-    throw new ConfigInvalidError(`invalid agent config:\n  ${lines.join("\n  ")}`, { hint: "See examples/agent/config.yaml." });
-  }
-  return parsed.data;
-}
-
-/** `--path` is a directory inside the repository: no leading `./` or `/`, no trailing `/`. */
+/** `path` is a directory inside the repository (the schema refuses `..`): no leading `./` or `/`, no trailing `/`. */
 function normalizeRepoPath(p: string): string {
   const clean = p.replace(/^\.?\/+/, "").replace(/\/+$/, "");
-  if (clean === ".") return "";
-  if (clean.split("/").includes("..")) throw new ConfigInvalidError(`--path ${p} must stay inside the repository`);
-  return clean;
+  return clean === "." ? "" : clean;
 }
 
 export function requireRepo(settings: Settings): string {

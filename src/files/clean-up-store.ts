@@ -6,7 +6,7 @@ import type { StoreObject } from "../model.js";
 import type { ResolvedState } from "../plan/types.js";
 import { isUnder } from "../policy/host-paths.js";
 import { readJsonFile, writeFileAtomic } from "../state/index.js";
-import { FILES_PREFIX, storeDirOf, TMP_DIR, TREES_PREFIX } from "./store-layout.js";
+import { FILES_PREFIX, storeDirOf, TMP_DIR, TREES_PREFIX } from "../manifest/files/store-layout.js";
 
 /**
  * Which store objects each good commit mounts, by name (`sha256/<digest>`, `trees/<digest>`): only

@@ -3,7 +3,7 @@ import { chmod, lstat, mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { FileStoreError } from "../errors.js";
 import type { StoredFile, StoreObject } from "../model.js";
-import { DIRECTORY_MODE, FILES_PREFIX, TMP_DIR, TREES_PREFIX } from "./store-layout.js";
+import { DIRECTORY_MODE, FILES_PREFIX, TMP_DIR, TREES_PREFIX } from "../manifest/files/store-layout.js";
 
 /**
  * Makes the store objects a desired state mounts, before the first change of the host: each file

@@ -24,7 +24,7 @@ export const NO_WAKEUPS: ContainerWakeups = { on: () => () => undefined, lost: (
 export async function openContainerWakeups(docker: Docker): Promise<ContainerWakeups> {
   let stream: NodeJS.ReadableStream;
   try {
-    stream = (await docker.getEvents({ filters: { type: ["container"], event: ACTIONS } })) as NodeJS.ReadableStream;
+    stream = await docker.getEvents({ filters: { type: ["container"], event: ACTIONS } });
   } catch {
     return NO_WAKEUPS;
   }

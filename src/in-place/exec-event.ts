@@ -43,8 +43,8 @@ export function inPlaceEventOf(raw: unknown): InPlaceEvent | undefined {
  * output, but a password passed as an argument must not land in the journal as it is.
  */
 export function recordedCommand(command: string): string {
-  // eslint-disable-next-line no-control-regex
   const flat = redactCredentialShapes(command)
+    // eslint-disable-next-line no-control-regex -- control characters are what this removes
     .replace(/[\u0000-\u001f\u007f-\u009f\s]+/g, " ")
     .trim();
   return flat.length <= COMMAND_MAX ? flat : `${flat.slice(0, COMMAND_MAX - 1)}…`;

@@ -191,7 +191,7 @@ export class InPlaceWatch implements InPlaceSource {
     // A container the Engine cannot show any more is gone: nothing of it stays to report.
     const profile = await this.profile(event.containerId);
     if (!profile || event.command === profile.healthcheckCommand) return;
-    const labels = ((raw as { Actor?: { Attributes?: Record<string, string> } }).Actor?.Attributes ?? {}) as Record<string, string>;
+    const labels = (raw as { Actor?: { Attributes?: Record<string, string> } }).Actor?.Attributes ?? {};
     // A job or a one-shot is a one-off run: an exec into it changes nothing that stays.
     if (labels[LABEL.oneShot] === "true") return;
     this.execs.add(event.execId);

@@ -11,7 +11,7 @@
  * `extends` → the files merged by Compose's rules → `include` (merge/) → `environment: [FOO]`
  * passed through → zod schema (schema/, validate/) → normalization into the model (normalize/;
  * relative bind sources, env_file, configs and secrets resolved in the tree from the directory of
- * the file that wrote them, src/files/) → semantic rules and profiles (rules/). Then the rules that compare stacks (duplicate projects,
+ * the file that wrote them, files/, and named by their content in gitdock's store) → semantic rules and profiles (rules/). Then the rules that compare stacks (duplicate projects,
  * container names, two compose files in one directory, Compose files no stack deploys). Every
  * problem is placed in the file where its text was written, once for text several services share.
  */
@@ -25,7 +25,10 @@ export { COMPOSE_FILE_NAMES, findStackFiles, type ManifestFile } from "./find-st
 export { MAX_MANIFEST_BYTES } from "./yaml/read-yaml-document.js";
 export { EXPANSION_FACTOR } from "./yaml/expanded-size.js";
 export type { LoadedManifest, ManifestSources, TreeInputs } from "./load/load-stacks.js";
-export { DEFAULT_VARIABLES_DIR, type ManifestInputs } from "./load/load-environment.js";
+export type { ManifestInputs } from "./load/load-environment.js";
+export { CommitFiles, DEFAULT_REPO_FILE_SETTINGS, type RepoFileSettings } from "./files/commit-files.js";
+export { objectsMountedBy } from "./files/mounted-objects.js";
+export { MAX_STORED_BYTES_PER_COMMIT, MAX_STORED_FILE_BYTES, storeDirOf } from "./files/store-layout.js";
 export type { HostVariables } from "./interpolate/variable-scope.js";
 export { OVERRIDE_FILE_NAMES } from "./load/discover-stacks.js";
 export { STACK_INDEX_NAMES } from "./schema/stack-index-schema.js";

@@ -5,6 +5,8 @@ import { HostInputError } from "../errors.js";
 import { parseDotenv, type HostVariables } from "../manifest/index.js";
 import { isUnderAny } from "../policy/host-paths.js";
 import { touchesGuarded, type GuardedPaths } from "../policy/guarded-paths.js";
+import { decryptVariablesFile } from "../manifest/load/decrypt-variables-file.js";
+import { NO_IDENTITIES, type HostIdentities } from "../secrets/host-identities.js";
 
 /** The host's variables for the projects of one commit, and a digest that changes when they do. */
 export interface HostVariableFiles {
@@ -28,6 +30,8 @@ export async function readHostVariables(
   manifest: ManifestSection,
   envFileRoots: readonly string[],
   guarded: GuardedPaths,
+  /** The host's keys: a variables file encrypted with SOPS or age is decrypted with them, in memory. */
+  ids?: HostIdentities,
 ): Promise<HostVariableFiles> {
   const usable = isUnderAny(manifest.variablesDir, envFileRoots);
   const byProject = new Map<string, ReadonlyMap<string, string>>();
@@ -37,7 +41,7 @@ export async function readHostVariables(
     const guard = touchesGuarded(file, guarded);
     if (!usable) refused.set(project, "not read: manifest.variables_dir is not under security.policy.env_file_roots");
     else if (guard !== undefined) refused.set(project, `not read: it is one of the agent's own files (${guard}); give the project another name`);
-    else byProject.set(project, await readVariablesFile(file));
+    else byProject.set(project, await readVariablesFile(file, ids));
   }
   const variables: HostVariables = {
     fileFor: (project) => {
@@ -53,7 +57,7 @@ function fileOf(dir: string, project: string): string {
   return `${dir}/${project}.env`;
 }
 
-async function readVariablesFile(file: string): Promise<ReadonlyMap<string, string>> {
+async function readVariablesFile(file: string, ids: HostIdentities | undefined): Promise<ReadonlyMap<string, string>> {
   const info = await lstat(file).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "ENOENT") return undefined;
     throw unreadable(file, err);
@@ -64,9 +68,12 @@ async function readVariablesFile(file: string): Promise<ReadonlyMap<string, stri
       hint: "Make it a plain file (mode 0600, owned by root); symlinks are not followed.",
     });
   }
-  const text = await readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
+  const bytes = await readFile(file).catch((err: NodeJS.ErrnoException) => {
     throw unreadable(file, err);
   });
+  const decrypted = await decryptVariablesFile(file, bytes, ids ?? NO_IDENTITIES);
+  if (decrypted) return decrypted;
+  const text = bytes.toString("utf8");
   const parsed = parseDotenv(text);
   const first = parsed.problems[0];
   if (first) throw new HostInputError(`${file}:${first.line}: ${first.message}`, { hint: "Fix the host variables file on this host." });

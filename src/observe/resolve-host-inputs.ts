@@ -5,6 +5,7 @@ import { parseEnvText } from "../manifest/parse/parse-env-text.js";
 import { hostKeyId, legacySpecHashes, specHashes, type SpecHashes } from "../plan/spec-hash.js";
 import type { ResolvedService, ResolvedState } from "../plan/types.js";
 import { materializeStore } from "../files/materialize.js";
+import { materializeDecrypted } from "../files/materialize-decrypted.js";
 import { checkSecretAttributes } from "./secret-attributes.js";
 import { secretDigest, secretMounts } from "./secret-digest.js";
 
@@ -18,6 +19,8 @@ import { secretDigest, secretMounts } from "./secret-digest.js";
  */
 export async function resolveHostInputs(desired: DesiredState, hostKey: Buffer): Promise<ResolvedState> {
   await materializeStore(desired.stacks.flatMap((s) => s.storeObjects ?? []));
+  // Decrypted secrets and configs on the tmpfs, on every pass: after a reboot they are back before anything starts.
+  await materializeDecrypted(desired.stacks.flatMap((s) => s.decryptedFiles ?? []));
   const cache = new Map<string, Promise<Record<string, string>>>();
   const readOnce = (path: string) => {
     let p = cache.get(path);
@@ -47,13 +50,13 @@ async function resolveService(
   digestOnce: (file: string) => Promise<string>,
 ): Promise<ResolvedService> {
   const fromFiles: Record<string, string> = {};
-  // Values from the host's files are secrets; those from the repository's files are in Git already.
+  // Values from the host's files are secrets, and so are decrypted ones; plain files of the repository are in Git already.
   const fromHost = new Set<string>();
   for (const source of service.envFiles) {
     const values = typeof source === "string" ? await readOnce(source) : source.values;
     Object.assign(fromFiles, values);
     for (const key of Object.keys(values)) {
-      if (typeof source === "string") fromHost.add(key);
+      if (typeof source === "string" || source.secret) fromHost.add(key);
       else fromHost.delete(key);
     }
   }

@@ -1,5 +1,5 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, visit, type Document, type Node, type Scalar } from "yaml";
-import { formatPath, type DocPath } from "../manifest/format-path.js";
+import { formatPath } from "../manifest/format-path.js";
 
 /** One `image:` value as written in the file (once, however many services share it through an anchor). */
 export interface ImageScalar {
@@ -53,7 +53,7 @@ function lookUp(doc: Document, node: Node | null | undefined, key: string, depth
 }
 
 function deref(doc: Document, node: Node | null | undefined): Node | null | undefined {
-  return isAlias(node) ? (node.resolve(doc) as Node | undefined) : node;
+  return isAlias(node) ? node.resolve(doc) : node;
 }
 
 function isMergeKey(key: unknown): boolean {
@@ -71,9 +71,9 @@ function writtenPaths(doc: Document): Map<Scalar, string> {
       const chain = [...ancestors, node];
       chain.forEach((a, i) => {
         if (isPair(a) && chain[i + 1] === a.value) path.push(isScalar(a.key) ? String(a.key.value) : "?");
-        if (isSeq(a)) path.push(a.items.indexOf(chain[i + 1] as never));
+        if (isSeq(a)) path.push(a.items.indexOf(chain[i + 1]));
       });
-      paths.set(node, formatPath(path as DocPath));
+      paths.set(node, formatPath(path));
     },
   });
   return paths;

@@ -1,11 +1,7 @@
 /**
  * What a commit may ask of this host, decided by the host's root in the agent's config
- * (`security.policy`), never by the manifest repository. The defaults are the safe ones: nothing
- * privileged, no host namespaces and no other container's, no added capabilities or devices, bind
- * mounts only under /srv and /var/lib/gitdock-data, secrets only under /etc/gitdock/secrets, env
- * files only under /etc/gitdock/env, no root user, local volumes without driver options, bridge
- * networks with the default IPAM in private address space, no device requests, no links to
- * containers outside the stack, and no network or volume that gitdock does not own.
+ * (`security.policy`), never by the manifest repository. The defaults are the safe ones
+ * (src/config/defaults.ts; `DEFAULT_POLICY` in src/config/security-section.ts is this form of them).
  *
  * The policy is an allow-list over the Engine requests gitdock sends (src/policy/requests/): a
  * request field that no key here speaks for must be at the Engine's default.
@@ -62,6 +58,16 @@ export interface HostPolicy {
    * Judged before anything is pulled (src/image-signatures/).
    */
   imageSignatures: ImageSignatureRule[];
+  /** Encrypted secrets of the repository (src/secrets/, policy/secrets-policy.ts). */
+  secrets: SecretsPolicy;
+}
+
+/** `secrets:` of the policy: what encrypted files of the repository must be. */
+export interface SecretsPolicy {
+  /** Every Compose secret must be an encrypted file of the repository (none from the host's disk). */
+  requireEncrypted: boolean;
+  /** When not empty: every SOPS file may be encrypted only for these (age recipients, OpenPGP fingerprints), and age files are refused (they do not name theirs). */
+  recipients: string[];
 }
 
 /**
@@ -94,38 +100,3 @@ export interface KeylessIdentity {
   /** The OIDC issuer (Fulcio's issuer extension), exactly. */
   issuer: string;
 }
-
-export const DEFAULT_POLICY: Readonly<HostPolicy> = Object.freeze({
-  registries: ["*"],
-  privileged: false,
-  hostNetwork: false,
-  hostPid: false,
-  hostIpc: false,
-  rootUser: false,
-  capAdd: [],
-  devices: [],
-  bindRoots: ["/srv", "/var/lib/gitdock-data"],
-  envFileRoots: ["/etc/gitdock/env"],
-  secretRoots: ["/etc/gitdock/secrets"],
-  publishedPorts: ["1-65535"],
-  volumeDrivers: ["local"],
-  volumeTypes: [],
-  networkDrivers: ["bridge"],
-  externalNetworks: [],
-  externalVolumes: [],
-  sharedNamespaces: [],
-  securityOpt: ["no-new-privileges"],
-  runtimes: ["runc"],
-  // The sysctls Docker itself accepts for a container with its own namespaces.
-  sysctls: ["net.*", "kernel.shm*", "kernel.msg*", "kernel.sem", "fs.mqueue.*"],
-  // json-file, local and journald keep the output on this host; none drops it. Network drivers
-  // (syslog, gelf, fluentd, ...) make dockerd itself connect to an address the commit chooses.
-  logDrivers: ["json-file", "local", "journald", "none"],
-  deviceRequests: false,
-  externalLinks: [],
-  ipamDrivers: [],
-  // Private address space only: a bridge's subnet becomes a route on the host, and a public one
-  // would send the host's own traffic for it (a registry, a DNS server) into the container network.
-  networkSubnets: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fd00::/8"],
-  imageSignatures: [],
-});

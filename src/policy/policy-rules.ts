@@ -4,17 +4,14 @@ import { parsePortLong, parsePortShort } from "../manifest/parse/parse-port.js";
 import { inReadOnlyStore, touchesGuarded, type GuardedPaths } from "./guarded-paths.js";
 import { bindSourceAllowed, exposesDockerSocket, isUnderAny, localBindDevice, normalizeHostPath } from "./host-paths.js";
 import type { HostPolicy } from "./host-policy.js";
+import { secretsPolicyViolations } from "./secrets-policy.js";
 import { imageLocation, registryAllows } from "./image-registry.js";
 import { parseInterval, portsAllowed, type PortInterval } from "./port-ranges.js";
 import { runsAsRoot } from "./runc-user.js";
 
-/** A document path: map keys and list indexes, as the manifest's problems use them. */
-export type DocPath = (string | number)[];
+import type { DocPath, Violation } from "./violation.js";
 
-export interface Violation {
-  path: DocPath;
-  message: string;
-}
+export type { DocPath, Violation } from "./violation.js";
 
 /** Looks up what was written at a path of the stack's file, to find list items by their value. */
 export type RawLookup = (path: DocPath) => unknown;
@@ -170,7 +167,10 @@ export const SERVICE_RULES: ((r: RuleInput) => Violation[])[] = [
 /** Rules over a stack's own declarations: secret files, network addresses and local volumes bound to a host path. */
 export function stackViolations(stack: DesiredStack, policy: HostPolicy, guarded: GuardedPaths): Violation[] {
   const out: Violation[] = [];
+  out.push(...secretsPolicyViolations(stack, policy.secrets));
   for (const s of stack.secrets ?? []) {
+    // Decrypted by gitdock into its own tmpfs; where it came from is judged by secretsPolicyViolations.
+    if (s.encrypted !== undefined) continue;
     const own = touchesGuarded(s.file, guarded);
     if (own)
       out.push({ path: ["secrets", s.key, "file"], message: `secret file ${s.file} would hand the container the agent's own ${own}; no policy allows that` });

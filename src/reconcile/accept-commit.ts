@@ -61,7 +61,7 @@ async function acceptManifest(
   commit: string,
   engine: (() => Promise<HostSnapshot>) | undefined,
 ): Promise<{ desired: DesiredState; images: VerifiedImage[] }> {
-  const { stacks, sources } = await readCommitManifest(gitdir, commit, ctx.settings);
+  const { stacks, sources } = await readCommitManifest(gitdir, commit, ctx.settings, ctx.hostKey);
   const { policy } = ctx.settings.security;
   const guarded = guardedFilesOf(ctx.settings);
   const violations = checkPolicyOnce(stacks, policy, () => checkPolicy(stacks, policy, sources, guarded));

@@ -1,4 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { repoFileSettingsOf } from "../config/files-section.js";
+import { secretsSectionDefaults } from "../config/secrets-section.js";
 import type { Settings } from "../config/settings.js";
 import { guardedFilesOf } from "../config/guarded-files.js";
 import { loadManifest, manifestProjects, type ManifestSources } from "../manifest/index.js";
@@ -6,6 +8,9 @@ import type { RepoTree } from "../manifest/repo-tree.js";
 import type { DesiredStack } from "../model.js";
 import { readHostVariables, type HostVariableFiles } from "../observe/read-host-variables.js";
 import { readCommitTree } from "../source/index.js";
+import { decryptCommitFiles, manifestSecretsOf } from "../manifest/files/decrypt-commit-files.js";
+import { loadHostIdentities, NO_IDENTITIES, type HostIdentities } from "../secrets/host-identities.js";
+import { hostKeyId } from "../plan/spec-hash.js";
 
 interface CommitManifest {
   stacks: DesiredStack[];
@@ -35,10 +40,13 @@ const manifests = new Map<string, Promise<CommitManifest>>();
  * Only valid results are kept; callers must treat the returned stacks as read-only. Env files on
  * the host and secrets are not part of this: they are read when the plan is made.
  */
-export async function readCommitManifest(gitdir: string, commit: string, settings: Settings): Promise<CommitManifest> {
-  const { tree, host, key } = await manifestInputs(gitdir, commit, settings);
+export async function readCommitManifest(gitdir: string, commit: string, settings: Settings, hostKey?: Buffer): Promise<CommitManifest> {
+  const { tree, host, ids, key } = await manifestInputs(gitdir, commit, settings, hostKey);
   return remember(manifests, key, async () => {
+    // Encrypted files are decrypted in memory with this host's keys; the parsed manifest keeps what it uses.
+    const decrypted = await decryptCommitFiles(tree, settings.path, ids);
     const inputs = {
+      secrets: manifestSecretsOf(decrypted, ids, secretsOf(settings).runtimeDir, hostKey ?? PROCESS_NAME_KEY),
       hostVariables: host.variables,
       profiles: settings.manifest.profiles,
       files: repoFileSettingsOf(settings),
@@ -49,24 +57,54 @@ export async function readCommitManifest(gitdir: string, commit: string, setting
 }
 
 /** What the manifest of `commit` depends on besides the commit: part of any cache of a verdict about it. */
-export async function commitManifestKey(gitdir: string, commit: string, settings: Settings): Promise<string> {
-  return (await manifestInputs(gitdir, commit, settings)).key;
+export async function commitManifestKey(gitdir: string, commit: string, settings: Settings, hostKey?: Buffer): Promise<string> {
+  return (await manifestInputs(gitdir, commit, settings, hostKey)).key;
 }
 
-async function manifestInputs(gitdir: string, commit: string, settings: Settings): Promise<{ tree: RepoTree; host: HostVariableFiles; key: string }> {
+async function manifestInputs(
+  gitdir: string,
+  commit: string,
+  settings: Settings,
+  hostKey: Buffer | undefined,
+): Promise<{ tree: RepoTree; host: HostVariableFiles; ids: HostIdentities; key: string }> {
   const root = settings.path;
   const processEnvironment = settings.manifest.processEnvironment ? process.env : undefined;
   const { tree, projects } = await remember(trees, `${gitdir}\0${commit}\0${root}`, async () => {
     const read = await readCommitTree(gitdir, commit, root);
     return { tree: read, projects: manifestProjects(read, processEnvironment ? { processEnvironment } : {}) };
   });
-  const host = await readHostVariables(projects, settings.manifest, settings.security.policy.envFileRoots, guardedFilesOf(settings));
+  // The host's keys (re-read every pass: a key added or removed takes effect at the next one) decide what decrypts.
+  const ids = await identitiesOf(settings);
+  const host = await readHostVariables(projects, settings.manifest, settings.security.policy.envFileRoots, guardedFilesOf(settings), ids);
   // The store's and data root's paths end up in the stacks' mounts: they shape the result too.
   const files = repoFileSettingsOf(settings);
-  const key = [gitdir, commit, root, host.digest, settings.manifest.profiles.join(","), processEnvironment ? "process" : "-", files.store, files.dataRoot].join(
-    "\0",
-  );
-  return { tree, host, key };
+  const secrets = [ids.digest, secretsOf(settings).runtimeDir, hostKey ? hostKeyId(hostKey) : "-"].join("\0");
+  const key = [
+    gitdir,
+    commit,
+    root,
+    host.digest,
+    settings.manifest.profiles.join(","),
+    processEnvironment ? "process" : "-",
+    files.store,
+    files.dataRoot,
+    secrets,
+  ].join("\0");
+  return { tree, host, ids, key };
+}
+
+/** Without the host key (a caller outside the pass), decrypted files are named under a key of this process. */
+const PROCESS_NAME_KEY = randomBytes(32);
+
+/** Settings made before the secrets section existed have none: no keys, the default tmpfs. */
+function secretsOf(settings: Settings): Settings["secrets"] {
+  return settings.secrets ?? secretsSectionDefaults(undefined);
+}
+
+function identitiesOf(settings: Settings): Promise<HostIdentities> {
+  const { ageIdentityFile, openpgpPrivateKeyFile } = secretsOf(settings);
+  if (ageIdentityFile === undefined && openpgpPrivateKeyFile === undefined) return Promise.resolve(NO_IDENTITIES);
+  return loadHostIdentities({ ageIdentityFile, openpgpPrivateKeyFile });
 }
 
 function remember<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {

@@ -31,7 +31,7 @@ const verdicts = new VerdictCache<LastGoodVerdict>({ keep: 4, maxAgeMs: 10 * 60_
  */
 export async function recheckLastGood(ctx: ReconcileContext, gitdir: string, commit: string, engine?: EngineView): Promise<LastGoodVerdict> {
   // The host's variables and profiles change what the manifest is: part of the verdict's key too.
-  const manifestKey = await commitManifestKey(gitdir, commit, ctx.settings).catch(() => "unreadable");
+  const manifestKey = await commitManifestKey(gitdir, commit, ctx.settings, ctx.hostKey).catch(() => "unreadable");
   const key = [
     gitdir,
     ctx.settings.path,

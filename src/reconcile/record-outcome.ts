@@ -67,11 +67,27 @@ export async function recordOutcome(ctx: ReconcileContext, outcome: Outcome): Pr
   const record = RECORDS[outcome.kind](outcome as never, state);
   if (record === undefined) return;
   if (record.state) await ctx.store.update((s) => record.state!(s, at));
-  if (record.journal) {
-    await ctx.journal.append(record.journal);
-    await ctx.journal.checkpoint();
-  }
+  // A journal that cannot be written (a full disk) does not keep the outcome from the listeners
+  // (git notes, markers): the pass still fails loudly afterwards, and the journal records the gap
+  // with its next entry (state/journal-gap.ts).
+  const failure = record.journal ? await journalOutcome(ctx, record.journal) : undefined;
   if (record.event) await tellListeners(ctx, { ...record.event, ...(await imageSignersOf(ctx, record.event)), hostId: ctx.settings.hostId, at });
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- what the journal write threw, rethrown as it came
+  if (failure !== undefined) throw failure;
+}
+
+async function journalOutcome(ctx: ReconcileContext, entry: JournalInput): Promise<unknown> {
+  try {
+    await ctx.journal.append(entry);
+    await ctx.journal.checkpoint();
+    return undefined;
+  } catch (err) {
+    ctx.log.error(
+      { stage: "journal", commit: entry.commit, action: entry.action, outcome: entry.outcome, err: String(err) },
+      `JOURNAL WRITE FAILED: the ${entry.action} ${entry.outcome ?? ""} of ${entry.commit.slice(0, 12)} is in state.json but not in the journal`,
+    );
+    return err;
+  }
 }
 
 /** A commit that ran names who signed its images, next to the outcome (git notes, markers). */

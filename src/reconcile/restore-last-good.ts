@@ -13,6 +13,7 @@ import type { HostSnapshot, ResolvedService, ResolvedState } from "../plan/index
 import { cleanUpLeftovers, findInterruptedRollout, undoRollout } from "../rollback/index.js";
 import { redactedExcerpt } from "../untrusted/index.js";
 import type { ReconcileContext } from "./context.js";
+import { restoreDecryptedFiles } from "./restore-decrypted-files.js";
 
 export type RecoveryVerdict =
   /** Nothing to undo: the snapshot looked at, so the pass can plan against it without listing again. */
@@ -39,6 +40,8 @@ export async function recoverInterruptedRollout(ctx: ReconcileContext): Promise<
   }
   const commit = state.rollout.commit;
   ctx.log.warn({ stage: "recover", commit, containers: steps.map((s) => s.name) }, "found an interrupted rollout; undoing it");
+  // The kept containers mount the previous commit's decrypted files, which a reboot took with the tmpfs.
+  for (const c of new Set([state.lastApplied?.commit, state.lastGood?.commit])) await restoreDecryptedFiles(ctx, c);
   const { problems } = await undoRollout(steps, { docker: ctx.docker, log: ctx.log, commit, record });
   if (problems.length) {
     ctx.log.error({ stage: "recover", commit, problems }, "could not undo every step of the interrupted rollout; retrying next pass");

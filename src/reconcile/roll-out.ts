@@ -1,3 +1,4 @@
+import { cleanUpDecryptedAfterRollout } from "../files/clean-up-decrypted.js";
 import { applyPlan, finalizeRollout, RolloutFailedError, type ApplyContext } from "../apply/index.js";
 import { bindRootsOf } from "../apply/host-bind-sources.js";
 import { pruneImages, recordPulledImages } from "../apply/prune-images.js";
@@ -117,6 +118,7 @@ async function finish(
     ctx.log.warn({ stage: "cleanup", err: String(err) }, "image cleanup failed; retried after the next rollout");
   }
   await cleanUpStoreAfterRollout(ctx, resolved);
+  if (ctx.settings.secrets) await cleanUpDecryptedAfterRollout(ctx, resolved);
 }
 
 function applyContext(ctx: ReconcileContext, resolved: ResolvedState, wakeups: ContainerWakeups): ApplyContext {

@@ -7,11 +7,10 @@
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile, cp } from "node:fs/promises";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { startMarkerReceiver, type MarkerReceiver } from "../support/marker-receiver.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyBodySignature } from "../../src/audit/marker.js";
 import { runGitdock } from "../support/cli.js";
@@ -32,8 +31,7 @@ let gitRoot: string;
 let tmp: string;
 let repo: ManifestRepo;
 const hosts = {} as Record<HostName, TestHost>;
-let receiver: http.Server;
-const markers: { body: string; signature: string | undefined }[] = [];
+let receiver: MarkerReceiver;
 const commits: Record<string, string> = {};
 
 const project = (h: HostName) => `${P}${h}-web`;
@@ -95,16 +93,8 @@ beforeAll(async () => {
   server = await startGitServer(gitRoot);
   repo = await createManifestRepo(server, `${P}manifests`);
 
-  receiver = http.createServer((req, res) => {
-    let body = "";
-    req.setEncoding("utf8").on("data", (d: string) => (body += d));
-    req.on("end", () => {
-      markers.push({ body, signature: req.headers["x-gitdock-signature"] as string | undefined });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
-  const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/markers`;
+  receiver = await startMarkerReceiver();
+  const hookUrl = receiver.url;
   await writeFile(path.join(tmp, "secret"), `${SECRET}\n`, { mode: 0o600 });
 
   for (const h of HOSTS) {
@@ -120,7 +110,7 @@ afterAll(async () => {
   for (const h of HOSTS) await hosts[h]?.dispose();
   await repo?.dispose();
   await server?.close();
-  await new Promise((r) => receiver?.close(r));
+  await receiver?.close();
   await rm(gitRoot, { recursive: true, force: true });
   await rm(tmp, { recursive: true, force: true });
 });
@@ -138,7 +128,7 @@ describe("audit: git notes, history, journal verification and deployment markers
 
     const notes = await notesFromFreshClone();
     for (const c of [commits.first, commits.second]) {
-      const lines = notes.get(c!) ?? [];
+      const lines = notes.get(c) ?? [];
       expect(lines, `note on ${c}`).toHaveLength(3);
       for (const h of HOSTS) expect(lines.filter((l) => line(h, "applied").test(l) && l.endsWith(" healthy"))).toHaveLength(1);
     }
@@ -196,9 +186,9 @@ describe("audit: git notes, history, journal verification and deployment markers
       expect(await outbox(h)).toEqual([]);
     }
     // Nothing earlier was lost or doubled on the way.
-    expect(notes.get(commits.first)).toHaveLength(3);
-    expect(notes.get(commits.second)).toHaveLength(3);
-    expect(notes.get(commits.mixed)).toHaveLength(3);
+    expect(notes.get(commits.first!)).toHaveLength(3);
+    expect(notes.get(commits.second!)).toHaveLength(3);
+    expect(notes.get(commits.mixed!)).toHaveLength(3);
   });
 
   it("history matches the journal; a commit the branch moved past is superseded; --fetch deepens the shallow clone", async () => {
@@ -222,8 +212,8 @@ describe("audit: git notes, history, journal verification and deployment markers
     expect(report.complete).toBe(true);
     const status = Object.fromEntries(report.commits.map((c) => [c.commit, c.status]));
     expect(status).toEqual({
-      [commits.last!]: "healthy",
-      [commits.skipped!]: "superseded",
+      [commits.last]: "healthy",
+      [commits.skipped]: "superseded",
       [commits.refused!]: "healthy",
       [commits.mixed!]: "rolled-back",
       [commits.second!]: "healthy",
@@ -311,22 +301,22 @@ describe("audit: git notes, history, journal verification and deployment markers
     // Outcomes so far: 3 (first) + 3 (second) + 3 (mixed) + 3 (refused) + 1 (h1 v3).
     await waitFor(
       "13 markers",
-      () => markers.length,
+      () => receiver.markers.length,
       (n) => n >= 13,
     );
-    expect(markers).toHaveLength(13);
-    for (const m of markers) expect(verifyBodySignature(m.body, m.signature, SECRET), m.body).toBe(true);
+    expect(receiver.markers).toHaveLength(13);
+    for (const m of receiver.markers) expect(verifyBodySignature(m.body, m.signature, SECRET), m.body).toBe(true);
 
-    const bodies = markers.map((m) => JSON.parse(m.body) as { host: string; commit: string; outcome: string; reason?: string; durationMs?: number });
+    const bodies = receiver.markers.map((m) => JSON.parse(m.body) as { host: string; commit: string; outcome: string; reason?: string; durationMs?: number });
     const rollback = bodies.find((b) => b.outcome === "rolled-back")!;
     expect(rollback).toMatchObject({ host: `${P}h1`, commit: commits.mixed, reason: expect.stringMatching(/http 404/), durationMs: expect.any(Number) });
     expect(bodies.find((b) => b.outcome === "rejected")).toMatchObject({ host: `${P}h3`, commit: commits.mixed });
     expect(bodies.filter((b) => b.commit === commits.refused && b.outcome === "healthy")).toHaveLength(3);
 
-    const tampered = markers[0]!.body.replace('"healthy"', '"rolled-back"');
-    expect(tampered).not.toBe(markers[0]!.body);
-    expect(verifyBodySignature(tampered, markers[0]!.signature, SECRET)).toBe(false);
-    expect(verifyBodySignature(markers[0]!.body, markers[0]!.signature, "another secret")).toBe(false);
+    const tampered = receiver.markers[0]!.body.replace('"healthy"', '"rolled-back"');
+    expect(tampered).not.toBe(receiver.markers[0]!.body);
+    expect(verifyBodySignature(tampered, receiver.markers[0]!.signature, SECRET)).toBe(false);
+    expect(verifyBodySignature(receiver.markers[0]!.body, receiver.markers[0]!.signature, "another secret")).toBe(false);
   });
 });
 

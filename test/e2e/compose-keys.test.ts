@@ -182,7 +182,7 @@ describe("the Compose keys real stacks use, on the real Engine", () => {
     expect(web.NetworkSettings.Networks[EXT_NET]?.Links).toEqual([`${OUTSIDE}:outside`]);
 
     const back = await dockerClient().getNetwork(`${APP}_back`).inspect();
-    expect(back.IPAM.Config).toEqual([{ Subnet: SUBNET, Gateway: "10.199.77.1" }]);
+    expect(back.IPAM?.Config).toEqual([{ Subnet: SUBNET, Gateway: "10.199.77.1" }]);
     expect(addressOn(web, `${APP}_back`)).toMatch(/^10\.199\.77\./);
 
     // The Compose service name stays an alias beside container_name; links and external_links resolve.

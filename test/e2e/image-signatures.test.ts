@@ -161,7 +161,7 @@ function stack(project: string, image: string, release = "1"): string {
   return `name: ${project}\nservices:\n  app:\n${webService(image, `    labels:\n      release: "${release}"`)}\n`;
 }
 
-async function deploy(image: string, release: string): Promise<{ code: number; out: string; commit: string }> {
+async function deploy(image: string, release: string): Promise<{ code: number | null; out: string; commit: string }> {
   await repo.write("hosts/h1/web/compose.yaml", stack(WEB, image, release));
   const commit = await repo.commit(`web ${release}`);
   const r = await host.run("sync");
@@ -353,7 +353,7 @@ describe("image signatures", () => {
 
   it("a valid verdict is kept per digest and key set: judging the same images again asks no registry", async () => {
     const name = "via-api";
-    const [{ digest }] = pushed.filter((p) => p.repo === `${NS}/${name}` && p.digest.startsWith("sha256:")) as [{ digest: string }];
+    const { digest } = pushed.find((p) => p.repo === `${NS}/${name}` && p.digest.startsWith("sha256:"))!;
     const stacks = [
       {
         project: WEB,

@@ -182,7 +182,7 @@ describe("gitdock validate on files of the repository, as a sync judges them", (
     const expected = [
       /site\/compose\.yaml:5:9: services\.proxy\.volumes\[0\]: "\.\/nginx\.conf" is a file of the repository \(.*hosts\/h1\/site\/nginx\.conf\); files from Git are mounted read-only: remove ":rw"/,
       /site\/compose\.yaml:6:9: services\.proxy\.volumes\[1\]: "\.\/conf\.d" is a directory of the repository/,
-      /site\/compose\.yaml:11:11: secrets\.db\.file: "\.\/db_password\.txt" is a file committed to the repository .*: a secret must never be in Git in plain text/,
+      /site\/compose\.yaml:11:11: secrets\.db\.file: "\.\/db_password\.txt" is a file committed to the repository .* in plain text: a secret must never be in Git unencrypted; rotate it, then encrypt it/,
     ];
     // The host's directory, and the compose file alone (its directory's stack, with what it mounts below it).
     for (const target of [path.join(dir, "hosts/h1"), path.join(dir, "hosts/h1/site/compose.yaml")]) {

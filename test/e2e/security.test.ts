@@ -5,9 +5,10 @@
  * each step starts from the host the previous one left.
  */
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { listFiles } from "../support/files.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunResult } from "../support/cli.js";
 import { runGitdock } from "../support/cli.js";
@@ -339,13 +340,3 @@ describe("hostile manifests through gitdock validate", () => {
     expect(r.stderr).toMatch(/compose\.yaml:1:1: file is \d+ bytes; manifests are limited to 1048576 bytes/);
   });
 });
-
-async function listFiles(root: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(root, { withFileTypes: true })) {
-    const full = path.join(root, entry.name);
-    if (entry.isDirectory()) out.push(...(await listFiles(full)));
-    else if (entry.isFile()) out.push(full);
-  }
-  return out;
-}

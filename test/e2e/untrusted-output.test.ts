@@ -8,12 +8,12 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { listFiles } from "../support/files.js";
+import { startMarkerReceiver, type MarkerReceiver } from "../support/marker-receiver.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyBodySignature } from "../../src/audit/marker.js";
 import type { RunResult } from "../support/cli.js";
@@ -48,8 +48,7 @@ let config: string;
 let repo: ManifestRepo;
 let host: TestHost;
 let agent: AgentProcess | undefined;
-let receiver: http.Server;
-const markers: { body: string; signature: string | undefined }[] = [];
+let receiver: MarkerReceiver;
 /** Every CLI run of the scenario (and the agent's output), for the final grep. */
 const outputs: RunResult[] = [];
 const commits: Record<string, string> = {};
@@ -82,7 +81,7 @@ ${init ? webService(testEnv().images["web-v1"], extra) : webService(testEnv().im
 async function release(name: string, healthcheck: string | undefined, more: string[] = [], init = true): Promise<string> {
   await repo.write(STACK_FILE, compose(name, healthcheck, more, init));
   commits[name] = await repo.commit(`release ${name}`);
-  return commits[name]!;
+  return commits[name];
 }
 
 /** The notes ref as the Git server holds it: every note blob's text, and `git log --notes` of the branch. */
@@ -120,16 +119,6 @@ async function waitFor<T>(what: string, probe: () => T | Promise<T>, ok: (v: T) 
   }
 }
 
-async function listFiles(root: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(root, { withFileTypes: true })) {
-    const full = path.join(root, entry.name);
-    if (entry.isDirectory()) out.push(...(await listFiles(full)));
-    else if (entry.isFile()) out.push(full);
-  }
-  return out;
-}
-
 function expectNoPlanted(text: string, where: string): void {
   for (const value of PLANTED) expect(text.includes(value), `${where} holds the planted value ${value}`).toBe(false);
 }
@@ -145,16 +134,8 @@ beforeAll(async () => {
 
   server = await startGitServer(gitRoot);
   repo = await createManifestRepo(server, `${P}manifests`);
-  receiver = http.createServer((req, res) => {
-    let body = "";
-    req.setEncoding("utf8").on("data", (d: string) => (body += d));
-    req.on("end", () => {
-      markers.push({ body, signature: req.headers["x-gitdock-signature"] as string | undefined });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
-  const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/markers`;
+  receiver = await startMarkerReceiver();
+  const hookUrl = receiver.url;
 
   config = path.join(tmp, "config.yaml");
   await writeFile(
@@ -181,7 +162,7 @@ afterAll(async () => {
   await host?.dispose();
   await repo?.dispose();
   await server?.close();
-  await new Promise((r) => receiver?.close(r));
+  await receiver?.close();
   for (const d of [tmp, secretsDir, envDir, gitRoot]) if (d) await rm(d, { recursive: true, force: true });
 });
 
@@ -298,10 +279,10 @@ describe("container output never reaches the audit trail", () => {
     // good (healthy), leaky, leaky-again and unstartable (rolled back).
     await waitFor(
       "4 markers",
-      () => markers.length,
+      () => receiver.markers.length,
       (n) => n >= 4,
     );
-    const bodies = markers.map((m) => {
+    const bodies = receiver.markers.map((m) => {
       expect(verifyBodySignature(m.body, m.signature, MARKER_SECRET), m.body).toBe(true);
       return JSON.parse(m.body) as { commit: string; outcome: string; reason?: string };
     });
@@ -330,8 +311,8 @@ describe("container output never reaches the audit trail", () => {
     expectNoPlanted(notes.text, "the git notes");
     expect(notes.text).not.toContain("healthcheck-said");
 
-    expect(markers.length).toBeGreaterThanOrEqual(4);
-    for (const m of markers) {
+    expect(receiver.markers.length).toBeGreaterThanOrEqual(4);
+    for (const m of receiver.markers) {
       expectNoPlanted(m.body, "a deployment marker");
       expect(m.body).not.toContain("healthcheck-said");
       expect(m.body).not.toContain(RUNTIME_SAID);

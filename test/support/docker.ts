@@ -29,7 +29,7 @@ export async function dockerCli(args: string[], opts: { timeoutMs?: number } = {
     return stdout;
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`docker ${args.join(" ")} failed: ${e.stderr?.trim() || e.message}`);
+    throw new Error(`docker ${args.join(" ")} failed: ${e.stderr?.trim() || e.message}`, { cause: err });
   }
 }
 
@@ -147,7 +147,8 @@ export async function waitFor<T>(cond: () => T | Promise<T>, opts: WaitOptions):
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const intervalMs = opts.intervalMs ?? 250;
   const deadline = Date.now() + timeoutMs;
-  let last: string = "never evaluated";
+  // Set by every evaluation before the deadline can pass.
+  let last: string;
   for (;;) {
     try {
       const v = await cond();

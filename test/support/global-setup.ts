@@ -23,7 +23,7 @@ async function checkEngine(): Promise<void> {
     await execFileP("docker", ["info", "--format", "{{.ServerVersion}}"], { timeout: 20_000 });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`Docker Engine does not answer (docker info: ${(e.stderr || e.message).trim()}); ${HINT}`);
+    throw new Error(`Docker Engine does not answer (docker info: ${(e.stderr || e.message).trim()}); ${HINT}`, { cause: err });
   }
 }
 
@@ -33,7 +33,7 @@ async function checkRegistry(): Promise<void> {
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
   } catch (err) {
-    throw new Error(`registry at ${REGISTRY_URL}/v2/ does not answer (${(err as Error).message}); ${HINT}`);
+    throw new Error(`registry at ${REGISTRY_URL}/v2/ does not answer (${(err as Error).message}); ${HINT}`, { cause: err });
   }
 }
 

@@ -106,7 +106,7 @@ export async function makeBundle(statement: Buffer, signer: { key: TestKey; cert
     },
   });
   const bundle = await builder.create({ data: statement, type: "application/vnd.in-toto+json" });
-  return bundleToJSON(bundle) as unknown as Record<string, unknown>;
+  return bundleToJSON(bundle);
 }
 
 /** The bundle's manifest (subject: the image) and blob pushed; returns the manifest's descriptor for a referrers index. */

@@ -72,7 +72,7 @@ async function docker(args: string[], opts: { quiet?: boolean } = {}): Promise<s
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string; message: string };
     if (opts.quiet) throw err;
-    throw new Error(`docker ${args.join(" ")} failed: ${(e.stderr || e.stdout || e.message).trim()}`);
+    throw new Error(`docker ${args.join(" ")} failed: ${(e.stderr || e.stdout || e.message).trim()}`, { cause: err });
   }
 }
 

@@ -72,7 +72,7 @@ async function git(cwd: string, args: string[]): Promise<string> {
     return stdout;
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`git ${args.join(" ")} (in ${cwd}) failed: ${e.stderr?.trim() || e.message}`);
+    throw new Error(`git ${args.join(" ")} (in ${cwd}) failed: ${e.stderr?.trim() || e.message}`, { cause: err });
   }
 }
 

@@ -4,9 +4,10 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { agentSectionDefaults, agentSectionSchema, applyAgentFlags, parseListen } from "../../src/config/agent-section.js";
+import { agentSectionDefaults, agentSectionSchema, parseListen } from "../../src/config/agent-section.js";
 import { manifestSectionDefaults, manifestSectionSchema } from "../../src/config/manifest-section.js";
-import { agentConfigSchema, loadSettings, readConfigFile } from "../../src/config/settings.js";
+import { agentConfigSchema } from "../../src/config/config-schema.js";
+import { loadSettings, readConfigFile } from "../../src/config/load-settings.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -103,18 +104,27 @@ describe("agent config section", () => {
     expect(agentSectionDefaults(raw).allowedHosts).toEqual(["hooks.example.com", "10.0.0.5", "2001:db8::1", "::1", "gitdock_agent"]);
   });
 
-  it("flags win over the file", () => {
-    const file = agentSectionDefaults(agentSectionSchema.parse({ interval: "10m", listen: "0.0.0.0:9380" }));
-    const s = applyAgentFlags(file, { interval: "1h", listen: "127.0.0.1:0", shutdownTimeout: "5s", webhookSecretFile: "/run/secret" });
-    expect(s).toMatchObject({
-      intervalMs: 3_600_000,
-      listen: { host: "127.0.0.1", port: 0 },
-      shutdownTimeoutMs: 5_000,
-      webhook: { secretFile: "/run/secret" },
-    });
-    expect(applyAgentFlags(file, {})).toEqual(file);
-    expect(() => applyAgentFlags(file, { interval: "often" })).toThrow(/--interval often/);
-    expect(() => applyAgentFlags(file, { listen: "nowhere" })).toThrow(/--listen nowhere/);
+  it("flags win over the file", async () => {
+    // The one place flags are applied is loadSettings (src/config/apply-flags.ts), so the file is a real one.
+    const dir = mkdtempSync(join(tmpdir(), "gdt-config-"));
+    try {
+      writeFileSync(join(dir, "config.yaml"), "agent:\n  interval: 10m\n  listen: 0.0.0.0:9380\n");
+      const load = async (flags: Parameters<typeof loadSettings>[0]) =>
+        (await loadSettings({ config: join(dir, "config.yaml"), stateDir: join(dir, "state"), ...flags })).agent;
+      const file = agentSectionDefaults(agentSectionSchema.parse({ interval: "10m", listen: "0.0.0.0:9380" }));
+      const s = await load({ interval: "1h", listen: "127.0.0.1:0", shutdownTimeout: "5s", webhookSecretFile: "/run/secret" });
+      expect(s).toMatchObject({
+        intervalMs: 3_600_000,
+        listen: { host: "127.0.0.1", port: 0 },
+        shutdownTimeoutMs: 5_000,
+        webhook: { secretFile: "/run/secret" },
+      });
+      expect(await load({})).toEqual(file);
+      await expect(load({ interval: "often" })).rejects.toThrow(/--interval often/);
+      await expect(load({ listen: "nowhere" })).rejects.toThrow(/--listen nowhere/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each([

@@ -29,6 +29,7 @@ function baseStatus(over: Partial<AgentStatus> = {}): AgentStatus {
     waitingCommit: undefined,
     windows: undefined,
     suppressedRepairs: [],
+    lastFailureOutput: undefined,
     ...over,
   };
 }
@@ -69,7 +70,7 @@ async function serve(over: Partial<HttpDeps> = {}) {
     sync: async (): Promise<PassOutcome<PassRecord>> => ({ ok: true, value: pass() }),
     ...over,
   };
-  const sync = deps.sync;
+  const sync = deps.sync.bind(deps);
   deps.sync = () => (syncs++, sync());
   const server = await startHttpServer({ host: "127.0.0.1", port: 0 }, createRequestHandler(deps));
   servers.push(server);
@@ -135,7 +136,7 @@ describe("agent HTTP endpoints", () => {
     t.setStatus(baseStatus({ lastPass }));
     const res = await fetch(`${t.base}/readyz`);
     expect(res.status).toBe(code);
-    const body = await res.json();
+    const body = (await res.json()) as { ready: boolean; reason?: string };
     expect(body.ready).toBe(code === 200);
     if (reason) expect(body.reason).toBe(reason);
   });
@@ -169,7 +170,7 @@ describe("agent HTTP endpoints", () => {
     const t = await serve();
     expect((await fetch(`${t.base}/hooks/git`, signedPush("main", "wrong"))).status).toBe(401);
     const unsigned = signedPush();
-    delete (unsigned.headers as Record<string, string>)["X-Hub-Signature-256"];
+    delete unsigned.headers["X-Hub-Signature-256"];
     expect((await fetch(`${t.base}/hooks/git`, unsigned)).status).toBe(401);
     const big = { ...signedPush(), body: "x".repeat(10_000) };
     expect((await fetch(`${t.base}/hooks/git`, big)).status).toBe(413);
@@ -217,7 +218,7 @@ describe("agent HTTP endpoints: the control token", () => {
     const res = await fetch(`${t.base}${path}`, { method });
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toBe('Bearer realm="gitdock"');
-    const body = await res.json();
+    const body = (await res.json()) as { error: string };
     expect(body.error).toMatch(/authentication required.*Authorization: Bearer <token>.*agent\.token/);
     expect(JSON.stringify(body)).not.toContain("h1"); // not the status report
     expect(t.syncs()).toBe(0);

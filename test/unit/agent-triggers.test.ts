@@ -149,6 +149,7 @@ describe("pass results and status lines", () => {
       waitingCommit: "f".repeat(40),
       windows: { newCommits: "waiting", driftRepair: true, reason: "deny window active" },
       suppressedRepairs: ["shop/web"],
+      lastFailureOutput: undefined,
     });
     expect(lines).toEqual([
       "agent pid 7 on 127.0.0.1:9380: idle since t0",

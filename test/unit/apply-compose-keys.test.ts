@@ -14,7 +14,8 @@ import { networkCreateBody } from "../../src/apply/resource-config.js";
 import { loadManifest } from "../../src/manifest/index.js";
 import type { DesiredState } from "../../src/model.js";
 import { makePlan } from "../../src/plan/plan.js";
-import { DEFAULT_POLICY, guardedPaths, type HostPolicy } from "../../src/policy/index.js";
+import { DEFAULT_POLICY } from "../../src/config/security-section.js";
+import { guardedPaths, type HostPolicy } from "../../src/policy/index.js";
 import { IMAGE_V1, IMAGE_V2, resolve, service, stack } from "./helpers/fake-state.js";
 
 const FILE = "hosts/h1/shop/compose.yaml";

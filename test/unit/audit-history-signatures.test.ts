@@ -41,12 +41,14 @@ describe("signature status in history", () => {
   it("without trust anchors: signed (and which kind) or unsigned, never 'valid'", async () => {
     expect(signaturePresence(await read(commits.unsigned!))).toEqual({ status: "unsigned" });
     expect(signaturePresence(await read(commits.ann!))).toEqual({ status: "signed", format: "ssh" });
-    expect(await signatureChecker({ mode: "off", allowedSigners: undefined, openpgpKeyring: undefined }, path.join(dir, ".git"))).toBeUndefined();
+    expect(
+      await signatureChecker({ mode: "off", allowedSigners: undefined, openpgpKeyring: undefined, allowRewind: false }, path.join(dir, ".git")),
+    ).toBeUndefined();
   });
 
   it("with allowed_signers: the host's verifier names the signer, or says why not", async () => {
     const check = (await signatureChecker(
-      { mode: "warn", allowedSigners: path.join(dir, "..", "allowed_signers"), openpgpKeyring: undefined },
+      { mode: "warn", allowedSigners: path.join(dir, "..", "allowed_signers"), openpgpKeyring: undefined, allowRewind: false },
       path.join(dir, ".git"),
     ))!;
     expect(await check(commits.ann!, await read(commits.ann!))).toEqual({

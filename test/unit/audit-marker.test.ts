@@ -69,7 +69,7 @@ describe("MarkerSender", () => {
       });
     });
     await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
-    return { url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}/hook`, got };
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, got };
   }
 
   it("delivers signed markers in order, retrying 5xx with backoff", async () => {

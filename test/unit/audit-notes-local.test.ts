@@ -99,12 +99,17 @@ describe("notes in a local repository", () => {
     let calls = 0;
     const flaky: NotesTarget = {
       where: "test",
+      linesFor: async () => [],
       publishOnce: async () => (++calls < 3 ? { result: "race", added: 0 } : { result: "published", added: 1 }),
     };
     expect(await publishNotes(flaky, [], { maxAttempts: 5, baseDelayMs: 1 })).toEqual({ ok: true, added: 1, attempts: 3 });
-    const down: NotesTarget = { where: "test", publishOnce: async () => Promise.reject(Object.assign(new Error("refused"), { data: { statusCode: 403 } })) };
+    const down: NotesTarget = {
+      where: "test",
+      linesFor: async () => [],
+      publishOnce: async () => Promise.reject(Object.assign(new Error("refused"), { data: { statusCode: 403 } })),
+    };
     expect(await publishNotes(down, [], { maxAttempts: 5 })).toEqual({ ok: false, attempts: 1, error: "refused (HTTP 403)" });
-    const racing: NotesTarget = { where: "test", publishOnce: async () => ({ result: "race", added: 0 }) };
+    const racing: NotesTarget = { where: "test", linesFor: async () => [], publishOnce: async () => ({ result: "race", added: 0 }) };
     expect(await publishNotes(racing, [], { maxAttempts: 3, baseDelayMs: 1 })).toMatchObject({ ok: false, attempts: 3 });
   });
 });

@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { NotesOutbox, OUTBOX_FILE } from "../../src/audit/notes-outbox.js";
-import { agentConfigSchema } from "../../src/config/settings.js";
+import { agentConfigSchema } from "../../src/config/config-schema.js";
 import { reportSectionDefaults, reportSectionSchema } from "../../src/config/report-section.js";
 
 describe("report config section", () => {

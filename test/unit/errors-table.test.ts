@@ -38,6 +38,7 @@ const INSTANCES: Record<string, errors.GitdockError> = {
   RegistryLookupError: new errors.RegistryLookupError("HTTP 404 MANIFEST_UNKNOWN", { hint: "Check the tag." }),
   PinFailedError: new errors.PinFailedError([problem]),
   HostVariableMissingError: new errors.HostVariableMissingError([problem]),
+  IdentityFileError: new errors.IdentityFileError("secrets identity /etc/gitdock/age.key must be readable by root only", { hint: "chmod 0400 it." }),
 };
 
 const TABLE: [name: string, code: string, handling: errors.ErrorHandling, exit: number][] = [
@@ -65,6 +66,7 @@ const TABLE: [name: string, code: string, handling: errors.ErrorHandling, exit: 
   ["RegistryLookupError", "GITDOCK_E_REGISTRY_LOOKUP", "retry", 1],
   ["PinFailedError", "GITDOCK_E_PIN_FAILED", "retry", 1],
   ["HostVariableMissingError", "GITDOCK_E_HOST_VARIABLE_MISSING", "retry", 1],
+  ["IdentityFileError", "GITDOCK_E_IDENTITY_FILE", "retry", 1],
 ];
 
 describe("every error class", () => {

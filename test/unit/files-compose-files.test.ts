@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ManifestInvalidError, type ManifestProblem } from "../../src/errors.js";
-import type { RepoFileSettings } from "../../src/files/index.js";
+import type { RepoFileSettings } from "../../src/manifest/index.js";
 import { loadManifest, type LoadedManifest } from "../../src/manifest/index.js";
 import type { DesiredService, DesiredStack } from "../../src/model.js";
 import { IMAGE } from "../fixtures/manifest/helpers.js";
@@ -154,7 +154,7 @@ describe("files of the repository in an included project: from the project's dir
       "hosts/h1/shop/monitoring/token.txt": "hunter2\n",
     });
     expect(found.map(where)).toEqual([
-      'hosts/h1/shop/monitoring/compose.yaml:7:11 secrets.token.file: "./token.txt" is a file committed to the repository (hosts/h1/shop/monitoring/token.txt): a secret must never be in Git in plain text; remove it from the repository (and rotate it), keep it on the host under the policy\'s secret_roots and write its absolute path, or encrypt it',
+      'hosts/h1/shop/monitoring/compose.yaml:7:11 secrets.token.file: "./token.txt" is a file committed to the repository (hosts/h1/shop/monitoring/token.txt) in plain text: a secret must never be in Git unencrypted; rotate it, then encrypt it for each host (`sops --encrypt --age <host recipient> --in-place hosts/h1/shop/monitoring/token.txt`, or `age -r <host recipient> -o hosts/h1/shop/monitoring/token.txt.age` and name that file), or keep it on the host under the policy\'s secret_roots and write its absolute path',
     ]);
   });
 });

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ManifestInvalidError, type ManifestProblem } from "../../src/errors.js";
-import type { RepoFileSettings } from "../../src/files/index.js";
-import { MAX_STORED_BYTES_PER_COMMIT, MAX_STORED_FILE_BYTES } from "../../src/files/index.js";
+import type { RepoFileSettings } from "../../src/manifest/index.js";
+import { MAX_STORED_BYTES_PER_COMMIT, MAX_STORED_FILE_BYTES } from "../../src/manifest/index.js";
 import { loadManifest } from "../../src/manifest/index.js";
 import type { RepoTree } from "../../src/manifest/repo-tree.js";
 import type { DesiredService, DesiredStack, StoreObject } from "../../src/model.js";
@@ -251,7 +251,7 @@ describe("secrets", () => {
   it("refuses a secret committed in plain text, saying to keep it on the host or encrypt it", () => {
     const found = problemsOf("secrets: [db]", { "hosts/h1/shop/db_password.txt": "hunter2" }, "secrets:\n  db:\n    file: ./db_password.txt\n");
     expect(summary(found)).toEqual([
-      'secrets.db.file: "./db_password.txt" is a file committed to the repository (hosts/h1/shop/db_password.txt): a secret must never be in Git in plain text; remove it from the repository (and rotate it), keep it on the host under the policy\'s secret_roots and write its absolute path, or encrypt it',
+      'secrets.db.file: "./db_password.txt" is a file committed to the repository (hosts/h1/shop/db_password.txt) in plain text: a secret must never be in Git unencrypted; rotate it, then encrypt it for each host (`sops --encrypt --age <host recipient> --in-place hosts/h1/shop/db_password.txt`, or `age -r <host recipient> -o hosts/h1/shop/db_password.txt.age` and name that file), or keep it on the host under the policy\'s secret_roots and write its absolute path',
     ]);
     expect(found.map((p) => p.message).join("\n")).not.toContain("hunter2");
   });

@@ -10,10 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bindRootsOf, checkHostPath, withStoreRoots } from "../../src/apply/host-bind-sources.js";
 import { checkEngineRequests } from "../../src/apply/check-requests.js";
 import { guardedFilesOf } from "../../src/config/guarded-files.js";
-import { loadSettings } from "../../src/config/settings.js";
-import { storeDirOf } from "../../src/files/index.js";
+import { loadSettings } from "../../src/config/load-settings.js";
+import { storeDirOf } from "../../src/manifest/index.js";
 import { loadManifest } from "../../src/manifest/index.js";
-import { checkPolicy, DEFAULT_POLICY, guardedPaths, judgeEngineRequests, type EngineRequest } from "../../src/policy/index.js";
+import { DEFAULT_POLICY } from "../../src/config/security-section.js";
+import { checkPolicy, guardedPaths, judgeEngineRequests, type EngineRequest } from "../../src/policy/index.js";
 import { touchesGuarded } from "../../src/policy/guarded-paths.js";
 import { IMAGE } from "../fixtures/manifest/helpers.js";
 import { repoTree } from "./helpers/repo-tree.js";
@@ -60,8 +61,10 @@ describe("the store as a read-only root inside the guarded state directory", () 
 
   it("is the state directory's store, from the agent's settings", async () => {
     const settings = await loadSettings({ stateDir: "/tmp/gdt-files-policy-state" });
-    expect(guardedFilesOf(settings).readOnlyRoots).toEqual([storeDirOf("/tmp/gdt-files-policy-state")]);
+    // The store, and the tmpfs of decrypted secrets (which is itself guarded: only exact files are excused).
+    expect(guardedFilesOf(settings).readOnlyRoots).toEqual([storeDirOf("/tmp/gdt-files-policy-state"), "/run/gitdock/secrets"]);
     expect(guardedFilesOf(settings).paths).toContain("/tmp/gdt-files-policy-state");
+    expect(guardedFilesOf(settings).paths).toContain("/run/gitdock/secrets");
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isRelativeHostPath, resolveRepoPath } from "../../src/files/repo-path.js";
+import { isRelativeHostPath, resolveRepoPath } from "../../src/manifest/files/repo-path.js";
 
 describe("relative paths of a stack, resolved in the repository", () => {
   it.each([

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { containerConfig } from "../../src/apply/container-config.js";
-import { storeDirOf, type RepoFileSettings } from "../../src/files/index.js";
+import { storeDirOf, type RepoFileSettings } from "../../src/manifest/index.js";
 import { loadManifest, loadStacks } from "../../src/manifest/index.js";
 import { resolveHostInputs } from "../../src/observe/index.js";
 import { makePlan } from "../../src/plan/plan.js";

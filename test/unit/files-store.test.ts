@@ -3,9 +3,10 @@ import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile 
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FILES_LEDGER, materializeStore, storeDirOf } from "../../src/files/index.js";
+import { FILES_LEDGER, materializeStore } from "../../src/files/index.js";
+import { storeDirOf } from "../../src/manifest/index.js";
 import { objectsToRemove, pruneStore } from "../../src/files/clean-up-store.js";
-import { fileObjectName, treeObjectName } from "../../src/files/store-layout.js";
+import { fileObjectName, treeObjectName } from "../../src/manifest/files/store-layout.js";
 import type { StoredFile, StoreObject } from "../../src/model.js";
 
 let stateDir: string;

@@ -145,6 +145,7 @@ describe("waitForHealthy woken by the Engine's events", () => {
         listeners.set(id, wake);
         return () => listeners.delete(id);
       },
+      lost: () => false,
       close: () => undefined,
       ring: (id: string) => listeners.get(id)?.(),
       subscribed: () => [...listeners.keys()],
@@ -229,9 +230,11 @@ describe("formatGateFailure", () => {
     expect(err.message).toBe("health gate failed: c: healthcheck: unhealthy (Docker healthcheck, exit code 1)");
     expect(err.data).toEqual({ container: "c", check: "healthcheck", detail: "unhealthy (Docker healthcheck, exit code 1)", failureAction: "rollback" });
     expect(err.hint).toMatch(/gitdock's local log on this host, redacted/);
+    // eslint-disable-next-line @typescript-eslint/restrict-template-expressions -- what a template makes of the excerpt is the point
     for (const shown of [err.message, err.hint, JSON.stringify(err), JSON.stringify(err.data), `${err.excerpt}`]) {
       expect(shown).not.toContain("planted-value");
     }
+    // eslint-disable-next-line @typescript-eslint/restrict-template-expressions -- as above
     expect(`${err.excerpt}`).toBe(WITHHELD);
     expect(err.excerpt?.excerpt(NOTHING_TO_REDACT)).toBe("API_TOKEN=***");
   });

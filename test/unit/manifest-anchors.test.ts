@@ -6,7 +6,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { EXPANSION_FACTOR, MAX_MANIFEST_BYTES, groupSharedProblems, loadManifest } from "../../src/manifest/index.js";
-import { checkPolicy, DEFAULT_POLICY } from "../../src/policy/index.js";
+import { DEFAULT_POLICY } from "../../src/config/security-section.js";
+import { checkPolicy } from "../../src/policy/index.js";
 import { IMAGE, loadOrFail, problems } from "../fixtures/manifest/helpers.js";
 
 const PATH = "test/fixtures/manifest/anchors/media/compose.yaml";

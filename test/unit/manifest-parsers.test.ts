@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseByteSize } from "../../src/manifest/parse/parse-byte-size.js";
-import { parseDurationMs } from "../../src/manifest/parse/parse-duration.js";
+import { parseComposeDurationMs as parseDurationMs } from "../../src/duration.js";
 import { parsePortShort } from "../../src/manifest/parse/parse-port.js";
 import { parseLongMount, parseShortMount } from "../../src/manifest/parse/parse-mount.js";
 import { splitShellWords } from "../../src/manifest/parse/split-shell-words.js";

@@ -171,7 +171,7 @@ describe("manifest: property: any input gives stacks or located problems", () =>
           const paths = list.map((f) => f.path);
           // Plain checks rather than expect(): this runs thousands of times.
           const bad = err.problems.filter((p) => !(isPosition(p.line) && isPosition(p.col) && p.message.length > 0 && paths.includes(p.file)));
-          if (err.problems.length === 0 || bad.length > 0) throw new Error(`badly located problems: ${JSON.stringify(bad)}`);
+          if (err.problems.length === 0 || bad.length > 0) throw new Error(`badly located problems: ${JSON.stringify(bad)}`, { cause: err });
           return true;
         }
       }),

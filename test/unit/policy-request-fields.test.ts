@@ -5,7 +5,8 @@
  * moby's docs/api/v1.41.yaml (definitions Resources, HostConfig, ContainerConfig, EndpointSettings, Mount).
  */
 import { describe, expect, it } from "vitest";
-import { DEFAULT_POLICY, guardedPaths, judgeEngineRequests, type EngineRequest } from "../../src/policy/index.js";
+import { DEFAULT_POLICY } from "../../src/config/security-section.js";
+import { guardedPaths, judgeEngineRequests, type EngineRequest } from "../../src/policy/index.js";
 import { CONTAINER_CONFIG_FIELDS, ENDPOINT_FIELDS, hostConfigFields } from "../../src/policy/requests/container-fields.js";
 
 const API_1_41_RESOURCES = [

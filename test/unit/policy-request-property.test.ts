@@ -7,7 +7,8 @@
 import fc from "fast-check";
 import { posix } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_POLICY, guardedPaths, judgeEngineRequests, type EngineRequest } from "../../src/policy/index.js";
+import { DEFAULT_POLICY } from "../../src/config/security-section.js";
+import { guardedPaths, judgeEngineRequests, type EngineRequest } from "../../src/policy/index.js";
 import { runs } from "./helpers/fuzz-runs.js";
 
 const IMAGE = `127.0.0.1:5000/app@sha256:${"a".repeat(64)}`;

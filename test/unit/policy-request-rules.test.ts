@@ -4,7 +4,8 @@
  * binds nested in another container's read-write bind.
  */
 import { describe, expect, it } from "vitest";
-import { DEFAULT_POLICY, guardedPaths, judgeEngineRequests, type EngineObjects, type EngineRequest, type HostPolicy } from "../../src/policy/index.js";
+import { DEFAULT_POLICY } from "../../src/config/security-section.js";
+import { guardedPaths, judgeEngineRequests, type EngineObjects, type EngineRequest, type HostPolicy } from "../../src/policy/index.js";
 import { runsAsRoot } from "../../src/policy/runc-user.js";
 
 const IMAGE = `127.0.0.1:5000/app@sha256:${"a".repeat(64)}`;

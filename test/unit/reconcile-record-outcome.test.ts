@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadSettings } from "../../src/config/settings.js";
+import { loadSettings } from "../../src/config/load-settings.js";
 import { LastGoodRejectedError, PolicyViolationError } from "../../src/errors.js";
 import type { CommitOutcome, ReconcileContext } from "../../src/reconcile/context.js";
 import type { VerifiedImage } from "../../src/image-signatures/index.js";
@@ -30,7 +30,7 @@ beforeEach(async () => {
     log: pino({ level: "silent" }),
     store: await StateStore.open(dir),
     journal: await Journal.open(dir),
-    outcomeListeners: [(o) => void told.push(o)],
+    outcomeListeners: [(o: CommitOutcome) => void told.push(o)],
   } as unknown as ReconcileContext;
 });
 afterEach(async () => rm(dir, { recursive: true, force: true }));

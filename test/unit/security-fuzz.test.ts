@@ -21,7 +21,8 @@ import { verifyWebhook } from "../../src/agent/webhook.js";
 import { ManifestInvalidError, type ManifestProblem } from "../../src/errors.js";
 import { loadManifest, MAX_MANIFEST_BYTES, type ManifestFile } from "../../src/manifest/index.js";
 import type { DesiredStack } from "../../src/model.js";
-import { checkPolicy, DEFAULT_POLICY } from "../../src/policy/index.js";
+import { DEFAULT_POLICY } from "../../src/config/security-section.js";
+import { checkPolicy } from "../../src/policy/index.js";
 import { runs } from "./helpers/fuzz-runs.js";
 import { applyEdits } from "./helpers/text-edits.js";
 
@@ -283,7 +284,7 @@ function loadChecked(files: ManifestFile[]): { stacks: DesiredStack[]; sources: 
     return loadManifest(files, { root: "hosts/h1" });
   } catch (err) {
     if (!(err instanceof ManifestInvalidError)) throw err;
-    if (err.problems.length === 0) throw new Error("ManifestInvalidError without problems");
+    if (err.problems.length === 0) throw new Error("ManifestInvalidError without problems", { cause: err });
     for (const p of err.problems) assertLocated(p, files);
     return undefined;
   }

@@ -119,7 +119,7 @@ describe("a journal write that runs out of space", () => {
     expect(formatVerify(r, disk).split("\n")).toEqual([
       `journal ${disk}/journal.jsonl: 6 line(s), hash chain intact across 1 recorded interruption(s):`,
       expect.stringMatching(
-        /^  line 5 +interrupted before seq 4: line 4 cut short, kept as found; line 5 records the gap: journal writes failed \(ENOSPC\) from \S+: 2 entries were not written$/,
+        /^ {2}line 5 +interrupted before seq 4: line 4 cut short, kept as found; line 5 records the gap: journal writes failed \(ENOSPC\) from \S+: 2 entries were not written$/,
       ),
     ]);
 

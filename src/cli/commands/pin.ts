@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { loadRegistryAuths } from "../../apply/registry-auth.js";
-import { loadSettings } from "../../config/settings.js";
+import { loadSettings } from "../../config/load-settings.js";
 import { ConfigInvalidError, PinFailedError, formatProblem } from "../../errors.js";
 import { findPinFiles, pinImages, registryDigestLookup, writePinnedFile, type PinOutcome } from "../../pin/index.js";
 import { EXIT } from "../exit-codes.js";

@@ -1,6 +1,7 @@
 import { Agent } from "../../agent/run-agent.js";
-import { applyAgentFlags, type AgentFlags } from "../../config/agent-section.js";
-import { loadSettings, requireRepo, type Settings, type SettingsFlags } from "../../config/settings.js";
+import type { ConfigFlags } from "../../config/apply-flags.js";
+import { loadSettings } from "../../config/load-settings.js";
+import { requireRepo, type Settings } from "../../config/settings.js";
 import type { Logger } from "../../log.js";
 import { openReconcileContext } from "../context.js";
 import { EXIT } from "../exit-codes.js";
@@ -10,11 +11,11 @@ import { buildStatus } from "./status.js";
  * `gitdock run`: the agent loop until SIGTERM/SIGINT (exit 0 once a running pass has finished or
  * been rolled back). SIGHUP re-reads the config file; flags keep winning over it.
  */
-export async function runCommand(flags: SettingsFlags & AgentFlags, log: Logger): Promise<number> {
+export async function runCommand(flags: ConfigFlags, log: Logger): Promise<number> {
   const load = async (): Promise<Settings> => {
     const settings = await loadSettings(flags);
     requireRepo(settings);
-    return { ...settings, agent: applyAgentFlags(settings.agent, flags) };
+    return settings;
   };
   // Handlers go in before anything else: SIGHUP's default action would end the process.
   let agent: Agent | undefined;

@@ -10,6 +10,7 @@ import { Journal, measureStateDir, StateStore, type HostState, type StateDirUsag
 import type { HostSnapshot, ObservedContainer } from "../../plan/types.js";
 import { EXIT } from "../exit-codes.js";
 import { byCodePoint } from "../../order.js";
+import { encryptedFilesByService, type EncryptedFileStatus } from "./encrypted-files-status.js";
 
 export interface StatusReport {
   hostId: string;
@@ -42,6 +43,8 @@ export interface ServiceStatus {
   containers: { name: string; commit: string | undefined; state: string; health: ObservedContainer["health"]; completed?: true }[];
   /** The service's last journal entry: what gitdock last did to it, and how that went. */
   lastAction: { at: string; commit: string; action: string; outcome: string; reason?: string } | undefined;
+  /** Encrypted files of the repository the service uses (in the applied commit), and whether this host decrypts them now. */
+  encrypted?: EncryptedFileStatus[];
 }
 
 /** What runs on this host and which commits are good, failed or rejected. Works without Git access. */
@@ -59,11 +62,27 @@ export async function buildStatus(settings: Settings): Promise<StatusReport> {
     allowRewind: state.allowRewind,
     rollout: state.rollout,
     ...(state.rebuilt ? { rebuilt: state.rebuilt } : {}),
-    stacks: groupContainers(host, await lastActions(settings.stateDir)),
+    stacks: withEncryptedFiles(groupContainers(host, await lastActions(settings.stateDir)), await encryptedOf(settings, state)),
     signatures: await signaturesOf(settings.stateDir, [state.lastApplied?.commit, state.lastGood?.commit]),
     imageSignatures: await imageSignaturesOf(settings.stateDir, [state.lastApplied?.commit, state.lastGood?.commit]),
     stateDir: { ...(await measureStateDir(settings.stateDir)), clonePacks: await countClonePacks(settings.stateDir) },
   };
+}
+
+async function encryptedOf(settings: Settings, state: HostState): Promise<Record<string, EncryptedFileStatus[]> | undefined> {
+  const commit = state.lastApplied?.commit ?? state.lastGood?.commit;
+  return commit === undefined ? undefined : encryptedFilesByService(settings, commit).catch(() => undefined);
+}
+
+function withEncryptedFiles(stacks: StatusReport["stacks"], byService: Record<string, EncryptedFileStatus[]> | undefined): StatusReport["stacks"] {
+  if (!byService) return stacks;
+  return stacks.map((s) => ({
+    ...s,
+    services: s.services.map((svc) => {
+      const files = [...(byService[`${s.project}/${svc.service}`] ?? []), ...(byService[`${s.project}/`] ?? [])];
+      return files.length ? { ...svc, encrypted: files } : svc;
+    }),
+  }));
 }
 
 async function imageSignaturesOf(stateDir: string, commits: (string | undefined)[]): Promise<Record<string, ImageSignatureRecord>> {
@@ -163,6 +182,10 @@ function formatStatus(r: StatusReport): string {
     for (const svc of s.services) {
       const last = svc.lastAction ? `  last: ${svc.lastAction.action} ${svc.lastAction.outcome} at ${svc.lastAction.at} (${short(svc.lastAction.commit)})` : "";
       lines.push(`  ${svc.service} ${svc.health}${last}`);
+      for (const f of svc.encrypted ?? []) {
+        const verdict = f.decryptable ? "this host decrypts it" : `this host cannot decrypt it: ${f.reason ?? "unknown"}`;
+        lines.push(`    encrypted ${f.usedAs}: ${f.repoPath} (${f.kind}, for ${f.recipients.join(", ")}): ${verdict}`);
+      }
       for (const c of svc.containers) {
         const health = c.completed ? " (completed)" : c.health === "none" ? "" : ` (${c.health})`;
         lines.push(`    ${c.name.padEnd(30)} ${`${c.state}${health}`.padEnd(20)} ${short(c.commit)}`);

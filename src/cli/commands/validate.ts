@@ -1,4 +1,8 @@
+import { randomBytes } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
+import { DEFAULT_SECRETS_RUNTIME_DIR } from "../../manifest/files/encrypted-repo-files.js";
+import { decryptCommitFiles, manifestSecretsOf } from "../../manifest/files/decrypt-commit-files.js";
+import { loadIdentityFile, type HostIdentities } from "../../secrets/host-identities.js";
 import { basename, dirname, relative, resolve } from "node:path";
 import { ConfigInvalidError, HostVariableMissingError, ManifestInvalidError, formatProblem, type ManifestProblem } from "../../errors.js";
 import { checkEngineRequests } from "../../apply/check-requests.js";
@@ -14,9 +18,10 @@ import {
   type ManifestSources,
 } from "../../manifest/index.js";
 import type { RepoTree } from "../../manifest/repo-tree.js";
-import type { DesiredStack } from "../../model.js";
-import { checkPolicy, guardedPaths, readPolicyFile, type HostPolicy } from "../../policy/index.js";
-import { DEFAULT_REPO_FILE_SETTINGS } from "../../files/index.js";
+import type { DesiredStack, EncryptedFileUse } from "../../model.js";
+import { readPolicyFile } from "../../config/read-policy-file.js";
+import { checkPolicy, guardedPaths, type HostPolicy } from "../../policy/index.js";
+import { DEFAULT_REPO_FILE_SETTINGS } from "../../manifest/index.js";
 import { readDirectoryTree } from "../../source/read-directory-tree.js";
 import { EXIT } from "../exit-codes.js";
 
@@ -31,6 +36,8 @@ export interface ValidateOptions {
   profile?: string[];
   /** Notes (variables only the host sets, Compose files no stack deploys) fail the run too. */
   strict?: boolean;
+  /** A host's key (age identities or an armored OpenPGP private key): encrypted files are also decrypted and their MACs checked. */
+  identity?: string;
 }
 
 /**
@@ -46,14 +53,17 @@ export interface ValidateOptions {
 export async function validateCommand(targets: string[], opts: ValidateOptions): Promise<number> {
   const policy = opts.policy === undefined ? undefined : await readPolicyFile(opts.policy);
   const hostVariables = opts.envFile === undefined ? undefined : await readEnvFileOption(opts.envFile);
+  const identities = opts.identity === undefined ? undefined : await loadIdentityFile(opts.identity);
   const problems: ManifestProblem[] = [];
   const notes: ManifestProblem[] = [];
   let stacks = 0;
+  const encrypted: EncryptedFileUse[] = [];
   for (const target of targets) {
     for (const host of await hostPathsOf(target)) {
       try {
-        const loaded = load(host, hostVariables, opts.profile ?? []);
+        const loaded = await load(host, hostVariables, opts.profile ?? [], identities);
         stacks += loaded.stacks.length;
+        encrypted.push(...loaded.stacks.flatMap((s) => s.encryptedFiles ?? []));
         notes.push(...loaded.notes);
         if (policy) problems.push(...groupSharedProblems(loaded.sources.maskHostValues(policyProblems(loaded.stacks, policy, loaded.sources))));
       } catch (err) {
@@ -63,14 +73,21 @@ export async function validateCommand(targets: string[], opts: ValidateOptions):
     }
   }
   if (opts.strict) problems.push(...notes.splice(0));
-  report(stacks, problems, notes, opts.json === true);
+  report(stacks, problems, notes, opts.json === true, encrypted);
   return problems.length ? EXIT.error : EXIT.ok;
 }
 
-function report(stacks: number, problems: ManifestProblem[], warnings: ManifestProblem[], json: boolean): void {
+function report(stacks: number, problems: ManifestProblem[], warnings: ManifestProblem[], json: boolean, encrypted: EncryptedFileUse[]): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify({ ok: problems.length === 0, stacks, problems, warnings }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ok: problems.length === 0, stacks, problems, warnings, encryptedFiles: encrypted }, null, 2)}\n`);
     return;
+  }
+  // The encrypted files the valid stacks use, with whom they are for (and, with --identity, that they decrypted).
+  for (const f of encrypted) {
+    const checked = !f.decrypted ? "structure checked (no key)" : f.kind === "sops" ? "decrypted, MAC checked" : "decrypted and authenticated";
+    process.stdout.write(
+      `encrypted ${f.usedAs}: ${f.repoPath} (${f.kind === "sops" ? `SOPS ${f.format}` : "age file"}, for ${f.recipients.join(", ")}): ${checked}\n`,
+    );
   }
   const lines = [...problems.map(formatProblem), ...warnings.map((w) => formatProblem({ ...w, message: `warning: ${w.message}` }))];
   if (lines.length) process.stderr.write(`${lines.join("\n")}\n`);
@@ -79,9 +96,28 @@ function report(stacks: number, problems: ManifestProblem[], warnings: ManifestP
   else process.stdout.write(`ok: ${stacks} stack(s) valid${warned}\n`);
 }
 
-/** Files of the repository resolve as on a host with the default settings, whose store the policy check excuses (read-only). */
-function load(host: HostPath, hostVariables: HostVariables | undefined, profiles: string[]): LoadedManifest {
-  const inputs = { root: host.root, profiles, files: DEFAULT_REPO_FILE_SETTINGS, belowRoot: host.belowRoot, ...(hostVariables ? { hostVariables } : {}) };
+/**
+ * Files of the repository resolve as on a host with the default settings, whose store the policy
+ * check excuses (read-only). Encrypted files are judged by their structure (metadata, MAC present,
+ * recipients, every value that should be encrypted encrypted); with `--identity`, they are also
+ * decrypted in memory and their MACs checked, as on a host holding that key.
+ */
+async function load(
+  host: HostPath,
+  hostVariables: HostVariables | undefined,
+  profiles: string[],
+  identities: HostIdentities | undefined,
+): Promise<LoadedManifest> {
+  const secrets =
+    identities && manifestSecretsOf(await decryptCommitFiles(host.tree, host.root, identities), identities, DEFAULT_SECRETS_RUNTIME_DIR, randomBytes(32));
+  const inputs = {
+    root: host.root,
+    profiles,
+    files: DEFAULT_REPO_FILE_SETTINGS,
+    belowRoot: host.belowRoot,
+    ...(hostVariables ? { hostVariables } : {}),
+    ...(secrets ? { secrets } : {}),
+  };
   return loadManifest(host.tree, inputs);
 }
 
@@ -92,7 +128,7 @@ function load(host: HostPath, hostVariables: HostVariables | undefined, profiles
  */
 function policyProblems(stacks: DesiredStack[], policy: HostPolicy, sources: ManifestSources): ManifestProblem[] {
   // Files of the repository are mounted from gitdock's store, read-only, as a sync on the host would.
-  const guarded = guardedPaths([], [DEFAULT_REPO_FILE_SETTINGS.store]);
+  const guarded = guardedPaths([DEFAULT_SECRETS_RUNTIME_DIR], [DEFAULT_REPO_FILE_SETTINGS.store, DEFAULT_SECRETS_RUNTIME_DIR]);
   const onStacks = checkPolicy(stacks, policy, sources, guarded);
   if (onStacks.length) return onStacks;
   return checkEngineRequests({ commit: "0".repeat(40), stacks }, { policy, guarded, agentId: "validate", sources });

@@ -40,7 +40,7 @@ export function interpolateDocument(file: SourceFile, scope: VariableScope, ctx:
       ctx.substitutions.record(file.path, path, { written: text, hostVariables: [], unresolved: true });
       return text;
     }
-    const hostVariables = result.used.filter((name) => scope.sourceOf(name) === "host");
+    const hostVariables = result.used.filter((name) => scope.isSecret(name));
     if (hostVariables.length > 0) ctx.substitutions.record(file.path, path, { written: text, hostVariables, unresolved: false });
     return convertSubstituted(result.text, path);
   };

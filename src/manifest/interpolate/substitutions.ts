@@ -18,7 +18,7 @@ export class SubstitutionLog {
 
   record(file: string, path: DocPath, substitution: Substitution): void {
     let map = this.byFile.get(file);
-    if (!map) this.byFile.set(file, (map = new Map()));
+    if (!map) this.byFile.set(file, (map = new Map<string, Substitution>()));
     map.set(pathKey(path), substitution);
   }
 

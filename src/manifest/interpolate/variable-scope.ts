@@ -14,6 +14,8 @@ export type VariableSource = "repository" | "process" | "host";
 export interface VariableLayer {
   source: VariableSource;
   values: ReadonlyMap<string, string>;
+  /** Decrypted from an encrypted variables file: its values are secrets, kept out of messages like the host's. */
+  secret?: true;
 }
 
 /** What the caller knows about the host's variables (the manifest stage reads no files itself). */
@@ -49,6 +51,12 @@ export class VariableScope {
     return this.layerOf(name)?.source;
   }
 
+  /** Whether the value of `name` is a secret: from the host's file, or decrypted from an encrypted one. */
+  isSecret(name: string): boolean {
+    const layer = this.layerOf(name);
+    return layer !== undefined && (layer.source === "host" || layer.secret === true);
+  }
+
   /** The same scope with lower-precedence layers under it (an included project's `.env`). */
   under(layers: readonly VariableLayer[]): VariableScope {
     return new VariableScope([...layers, ...this.layers], this.hostKnown, this.hostFile, this.repoFile);
@@ -76,7 +84,7 @@ export class VariableScope {
 
   /** Every value that came from the host file, by variable, to keep them out of messages. */
   hostValues(): ReadonlyMap<string, string> {
-    const host = this.layers.filter((l) => l.source === "host");
+    const host = this.layers.filter((l) => l.source === "host" || l.secret === true);
     return new Map(host.flatMap((l) => [...l.values]));
   }
 

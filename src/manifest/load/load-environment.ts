@@ -1,12 +1,15 @@
-import { CommitFiles, DEFAULT_REPO_FILE_SETTINGS, type RepoFileSettings } from "../../files/commit-files.js";
+import { CONFIG_DEFAULTS } from "../../config/defaults.js";
+import { CommitFiles, DEFAULT_REPO_FILE_SETTINGS, type RepoFileSettings } from "../files/commit-files.js";
+import type { ManifestSecrets } from "../files/encrypted-repo-files.js";
+import { encryptedVariablesLayer } from "./encrypted-variables.js";
 import { parseDotenv } from "../interpolate/parse-dotenv.js";
 import { processLayer, VariableScope, type HostVariables, type VariableLayer } from "../interpolate/variable-scope.js";
 import { joinRepoPath, textOf, type RepoTree } from "../repo-tree.js";
 import { ProblemLog } from "./problem-log.js";
 import { SourceFiles } from "./source-files.js";
 
-/** Where a host keeps each project's variables unless the agent's config says otherwise. */
-export const DEFAULT_VARIABLES_DIR = "/etc/gitdock/env";
+/** Where a host keeps each project's variables unless the agent's config says otherwise (`manifest.variables_dir`). */
+const DEFAULT_VARIABLES_DIR = CONFIG_DEFAULTS.manifest.variables_dir;
 
 /** What the caller passes in: everything the manifest stage knows about the host (it reads no files). */
 export interface ManifestInputs {
@@ -24,6 +27,11 @@ export interface ManifestInputs {
    * stacks' mounts name them. Without it, the defaults (`/var/lib/gitdock/files`, `/srv/gitdock`).
    */
   files?: RepoFileSettings;
+  /**
+   * The host's decryption of the commit's encrypted files (secrets/decrypt-commit-files.ts). Without
+   * it (`gitdock validate` without `--identity`), encrypted files are judged by their structure only.
+   */
+  secrets?: ManifestSecrets;
 }
 
 /** What one load shares across its stacks: the tree, parsed files, problems, the variables, and files the stacks mount. */
@@ -45,7 +53,7 @@ export class LoadEnvironment {
     readonly nameRoot: string = root,
   ) {
     this.files = new SourceFiles(tree);
-    this.repoFiles = new CommitFiles(tree, root, inputs.files ?? DEFAULT_REPO_FILE_SETTINGS);
+    this.repoFiles = new CommitFiles(tree, root, inputs.files ?? DEFAULT_REPO_FILE_SETTINGS, inputs.secrets);
   }
 
   get profiles(): readonly string[] {
@@ -75,6 +83,9 @@ export class LoadEnvironment {
   private readDotenv(path: string): VariableLayer | undefined {
     const text = textOf(this.tree, path);
     if (text === undefined) return undefined;
+    const bytes = this.tree.files.get(path) as Uint8Array;
+    const encrypted = this.repoFiles.inspections.inspect(path, bytes);
+    if (encrypted) return encryptedVariablesLayer(encrypted, path, this.inputs.secrets, this.log);
     const parsed = parseDotenv(text);
     for (const p of parsed.problems) this.log.add({ file: path, at: { pos: { line: p.line, col: 1 }, path: "" }, logical: [], message: p.message });
     return { source: "repository", values: parsed.values };

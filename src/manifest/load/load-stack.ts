@@ -190,7 +190,7 @@ class Assembly {
 
   private file(path: string, scope: VariableScope): unknown {
     let cache = this.interpolated.get(scope);
-    if (!cache) this.interpolated.set(scope, (cache = new Map()));
+    if (!cache) this.interpolated.set(scope, (cache = new Map<string, unknown>()));
     if (cache.has(path)) return cache.get(path);
     this.env.used.add(path);
     const source = this.env.files.get(path);
@@ -215,7 +215,7 @@ class Assembly {
       exists: (p) => this.env.files.has(p),
       loadProject: (paths, envFiles, chain) => {
         let cache = this.included.get(scope);
-        if (!cache) this.included.set(scope, (cache = new Map()));
+        if (!cache) this.included.set(scope, (cache = new Map<string, unknown>()));
         const key = JSON.stringify([paths, envFiles ?? null]);
         if (!cache.has(key)) {
           for (const path of paths) if (!this.projectDirs.has(path)) this.projectDirs.set(path, dirOf(paths[0] as string));

@@ -58,7 +58,7 @@ function resolveEnvironment(env: unknown, path: DocPath, scope: VariableScope, o
 }
 
 function placed(path: DocPath, name: string, value: string, scope: VariableScope): PlacedSubstitution {
-  const fromHost = scope.sourceOf(name) === "host";
+  const fromHost = scope.isSecret(name);
   return { path, value, substitution: { written: name, hostVariables: fromHost ? [name] : [], unresolved: false } };
 }
 

@@ -57,7 +57,7 @@ export class ProblemLog {
     const notes = group(placed.filter((p, i) => this.pending[i]?.note === true));
     const parse = files.parseProblems().flatMap((f) => f.problems);
     const all = sortByFile([...parse, ...problems], files);
-    const hostInputsOnly = parse.length === 0 && problems.length > 0 && problems.every((p) => (p as Placed).hostInput);
+    const hostInputsOnly = parse.length === 0 && problems.length > 0 && problems.every((p) => p.hostInput);
     return { problems: all.map(plain), notes: sortByFile(notes, files).map(plain), hostInputsOnly };
   }
 }

@@ -25,7 +25,7 @@ export class Origins {
   /** Records where `container[key]` was written, when it was not written inside the container's own text. */
   setChild(container: object, key: string | number, origin: Origin): void {
     let map = this.children.get(container);
-    if (!map) this.children.set(container, (map = new Map()));
+    if (!map) this.children.set(container, (map = new Map<string | number, Origin>()));
     map.set(key, origin);
   }
 

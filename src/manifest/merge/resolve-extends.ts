@@ -81,7 +81,7 @@ class Resolver {
     const unknown = Object.keys(spec).filter((k) => k !== "service" && k !== "file" && !k.startsWith("x-"));
     if (unknown.length > 0) this.report(file, [...at, unknown[0] as string], "not supported by gitdock (extends takes service and file)");
     if (spec["file"] === undefined) return { file, service: spec["service"] };
-    const resolved = resolveRepoPath(dirOf(file), spec["file"] as string, this.ctx.root);
+    const resolved = resolveRepoPath(dirOf(file), spec["file"], this.ctx.root);
     if ("error" in resolved) {
       this.report(file, [...at, "file"], resolved.error);
       return undefined;

@@ -89,7 +89,7 @@ function addResources(doc: Record<string, unknown>, included: Record<string, unk
   for (const section of SECTIONS) {
     const theirs = included[section];
     if (!isMapping(theirs)) continue;
-    const ours = isMapping(doc[section]) ? (doc[section] as Record<string, unknown>) : {};
+    const ours = isMapping(doc[section]) ? doc[section] : {};
     const merged = { ...ours };
     copyOrigins(ours, merged, ctx);
     const sectionOrigin = ctx.origins.of(ours) ?? ctx.origins.of(theirs);

@@ -1,15 +1,12 @@
 import type { ConfigMountSpec } from "../../model.js";
 import { byCodePoint } from "../../order.js";
-import type { FileAttributes, StackFiles } from "../../files/commit-files.js";
+import type { FileAttributes, StackFiles } from "../files/commit-files.js";
 import { hasSpecialBits, octal, parseFileMode } from "../parse/parse-file-mode.js";
 import { scopedSink, type ProblemSink } from "../problems.js";
 import type { ConfigInput } from "../schema/files-schema.js";
 import type { ServiceInput } from "../schema/service-schema.js";
 import type { WrittenScalar } from "../yaml/written-scalar.js";
-import type { StackContext } from "./stack-context.js";
-
-/** Where a config's content comes from: a file of the repository, or the compose file itself. */
-export type ConfigSource = { repoPath: string } | { content: string };
+import type { ConfigSource, StackContext } from "./stack-context.js";
 
 const CONFIG_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 

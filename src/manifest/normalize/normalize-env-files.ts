@@ -1,5 +1,5 @@
 import type { EnvFileSource } from "../../model.js";
-import type { StackFiles } from "../../files/commit-files.js";
+import type { StackFiles } from "../files/commit-files.js";
 import type { ProblemSink } from "../problems.js";
 
 type EnvFileInput = string | (string | { path: string; required?: boolean | undefined })[];

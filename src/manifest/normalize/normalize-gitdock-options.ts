@@ -1,7 +1,7 @@
 import type { GitdockServiceOptions, Probe } from "../../model.js";
 import { byCodePoint } from "../../order.js";
 import { DEFAULT_EXPECT_STATUS, DEFAULT_HEALTH_TIMEOUT_MS, DEFAULT_JOB_TIMEOUT_MS, DEFAULT_PROBE_PATH } from "../defaults.js";
-import { parseDurationMs } from "../parse/parse-duration.js";
+import { parseComposeDurationMs } from "../../duration.js";
 import type { ProblemSink } from "../problems.js";
 import type { ServiceInput } from "../schema/service-schema.js";
 
@@ -9,12 +9,12 @@ type GitdockInput = ServiceInput["x-gitdock"];
 
 /** The service's `x-gitdock:` block: gitdock's own health probe and timeout, release jobs, writable paths. */
 export function normalizeGitdockOptions(input: GitdockInput, problems: ProblemSink): GitdockServiceOptions {
-  const timeout = input?.health_timeout === undefined ? undefined : parseDurationMs(input.health_timeout);
+  const timeout = input?.health_timeout === undefined ? undefined : parseComposeDurationMs(input.health_timeout);
   const options: GitdockServiceOptions = { probe: normalizeProbe(input?.probe, problems), healthTimeoutMs: timeout ?? DEFAULT_HEALTH_TIMEOUT_MS };
   // Each only when written, so other services look exactly as they did before the keys existed.
   if (input?.job !== undefined) {
     options.job = input.job;
-    const jobTimeout = input.job_timeout === undefined ? DEFAULT_JOB_TIMEOUT_MS : (parseDurationMs(input.job_timeout) ?? DEFAULT_JOB_TIMEOUT_MS);
+    const jobTimeout = input.job_timeout === undefined ? DEFAULT_JOB_TIMEOUT_MS : (parseComposeDurationMs(input.job_timeout) ?? DEFAULT_JOB_TIMEOUT_MS);
     if (jobTimeout <= 0) problems.report(["job_timeout"], "must be longer than 0s");
     options.jobTimeoutMs = jobTimeout;
   } else if (input?.job_timeout !== undefined) {

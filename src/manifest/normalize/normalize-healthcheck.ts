@@ -1,5 +1,5 @@
 import type { HealthcheckSpec } from "../../model.js";
-import { parseDurationMs } from "../parse/parse-duration.js";
+import { parseComposeDurationMs } from "../../duration.js";
 import type { ProblemSink } from "../problems.js";
 import type { ServiceInput } from "../schema/service-schema.js";
 
@@ -41,5 +41,5 @@ function normalizeTest(test: string | string[] | undefined, problems: ProblemSin
 }
 
 export function optionalMs(duration: string | undefined): number | undefined {
-  return duration === undefined ? undefined : parseDurationMs(duration);
+  return duration === undefined ? undefined : parseComposeDurationMs(duration);
 }

@@ -1,5 +1,5 @@
 import type { BindMountSpec, MountSpec } from "../../model.js";
-import type { StackFiles } from "../../files/commit-files.js";
+import type { StackFiles } from "../files/commit-files.js";
 import { parseLongMount, parseShortMount, type MountDraft } from "../parse/parse-mount.js";
 import type { ProblemSink } from "../problems.js";
 import type { ServiceInput } from "../schema/service-schema.js";

@@ -1,5 +1,5 @@
 import type { SecretSpec, ServiceSecret } from "../../model.js";
-import type { StackFiles } from "../../files/commit-files.js";
+import type { StackFiles } from "../files/commit-files.js";
 import { parseFileMode } from "../parse/parse-file-mode.js";
 import { scopedSink, type ProblemSink } from "../problems.js";
 import type { SecretInput } from "../schema/compose-schema.js";
@@ -29,7 +29,9 @@ export function normalizeStackSecrets(input: [string, SecretInput][], files: Sta
     // Salvaged parts of an invalid declaration can lack `file`; the schema has reported that.
     if (typeof secret.file !== "string") continue;
     if (!secret.file.startsWith("/")) {
-      scopedSink(problems, [key, "file"]).report([], relativeSecretMessage(secret.file, files.under([key, "file"])));
+      const encrypted = encryptedSecretFile(secret.file, files.under([key, "file"]));
+      if (encrypted !== undefined) out.push({ key, file: encrypted, encrypted });
+      else scopedSink(problems, [key, "file"]).report([], relativeSecretMessage(secret.file, files.under([key, "file"])));
       continue;
     }
     out.push({ key, file: secret.file });
@@ -37,10 +39,16 @@ export function normalizeStackSecrets(input: [string, SecretInput][], files: Sta
   return out.sort((a, b) => byCodePoint(a.key, b.key));
 }
 
+/** A relative secret file committed encrypted (SOPS or age): its repository path; decrypted on the host. */
+function encryptedSecretFile(file: string, files: StackFiles): string | undefined {
+  const committed = files.committedFile(file, []);
+  return committed !== undefined && files.isEncrypted(committed) ? committed : undefined;
+}
+
 function relativeSecretMessage(file: string, files: StackFiles): string {
   const committed = files.committedFile(file, []);
   if (committed !== undefined) {
-    return `"${file}" is a file committed to the repository (${committed}): a secret must never be in Git in plain text; remove it from the repository (and rotate it), keep it on the host under the policy's secret_roots and write its absolute path, or encrypt it`;
+    return `"${file}" is a file committed to the repository (${committed}) in plain text: a secret must never be in Git unencrypted; rotate it, then encrypt it for each host (\`sops --encrypt --age <host recipient> --in-place ${committed}\`, or \`age -r <host recipient> -o ${committed}.age\` and name that file), or keep it on the host under the policy's secret_roots and write its absolute path`;
   }
   return `relative path "${file}" is not supported: secrets are read on the host, so use an absolute host path`;
 }
@@ -55,6 +63,7 @@ export function normalizeServiceSecrets(
   files: ReadonlyMap<string, string | undefined>,
   written: WrittenScalar,
   problems: ProblemSink,
+  encrypted?: { byKey: ReadonlyMap<string, string>; files: StackFiles },
 ): ServiceSecret[] {
   const out: ServiceSecret[] = [];
   const targets = new Set<string>();
@@ -69,6 +78,14 @@ export function normalizeServiceSecrets(
     if (targets.has(secretMountPath(target))) problems.report([i], `another secret is already mounted at ${secretMountPath(target)}`);
     targets.add(secretMountPath(target));
     const expect = typeof entry === "string" ? undefined : expectedAttributes(entry, (p) => written([i, ...p]), scopedSink(problems, [i]));
+    const repoPath = encrypted?.byKey.get(source);
+    if (repoPath !== undefined && encrypted) {
+      // Decrypted by gitdock, so the mode and owner asked for are given to the file, not checked.
+      const decrypted = encrypted.files.decryptedFile(repoPath, expect ?? {}, "secret");
+      if (decrypted === undefined || typeof decrypted !== "string") problems.report(at, decrypted?.error ?? `secret "${source}" is no longer encrypted`);
+      else out.push({ source, target, file: decrypted, encrypted: repoPath });
+      continue;
+    }
     const file = files.get(source);
     if (file !== undefined) out.push({ source, target, file, ...(expect ? { expect } : {}) });
   }

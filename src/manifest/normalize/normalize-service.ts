@@ -34,7 +34,10 @@ export function normalizeService(stack: StackContext, name: string, service: Ser
   };
   // Each only when written, so services without them look exactly as they did before the keys existed.
   if (service.secrets !== undefined) {
-    normalized.secrets = normalizeServiceSecrets(service.secrets, ctx.secretFiles, written("secrets"), scopedSink(problems, ["secrets"]));
+    normalized.secrets = normalizeServiceSecrets(service.secrets, ctx.secretFiles, written("secrets"), scopedSink(problems, ["secrets"]), {
+      byKey: ctx.encryptedSecrets ?? new Map(),
+      files: ctx.files.under(["secrets"]),
+    });
   }
   if (service.container_name !== undefined && checkContainerName(service.container_name, normalized, problems))
     normalized.containerName = service.container_name;

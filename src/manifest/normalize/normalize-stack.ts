@@ -8,8 +8,8 @@ import { normalizeStackSecrets } from "./normalize-secrets.js";
 import { applyLinks } from "./normalize-links.js";
 import { normalizeService } from "./normalize-service.js";
 import { DEFAULT_NETWORK } from "./normalize-service-networks.js";
-import type { StackContext } from "./stack-context.js";
-import { normalizeStackConfigs, type ConfigSource } from "./normalize-configs.js";
+import type { ConfigSource, StackContext } from "./stack-context.js";
+import { normalizeStackConfigs } from "./normalize-configs.js";
 import { markOneShots } from "./mark-one-shots.js";
 
 /** What a stack reads besides its own file: the repository's files, and its YAML as written. */
@@ -34,6 +34,7 @@ export function normalizeStack(file: string, project: string, compose: Validated
       ...compose.secretKeys.map((key): [string, string | undefined] => [key, undefined]),
       ...secrets.map((s): [string, string] => [s.key, s.file]),
     ]),
+    encryptedSecrets: new Map(secrets.flatMap((s) => (s.encrypted === undefined ? [] : [[s.key, s.encrypted]]))),
     configSources: new Map([...compose.configKeys.map((key): [string, ConfigSource | undefined] => [key, undefined]), ...configs]),
   };
   const services = applyLinks(
@@ -48,6 +49,10 @@ export function normalizeStack(file: string, project: string, compose: Validated
   if (compose.secretKeys.length > 0) stack.secrets = secrets;
   const objects = sources.files.objects();
   if (objects.length > 0) stack.storeObjects = objects;
+  const encrypted = sources.files.encryptedUses();
+  if (encrypted.length > 0) stack.encryptedFiles = encrypted;
+  const decrypted = sources.files.decryptedObjects();
+  if (decrypted.length > 0) stack.decryptedFiles = decrypted;
   return stack;
 }
 

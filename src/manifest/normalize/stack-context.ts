@@ -1,6 +1,8 @@
-import type { StackFiles } from "../../files/commit-files.js";
+import type { StackFiles } from "../files/commit-files.js";
 import type { WrittenScalar } from "../yaml/written-scalar.js";
-import type { ConfigSource } from "./normalize-configs.js";
+
+/** Where a config's content comes from: a file of the repository, or the compose file itself. */
+export type ConfigSource = { repoPath: string } | { content: string };
 
 /** What a service needs to know about the rest of its stack to resolve its references. */
 export interface StackContext {
@@ -13,6 +15,8 @@ export interface StackContext {
   volumeNames: ReadonlyMap<string, string>;
   /** Declared secret key → host file (undefined when the declaration has problems of its own). */
   secretFiles: ReadonlyMap<string, string | undefined>;
+  /** Declared secret key → repository path, for secrets committed encrypted (decrypted on the host). */
+  encryptedSecrets?: ReadonlyMap<string, string>;
   /** Declared config key → where its content comes from (undefined when the declaration has problems of its own). */
   configSources: ReadonlyMap<string, ConfigSource | undefined>;
   /** Files of the repository and data directories, resolved against the stack file's directory. */

@@ -1,5 +1,5 @@
 import type { BindMountSpec, MountSpec } from "../../model.js";
-import { isRelativeHostPath } from "../../files/repo-path.js";
+import { isRelativeHostPath } from "../files/repo-path.js";
 import type { DocPath } from "../format-path.js";
 import { parseByteSize } from "./parse-byte-size.js";
 

@@ -1,4 +1,4 @@
-import { objectsMountedBy } from "../../files/mounted-objects.js";
+import { decryptedMountedBy, objectsMountedBy } from "../files/mounted-objects.js";
 import type { DesiredService, DesiredStack } from "../../model.js";
 import type { ProblemSink } from "../problems.js";
 import type { ServiceInput } from "../schema/service-schema.js";
@@ -27,6 +27,9 @@ export function applyProfiles(stack: DesiredStack, services: [string, ServiceInp
   const objects = stack.storeObjects && objectsMountedBy(kept, stack.storeObjects);
   if (objects?.length) out.storeObjects = objects;
   else delete out.storeObjects;
+  const decrypted = stack.decryptedFiles && decryptedMountedBy(kept, stack.decryptedFiles);
+  if (decrypted?.length) out.decryptedFiles = decrypted;
+  else delete out.decryptedFiles;
   return out;
 }
 

@@ -22,7 +22,6 @@ export const ipcSchema = z
 
 export const devicesSchema = stringList.describe('Host devices: "/dev/ttyUSB0[:/dev/ttyUSB0[:rwm]]". The host policy lists the allowed ones.');
 
-const SECRET_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 /** A file name under /run/secrets, or an absolute path in the container. */
 const SECRET_TARGET = /^(?:[a-zA-Z0-9][a-zA-Z0-9_.-]*|\/.+)$/;
 const SECRET_TARGET_HINT =

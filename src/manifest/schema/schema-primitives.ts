@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { BYTE_SIZE_PATTERN } from "../parse/parse-byte-size.js";
-import { DURATION_PATTERN } from "../parse/parse-duration.js";
+import { COMPOSE_DURATION_PATTERN } from "../../duration.js";
 
 /** Building blocks shared by the Compose subset's schema. Shapes only: no transforms, no defaults. */
 
@@ -9,7 +9,7 @@ const SIZE_HINT = 'expected a size like "512m", "1g", "100k" or a number of byte
 
 export const duration = z
   .string({ error: DURATION_HINT })
-  .regex(DURATION_PATTERN, { error: DURATION_HINT })
+  .regex(COMPOSE_DURATION_PATTERN, { error: DURATION_HINT })
   .describe('A Compose duration: "10s", "1m30s", "500ms", "1h", "2us".');
 
 export const byteSize = z

@@ -182,6 +182,8 @@ function sysctlsJudge(hostConfig: Record<string, unknown>): Judge<RequestScope> 
  */
 export function bindSource(source: string, readOnly: boolean, field: string, scope: RequestScope): Finding[] {
   if (!source.startsWith("/")) return finding(field, `bind source ${describe(source)} is not an absolute path`);
+  // A decrypted secret or config gitdock made for this project, mounted read-only: exactly that file.
+  if (readOnly && scope.decryptedFiles?.has(source)) return [];
   const guarded = touchesGuarded(source, scope.guarded, { readOnly });
   if (guarded) return finding(field, `bind source ${source} would expose the agent's own ${guarded}; no policy allows that`);
   const { policy } = scope;

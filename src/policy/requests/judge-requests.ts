@@ -12,6 +12,8 @@ export interface StackDeclarations {
   containers: ReadonlySet<string>;
   networks: ReadonlyMap<string, { external: boolean }>;
   volumes: ReadonlyMap<string, { external: boolean }>;
+  /** Decrypted files gitdock makes for the project's services (secrets runtime directory). */
+  decryptedFiles?: ReadonlySet<string>;
 }
 
 export interface JudgeOptions {
@@ -68,6 +70,7 @@ function scopeFor(project: string, opts: JudgeOptions): RequestScope {
     stackContainers: stack.containers,
     stackNetworks: stack.networks,
     stackVolumes: stack.volumes,
+    ...(stack.decryptedFiles ? { decryptedFiles: stack.decryptedFiles } : {}),
     engine: opts.engine,
   };
 }

@@ -13,6 +13,8 @@ export interface RequestScope {
   /** The stack's networks by Engine name, and whether it declares each `external`. */
   stackNetworks: ReadonlyMap<string, { external: boolean }>;
   stackVolumes: ReadonlyMap<string, { external: boolean }>;
+  /** The decrypted files (secrets runtime directory) this project's services mount: read-only, exactly these. */
+  decryptedFiles?: ReadonlySet<string>;
   /** Who owns what already exists on the Engine; undefined where no Engine is asked (`gitdock validate`). */
   engine: EngineObjects | undefined;
 }

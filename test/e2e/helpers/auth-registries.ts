@@ -62,7 +62,7 @@ async function startRegistryProcess(dir: string, config: string, base: string, c
   } catch (err) {
     child.kill("SIGKILL");
     const text = await readFile(path.join(dir, "registry.log"), "utf8").catch(() => "");
-    throw new Error(`${(err as Error).message}\n${text.slice(-2000)}`);
+    throw new Error(`${(err as Error).message}\n${text.slice(-2000)}`, { cause: err });
   }
   return child;
 }

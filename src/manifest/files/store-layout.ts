@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { posix, resolve } from "node:path";
-import type { StoredFile } from "../model.js";
-import { byCodePoint } from "../order.js";
+import type { StoredFile } from "../../model.js";
+import { byCodePoint } from "../../order.js";
 
 /**
  * How gitdock's store of repository files is laid out. Objects are named by their content, so a

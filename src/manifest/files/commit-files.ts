@@ -1,9 +1,21 @@
 import { posix } from "node:path";
-import type { DocPath } from "../manifest/format-path.js";
-import type { RepoTree } from "../manifest/repo-tree.js";
-import type { RepoEnvFile, StoredFile, StoreObject } from "../model.js";
-import { parseEnvText } from "../manifest/parse/parse-env-text.js";
-import { byCodePoint } from "../order.js";
+import { CONFIG_DEFAULTS } from "../../config/defaults.js";
+import type { DocPath } from "../format-path.js";
+import type { RepoTree } from "../repo-tree.js";
+import type { DecryptedFileObject, EncryptedFileUse, RepoEnvFile, StoredFile, StoreObject } from "../../model.js";
+import {
+  DEFAULT_SECRETS_RUNTIME_DIR,
+  decryptedObject,
+  encryptedEnvFile,
+  EncryptedInspections,
+  openEncrypted,
+  pathOfDecrypted,
+  recordUse,
+  type ManifestSecrets,
+  type Opened,
+} from "./encrypted-repo-files.js";
+import { parseEnvText } from "../parse/parse-env-text.js";
+import { byCodePoint } from "../../order.js";
 import { resolveRepoPath } from "./repo-path.js";
 import { EXECUTABLE_MODE, FILE_MODE, fileObjectName, MAX_STORED_BYTES_PER_COMMIT, MAX_STORED_FILE_BYTES, storeDirOf, treeObjectName } from "./store-layout.js";
 
@@ -15,9 +27,8 @@ export interface RepoFileSettings {
   dataRoot: string;
 }
 
-export const DEFAULT_DATA_ROOT = "/srv/gitdock";
-
-export const DEFAULT_REPO_FILE_SETTINGS: RepoFileSettings = { store: storeDirOf("/var/lib/gitdock"), dataRoot: DEFAULT_DATA_ROOT };
+/** The config's defaults (`state_dir`, `files.data_root`), for a caller that names no host (`gitdock validate`). */
+export const DEFAULT_REPO_FILE_SETTINGS: RepoFileSettings = { store: storeDirOf(CONFIG_DEFAULTS.state_dir), dataRoot: CONFIG_DEFAULTS.files.data_root };
 
 /** A mode and owner a config asks for; undefined parts take the store's defaults. */
 export interface FileAttributes {
@@ -42,11 +53,15 @@ export class CommitFiles {
   /** Every file of the tree a stack reads or mounts (a mounted directory's files too). */
   readonly read = new Set<string>();
 
-  /** `root`: the host's directory (`--path`); nothing outside it is reached. */
+  /** Which files of the tree are encrypted, inspected once each. */
+  readonly inspections = new EncryptedInspections();
+
+  /** `root`: the host's directory (`--path`); nothing outside it is reached. `secrets`: the host's decryption, when it decrypted. */
   constructor(
     readonly tree: RepoTree,
     readonly root: string,
     readonly settings: RepoFileSettings,
+    readonly secrets?: ManifestSecrets,
   ) {}
 
   /**
@@ -55,7 +70,7 @@ export class CommitFiles {
    * stack's directory unless `extends` or `include` brought the text in from another file.
    */
   forStack(stackDir: string, project: string, dirOf: (at: DocPath) => string = () => stackDir): StackFiles {
-    return new StackFiles({ commit: this, stackDir, project, dirOf, used: new Map() }, []);
+    return new StackFiles({ commit: this, stackDir, project, dirOf, used: new Map(), encrypted: new Map(), decrypted: new Map() }, []);
   }
 
   /** Registers an object once (by name), counting it against the per-commit limit. */
@@ -81,6 +96,10 @@ interface StackScope {
   dirOf: (at: DocPath) => string;
   /** The store objects the stack mounts, by name. */
   used: Map<string, StoreObject>;
+  /** Encrypted files of the repository the stack uses, by repository path. */
+  encrypted: Map<string, EncryptedFileUse>;
+  /** Decrypted files the stack mounts, by name. */
+  decrypted: Map<string, DecryptedFileObject>;
 }
 
 /**
@@ -145,6 +164,8 @@ export class StackFiles {
       };
     }
     this.scope.commit.read.add(path.repoPath);
+    const opened = this.openEncrypted(path.repoPath, written, "env_file");
+    if (opened) return opened.ok ? encryptedEnvFile(opened, path.repoPath, written) : { error: opened.error };
     const parsed = parseEnvText(Buffer.from(bytes).toString("utf8"));
     if ("badLine" in parsed) return { error: `env file "${written}" (${path.repoPath}), line ${parsed.badLine}: expected KEY=VALUE` };
     return { repoPath: path.repoPath, values: parsed.values };
@@ -161,8 +182,10 @@ export class StackFiles {
     return { repoPath: path.repoPath };
   }
 
-  /** A config's file (from configFileAt), stored with the mode and owner the service asks for. */
+  /** A config's file (from configFileAt), stored with the mode and owner the service asks for; an encrypted one decrypted on the host's tmpfs. */
   configFile(repoPath: string, attrs: FileAttributes): Resolved<string> {
+    const decrypted = this.decryptedFile(repoPath, attrs, "config");
+    if (decrypted !== undefined) return decrypted;
     const object = this.fileObject(repoPath, attrs);
     return "error" in object ? object : pathOf(object);
   }
@@ -177,6 +200,49 @@ export class StackFiles {
   committedFile(written: string, at: DocPath): string | undefined {
     const path = this.resolve(written, at);
     return "error" in path || this.presence(path.repoPath) !== "file" ? undefined : path.repoPath;
+  }
+
+  /** Encrypted files the stack uses, sorted by path. */
+  encryptedUses(): EncryptedFileUse[] {
+    return [...this.scope.encrypted.values()].sort((a, b) => byCodePoint(a.repoPath, b.repoPath));
+  }
+
+  /** Decrypted files the stack mounts, sorted by name. */
+  decryptedObjects(): DecryptedFileObject[] {
+    return [...this.scope.decrypted.values()].sort((a, b) => byCodePoint(a.name, b.name));
+  }
+
+  /** Whether the committed file at `repoPath` is encrypted (SOPS or age), judged by its content. */
+  isEncrypted(repoPath: string): boolean {
+    const bytes = this.scope.commit.tree.files.get(repoPath);
+    return bytes !== undefined && this.scope.commit.inspections.inspect(repoPath, bytes) !== undefined;
+  }
+
+  /**
+   * An encrypted file of the tree as a secret or config mounts it: decrypted (by the host, before
+   * the manifest was read) into a file of the secrets runtime directory with the mode and owner
+   * asked for. Undefined when the file is not encrypted.
+   */
+  decryptedFile(repoPath: string, attrs: FileAttributes, usedAs: "secret" | "config"): Resolved<string> | undefined {
+    const opened = this.openEncrypted(repoPath, repoPath, usedAs);
+    if (opened === undefined) return undefined;
+    if (!opened.ok) return { error: opened.error };
+    const secrets = this.scope.commit.secrets ?? UNDECRYPTED;
+    const object = decryptedObject(secrets, opened, repoPath, attrs);
+    this.scope.decrypted.set(object.name, object);
+    return pathOfDecrypted(object);
+  }
+
+  /** The file's encryption, recorded as used by the service this view belongs to; undefined for a plain file. */
+  private openEncrypted(repoPath: string, written: string, usedAs: EncryptedFileUse["usedAs"]): Opened | undefined {
+    const bytes = this.scope.commit.tree.files.get(repoPath);
+    const file = bytes === undefined ? undefined : this.scope.commit.inspections.inspect(repoPath, bytes);
+    if (file === undefined) return undefined;
+    this.scope.commit.read.add(repoPath);
+    const opened = openEncrypted(file, repoPath, written, this.scope.commit.secrets);
+    const service = this.prefix[0] === "services" && typeof this.prefix[1] === "string" ? this.prefix[1] : undefined;
+    recordUse(this.scope.encrypted, opened, repoPath, usedAs, service);
+    return opened;
   }
 
   private resolve(written: string, at: DocPath) {
@@ -228,6 +294,9 @@ export class StackFiles {
     return added;
   }
 }
+
+/** Where nothing was decrypted (validate, history): decrypted files get names that stand for them. */
+const UNDECRYPTED: ManifestSecrets = { runtimeDir: DEFAULT_SECRETS_RUNTIME_DIR, nameKey: new Uint8Array(32), decrypted: undefined, hostKeys: [] };
 
 function pathOf(object: StoreObject): string {
   return posix.join(object.store, object.name);

@@ -1,0 +1,28 @@
+import type { HostPolicy } from "../policy/host-policy.js";
+import { configInvalid, locateIssues, readConfigDocument } from "./config-document.js";
+import { ConfigInvalidError } from "../errors.js";
+import { policyFromInput, policySectionSchema } from "./security-section.js";
+
+/**
+ * A policy file for `gitdock validate --policy FILE`: YAML with a top-level `policy:` mapping (the
+ * same keys as `security.policy` in the agent's config), or the agent's config file itself. Keys
+ * left out take the agent's defaults, so CI judges a commit exactly as a host with that policy will.
+ */
+export async function readPolicyFile(path: string): Promise<HostPolicy> {
+  const doc = await readConfigDocument(path, "policy file");
+  const data = doc.data;
+  const base = isMapping(data) && isMapping(data["security"]) ? ["security", "policy"] : ["policy"];
+  const section = base.reduce<unknown>((v, k) => (isMapping(v) ? v[k] : undefined), data);
+  if (section === undefined) {
+    throw new ConfigInvalidError(`${path}: no policy: mapping (or security.policy:) found`, {
+      hint: "See the Security section of the README for the policy keys.",
+    });
+  }
+  const parsed = policySectionSchema.safeParse(section);
+  if (!parsed.success) throw configInvalid("invalid policy file", locateIssues(parsed.error.issues, { doc, base }));
+  return policyFromInput(parsed.data);
+}
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
