@@ -183,10 +183,20 @@ export interface UpdateConfig {
 
 export type Probe = { kind: "http"; port: number; path: string; expectStatus: number } | { kind: "tcp"; port: number };
 
+/** When a release job runs: before the first container is replaced, or once the new ones passed their gates. */
+export type JobPhase = "pre-deploy" | "post-deploy";
+
 /** gitdock's own keys under a service's `x-gitdock:`. */
 export interface GitdockServiceOptions {
   probe: Probe | undefined;
   healthTimeoutMs: number;
+  // Left out when unused, so services declared before these keys existed look as they did.
+  /** `job:`: the service is a release job, a one-off container run once per commit (src/apply/run-jobs.ts). */
+  job?: JobPhase;
+  /** `job_timeout:` (jobs only; the default is filled in for every job). */
+  jobTimeoutMs?: number;
+  /** `writable_paths:`, absolute, sorted: changes under them are not "changed in place" (src/in-place). */
+  writablePaths?: string[];
 }
 
 /** A key gitdock accepts but cannot send to this Engine; logged once per service when apply creates its containers. */
@@ -218,6 +228,12 @@ export interface DesiredService {
   pullPolicy?: "always" | "never";
   /** Keys accepted but not sent to the Engine, with the reason; see UnsentKey. */
   unsent?: UnsentKey[];
+  /**
+   * Another service of the stack waits for it with `depends_on: {condition:
+   * service_completed_successfully}`: it runs to completion, its gate is its exit code, and once it
+   * has exited 0 it is not drift. Left out otherwise.
+   */
+  oneShot?: true;
 }
 
 /** An env file in the repository, read from the commit's tree by the manifest stage. */

@@ -5,13 +5,14 @@
  */
 import type { ReconcileOutcome, ReconcileResult } from "../reconcile/reconcile.js";
 import type { FailureOutput } from "../untrusted/index.js";
+import type { InPlaceStatus } from "../in-place/index.js";
 import type { ReconcileResult as MetricResult } from "./metrics.js";
 
 /** A pass's result in the words the metrics use: ok, error, rolled_back, rejected, waiting, halted. */
 export type PassResult = MetricResult;
 
 /** What a client (`gitdock sync --now`) needs of a pass's ReconcileResult. */
-export type PassSummary = Pick<ReconcileResult, "outcome" | "target" | "commit" | "changed" | "reason" | "conflicts" | "suppressed">;
+export type PassSummary = Pick<ReconcileResult, "outcome" | "target" | "commit" | "changed" | "reason" | "conflicts" | "suppressed" | "noLastGood">;
 
 export interface PassError {
   code: string | undefined;
@@ -61,6 +62,8 @@ export interface AgentStatus {
    * status` shows it only while this agent runs.
    */
   lastFailureOutput: FailureOutput | undefined;
+  /** The in-place watch (drift.in_place), unless it is off: the containers it found changed that still run. */
+  inPlace?: InPlaceStatus;
 }
 
 /** The result label for a pass that returned (errors are "error"). */
@@ -85,6 +88,7 @@ export function passResultOf(outcome: ReconcileOutcome, conflicts: readonly stri
 export function summarize(r: ReconcileResult): PassSummary {
   const s: PassSummary = { outcome: r.outcome, target: r.target, commit: r.commit, changed: r.changed, reason: r.reason, conflicts: r.conflicts };
   if (r.suppressed?.length) s.suppressed = r.suppressed;
+  if (r.noLastGood) s.noLastGood = true;
   return s;
 }
 
@@ -101,6 +105,15 @@ export function formatAgentStatus(a: AgentStatus): string[] {
   if (a.waitingCommit) lines.push(`waiting:  ${short(a.waitingCommit)}: ${a.windows?.reason ?? "held back by a sync window"}`);
   if (a.suppressedRepairs.length) lines.push(`repairs suppressed (budget used up): ${a.suppressedRepairs.join(", ")}`);
   if (a.nextPollAt) lines.push(`next poll: ${a.nextPollAt}`);
+  for (const c of a.inPlace?.changed ?? []) {
+    const what = [
+      c.command ? `exec ${c.command}` : undefined,
+      c.layer ? `writable layer ${c.layer.added} added, ${c.layer.changed} changed, ${c.layer.deleted} deleted` : undefined,
+    ]
+      .filter(Boolean)
+      .join("; ");
+    lines.push(`changed in place: ${c.container} since ${c.since}: ${what} (${a.inPlace?.mode === "replace" ? "being replaced" : "reported"})`);
+  }
   const f = a.lastFailureOutput;
   if (f) {
     lines.push(`last container failure: ${f.container} at ${f.at} (${short(f.commit)}): ${f.failure}`);

@@ -27,6 +27,9 @@ export interface DockerEventsOptions {
   onEvent(e: ContainerEvent): void;
   onReconnect(): void;
   backoff: { initialMs: number; maxMs: number };
+  /** Further actions to subscribe to (the in-place watch's exec and copy events), each handed raw to `onOther`. */
+  otherActions?: readonly string[];
+  onOther?(raw: unknown): void;
 }
 
 export interface EventWatch {
@@ -34,8 +37,8 @@ export interface EventWatch {
 }
 
 /** The filters of the subscription: this agent's managed containers, the actions that can mean drift. */
-export function eventFilters(hostId: string): Record<string, string[]> {
-  return { type: ["container"], label: [MANAGED_FILTER, `${LABEL.agent}=${hostId}`], event: [...WATCHED_ACTIONS] };
+export function eventFilters(hostId: string, otherActions: readonly string[] = []): Record<string, string[]> {
+  return { type: ["container"], label: [MANAGED_FILTER, `${LABEL.agent}=${hostId}`], event: [...WATCHED_ACTIONS, ...otherActions] };
 }
 
 /**
@@ -68,7 +71,7 @@ export function watchDockerEvents(opts: DockerEventsOptions): EventWatch {
     timer = undefined;
     if (closed) return;
     try {
-      const s = await opts.docker.getEvents({ filters: eventFilters(opts.hostId) });
+      const s = await opts.docker.getEvents({ filters: eventFilters(opts.hostId, opts.otherActions) });
       if (closed) return void destroyStream(s);
       stream = s;
       failures = 0;
@@ -91,6 +94,7 @@ export function watchDockerEvents(opts: DockerEventsOptions): EventWatch {
   };
 
   const handleEvent = (raw: unknown): void => {
+    opts.onOther?.(raw);
     const e = relevantEvent(raw);
     if (!e) return;
     opts.log.info({ stage: "events", stack: e.stack, service: e.service, container: e.container, reason: e.action }, `container ${e.container}: ${e.action}`);

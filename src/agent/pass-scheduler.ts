@@ -12,7 +12,7 @@
  *    cancelled and its callers are told so.
  */
 
-export type TriggerKind = "startup" | "poll" | "retry" | "webhook" | "docker-event" | "repo-change" | "reload" | "manual" | "engine-reconnected";
+export type TriggerKind = "startup" | "poll" | "retry" | "webhook" | "docker-event" | "repo-change" | "reload" | "manual" | "engine-reconnected" | "in-place";
 
 export interface Trigger {
   kind: TriggerKind;

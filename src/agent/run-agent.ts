@@ -4,6 +4,7 @@
  *   - a push webhook (POST /hooks/git) and a manual sync (POST /sync with the control token,
  *     `gitdock sync --now`): the only trigger a sync window's `manual_sync` lets through,
  *   - an Engine event on one of its containers (die, destroy, stop, kill, health_status: unhealthy),
+ *   - a container found changed in place (an exec session, its writable layer; src/in-place),
  *   - a change of a local repository's branch refs (`--repo` a path),
  *   - SIGHUP, after re-reading the config file.
  * Passes run one at a time; triggers that arrive during one coalesce into one more (PassScheduler).
@@ -26,6 +27,7 @@ import { createRequestHandler, startHttpServer, type HttpDeps, type RunningServe
 import { createMetrics, type Metrics } from "./metrics.js";
 import { PassScheduler, type Trigger } from "./pass-scheduler.js";
 import { RecentDeliveries } from "./recent-deliveries.js";
+import { startInPlaceWatch, type InPlaceWiring } from "./in-place-wiring.js";
 import { RepairBudget } from "./repair-budget.js";
 import { watchRepoRefs, type RepoWatch } from "./repo-watcher.js";
 import { runPass, type PassDeps } from "./run-pass.js";
@@ -73,6 +75,8 @@ export class Agent {
   private pollTimer: NodeJS.Timeout | undefined;
   private eventTimer: NodeJS.Timeout | undefined;
   private eventDetails: string[] = [];
+  /** The in-place watch (drift.in_place), unless it is off. */
+  private readonly inPlace: InPlaceWiring;
   private firstEventAt = 0;
   private stopped: Promise<number> | undefined;
   private resolveFinished: (code: number) => void = () => {};
@@ -107,7 +111,15 @@ export class Agent {
       suppressedRepairs: [],
       lastFailureOutput: undefined,
     };
-    this.deps = { ctx, metrics: this.metrics, budget: newBudget(settings), status: this.status, stopping: this.stopCtl.signal };
+    this.inPlace = startInPlaceWatch({
+      docker: ctx.docker,
+      hostId: settings.hostId,
+      log: hooks.log,
+      registry: this.metrics.registry,
+      settings: settings.drift,
+      requestPass: (detail) => void this.scheduler.request({ kind: "in-place", detail }),
+    });
+    this.deps = { ctx: this.inPlace.attach(ctx), metrics: this.metrics, budget: newBudget(settings), status: this.status, stopping: this.stopCtl.signal };
     this.scheduler = new PassScheduler((triggers) => this.pass(triggers));
   }
 
@@ -161,7 +173,9 @@ export class Agent {
     }
     const prev = this.settings;
     this.settings = next;
-    this.deps.ctx = ctx;
+    const watching = this.inPlace.watching;
+    this.inPlace.configure(next.drift, ctx.docker);
+    this.deps.ctx = this.inPlace.attach(ctx);
     this.webhookSecret = secret;
     this.status.hostId = next.hostId;
     this.status.stateDir = next.stateDir;
@@ -176,7 +190,8 @@ export class Agent {
       prev.hostId !== next.hostId ||
       prev.agent.dockerEvents !== next.agent.dockerEvents ||
       prev.repo !== next.repo ||
-      prev.agent.watchRepo !== next.agent.watchRepo
+      prev.agent.watchRepo !== next.agent.watchRepo ||
+      watching !== this.inPlace.watching
     ) {
       await this.unsubscribe();
       this.subscribe();
@@ -221,6 +236,7 @@ export class Agent {
     clearTimeout(this.pollTimer);
     clearTimeout(this.eventTimer);
     await this.unsubscribe();
+    this.inPlace.close();
     const busy = this.scheduler.busy;
     this.scheduler.close();
     this.log.info({ stage: "shutdown", timeoutMs }, busy ? "stopping: triggers off; letting the running pass finish" : "stopping: triggers off");
@@ -254,6 +270,7 @@ export class Agent {
     clearTimeout(this.pollTimer);
     this.status.nextPollAt = undefined;
     const record = await runPass(this.deps, triggers, this.scheduler.started);
+    await this.inPlace.passDone((record.summary?.changed ?? 0) > 0);
     this.schedulePoll();
     return record;
   }
@@ -283,6 +300,7 @@ export class Agent {
         backoff: s.agent.backoff,
         onEvent: (e) => this.onDockerEvent(e),
         onReconnect: () => void this.scheduler.request({ kind: "engine-reconnected" }),
+        ...this.inPlace.eventOptions(),
       });
     }
     const location = s.repo ? parseRepoLocation(s.repo) : undefined;
@@ -313,7 +331,7 @@ export class Agent {
 
   /** The status with what only the scheduler and the event debounce know. */
   private snapshot(): AgentStatus {
-    return { ...this.status, pending: this.scheduler.queued || this.eventTimer !== undefined };
+    return { ...this.status, pending: this.scheduler.queued || this.eventTimer !== undefined, ...this.inPlace.status() };
   }
 
   private httpDeps(): HttpDeps {

@@ -1,10 +1,8 @@
-import type Docker from "dockerode";
 import { ApplyFailedError, GitdockError, HealthGateFailedError, describeError } from "../errors.js";
 import { engineError, engineStatus } from "../engine/docker-client.js";
-import { gateFailedError, type GateResult } from "../health/index.js";
-import type { Logger } from "../log.js";
-import type { ContainerAction, Plan, ResolvedService, ResolvedState, ResolvedStack } from "../plan/types.js";
-import { redactedExcerpt, type FailureOutputListener } from "../untrusted/index.js";
+import { gateFailedError } from "../health/index.js";
+import type { ContainerAction, Plan, ResolvedService, ResolvedStack } from "../plan/types.js";
+import { redactedExcerpt } from "../untrusted/index.js";
 import { containerConfig } from "./container-config.js";
 import { createAndStart } from "./container-ops.js";
 import { pullImages } from "./pull-images.js";
@@ -13,60 +11,19 @@ import { inPhase } from "./rollout-phase.js";
 import { pullRequests } from "./pull-requests.js";
 import { batchFailed } from "./batch-outcome.js";
 import { warnUnsent } from "./warn-unsent.js";
-import { guardBindSources, withStoreRoots, type BindRoots } from "./host-bind-sources.js";
+import { guardBindSources, withStoreRoots } from "./host-bind-sources.js";
 import { localBindDevice } from "../policy/host-paths.js";
 import { networkCreateBody, volumeCreateBody } from "./resource-config.js";
-import type { RegistryAuths } from "./registry-auth.js";
 import { removeIfPresent, retire, stopQuietly } from "./retain.js";
 import { RolloutLog, type RolloutStep } from "./rollout-log.js";
 import { runBounded } from "./run-bounded.js";
 import { runInDependencyOrder, type DependencyTask } from "./run-in-dependency-order.js";
+import { createsBeforeJobs } from "./job-order.js";
+import { runJobs } from "./run-jobs.js";
 
-/** One thing apply did, for the journal and the log. Never carries environment values. */
-export interface ApplyEvent {
-  commit: string;
-  stack: string;
-  service?: string;
-  container?: string;
-  action: string;
-  reason?: string;
-  outcome: "ok" | "failed";
-  error?: string;
-}
+import type { ApplyContext, ApplyResult } from "./apply-context.js";
 
-export interface GateTarget {
-  containerId: string;
-  name: string;
-  service: ResolvedService;
-}
-
-export interface ApplyContext {
-  docker: Docker;
-  agentId: string;
-  desired: ResolvedState;
-  auths: RegistryAuths;
-  log: Logger;
-  record: (e: ApplyEvent) => Promise<void>;
-  /** Engine calls in flight at once (pulls, creates). */
-  concurrency: number;
-  /** The health gate for one new container; aborted when the rollout stops early. */
-  gate: (target: GateTarget, signal: AbortSignal) => Promise<GateResult>;
-  /** Stops the rollout between steps (SIGTERM): what is in flight finishes, nothing new starts. */
-  signal?: AbortSignal;
-  /** Told which images this apply pulled, before any container changes (for image cleanup). */
-  onPulled?: (images: string[]) => Promise<void>;
-  /** Where bind sources may lie (the host policy's roots); each is checked on the host right before its create. */
-  bindRoots: BindRoots;
-  /** Told of a container's failure that came with output, redacted (the agent shows the last one in status). */
-  onFailureOutput?: FailureOutputListener;
-}
-
-export interface ApplyResult {
-  pulled: string[];
-  changed: number;
-  /** What was changed, in order; the caller undoes it on failure or finalizes it on success. */
-  log: RolloutLog;
-}
+export type { ApplyContext, ApplyEvent, ApplyResult, GateTarget } from "./apply-context.js";
 
 /** A rollout that stopped part way. Carries the log so the caller can roll it back. */
 export class RolloutFailedError extends GitdockError {
@@ -101,13 +58,19 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
   const log = new RolloutLog();
   try {
     await createVolumesAndNetworks(plan, ctx);
+    // Pre-deploy jobs run before the first container is replaced (after what they need that is missing).
+    const early = createsBeforeJobs(plan.actions, plan.jobs ?? [], ctx.desired);
+    if (early.length) await rollOutServices({ ...plan, actions: early }, ctx, log);
+    await runJobs("pre-deploy", plan, ctx, log);
     // Removals wait until every new container passed its gate; only those in the way go first.
     const [blocking, removals] = partition(
       plan.actions.filter((a) => a.kind === "remove"),
       (a) => a.beforeCreates === true,
     );
     await runBounded(blocking, ctx.concurrency, (a) => step(ctx, a, "remove", () => retireContainer(ctx, log, a)));
-    await rollOutServices(plan, ctx, log);
+    await rollOutServices(early.length ? { ...plan, actions: plan.actions.filter((a) => !early.includes(a)) } : plan, ctx, log);
+    // Post-deploy jobs once every new container passed its gate: a failure rolls the release back.
+    await runJobs("post-deploy", plan, ctx, log);
     // Best effort once the commit is healthy: a removal the Engine refuses is tried again next pass,
     // it never rolls back a release that passed its gates.
     await runBounded(removals, ctx.concurrency, (a) => step(ctx, a, "remove", () => retireContainer(ctx, log, a)).catch(() => undefined));
@@ -115,7 +78,7 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
     const pause = err instanceof HealthGateFailedError && err.data.failureAction === "pause";
     throw new RolloutFailedError(describeError(err), log, err, pause);
   }
-  return { pulled, changed: plan.actions.filter((a) => a.kind !== "unchanged" && a.kind !== "conflict").length, log };
+  return { pulled, changed: plan.actions.filter((a) => a.kind !== "unchanged" && a.kind !== "conflict").length + (plan.jobs?.length ?? 0), log };
 }
 
 /**

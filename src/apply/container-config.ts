@@ -4,6 +4,7 @@ import type { ContainerSpec, DesiredStack, PortSpec } from "../model.js";
 import { encodeFieldHashes, HASH_SCHEME } from "../plan/spec-hash.js";
 import type { ResolvedService } from "../plan/types.js";
 import { mountConfig } from "./mount-config.js";
+import { runToCompletionLabels } from "./run-to-completion-labels.js";
 import { optionalHostConfig } from "./optional-host-config.js";
 
 /** How a container joins one network: its aliases, a fixed address, and links to containers outside the stack. */
@@ -99,6 +100,7 @@ function containerLabels({ stack, service, number, commit, agentId }: ContainerI
     [LABEL.fieldHashes]: encodeFieldHashes(service.fieldHashes),
     [LABEL.hashScheme]: HASH_SCHEME,
     ...(service.keyId ? { [LABEL.keyId]: service.keyId } : {}),
+    ...runToCompletionLabels(service),
   };
 }
 

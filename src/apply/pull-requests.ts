@@ -14,11 +14,13 @@ export interface PullRequest {
 const STRENGTH = { never: 0, missing: 1, always: 2 } as const;
 
 /**
- * What the plan's creates and replaces need, one request per image and platform. Services that
+ * What the plan's creates, replaces and release jobs need, one request per image and platform. Services that
  * share one ask for the most pulling any of them asks for: `always` over `missing` over `never`.
  */
 export function pullRequests(plan: Plan, desired: ResolvedState): PullRequest[] {
-  const wanted = new Set(plan.actions.filter((a) => a.kind === "create" || a.kind === "replace").map((a) => `${a.project}/${a.service}`));
+  const wanted = new Set(
+    [...plan.actions.filter((a) => a.kind === "create" || a.kind === "replace"), ...(plan.jobs ?? [])].map((a) => `${a.project}/${a.service}`),
+  );
   const byKey = new Map<string, PullRequest>();
   for (const { services } of desired.stacks) {
     for (const svc of services) {

@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import { engineError, engineStatus } from "../engine/docker-client.js";
-import { failedName, previousName } from "../labels.js";
+import { failedName, LABEL, previousName } from "../labels.js";
 import { startFailedError } from "./start-failed.js";
 
 /**
@@ -43,13 +43,17 @@ export async function setAside(docker: Docker, id: string, name: string): Promis
   }
 }
 
-/** Put a retained container back under its live name and start it. */
+/**
+ * Put a retained container back under its live name and start it; a job's or one-shot's run that
+ * had completed (exited 0) is only put back: starting it would run it again.
+ */
 export async function restore(docker: Docker, retainedName: string, name: string): Promise<void> {
   try {
     // Resolve the ID first: a dockerode handle made from a name stops resolving once renamed.
-    const { Id } = await docker.getContainer(retainedName).inspect();
+    const { Id, Config, State } = await docker.getContainer(retainedName).inspect();
     const container = docker.getContainer(Id);
     await container.rename({ name });
+    if (Config?.Labels?.[LABEL.oneShot] === "true" && State?.Status === "exited" && State.ExitCode === 0) return;
     await container.start().catch((err: unknown) => {
       if (engineStatus(err) !== 304) throw startFailedError(err, name); // 304: already running
     });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { agentSectionSchema } from "./agent-section.js";
 import { CONFIG_DEFAULTS } from "./defaults.js";
+import { driftSectionSchema } from "./drift-section.js";
 import { filesSectionSchema } from "./files-section.js";
 import { manifestSectionSchema } from "./manifest-section.js";
 import { reportSectionSchema } from "./report-section.js";
@@ -54,6 +55,8 @@ export const agentConfigSchema = z
     manifest: manifestSectionSchema.optional(),
     /** Keys for encrypted files of the repository, and the tmpfs for decrypted ones (secrets-section.ts). */
     secrets: secretsSectionSchema.optional(),
+    /** Containers changed in place: exec sessions and writable-layer changes (drift-section.ts). */
+    drift: driftSectionSchema.optional(),
   })
   .strict()
   .describe("gitdock agent configuration (/etc/gitdock/config.yaml)");

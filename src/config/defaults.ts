@@ -85,6 +85,7 @@ export const CONFIG_DEFAULTS = {
   manifest: { variables_dir: "/etc/gitdock/env", process_environment: false, profiles: [] },
   // A tmpfs: decrypted files never reach a disk (RuntimeDirectory=gitdock in the systemd unit).
   secrets: { runtime_dir: "/run/gitdock/secrets" },
+  drift: { in_place: "report", scan_interval: "5m" },
 } as const;
 
 /** A default as the config file and the help texts write it: `60s`, `127.0.0.1:9380`, `["local"]`, `none`. */

@@ -8,6 +8,7 @@ import { manifestSectionDefaults, type ManifestSection } from "./manifest-sectio
 import { reportSectionDefaults, type ReportSection } from "./report-section.js";
 import { securitySectionDefaults, type SecuritySection } from "./security-section.js";
 import { secretsSectionDefaults, type SecretsSection } from "./secrets-section.js";
+import { driftSectionDefaults, type DriftSection } from "./drift-section.js";
 
 /** What every command runs with: the config (flags written over it) with every default filled in, in the code's own form. */
 export interface Settings {
@@ -27,6 +28,7 @@ export interface Settings {
   files: FilesSection;
   manifest: ManifestSection;
   secrets: SecretsSection;
+  drift: DriftSection;
 }
 
 /** A checked config (flags already written over it) → Settings, every default from CONFIG_DEFAULTS. */
@@ -48,6 +50,7 @@ export function settingsOf(config: AgentConfig, configFile: string | undefined):
     files: filesSectionDefaults(config.files),
     manifest: manifestSectionDefaults(config.manifest),
     secrets: secretsSectionDefaults(config.secrets),
+    drift: driftSectionDefaults(config.drift),
   };
 }
 

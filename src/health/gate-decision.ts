@@ -25,8 +25,11 @@ import { formatMs } from "./short-text.js";
 
 export type HealthState = "none" | "starting" | "healthy" | "unhealthy";
 
-/** Which check decided a failure. `aborted` is never decided here: it is the caller giving up. */
-export type GateCheck = "running" | "healthcheck" | "probe" | "monitor" | "timeout" | "aborted";
+/**
+ * Which check decided a failure. `aborted` is never decided here: it is the caller giving up.
+ * `completion` is the gate of a container that runs to completion (completion-gate.ts): its exit code.
+ */
+export type GateCheck = "running" | "healthcheck" | "probe" | "monitor" | "timeout" | "aborted" | "completion";
 
 export interface GateFailure {
   check: GateCheck;

@@ -14,5 +14,7 @@ export const UPDATE_DEFAULTS: UpdateConfig = {
 };
 
 export const DEFAULT_HEALTH_TIMEOUT_MS = 120_000;
+/** A release job (x-gitdock.job) that runs longer is stopped and fails the release. */
+export const DEFAULT_JOB_TIMEOUT_MS = 600_000;
 export const DEFAULT_PROBE_PATH = "/";
 export const DEFAULT_EXPECT_STATUS = 200;

@@ -2,6 +2,7 @@ import type Docker from "dockerode";
 import { LABEL, previousOf } from "../labels.js";
 import { engineError } from "../engine/docker-client.js";
 import type { HostSnapshot, ObservedContainer, ObservedResource } from "../plan/types.js";
+import { runToCompletionOf } from "./run-to-completion-of.js";
 
 /**
  * One snapshot of the host: every container (running or not: a name gitdock needs may be held by a
@@ -52,6 +53,7 @@ function toObservedContainer(c: Docker.ContainerInfo, agentId: string): Observed
     health: healthOf(c.Status),
     previousOf: previousOf(name),
     ...publishedPortsOf(c),
+    ...runToCompletionOf(c.State, c.Status, labels),
   };
 }
 

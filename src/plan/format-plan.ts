@@ -19,7 +19,8 @@ export function formatPlanText(plan: Plan, opts: { showUnchanged?: boolean } = {
   const c = summarizePlan(plan);
   const lines = [
     `Plan for commit ${plan.commit.slice(0, 12)}: ${c.create} to create, ${c.replace} to replace, ${c.remove} to remove, ${c.unchanged} unchanged` +
-      (c.conflict ? `, ${c.conflict} conflict(s)` : ""),
+      (c.conflict ? `, ${c.conflict} conflict(s)` : "") +
+      (plan.jobs?.length ? `, ${plan.jobs.length} job(s) to run` : ""),
   ];
   for (const b of plan.blockers) lines.push(`  ! blocked: ${b}`);
   for (const n of plan.networksToCreate) lines.push(`  + network ${n.network.name}`);
@@ -30,6 +31,7 @@ export function formatPlanText(plan: Plan, opts: { showUnchanged?: boolean } = {
     if (a.kind === "unchanged" && !opts.showUnchanged) continue;
     lines.push(`  ${SYMBOL[a.kind]} ${a.container.padEnd(width)}  ${a.kind.padEnd(9)} ${a.reasons.join("; ")}`.trimEnd());
   }
+  for (const j of plan.jobs ?? []) lines.push(`  > ${j.container}  ${j.phase} job: ${j.reasons.join("; ")}`);
   return lines.join("\n");
 }
 
@@ -45,5 +47,6 @@ export function planToJson(plan: Plan): unknown {
     },
     volumes: { create: plan.volumesToCreate.map((v) => v.volume.name) },
     actions: plan.actions,
+    ...(plan.jobs ? { jobs: plan.jobs } : {}),
   };
 }

@@ -3,9 +3,11 @@
  * actions with reasons. It imports nothing from Docker, so every decision is table-tested.
  */
 import { replicaName } from "../labels.js";
+import { runsToCompletion } from "../one-shot.js";
 import { byCodePoint } from "../order.js";
+import { planJobs } from "./plan-jobs.js";
 import { decodeFieldHashes, HASH_SCHEME, SECRET_FIELDS } from "./spec-hash.js";
-import type { ContainerAction, HostSnapshot, ObservedContainer, Plan, ResolvedService, ResolvedState } from "./types.js";
+import type { ContainerAction, HostSnapshot, JobRun, ObservedContainer, Plan, ResolvedService, ResolvedState } from "./types.js";
 
 export function makePlan(desired: ResolvedState, host: HostSnapshot): Plan {
   const byName = indexByName(host.containers.filter((c) => c.previousOf === undefined));
@@ -17,18 +19,23 @@ export function makePlan(desired: ResolvedState, host: HostSnapshot): Plan {
       for (let n = 1; n <= svc.service.replicas; n++) {
         const name = replicaName(svc.project, svc.service, n);
         wanted.add(name);
-        actions.push(planReplica(svc, n, name, byName.get(name) ?? []));
+        // A job's container is its last run, kept: the job runs in its phase (plan-jobs.ts), not as a replica.
+        if (!svc.service.gitdock.job) actions.push(planReplica(svc, n, name, byName.get(name) ?? []));
       }
     }
   }
   actions.push(...markBlockingRemovals(planPrunes(desired, host.containers, wanted), desired, host.containers));
   actions.sort(byProjectServiceNumber);
+  const jobs = planJobs(desired, byName, actions);
+  const resources = planNetworksAndVolumes(desired, host);
 
   return {
     commit: desired.commit,
     actions,
-    ...planNetworksAndVolumes(desired, host),
-    images: neededImages(desired, actions),
+    ...resources,
+    blockers: [...resources.blockers, ...jobs.blockers],
+    images: neededImages(desired, actions, jobs.jobs),
+    ...(jobs.jobs.length ? { jobs: jobs.jobs } : {}),
   };
 }
 
@@ -50,10 +57,19 @@ export function driftReasons(svc: ResolvedService, c: ObservedContainer): string
   if (c.project !== svc.project || c.service !== svc.service.name) reasons.push("config changed: labels");
   else if (c.specHash !== wantedHash(svc, c)) reasons.push(...specReasons(svc, c));
   else if (!sameImage(c.image, svc.spec.image)) reasons.push("image changed");
-  if (!c.running) reasons.push("not running");
+  if (runsToCompletion(svc.service)) reasons.push(...completionReasons(c));
+  else if (!c.running) reasons.push("not running");
   // Only a verdict of its own Docker healthcheck; the repair budget keeps this from looping.
   else if (c.health === "unhealthy") reasons.push("unhealthy");
+  // Found by the agent (src/in-place) with drift.in_place: replace; observe passes it on.
+  if (c.changedInPlace?.length) reasons.push("changed in place");
   return reasons;
+}
+
+/** A one-shot that runs, or exited 0, is as it should be: once it has completed, it is not drift. */
+function completionReasons(c: ObservedContainer): string[] {
+  if (c.running || c.exitCode === 0) return [];
+  return c.exitCode === undefined ? ["not running"] : [`one-shot failed: exit code ${c.exitCode}`];
 }
 
 /** The hash the container should carry, in the scheme it was made with. */
@@ -214,14 +230,13 @@ function planNetworksAndVolumes(desired: ResolvedState, host: HostSnapshot) {
   return { networksToCreate, volumesToCreate, networksToRemove, blockers };
 }
 
-function neededImages(desired: ResolvedState, actions: ContainerAction[]): string[] {
+function neededImages(desired: ResolvedState, actions: ContainerAction[], jobs: readonly JobRun[]): string[] {
   const images = new Map<string, string>();
   for (const { services } of desired.stacks) {
     for (const s of services) images.set(`${s.project}/${s.service.name}`, s.spec.image);
   }
   const needed = new Set<string>();
-  for (const a of actions) {
-    if (a.kind !== "create" && a.kind !== "replace") continue;
+  for (const a of [...actions.filter((x) => x.kind === "create" || x.kind === "replace"), ...jobs]) {
     const image = images.get(`${a.project}/${a.service}`);
     if (image) needed.add(image);
   }
@@ -247,6 +262,7 @@ export function hasChanges(plan: Plan): boolean {
     plan.actions.some((a) => a.kind !== "unchanged" && a.kind !== "conflict") ||
     plan.networksToCreate.length > 0 ||
     plan.volumesToCreate.length > 0 ||
-    plan.networksToRemove.length > 0
+    plan.networksToRemove.length > 0 ||
+    (plan.jobs?.length ?? 0) > 0
   );
 }

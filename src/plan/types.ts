@@ -1,4 +1,4 @@
-import type { DesiredStack, DesiredService, ContainerSpec, NetworkSpec, VolumeSpec } from "../model.js";
+import type { DesiredStack, DesiredService, ContainerSpec, JobPhase, NetworkSpec, VolumeSpec } from "../model.js";
 
 /** A desired service with its host inputs merged in and its hashes computed: what the planner compares. */
 export interface ResolvedService {
@@ -51,6 +51,17 @@ export interface ObservedContainer {
   previousOf: string | undefined;
   /** Host ports it publishes, as `<port>/<protocol>` (from the list call; empty when stopped). */
   publishedPorts?: string[];
+  /** Its exit code, when it has exited (the list call's Status: `Exited (0) 5 seconds ago`). */
+  exitCode?: number;
+  /** `gitdock.job`: a release job's container, with its phase. */
+  job?: JobPhase;
+  /** `gitdock.one-shot`: it runs to completion (a job, or a service others wait for with service_completed_successfully). */
+  oneShot?: true;
+  /**
+   * What changed in it that no commit made (`exec`, `writable layer`), with `drift.in_place:
+   * replace` (src/in-place); the planner replaces it from its image. Absent otherwise.
+   */
+  changedInPlace?: string[];
 }
 
 export interface ObservedResource {
@@ -96,4 +107,20 @@ export interface Plan {
   images: string[];
   /** Reasons the plan cannot be applied at all (e.g. an external network that does not exist). */
   blockers: string[];
+  /** Release jobs this rollout runs (plan-jobs.ts), in name order; present only when there are some. */
+  jobs?: JobRun[];
+}
+
+/** One run of a release job (`x-gitdock.job`): a one-off container that must exit 0. */
+export interface JobRun {
+  project: string;
+  service: string;
+  /** The job's container name (`<project>-<service>-1`, or its container_name). */
+  container: string;
+  phase: JobPhase;
+  /** The container of its last run, kept under the job's name; the new run replaces it. */
+  containerId: string | undefined;
+  /** Services of the same stack it depends on: jobs of its phase among them run first. */
+  dependsOn: string[];
+  reasons: string[];
 }

@@ -8,6 +8,7 @@ import type { RegistryAuths } from "../apply/registry-auth.js";
 import type { Settings } from "../config/settings.js";
 import type { LastGoodRejectedError } from "../errors.js";
 import type { VerifiedImage } from "../image-signatures/index.js";
+import type { InPlaceSource } from "../in-place/index.js";
 import type { Logger } from "../log.js";
 import type { DesiredState } from "../model.js";
 import type { HostSnapshot, Plan } from "../plan/index.js";
@@ -38,6 +39,8 @@ export interface ReconcileContext {
   onFailureOutput?: FailureOutputListener;
   /** Every host's outcome lines on a commit, from the git notes, when notes reporting is on (rebuild-state.ts). */
   outcomesOf?: (commit: string) => Promise<OutcomeNote[]>;
+  /** The running agent's watch over containers changed in place (src/in-place); the one-shot commands have none. */
+  inPlace?: InPlaceSource;
 }
 
 /** One host's outcome on a commit as a git note says it (audit/note-line.ts parses them). */
@@ -92,6 +95,8 @@ export interface ReconcileResult {
   conflicts: string[];
   /** Services (`<stack>/<service>`) whose repair `allowRepair` refused in this pass. */
   suppressed?: string[];
+  /** A failed release on a host with no good commit before it: its undo removed what it created, and nothing was restored. */
+  noLastGood?: true;
   /** The snapshot the plan was made against, when the pass then left the host as it was (metrics reuse it). */
   unchangedHost?: HostSnapshot;
 }

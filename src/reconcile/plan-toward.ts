@@ -1,5 +1,5 @@
 import type { DesiredState } from "../model.js";
-import { observeHost, resolveHostInputs } from "../observe/index.js";
+import { observeHost, resolveHostInputs, withInPlaceChanges } from "../observe/index.js";
 import { makePlan, type HostSnapshot, type Plan, type ResolvedState } from "../plan/index.js";
 import type { ReconcileContext } from "./context.js";
 
@@ -10,6 +10,10 @@ export async function planToward(
   observed?: HostSnapshot,
 ): Promise<{ resolved: ResolvedState; plan: Plan; host: HostSnapshot }> {
   const resolved = await resolveHostInputs(desired, ctx.hostKey);
-  const host = observed ?? (await observeHost(ctx.docker, ctx.settings.hostId));
+  const seen = observed ?? (await observeHost(ctx.docker, ctx.settings.hostId));
+  // The agent's in-place watch learns what runs and what each service may change; with
+  // drift.in_place: replace, what it found changed is marked for the planner.
+  ctx.inPlace?.track(resolved, seen);
+  const host = withInPlaceChanges(seen, ctx.inPlace);
   return { resolved, plan: makePlan(resolved, host), host };
 }

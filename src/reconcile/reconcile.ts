@@ -1,6 +1,6 @@
 /**
- * One reconcile pass: recover → fetch → choose → (record a rejection) → plan → limit repairs →
- * roll out → record → restore if failed. Each step is its own module and returns a verdict; this
+ * One reconcile pass: recover → (record changes in place) → fetch → choose → (record a rejection) →
+ * plan → limit repairs → roll out → record → restore if failed. Each step is its own module and returns a verdict; this
  * file runs them and hands every outcome to the one recorder (record-outcome.ts). Everything that
  * can reject a commit finishes before the first call that changes the host. A dry run (`plan`)
  * records nothing.
@@ -14,6 +14,7 @@ import { isBlocked, markGood, type HostState } from "../state/index.js";
 import { chooseCommit } from "./choose-commit.js";
 import type { CommitChoice, ReconcileContext, ReconcileOptions, ReconcileResult } from "./context.js";
 import { holdTarget } from "./hold-target.js";
+import { jobsOnlyForRelease } from "./jobs-for-release.js";
 import { limitRepairs } from "./limit-repairs.js";
 import { planToward } from "./plan-toward.js";
 import { knowsNoCommit, rebuildFromHost } from "./rebuild-state.js";
@@ -57,6 +58,7 @@ async function pass(ctx: ReconcileContext, opts: ReconcileOptions): Promise<Reco
   // Taken before the fetch and planned against: in the agent, a change made by hand meanwhile is an
   // Engine event, and so one more pass.
   const observed = opts.dryRun ? undefined : await recover(ctx);
+  if (!opts.dryRun) await recordInPlaceChanges(ctx);
   const source = await fetchTarget(ctx);
   const target = source.commit;
   // The policy judges requests against the Engine as it is (who owns which network and volume).
@@ -70,14 +72,16 @@ async function pass(ctx: ReconcileContext, opts: ReconcileOptions): Promise<Reco
   if (!choice.desired) return result;
 
   const desired = choice.desired;
+  const lastGood = state.lastGood?.commit;
+  const release = choice.outcome === "synced" && desired.commit !== lastGood;
   ctx.log.info({ stage: "observe", commit: desired.commit }, "observing the host");
-  const { resolved, plan, host } = await planToward(ctx, desired, observed);
+  const toward = await planToward(ctx, desired, observed);
+  const { resolved, host } = toward;
+  const plan = jobsOnlyForRelease(toward.plan, release);
   logPlanDecisions(ctx.log, plan);
   Object.assign(result, { commit: desired.commit, plan, conflicts: plan.actions.filter((a) => a.kind === "conflict").map((a) => a.container) });
   if (opts.dryRun) return { ...result, unchangedHost: host };
 
-  const lastGood = state.lastGood?.commit;
-  const release = choice.outcome === "synced" && desired.commit !== lastGood;
   // Drift repair only: services whose repair budget is used up sit this pass out.
   const limited = !release && opts.allowRepair ? limitRepairs(plan, opts.allowRepair, ctx.log) : { plan, suppressed: [] };
   if (limited.suppressed.length) Object.assign(result, { plan: limited.plan, suppressed: limited.suppressed });
@@ -93,7 +97,7 @@ async function pass(ctx: ReconcileContext, opts: ReconcileOptions): Promise<Reco
     return { ...result, changed: rolled.changed };
   }
   if (rolled.kind === "rolled-back" && lastGood) await restoreLastGood(ctx, source.gitdir, lastGood, rolled.restored, target);
-  return { ...result, outcome: rolled.kind, reason: rolled.reason };
+  return { ...result, outcome: rolled.kind, reason: rolled.reason, ...(rolled.kind === "rolled-back" && !lastGood ? { noLastGood: true as const } : {}) };
 }
 
 /** A rollout a crash cut short is undone first; returns the snapshot when nothing needed undoing. */
@@ -101,6 +105,13 @@ async function recover(ctx: ReconcileContext): Promise<HostSnapshot | undefined>
   const verdict = await recoverInterruptedRollout(ctx);
   if (verdict.kind === "recovered") await recordOutcome(ctx, { kind: "recovered", commit: verdict.commit, undone: verdict.undone });
   return verdict.kind === "clean" ? verdict.host : undefined;
+}
+
+/** What the agent's in-place watch found since the last pass, journaled before anything else can fail. */
+async function recordInPlaceChanges(ctx: ReconcileContext): Promise<void> {
+  const findings = ctx.inPlace?.unrecorded() ?? [];
+  for (const finding of findings) await recordOutcome(ctx, { kind: "changed-in-place", finding });
+  if (findings.length) ctx.inPlace?.recorded(findings);
 }
 
 /**
@@ -229,7 +240,9 @@ async function rollOutAndRecord(
 async function restoreLastGood(ctx: ReconcileContext, gitdir: string, lastGood: string, restored: string[], target: string): Promise<void> {
   const desired = await loadCheckedLastGood(ctx, gitdir, lastGood, target);
   try {
-    const { resolved, plan, host } = await planToward(ctx, desired);
+    const toward = await planToward(ctx, desired);
+    const { resolved, host } = toward;
+    const plan = jobsOnlyForRelease(toward.plan, false);
     if (hasChanges(plan)) await rollOutAndRecord(ctx, resolved, plan, false, lastGood, host);
     const unhealthy = await gateRestored(ctx, resolved, restored);
     if (unhealthy.length)
@@ -301,6 +314,21 @@ function logPlanDecisions(log: Logger, plan: Plan): void {
     log.info(
       { stage: "plan", commit: plan.commit, stack: a.project, service: a.service, container: a.container, action: a.kind, reason: a.reasons.join("; ") },
       `plan: ${a.kind} ${a.container}`,
+    );
+  }
+  for (const j of plan.jobs ?? []) {
+    log.info(
+      {
+        stage: "plan",
+        commit: plan.commit,
+        stack: j.project,
+        service: j.service,
+        container: j.container,
+        action: "job",
+        phase: j.phase,
+        reason: j.reasons.join("; "),
+      },
+      `plan: ${j.phase} job ${j.container}`,
     );
   }
 }

@@ -1,11 +1,12 @@
 /**
  * The one writer of what happened to a commit. Every outcome — rejected, good, repaired, rolled
- * back, paused, recovered, halted, resumed — goes through `recordOutcome`, which does the same four
+ * back, paused, recovered, halted, resumed, and a container found changed in place — goes through `recordOutcome`, which does the same four
  * things in the same order: state.json, the journal, the journal's checkpoint, and the listeners
  * (git notes, deployment markers, metrics). The steps of a pass return verdicts; reconcile.ts hands
  * them here. A dry run never calls this.
  */
 import type { LastGoodRejectedError } from "../errors.js";
+import type { InPlaceRecord } from "../in-place/index.js";
 import { readImageSignatureRecords, recordImageSignatures, signerSummary, type VerifiedImage } from "../image-signatures/index.js";
 import { readSignatureRecords, recordSignature } from "../source/signer-record.js";
 import type { SignatureVerdict } from "../source/verify-signature.js";
@@ -48,7 +49,9 @@ export type Outcome =
   /** A pass went on normally after a halt. */
   | { kind: "resumed"; commit: string; since: string }
   /** The state directory knew no commit; the one the host's containers run is the last good commit again (rebuild-state.ts). */
-  | { kind: "rebuilt"; commit: string; containers: number; failed?: { commit: string; reason: string } };
+  | { kind: "rebuilt"; commit: string; containers: number; failed?: { commit: string; reason: string } }
+  /** The agent found a container changed in place (src/in-place): journaled once per finding; no state, no listeners. */
+  | { kind: "changed-in-place"; finding: InPlaceRecord };
 
 interface Record {
   /** The state change, or none. */
@@ -157,6 +160,18 @@ const RECORDS: { [K in Outcome["kind"]]: Recorder<K> } = {
           journal: { commit: error.commit, action: "halt", reason: error.message, outcome: "halted", data: { target: error.target, check: error.stage } },
         },
   resumed: ({ commit }) => ({ state: (s) => clearHalted(s), journal: { commit, action: "halt", outcome: "resumed" } }),
+  "changed-in-place": ({ finding: f }) => ({
+    journal: {
+      commit: f.commit,
+      stack: f.stack,
+      service: f.service,
+      container: f.container,
+      action: "changed-in-place",
+      reason: f.reason,
+      outcome: f.mode === "replace" ? "replacing" : "reported",
+      data: f.data,
+    },
+  }),
   rebuilt: ({ commit, containers, failed }) => ({
     state: (s, at) => {
       const good = { ...markGood(markApplied(s, commit, at), commit, at), rebuilt: { at, commit, from: "container labels" } };

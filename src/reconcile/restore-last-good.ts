@@ -5,7 +5,8 @@
  * typed error (RecoveryFailedError, RollbackIncompleteError) with its own exit code.
  */
 import { RecoveryFailedError } from "../errors.js";
-import { formatGateFailure, waitForHealthy } from "../health/index.js";
+import { formatGateFailure, waitForCompletion, waitForHealthy } from "../health/index.js";
+import { runsToCompletion } from "../one-shot.js";
 import { observeHost } from "../observe/index.js";
 import { batchFailed } from "../apply/batch-outcome.js";
 import type { HostSnapshot, ResolvedService, ResolvedState } from "../plan/index.js";
@@ -64,11 +65,15 @@ export async function gateRestored(ctx: ReconcileContext, resolved: ResolvedStat
         const svc = services.get(`${c.project}/${c.service}`);
         if (!svc) return undefined;
         const gate = svc.service.gitdock;
-        const r = await waitForHealthy(
-          ctx.docker,
-          { containerId: c.id, name: c.name, probe: gate.probe, healthTimeoutMs: gate.healthTimeoutMs, monitorMs: svc.service.rollbackConfig.monitorMs },
-          ctx.signal ? { signal: ctx.signal } : {},
-        );
+        const opts = ctx.signal ? { signal: ctx.signal } : {};
+        // A restored one-shot or job is put back as it was, exited 0: its gate is that exit code.
+        const r = runsToCompletion(svc.service)
+          ? await waitForCompletion(ctx.docker, { containerId: c.id, name: c.name, timeoutMs: gate.jobTimeoutMs ?? gate.healthTimeoutMs }, opts)
+          : await waitForHealthy(
+              ctx.docker,
+              { containerId: c.id, name: c.name, probe: gate.probe, healthTimeoutMs: gate.healthTimeoutMs, monitorMs: svc.service.rollbackConfig.monitorMs },
+              opts,
+            );
         if (r.ok) return { svc, failure: undefined };
         const failure = formatGateFailure(r);
         const excerpt = await redactedExcerpt(r.failure.excerpt, svc.spec);

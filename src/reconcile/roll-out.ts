@@ -3,7 +3,9 @@ import { applyPlan, finalizeRollout, RolloutFailedError, type ApplyContext } fro
 import { bindRootsOf } from "../apply/host-bind-sources.js";
 import { pruneImages, recordPulledImages } from "../apply/prune-images.js";
 import { cleanUpStoreAfterRollout } from "../files/index.js";
-import { openContainerWakeups, waitForHealthy, type ContainerWakeups } from "../health/index.js";
+import { openContainerWakeups, waitForCompletion, waitForHealthy, type ContainerWakeups } from "../health/index.js";
+import { jobOutputDir } from "../apply/job-output.js";
+import { runsToCompletion } from "../one-shot.js";
 import type { Plan, ResolvedState } from "../plan/index.js";
 import { faultOf } from "../apply/rollout-phase.js";
 import { undoRollout } from "../rollback/index.js";
@@ -131,18 +133,31 @@ function applyContext(ctx: ReconcileContext, resolved: ResolvedState, wakeups: C
     onPulled: (images) => recordPulledImages(ctx.settings.stateDir, images),
     bindRoots: bindRootsOf(ctx.settings.security.policy),
     ...(ctx.onFailureOutput ? { onFailureOutput: ctx.onFailureOutput } : {}),
-    record: async (e) => void (await ctx.journal.append({ ...e, ...(e.error ? { data: { error: e.error } } : {}) })),
-    gate: (t, signal) =>
-      waitForHealthy(
+    record: async ({ error, data, ...e }) =>
+      void (await ctx.journal.append({ ...e, ...(error || data ? { data: { ...data, ...(error ? { error } : {}) } } : {}) })),
+    jobOutputDir: jobOutputDir(ctx.settings.stateDir),
+    gate: (t, signal) => {
+      const both = ctx.signal ? AbortSignal.any([signal, ctx.signal]) : signal;
+      const options = t.service.service.gitdock;
+      // A job or a one-shot passes when it exits 0 (within its job_timeout, or the gate's health_timeout).
+      if (runsToCompletion(t.service.service)) {
+        return waitForCompletion(
+          ctx.docker,
+          { containerId: t.containerId, name: t.name, timeoutMs: options.jobTimeoutMs ?? options.healthTimeoutMs },
+          { signal: both, wakeups },
+        );
+      }
+      return waitForHealthy(
         ctx.docker,
         {
           containerId: t.containerId,
           name: t.name,
-          probe: t.service.service.gitdock.probe,
-          healthTimeoutMs: t.service.service.gitdock.healthTimeoutMs,
+          probe: options.probe,
+          healthTimeoutMs: options.healthTimeoutMs,
           monitorMs: t.service.service.updateConfig.monitorMs,
         },
-        { signal: ctx.signal ? AbortSignal.any([signal, ctx.signal]) : signal, wakeups },
-      ),
+        { signal: both, wakeups },
+      );
+    },
   };
 }

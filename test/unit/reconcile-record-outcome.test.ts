@@ -169,6 +169,40 @@ describe("recordOutcome writes state, journal, checkpoint and listeners in one p
     ]);
   });
 
+  it("changed in place: a journal line in gitdock's words and nothing else (no state, no listeners)", async () => {
+    const before = await readFile(path.join(dir, "state.json"), "utf8").catch(() => undefined);
+    const finding = {
+      commit: A,
+      stack: "shop",
+      service: "web",
+      container: "shop-web-1",
+      containerId: "id1",
+      kind: "exec" as const,
+      at: new Date().toISOString(),
+      reason: "exec: cat /etc/passwd",
+      mode: "report" as const,
+      data: { kind: "exec", execId: "e1", command: "cat /etc/passwd" },
+    };
+    await recordOutcome(ctx, { kind: "changed-in-place", finding });
+    expect(await journal()).toEqual([
+      expect.objectContaining({
+        commit: A,
+        stack: "shop",
+        service: "web",
+        container: "shop-web-1",
+        action: "changed-in-place",
+        reason: "exec: cat /etc/passwd",
+        outcome: "reported",
+        data: finding.data,
+      }),
+    ]);
+    expect(await checkpointSeq()).toBe(1);
+    expect(await readFile(path.join(dir, "state.json"), "utf8").catch(() => undefined)).toBe(before);
+    expect(told).toEqual([]);
+    await recordOutcome(ctx, { kind: "changed-in-place", finding: { ...finding, mode: "replace" } });
+    expect((await journal())[1]?.["outcome"]).toBe("replacing");
+  });
+
   it("a listener that throws changes nothing else", async () => {
     ctx.outcomeListeners = [
       () => {

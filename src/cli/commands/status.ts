@@ -40,7 +40,7 @@ export interface ServiceStatus {
   service: string;
   /** healthy: every replica runs and none is unhealthy; starting: some healthcheck is still starting. */
   health: "healthy" | "unhealthy" | "starting";
-  containers: { name: string; commit: string | undefined; state: string; health: ObservedContainer["health"] }[];
+  containers: { name: string; commit: string | undefined; state: string; health: ObservedContainer["health"]; completed?: true }[];
   /** The service's last journal entry: what gitdock last did to it, and how that went. */
   lastAction: { at: string; commit: string; action: string; outcome: string; reason?: string } | undefined;
   /** Encrypted files of the repository the service uses (in the applied commit), and whether this host decrypts them now. */
@@ -103,7 +103,8 @@ function groupContainers(host: HostSnapshot, last: Map<string, ServiceStatus["la
     stacks.set(c.project ?? "", services);
     const list = services.get(c.service ?? "") ?? [];
     services.set(c.service ?? "", list);
-    list.push({ name: c.name, commit: c.commit, state: c.state, health: c.health });
+    // A job's or one-shot's container that exited 0 has done what it is for.
+    list.push({ name: c.name, commit: c.commit, state: c.state, health: c.health, ...(c.oneShot && c.exitCode === 0 ? { completed: true as const } : {}) });
   }
   return [...stacks]
     .sort(([a], [b]) => byCodePoint(a, b))
@@ -121,7 +122,7 @@ function groupContainers(host: HostSnapshot, last: Map<string, ServiceStatus["la
 }
 
 function serviceHealth(containers: ServiceStatus["containers"]): ServiceStatus["health"] {
-  if (containers.some((c) => c.state !== "running" || c.health === "unhealthy")) return "unhealthy";
+  if (containers.some((c) => (c.state !== "running" && !c.completed) || c.health === "unhealthy")) return "unhealthy";
   return containers.some((c) => c.health === "starting") ? "starting" : "healthy";
 }
 
@@ -186,7 +187,7 @@ function formatStatus(r: StatusReport): string {
         lines.push(`    encrypted ${f.usedAs}: ${f.repoPath} (${f.kind}, for ${f.recipients.join(", ")}): ${verdict}`);
       }
       for (const c of svc.containers) {
-        const health = c.health === "none" ? "" : ` (${c.health})`;
+        const health = c.completed ? " (completed)" : c.health === "none" ? "" : ` (${c.health})`;
         lines.push(`    ${c.name.padEnd(30)} ${`${c.state}${health}`.padEnd(20)} ${short(c.commit)}`);
       }
     }

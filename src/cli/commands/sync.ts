@@ -54,6 +54,9 @@ function mainLine(r: PassSummary, target: string): string {
   if (r.outcome === "synced") {
     return r.changed ? `synced ${target}: ${r.changed} change(s) applied` : `synced ${target}: already in sync`;
   }
+  if (r.outcome === "rolled-back" && r.noLastGood) {
+    return `rolled back ${target}: this host had no good commit to go back to, so what the release created was removed\n${r.reason ?? ""}`;
+  }
   if (r.outcome === "rolled-back") return `rolled back ${target}: the host is back at its last good commit\n${r.reason ?? ""}`;
   if (r.outcome === "paused") return `paused ${target}: failure_action is pause; the host was left as it is\n${r.reason ?? ""}`;
   if (r.outcome === "halted") return `halted ${target}: nothing was changed on this host\n${r.reason ?? ""}`;

@@ -18,6 +18,7 @@ import { checkNamespaceModes } from "../rules/check-namespace-modes.js";
 import { checkNetworkModes } from "../rules/check-network-modes.js";
 import { checkReservedLabels } from "../rules/check-reserved-labels.js";
 import { checkStartFirstPorts } from "../rules/check-start-first-ports.js";
+import { checkRunToCompletion } from "../rules/check-run-to-completion.js";
 import { validateCompose } from "../validate/validate-compose.js";
 import type { StackPlan } from "./discover-stacks.js";
 import type { LoadEnvironment } from "./load-environment.js";
@@ -123,6 +124,7 @@ function check(
   checkDependencyCycles(stack.services, problems);
   checkReservedLabels(stack.services, problems);
   checkStartFirstPorts(stack.services, problems);
+  checkRunToCompletion(stack.services, problems);
   return applyProfiles(stack, compose.services, profiles, problems);
 }
 

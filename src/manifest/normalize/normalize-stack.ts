@@ -10,6 +10,7 @@ import { normalizeService } from "./normalize-service.js";
 import { DEFAULT_NETWORK } from "./normalize-service-networks.js";
 import type { ConfigSource, StackContext } from "./stack-context.js";
 import { normalizeStackConfigs } from "./normalize-configs.js";
+import { markOneShots } from "./mark-one-shots.js";
 
 /** What a stack reads besides its own file: the repository's files, and its YAML as written. */
 export type StackSources = Pick<StackContext, "files" | "writtenScalar">;
@@ -41,6 +42,7 @@ export function normalizeStack(file: string, project: string, compose: Validated
     compose.services.map(([name, input]) => normalizeService(ctx, name, input, scopedSink(problems, ["services", name]))),
     problems,
   ).sort((a, b) => byCodePoint(a.name, b.name));
+  markOneShots(services);
   const usesDefault = services.some((s) => s.container.networks.some((n) => n.key === DEFAULT_NETWORK));
   const stack: DesiredStack = { project, file, services, networks: normalizeNetworks(project, compose, usesDefault, problems), volumes };
   // Only when declared, so stacks without secrets look exactly as they did before secrets existed.

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_EXPECT_STATUS, DEFAULT_HEALTH_TIMEOUT_MS, DEFAULT_PROBE_PATH } from "../defaults.js";
+import { DEFAULT_EXPECT_STATUS, DEFAULT_HEALTH_TIMEOUT_MS, DEFAULT_JOB_TIMEOUT_MS, DEFAULT_PROBE_PATH } from "../defaults.js";
 import { byteSize, duration, portNumber, scalar, stringList, stringOrList } from "./schema-primitives.js";
 
 /** The schemas of a service's structured keys; `service-schema.ts` puts them together. */
@@ -116,5 +116,16 @@ export const gitdockOptionsSchema = z
   .strictObject({
     probe: probeSchema.optional(),
     health_timeout: duration.optional().describe(`How long a new container may take to become healthy. Default ${DEFAULT_HEALTH_TIMEOUT_MS / 1000}s.`),
+    job: z
+      .enum(["pre-deploy", "post-deploy"])
+      .optional()
+      .describe(
+        "Run this service as a release job: a one-off container that must exit 0. pre-deploy: after the pulls, before the first container is replaced; post-deploy: once the new containers passed their gates (a failure rolls the release back). Runs once per commit that changes its stack.",
+      ),
+    job_timeout: duration.optional().describe(`How long a job may run before it is stopped and fails the release. Default ${DEFAULT_JOB_TIMEOUT_MS / 60_000}m.`),
+    writable_paths: z
+      .array(z.string().startsWith("/", { error: "expected an absolute path inside the container" }))
+      .optional()
+      .describe("Paths in the container that may change at run time (caches, pid files): changes under them are not reported as changed in place."),
   })
   .describe("gitdock's own settings for this service.");
