@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { repoFileSettingsOf } from "../config/files-section.js";
-import { secretsSectionDefaults } from "../config/secrets-section.js";
 import type { Settings } from "../config/settings.js";
 import { guardedFilesOf } from "../config/guarded-files.js";
 import { loadManifest, manifestProjects, type ManifestSources } from "../manifest/index.js";
@@ -46,7 +45,7 @@ export async function readCommitManifest(gitdir: string, commit: string, setting
     // Encrypted files are decrypted in memory with this host's keys; the parsed manifest keeps what it uses.
     const decrypted = await decryptCommitFiles(tree, settings.path, ids);
     const inputs = {
-      secrets: manifestSecretsOf(decrypted, ids, secretsOf(settings).runtimeDir, hostKey ?? PROCESS_NAME_KEY),
+      secrets: manifestSecretsOf(decrypted, ids, settings.secrets.runtimeDir, hostKey ?? PROCESS_NAME_KEY),
       hostVariables: host.variables,
       profiles: settings.manifest.profiles,
       files: repoFileSettingsOf(settings),
@@ -78,7 +77,7 @@ async function manifestInputs(
   const host = await readHostVariables(projects, settings.manifest, settings.security.policy.envFileRoots, guardedFilesOf(settings), ids);
   // The store's and data root's paths end up in the stacks' mounts: they shape the result too.
   const files = repoFileSettingsOf(settings);
-  const secrets = [ids.digest, secretsOf(settings).runtimeDir, hostKey ? hostKeyId(hostKey) : "-"].join("\0");
+  const secrets = [ids.digest, settings.secrets.runtimeDir, hostKey ? hostKeyId(hostKey) : "-"].join("\0");
   const key = [
     gitdir,
     commit,
@@ -96,13 +95,8 @@ async function manifestInputs(
 /** Without the host key (a caller outside the pass), decrypted files are named under a key of this process. */
 const PROCESS_NAME_KEY = randomBytes(32);
 
-/** Settings made before the secrets section existed have none: no keys, the default tmpfs. */
-function secretsOf(settings: Settings): Settings["secrets"] {
-  return settings.secrets ?? secretsSectionDefaults(undefined);
-}
-
 function identitiesOf(settings: Settings): Promise<HostIdentities> {
-  const { ageIdentityFile, openpgpPrivateKeyFile } = secretsOf(settings);
+  const { ageIdentityFile, openpgpPrivateKeyFile } = settings.secrets;
   if (ageIdentityFile === undefined && openpgpPrivateKeyFile === undefined) return Promise.resolve(NO_IDENTITIES);
   return loadHostIdentities({ ageIdentityFile, openpgpPrivateKeyFile });
 }

@@ -150,7 +150,12 @@ describe("manifest: gitdock.yaml names a stack's files", () => {
   it.each([
     ["an empty list", "files: []\n", "files", /list at least one Compose file/],
     ["a file that is not there", "files: [compose.yaml, nope.yml]\n", "files[1]", /hosts\/web-1\/shop\/nope.yml does not exist/],
-    ["a file outside the host's directory", "files: [../../other/compose.yaml]\n", "files[0]", /leads outside hosts\/web-1/],
+    [
+      "a file outside the host's directory",
+      "files: [../../other/compose.yaml]\n",
+      "files[0]",
+      /leads outside this host's directory of the repository \(hosts\/web-1\)/,
+    ],
     ["an unknown key", "files: [compose.yaml]\nenv: x\n", "env", /not supported by gitdock/],
   ])("refuses %s, located in the index", (_what, index, path, message) => {
     const found = treeProblems(repoTree({ [`${DIR}/compose.yaml`]: BASE, [`${DIR}/gitdock.yaml`]: index, "other/compose.yaml": BASE }, ROOT));
@@ -236,7 +241,11 @@ describe("manifest: extends", () => {
     ["a cycle", "services:\n  a: {extends: b}\n  b: {extends: a}\n", /extends forms a cycle: a \(.*\) -> b \(.*\) -> a/],
     ["a missing service", "services:\n  a: {extends: nope}\n", /service "nope" is not defined in hosts\/web-1\/shop\/compose.yaml/],
     ["a missing file", "services:\n  a: {extends: {file: nope.yml, service: x}}\n", /hosts\/web-1\/shop\/nope.yml does not exist/],
-    ["a file outside the host's directory", "services:\n  a: {extends: {file: ../../x.yml, service: x}}\n", /leads outside hosts\/web-1/],
+    [
+      "a file outside the host's directory",
+      "services:\n  a: {extends: {file: ../../x.yml, service: x}}\n",
+      /leads outside this host's directory of the repository \(hosts\/web-1\)/,
+    ],
     ["an absolute file", "services:\n  a: {extends: {file: /etc/passwd, service: x}}\n", /not a relative path inside the repository/],
   ])("refuses %s", (_what, compose, message) => {
     const found = treeProblems(repoTree({ [`${DIR}/compose.yaml`]: compose, "x.yml": common }, ROOT));
@@ -294,7 +303,11 @@ networks:
       `include: [exporters/compose.yaml]\nservices:\n  node-exporter: {image: "${IMAGE}"}\n`,
       /service "node-exporter" from .* is also defined in .*monitoring\/compose.yaml; Compose does not merge included resources/,
     ],
-    ["a file outside the host's directory", "include: [../../elsewhere.yaml]\nservices: {}\n", /leads outside hosts\/web-1/],
+    [
+      "a file outside the host's directory",
+      "include: [../../elsewhere.yaml]\nservices: {}\n",
+      /leads outside this host's directory of the repository \(hosts\/web-1\)/,
+    ],
     ["a missing file", "include: [nope.yaml]\nservices: {}\n", /nope.yaml does not exist/],
     ["a cycle", "include: [exporters/loop.yaml]\nservices: {}\n", /include forms a cycle/],
     [

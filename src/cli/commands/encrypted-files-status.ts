@@ -1,4 +1,3 @@
-import { secretsSectionDefaults } from "../../config/secrets-section.js";
 import type { Settings } from "../../config/settings.js";
 import { loadManifest } from "../../manifest/index.js";
 import { localGitdirOf } from "../../source/local-gitdir.js";
@@ -56,7 +55,7 @@ export async function encryptedFilesByService(settings: Settings, commit: string
 }
 
 async function identities(settings: Settings): Promise<{ ids: HostIdentities; problem?: string }> {
-  const { ageIdentityFile, openpgpPrivateKeyFile } = settings.secrets ?? secretsSectionDefaults(undefined);
+  const { ageIdentityFile, openpgpPrivateKeyFile } = settings.secrets;
   if (ageIdentityFile === undefined && openpgpPrivateKeyFile === undefined) return { ids: NO_IDENTITIES };
   try {
     return { ids: await loadHostIdentities({ ageIdentityFile, openpgpPrivateKeyFile }) };

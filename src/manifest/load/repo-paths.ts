@@ -1,17 +1,15 @@
 import { posix } from "node:path";
+import { resolveRepoPath as resolveWrittenPath } from "../files/repo-path.js";
 
 /**
- * A path written in a Compose file (`extends.file`, `include`, an index's `files`), resolved
- * against the directory of the file that wrote it, as a repository path. Only paths inside the
- * host's directory (`--path`) are allowed: a commit may not reach files the host does not read.
+ * A path to another Compose file (`extends.file`, `include`, an index's `files`), resolved against
+ * the directory of the file that wrote it, as a repository path: the same rule as every file from
+ * the repository (files/repo-path.ts), and it must name a file.
  */
 export function resolveRepoPath(fromDir: string, written: string, root: string): { path: string } | { error: string } {
   if (written === "" || written.startsWith("/")) return { error: `"${written}" is not a relative path inside the repository` };
-  const joined = posix.normalize(fromDir === "" ? written : `${fromDir}/${written}`);
-  if (joined === ".." || joined.startsWith("../") || !isInside(joined, root)) {
-    return { error: `"${written}" leads outside ${root === "" ? "the repository" : root}, the directory this host reads` };
-  }
-  return { path: joined.replace(/^\.\//, "") };
+  const resolved = resolveWrittenPath(written, fromDir, root);
+  return "error" in resolved ? resolved : { path: resolved.repoPath };
 }
 
 export function isInside(path: string, root: string): boolean {
