@@ -14,6 +14,7 @@ import { startDockerd, stopDockerd } from "../support/dockerd.js";
 import { startEngineProxy } from "../support/engine-proxy.js";
 import { testEnv } from "../support/env.js";
 import { createManifestRepo, type ManifestRepo } from "../support/manifest-repo.js";
+import { readJournal } from "../support/journal.js";
 import { createTestHost, webService, type TestHost } from "./helpers/test-host.js";
 
 const P = "gdt-ef-";
@@ -35,12 +36,7 @@ async function state(): Promise<{ failed: Record<string, unknown>; lastGood?: { 
 }
 
 async function journalOutcomes(): Promise<string[]> {
-  const text = await readFile(path.join(host.stateDir, "journal.jsonl"), "utf8");
-  return text
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { action: string; outcome: string })
-    .map((e) => `${e.action}:${e.outcome}`);
+  return (await readJournal(host.stateDir)).map((e) => `${e.action}:${e.outcome}`);
 }
 
 /** The running web container's commit, once the new commit's container is up. */

@@ -40,6 +40,7 @@ import {
 import { REGISTRY } from "../support/images.js";
 import { createManifestRepo, type ManifestRepo } from "../support/manifest-repo.js";
 import { createTestPki, withTimestamp, type TestPki } from "../support/sigstore-pki.js";
+import { readJournal } from "../support/journal.js";
 import { deleteManifest, pushTinyImage, sha256, type RegistryTarget } from "./helpers/registry-push.js";
 import { createTestHost, webService, type TestHost } from "./helpers/test-host.js";
 
@@ -255,12 +256,9 @@ describe("image signatures", () => {
     expect(fingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
     const text = await host.run("status");
     expect(text.stdout).toContain(`  images:     1 signed, by key ${fingerprint} (1)`);
-    const journal = (await readFile(path.join(host.stateDir, "journal.jsonl"), "utf8"))
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Record<string, any>);
+    const journal = await readJournal(host.stateDir);
     const verified = journal.filter((e) => e.action === "verify-images");
-    expect(verified.map((e) => [e.commit, e.outcome, e.data.images[0].image, e.data.images[0].signer.fingerprint])).toEqual([
+    expect(verified.map((e) => [e.commit, e.outcome, e.data?.images[0].image, e.data?.images[0].signer.fingerprint])).toEqual([
       [good, "valid", ref, fingerprint],
     ]);
 

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { containersOf, dockerCli, dockerClient, removeProjects, waitFor } from "../support/docker.js";
 import { testEnv } from "../support/env.js";
 import { createManifestRepo, type ManifestRepo } from "../support/manifest-repo.js";
+import { readJournal } from "../support/journal.js";
 import { startAgent, type AgentProcess } from "./helpers/agent-process.js";
 import { createTestHost, servedBy, webService, type TestHost } from "./helpers/test-host.js";
 
@@ -28,22 +29,7 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-interface JournalLine {
-  commit: string;
-  container?: string;
-  action: string;
-  outcome: string;
-  reason?: string;
-  data?: Record<string, unknown>;
-}
-
-async function journal(host: TestHost): Promise<JournalLine[]> {
-  const text = await readFile(path.join(host.stateDir, "journal.jsonl"), "utf8");
-  return text
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as JournalLine);
-}
+const journal = (host: TestHost) => readJournal(host.stateDir);
 
 const inPlaceEntries = async (host: TestHost, container: string) =>
   (await journal(host)).filter((e) => e.action === "changed-in-place" && e.container === container);

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { containersOf, dockerCli, removeProjects, waitFor } from "../support/docker.js";
 import { testEnv } from "../support/env.js";
 import { createManifestRepo, type ManifestRepo } from "../support/manifest-repo.js";
+import { readJournal } from "../support/journal.js";
 import { startAgent, type AgentProcess } from "./helpers/agent-process.js";
 import { createTestHost, servedBy, webService, type TestHost } from "./helpers/test-host.js";
 
@@ -20,24 +21,7 @@ const P = "gdt-jobs-";
 beforeAll(() => removeProjects(P));
 afterAll(() => removeProjects(P));
 
-interface JournalLine {
-  commit: string;
-  service?: string;
-  container?: string;
-  action: string;
-  outcome: string;
-  reason?: string;
-  durationMs?: number;
-  data?: Record<string, unknown>;
-}
-
-async function journal(host: TestHost): Promise<JournalLine[]> {
-  const text = await readFile(path.join(host.stateDir, "journal.jsonl"), "utf8");
-  return text
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as JournalLine);
-}
+const journal = (host: TestHost) => readJournal(host.stateDir);
 
 const jobRuns = async (host: TestHost, commit: string, service: string) =>
   (await journal(host)).filter((e) => e.action === "job" && e.commit === commit && e.service === service).map((e) => e.outcome);

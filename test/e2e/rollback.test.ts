@@ -2,12 +2,11 @@
  * Health-gated rollouts and automatic rollback to the last good commit, on the real engine,
  * registry and Git server. One scenario per `describe`, steps in order.
  */
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { containersOf, removeProjects, waitFor } from "../support/docker.js";
 import { testEnv } from "../support/env.js";
 import { createManifestRepo, type ManifestRepo } from "../support/manifest-repo.js";
+import { readJournal } from "../support/journal.js";
 import { createTestHost, servedBy, webService, type TestHost } from "./helpers/test-host.js";
 
 const P = "gdt-rb-";
@@ -36,13 +35,7 @@ async function statusJson(
   return JSON.parse(r.stdout);
 }
 
-async function journal(host: TestHost): Promise<{ commit: string; action: string; outcome: string; reason?: string; durationMs?: number }[]> {
-  const text = await readFile(path.join(host.stateDir, "journal.jsonl"), "utf8");
-  return text
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
-}
+const journal = (host: TestHost) => readJournal(host.stateDir);
 
 async function namesAndStates(project: string): Promise<string[]> {
   return (await containersOf(project)).map((c) => `${c.name} ${c.state}`).sort();

@@ -21,6 +21,7 @@ import type { RunResult } from "../support/cli.js";
 import { containersOf, dockerCli, waitFor } from "../support/docker.js";
 import { testEnv } from "../support/env.js";
 import { createManifestRepo, type ManifestRepo } from "../support/manifest-repo.js";
+import { readJournal } from "../support/journal.js";
 import { createSigningKit, type SigningKit } from "../unit/helpers/signing-keys.js";
 import { startAgent } from "./helpers/agent-process.js";
 import { createTestHost, webService, type TestHost } from "./helpers/test-host.js";
@@ -126,10 +127,7 @@ describe("enforce: a force-push back to an older signed release", () => {
     const status = await statusJson(s.host, enforce);
     expect(status.rejected[c.a!].reason).toMatch(/is not a descendant of the last good commit/);
     expect(status.lastGood.commit).toBe(c.b);
-    const journal = (await readFile(path.join(s.host.stateDir, "journal.jsonl"), "utf8"))
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const journal = await readJournal(s.host.stateDir);
     expect(journal.filter((e) => e.commit === c.a && e.action === "reject")).toEqual([
       expect.objectContaining({ outcome: "rejected", reason: expect.stringMatching(/not a descendant of the last good commit/) }),
     ]);

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { containersOf, dockerCli, waitFor } from "../support/docker.js";
 import { testEnv } from "../support/env.js";
 import { createManifestRepo, type ManifestRepo } from "../support/manifest-repo.js";
+import { readJournal } from "../support/journal.js";
 import { createTestHost, webService, type TestHost } from "./helpers/test-host.js";
 
 const P = "gdt-sf-";
@@ -114,11 +115,7 @@ describe("the state directory lost while the branch head is a failed commit", ()
       timeoutMs: 30_000,
       what: "web recreated at the good commit",
     });
-    const journal = await readFile(path.join(host.stateDir, "journal.jsonl"), "utf8");
-    const entries = journal
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { action: string; outcome: string; commit: string });
+    const entries = await readJournal(host.stateDir);
     expect(entries.find((e) => e.action === "state" && e.outcome === "rebuilt")?.commit).toBe(good);
   });
 });
