@@ -171,7 +171,10 @@ export async function removeNetworks(prefix) {
       } catch (err) {
         if (err?.statusCode === 404) break;
         if (err?.statusCode !== 403) throw err;
-        if (attempt >= 12) {
+        // "has active endpoints": under load the Engine releases a removed container's endpoint
+        // late, or keeps a stale one; disconnect what it still lists, and give it up to 10 s.
+        if (attempt % 4 === 0) await disconnectAll(n.Id);
+        if (attempt >= 40) {
           stuckNetworks.add(n.Id);
           console.error(`warning: the Engine refuses to remove network ${n.Name} (${err.json?.message ?? err.message}); left in place`);
           break;
@@ -179,6 +182,19 @@ export async function removeNetworks(prefix) {
         await sleep(250);
       }
     }
+  }
+}
+
+async function disconnectAll(id) {
+  const info = await docker
+    .getNetwork(id)
+    .inspect()
+    .catch(() => undefined);
+  for (const endpoint of Object.keys(info?.Containers ?? {})) {
+    await docker
+      .getNetwork(id)
+      .disconnect({ Container: endpoint, Force: true })
+      .catch(() => undefined);
   }
 }
 

@@ -21,25 +21,54 @@ export async function retire(docker: Docker, id: string, name: string, opts: { s
   return prev;
 }
 
+/** Resolves when the Engine reports the container dead; `cancel` drops the wait (health/container-wakeups.ts). */
+export type WatchDeath = (id: string) => { died: Promise<void>; cancel(): void };
+
 /**
- * Move a failed container out of its name at once (kill, then rename to `<name>.gitdock-failed`),
- * so the kept one can be put back before the failed one is removed: removing is the slow part.
+ * Put the kept container back in place of a failed one as fast as stop-first allows. Both renames
+ * come first (a running container can be renamed): the failed one to `<name>.gitdock-failed`, the
+ * kept one to its live name. Then the failed one is killed, and the kept one starts as soon as the
+ * failed one's processes are gone: at the Engine's `die` event when `watchDeath` is given, about
+ * 50 ms before the kill call returns (meanwhile the Engine releases the dead container's network
+ * and mounts). An early start that fails (a host port or a fixed address the dead container still
+ * holds) is tried again once the kill has returned. The failed container is removed later, by the
+ * caller: removing is the slow part.
  */
-export async function setAside(docker: Docker, id: string, name: string): Promise<void> {
+export async function swapBack(docker: Docker, failedId: string, retainedName: string, name: string, watchDeath?: WatchDeath): Promise<void> {
   const aside = failedName(name);
   await removeIfPresent(docker, aside);
-  const container = docker.getContainer(id);
+  const failed = docker.getContainer(failedId);
+  try {
+    await failed.rename({ name: aside });
+  } catch (err) {
+    throw engineError(err, `renaming ${name} to ${aside}`);
+  }
+  const kept = await putBack(docker, retainedName, name);
+  const death = watchDeath?.(failedId);
+  const killed = killQuietly(failed, name);
+  killed.catch(() => undefined); // when the death event wins the race, a late kill error changes nothing
+  try {
+    await (death ? Promise.race([death.died, killed]) : killed);
+  } finally {
+    death?.cancel();
+  }
+  if (!kept.start) return;
+  try {
+    await startRetained(kept.container, name);
+  } catch (err) {
+    if (!death) throw err;
+    await killed;
+    await startRetained(kept.container, name);
+  }
+}
+
+async function killQuietly(container: Docker.Container, name: string): Promise<void> {
   try {
     await container.kill();
   } catch (err) {
     // 409: not running; 304: already stopped.
     const status = engineStatus(err);
     if (status !== 409 && status !== 304) throw engineError(err, `stopping ${name}`);
-  }
-  try {
-    await container.rename({ name: aside });
-  } catch (err) {
-    throw engineError(err, `renaming ${name} to ${aside}`);
   }
 }
 
@@ -48,17 +77,29 @@ export async function setAside(docker: Docker, id: string, name: string): Promis
  * had completed (exited 0) is only put back: starting it would run it again.
  */
 export async function restore(docker: Docker, retainedName: string, name: string): Promise<void> {
+  const kept = await putBack(docker, retainedName, name);
+  if (kept.start) await startRetained(kept.container, name);
+}
+
+/** Renames a retained container back to `name`; `start` is false for a completed one-shot's run. */
+async function putBack(docker: Docker, retainedName: string, name: string): Promise<{ container: Docker.Container; start: boolean }> {
   try {
     // Resolve the ID first: a dockerode handle made from a name stops resolving once renamed.
     const { Id, Config, State } = await docker.getContainer(retainedName).inspect();
     const container = docker.getContainer(Id);
     await container.rename({ name });
-    if (Config?.Labels?.[LABEL.oneShot] === "true" && State?.Status === "exited" && State.ExitCode === 0) return;
-    await container.start().catch((err: unknown) => {
-      if (engineStatus(err) !== 304) throw startFailedError(err, name); // 304: already running
-    });
+    const completed = Config?.Labels?.[LABEL.oneShot] === "true" && State?.Status === "exited" && State.ExitCode === 0;
+    return { container, start: !completed };
   } catch (err) {
     throw engineError(err, `restoring ${retainedName} as ${name}`);
+  }
+}
+
+async function startRetained(container: Docker.Container, name: string): Promise<void> {
+  try {
+    await container.start();
+  } catch (err) {
+    if (engineStatus(err) !== 304) throw startFailedError(err, name); // 304: already running
   }
 }
 

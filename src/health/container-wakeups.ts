@@ -10,8 +10,8 @@ import type Docker from "dockerode";
 import { destroyStream, onJsonLines } from "../engine/event-lines.js";
 
 export interface ContainerWakeups {
-  /** Calls `wake` whenever the Engine reports an event about container `id`; returns the unsubscribe. */
-  on(id: string, wake: () => void): () => void;
+  /** Calls `wake` whenever the Engine reports an event about container `id` (with its action; none when the stream was lost); returns the unsubscribe. */
+  on(id: string, wake: (action?: string) => void): () => void;
   /** True once the stream ended or failed while open: the Engine went away (or restarted) meanwhile. */
   lost(): boolean;
   close(): void;
@@ -38,19 +38,19 @@ export async function openContainerWakeups(docker: Docker, openTimeoutMs = OPEN_
   } finally {
     clearTimeout(timer);
   }
-  const listeners = new Map<string, Set<() => void>>();
+  const listeners = new Map<string, Set<(action?: string) => void>>();
   let closed = false;
   let lost = false;
   const onLost = () => {
     if (closed) return;
     lost = true;
     // Every gate samples again at once: its container may have gone with the Engine.
-    for (const set of listeners.values()) for (const wake of set) wake();
+    for (const set of listeners.values()) for (const wake of set) wake(undefined);
   };
   onJsonLines(stream, (raw) => {
-    const e = raw as { id?: string; Actor?: { ID?: string } };
+    const e = raw as { id?: string; Action?: string; status?: string; Actor?: { ID?: string } };
     const id = e.Actor?.ID ?? e.id;
-    if (id) for (const wake of listeners.get(id) ?? []) wake();
+    if (id) for (const wake of listeners.get(id) ?? []) wake(e.Action ?? e.status);
   });
   stream.on("error", onLost);
   stream.on("end", onLost);
@@ -70,4 +70,17 @@ export async function openContainerWakeups(docker: Docker, openTimeoutMs = OPEN_
       destroyStream(stream);
     },
   };
+}
+
+/**
+ * Resolves when the Engine reports that container `id` died (its processes are gone and reaped);
+ * never, without an event stream. `cancel` drops the subscription. Register before killing it.
+ */
+export function watchDeath(wakeups: ContainerWakeups, id: string): { died: Promise<void>; cancel(): void } {
+  let off: () => void = () => undefined;
+  const died = new Promise<void>((resolve) => {
+    // The executor runs at once: `off` is set before this returns.
+    off = wakeups.on(id, (action) => action === "die" && resolve());
+  });
+  return { died, cancel: () => off() };
 }

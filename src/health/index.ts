@@ -2,7 +2,7 @@
 export { waitForHealthy, type GateTarget, type GateOptions } from "./health-gate.js";
 export { waitForCompletion, type CompletionTarget } from "./completion-gate.js";
 export { decideCompletion, type CompletionDecision } from "./completion-decision.js";
-export { NO_WAKEUPS, openContainerWakeups, type ContainerWakeups } from "./container-wakeups.js";
+export { NO_WAKEUPS, openContainerWakeups, watchDeath, type ContainerWakeups } from "./container-wakeups.js";
 export { formatGateFailure, gateFailedError, type GateResult, type GateFailedResult } from "./gate-result.js";
 export {
   decideGate,

@@ -3,7 +3,7 @@ import { applyPlan, finalizeRollout, RolloutFailedError, type ApplyContext } fro
 import { bindRootsOf } from "../apply/host-bind-sources.js";
 import { pruneImages, recordPulledImages } from "../apply/prune-images.js";
 import { cleanUpStoreAfterRollout } from "../files/index.js";
-import { openContainerWakeups, waitForCompletion, waitForHealthy, type ContainerWakeups } from "../health/index.js";
+import { openContainerWakeups, waitForCompletion, waitForHealthy, watchDeath, type ContainerWakeups } from "../health/index.js";
 import { jobOutputDir } from "../apply/job-output.js";
 import { runsToCompletion } from "../one-shot.js";
 import type { Plan, ResolvedState } from "../plan/index.js";
@@ -67,6 +67,7 @@ export async function rollOut(ctx: ReconcileContext, resolved: ResolvedState, pl
       record: (e) => ctx.journal.append(e).then(() => undefined),
       dependencies: dependenciesOf(resolved),
       concurrency: ctx.settings.concurrency,
+      watchDeath: (id) => watchDeath(wakeups, id),
     });
     return { kind: "rolled-back", reason, restored, undoProblems: problems, durationMs: Date.now() - started, interrupted, failure: err.failure };
   } finally {

@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import { describeError } from "../errors.js";
 import { recordStep } from "../apply/record-step.js";
-import { removeIfPresent, restore, setAside } from "../apply/retain.js";
+import { removeIfPresent, restore, swapBack, type WatchDeath } from "../apply/retain.js";
 import type { RolloutStep } from "../apply/rollout-log.js";
 import { createLimiter, runBounded } from "../apply/run-bounded.js";
 import { runInDependencyOrder } from "../apply/run-in-dependency-order.js";
@@ -28,14 +28,17 @@ export interface UndoContext {
    */
   dependencies?: ReadonlyMap<string, readonly string[]>;
   concurrency?: number;
+  /** The rollout's event stream: a kept container starts at its failed successor's death event, not when the kill call returns. */
+  watchDeath?: WatchDeath;
 }
 
 /**
  * Undo a rollout's steps in reverse order (reverse dependency order, at the rollout's width, when the
  * dependencies are given): put the retained previous container back under its name
- * and start it, and remove each new container. Where both exist, the new one is set aside first
- * (killed and renamed) and removed only after every kept container is back, so the previous version
- * serves again as soon as it can. Every step is attempted even when one fails, so one broken
+ * and start it, and remove each new container. Where both exist, the two swap names, the new one is
+ * killed, the kept one starts once the new one is dead (apply/retain.ts, `swapBack`), and the new
+ * one is removed only after every kept container is back, so the previous version serves again as
+ * soon as stop-first allows. Every step is attempted even when one fails, so one broken
  * container never keeps the others down; the failures are returned.
  */
 export async function undoRollout(steps: RolloutStep[], ctx: UndoContext): Promise<{ restored: string[]; problems: string[] }> {
@@ -46,12 +49,13 @@ export async function undoRollout(steps: RolloutStep[], ctx: UndoContext): Promi
     const base = { commit: ctx.commit, stack: s.project, service: s.service, container: s.name, action: "undo" };
     try {
       if (s.newId && s.retainedName) {
-        await setAside(ctx.docker, s.newId, s.name);
+        await swapBack(ctx.docker, s.newId, s.retainedName, s.name, ctx.watchDeath);
         setAsideIds.push(s.newId);
+        restored.push(s.name);
       } else if (s.newId) await removeIfPresent(ctx.docker, s.newId);
-      if (s.retainedName) {
+      else if (s.retainedName) {
         // A container created under the name by a run we know nothing of (a crash) goes too.
-        if (!s.newId) await removeIfPresent(ctx.docker, s.name);
+        await removeIfPresent(ctx.docker, s.name);
         await restore(ctx.docker, s.retainedName, s.name);
         restored.push(s.name);
       }

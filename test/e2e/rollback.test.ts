@@ -3,7 +3,7 @@
  * registry and Git server. One scenario per `describe`, steps in order.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { containersOf, removeProjects, waitFor } from "../support/docker.js";
+import { containerEventsSince, containersOf, removeProjects, waitFor } from "../support/docker.js";
 import { testEnv } from "../support/env.js";
 import { createManifestRepo, type ManifestRepo } from "../support/manifest-repo.js";
 import { readJournal } from "../support/journal.js";
@@ -90,12 +90,26 @@ describe("a release that fails its gate is rolled back, and held back", () => {
     await repo.write("app/compose.yaml", compose(testEnv().images));
     const bad = await repo.commit("bad release");
     const serving = await host.ids(project);
+    const syncStarted = Date.now();
     const r = await host.run("sync");
     expect(r.code, r.stdout + r.stderr).toBe(3);
     expect(r.stdout).toContain("rolled back");
     expect(await namesAndStates(project)).toEqual([`${project}-web-1 running`, `${project}-web-2 running`]);
     // The very containers that served before: a rollback is a rename and a start, not a create.
     expect(await host.ids(project)).toEqual(serving);
+    // Stop-first holds in the rollback too: a kept container starts again only after the failed one
+    // in its place died (the rollback starts it at the Engine's death event).
+    const events = await containerEventsSince(project, syncStarted);
+    const kept = new Set(Object.values(serving));
+    const replaced = [...new Set(events.filter((e) => !kept.has(e.id) && e.action === "create").map((e) => e.replica))];
+    expect(replaced.length, "the bad release replaced a container before failing").toBeGreaterThan(0);
+    for (const replica of replaced) {
+      const deaths = events.filter((e) => e.replica === replica && !kept.has(e.id) && e.action === "die").map((e) => e.timeNano);
+      const keptStarts = events.filter((e) => e.replica === replica && kept.has(e.id) && e.action === "start").map((e) => e.timeNano);
+      expect(deaths.length, `the failed ${replica} died`).toBeGreaterThan(0);
+      expect(keptStarts.length, `the kept ${replica} started again`).toBeGreaterThan(0);
+      expect(Math.max(...keptStarts), `the kept ${replica} started after the failed one died`).toBeGreaterThan(Math.max(...deaths));
+    }
     await waitFor(async () => (await servedBy(`${project}-web-1`)) === "web-v2" && (await servedBy(`${project}-web-2`)) === "web-v2", {
       what: "the previous release serving again",
       timeoutMs: 20_000,

@@ -163,3 +163,36 @@ export async function waitFor<T>(cond: () => T | Promise<T>, opts: WaitOptions):
     await new Promise((r) => setTimeout(r, Math.min(intervalMs, Math.max(0, deadline - Date.now()))));
   }
 }
+
+export interface ContainerEvent {
+  action: string;
+  id: string;
+  /** Compose's `<service>/<container-number>` of the container. */
+  replica: string;
+  timeNano: number;
+}
+
+/**
+ * The Engine's container events for one Compose project from `sinceMs` (epoch ms) until now, in
+ * order. The Engine ends the stream at `until` (the next whole second), so this returns within one.
+ */
+export async function containerEventsSince(project: string, sinceMs: number): Promise<ContainerEvent[]> {
+  const stream = await dockerClient().getEvents({
+    since: Math.floor(sinceMs / 1000),
+    until: Math.ceil(Date.now() / 1000),
+    filters: { type: ["container"], label: [`com.docker.compose.project=${project}`] },
+  });
+  let text = "";
+  for await (const chunk of stream as AsyncIterable<Buffer>) text += chunk.toString("utf8");
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { Action: string; id: string; timeNano: number; Actor: { Attributes: Record<string, string> } })
+    .filter((e) => e.timeNano >= sinceMs * 1e6)
+    .map((e) => ({
+      action: e.Action,
+      id: e.id,
+      replica: `${e.Actor.Attributes["com.docker.compose.service"]}/${e.Actor.Attributes["com.docker.compose.container-number"]}`,
+      timeNano: e.timeNano,
+    }));
+}

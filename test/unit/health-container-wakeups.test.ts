@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { afterEach, describe, expect, it } from "vitest";
-import { NO_WAKEUPS, openContainerWakeups } from "../../src/health/container-wakeups.js";
+import { NO_WAKEUPS, openContainerWakeups, watchDeath } from "../../src/health/container-wakeups.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -58,6 +58,37 @@ describe("openContainerWakeups", () => {
       while (woken.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       expect(woken).toEqual(["c2"]);
       expect(wakeups.lost()).toBe(false);
+    } finally {
+      wakeups.close();
+    }
+  });
+
+  it("watchDeath resolves at the container's die event, not at its kill event", async () => {
+    let send: (line: string) => void = () => undefined;
+    const docker = await fakeEventsEndpoint((res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.flushHeaders();
+      send = (line) => res.write(`${line}\n`);
+    });
+    const wakeups = await openContainerWakeups(docker, 1000);
+    try {
+      const death = watchDeath(wakeups, "c1");
+      let died = false;
+      void death.died.then(() => (died = true));
+      send(JSON.stringify({ Action: "kill", Actor: { ID: "c1" } }));
+      send(JSON.stringify({ Action: "die", Actor: { ID: "c2" } }));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(died).toBe(false); // its kill and another container's death do not count
+      send(JSON.stringify({ Action: "die", Actor: { ID: "c1" } }));
+      await death.died;
+      death.cancel();
+      const cancelled = watchDeath(wakeups, "c3");
+      cancelled.cancel();
+      let settled = false;
+      void cancelled.died.then(() => (settled = true));
+      send(JSON.stringify({ Action: "die", Actor: { ID: "c3" } }));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(settled).toBe(false); // a cancelled wait is not woken
     } finally {
       wakeups.close();
     }
