@@ -3,7 +3,8 @@
  * registry and Git server. One scenario per `describe`, steps in order.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { containerEventsSince, containersOf, removeProjects, waitFor } from "../support/docker.js";
+import { containerEventsSince, containersOf, dockerClient, httpGet, removeProjects, waitFor } from "../support/docker.js";
+import { freePort } from "../support/free-port.js";
 import { testEnv } from "../support/env.js";
 import { createManifestRepo, type ManifestRepo } from "../support/manifest-repo.js";
 import { readJournal } from "../support/journal.js";
@@ -192,6 +193,61 @@ describe("a rollback across two stacks at once", () => {
       expect(await servedBy(`${project}-web-1`)).toBe("web-v1");
       expect(await servedBy(`${project}-web-2`)).toBe("web-v1");
     }
+  });
+});
+
+describe("a service with a host port and a fixed address", () => {
+  const project = `${P}port`;
+  let repo: ManifestRepo;
+  let host: TestHost;
+
+  beforeAll(async () => {
+    repo = await createManifestRepo({ url: testEnv().gitUrl, root: testEnv().gitRoot }, `${P}port`);
+    host = await createTestHost({ prefix: `${P}port-`, repo: repo.url });
+  });
+  afterAll(async () => {
+    await host?.dispose();
+    await repo?.dispose();
+  });
+
+  // The failed container holds its fixed address until the Engine has cleaned it up, a little after
+  // it died: the kept one's start at the death event is refused ("Address already in use") and
+  // tried again once the kill has returned.
+  it("is rolled back onto the same port and address, the kept container started after the failed one died", async () => {
+    const { images } = testEnv();
+    const port = await freePort();
+    const file = (image: string) => `name: ${project}
+services:
+  web:
+${webService(image, `${probe()}\n    ports: ["127.0.0.1:${port}:8080"]\n    networks:\n      front:\n        ipv4_address: 10.199.83.10`)}
+networks:
+  front:
+    ipam:
+      config:
+        - subnet: 10.199.83.0/24
+`;
+    const onPort = async () => (await httpGet(`http://127.0.0.1:${port}/`, { timeoutMs: 2000 }).catch(() => ({ body: "" }))).body.trim();
+    await repo.write("port/compose.yaml", file(images["web-v2"]));
+    await repo.commit("v2");
+    expect((await host.run("sync")).code).toBe(0);
+    await waitFor(async () => (await onPort()) === "web-v2", { what: "v2 serving on the host port", timeoutMs: 20_000 });
+
+    await repo.write("port/compose.yaml", file(images["web-unhealthy"]));
+    await repo.commit("bad");
+    const serving = await host.ids(project);
+    const syncStarted = Date.now();
+    const r = await host.run("sync");
+    expect(r.code, r.stdout + r.stderr).toBe(3);
+    expect(await namesAndStates(project)).toEqual([`${project}-web-1 running`]);
+    expect(await host.ids(project)).toEqual(serving);
+    await waitFor(async () => (await onPort()) === "web-v2", { what: "v2 serving on the host port again", timeoutMs: 20_000 });
+    const events = await containerEventsSince(project, syncStarted);
+    const kept = serving[`${project}-web-1`];
+    const deaths = events.filter((e) => e.id !== kept && e.action === "die").map((e) => e.timeNano);
+    const keptStart = Math.max(...events.filter((e) => e.id === kept && e.action === "start").map((e) => e.timeNano));
+    expect(deaths.length).toBeGreaterThan(0);
+    expect(keptStart).toBeGreaterThan(Math.max(...deaths));
+    expect((await dockerClient().getContainer(kept!).inspect()).NetworkSettings.Networks[`${project}_front`]?.IPAddress).toBe("10.199.83.10");
   });
 });
 

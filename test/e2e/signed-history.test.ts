@@ -12,7 +12,6 @@
 import { createHash } from "node:crypto";
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -22,6 +21,7 @@ import { containersOf, dockerCli, waitFor } from "../support/docker.js";
 import { testEnv } from "../support/env.js";
 import { createManifestRepo, type ManifestRepo } from "../support/manifest-repo.js";
 import { readJournal } from "../support/journal.js";
+import { freePort } from "../support/free-port.js";
 import { createSigningKit, type SigningKit } from "../unit/helpers/signing-keys.js";
 import { startAgent } from "./helpers/agent-process.js";
 import { createTestHost, webService, type TestHost } from "./helpers/test-host.js";
@@ -336,12 +336,3 @@ describe("warn and off: a rewind applies as before", () => {
     expect(await running(s.project)).toMatchObject({ release: "other", commit: root });
   });
 });
-
-/** A TCP port nothing listens on right now, for a published port. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
