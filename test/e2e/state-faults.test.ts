@@ -1,8 +1,9 @@
 /**
  * Faults of gitdock's own state, on the real Engine: the state directory lost while the branch head
- * is a failed commit (the state is rebuilt from the containers' labels and drift repair goes on),
- * a new host key (only containers that use env files or secrets are replaced, and the plan says
- * why), and a commit that removes one stack while another stack's release fails (the removed
+ * is a failed commit (the state is rebuilt from the containers' labels and drift repair goes on; with
+ * git notes on, the failed mark comes back from this host's own note and the head is not tried
+ * again), a new host key (only containers that use env files or secrets are replaced, and the plan
+ * says why), and a commit that removes one stack while another stack's release fails (the removed
  * stack's containers keep running throughout).
  */
 import { mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
@@ -117,5 +118,47 @@ describe("the state directory lost while the branch head is a failed commit", ()
     });
     const entries = await readJournal(host.stateDir);
     expect(entries.find((e) => e.action === "state" && e.outcome === "rebuilt")?.commit).toBe(good);
+  });
+});
+
+describe("the state directory lost after a failed commit was written to the git notes", () => {
+  const N = `${P}noted-`;
+  const project = `${N}app`;
+  let notedRepo: ManifestRepo;
+  let noted: TestHost;
+  const file = (image: string, extra = "") => `name: ${project}\nservices:\n  web:\n${webService(image, extra)}\n`;
+  const probe = "    x-gitdock:\n      probe:\n        http: {port: 8080, path: /healthz}\n      health_timeout: 8s";
+
+  beforeAll(async () => {
+    notedRepo = await createManifestRepo({ url: testEnv().gitUrl, root: testEnv().gitRoot }, `${N}manifests`);
+    noted = await createTestHost({ prefix: N, repo: notedRepo.url, config: "report:\n  git_notes: true\n" });
+  });
+  afterAll(async () => {
+    await noted?.dispose();
+    await notedRepo?.dispose();
+  });
+
+  it("takes the failed mark back from this host's own note and does not try the head again", async () => {
+    await notedRepo.write("app/compose.yaml", file(images()["web-v1"]));
+    const good = await notedRepo.commit("good");
+    expect((await noted.run("sync")).code).toBe(0);
+    await notedRepo.write("app/compose.yaml", file(images()["web-unhealthy"], probe));
+    const bad = await notedRepo.commit("bad");
+    const failed = await noted.run("sync");
+    expect(failed.code, failed.stdout + failed.stderr).toBe(3);
+    const serving = await ids(project);
+
+    await rm(noted.stateDir, { recursive: true, force: true });
+    const r = await noted.run("sync");
+    expect(r.code, r.stdout + r.stderr).toBe(3); // held, not tried again
+    expect(await ids(project)).toEqual(serving); // nothing was replaced
+    const status = JSON.parse((await noted.run("status", ["--json"])).stdout) as {
+      lastGood: { commit: string };
+      failed: Record<string, { reason: string }>;
+    };
+    expect(status.lastGood.commit).toBe(good);
+    expect(Object.keys(status.failed)).toEqual([bad]);
+    expect(status.failed[bad]?.reason).toMatch(/^rolled-back \(rebuilt from this host's git note\): /);
+    expect((await readJournal(noted.stateDir)).filter((e) => e.action === "rollout" || e.action === "replace")).toEqual([]);
   });
 });
