@@ -30,8 +30,8 @@ export type WatchDeath = (id: string) => { died: Promise<void>; cancel(): void }
  * kept one to its live name. Then the failed one is killed, and the kept one starts as soon as the
  * failed one's processes are gone: at the Engine's `die` event when `watchDeath` is given, about
  * 50 ms before the kill call returns (meanwhile the Engine releases the dead container's network
- * and mounts). An early start that fails (a host port or a fixed address the dead container still
- * holds) is tried again once the kill has returned. The failed container is removed later, by the
+ * and mounts). An early start that fails (a fixed address the dead container still holds: "Address
+ * already in use") is tried again once the kill has returned. The failed container is removed later, by the
  * caller: removing is the slow part.
  */
 export async function swapBack(docker: Docker, failedId: string, retainedName: string, name: string, watchDeath?: WatchDeath): Promise<void> {
