@@ -29,6 +29,27 @@ describe("agent config: JSON Schema for editors", () => {
   });
 });
 
+describe("agent config: the JSON Schema's defaults", () => {
+  type Node = { properties?: Record<string, Node>; anyOf?: Node[]; default?: unknown };
+  /** [path, default in CONFIG_DEFAULTS, default in the JSON Schema] for every leaf of CONFIG_DEFAULTS. */
+  function leaves(node: Node | undefined, defaults: Record<string, unknown>, path: string[] = []): [string, unknown, unknown][] {
+    const object = node && [node, ...(node.anyOf ?? [])].find((n) => n.properties);
+    return Object.entries(defaults).flatMap(([key, value]) => {
+      const property = object?.properties?.[key];
+      const at = [...path, key];
+      if (typeof value === "object" && value !== null && !Array.isArray(value)) return leaves(property, value as Record<string, unknown>, at);
+      return [[at.join("."), value, property?.default] as [string, unknown, unknown]];
+    });
+  }
+
+  it("gives every default of CONFIG_DEFAULTS as its property's `default`, so editors can show it", () => {
+    const found = leaves(buildAgentConfigJsonSchema(), CONFIG_DEFAULTS);
+    expect(found.length).toBeGreaterThan(30);
+    for (const [path, written, inSchema] of found) expect(inSchema, path).toEqual(written);
+    expect(found).toContainEqual(["agent.interval", "60s", "60s"]);
+  });
+});
+
 describe("agent config: one object of defaults", () => {
   it("is itself a valid config, and filling it in changes nothing: every default the settings use is in it", () => {
     // report.notify has no default but its attempts: markers are sent only where a URL is configured.
