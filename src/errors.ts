@@ -264,7 +264,6 @@ export class HostInputError extends GitdockError {
   readonly handling = "retry";
 }
 
-/** gitdock's store of repository files (`<state_dir>/files`) could not be written or cleaned. */
 /**
  * An identity file named by the agent config's `secrets:` section cannot be used: missing, not a
  * regular file, readable by someone other than root, or not a key. The host's to fix; nothing changes meanwhile.
@@ -274,6 +273,7 @@ export class IdentityFileError extends GitdockError {
   readonly handling = "retry";
 }
 
+/** gitdock's store of repository files (`<state_dir>/files`) could not be written or cleaned. */
 export class FileStoreError extends GitdockError {
   readonly code = "GITDOCK_E_FILE_STORE";
   readonly handling = "retry";

@@ -1,14 +1,4 @@
 export { makePlan, driftReasons, hasChanges } from "./plan.js";
-export {
-  hashContainerSpec,
-  hostKeyId,
-  legacySpecHashes,
-  specHashes,
-  HASH_SCHEME,
-  encodeFieldHashes,
-  decodeFieldHashes,
-  canonicalJson,
-  type SpecHashes,
-} from "./spec-hash.js";
+export { hostKeyId, legacySpecHashes, specHashes, HASH_SCHEME, encodeFieldHashes, decodeFieldHashes, canonicalJson, type SpecHashes } from "./spec-hash.js";
 export { formatPlanText, planToJson, summarizePlan } from "./format-plan.js";
 export type * from "./types.js";

@@ -14,7 +14,7 @@
  */
 import { replicaName } from "../labels.js";
 import { byCodePoint } from "../order.js";
-import { HASH_SCHEME } from "./spec-hash.js";
+import { wantedHash } from "./spec-hash.js";
 import type { ContainerAction, JobRun, ObservedContainer, ResolvedService, ResolvedState } from "./types.js";
 
 export function planJobs(
@@ -61,11 +61,10 @@ function whyRun(svc: ResolvedService, last: ObservedContainer | undefined, commi
   if (succeeded && !stackChanged && sameSpec(svc, last)) return [];
   if (stackChanged) return ["stack changed"];
   if (!last) return ["first run on this host"];
-  if (last.running) return ["last run did not finish"];
-  if (last.exitCode === undefined) return ["last run did not finish"];
+  if (last.running || last.exitCode === undefined) return ["last run did not finish"];
   return last.exitCode === 0 ? ["job changed"] : [`last run failed (exit code ${last.exitCode})`];
 }
 
 function sameSpec(svc: ResolvedService, c: ObservedContainer): boolean {
-  return c.specHash === (c.hashScheme === HASH_SCHEME ? svc.specHash : svc.legacy?.specHash);
+  return c.specHash === wantedHash(svc, c);
 }

@@ -6,7 +6,7 @@ import { replicaName } from "../labels.js";
 import { runsToCompletion } from "../one-shot.js";
 import { byCodePoint } from "../order.js";
 import { planJobs } from "./plan-jobs.js";
-import { decodeFieldHashes, HASH_SCHEME, SECRET_FIELDS } from "./spec-hash.js";
+import { decodeFieldHashes, HASH_SCHEME, SECRET_FIELDS, wantedHash } from "./spec-hash.js";
 import type { ContainerAction, HostSnapshot, JobRun, ObservedContainer, Plan, ResolvedService, ResolvedState } from "./types.js";
 
 export function makePlan(desired: ResolvedState, host: HostSnapshot): Plan {
@@ -73,10 +73,6 @@ function completionReasons(c: ObservedContainer): string[] {
 }
 
 /** The hash the container should carry, in the scheme it was made with. */
-function wantedHash(svc: ResolvedService, c: ObservedContainer): string | undefined {
-  return c.hashScheme === HASH_SCHEME ? svc.specHash : svc.legacy?.specHash;
-}
-
 /**
  * Which settings changed. With scheme 2, a container made under another host key differs in its
  * secret digests alone when nothing else changed: that is said as such, not as a changed env_file.

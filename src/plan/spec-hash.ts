@@ -1,5 +1,6 @@
 import { createHash, createHmac } from "node:crypto";
 import type { ContainerSpec } from "../model.js";
+import type { ObservedContainer, ResolvedService } from "./types.js";
 
 /**
  * Whether a container matches its desired spec must not depend on a secret that can be lost. So
@@ -49,9 +50,6 @@ export function legacySpecHashes(spec: ContainerSpec, key: Buffer): SpecHashes {
   }
   return { specHash: hmac(key, canonicalJson(spec)), fieldHashes };
 }
-
-/** @deprecated the scheme before 2; see legacySpecHashes. */
-export const hashContainerSpec = legacySpecHashes;
 
 function hashView(spec: ContainerSpec, key: Buffer, fromFiles: ReadonlySet<string>): Record<string, unknown> {
   const environment: Record<string, string> = {};
@@ -104,4 +102,9 @@ function hmac(key: Buffer, text: string): string {
 
 function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
+}
+
+/** The hash a container of `svc` should carry, in the scheme the container was made with. */
+export function wantedHash(svc: ResolvedService, c: ObservedContainer): string | undefined {
+  return c.hashScheme === HASH_SCHEME ? svc.specHash : svc.legacy?.specHash;
 }

@@ -1,5 +1,6 @@
-/** A document path: map keys and list indexes, as the manifest's problems use them. */
-export type DocPath = (string | number)[];
+import type { DocPath } from "../manifest/format-path.js";
+
+export type { DocPath };
 
 /** What a policy rule refuses, at the path of the stack's file where it was written. */
 export interface Violation {

@@ -8,7 +8,7 @@ import type { DesiredStack } from "../model.js";
 import { readHostVariables, type HostVariableFiles } from "../observe/read-host-variables.js";
 import { readCommitTree } from "../source/index.js";
 import { decryptCommitFiles, manifestSecretsOf } from "../manifest/files/decrypt-commit-files.js";
-import { loadHostIdentities, NO_IDENTITIES, type HostIdentities } from "../secrets/host-identities.js";
+import { loadHostIdentities, type HostIdentities } from "../secrets/host-identities.js";
 import { hostKeyId } from "../plan/spec-hash.js";
 
 interface CommitManifest {
@@ -96,9 +96,7 @@ async function manifestInputs(
 const PROCESS_NAME_KEY = randomBytes(32);
 
 function identitiesOf(settings: Settings): Promise<HostIdentities> {
-  const { ageIdentityFile, openpgpPrivateKeyFile } = settings.secrets;
-  if (ageIdentityFile === undefined && openpgpPrivateKeyFile === undefined) return Promise.resolve(NO_IDENTITIES);
-  return loadHostIdentities({ ageIdentityFile, openpgpPrivateKeyFile });
+  return loadHostIdentities(settings.secrets);
 }
 
 function remember<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {

@@ -48,7 +48,7 @@ function exitedBySignal(failure: unknown): boolean {
   return code === 143 || code === 137;
 }
 
-async function answers(docker: Docker): Promise<boolean> {
+export async function answers(docker: Docker): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), PING_MS)));
   try {

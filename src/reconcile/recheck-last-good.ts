@@ -79,13 +79,7 @@ async function digestOf(file: string): Promise<string> {
 /** What a signature verdict depends on besides the commit: the mode and the trust files' bytes. */
 async function trustKey(verify: VerifySettings): Promise<string> {
   if (verify.mode === "off") return "off";
-  const digest = async (file: string | undefined) =>
-    file === undefined
-      ? "-"
-      : readFile(file).then(
-          (b) => createHash("sha256").update(b).digest("hex"),
-          () => "unreadable",
-        );
+  const digest = (file: string | undefined) => (file === undefined ? "-" : digestOf(file));
   return [
     verify.mode,
     verify.allowedSigners ?? "-",

@@ -12,6 +12,7 @@ import { hasChanges, type HostSnapshot, type Plan, type ResolvedState } from "..
 import { fetchTargetCommit, parseRepoLocation, type SourceTarget } from "../source/index.js";
 import { isBlocked, markGood, type HostState } from "../state/index.js";
 import { chooseCommit } from "./choose-commit.js";
+import { answers } from "./engine-disruption.js";
 import type { CommitChoice, ReconcileContext, ReconcileOptions, ReconcileResult } from "./context.js";
 import { holdTarget } from "./hold-target.js";
 import { jobsOnlyForRelease } from "./jobs-for-release.js";
@@ -293,13 +294,8 @@ async function waitForEngine(ctx: ReconcileContext, attempt: number): Promise<vo
   const deadline = Date.now() + 120_000;
   let pauseMs = 500 * attempt;
   while (Date.now() < deadline && !ctx.signal?.aborted) {
-    if (
-      await ctx.docker.ping().then(
-        () => true,
-        () => false,
-      )
-    )
-      return;
+    // A bounded ping: an Engine that takes the connection but never answers does not outlast the deadline.
+    if (await answers(ctx.docker)) return;
     await new Promise((r) => setTimeout(r, pauseMs));
     pauseMs = Math.min(pauseMs * 2, 5_000);
   }

@@ -119,7 +119,7 @@ async function finish(
     ctx.log.warn({ stage: "cleanup", err: String(err) }, "image cleanup failed; retried after the next rollout");
   }
   await cleanUpStoreAfterRollout(ctx, resolved);
-  if (ctx.settings.secrets) await cleanUpDecryptedAfterRollout(ctx, resolved);
+  await cleanUpDecryptedAfterRollout(ctx, resolved);
 }
 
 function applyContext(ctx: ReconcileContext, resolved: ResolvedState, wakeups: ContainerWakeups): ApplyContext {

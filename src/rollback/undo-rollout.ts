@@ -1,4 +1,5 @@
 import type Docker from "dockerode";
+import type { ApplyEvent } from "../apply/apply-context.js";
 import { describeError } from "../errors.js";
 import { recordStep } from "../apply/record-step.js";
 import { removeIfPresent, restore, swapBack, type WatchDeath } from "../apply/retain.js";
@@ -11,16 +12,8 @@ export interface UndoContext {
   docker: Docker;
   log: Logger;
   commit: string;
-  record: (e: {
-    commit: string;
-    stack: string;
-    service?: string;
-    container?: string;
-    action: string;
-    reason?: string;
-    outcome: "ok" | "failed";
-    error?: string;
-  }) => Promise<void>;
+  /** An undo step as apply's events are recorded: it succeeded or failed. */
+  record: (e: Omit<ApplyEvent, "outcome"> & { outcome: "ok" | "failed" }) => Promise<void>;
   /**
    * `<project>/<service>` → the services it depends on. With it, the undo runs at the rollout's
    * width: services in reverse dependency order, those that do not depend on each other together,

@@ -10,11 +10,8 @@ import { isComment, leafText, type SopsBranches } from "./sops/sops-tree.js";
 export interface DecryptedFile {
   content: SecretBytes;
   /** KEY → value for a flat document (dotenv, or YAML/JSON with scalar values at the top); undefined otherwise. */
-  variables: ReadonlyMap<string, SecretValue> | undefined;
+  variables: ReadonlyMap<string, SecretBytes> | undefined;
 }
-
-/** A decrypted value, printing as a placeholder like SecretBytes. */
-export type SecretValue = SecretBytes;
 
 export type Decryption = { ok: true; file: DecryptedFile } | { ok: false; reason: "no-key" | "invalid"; message: string };
 
@@ -60,9 +57,9 @@ async function decryptAge(armored: boolean, ids: HostIdentities, bytes: Uint8Arr
 }
 
 /** The top-level keys of a flat document and their values as text; undefined when a value is a mapping or a list. */
-function variablesOf(format: string, branches: SopsBranches): ReadonlyMap<string, SecretValue> | undefined {
+function variablesOf(format: string, branches: SopsBranches): ReadonlyMap<string, SecretBytes> | undefined {
   if (format === "binary" || branches.length !== 1) return undefined;
-  const out = new Map<string, SecretValue>();
+  const out = new Map<string, SecretBytes>();
   for (const item of branches[0]?.items ?? []) {
     if (isComment(item)) continue;
     if (item.value.kind === "map" || item.value.kind === "list") return undefined;

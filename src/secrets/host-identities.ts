@@ -31,9 +31,11 @@ const DIGEST_KEY = randomBytes(32);
 
 /**
  * `rootOnly: false` is for `gitdock validate --identity` in CI, where the key comes from the CI's
- * secret store into a file of the runner's user; the agent always requires root-only files.
+ * secret store into a file of the runner's user; the agent always requires root-only files. No file
+ * named: NO_IDENTITIES.
  */
 export async function loadHostIdentities(files: IdentityFiles, opts: { rootOnly?: boolean } = {}): Promise<HostIdentities> {
+  if (files.ageIdentityFile === undefined && files.openpgpPrivateKeyFile === undefined) return NO_IDENTITIES;
   const digest = createHmac("sha256", DIGEST_KEY);
   const rootOnly = opts.rootOnly ?? true;
   const age = files.ageIdentityFile === undefined ? [] : await ageIdentities(files.ageIdentityFile, digest, rootOnly);

@@ -25,10 +25,6 @@ export class SecretBytes {
     return Buffer.from(this.#bytes.buffer, this.#bytes.byteOffset, this.#bytes.byteLength).toString("utf8");
   }
 
-  equals(other: SecretBytes): boolean {
-    return Buffer.compare(this.#bytes, other.#bytes) === 0;
-  }
-
   toJSON(): string {
     return "[decrypted content]";
   }

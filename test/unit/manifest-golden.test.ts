@@ -2,40 +2,15 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { DesiredStack, UpdateConfig } from "../../src/model.js";
 import { IMAGE, loadOrFail } from "../fixtures/manifest/helpers.js";
+import { spec } from "./helpers/fake-state.js";
 
 const PATH = "test/fixtures/manifest/rich/shop/compose.yaml";
 const ROOT = "test/fixtures/manifest/rich";
 
 const DEFAULT_UPDATE: UpdateConfig = { parallelism: 1, delayMs: 0, order: "stop-first", failureAction: "rollback", monitorMs: 10_000 };
 
-const EMPTY_CONTAINER = {
-  command: undefined,
-  entrypoint: undefined,
-  environment: {},
-  ports: [],
-  mounts: [],
-  networks: [],
-  networkMode: undefined,
-  labels: {},
-  restart: undefined,
-  healthcheck: undefined,
-  user: undefined,
-  workingDir: undefined,
-  readOnly: false,
-  capAdd: [],
-  capDrop: [],
-  privileged: false,
-  stopGracePeriodMs: undefined,
-  stopSignal: undefined,
-  hostname: undefined,
-  extraHosts: [],
-  logging: undefined,
-  init: undefined,
-  tmpfs: [],
-  ulimits: {},
-  memoryBytes: undefined,
-  nanoCpus: undefined,
-};
+/** Every container setting at its default (the planner tests' spec), the image aside: each service names its own. */
+const { image: _image, ...EMPTY_CONTAINER } = spec({ networks: [] });
 
 const GOLDEN: DesiredStack = {
   project: "shop",

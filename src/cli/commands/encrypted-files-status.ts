@@ -55,10 +55,8 @@ export async function encryptedFilesByService(settings: Settings, commit: string
 }
 
 async function identities(settings: Settings): Promise<{ ids: HostIdentities; problem?: string }> {
-  const { ageIdentityFile, openpgpPrivateKeyFile } = settings.secrets;
-  if (ageIdentityFile === undefined && openpgpPrivateKeyFile === undefined) return { ids: NO_IDENTITIES };
   try {
-    return { ids: await loadHostIdentities({ ageIdentityFile, openpgpPrivateKeyFile }) };
+    return { ids: await loadHostIdentities(settings.secrets) };
   } catch (err) {
     return { ids: NO_IDENTITIES, problem: (err as Error).message };
   }

@@ -38,7 +38,9 @@ export function filesByDirectory(tree: RepoTree): Map<string, string[]> {
   const byDir = new Map<string, string[]>();
   for (const path of tree.files.keys()) {
     const dir = dirOf(path);
-    byDir.set(dir, [...(byDir.get(dir) ?? []), path]);
+    const files = byDir.get(dir);
+    if (files) files.push(path);
+    else byDir.set(dir, [path]);
   }
   return byDir;
 }

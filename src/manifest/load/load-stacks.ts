@@ -21,8 +21,6 @@ export interface ManifestSources {
   /** Where `path` of the stack whose main file is `file` is written: possibly in another file (an override, an extended or included file). */
   locate(file: string, path: DocPath, at?: "key" | "value"): Position & { file: string };
   valueAt(file: string, path: DocPath): unknown;
-  /** The file and path in it where the value at `path` of the stack `file` was written. */
-  originOf(file: string, path: DocPath): { file: string; path: DocPath };
   /** Problems found after loading (the host policy), with any value from a host variables file replaced by its variable's name. */
   maskHostValues(problems: readonly ManifestProblem[]): ManifestProblem[];
 }
@@ -92,7 +90,6 @@ function sourcesOf(loaded: LoadedFile[], env: LoadEnvironment): ManifestSources 
     return source?.origins.at(source.data, path) ?? { file, path };
   };
   return {
-    originOf,
     locate: (file, path, at = "value") => {
       const origin = originOf(file, path);
       return { file: origin.file, ...env.files.place(origin.file, origin.path, at).pos };

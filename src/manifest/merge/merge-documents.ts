@@ -137,32 +137,28 @@ function mapAsList(map: Record<string, unknown>, ctx: MergeContext): Slot[] {
 
 /** `["A=1", "B"]` as `{A: "1", B: null}`, each key keeping the origin of its item. */
 function asKeyedMap(slot: Slot, ctx: MergeContext): Slot {
-  if (!Array.isArray(slot.value)) return slot;
-  const list = slot.value;
-  const out: Record<string, unknown> = {};
-  const origin = ctx.origins.of(list) ?? slot.at;
-  if (origin) ctx.origins.set(out, origin);
-  list.forEach((item, i) => {
+  return listAsMap(slot, ctx, (item) => {
     const text = String(item);
     const eq = text.indexOf("=");
-    const key = eq < 0 ? text : text.slice(0, eq);
-    out[key] = eq < 0 ? null : text.slice(eq + 1);
-    const at = ctx.origins.childOf(list, i);
-    if (at) ctx.origins.setChild(out, key, at);
+    return eq < 0 ? [text, null] : [text.slice(0, eq), text.slice(eq + 1)];
   });
-  return { value: out, at: origin };
 }
 
 /** `[db, cache]` as `{db: <listValue>, cache: <listValue>}`. */
 function asNameMap(slot: Slot, listValue: unknown, ctx: MergeContext): Slot {
+  return listAsMap(slot, ctx, (item) => [String(item), listValue === null || typeof listValue !== "object" ? listValue : { ...listValue }]);
+}
+
+/** A list slot as a map of `entry(item)`, the map and each key keeping the origins of the list and its items. */
+function listAsMap(slot: Slot, ctx: MergeContext, entry: (item: unknown) => [string, unknown]): Slot {
   if (!Array.isArray(slot.value)) return slot;
-  const list = slot.value;
+  const list: unknown[] = slot.value;
   const out: Record<string, unknown> = {};
   const origin = ctx.origins.of(list) ?? slot.at;
   if (origin) ctx.origins.set(out, origin);
   list.forEach((item, i) => {
-    const key = String(item);
-    out[key] = listValue === null || typeof listValue !== "object" ? listValue : { ...listValue };
+    const [key, value] = entry(item);
+    out[key] = value;
     const at = ctx.origins.childOf(list, i);
     if (at) ctx.origins.setChild(out, key, at);
   });

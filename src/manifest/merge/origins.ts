@@ -29,6 +29,17 @@ export class Origins {
     map.set(key, origin);
   }
 
+  /** `to`, a copy of mapping `from` (some keys changed or dropped), is located where `from` was, key by key. */
+  copy(from: Record<string, unknown>, to: Record<string, unknown>): void {
+    const origin = this.own.get(from);
+    if (origin) this.own.set(to, origin);
+    for (const key of Object.keys(to)) {
+      if (!Object.hasOwn(from, key)) continue;
+      const at = this.childOf(from, key);
+      if (at) this.setChild(to, key, at);
+    }
+  }
+
   of(container: object): Origin | undefined {
     return this.own.get(container);
   }

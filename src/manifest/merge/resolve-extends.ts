@@ -22,10 +22,10 @@ export function resolveExtends(doc: unknown, file: string, ctx: ExtendsContext):
   if (!isMapping(doc) || !isMapping(services) || !Object.values(services).some((s) => isMapping(s) && Object.hasOwn(s, "extends"))) return doc;
   const resolver = new Resolver(ctx);
   const out = { ...services };
-  copyOrigins(services, out, ctx);
+  ctx.origins.copy(services, out);
   for (const name of Object.keys(services)) out[name] = resolver.service(doc, file, name, []);
   const result = { ...doc, services: out };
-  copyOrigins(doc, result, ctx);
+  ctx.origins.copy(doc, result);
   return result;
 }
 
@@ -100,18 +100,8 @@ class Resolver {
 
 function withoutExtends(service: Record<string, unknown>, ctx: ExtendsContext): Record<string, unknown> {
   const { extends: _ignored, ...rest } = service;
-  copyOrigins(service, rest, ctx);
+  ctx.origins.copy(service, rest);
   return rest;
-}
-
-function copyOrigins(from: Record<string, unknown>, to: Record<string, unknown>, ctx: ExtendsContext): void {
-  const origin = ctx.origins.of(from);
-  if (origin) ctx.origins.set(to, origin);
-  for (const key of Object.keys(to)) {
-    if (!Object.hasOwn(from, key)) continue;
-    const at = ctx.origins.childOf(from, key);
-    if (at) ctx.origins.setChild(to, key, at);
-  }
 }
 
 function describe(id: string): string {

@@ -30,7 +30,7 @@ export const MAX_INCLUDE_DEPTH = 8;
 export function resolveIncludes(doc: unknown, chain: string[], ctx: IncludeContext): unknown {
   if (!isMapping(doc) || !Object.hasOwn(doc, "include")) return doc;
   const { include, ...rest } = doc;
-  copyOrigins(doc, rest, ctx);
+  ctx.origins.copy(doc, rest);
   if (!Array.isArray(include)) {
     report(ctx, ctx.origins.childOf(doc, "include"), ["include"], "expected a list of files, or of mappings with path");
     return rest;
@@ -85,13 +85,13 @@ function resolveAll(value: unknown, at: Origin, key: string, ctx: IncludeContext
 
 function addResources(doc: Record<string, unknown>, included: Record<string, unknown>, at: Origin, ctx: IncludeContext): Record<string, unknown> {
   const out = { ...doc };
-  copyOrigins(doc, out, ctx);
+  ctx.origins.copy(doc, out);
   for (const section of SECTIONS) {
     const theirs = included[section];
     if (!isMapping(theirs)) continue;
     const ours = isMapping(doc[section]) ? doc[section] : {};
     const merged = { ...ours };
-    copyOrigins(ours, merged, ctx);
+    ctx.origins.copy(ours, merged);
     const sectionOrigin = ctx.origins.of(ours) ?? ctx.origins.of(theirs);
     if (sectionOrigin) ctx.origins.set(merged, sectionOrigin);
     ctx.budget.spend(Object.keys(ours).length);
@@ -114,16 +114,6 @@ function addResources(doc: Record<string, unknown>, included: Record<string, unk
     out[section] = merged;
   }
   return out;
-}
-
-function copyOrigins(from: Record<string, unknown>, to: Record<string, unknown>, ctx: IncludeContext): void {
-  const origin = ctx.origins.of(from);
-  if (origin) ctx.origins.set(to, origin);
-  for (const key of Object.keys(to)) {
-    if (!Object.hasOwn(from, key)) continue;
-    const childAt = ctx.origins.childOf(from, key);
-    if (childAt) ctx.origins.setChild(to, key, childAt);
-  }
 }
 
 function fail(ctx: IncludeContext, at: Origin, message: string): undefined {

@@ -40,10 +40,6 @@ export function isComment(v: SopsValue | SopsComment | SopsMapItem): v is SopsCo
   return "kind" in v && v.kind === "comment";
 }
 
-export function str(text: string): SopsLeaf {
-  return { kind: "str", bytes: Buffer.from(text, "utf8") };
-}
-
 /** A leaf's value as text (for environment values and messages about plain values). */
 export function leafText(leaf: SopsLeaf): string {
   switch (leaf.kind) {
