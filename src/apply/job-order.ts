@@ -4,6 +4,7 @@
  */
 import type { JobPhase } from "../model.js";
 import { byCodePoint } from "../order.js";
+import { serviceDependencies } from "../plan/service-dependencies.js";
 import type { ContainerAction, JobRun, ResolvedState } from "../plan/types.js";
 
 /**
@@ -33,11 +34,7 @@ export function jobsInOrder(jobs: readonly JobRun[], phase: JobPhase): JobRun[] 
  * until the jobs passed.
  */
 export function createsBeforeJobs(actions: readonly ContainerAction[], jobs: readonly JobRun[], desired: ResolvedState): ContainerAction[] {
-  const deps = new Map<string, string[]>(
-    desired.stacks.flatMap((st) =>
-      st.services.map((s): [string, string[]] => [`${s.project}/${s.service.name}`, s.service.dependsOn.map((d) => `${s.project}/${d.service}`)]),
-    ),
-  );
+  const deps = serviceDependencies(desired);
   const needed = new Set<string>();
   const stack = jobs.filter((j) => j.phase === "pre-deploy").flatMap((j) => j.dependsOn.map((d) => `${j.project}/${d}`));
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {

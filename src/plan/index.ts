@@ -1,4 +1,5 @@
 export { makePlan, driftReasons, hasChanges } from "./plan.js";
 export { hostKeyId, legacySpecHashes, specHashes, HASH_SCHEME, encodeFieldHashes, decodeFieldHashes, canonicalJson, type SpecHashes } from "./spec-hash.js";
 export { formatPlanText, planToJson, summarizePlan } from "./format-plan.js";
+export { serviceDependencies } from "./service-dependencies.js";
 export type * from "./types.js";

@@ -6,7 +6,7 @@ import { cleanUpStoreAfterRollout } from "../files/index.js";
 import { openContainerWakeups, waitForCompletion, waitForHealthy, watchDeath, type ContainerWakeups } from "../health/index.js";
 import { jobOutputDir } from "../apply/job-output.js";
 import { runsToCompletion } from "../one-shot.js";
-import type { Plan, ResolvedState } from "../plan/index.js";
+import { serviceDependencies, type Plan, type ResolvedState } from "../plan/index.js";
 import { faultOf } from "../apply/rollout-phase.js";
 import { undoRollout } from "../rollback/index.js";
 import { engineDisruption } from "./engine-disruption.js";
@@ -65,7 +65,7 @@ export async function rollOut(ctx: ReconcileContext, resolved: ResolvedState, pl
       log: ctx.log,
       commit,
       record: (e) => ctx.journal.append(e).then(() => undefined),
-      dependencies: dependenciesOf(resolved),
+      dependencies: serviceDependencies(resolved),
       concurrency: ctx.settings.concurrency,
       watchDeath: (id) => watchDeath(wakeups, id),
     });
@@ -73,15 +73,6 @@ export async function rollOut(ctx: ReconcileContext, resolved: ResolvedState, pl
   } finally {
     wakeups.close();
   }
-}
-
-/** `<project>/<service>` → the services it depends on: the undo runs in reverse of this order. */
-function dependenciesOf(resolved: ResolvedState): Map<string, string[]> {
-  return new Map(
-    resolved.stacks.flatMap((st) =>
-      st.services.map((s) => [`${s.project}/${s.service.name}`, s.service.dependsOn.map((d) => `${s.project}/${d.service}`)] as const),
-    ),
-  );
 }
 
 /** Why the Engine, not the release, is to blame for a failure; undefined when it is the release's. */
