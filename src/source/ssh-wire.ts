@@ -63,3 +63,9 @@ export function sshString(data: Buffer | string): Buffer {
   len.writeUInt32BE(body.length);
   return Buffer.concat([len, body]);
 }
+
+export function sshUint32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+}

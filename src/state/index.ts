@@ -1,5 +1,5 @@
 /** The state stage: what gitdock remembers about this host between runs. */
-export { fsyncDir, readJsonFile, removeStaleTempFiles, writeFileAtomic, writeFileExclusive } from "./atomic-file.js";
+export { fsyncDir, readJsonFile, readStateFile, removeStaleTempFiles, writeFileAtomic, writeFileExclusive } from "./atomic-file.js";
 export { ensureStateDir, STATE_FILES } from "./state-dir.js";
 export {
   allowRewindTo,

@@ -11,6 +11,8 @@ export const STATE_FILES = {
   lock: "reconcile.lock",
   /** The running agent's control token (src/agent/control-token.ts). */
   agentToken: "agent.token",
+  /** The key this host signs its outcome lines with (src/fleet/outcome-key.ts). */
+  outcomeKey: "outcome.key",
 } as const;
 
 /** The state directory is root's alone: it holds the host key, the agent's token and secrets' digests. */
