@@ -1,3 +1,5 @@
+import { splitSignedLine } from "../fleet/outcome-signature.js";
+import type { OutcomeLine } from "../fleet/verify-reports.js";
 import type { CommitOutcome } from "../reconcile/context.js";
 
 /**
@@ -9,7 +11,9 @@ import type { CommitOutcome } from "../reconcile/context.js";
  * Host, verb and time are single words; the rest of the line is the detail. Lines are merged
  * across hosts by their exact text (merge-notes.ts), so a line is fully determined by the outcome.
  * The image signers were added to the detail later: an older gitdock reads such a line as a detail
- * like any other, and this parser reads a line without them as it always did.
+ * like any other, and this parser reads a line without them as it always did. So was the host's
+ * signature, ` sshsig:<base64>` at the very end (src/fleet/outcome-signature.ts), which this parser
+ * takes off before it reads the rest.
  */
 
 export type NoteVerb = "applied" | "rolled-back" | "rejected" | "paused";
@@ -77,8 +81,8 @@ export function formatNoteLine(l: NoteLine): string {
 const LINE = /^(\S+) (applied|rolled-back|rejected|paused) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) (.+)$/;
 
 /** Parses a line gitdock wrote; undefined for any other text (a person's note, say). */
-export function parseNoteLine(line: string): NoteLine | undefined {
-  const m = LINE.exec(line);
+export function parseNoteLine(text: string): NoteLine | undefined {
+  const m = LINE.exec(splitSignedLine(text).line);
   if (!m) return undefined;
   const parsed: NoteLine = { host: m[1]!, verb: m[2] as NoteVerb, at: m[3]!, detail: m[4]! };
   const signers = parsed.verb === "applied" ? imageSignersIn(parsed.detail) : undefined;
@@ -94,4 +98,11 @@ function imageSignersIn(detail: string): string[] | undefined {
     .split(/(?<=\(\d+\)), /)
     .filter((s) => s !== "");
   return signers.length > 0 ? signers : undefined;
+}
+
+/** A note's line with what it says and its signature apart, for the wave rule (fleet/verify-reports.ts). */
+export function outcomeLineOf(text: string): OutcomeLine | undefined {
+  const { line, signature } = splitSignedLine(text);
+  const parsed = parseNoteLine(line);
+  return parsed ? { host: parsed.host, verb: parsed.verb, at: parsed.at, detail: parsed.detail, line, signature } : undefined;
 }

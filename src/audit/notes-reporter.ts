@@ -19,12 +19,14 @@ export class NotesReporter {
     private readonly target: NotesTarget,
     private readonly outbox: NotesOutbox,
     private readonly log: Logger,
+    /** Signs a line for a commit (fleet/outcome-signature.ts): the wave rule counts only signed lines. */
+    private readonly sign: (commit: string, line: string) => string,
     private readonly opts: PublishOptions = { maxAttempts: 10 },
   ) {}
 
   /** Outcome listener: queue this host's line on the commit's note, then publish what waits. */
   async record(o: CommitOutcome): Promise<void> {
-    const line = formatNoteLine(noteLineFor(o));
+    const line = this.sign(o.commit, formatNoteLine(noteLineFor(o)));
     try {
       const dropped = await this.outbox.add([{ commit: o.commit, line }]);
       if (dropped) this.log.error({ stage: "report", dropped }, "the notes outbox is full; dropped its oldest lines (the journal still has them)");

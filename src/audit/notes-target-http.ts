@@ -6,7 +6,7 @@ import http from "isomorphic-git/http/node";
 import { readLooseObjects, readPackNames } from "../source/clone-packs.js";
 import type { GitCredentials } from "../source/index.js";
 import { addPending, type PendingNote } from "./merge-notes.js";
-import { emptySnapshot, readNotesCommit, writeNotesCommit } from "./notes-tree.js";
+import { emptySnapshot, readNoteOf, readNotesCommit, writeNotesCommit } from "./notes-tree.js";
 import { notesAuthor, notesMessage, type NotesTarget } from "./notes-target.js";
 
 /** Per HTTP request; a Git server that hangs must not hold a reconcile pass forever. */
@@ -39,7 +39,7 @@ export class HttpNotesTarget implements NotesTarget {
   async linesFor(commit: string): Promise<string[]> {
     await this.init();
     const tip = await this.fetchTip();
-    return tip ? ((await readNotesCommit(this.gitdir, tip)).notes.get(commit) ?? []) : [];
+    return tip ? readNoteOf(this.gitdir, tip, commit) : [];
   }
 
   async publishOnce(pending: readonly PendingNote[]): Promise<{ result: "published" | "race"; added: number }> {

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import { dirname, join } from "node:path";
 import git from "isomorphic-git";
 import { addPending, type PendingNote } from "./merge-notes.js";
-import { emptySnapshot, readNotesCommit, writeNotesCommit } from "./notes-tree.js";
+import { emptySnapshot, readNoteOf, readNotesCommit, writeNotesCommit } from "./notes-tree.js";
 import { notesAuthor, notesMessage, type NotesTarget } from "./notes-target.js";
 
 /**
@@ -20,7 +20,7 @@ export class LocalNotesTarget implements NotesTarget {
 
   async linesFor(commit: string): Promise<string[]> {
     const tip = await git.resolveRef({ fs, gitdir: this.opts.gitdir, ref: this.opts.ref }).catch(() => undefined);
-    return tip ? ((await readNotesCommit(this.opts.gitdir, tip)).notes.get(commit) ?? []) : [];
+    return tip ? readNoteOf(this.opts.gitdir, tip, commit) : [];
   }
 
   async publishOnce(pending: readonly PendingNote[]): Promise<{ result: "published" | "race"; added: number }> {

@@ -30,6 +30,30 @@ export async function readNotesCommit(gitdir: string, commitOid: string): Promis
   return snap;
 }
 
+/**
+ * The lines of one commit's note, reading only the trees on its path (flat, or fanned out at any
+ * depth): what an agent reads on every poll, so its cost does not grow with the notes' history.
+ */
+export async function readNoteOf(gitdir: string, commitOid: string, annotated: string): Promise<string[]> {
+  const { commit } = await git.readCommit({ fs, gitdir, oid: commitOid });
+  const lines = await lookUp(gitdir, commit.tree, annotated);
+  return [...new Set(lines)];
+}
+
+async function lookUp(gitdir: string, treeOid: string, rest: string): Promise<string[]> {
+  const { tree } = await git.readTree({ fs, gitdir, oid: treeOid });
+  const out: string[] = [];
+  for (const e of tree) {
+    if (e.type === "blob" && e.path === rest) {
+      const { blob } = await git.readBlob({ fs, gitdir, oid: e.oid });
+      out.push(...noteLines(Buffer.from(blob).toString("utf8")));
+    } else if (e.type === "tree" && e.path.length === 2 && rest.length > 2 && rest.startsWith(e.path)) {
+      out.push(...(await lookUp(gitdir, e.oid, rest.slice(2))));
+    }
+  }
+  return out;
+}
+
 async function walk(gitdir: string, treeOid: string, prefix: string, snap: NotesSnapshot, root: boolean): Promise<void> {
   const { tree } = await git.readTree({ fs, gitdir, oid: treeOid });
   for (const e of tree) {

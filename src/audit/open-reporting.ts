@@ -1,9 +1,11 @@
 import { readFile } from "node:fs/promises";
 import type { Settings } from "../config/settings.js";
 import { ConfigInvalidError } from "../errors.js";
+import { loadOutcomeKey } from "../fleet/outcome-key.js";
+import { signOutcomeLine } from "../fleet/outcome-signature.js";
 import type { Logger } from "../log.js";
 import type { CommitOutcome, OutcomeNote } from "../reconcile/context.js";
-import { parseNoteLine } from "./note-line.js";
+import { outcomeLineOf } from "./note-line.js";
 import { fetchTargetCommit, parseRepoLocation, type GitCredentials } from "../source/index.js";
 import { buildMarker } from "./marker.js";
 import { MarkerSender } from "./marker-sender.js";
@@ -36,10 +38,12 @@ export async function openAuditReporting(settings: Settings, log: Logger, creden
 
   if (settings.report.gitNotes) {
     const target = await notesTarget(settings, credentials);
-    const reporter = new NotesReporter(target, await NotesOutbox.open(settings.stateDir), log);
+    const key = await loadOutcomeKey({ stateDir: settings.stateDir, hostId: settings.hostId, file: settings.report.outcomeKeyFile });
+    const sign = (commit: string, line: string) => signOutcomeLine(key, commit, line);
+    const reporter = new NotesReporter(target, await NotesOutbox.open(settings.stateDir), log, sign);
     listeners.push((o) => reporter.record(o));
     beforePass = () => reporter.drain();
-    outcomesOf = async (commit) => (await target.linesFor(commit)).map(parseNoteLine).filter((l) => l !== undefined);
+    outcomesOf = async (commit) => (await target.linesFor(commit)).map(outcomeLineOf).filter((l) => l !== undefined);
   }
 
   let markers: MarkerSender | undefined;

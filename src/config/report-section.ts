@@ -19,6 +19,13 @@ export const reportSectionSchema = z
       .refine((r) => !r.includes("..") && !r.endsWith("/") && !r.endsWith(".lock"), "is not a valid ref name")
       .describe(`The notes ref (default ${D.notes_ref}; read it with \`git log --notes=gitdock\`)`)
       .optional(),
+    outcome_key_file: z
+      .string()
+      .min(1)
+      .describe(
+        "An unencrypted ed25519 key (ssh-keygen -t ed25519 -N '') this host signs its outcome lines with (default: <state_dir>/outcome.key, made on first start)",
+      )
+      .optional(),
     notify: z
       .object({
         url: z
@@ -40,6 +47,8 @@ export type ReportSectionInput = z.infer<typeof reportSectionSchema>;
 export interface ReportSection {
   gitNotes: boolean;
   notesRef: string;
+  /** The key outcome lines are signed with; undefined: `<state_dir>/outcome.key`. */
+  outcomeKeyFile: string | undefined;
   notify: { url: string; secretFile: string; maxAttempts: number } | undefined;
 }
 
@@ -48,6 +57,7 @@ export function reportSectionDefaults(raw: ReportSectionInput | undefined): Repo
   return {
     gitNotes: raw?.git_notes ?? D.git_notes,
     notesRef: raw?.notes_ref ?? D.notes_ref,
+    outcomeKeyFile: raw?.outcome_key_file,
     notify: notify ? { url: notify.url, secretFile: notify.secret_file, maxAttempts: notify.max_attempts ?? D.notify.max_attempts } : undefined,
   };
 }

@@ -7,6 +7,7 @@ import type Docker from "dockerode";
 import type { RegistryAuths } from "../apply/registry-auth.js";
 import type { Settings } from "../config/settings.js";
 import type { LastGoodRejectedError } from "../errors.js";
+import type { OutcomeLine } from "../fleet/verify-reports.js";
 import type { VerifiedImage } from "../image-signatures/index.js";
 import type { InPlaceSource } from "../in-place/index.js";
 import type { Logger } from "../log.js";
@@ -44,11 +45,8 @@ export interface ReconcileContext {
 }
 
 /** One host's outcome on a commit as a git note says it (audit/note-line.ts parses them). */
-export interface OutcomeNote {
-  host: string;
-  verb: string;
-  detail: string;
-}
+/** One host's outcome line on a commit's git note (fleet/verify-reports.ts checks its signature). */
+export type OutcomeNote = OutcomeLine;
 
 export interface ReconcileOptions {
   /** Plan only; change nothing and record nothing. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatNoteLine, MAX_DETAIL_CHARS, noteLineFor, noteTime, oneLine, parseNoteLine } from "../../src/audit/note-line.js";
+import { formatNoteLine, MAX_DETAIL_CHARS, noteLineFor, noteTime, oneLine, outcomeLineOf, parseNoteLine } from "../../src/audit/note-line.js";
 import type { CommitOutcome } from "../../src/reconcile/context.js";
 
 const commit = "1".repeat(40);
@@ -87,5 +87,19 @@ describe("note lines name the image signers of an applied commit", () => {
     expect(line({ outcome: "rolled-back", reason: "health gate failed", imageSigners: signers })).toBe(
       "web-1 rolled-back 2026-11-22T14:02:11Z health gate failed",
     );
+  });
+
+  it("reads a signed line: the signature is not part of the detail, and outcomeLineOf keeps the signed text apart", () => {
+    const text = "web-1 rolled-back 2026-11-22T14:03:40Z health: web-1 http 500 on /healthz sshsig:U1NIU0lH+/0=";
+    expect(parseNoteLine(text)?.detail).toBe("health: web-1 http 500 on /healthz");
+    expect(outcomeLineOf(text)).toEqual({
+      host: "web-1",
+      verb: "rolled-back",
+      at: "2026-11-22T14:03:40Z",
+      detail: "health: web-1 http 500 on /healthz",
+      line: "web-1 rolled-back 2026-11-22T14:03:40Z health: web-1 http 500 on /healthz",
+      signature: "U1NIU0lH+/0=",
+    });
+    expect(outcomeLineOf("Reviewed by Ann")).toBeUndefined();
   });
 });

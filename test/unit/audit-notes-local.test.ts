@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LocalNotesTarget } from "../../src/audit/notes-target-local.js";
-import { readNotesCommit } from "../../src/audit/notes-tree.js";
+import { readNoteOf, readNotesCommit } from "../../src/audit/notes-tree.js";
 import { publishNotes } from "../../src/audit/publish-notes.js";
 import type { NotesTarget } from "../../src/audit/notes-target.js";
 
@@ -111,5 +111,25 @@ describe("notes in a local repository", () => {
     expect(await publishNotes(down, [], { maxAttempts: 5 })).toEqual({ ok: false, attempts: 1, error: "refused (HTTP 403)" });
     const racing: NotesTarget = { where: "test", linesFor: async () => [], publishOnce: async () => ({ result: "race", added: 0 }) };
     expect(await publishNotes(racing, [], { maxAttempts: 3, baseDelayMs: 1 })).toMatchObject({ ok: false, attempts: 3 });
+  });
+
+  it("reads one commit's note alone, flat or fanned out by git, as the whole tree has it", async () => {
+    // 300 commits with a note each: git fast-import fans the notes tree out (ab/cdef…).
+    const stream: string[] = [];
+    for (let i = 1; i <= 300; i++)
+      stream.push(`commit refs/heads/many\nmark :${i}\ncommitter t <t@t> ${i} +0000\ndata 2\nc\n${i > 1 ? `from :${i - 1}\n` : ""}`);
+    stream.push("commit refs/notes/many\ncommitter t <t@t> 0 +0000\ndata 2\nn\n");
+    for (let i = 1; i <= 300; i++) {
+      const text = `web-${i} applied 2026-11-27T10:00:00Z healthy\n`;
+      stream.push(`N inline :${i}\ndata ${Buffer.byteLength(text)}\n${text}`);
+    }
+    execFileSync("git", ["fast-import", "--quiet"], { cwd: dir, input: stream.join("\n") });
+    const gitdir = path.join(dir, ".git");
+    const tip = git("rev-parse", "refs/notes/many").trim();
+    expect(git("ls-tree", "--name-only", tip).split("\n")[0]).toMatch(/^[0-9a-f]{2}$/);
+    const all = await readNotesCommit(gitdir, tip);
+    const some = git("rev-list", "--max-count=5", "refs/heads/many").trim().split("\n");
+    for (const c of some) expect(await readNoteOf(gitdir, tip, c)).toEqual(all.notes.get(c));
+    expect(await readNoteOf(gitdir, tip, "0".repeat(40))).toEqual([]);
   });
 });
