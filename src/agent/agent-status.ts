@@ -49,8 +49,12 @@ export interface AgentStatus {
   lastSuccessAt: string | undefined;
   consecutiveErrors: number;
   nextPollAt: string | undefined;
-  /** The branch head a sync window holds back, if any. */
+  /** The branch head a sync window or the fleet's wave rule holds back, if any. */
   waitingCommit: string | undefined;
+  /** Why it waits (the window, or the wave rule's reason: which wave, which host, which check). */
+  waitingReason?: string | undefined;
+  /** When the wave rule said to look again (a soak or a report timeout ends); the agent runs a pass then. */
+  recheckAt?: string | undefined;
   /** The sync windows' verdict at the last pass. */
   windows: { newCommits: "allowed" | "waiting"; driftRepair: boolean; reason: string } | undefined;
   /** `<stack>/<service>` whose repair budget is used up. */
@@ -102,7 +106,7 @@ export function formatAgentStatus(a: AgentStatus): string[] {
     lines.push(`last pass #${p.number} at ${p.finishedAt} (${p.triggers}): ${what}`);
   }
   if (a.consecutiveErrors) lines.push(`failing: ${a.consecutiveErrors} pass(es) in a row; retrying with backoff`);
-  if (a.waitingCommit) lines.push(`waiting:  ${short(a.waitingCommit)}: ${a.windows?.reason ?? "held back by a sync window"}`);
+  if (a.waitingCommit) lines.push(`waiting:  ${short(a.waitingCommit)}: ${a.waitingReason ?? a.windows?.reason ?? "held back by a sync window"}`);
   if (a.suppressedRepairs.length) lines.push(`repairs suppressed (budget used up): ${a.suppressedRepairs.join(", ")}`);
   if (a.nextPollAt) lines.push(`next poll: ${a.nextPollAt}`);
   for (const c of a.inPlace?.changed ?? []) {

@@ -35,7 +35,7 @@ export interface HttpDeps {
   /** Webhook deliveries already acted on (replays trigger nothing). */
   deliveries: RecentDeliveries;
   /** An authenticated push to the followed branch. */
-  onPush(push: Extract<WebhookResult, { kind: "push" }>): void;
+  onPush(push: Extract<WebhookResult, { kind: "push" | "notes" }>): void;
   /** Run a manual pass and wait for it. Reached only with the control token. */
   sync(): Promise<PassOutcome<PassRecord>>;
   log: Logger;
@@ -145,13 +145,15 @@ async function hook(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): 
     case "ignored":
       deps.log.info({ stage: "webhook", reason: result.reason }, "webhook ignored");
       return sendJson(res, 200, { triggered: false, reason: result.reason });
-    case "push": {
+    case "push":
+    case "notes": {
       const duplicate = deps.deliveries.admit({ provider: result.provider, id: result.delivery, body });
       if (duplicate) {
         deps.log.warn({ stage: "webhook", provider: result.provider, reason: duplicate }, "webhook replayed; nothing triggered");
         return sendJson(res, 200, { triggered: false, reason: duplicate });
       }
-      deps.log.info({ stage: "webhook", provider: result.provider, branch: result.branch, commit: result.after }, "push webhook; reconciling");
+      if (result.kind === "notes") deps.log.info({ stage: "webhook", provider: result.provider }, "notes pushed (another host's outcome); reconciling");
+      else deps.log.info({ stage: "webhook", provider: result.provider, branch: result.branch, commit: result.after }, "push webhook; reconciling");
       deps.onPush(result);
       return sendJson(res, 202, { triggered: true });
     }

@@ -31,7 +31,8 @@ import { startInPlaceWatch, type InPlaceWiring } from "./in-place-wiring.js";
 import { RepairBudget } from "./repair-budget.js";
 import { watchRepoRefs, type RepoWatch } from "./repo-watcher.js";
 import { runPass, type PassDeps } from "./run-pass.js";
-import { secretFromFileContent } from "./webhook.js";
+import { secretFromFileContent, type WebhookResult } from "./webhook.js";
+import { FleetMemory } from "../fleet/fleet-memory.js";
 
 export interface AgentHooks {
   /** Settings from the config file and flags; called again on SIGHUP. */
@@ -283,11 +284,17 @@ export class Agent {
     const delay =
       errors > 0
         ? Math.min(backoff.maxMs, backoff.initialMs + nextDelay(errors - 1, { baseMs: backoff.initialMs, capMs: backoff.maxMs }))
-        : jittered(intervalMs, jitter);
+        : Math.min(jittered(intervalMs, jitter), this.untilRecheck());
     clearTimeout(this.pollTimer);
     this.pollTimer = setTimeout(() => void this.scheduler.request({ kind: errors > 0 ? "retry" : "poll" }), Math.min(delay, MAX_TIMER_MS));
     this.status.nextPollAt = new Date(Date.now() + delay).toISOString();
     if (errors > 0) this.log.info({ stage: "backoff", attempt: errors, delayMs: delay }, `retrying in ${(delay / 1000).toFixed(1)}s`);
+  }
+
+  /** The wave rule's next look (a soak or a report timeout ends), at least a second away. */
+  private untilRecheck(): number {
+    const at = this.status.recheckAt ? Date.parse(this.status.recheckAt) : Number.POSITIVE_INFINITY;
+    return Math.max(1000, at - Date.now() + 100);
   }
 
   private subscribe(): void {
@@ -346,9 +353,14 @@ export class Agent {
       status: () => this.snapshot(),
       statusReport: () => this.hooks.buildStatus(this.settings),
       metrics: () => this.metrics.exposition(),
-      webhookOptions: () => ({ secret: this.webhookSecret, branch: this.settings.branch, maxBodyBytes: this.settings.agent.webhook.maxBodyBytes }),
-      onPush: (p: { branch: string; after: string | undefined }) =>
-        void this.scheduler.request({ kind: "webhook", detail: `${p.branch} ${p.after?.slice(0, 12) ?? ""}`.trim() }),
+      webhookOptions: () => ({
+        secret: this.webhookSecret,
+        branch: this.settings.branch,
+        ...(this.settings.report.gitNotes ? { notesRef: this.settings.report.notesRef } : {}),
+        maxBodyBytes: this.settings.agent.webhook.maxBodyBytes,
+      }),
+      onPush: (p: Extract<WebhookResult, { kind: "push" | "notes" }>) =>
+        void this.scheduler.request({ kind: "webhook", detail: p.kind === "notes" ? "notes" : `${p.branch} ${p.after?.slice(0, 12) ?? ""}`.trim() }),
       // The one place a manual trigger is made: the HTTP layer reaches it only with the token.
       sync: () => this.scheduler.request({ kind: "manual" }),
     };
@@ -363,6 +375,7 @@ async function openAgentContext(hooks: AgentHooks, settings: Settings, metrics: 
     signal,
     outcomeListeners: [...(ctx.outcomeListeners ?? []), (o) => countOutcome(metrics, o)],
     onFetch: (f) => metrics.gitFetchFinished(f.durationMs / 1000, f.ok),
+    fleet: new FleetMemory(),
   };
 }
 

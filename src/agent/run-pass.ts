@@ -87,6 +87,8 @@ export async function runPass(deps: PassDeps, triggers: readonly Trigger[], numb
 function afterResult(deps: PassDeps, log: Logger, r: ReconcileResult, before: HostState | undefined): void {
   const lastGood = before?.lastGood?.commit;
   deps.status.waitingCommit = r.outcome === "waiting" ? r.target : undefined;
+  deps.status.waitingReason = r.outcome === "waiting" ? r.reason : undefined;
+  deps.status.recheckAt = r.recheckAt !== undefined ? new Date(r.recheckAt).toISOString() : undefined;
   if (r.outcome === "synced" && r.commit !== undefined && r.commit !== lastGood) {
     // A new commit is running: every service starts with a fresh repair budget.
     deps.budget = new RepairBudget({ max: deps.budget.max, windowMs: deps.budget.windowMs });

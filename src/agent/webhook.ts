@@ -24,6 +24,8 @@ export type WebhookProvider = "github" | "gitea" | "gitlab";
 
 export type WebhookResult =
   | { kind: "push"; provider: WebhookProvider; branch: string; after: string | undefined; delivery: string | undefined }
+  /** Another host published outcome lines (a push of the notes ref): the fleet's wave rule may have moved. */
+  | { kind: "notes"; provider: WebhookProvider; delivery: string | undefined }
   | { kind: "ignored"; reason: string }
   | { kind: "rejected"; status: 401 | 400 | 413; reason: string };
 
@@ -37,6 +39,8 @@ export interface WebhookOptions {
   secret: Buffer;
   /** The branch the agent follows; pushes to any other branch are ignored. */
   branch: string;
+  /** The notes ref outcome lines are published to; a push of it wakes the agent too (fleets). */
+  notesRef?: string;
   maxBodyBytes: number;
 }
 
@@ -94,6 +98,7 @@ export function verifyWebhook(req: WebhookRequest, opts: WebhookOptions): Webhoo
 
   const ref = payload["ref"];
   if (typeof ref !== "string") return rejected(400, "push payload has no string `ref`");
+  if (opts.notesRef !== undefined && ref === opts.notesRef) return { kind: "notes", provider, delivery: deliveryIdOf(provider, headers) };
   if (!ref.startsWith("refs/heads/")) return ignored(`push to ${clean(ref)} is not a branch`);
   const branch = ref.slice("refs/heads/".length);
   if (branch !== opts.branch) return ignored(`push to branch ${clean(branch)}; following ${clean(opts.branch)}`);

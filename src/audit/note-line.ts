@@ -16,7 +16,7 @@ import type { CommitOutcome } from "../reconcile/context.js";
  * takes off before it reads the rest.
  */
 
-export type NoteVerb = "applied" | "rolled-back" | "rejected" | "paused";
+export type NoteVerb = "applied" | "rolled-back" | "rejected" | "paused" | "withdrawn";
 
 export interface NoteLine {
   host: string;
@@ -36,6 +36,7 @@ const VERBS: Record<CommitOutcome["outcome"], NoteVerb> = {
   "rolled-back": "rolled-back",
   rejected: "rejected",
   paused: "paused",
+  withdrawn: "withdrawn",
 };
 
 /** `2026-11-22T14:02:11.123Z` → `2026-11-22T14:02:11Z`. */
@@ -78,7 +79,7 @@ export function formatNoteLine(l: NoteLine): string {
   return `${l.host} ${l.verb} ${l.at} ${l.detail}`;
 }
 
-const LINE = /^(\S+) (applied|rolled-back|rejected|paused) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) (.+)$/;
+const LINE = /^(\S+) (applied|rolled-back|rejected|paused|withdrawn) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) (.+)$/;
 
 /** Parses a line gitdock wrote; undefined for any other text (a person's note, say). */
 export function parseNoteLine(text: string): NoteLine | undefined {

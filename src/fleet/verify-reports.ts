@@ -19,7 +19,7 @@ export interface IgnoredLine {
   why: Exclude<SignatureCheck, "valid"> | "unknown-host";
 }
 
-const VERBS = new Set<string>(["applied", "rolled-back", "rejected", "paused"]);
+const VERBS = new Set<string>(["applied", "rolled-back", "rejected", "paused", "withdrawn"]);
 
 /**
  * The lines the wave rule may count: written by a host the fleet file declares and signed by the

@@ -12,7 +12,7 @@ import type { Fleet, Wave } from "./read-fleet-file.js";
 /** One verified outcome line (fleet/verify-reports.ts): who, what, when (ms since the epoch). */
 export interface HostReport {
   host: string;
-  verb: "applied" | "rolled-back" | "rejected" | "paused";
+  verb: "applied" | "rolled-back" | "rejected" | "paused" | "withdrawn";
   at: number;
   detail: string;
 }
@@ -20,6 +20,8 @@ export interface HostReport {
 export type HostProgress =
   | { host: string; state: "healthy"; at: number; soakedAt: number }
   | { host: string; state: "failed"; at: number; detail: string }
+  /** It ran the commit healthy and left it because a later wave failed it: not a failure of its own. */
+  | { host: string; state: "withdrawn"; at: number }
   | { host: string; state: "waiting" }
   | { host: string; state: "unreachable"; since: number };
 
@@ -104,6 +106,7 @@ function progressOf(wave: Wave, openedAt: number | undefined, latest: Map<string
 
 function hostProgress(host: string, wave: Wave, openedAt: number | undefined, report: HostReport | undefined, now: number): HostProgress {
   if (report?.verb === "applied") return { host, state: "healthy", at: report.at, soakedAt: report.at + wave.soakMs };
+  if (report?.verb === "withdrawn") return { host, state: "withdrawn", at: report.at };
   if (report && (report.verb === "rolled-back" || report.verb === "rejected")) return { host, state: "failed", at: report.at, detail: report.detail };
   const deadline = openedAt === undefined ? undefined : openedAt + wave.reportTimeoutMs;
   return deadline !== undefined && now >= deadline ? { host, state: "unreachable", since: deadline } : { host, state: "waiting" };
@@ -129,6 +132,8 @@ function whyNotDone(wave: Wave, hosts: HostProgress[], openedAt: number, now: nu
 }
 
 function doneTime(hosts: HostProgress[], openedAt: number): number {
-  const times = hosts.map((h) => (h.state === "healthy" ? h.soakedAt : h.state === "failed" ? h.at : h.state === "unreachable" ? h.since : openedAt));
+  const times = hosts.map((h) =>
+    h.state === "healthy" ? h.soakedAt : h.state === "failed" || h.state === "withdrawn" ? h.at : h.state === "unreachable" ? h.since : openedAt,
+  );
   return Math.max(openedAt, ...times);
 }

@@ -7,6 +7,7 @@ import type Docker from "dockerode";
 import type { RegistryAuths } from "../apply/registry-auth.js";
 import type { Settings } from "../config/settings.js";
 import type { LastGoodRejectedError } from "../errors.js";
+import type { FleetEvent, FleetMemory } from "../fleet/fleet-memory.js";
 import type { OutcomeLine } from "../fleet/verify-reports.js";
 import type { VerifiedImage } from "../image-signatures/index.js";
 import type { InPlaceSource } from "../in-place/index.js";
@@ -42,9 +43,12 @@ export interface ReconcileContext {
   outcomesOf?: (commit: string) => Promise<OutcomeNote[]>;
   /** The running agent's watch over containers changed in place (src/in-place); the one-shot commands have none. */
   inPlace?: InPlaceSource;
+  /** What the running agent remembers between passes for the wave rule (when it first saw a head, what it said); the one-shot commands start afresh. */
+  fleet?: FleetMemory;
+  /** Told when a wave reaches this host or a commit is held fleet-wide (notifications). Must not throw. */
+  onFleetEvent?: (e: FleetEvent) => void;
 }
 
-/** One host's outcome on a commit as a git note says it (audit/note-line.ts parses them). */
 /** One host's outcome line on a commit's git note (fleet/verify-reports.ts checks its signature). */
 export type OutcomeNote = OutcomeLine;
 
@@ -97,6 +101,8 @@ export interface ReconcileResult {
   noLastGood?: true;
   /** The snapshot the plan was made against, when the pass then left the host as it was (metrics reuse it). */
   unchangedHost?: HostSnapshot;
+  /** The fleet's wave rule holds the target until this time (ms since the epoch): look again then. */
+  recheckAt?: number;
 }
 
 /**
@@ -114,6 +120,10 @@ export interface CommitChoice {
   signature?: { commit: string; verdict: SignatureVerdict };
   /** The target's images whose signatures were verified (security.policy.image_signatures), when any were. */
   images?: { commit: string; images: VerifiedImage[] };
+  /** The fleet took back the target, healthy here until a later wave failed it: to be recorded before reconciling toward `previous`. */
+  withdrawal?: { commit: string; previous: string; reason: string };
+  /** The wave rule holds the target until then (ms since the epoch): the agent looks again at that time. */
+  recheckAt?: number;
   /** The target was rejected and the last good commit no longer passes either: halt, once the rejection is recorded. */
   halt?: LastGoodRejectedError;
 }
@@ -125,7 +135,8 @@ export interface CommitChoice {
 export interface CommitOutcome {
   commit: string;
   hostId: string;
-  outcome: "healthy" | "rolled-back" | "rejected" | "paused";
+  /** `withdrawn`: it was healthy here, and the fleet's wave rule took it back (a later wave failed it, `on_failure: rollback`). */
+  outcome: "healthy" | "rolled-back" | "rejected" | "paused" | "withdrawn";
   at: string;
   reason?: string;
   /** For rollbacks: how long from the failed gate to the previous version serving again. */

@@ -14,6 +14,7 @@ import { isBlocked, markGood, type HostState } from "../state/index.js";
 import { chooseCommit } from "./choose-commit.js";
 import { answers } from "./engine-disruption.js";
 import type { CommitChoice, ReconcileContext, ReconcileOptions, ReconcileResult } from "./context.js";
+import { applyWaveRule } from "./fleet-wave.js";
 import { holdTarget } from "./hold-target.js";
 import { jobsOnlyForRelease } from "./jobs-for-release.js";
 import { limitRepairs } from "./limit-repairs.js";
@@ -69,11 +70,21 @@ async function pass(ctx: ReconcileContext, opts: ReconcileOptions): Promise<Reco
   if (opts.dryRun && choice.rejection) throw choice.rejection.error;
   if (!opts.dryRun) await recordChoice(ctx, state, choice);
   if (choice.halt) throw choice.halt;
-  const result: ReconcileResult = { outcome: choice.outcome, target, commit: undefined, plan: undefined, changed: 0, reason: choice.reason, conflicts: [] };
+  const result: ReconcileResult = {
+    outcome: choice.outcome,
+    target,
+    commit: undefined,
+    plan: undefined,
+    changed: 0,
+    reason: choice.reason,
+    conflicts: [],
+    ...(choice.recheckAt !== undefined ? { recheckAt: choice.recheckAt } : {}),
+  };
   if (!choice.desired) return result;
 
   const desired = choice.desired;
-  const lastGood = state.lastGood?.commit;
+  // A withdrawn commit is no longer the one a failed repair restores.
+  const lastGood = choice.withdrawal?.previous ?? state.lastGood?.commit;
   const release = choice.outcome === "synced" && desired.commit !== lastGood;
   ctx.log.info({ stage: "observe", commit: desired.commit }, "observing the host");
   const toward = await planToward(ctx, desired, observed);
@@ -160,7 +171,10 @@ async function fetchTarget(ctx: ReconcileContext): Promise<SourceTarget> {
   }
 }
 
-/** A sync window holds a new target back (hold-target.ts); otherwise the target, or the last good commit when the target is blocked. */
+/**
+ * A sync window holds a new target back (hold-target.ts), and so does the fleet's wave rule
+ * (fleet-wave.ts); otherwise the target, or the last good commit when the target is blocked.
+ */
 async function choose(
   ctx: ReconcileContext,
   opts: ReconcileOptions,
@@ -169,7 +183,8 @@ async function choose(
   engine: () => Promise<HostSnapshot>,
 ): Promise<CommitChoice> {
   const held = opts.holdTarget ? await holdTarget(ctx, state, source.gitdir, source.commit, opts.holdTarget.reason) : undefined;
-  return held ?? (await chooseCommit(ctx, state, source.gitdir, source.commit, engine));
+  const wave = held ?? (await applyWaveRule(ctx, state, source.gitdir, source.commit));
+  return wave ?? (await chooseCommit(ctx, state, source.gitdir, source.commit, engine));
 }
 
 /** What choosing found: a signature verdict and the image signers (once per commit), a rejection, and the end of a halt. */
@@ -189,6 +204,11 @@ async function recordChoice(ctx: ReconcileContext, state: HostState, choice: Com
   if (choice.rejection) {
     logRejection(ctx, choice.rejection.commit, choice.rejection.error);
     await recordOutcome(ctx, { kind: "rejected", ...choice.rejection });
+  }
+  if (choice.withdrawal) {
+    const { commit, previous, reason } = choice.withdrawal;
+    ctx.log.warn({ stage: "fleet", commit, previous }, `${reason}; on_failure is rollback: going back to ${previous.slice(0, 12)}`);
+    await recordOutcome(ctx, { kind: "withdrawn", ...choice.withdrawal });
   }
   if (state.halted && !choice.halt) {
     await recordOutcome(ctx, { kind: "resumed", commit: state.halted.commit, since: state.halted.at });

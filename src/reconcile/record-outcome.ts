@@ -16,6 +16,7 @@ import {
   endRollout,
   markApplied,
   markFailed,
+  markWithdrawn,
   markGood,
   markHalted,
   markRejected,
@@ -51,7 +52,9 @@ export type Outcome =
   /** The state directory knew no commit; the one the host's containers run is the last good commit again (rebuild-state.ts). */
   | { kind: "rebuilt"; commit: string; containers: number; failed?: { commit: string; reason: string } }
   /** The agent found a container changed in place (src/in-place): journaled once per finding; no state, no listeners. */
-  | { kind: "changed-in-place"; finding: InPlaceRecord };
+  | { kind: "changed-in-place"; finding: InPlaceRecord }
+  /** The fleet took back a commit that was healthy here (fleet-wave.ts); `previous` is the last good one again. */
+  | { kind: "withdrawn"; commit: string; previous: string; reason: string };
 
 interface Record {
   /** The state change, or none. */
@@ -171,6 +174,11 @@ const RECORDS: { [K in Outcome["kind"]]: Recorder<K> } = {
       outcome: f.mode === "replace" ? "replacing" : "reported",
       data: f.data,
     },
+  }),
+  withdrawn: ({ commit, previous, reason }) => ({
+    state: (s, at) => markWithdrawn(s, commit, previous, reason, at),
+    journal: { commit, action: "rollback", reason, outcome: "withdrawn", data: { to: previous } },
+    event: { commit, outcome: "withdrawn", reason },
   }),
   rebuilt: ({ commit, containers, failed }) => ({
     state: (s, at) => {

@@ -122,6 +122,15 @@ export function markFailed(state: HostState, commit: string, reason: string, at:
   };
 }
 
+/**
+ * `commit` was healthy here, but the fleet took it back (a later wave failed it): it is marked
+ * failed, as if its own gate had failed, and `previous` is the last good commit again.
+ */
+export function markWithdrawn(state: HostState, commit: string, previous: string, reason: string, at: string): HostState {
+  const failed = markFailed(state, commit, reason, at);
+  return { ...failed, lastGood: { commit: previous, at }, goodHistory: failed.goodHistory.filter((c) => c !== commit) };
+}
+
 /** `commit` was rejected before apply; a pending retry request for it is used up. */
 export function markRejected(state: HostState, commit: string, reason: string, at: string): HostState {
   return {

@@ -13,6 +13,7 @@ export {
   isBlocked,
   markApplied,
   markFailed,
+  markWithdrawn,
   markGood,
   markHalted,
   markRejected,
