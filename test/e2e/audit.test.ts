@@ -199,12 +199,15 @@ describe("audit: git notes, history, journal verification and deployment markers
     commits.last = await repo.commit("h1 v3");
     expect((await run("h1", "sync")).code).toBe(0);
 
-    // The poll fetched the new head at depth 1: the skipped commit is not in the clone.
+    // The poll fetched the new head at depth 1: the skipped commit is not in the clone, and the
+    // walk resumes past that gap from the commits h1 journaled, which the clone still holds.
     const offline = await run("h1", "history", ["--json"]);
     expect(offline.code, offline.stderr).toBe(0);
     const shallow = JSON.parse(offline.stdout) as HistoryJson;
     expect(shallow.complete).toBe(false);
-    expect(shallow.commits.map((c) => c.commit)).toEqual([commits.last]);
+    expect(shallow.commits.map((c) => c.commit)).toEqual([commits.last, commits.refused, commits.mixed, commits.second, commits.first]);
+    expect(shallow.commits[0]).toMatchObject({ status: "healthy", needsFetch: ["changes"], changes: [] });
+    expect(shallow.commits[2]).toMatchObject({ status: "rolled-back", subject: "unhealthy on h1, v3 on h2, unpinned on h3" });
 
     const deep = await run("h1", "history", ["--json", "--fetch"]);
     expect(deep.code, deep.stderr).toBe(0);
@@ -263,6 +266,45 @@ describe("audit: git notes, history, journal verification and deployment markers
     expect((await run("h1", "sync")).stdout).toContain("already in sync");
   });
 
+  it("a host that was not syncing while another host's commits landed still lists its own earlier deployments offline", async () => {
+    // h2 did not sync the two h1-only commits above; its poll now fetches its new head at depth 1,
+    // so its clone lacks the commits between that head and the last one it fetched.
+    const { images } = testEnv();
+    await repo.write("hosts/h2/web/compose.yaml", compose("h2", images["web-v2"]));
+    commits.h2 = await repo.commit("h2 v2 again");
+    expect((await run("h2", "sync")).code).toBe(0);
+
+    const offline = await run("h2", "history", ["--json"]);
+    expect(offline.code, offline.stderr).toBe(0);
+    const shallow = JSON.parse(offline.stdout) as HistoryJson;
+    expect(shallow.complete).toBe(false);
+    expect(shallow.commits.map((c) => [c.commit, c.status])).toEqual([
+      [commits.h2, "healthy"],
+      [commits.refused, "healthy"],
+      [commits.mixed, "healthy"],
+      [commits.second, "healthy"],
+      [commits.first, "healthy"],
+    ]);
+    expect(shallow.commits[0]).toMatchObject({ needsFetch: ["changes"], changes: [] });
+    const refused = shallow.commits[1]!;
+    expect(refused.needsFetch).toBeUndefined();
+    expect(refused).toMatchObject({ subject: "web v1 again, while pushes are refused", author: { email: "test@gitdock.invalid" } });
+    expect(refused.changes).toEqual([
+      { stack: project("h2"), service: "web", change: "changed", image: { from: images["web-v3"], to: images["web-v1"] }, aspects: ["image"] },
+    ]);
+    const text = await run("h2", "history");
+    expect(text.stdout).toContain("missing    changes: not in the local clone; run `gitdock history --fetch`");
+    expect(text.stdout).toContain("history is partial: the local clone is shallow");
+
+    const deep = JSON.parse((await run("h2", "history", ["--json", "--fetch"])).stdout) as HistoryJson;
+    expect(deep.complete).toBe(true);
+    expect(deep.commits.map((c) => c.commit)).toEqual([commits.h2, commits.refused, commits.mixed, commits.second, commits.first]);
+    expect(deep.commits[0]!.needsFetch).toBeUndefined();
+    expect(deep.commits[0]!.changes).toEqual([
+      { stack: project("h2"), service: "web", change: "changed", image: { from: images["web-v1"], to: images["web-v2"] }, aspects: ["image"] },
+    ]);
+  });
+
   it("history --verify passes an intact journal and finds an edited, a deleted and a truncated line", async () => {
     const intact = await run("h1", "history", ["--verify"]);
     expect(intact.code, intact.stdout + intact.stderr).toBe(0);
@@ -298,13 +340,13 @@ describe("audit: git notes, history, journal verification and deployment markers
   });
 
   it("the notification receiver got one signed marker per outcome, and a forged one would not verify", async () => {
-    // Outcomes so far: 3 (first) + 3 (second) + 3 (mixed) + 3 (refused) + 1 (h1 v3).
+    // Outcomes so far: 3 (first) + 3 (second) + 3 (mixed) + 3 (refused) + 1 (h1 v3) + 1 (h2 v2 again).
     await waitFor(
-      "13 markers",
+      "14 markers",
       () => receiver.markers.length,
-      (n) => n >= 13,
+      (n) => n >= 14,
     );
-    expect(receiver.markers).toHaveLength(13);
+    expect(receiver.markers).toHaveLength(14);
     for (const m of receiver.markers) expect(verifyBodySignature(m.body, m.signature, SECRET), m.body).toBe(true);
 
     const bodies = receiver.markers.map((m) => JSON.parse(m.body) as { host: string; commit: string; outcome: string; reason?: string; durationMs?: number });
@@ -324,10 +366,12 @@ interface HistoryJson {
   complete: boolean;
   commits: {
     commit: string;
+    subject?: string;
     status: string;
+    needsFetch?: string[];
     appliedAt?: string;
     invalid?: string;
-    author: { name: string; email: string };
+    author?: { name: string; email: string };
     signature: { status: string };
     changes: unknown[];
     events: { kind: string; at: string; seq: number; reason?: string; durationMs?: number }[];

@@ -155,16 +155,30 @@ describe("history", () => {
     expect(text).toMatch(/shop\/web image sha256:222222222222… → 127\.0\.0\.1:5000\/shop\/web@sha256:3{64}/);
   });
 
-  it("stops at a commit whose parent is not here (a shallow clone) and says so", async () => {
+  it("in a shallow clone, lists the journaled commits it lacks from the journal and says what needs --fetch", async () => {
     const shallow = mkdtempSync(path.join(os.tmpdir(), "gdt-audit-shallow-"));
     try {
       execFileSync("git", ["clone", "-q", "--bare", "--depth", "2", `file://${dir}`, shallow]);
       const r = await buildHistory({ gitdir: shallow, head: c.next!, path: "hosts/h1", branch: "main", host: "h1", journal: journal() });
       expect(r.complete).toBe(false);
       expect(r.boundary).toEqual([c.fix]);
-      expect(r.commits.map((x) => x.subject)).toEqual(["not applied yet", "fix"]);
-      expect(r.commits[1]!.baseline).toBeNull();
-      expect(formatHistory(r)).toContain("Run `gitdock history --fetch");
+      expect(r.commits.map((x) => [x.commit, x.subject, x.status])).toEqual([
+        [c.next, "not applied yet", "pending"],
+        [c.fix, "fix", "healthy"],
+        [c.invalid, undefined, "rejected"],
+        [c.bad, undefined, "rolled-back"],
+        [c.env, undefined, "healthy"],
+        [c.first, undefined, "healthy"],
+      ]);
+      expect(r.commits[1]).toMatchObject({ baseline: null, needsFetch: ["changes"] });
+      for (const x of r.commits.slice(2)) expect(x.needsFetch).toEqual(["subject", "author", "committer", "signature", "changes"]);
+      expect(r.commits[3]!.events).toEqual([expect.objectContaining({ kind: "rolled-back", durationMs: 640 })]);
+      expect(r.commits[4]).toMatchObject({ repairs: 1, replacedBy: c.fix });
+      const text = formatHistory(r);
+      expect(text).toContain("missing    subject, author, committer, signature, changes: not in the local clone; run `gitdock history --fetch`");
+      expect(text).toContain("Run `gitdock history --fetch");
+      // The skipped commit is neither journaled nor in the clone: nothing can list it.
+      expect(r.commits.map((x) => x.commit)).not.toContain(c.skipped);
     } finally {
       rmSync(shallow, { recursive: true, force: true });
     }
@@ -173,8 +187,9 @@ describe("history", () => {
 
 describe("hostOutcomes", () => {
   it("ignores entries without a verdict and commits that are not SHAs", () => {
-    const o = hostOutcomes([entry("unknown", "recover", "ok"), entry("a".repeat(40), "create", "failed")]);
-    expect(o.byCommit.get("a".repeat(40))).toMatchObject({ events: [], repairs: 0 });
+    const entries = [entry("unknown", "recover", "ok"), entry("a".repeat(40), "create", "failed")];
+    const o = hostOutcomes(entries);
+    expect(o.byCommit.get("a".repeat(40))).toMatchObject({ firstAt: entries[1]!.time, events: [], repairs: 0 });
     expect(o.byCommit.has("unknown")).toBe(false);
   });
 });

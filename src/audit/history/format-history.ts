@@ -7,32 +7,46 @@ import type { HistoryCommit, HistoryReport } from "./build-history.js";
 export function formatHistory(r: HistoryReport): string {
   const lines = [`host ${r.host} · path ${r.path || "/"} · ${r.branch} at ${short(r.head)} · ${r.commits.length} commit(s)`];
   for (const c of r.commits) lines.push("", ...formatCommit(c, r.host));
-  if (!r.complete) {
-    lines.push("", `history ends at ${r.boundary.map(short).join(", ")}: older commits are not in the local clone (it is shallow).`);
-    lines.push("  Run `gitdock history --fetch [--depth N]` to deepen it, or read a full clone with --repo PATH.");
-  }
+  if (!r.complete) lines.push("", ...formatGaps(r));
   return lines.join("\n");
 }
 
+/** Where the shallow clone left the history short, and what deepens it. */
+function formatGaps(r: HistoryReport): string[] {
+  const absent = r.commits.filter((c) => c.needsFetch?.includes("subject")).length;
+  const gaps = [
+    r.boundary.length ? `the parents of ${r.boundary.map(short).join(", ")} (commits there are listed only when this host journaled them)` : "",
+    absent ? `${absent} commit(s) this host journaled (listed from its journal)` : "",
+  ].filter(Boolean);
+  return [
+    `history is partial: the local clone is shallow and lacks ${gaps.join(", and ") || "commits"}.`,
+    "  Run `gitdock history --fetch [--depth N]` to deepen it, or read a full clone with --repo PATH.",
+  ];
+}
+
 function formatCommit(c: HistoryCommit, host: string): string[] {
-  const out = [`${short(c.commit)}  ${c.committer.date}  ${c.subject}`];
-  out.push(`  author     ${c.author.name} <${c.author.email}>  ${c.author.date}`);
-  if (c.committer.name !== c.author.name || c.committer.email !== c.author.email || c.committer.date !== c.author.date) {
-    out.push(`  committer  ${c.committer.name} <${c.committer.email}>  ${c.committer.date}`);
+  return [...formatHeader(c), ...formatChanges(c), ...formatOutcome(c, host)];
+}
+
+function formatHeader(c: HistoryCommit): string[] {
+  const { author, committer, signature: sig } = c;
+  const when = committer ? `${committer.date}  ` : "";
+  const out = [`${short(c.commit)}  ${when}${c.subject ?? "(not in the local clone)"}`];
+  if (author) out.push(`  author     ${author.name} <${author.email}>  ${author.date}`);
+  if (committer && author && (committer.name !== author.name || committer.email !== author.email || committer.date !== author.date)) {
+    out.push(`  committer  ${committer.name} <${committer.email}>  ${committer.date}`);
   }
-  const sig = c.signature;
-  out.push(`  signature  ${sig.status}${sig.format ? ` (${sig.format})` : ""}${sig.detail ? `: ${sig.detail}` : ""}`);
+  if (sig) out.push(`  signature  ${sig.status}${sig.format ? ` (${sig.format})` : ""}${sig.detail ? `: ${sig.detail}` : ""}`);
   if (c.invalid) out.push(`  invalid    ${c.invalid}`);
-  const base = c.baseline === null ? " (parent not in the local clone)" : c.baseline ? ` (since ${short(c.baseline)})` : "";
-  if (c.changes.length) {
-    c.changes.forEach((ch, i) => out.push(`  ${i === 0 ? `changed${base}`.padEnd(10) : "          "} ${formatChange(ch)}`));
-  } else if (c.baseline === null) {
-    out.push("  changed    unknown: its parent is not in the local clone");
-  } else if (!c.invalid) {
-    out.push(`  changed    nothing in the stacks${base}`);
-  }
-  out.push(...formatOutcome(c, host));
+  if (c.needsFetch?.length) out.push(`  missing    ${c.needsFetch.join(", ")}: not in the local clone; run \`gitdock history --fetch\``);
   return out;
+}
+
+function formatChanges(c: HistoryCommit): string[] {
+  const base = c.baseline ? ` (since ${short(c.baseline)})` : "";
+  if (c.changes.length) return c.changes.map((ch, i) => `  ${i === 0 ? `changed${base}`.padEnd(10) : "          "} ${formatChange(ch)}`);
+  if (c.invalid || c.needsFetch?.includes("changes")) return [];
+  return [`  changed    nothing in the stacks${base}`];
 }
 
 function formatChange(ch: ServiceChange): string {

@@ -12,6 +12,8 @@ export interface HistoryEvent {
 }
 
 export interface CommitOutcomes {
+  /** The time of the commit's first journal entry: where `history` places it when the clone lacks the commit. */
+  firstAt: string;
   /** When the host started applying the commit (its first journal entry other than a rejection). */
   appliedAt?: string;
   events: HistoryEvent[];
@@ -37,15 +39,15 @@ export function hostOutcomes(entries: Iterable<JournalEntry>): HostOutcomes {
   const byCommit = new Map<string, CommitOutcomes>();
   let firstAt: string | undefined;
   let running: { commit: string; record: CommitOutcomes } | undefined;
-  const of = (commit: string): CommitOutcomes => {
+  const of = (commit: string, at: string): CommitOutcomes => {
     let r = byCommit.get(commit);
-    if (!r) byCommit.set(commit, (r = { events: [], repairs: 0 }));
+    if (!r) byCommit.set(commit, (r = { firstAt: at, events: [], repairs: 0 }));
     return r;
   };
   for (const e of entries) {
     firstAt ??= e.time;
     if (!/^[0-9a-f]{40}$/.test(e.commit)) continue; // e.g. recovery of an unknown rollout
-    const r = of(e.commit);
+    const r = of(e.commit, e.time);
     if (e.action !== "reject" && r.appliedAt === undefined) r.appliedAt = e.time;
     const event = verdict(e);
     if (event) r.events.push(event);

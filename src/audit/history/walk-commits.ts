@@ -16,19 +16,22 @@ export interface CommitWalk {
 }
 
 /**
- * Every ancestor of `tip` that is present locally, newest first. The walk follows parent links
- * through the objects that are here and stops only where one is missing, so it ignores the
+ * Every ancestor of the `tips` that is present locally, newest first. The walk follows parent
+ * links through the objects that are here and stops only where one is missing, so it ignores the
  * clone's `shallow` markers: a commit a poll fetched at depth 1 still links to the commits
- * fetched before it. `limit` bounds the walk (the rest is reported as missing); `since` (Unix
- * seconds) ends it at older commits; `cache` is isomorphic-git's cache of parsed pack indexes,
- * which makes reading many commits fast.
+ * fetched before it. More than one tip lets a walk resume past a gap: a poll that fetched a new
+ * head at depth 1 leaves the commits between it and the previous head out of the clone, and the
+ * older commits are reached again from a tip beyond the gap. A tip that is not here counts as
+ * missing. `limit` bounds the walk (the rest is reported as missing); `since` (Unix seconds) ends
+ * it at older commits; `cache` is isomorphic-git's cache of parsed pack indexes, which makes
+ * reading many commits fast.
  */
-export async function walkCommits(gitdir: string, tip: string, opts: { limit?: number; since?: number; cache?: object } = {}): Promise<CommitWalk> {
+export async function walkCommits(gitdir: string, tips: readonly string[], opts: { limit?: number; since?: number; cache?: object } = {}): Promise<CommitWalk> {
   const limit = opts.limit ?? 100_000;
   const commits: WalkedCommit[] = [];
   const loaded = new Map<string, WalkedCommit>();
   const missing = new Set<string>();
-  const seen = new Set<string>([tip]);
+  const seen = new Set<string>(tips);
   let frontier: WalkedCommit[] = [];
   const load = async (oid: string): Promise<void> => {
     try {
@@ -39,7 +42,7 @@ export async function walkCommits(gitdir: string, tip: string, opts: { limit?: n
       missing.add(oid);
     }
   };
-  await load(tip);
+  for (const tip of seen) await load(tip);
   while (frontier.length) {
     // Newest first: take the frontier commit with the latest committer time.
     frontier.sort((a, b) => b.commit.committer.timestamp - a.commit.committer.timestamp);
