@@ -9,7 +9,7 @@ import { reportSectionDefaults, reportSectionSchema } from "../../src/config/rep
 
 describe("report config section", () => {
   it("defaults to no notes and no markers", () => {
-    expect(reportSectionDefaults(undefined)).toEqual({ gitNotes: false, notesRef: "refs/notes/gitdock", notify: undefined });
+    expect(reportSectionDefaults(undefined)).toEqual({ gitNotes: false, notesRef: "refs/notes/gitdock", notify: undefined, notifications: [] });
     expect(reportSectionDefaults({ notify: { url: "http://x/h", secret_file: "/s" } }).notify).toEqual({ url: "http://x/h", secretFile: "/s", maxAttempts: 5 });
   });
 
