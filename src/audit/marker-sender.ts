@@ -43,7 +43,11 @@ export class MarkerSender {
 
   /** Queues a marker body; returns false when an older marker had to be dropped to make room. */
   enqueue(body: string, commit: string): boolean {
-    return this.queue.enqueue({ body, headers: { "Content-Type": "application/json", [SIGNATURE_HEADER]: signBody(body, this.opts.secret) }, about: { commit } });
+    return this.queue.enqueue({
+      body,
+      headers: { "Content-Type": "application/json", [SIGNATURE_HEADER]: signBody(body, this.opts.secret) },
+      about: { commit },
+    });
   }
 
   /** Resolves when every queued marker has been delivered or given up. */

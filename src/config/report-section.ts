@@ -14,11 +14,15 @@ const notificationTargetSchema = z
   .object({
     type: z
       .enum(NOTIFICATION_TARGET_TYPES)
-      .describe("slack and discord: their incoming webhooks; teams: a Workflows webhook (an Adaptive Card); ntfy: a server's JSON publish; webhook: your template"),
+      .describe(
+        "slack and discord: their incoming webhooks; teams: a Workflows webhook (an Adaptive Card); ntfy: a server's JSON publish; webhook: your template",
+      ),
     url_file: z
       .string()
       .min(1)
-      .describe("File whose first line is the URL (webhook URLs are secrets: mode 0600, owned by root); for ntfy, the server's root URL such as https://ntfy.sh"),
+      .describe(
+        "File whose first line is the URL (webhook URLs are secrets: mode 0600, owned by root); for ntfy, the server's root URL such as https://ntfy.sh",
+      ),
     events: z
       .array(z.enum(N.events))
       .min(1)
@@ -38,7 +42,10 @@ const notificationTargetSchema = z
       .optional(),
     webhook: z
       .object({
-        template: z.string().min(1).describe("The JSON body, with placeholders such as {{host}}, {{commit}}, {{outcome}}, {{reason}} inside its strings (values are JSON-escaped)"),
+        template: z
+          .string()
+          .min(1)
+          .describe("The JSON body, with placeholders such as {{host}}, {{commit}}, {{outcome}}, {{reason}} inside its strings (values are JSON-escaped)"),
       })
       .strict()
       .describe("For type webhook: the body template")
@@ -47,8 +54,8 @@ const notificationTargetSchema = z
   .strict()
   .superRefine((t, ctx) => {
     for (const key of ["ntfy", "webhook"] as const) {
-      if (t.type === key && t[key] === undefined) ctx.addIssue({ code: "custom", path: [key], message: `a ${key} target needs its ${key} section` });
-      if (t.type !== key && t[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: `only a ${key} target takes a ${key} section` });
+      if (t.type === key && t[key] === undefined) ctx.addIssue({ code: "custom", path: [key], message: `a target of type ${key} needs its ${key} section` });
+      if (t.type !== key && t[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: `only a target of type ${key} takes a ${key} section` });
     }
     const problem = t.webhook && templateProblem(t.webhook.template);
     if (problem) ctx.addIssue({ code: "custom", path: ["webhook", "template"], message: problem });

@@ -13,7 +13,9 @@ const FIELDS_MAX = 10;
  * a reason can neither link nor mention (`<!channel>`).
  */
 export function formatSlack(s: EventSummary): NotificationRequest {
-  const fields = s.facts.slice(0, FIELDS_MAX).map((f) => ({ type: "mrkdwn", text: clip(`*${escapeMrkdwn(f.name)}*\n${escapeMrkdwn(f.value)}`, FIELD_TEXT_MAX) }));
+  const fields = s.facts
+    .slice(0, FIELDS_MAX)
+    .map((f) => ({ type: "mrkdwn", text: clip(`*${escapeMrkdwn(f.name)}*\n${escapeMrkdwn(f.value)}`, FIELD_TEXT_MAX) }));
   return jsonRequest({
     text: clip(escapeMrkdwn(s.title), SECTION_TEXT_MAX),
     blocks: [

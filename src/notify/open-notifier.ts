@@ -10,7 +10,12 @@ import { Notifier, type DeliveryTuning } from "./notifier.js";
  * a missing file or a line that is not a URL fails here, and never during a pass. The URL is a
  * secret: no message here quotes it.
  */
-export async function openNotifier(targets: readonly NotificationTarget[], source: NotificationSource, log: Logger, tuning?: DeliveryTuning): Promise<Notifier> {
+export async function openNotifier(
+  targets: readonly NotificationTarget[],
+  source: NotificationSource,
+  log: Logger,
+  tuning?: DeliveryTuning,
+): Promise<Notifier> {
   const channels = await Promise.all(targets.map(async (target) => ({ target, url: await readTargetUrl(target) })));
   return new Notifier(channels, { source, log, ...(tuning ? { tuning } : {}) });
 }

@@ -38,7 +38,8 @@ describe("agent config: the JSON Schema's defaults", () => {
       const property = object?.properties?.[key];
       const at = [...path, key];
       // A section under a list's property holds the defaults of each entry (report.notifications).
-      if (typeof value === "object" && value !== null && !Array.isArray(value)) return leaves(property?.items ?? property, value as Record<string, unknown>, at);
+      if (typeof value === "object" && value !== null && !Array.isArray(value))
+        return leaves(property?.items ?? property, value as Record<string, unknown>, at);
       return [[at.join("."), value, property?.default] as [string, unknown, unknown]];
     });
   }
