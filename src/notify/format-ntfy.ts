@@ -8,8 +8,8 @@ const TITLE_MAX = 250;
 
 /** ntfy's tags that are emoji shortcodes: shown in front of the title. */
 const EMOJI = { good: "white_check_mark", warn: "pause_button", bad: "rotating_light" } as const;
-/** Without a configured priority: failures high (4), the rest ntfy's default (3). */
-const PRIORITY = { good: 3, warn: 3, bad: 4 } as const;
+/** Without a configured priority: failures (paused ones too) high (4), the rest ntfy's default (3). */
+const PRIORITY = { good: 3, warn: 4, bad: 4 } as const;
 
 /**
  * ntfy, published as JSON to the server's root URL (`POST https://ntfy.sh/` with the topic in the

@@ -17,6 +17,11 @@ describe("report config section", () => {
     const raw = parse(await readFile(new URL("../../examples/agent/config.yaml", import.meta.url), "utf8"));
     const parsed = agentConfigSchema.parse(raw);
     expect(reportSectionDefaults(parsed.report)).toMatchObject({ gitNotes: true, notesRef: "refs/notes/gitdock", notify: { maxAttempts: 5 } });
+    expect(reportSectionDefaults(parsed.report).notifications.map((t) => [t.type, t.events.length, t.maxAttempts])).toEqual([
+      ["slack", 4, 5],
+      ["ntfy", 6, 5],
+      ["webhook", 6, 3],
+    ]);
   });
 
   it.each([
