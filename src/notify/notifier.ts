@@ -1,7 +1,7 @@
 import type { NotificationTarget } from "../config/report-section.js";
 import type { Logger } from "../log.js";
 import { DeliveryQueue, type DeliveryQueueOptions } from "./delivery-queue.js";
-import { summarize, type NotificationSource } from "./event-summary.js";
+import { summarize, type EventSummary, type NotificationSource } from "./event-summary.js";
 import { formatRequest } from "./format-request.js";
 import { eventName, type NotificationEvent } from "./notification-event.js";
 
@@ -51,21 +51,33 @@ export class Notifier {
     return this.routes.length;
   }
 
+  /** Queues the event for every target that asked for it, and returns; never throws. */
   send(event: NotificationEvent): void {
     const name = eventName(event);
     const routes = this.routes.filter((r) => r.target.events.includes(name));
     if (routes.length === 0) return;
+    let summary: EventSummary;
     try {
-      const summary = summarize(event, this.opts.source);
-      for (const route of routes) {
+      summary = summarize(event, this.opts.source);
+    } catch (err) {
+      this.opts.log.warn({ stage: "report", event: name, error: (err as Error).message }, "could not read a notification's event; not sent");
+      return;
+    }
+    for (const route of routes) {
+      // One target's formatting trouble costs that target its message, not the others theirs.
+      try {
         const request = formatRequest(route.target, summary);
         route.queue.enqueue({ ...request, about: { event: name, commit: summary.values.commit } });
+      } catch (err) {
+        this.opts.log.warn(
+          { stage: "report", target: route.target.type, event: name, error: (err as Error).message },
+          "could not format a notification; not sent",
+        );
       }
-    } catch (err) {
-      this.opts.log.warn({ stage: "report", event: name, error: (err as Error).message }, "could not format a notification; not sent");
     }
   }
 
+  /** Resolves when every target's queue is empty: each message delivered or given up. */
   async idle(): Promise<void> {
     await Promise.all(this.routes.map((r) => r.queue.idle()));
   }

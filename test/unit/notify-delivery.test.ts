@@ -8,6 +8,7 @@ import { agentConfigSchema } from "../../src/config/config-schema.js";
 import { loadSettings } from "../../src/config/load-settings.js";
 import { settingsOf } from "../../src/config/settings.js";
 import { ConfigInvalidError } from "../../src/errors.js";
+import type { NotificationEvent } from "../../src/notify/index.js";
 import type { CommitOutcome } from "../../src/reconcile/context.js";
 import { startNotifyReceiver, type Answer, type NotifyReceiver } from "../support/notify-receiver.js";
 
@@ -146,6 +147,25 @@ describe("delivery to each service's receiver", () => {
     ]);
     expect(heldOnly.received).toHaveLength(1);
     expect(json(heldOnly.received[0]!.body)["content"]).toBe("🚨 89abcdef0123 held fleet-wide: web-2 reported it failed");
+  });
+});
+
+describe("a caller that can never be failed", () => {
+  it("logs and drops an event it cannot read, and goes on with the next; with no target configured it adds no listener", async () => {
+    const hook = await receiver();
+    const audit = await open([{ type: "webhook", url_file: await urlFile(`${hook.root}/h`), webhook: { template: '{"e":"{{outcome}}"}' } }]);
+    const broken = { kind: "wave-advanced", commit, wave: "second", hosts: undefined, at: "2026-11-22T15:00:00.000Z" } as unknown as NotificationEvent;
+    expect(() => audit.notifier.send(broken)).not.toThrow();
+    audit.notifier.send({ kind: "commit-held", commit, host: "web-2", reason: "health: x", at: "2026-11-22T15:05:00.000Z" });
+    await audit.notifier.idle();
+    expect(hook.received.map((r) => json(r.body))).toEqual([{ e: "commit-held" }]);
+    expect(logLines.map((l) => json(l)).find((l) => l["msg"] === "could not read a notification's event; not sent")).toMatchObject({ event: "wave-advanced" });
+
+    const none = await open([]);
+    expect(none.listeners).toHaveLength(0);
+    expect(none.notifier.size).toBe(0);
+    none.notifier.send({ kind: "outcome", outcome: healthy });
+    await none.notifier.idle();
   });
 });
 
