@@ -4,6 +4,7 @@ import { ConfigInvalidError } from "../errors.js";
 import { loadOutcomeKey } from "../fleet/outcome-key.js";
 import { signOutcomeLine } from "../fleet/outcome-signature.js";
 import type { Logger } from "../log.js";
+import { openNotifier, type DeliveryTuning, type Notifier } from "../notify/index.js";
 import type { CommitOutcome, OutcomeNote } from "../reconcile/context.js";
 import { outcomeLineOf } from "./note-line.js";
 import { fetchTargetCommit, parseRepoLocation, type GitCredentials } from "../source/index.js";
@@ -17,12 +18,17 @@ import type { NotesTarget } from "./notes-target.js";
 
 /** What the reconcile context gets from the audit stage. */
 export interface AuditReporting {
-  /** Outcome listeners (see reconcile/outcome.ts): git notes, deployment markers. */
+  /** Outcome listeners (see reconcile/outcome.ts): git notes, deployment markers, notifications. */
   listeners: ((o: CommitOutcome) => Promise<void>)[];
   /** Run at the start of every reconcile pass: publish note lines left over from earlier passes. Never throws. */
   beforePass: () => Promise<void>;
   /** The marker sender, when markers are configured (tests and shutdown can wait on `idle()`). */
   markers: MarkerSender | undefined;
+  /**
+   * Notifications (report.notifications; with none configured it sends nothing): outcomes go to it
+   * through the listeners; the fleet code sends its events with `send`, and shutdown awaits `idle()`.
+   */
+  notifier: Notifier;
   /** Every host's outcome lines on a commit, from the git notes (only when notes reporting is on). */
   outcomesOf: ((commit: string) => Promise<OutcomeNote[]>) | undefined;
 }
@@ -31,7 +37,12 @@ export interface AuditReporting {
  * Opens what `settings.report` asks for. A bad configuration (an unreadable secret file) fails
  * here, at startup; failures to report later never reach the reconcile.
  */
-export async function openAuditReporting(settings: Settings, log: Logger, credentials: GitCredentials | undefined): Promise<AuditReporting> {
+export async function openAuditReporting(
+  settings: Settings,
+  log: Logger,
+  credentials: GitCredentials | undefined,
+  tuning?: DeliveryTuning,
+): Promise<AuditReporting> {
   const listeners: AuditReporting["listeners"] = [];
   let beforePass = async (): Promise<void> => undefined;
   let outcomesOf: AuditReporting["outcomesOf"];
@@ -54,7 +65,11 @@ export async function openAuditReporting(settings: Settings, log: Logger, creden
     const source = { repo: settings.repo, branch: settings.branch, path: settings.path };
     listeners.push(async (o) => void sender.enqueue(JSON.stringify(buildMarker(o, source)), o.commit));
   }
-  return { listeners, beforePass, markers, outcomesOf };
+
+  const reportedBy = { hostId: settings.hostId, repo: settings.repo, branch: settings.branch, path: settings.path };
+  const notifier = await openNotifier(settings.report.notifications, reportedBy, log, tuning);
+  if (notifier.size > 0) listeners.push(async (outcome) => notifier.send({ kind: "outcome", outcome }));
+  return { listeners, beforePass, markers, notifier, outcomesOf };
 }
 
 async function notesTarget(settings: Settings, credentials: GitCredentials | undefined): Promise<NotesTarget> {

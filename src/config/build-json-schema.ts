@@ -22,18 +22,22 @@ export function renderAgentConfigJsonSchema(): string {
 
 interface JsonNode {
   properties?: Record<string, JsonNode>;
+  items?: JsonNode;
   anyOf?: JsonNode[];
   default?: unknown;
   [key: string]: unknown;
 }
 
-/** Sets `default` on every property whose default CONFIG_DEFAULTS holds; sections are walked, not given one. */
+/**
+ * Sets `default` on every property whose default CONFIG_DEFAULTS holds; sections are walked, not
+ * given one. A section whose property is a list holds the defaults of each entry (report.notifications).
+ */
 function addDefaults(node: JsonNode, defaults: Record<string, unknown>): void {
   const object = [node, ...(node.anyOf ?? [])].find((n) => n.properties !== undefined);
   for (const [key, value] of Object.entries(defaults)) {
     const property = object?.properties?.[key];
     if (property === undefined) continue;
-    if (isSection(value)) addDefaults(property, value);
+    if (isSection(value)) addDefaults(property.items ?? property, value);
     else property.default = value;
   }
 }

@@ -80,6 +80,11 @@ export const CONFIG_DEFAULTS = {
     git_notes: false,
     notes_ref: "refs/notes/gitdock",
     notify: { max_attempts: 5 },
+    // Each entry of report.notifications: what it gets when it does not say (the list itself is empty).
+    notifications: {
+      events: ["healthy", "rolled-back", "rejected", "paused", "wave-advanced", "commit-held"],
+      max_attempts: 5,
+    },
   },
   files: { data_root: "/srv/gitdock" },
   manifest: { variables_dir: "/etc/gitdock/env", process_environment: false, profiles: [] },

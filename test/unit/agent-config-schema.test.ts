@@ -30,14 +30,16 @@ describe("agent config: JSON Schema for editors", () => {
 });
 
 describe("agent config: the JSON Schema's defaults", () => {
-  type Node = { properties?: Record<string, Node>; anyOf?: Node[]; default?: unknown };
+  type Node = { properties?: Record<string, Node>; items?: Node; anyOf?: Node[]; default?: unknown };
   /** [path, default in CONFIG_DEFAULTS, default in the JSON Schema] for every leaf of CONFIG_DEFAULTS. */
   function leaves(node: Node | undefined, defaults: Record<string, unknown>, path: string[] = []): [string, unknown, unknown][] {
     const object = node && [node, ...(node.anyOf ?? [])].find((n) => n.properties);
     return Object.entries(defaults).flatMap(([key, value]) => {
       const property = object?.properties?.[key];
       const at = [...path, key];
-      if (typeof value === "object" && value !== null && !Array.isArray(value)) return leaves(property, value as Record<string, unknown>, at);
+      // A section under a list's property holds the defaults of each entry (report.notifications).
+      if (typeof value === "object" && value !== null && !Array.isArray(value))
+        return leaves(property?.items ?? property, value as Record<string, unknown>, at);
       return [[at.join("."), value, property?.default] as [string, unknown, unknown]];
     });
   }
@@ -52,8 +54,9 @@ describe("agent config: the JSON Schema's defaults", () => {
 
 describe("agent config: one object of defaults", () => {
   it("is itself a valid config, and filling it in changes nothing: every default the settings use is in it", () => {
-    // report.notify has no default but its attempts: markers are sent only where a URL is configured.
-    const { notify: _attemptsOnly, ...report } = CONFIG_DEFAULTS.report;
+    // report.notify has no default but its attempts: markers are sent only where a URL is configured;
+    // report.notifications holds each entry's defaults, and the list itself is empty.
+    const { notify: _attemptsOnly, notifications: _eachEntry, ...report } = CONFIG_DEFAULTS.report;
     const defaults = agentConfigSchema.parse(structuredClone({ ...CONFIG_DEFAULTS, report }));
     const written = settingsOf(defaults, undefined);
     // The one difference: variables_dir written out counts as set (then it must lie under env_file_roots).

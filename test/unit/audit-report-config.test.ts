@@ -9,7 +9,7 @@ import { reportSectionDefaults, reportSectionSchema } from "../../src/config/rep
 
 describe("report config section", () => {
   it("defaults to no notes and no markers", () => {
-    expect(reportSectionDefaults(undefined)).toEqual({ gitNotes: false, notesRef: "refs/notes/gitdock", notify: undefined });
+    expect(reportSectionDefaults(undefined)).toEqual({ gitNotes: false, notesRef: "refs/notes/gitdock", notify: undefined, notifications: [] });
     expect(reportSectionDefaults({ notify: { url: "http://x/h", secret_file: "/s" } }).notify).toEqual({ url: "http://x/h", secretFile: "/s", maxAttempts: 5 });
   });
 
@@ -17,6 +17,11 @@ describe("report config section", () => {
     const raw = parse(await readFile(new URL("../../examples/agent/config.yaml", import.meta.url), "utf8"));
     const parsed = agentConfigSchema.parse(raw);
     expect(reportSectionDefaults(parsed.report)).toMatchObject({ gitNotes: true, notesRef: "refs/notes/gitdock", notify: { maxAttempts: 5 } });
+    expect(reportSectionDefaults(parsed.report).notifications.map((t) => [t.type, t.events.length, t.maxAttempts])).toEqual([
+      ["slack", 4, 5],
+      ["ntfy", 6, 5],
+      ["webhook", 6, 3],
+    ]);
   });
 
   it.each([

@@ -1,0 +1,35 @@
+import type { EventSummary } from "./event-summary.js";
+import { jsonRequest, type NotificationRequest } from "./notification-request.js";
+import { clip } from "./text-limits.js";
+
+/** Teams refuses messages over about 28 KB; a value this long is cut well before that. */
+const VALUE_MAX = 2000;
+
+const COLOR = { good: "Good", warn: "Warning", bad: "Attention" } as const;
+
+/**
+ * A Microsoft Teams Workflows webhook's message ("Post to a channel when a webhook request is
+ * received"): one Adaptive Card 1.4 as the message's attachment, the title, the facts as a FactSet
+ * and the time.
+ */
+export function formatTeams(s: EventSummary): NotificationRequest {
+  return jsonRequest({
+    type: "message",
+    attachments: [
+      {
+        contentType: "application/vnd.microsoft.card.adaptive",
+        contentUrl: null,
+        content: {
+          $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
+          type: "AdaptiveCard",
+          version: "1.4",
+          body: [
+            { type: "TextBlock", text: clip(s.title, VALUE_MAX), weight: "Bolder", size: "Medium", color: COLOR[s.tone], wrap: true },
+            { type: "FactSet", facts: s.facts.map((f) => ({ title: f.name, value: clip(f.value, VALUE_MAX) })) },
+            { type: "TextBlock", text: `gitdock · ${s.at}`, isSubtle: true, size: "Small", wrap: true },
+          ],
+        },
+      },
+    ],
+  });
+}
