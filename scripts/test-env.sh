@@ -35,14 +35,16 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # age (age, age-keygen) and gpg make the fixtures of the encrypted-secrets tests.
 command -v age-keygen >/dev/null 2>&1 || missing+=(age)
 command -v gpg >/dev/null 2>&1 || missing+=(gpg)
+# chromium renders the fleet's HTML report in its test (driven by playwright-core, never a downloaded browser).
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ "${#missing[@]}" -gt 0 ]; then
   say "missing: ${missing[*]}; installing packages"
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-    docker.io docker-registry busybox-static docker-compose git openssl age gpg
-  say "installed docker.io docker-registry busybox-static docker-compose git openssl age gpg"
+    docker.io docker-registry busybox-static docker-compose git openssl age gpg chromium
+  say "installed docker.io docker-registry busybox-static docker-compose git openssl age gpg chromium"
 else
-  say "packages present (dockerd, docker-registry, /bin/busybox, docker-compose, git, age, gpg)"
+  say "packages present (dockerd, docker-registry, /bin/busybox, docker-compose, git, age, gpg, chromium)"
 fi
 command -v docker >/dev/null 2>&1 || { echo "test-env: no docker client on PATH" >&2; exit 1; }
 

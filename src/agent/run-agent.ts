@@ -54,6 +54,8 @@ const EVENT_QUIET_MS = 300;
 const EVENT_MAX_WAIT_MS = 2_000;
 /** After the shutdown timeout aborted the rollout, how long its rollback may take before giving up. */
 const ABORT_GRACE_MS = 60_000;
+/** How long a stopping agent waits for markers and notifications still in flight. */
+const REPORTS_GRACE_MS = 5_000;
 /** setTimeout's ceiling (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -262,9 +264,21 @@ export class Agent {
     });
     const code = await gaveUp;
     clearTimeout(hardTimer);
+    await this.settleReports();
     await this.server?.close();
     this.log.info({ stage: "shutdown", code }, "agent stopped");
     return code;
+  }
+
+  /** Markers and notifications still being delivered get a few seconds; their retries never hold the stop longer. */
+  private async settleReports(): Promise<void> {
+    const settled = this.deps.ctx.reportsSettled?.();
+    if (!settled) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), REPORTS_GRACE_MS)));
+    const r = await Promise.race([settled.then(() => "settled" as const), late]);
+    clearTimeout(timer);
+    if (r === "late") this.log.warn({ stage: "shutdown" }, "stopping with deployment markers or notifications still undelivered");
   }
 
   private async pass(triggers: readonly Trigger[]): Promise<PassRecord> {

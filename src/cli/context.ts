@@ -37,5 +37,9 @@ export async function openReconcileContext(settings: Settings, log: Logger): Pro
     outcomeListeners: [...audit.listeners],
     beforePass: audit.beforePass,
     ...(audit.outcomesOf ? { outcomesOf: audit.outcomesOf } : {}),
+    onFleetEvent: (e) => audit.notifier.send(e),
+    reportsSettled: async () => {
+      await Promise.all([audit.markers?.idle(), audit.notifier.idle()]);
+    },
   };
 }

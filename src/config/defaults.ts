@@ -82,7 +82,7 @@ export const CONFIG_DEFAULTS = {
     notify: { max_attempts: 5 },
     // Each entry of report.notifications: what it gets when it does not say (the list itself is empty).
     notifications: {
-      events: ["healthy", "rolled-back", "rejected", "paused", "wave-advanced", "commit-held"],
+      events: ["healthy", "rolled-back", "rejected", "paused", "withdrawn", "wave-advanced", "commit-held"],
       max_attempts: 5,
     },
   },

@@ -3,9 +3,11 @@ import type { WaveVerdict } from "./wave-rule.js";
 /** Commits and messages remembered at most; older ones are forgotten first. */
 const LIMIT = 200;
 
-/** A fleet event for notifications (src/notify): a wave reached this host, or a commit is held fleet-wide. */
+/** A fleet event for notifications (src/notify), told by the host that saw it. */
 export type FleetEvent =
-  | { kind: "wave-advanced"; commit: string; wave: string; host: string; at: string }
+  /** `wave` reached `hosts` (the host telling it) for `commit`: every earlier wave reported it healthy for its soak. */
+  | { kind: "wave-advanced"; commit: string; wave: string; hosts: string[]; at: string }
+  /** `commit` is held fleet-wide: `host` reported it failed, for `reason`. */
   | { kind: "commit-held"; commit: string; host: string; reason: string; at: string };
 
 /**

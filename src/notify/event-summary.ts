@@ -32,6 +32,7 @@ const TONE: Record<NotificationEventName, EventSummary["tone"]> = {
   "rolled-back": "bad",
   rejected: "bad",
   "commit-held": "bad",
+  withdrawn: "warn",
 };
 
 const ICON: Record<EventSummary["tone"], string> = { good: "✅", warn: "⏸️", bad: "🚨" };
@@ -114,7 +115,7 @@ function headline(event: NotificationEvent, short: string): string {
   switch (event.kind) {
     case "outcome": {
       const host = event.outcome.hostId;
-      const verb = { healthy: "runs", "rolled-back": "rolled back", rejected: "rejected", paused: "paused at" }[event.outcome.outcome];
+      const verb = { healthy: "runs", "rolled-back": "rolled back", rejected: "rejected", paused: "paused at", withdrawn: "withdrew" }[event.outcome.outcome];
       return event.outcome.outcome === "healthy" ? `${host} ${verb} ${short}, healthy` : `${host} ${verb} ${short}`;
     }
     case "wave-advanced":

@@ -47,6 +47,8 @@ export interface ReconcileContext {
   fleet?: FleetMemory;
   /** Told when a wave reaches this host or a commit is held fleet-wide (notifications). Must not throw. */
   onFleetEvent?: (e: FleetEvent) => void;
+  /** Resolves when the deployment markers and notifications sent so far are delivered or given up (the agent waits on it, bounded, when it stops). */
+  reportsSettled?: () => Promise<void>;
 }
 
 /** One host's outcome line on a commit's git note (fleet/verify-reports.ts checks its signature). */

@@ -77,7 +77,7 @@ function tellFleetEvents(ctx: ReconcileContext, memory: FleetMemory, target: str
   const host = ctx.settings.hostId;
   if (verdict.kind === "apply" && before === "wait") {
     ctx.log.info({ stage: "fleet", commit: target, wave: verdict.wave }, `wave ${verdict.wave} reached this host for ${target.slice(0, 12)}`);
-    ctx.onFleetEvent?.({ kind: "wave-advanced", commit: target, wave: verdict.wave, host, at });
+    ctx.onFleetEvent?.({ kind: "wave-advanced", commit: target, wave: verdict.wave, hosts: [host], at });
   }
   if (verdict.kind === "held" && before !== "held") {
     ctx.log.warn({ stage: "fleet", commit: target, failedHost: verdict.host, wave: verdict.failedWave }, verdict.reason);

@@ -19,8 +19,8 @@ describe("report config section", () => {
     expect(reportSectionDefaults(parsed.report)).toMatchObject({ gitNotes: true, notesRef: "refs/notes/gitdock", notify: { maxAttempts: 5 } });
     expect(reportSectionDefaults(parsed.report).notifications.map((t) => [t.type, t.events.length, t.maxAttempts])).toEqual([
       ["slack", 4, 5],
-      ["ntfy", 6, 5],
-      ["webhook", 6, 3],
+      ["ntfy", 7, 5],
+      ["webhook", 7, 3],
     ]);
   });
 
