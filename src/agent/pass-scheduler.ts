@@ -12,7 +12,8 @@
  *    cancelled and its callers are told so.
  */
 
-export type TriggerKind = "startup" | "poll" | "retry" | "webhook" | "docker-event" | "repo-change" | "reload" | "manual" | "engine-reconnected" | "in-place";
+export type TriggerKind =
+  "startup" | "poll" | "retry" | "webhook" | "docker-event" | "repo-change" | "reload" | "manual" | "engine-reconnected" | "in-place" | "recheck";
 
 export interface Trigger {
   kind: TriggerKind;

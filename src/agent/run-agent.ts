@@ -295,12 +295,15 @@ export class Agent {
     if (this.stopCtl.signal.aborted) return;
     const { intervalMs, jitter, backoff } = this.settings.agent;
     const errors = this.status.consecutiveErrors;
+    const poll = jittered(intervalMs, jitter);
+    const recheck = this.untilRecheck();
     const delay =
       errors > 0
         ? Math.min(backoff.maxMs, backoff.initialMs + nextDelay(errors - 1, { baseMs: backoff.initialMs, capMs: backoff.maxMs }))
-        : Math.min(jittered(intervalMs, jitter), this.untilRecheck());
+        : Math.min(poll, recheck);
+    const kind = errors > 0 ? "retry" : recheck < poll ? "recheck" : "poll";
     clearTimeout(this.pollTimer);
-    this.pollTimer = setTimeout(() => void this.scheduler.request({ kind: errors > 0 ? "retry" : "poll" }), Math.min(delay, MAX_TIMER_MS));
+    this.pollTimer = setTimeout(() => void this.scheduler.request({ kind }), Math.min(delay, MAX_TIMER_MS));
     this.status.nextPollAt = new Date(Date.now() + delay).toISOString();
     if (errors > 0) this.log.info({ stage: "backoff", attempt: errors, delayMs: delay }, `retrying in ${(delay / 1000).toFixed(1)}s`);
   }
