@@ -93,7 +93,7 @@ async function runs(h: HostName, commit: string, timeoutMs = 60_000): Promise<vo
 
 /** The note lines on `commit` in the server's bare repository, signatures taken off: host → [verb, time, detail]. */
 function notesOn(commit: string): { host: string; verb: string; at: string; detail: string }[] {
-  let text = "";
+  let text: string;
   try {
     text = execFileSync("git", ["--git-dir", repo.bareDir, "notes", "--ref=gitdock", "show", commit], {
       encoding: "utf8",
