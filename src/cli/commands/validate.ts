@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { DEFAULT_SECRETS_RUNTIME_DIR } from "../../manifest/files/encrypted-repo-files.js";
 import { decryptCommitFiles, manifestSecretsOf } from "../../manifest/files/decrypt-commit-files.js";
 import { loadIdentityFile, type HostIdentities } from "../../secrets/host-identities.js";
-import { basename, dirname, relative, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { ConfigInvalidError, HostVariableMissingError, ManifestInvalidError, formatProblem, type ManifestProblem } from "../../errors.js";
 import { checkEngineRequests } from "../../apply/check-requests.js";
 import {
@@ -24,6 +24,7 @@ import { checkPolicy, guardedPaths, type HostPolicy } from "../../policy/index.j
 import { DEFAULT_REPO_FILE_SETTINGS } from "../../manifest/index.js";
 import { readDirectoryTree } from "../../source/read-directory-tree.js";
 import { EXIT } from "../exit-codes.js";
+import { FLEET_FILE_NAME, parseFleetFile } from "../../fleet/read-fleet-file.js";
 
 const MAX_DEPTH = 4;
 
@@ -59,6 +60,7 @@ export async function validateCommand(targets: string[], opts: ValidateOptions):
   let stacks = 0;
   const encrypted: EncryptedFileUse[] = [];
   for (const target of targets) {
+    problems.push(...(await fleetFileProblems(target)));
     for (const host of await hostPathsOf(target)) {
       try {
         const loaded = await load(host, hostVariables, opts.profile ?? [], identities);
@@ -75,6 +77,20 @@ export async function validateCommand(targets: string[], opts: ValidateOptions):
   if (opts.strict) problems.push(...notes.splice(0));
   report(stacks, problems, notes, opts.json === true, encrypted);
   return problems.length ? EXIT.error : EXIT.ok;
+}
+
+/** Every fleet file (`fleet.yaml`) in a validated directory, checked as a host reads it. */
+async function fleetFileProblems(target: string): Promise<ManifestProblem[]> {
+  const info = await stat(target).catch(() => undefined);
+  if (!info?.isDirectory()) return [];
+  const entries = await readdir(target, { recursive: true });
+  const files = entries.filter((e) => basename(e) === FLEET_FILE_NAME && !e.split(sep).some((part) => part === ".git" || part === "node_modules"));
+  const problems: ManifestProblem[] = [];
+  for (const rel of files) {
+    const file = join(target, rel);
+    problems.push(...parseFleetFile(file, await readFile(file, "utf8")).problems);
+  }
+  return problems;
 }
 
 function report(stacks: number, problems: ManifestProblem[], warnings: ManifestProblem[], json: boolean, encrypted: EncryptedFileUse[]): void {
