@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { renderFleetJsonSchema } from "../../src/fleet/fleet-json-schema.js";
 import { generateEd25519, publicKeyLine } from "../../src/fleet/openssh-private-key.js";
 import { parseFleetFile, type Fleet } from "../../src/fleet/read-fleet-file.js";
 import { judgeWave, waveProgress, type HostReport } from "../../src/fleet/wave-rule.js";
@@ -146,5 +148,11 @@ describe("the wave rule", () => {
     expect(judge("elsewhere", [], T0)).toEqual({ kind: "free" });
     const paused: HostReport = { host: "canary", verb: "paused", at: T0, detail: "paused" };
     expect(judge("web-2", [paused], T0 + MIN)).toMatchObject({ kind: "wait", reason: "wave canary: waiting for canary to report" });
+  });
+});
+
+describe("the fleet file's JSON Schema", () => {
+  it("matches the committed schema/fleet.schema.json (run `npm run schema` after changing the zod schema)", () => {
+    expect(readFileSync("schema/fleet.schema.json", "utf8")).toBe(renderFleetJsonSchema());
   });
 });
