@@ -149,23 +149,14 @@ export async function fleetWaves({ images, cleanup, log, reps }) {
     peer: "without waves",
     columns: ["gitdock", "without waves"],
     rows: [
-      row(
-        "push → every host healthy, 3 waves (1, 2, 1 hosts; soak 0) vs all at once",
-        waves,
-        flat,
-        { text: "each wave ≤ 1 webhook round trip, not a poll (60 s)" },
-        {
-          met: perWave < 60_000 / 10,
-        },
-      ),
+      // Informational: the waves' rollouts run one after another by design; what waves add beyond that is the next row.
+      row("push → every host healthy, 3 waves (1, 2, 1 hosts; soak 0) vs all at once", waves, flat, { text: "(the waves' rollouts run in turn)" }),
       row(
         "a wave transition (last healthy outcome → next wave's pass start) vs push → webhook → pass start",
         transition,
         roundTrip,
-        { text: "≤ 1.5x", ratio: 1.5 },
-        {
-          met: transition <= roundTrip * 1.5,
-        },
+        { text: "≤ 1.5x: one round trip per wave, not a poll (60 s)", ratio: 1.5 },
+        { met: transition <= roundTrip * 1.5 },
       ),
     ],
     notes: [
