@@ -170,6 +170,15 @@ withFleetSourceOptions(fleet.command("status"), 10)
     ),
   );
 
+withFleetSourceOptions(fleet.command("report"), 30)
+  .description("write one self-contained HTML page for auditors: hosts x commits with every outcome, authors, signatures, changes, rollbacks")
+  .requiredOption("--html <file>", "the HTML file to write")
+  .action(
+    action(async (flags: ConfigFlags & FleetSourceFlags & { html: string }) =>
+      (await import("./commands/fleet-report.js")).fleetReportCommand(await loadSettings(flags), flags),
+    ),
+  );
+
 program.addOption(new Option("--no-color").hideHelp());
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -5,6 +5,7 @@
  * (or forged: another key, no signature).
  */
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -77,7 +78,7 @@ export class FleetRepo {
   }
 
   /** Commits everything with the given committer time; returns the SHA. */
-  async commit(subject: string, opts: { at?: Date; author?: string; image?: string } = {}): Promise<string> {
+  async commit(subject: string, opts: { at?: Date; author?: string; image?: string; signWithSshKey?: string } = {}): Promise<string> {
     if (opts.image) await this.write("shop/compose.yaml", stack(opts.image));
     const when = `${Math.floor((opts.at ?? new Date()).getTime() / 1000)} +0000`;
     const [name, email] = (opts.author ?? "Ada Lovelace <ada@example.invalid>").match(/^(.*) <(.*)>$/)!.slice(1);
@@ -90,7 +91,10 @@ export class FleetRepo {
       GIT_COMMITTER_EMAIL: email!,
     };
     await this.git(["add", "-A"]);
-    await this.git(["-c", "commit.gpgsign=false", "commit", "--quiet", "--allow-empty", "-m", subject], env);
+    const sign = opts.signWithSshKey
+      ? ["-c", "gpg.format=ssh", "-c", `user.signingkey=${opts.signWithSshKey}`, "commit", "-S"]
+      : ["-c", "commit.gpgsign=false", "commit"];
+    await this.git([...sign, "--quiet", "--allow-empty", "-m", subject], env);
     return (await this.git(["rev-parse", "HEAD"])).trim();
   }
 
@@ -130,9 +134,9 @@ export class FleetRepo {
   }
 }
 
-/** A one-service stack whose image tag is `tag`. */
+/** A one-service stack whose image is `tag`, pinned by a made-up digest (the manifest stage insists on one; nothing pulls it). */
 function stack(tag: string): string {
-  return `services:\n  web:\n    image: 127.0.0.1:5000/gdt/shop:${tag}\n`;
+  return `services:\n  web:\n    image: 127.0.0.1:5000/gdt/shop:${tag}@sha256:${createHash("sha256").update(tag).digest("hex")}\n`;
 }
 
 export const minutesAgo = (m: number, now = Date.now()): Date => new Date(now - m * 60_000);

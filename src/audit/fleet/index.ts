@@ -6,3 +6,5 @@ export { openFleetSource, DEFAULT_FLEET_DEPTH, type FleetSource } from "./open-f
 export { buildFleetStatus, type FleetStatusInput } from "./build-fleet-status.js";
 export { formatFleetStatus } from "./format-fleet-status.js";
 export type { FleetStatus } from "./fleet-status-types.js";
+export { buildFleetReport, type FleetReport } from "./build-fleet-report.js";
+export { renderFleetReport } from "./render-fleet-report.js";

@@ -52,7 +52,7 @@ export async function openFleetSource(opts: FleetSourceOptions): Promise<FleetSo
   const branchRef = `refs/heads/${opts.branch}`;
   const headTip = await serverTip(remote, branchRef);
   if (!headTip) throw new SourceConfigError(`branch ${opts.branch} not found at ${location.url}`, { hint: "Check --branch and that the branch was pushed." });
-  const head = await fetchIfMissing(remote, branchRef, headTip, opts.depth);
+  const head = await fetchIfMissing(remote, opts.branch, headTip, opts.depth);
   const notesTip = await serverTip(remote, opts.notesRef);
   return { gitdir, head, notesTip: notesTip ? await fetchIfMissing(remote, opts.notesRef, notesTip, 1) : undefined };
 }
@@ -77,7 +77,11 @@ async function serverTip(r: Remote, ref: string): Promise<string | undefined> {
   }
 }
 
-/** The ref's tip, fetched to `depth` commits when this clone lacks it; the ref may have moved meanwhile: what was fetched wins. */
+/**
+ * The ref's tip, fetched to `depth` commits when this clone lacks it; the ref may have moved
+ * meanwhile: what was fetched wins. A branch is given by its short name (isomorphic-git's fetch
+ * does not find `refs/heads/<name>` given whole), the notes ref whole, as the notes target does.
+ */
 async function fetchIfMissing(r: Remote, ref: string, tip: string, depth: number): Promise<string> {
   const here = await git.readCommit({ fs, gitdir: r.gitdir, oid: tip }).then(
     () => true,
