@@ -11,6 +11,7 @@ import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { agentScenario } from "./agent.mjs";
+import { fleetStatusScenario } from "./fleet-status.mjs";
 import { imageSignatures } from "./image-signatures.mjs";
 import { CLI, Cleanup, REGISTRY, ROOT, buildImages, docker, fmtMs, git, gitdock, printTable, run, setCli, sweep } from "./lib.mjs";
 import { rollbackVsSwarm } from "./rollback.mjs";
@@ -21,7 +22,7 @@ import { syncVsCompose } from "./sync-vs-compose.mjs";
 const smoke = process.argv.includes("--smoke");
 const quick = !smoke && process.env.BENCH_QUICK === "1";
 const mode = smoke ? "smoke" : quick ? "quick" : "full";
-/** `--only <scenario>` runs one scenario (sync-vs-compose, rollback-vs-swarm, rollback-width, agent, image-signatures, state-dir). */
+/** `--only <scenario>` runs one scenario (sync-vs-compose, rollback-vs-swarm, rollback-width, agent, image-signatures, state-dir, fleet-status). */
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
 
 const SCALE = {
@@ -39,6 +40,9 @@ const SCALE = {
     widthReplicas: 2,
     widthReps: 1,
     statePolls: 30,
+    fleetHosts: 20,
+    fleetCommits: 100,
+    fleetReps: 1,
   },
   quick: {
     stacks: 6,
@@ -54,6 +58,9 @@ const SCALE = {
     widthReplicas: 8,
     widthReps: 2,
     statePolls: 400,
+    fleetHosts: 200,
+    fleetCommits: 1_000,
+    fleetReps: 3,
   },
   full: {
     stacks: 20,
@@ -69,6 +76,9 @@ const SCALE = {
     widthReplicas: 8,
     widthReps: 3,
     statePolls: 1_000,
+    fleetHosts: 200,
+    fleetCommits: 1_000,
+    fleetReps: 5,
   },
 }[mode];
 
@@ -105,6 +115,11 @@ const SCENARIOS = [
       }),
   },
   { name: "state-dir", title: "State directory size (issue 13)", run: (ctx) => stateDirScenario({ ...ctx, polls: SCALE.statePolls }) },
+  {
+    name: "fleet-status",
+    title: "Fleet status over a long notes history (issue 17)",
+    run: (ctx) => fleetStatusScenario({ ...ctx, hosts: SCALE.fleetHosts, commits: SCALE.fleetCommits, reps: SCALE.fleetReps }),
+  },
 ];
 
 /** Cleanups of the run and of the scenario in progress, so Ctrl-C still removes what they created. */

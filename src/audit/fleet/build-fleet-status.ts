@@ -52,14 +52,17 @@ export async function buildFleetStatus(input: FleetStatusInput): Promise<{ statu
       break;
     }
     read++;
-    const lines = outcomeLinesOf(await notesOf(c.oid));
+    const note = await notesOf(c.oid);
     if (shown.length < input.commits) {
-      const { reports, ignored } = verifyReports(fleet, c.oid, lines);
+      const { reports, ignored } = verifyReports(fleet, c.oid, outcomeLinesOf(note));
       shown.push({ ...c, reports });
       commits.push(describeCommit(fleet, c, reports, ignored, input.now));
       tracker.see(c, reports);
     } else {
-      tracker.see(c, newestVerified(fleet, c.oid, lines, tracker.unknown()));
+      // Only the lines of hosts still unknown are parsed and checked: a note holds every host's.
+      const wanted = tracker.unknown();
+      const theirs = note.filter((l) => wanted.has(l.slice(0, l.indexOf(" "))));
+      tracker.see(c, newestVerified(fleet, c.oid, outcomeLinesOf(theirs), wanted));
     }
   }
   const status: FleetStatus = {
