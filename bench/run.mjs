@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { agentScenario } from "./agent.mjs";
 import { fleetWaves } from "./fleet-waves.mjs";
+import { fleetStatusScenario } from "./fleet-status.mjs";
 import { imageSignatures } from "./image-signatures.mjs";
 import { CLI, Cleanup, REGISTRY, ROOT, buildImages, docker, fmtMs, git, gitdock, printTable, run, setCli, sweep } from "./lib.mjs";
 import { rollbackVsSwarm } from "./rollback.mjs";
@@ -22,7 +23,7 @@ import { syncVsCompose } from "./sync-vs-compose.mjs";
 const smoke = process.argv.includes("--smoke");
 const quick = !smoke && process.env.BENCH_QUICK === "1";
 const mode = smoke ? "smoke" : quick ? "quick" : "full";
-/** `--only <scenario>` runs one scenario (sync-vs-compose, rollback-vs-swarm, rollback-width, agent, image-signatures, state-dir, fleet-waves). */
+/** `--only <scenario>` runs one scenario (sync-vs-compose, rollback-vs-swarm, rollback-width, agent, image-signatures, state-dir, fleet-waves, fleet-status). */
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
 
 const SCALE = {
@@ -40,6 +41,8 @@ const SCALE = {
     widthReplicas: 2,
     widthReps: 1,
     statePolls: 30,
+    fleetHosts: 20,
+    fleetCommits: 100,
     fleetReps: 1,
   },
   quick: {
@@ -56,6 +59,8 @@ const SCALE = {
     widthReplicas: 8,
     widthReps: 2,
     statePolls: 400,
+    fleetHosts: 200,
+    fleetCommits: 1_000,
     fleetReps: 3,
   },
   full: {
@@ -72,6 +77,8 @@ const SCALE = {
     widthReplicas: 8,
     widthReps: 3,
     statePolls: 1_000,
+    fleetHosts: 200,
+    fleetCommits: 1_000,
     fleetReps: 5,
   },
 }[mode];
@@ -110,6 +117,11 @@ const SCENARIOS = [
   },
   { name: "state-dir", title: "State directory size (issue 13)", run: (ctx) => stateDirScenario({ ...ctx, polls: SCALE.statePolls }) },
   { name: "fleet-waves", title: "Fleet waves (issue 17)", run: (ctx) => fleetWaves({ ...ctx, reps: SCALE.fleetReps }) },
+  {
+    name: "fleet-status",
+    title: "Fleet status over a long notes history (issue 17)",
+    run: (ctx) => fleetStatusScenario({ ...ctx, hosts: SCALE.fleetHosts, commits: SCALE.fleetCommits, reps: SCALE.fleetReps }),
+  },
 ];
 
 /** Cleanups of the run and of the scenario in progress, so Ctrl-C still removes what they created. */

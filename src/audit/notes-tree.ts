@@ -35,20 +35,37 @@ export async function readNotesCommit(gitdir: string, commitOid: string): Promis
  * depth): what an agent reads on every poll, so its cost does not grow with the notes' history.
  */
 export async function readNoteOf(gitdir: string, commitOid: string, annotated: string): Promise<string[]> {
-  const { commit } = await git.readCommit({ fs, gitdir, oid: commitOid });
-  const lines = await lookUp(gitdir, commit.tree, annotated);
-  return [...new Set(lines)];
+  return (await openNoteReader(gitdir, commitOid))(annotated);
 }
 
-async function lookUp(gitdir: string, treeOid: string, rest: string): Promise<string[]> {
-  const { tree } = await git.readTree({ fs, gitdir, oid: treeOid });
+/**
+ * readNoteOf for many commits of one notes commit (`gitdock fleet status`): each tree on the way is
+ * read once and kept, so reading the notes of N commits costs N blobs, not N root trees.
+ */
+export async function openNoteReader(gitdir: string, commitOid: string, cache?: object): Promise<(annotated: string) => Promise<string[]>> {
+  const { commit } = await git.readCommit({ fs, gitdir, oid: commitOid, cache });
+  const trees = new Map<string, Promise<TreeEntry[]>>();
+  const readTree = (oid: string): Promise<TreeEntry[]> => {
+    let t = trees.get(oid);
+    if (!t) trees.set(oid, (t = git.readTree({ fs, gitdir, oid, cache }).then((r) => r.tree)));
+    return t;
+  };
+  const readBlob = async (oid: string): Promise<string> => Buffer.from((await git.readBlob({ fs, gitdir, oid, cache })).blob).toString("utf8");
+  return async (annotated) => [...new Set(await lookUp(readTree, readBlob, commit.tree, annotated))];
+}
+
+async function lookUp(
+  readTree: (oid: string) => Promise<TreeEntry[]>,
+  readBlob: (oid: string) => Promise<string>,
+  treeOid: string,
+  rest: string,
+): Promise<string[]> {
   const out: string[] = [];
-  for (const e of tree) {
+  for (const e of await readTree(treeOid)) {
     if (e.type === "blob" && e.path === rest) {
-      const { blob } = await git.readBlob({ fs, gitdir, oid: e.oid });
-      out.push(...noteLines(Buffer.from(blob).toString("utf8")));
+      out.push(...noteLines(await readBlob(e.oid)));
     } else if (e.type === "tree" && e.path.length === 2 && rest.length > 2 && rest.startsWith(e.path)) {
-      out.push(...(await lookUp(gitdir, e.oid, rest.slice(2))));
+      out.push(...(await lookUp(readTree, readBlob, e.oid, rest.slice(2))));
     }
   }
   return out;

@@ -9,6 +9,7 @@ import { CONFIG_DEFAULTS } from "../config/defaults.js";
 import { loadSettings } from "../config/load-settings.js";
 import { GitdockError, describeError } from "../errors.js";
 import { createLogger } from "../log.js";
+import type { FleetSourceFlags } from "./commands/fleet-source-flags.js";
 import type { HistoryFlags } from "./commands/history.js";
 import type { PinFlags } from "./commands/pin.js";
 import type { ValidateOptions } from "./commands/validate.js";
@@ -137,6 +138,46 @@ withCommonOptions(program.command("history"))
   .option("--fetch", "deepen the local clone of an http(s) repository first (the only option that uses the network)")
   .option("--depth <n>", "with --fetch: how many commits deep (default 500; --since alone deepens to that date)")
   .action(action(async (flags: ConfigFlags & HistoryFlags) => (await import("./commands/history.js")).historyCommand(await loadSettings(flags), flags)));
+
+const fleet = program.command("fleet").description("the fleet's waves, from Git alone (fleet.yaml and the hosts' signed outcome lines in git notes)");
+
+fleet
+  .command("key")
+  .description("print this host's public key line for the fleet file's hosts.<id>.key (creating the key if missing, as the agent does)")
+  .option("--config <file>", "agent config file (YAML): report.outcome_key_file, state_dir, host_id")
+  .option("--state-dir <dir>", `state directory (default: ${CONFIG_DEFAULTS.state_dir})`)
+  .option("--host-id <name>", "this host's id (default: the hostname); names the key's comment")
+  .action(action(async (flags: ConfigFlags) => (await import("./commands/fleet-key.js")).fleetKeyCommand(await loadSettings(flags))));
+
+function withFleetSourceOptions(cmd: Command, commits: number): Command {
+  return cmd
+    .option("--config <file>", "agent config file (YAML): repo, branch, path, report.notes_ref and the Git credentials")
+    .option("--repo <url|path>", "manifest repository: https:// URL or local path")
+    .option("--branch <name>", `branch the fleet follows (default: ${CONFIG_DEFAULTS.branch})`)
+    .option("--path <dir>", "the hosts' manifest path; the fleet file is the nearest fleet.yaml from it up to the root (default: the root)")
+    .option("--notes-ref <ref>", `the notes ref the hosts report to (default: report.notes_ref, else ${CONFIG_DEFAULTS.report.notes_ref})`)
+    .option("--commits <n>", `recent commits to show (default ${commits})`)
+    .option("--depth <n>", "commits of the branch fetched from a remote repository (default 500)")
+    .option("--cache-dir <dir>", "where a remote repository is cached (default: $XDG_CACHE_HOME/gitdock/fleet, else ~/.cache/gitdock/fleet)");
+}
+
+withFleetSourceOptions(fleet.command("status"), 10)
+  .description("per host the commit it runs and since when; per recent commit its waves, what holds it and why (from Git alone)")
+  .option("--json", "print the status as JSON (schema gitdock.fleet-status/v1, see docs/audit.md)")
+  .action(
+    action(async (flags: ConfigFlags & FleetSourceFlags & { json?: boolean }) =>
+      (await import("./commands/fleet-status.js")).fleetStatusCommand(await loadSettings(flags), flags),
+    ),
+  );
+
+withFleetSourceOptions(fleet.command("report"), 30)
+  .description("write one self-contained HTML page for auditors: hosts x commits with every outcome, authors, signatures, changes, rollbacks")
+  .requiredOption("--html <file>", "the HTML file to write")
+  .action(
+    action(async (flags: ConfigFlags & FleetSourceFlags & { html: string }) =>
+      (await import("./commands/fleet-report.js")).fleetReportCommand(await loadSettings(flags), flags),
+    ),
+  );
 
 program.addOption(new Option("--no-color").hideHelp());
 
