@@ -185,13 +185,15 @@ async function timeStatus(bare, notesRef, reps, log, what) {
 
 async function timeNoteReads(readNoteOf, repo, commit, expected, reps) {
   const tip = (await run("git", ["-C", repo, "rev-parse", "refs/notes/gitdock"])).stdout.trim();
-  const got = await readNoteOf(repo, tip, commit);
+  // The agent's notes target keeps isomorphic-git's pack cache across polls (notes-target-http.ts).
+  const cache = {};
+  const got = await readNoteOf(repo, tip, commit, cache);
   if (got.length !== expected) throw new Error(`readNoteOf read ${got.length} lines in ${repo}, expected ${expected}`);
-  for (let i = 0; i < 3; i++) await readNoteOf(repo, tip, commit); // warm up
+  for (let i = 0; i < 3; i++) await readNoteOf(repo, tip, commit, cache); // warm up
   const each = [];
   for (let i = 0; i < reps; i++) {
     const t = performance.now();
-    await readNoteOf(repo, tip, commit);
+    await readNoteOf(repo, tip, commit, cache);
     each.push(performance.now() - t);
   }
   return median(each);

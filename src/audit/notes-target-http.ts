@@ -29,6 +29,10 @@ export class HttpNotesTarget implements NotesTarget {
   readonly where: string;
   private readonly gitdir: string;
   private readonly http: HttpClient;
+  /** isomorphic-git's cache of this repository's packs, kept across polls; dropped with the repository. */
+  private cache: object = {};
+  /** The last note read, by notes tip: the wave rule asks every pass, and the notes change far less often. */
+  private lastRead: { tip: string; commit: string; lines: string[] } | undefined;
 
   constructor(private readonly opts: { url: string; ref: string; stateDir: string; hostId: string; credentials: GitCredentials | undefined }) {
     this.where = `${opts.ref} at ${opts.url}`;
@@ -39,7 +43,11 @@ export class HttpNotesTarget implements NotesTarget {
   async linesFor(commit: string): Promise<string[]> {
     await this.init();
     const tip = await this.fetchTip();
-    return tip ? readNoteOf(this.gitdir, tip, commit) : [];
+    if (!tip) return [];
+    if (this.lastRead?.tip === tip && this.lastRead.commit === commit) return this.lastRead.lines;
+    const lines = await readNoteOf(this.gitdir, tip, commit, this.cache);
+    this.lastRead = { tip, commit, lines };
+    return lines;
   }
 
   async publishOnce(pending: readonly PendingNote[]): Promise<{ result: "published" | "race"; added: number }> {
@@ -77,7 +85,9 @@ export class HttpNotesTarget implements NotesTarget {
   private async forgetIfLarge(): Promise<void> {
     const loose = (await readLooseObjects(this.gitdir)).length;
     const packs = (await readPackNames(this.gitdir)).length;
-    if (loose > MAX_LOOSE_OBJECTS || packs > MAX_PACKS) await fs.promises.rm(this.gitdir, { recursive: true, force: true });
+    if (loose <= MAX_LOOSE_OBJECTS && packs <= MAX_PACKS) return;
+    await fs.promises.rm(this.gitdir, { recursive: true, force: true });
+    this.cache = {};
   }
 
   private async init(): Promise<void> {

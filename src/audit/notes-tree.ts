@@ -32,10 +32,12 @@ export async function readNotesCommit(gitdir: string, commitOid: string): Promis
 
 /**
  * The lines of one commit's note, reading only the trees on its path (flat, or fanned out at any
- * depth): what an agent reads on every poll, so its cost does not grow with the notes' history.
+ * depth): what an agent reads on every poll. With `cache` (isomorphic-git's: the packs it has
+ * loaded, kept by the caller across reads) a read does not load the notes' pack again, so its cost
+ * does not grow with the notes' history.
  */
-export async function readNoteOf(gitdir: string, commitOid: string, annotated: string): Promise<string[]> {
-  return (await openNoteReader(gitdir, commitOid))(annotated);
+export async function readNoteOf(gitdir: string, commitOid: string, annotated: string, cache?: object): Promise<string[]> {
+  return (await openNoteReader(gitdir, commitOid, cache))(annotated);
 }
 
 /**
