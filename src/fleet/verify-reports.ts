@@ -19,6 +19,14 @@ export interface IgnoredLine {
   why: Exclude<SignatureCheck, "valid"> | "unknown-host";
 }
 
+/** Why a line was not counted, in words for logs and `gitdock fleet status`. */
+export const IGNORED_WHY: Record<IgnoredLine["why"], string> = {
+  unsigned: "it carries no signature",
+  "bad-signature": "its signature does not verify",
+  "other-key": "it is signed by another key than the fleet file lists for that host",
+  "unknown-host": "the fleet file declares no such host",
+};
+
 const VERBS = new Set<string>(["applied", "rolled-back", "rejected", "paused", "withdrawn"]);
 
 /**

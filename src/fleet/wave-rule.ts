@@ -61,13 +61,18 @@ export function judgeWave(input: WaveInput & { host: string }): WaveVerdict {
   const failing = progress.find((p) => p.failed);
   if (failing?.failed) {
     const rollBack = failing.wave.onFailure === "rollback" && mine.index <= failing.wave.index;
-    const reason = `held fleet-wide: ${failing.failed.host} (wave ${failing.wave.name}) reported it failed: ${failing.failed.detail}`;
+    const reason = heldReason(failing.wave.name, failing.failed);
     return { kind: "held", wave: mine.name, failedWave: failing.wave.name, host: failing.failed.host, reason, rollBack };
   }
   const blocking = progress.slice(0, mine.index).find((p) => p.doneAt === undefined);
   if (!blocking) return { kind: "apply", wave: mine.name };
   const reason = blocking.waitingFor?.reason ?? `waiting for wave ${blocking.wave.name}`;
   return { kind: "wait", wave: mine.name, reason, recheckAt: blocking.waitingFor?.recheckAt };
+}
+
+/** Why a commit is held fleet-wide, in the words status, logs and notes use. */
+export function heldReason(wave: string, failed: { host: string; detail: string }): string {
+  return `held fleet-wide: ${failed.host} (wave ${wave}) reported it failed: ${failed.detail}`;
 }
 
 /** Every wave's progress on the commit, in order; a wave opens when the one before it is done. */

@@ -2,7 +2,7 @@ import { ManifestInvalidError } from "../errors.js";
 import { findFleetFile } from "../fleet/find-fleet-file.js";
 import { FleetMemory } from "../fleet/fleet-memory.js";
 import type { Fleet } from "../fleet/read-fleet-file.js";
-import { verifyReports, type IgnoredLine } from "../fleet/verify-reports.js";
+import { IGNORED_WHY, verifyReports, type IgnoredLine } from "../fleet/verify-reports.js";
 import { judgeWave, type WaveVerdict } from "../fleet/wave-rule.js";
 import { isBlocked, type HostState } from "../state/index.js";
 import type { CommitChoice, ReconcileContext } from "./context.js";
@@ -51,13 +51,6 @@ async function verdictFor(ctx: ReconcileContext, memory: FleetMemory, fleet: Fle
   const now = Date.now();
   return judgeWave({ fleet, host: ctx.settings.hostId, reports, firstSeen: memory.firstSeen(target, now), now });
 }
-
-const IGNORED_WHY: Record<IgnoredLine["why"], string> = {
-  unsigned: "it carries no signature",
-  "bad-signature": "its signature does not verify",
-  "other-key": "it is signed by another key than the fleet file lists for that host",
-  "unknown-host": "the fleet file declares no such host",
-};
 
 /** Lines the wave rule did not count, said once per commit, host and reason. */
 function reportIgnored(ctx: ReconcileContext, memory: FleetMemory, target: string, ignored: IgnoredLine[]): void {

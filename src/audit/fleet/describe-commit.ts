@@ -1,9 +1,8 @@
 import type { CommitObject } from "isomorphic-git";
 import type { Fleet } from "../../fleet/read-fleet-file.js";
-import type { IgnoredLine } from "../../fleet/verify-reports.js";
-import { waveProgress, type HostProgress, type HostReport, type WaveProgress } from "../../fleet/wave-rule.js";
+import { IGNORED_WHY, type IgnoredLine } from "../../fleet/verify-reports.js";
+import { heldReason, waveProgress, type HostProgress, type HostReport, type WaveProgress } from "../../fleet/wave-rule.js";
 import { isoTime, type FleetCommitStatus, type FleetWaveStatus, type HostWaveState } from "./fleet-status-types.js";
-import { IGNORED_WHY } from "./verified-lines.js";
 
 /**
  * One commit's waves as the agents judge them (fleet/wave-rule.ts `waveProgress`), from its
@@ -29,7 +28,7 @@ export function describeCommit(
           wave: failing.wave.name,
           host: failing.failed.host,
           detail: failing.failed.detail,
-          reason: `held fleet-wide: ${failing.failed.host} (wave ${failing.wave.name}) reported it failed: ${failing.failed.detail}`,
+          reason: heldReason(failing.wave.name, failing.failed),
         }
       : null,
     waves: progress.map((p) => waveStatus(p, held, now)),

@@ -1,6 +1,6 @@
 import { checkOutcomeSignature } from "../../fleet/outcome-signature.js";
 import type { Fleet } from "../../fleet/read-fleet-file.js";
-import type { IgnoredLine, OutcomeLine } from "../../fleet/verify-reports.js";
+import type { OutcomeLine } from "../../fleet/verify-reports.js";
 import type { HostReport } from "../../fleet/wave-rule.js";
 import { outcomeLineOf } from "../note-line.js";
 
@@ -8,14 +8,6 @@ import { outcomeLineOf } from "../note-line.js";
 export function outcomeLinesOf(noteLines: readonly string[]): OutcomeLine[] {
   return noteLines.map(outcomeLineOf).filter((l) => l !== undefined);
 }
-
-/** Why a line did not count, in words, for text and HTML alike. */
-export const IGNORED_WHY: Record<IgnoredLine["why"], string> = {
-  unsigned: "it carries no signature",
-  "bad-signature": "its signature does not verify",
-  "other-key": "it is signed by another key than the fleet file lists for that host",
-  "unknown-host": "the fleet file declares no such host",
-};
 
 /**
  * Each wanted host's newest line on the commit that verifies against its key in the fleet file,
