@@ -13,9 +13,11 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateEd25519 } from "../../src/fleet/openssh-private-key.js";
 import { signOutcomeLine } from "../../src/fleet/outcome-signature.js";
+import { runGitdock } from "../support/cli.js";
 import { containersOf, removeProjects, waitFor } from "../support/docker.js";
 import { testEnv } from "../support/env.js";
 import { createManifestRepo, type ManifestRepo } from "../support/manifest-repo.js";
+import { startNotifyReceiver, type NotifyReceiver } from "../support/notify-receiver.js";
 import { installPushWebhooks, type PushWebhooks } from "../support/push-webhooks.js";
 import { startAgent, type AgentProcess } from "./helpers/agent-process.js";
 import { createTestHost, webService, type TestHost } from "./helpers/test-host.js";
@@ -30,6 +32,8 @@ const projectOf = (h: HostName) => `${P}${h}-app`;
 let tmp: string;
 let repo: ManifestRepo;
 let hooks: PushWebhooks;
+/** m1's notifications (a templated webhook for fleet events and withdrawals) land here. */
+let receiver: NotifyReceiver;
 const hosts = {} as Record<HostName, TestHost>;
 const agents = {} as Partial<Record<HostName, AgentProcess>>;
 const commits: Record<string, string> = {};
@@ -64,6 +68,16 @@ async function startFleetAgent(h: HostName): Promise<AgentProcess> {
       "report:",
       "  git_notes: true",
       `  outcome_key_file: ${path.join(tmp, "keys", h)}`,
+      ...(h === "m1"
+        ? [
+            "  notifications:",
+            "    - type: webhook",
+            `      url_file: ${path.join(tmp, "notify-url")}`,
+            "      events: [wave-advanced, commit-held, withdrawn]",
+            "      webhook:",
+            `        template: '{"event": "{{outcome}}", "commit": "{{commit}}", "wave": "{{wave}}", "host": "{{host}}", "reason": "{{reason}}"}'`,
+          ]
+        : []),
       "agent:",
       "  webhook:",
       `    secret_file: ${path.join(tmp, "webhook-secret")}`,
@@ -130,6 +144,14 @@ async function waitingReason(h: HostName, commit: string): Promise<string> {
   );
 }
 
+/** The notifications m1 sent for `commit`, as the template made them. */
+async function notified(event: string, commit: string): Promise<Record<string, string>> {
+  return waitFor(() => receiver.received.map((r) => JSON.parse(r.body) as Record<string, string>).find((b) => b["event"] === event && b["commit"] === commit), {
+    what: `a ${event} notification for ${commit.slice(0, 12)}`,
+    timeoutMs: 30_000,
+  });
+}
+
 function triggersOf(h: HostName): string[] {
   return agents[h]!.logs()
     .filter((l) => l["stage"] === "start")
@@ -147,6 +169,8 @@ beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), `${P}tmp-`));
   await writeFile(path.join(tmp, "webhook-secret"), `${SECRET}\n`, { mode: 0o600 });
   await mkdir(path.join(tmp, "keys"));
+  receiver = await startNotifyReceiver();
+  await writeFile(path.join(tmp, "notify-url"), `${receiver.root}/fleet\n`, { mode: 0o600 });
   const keys = {} as Record<HostName, string>;
   for (const h of HOSTS) {
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", idOf(h), "-f", path.join(tmp, "keys", h)]);
@@ -164,6 +188,7 @@ afterAll(async () => {
   for (const h of HOSTS) await agents[h]?.stop("SIGTERM", 30_000).catch(() => undefined);
   for (const h of HOSTS) await hosts[h]?.dispose();
   await removeProjects(P);
+  await receiver?.close();
   await repo?.dispose();
   await rm(tmp, { recursive: true, force: true });
 }, 120_000);
@@ -191,6 +216,7 @@ describe("a fleet in three waves, coordinated through git notes", () => {
     // the middle wave's notes push (a webhook): no poll ever ran.
     expect(passThatReachedWave("m1", v1)).toMatch(/recheck/);
     expect(passThatReachedWave("l", v1)).toMatch(/webhook/);
+    expect(await notified("wave-advanced", v1)).toMatchObject({ wave: "middle" });
     for (const h of HOSTS) expect(triggersOf(h).some((t) => t.includes("poll"))).toBe(false);
   });
 
@@ -204,6 +230,12 @@ describe("a fleet in three waves, coordinated through git notes", () => {
       expect(await runningCommit(h)).toBe(commits["v1"]);
     }
     expect(notesOn(bad).map((n) => n.host)).toEqual([idOf("c")]);
+    expect(await notified("commit-held", bad)).toMatchObject({ host: idOf("c"), reason: expect.stringMatching(/^held fleet-wide: /) });
+    // An auditor sees the same from Git alone.
+    const status = await runGitdock(["fleet", "status", "--repo", repo.url, "--cache-dir", path.join(tmp, "fleet-cache"), "--json"]);
+    expect(status.code, status.stderr).toBe(0);
+    const held = JSON.parse(status.stdout).commits.find((c: { commit: string }) => c.commit === bad);
+    expect(held.held).toMatchObject({ wave: "canary", host: idOf("c"), reason: expect.stringMatching(/^held fleet-wide: /) });
   });
 
   it("supersedes the held commit with a new one; when a middle host fails it, on_failure rollback brings the earlier hosts back", async () => {
@@ -216,6 +248,7 @@ describe("a fleet in three waves, coordinated through git notes", () => {
     const withdrawnM1 = await noteSays(v2, "m1", "withdrawn");
     expect(withdrawnC.detail).toMatch(new RegExp(`^held fleet-wide: ${idOf("m2")} \\(wave middle\\) reported it failed: `));
     expect(withdrawnM1.detail).toBe(withdrawnC.detail);
+    expect(await notified("withdrawn", v2)).toMatchObject({ host: idOf("m1"), reason: withdrawnM1.detail });
     for (const h of ["c", "m1", "m2"] as const) await runs(h, v1);
     expect(await waitingReason("l", v2)).toMatch(/^held fleet-wide: /);
     expect(await runningCommit("l")).toBe(v1);
