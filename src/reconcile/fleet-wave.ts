@@ -1,7 +1,7 @@
 import { ManifestInvalidError } from "../errors.js";
 import { findFleetFile } from "../fleet/find-fleet-file.js";
 import { FleetMemory } from "../fleet/fleet-memory.js";
-import type { Fleet } from "../fleet/read-fleet-file.js";
+import { waveOf, type Fleet } from "../fleet/read-fleet-file.js";
 import { IGNORED_WHY, verifyReports, type IgnoredLine } from "../fleet/verify-reports.js";
 import { judgeWave, type WaveVerdict } from "../fleet/wave-rule.js";
 import { isBlocked, type HostState } from "../state/index.js";
@@ -16,16 +16,22 @@ import { loadCheckedLastGood } from "./recheck-last-good.js";
  * When a later wave failed a commit this host runs healthy and that wave says `on_failure:
  * rollback`, the choice withdraws it: the previous good commit becomes the one to reconcile toward.
  * Undefined when the wave rule has nothing to say (no fleet file, a host no wave names, its turn),
- * and the pass goes on as on a single host. Writes nothing.
+ * and the pass goes on as on a single host. Writes nothing; a dry run (`plan`) tells no fleet event.
  */
-export async function applyWaveRule(ctx: ReconcileContext, state: HostState, gitdir: string, target: string): Promise<CommitChoice | undefined> {
+export async function applyWaveRule(
+  ctx: ReconcileContext,
+  state: HostState,
+  gitdir: string,
+  target: string,
+  opts: { dryRun: boolean },
+): Promise<CommitChoice | undefined> {
   const found = await findFleetFile(gitdir, target, ctx.settings.path);
   if (!found) return undefined;
   if (isBlocked(state, target)) return undefined; // chooseCommit says why
   if (!found.fleet) return rejectFleetFile(ctx, state, gitdir, target, found.problems);
   const memory = ctx.fleet ?? new FleetMemory();
   const verdict = await verdictFor(ctx, memory, found.fleet, target);
-  tellFleetEvents(ctx, memory, target, verdict);
+  if (!opts.dryRun) tellFleetEvents(ctx, memory, target, verdict);
   if (verdict.kind === "free" || verdict.kind === "apply") return undefined;
   const runsTarget = state.lastGood?.commit === target;
   if (verdict.kind === "held" && verdict.rollBack && runsTarget) return withdraw(ctx, state, gitdir, target, verdict.reason);
@@ -35,16 +41,16 @@ export async function applyWaveRule(ctx: ReconcileContext, state: HostState, git
 }
 
 async function verdictFor(ctx: ReconcileContext, memory: FleetMemory, fleet: Fleet, target: string): Promise<WaveVerdict> {
-  const wave = { wave: fleet.waves.find((w) => w.hosts.includes(ctx.settings.hostId))?.name ?? "" };
-  if (!wave.wave) return { kind: "free" };
+  const wave = waveOf(fleet, ctx.settings.hostId)?.name;
+  if (wave === undefined) return { kind: "free" };
   if (!ctx.outcomesOf) {
-    return { kind: "wait", ...wave, reason: `${fleet.file} puts this host in wave ${wave.wave}, which needs report.git_notes: true`, recheckAt: undefined };
+    return { kind: "wait", wave, reason: `${fleet.file} puts this host in wave ${wave}, which needs report.git_notes: true`, recheckAt: undefined };
   }
   let lines;
   try {
     lines = await ctx.outcomesOf(target);
   } catch (err) {
-    return { kind: "wait", ...wave, reason: `cannot read the fleet's outcome lines: ${(err as Error).message}`, recheckAt: undefined };
+    return { kind: "wait", wave, reason: `cannot read the fleet's outcome lines: ${(err as Error).message}`, recheckAt: undefined };
   }
   const { reports, ignored } = verifyReports(fleet, target, lines);
   reportIgnored(ctx, memory, target, ignored);

@@ -183,7 +183,7 @@ async function choose(
   engine: () => Promise<HostSnapshot>,
 ): Promise<CommitChoice> {
   const held = opts.holdTarget ? await holdTarget(ctx, state, source.gitdir, source.commit, opts.holdTarget.reason) : undefined;
-  const wave = held ?? (await applyWaveRule(ctx, state, source.gitdir, source.commit));
+  const wave = held ?? (await applyWaveRule(ctx, state, source.gitdir, source.commit, { dryRun: opts.dryRun }));
   return wave ?? (await chooseCommit(ctx, state, source.gitdir, source.commit, engine));
 }
 
