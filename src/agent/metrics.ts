@@ -34,6 +34,7 @@ export interface Metrics {
   lastSuccessfulReconcile: Gauge;
   repairsSuppressed: Counter<"stack" | "service">;
   reconcileErrors: Counter<"code">;
+  fleetWave: Gauge<"commit" | "wave" | "state" | "failed_host">;
 
   /**
    * Count a finished reconcile and observe its duration. `ok` and `waiting` (held back by a sync
@@ -54,6 +55,8 @@ export interface Metrics {
   repairSuppressed(stack: string, service: string): void;
   /** A pass that ended in an error, by its GITDOCK_E_* code (`unknown` for an untyped one). */
   reconcileFailed(code: string): void;
+  /** The branch head the fleet's wave rule holds, if any (one series, or none). */
+  setFleetWave(commit: string | undefined, hold: { wave: string; state: string; failedHost?: string } | undefined): void;
   /** The text exposition for `GET /metrics`, and its content type. */
   exposition(): Promise<{ contentType: string; body: string }>;
 }
@@ -159,6 +162,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     labelNames: ["code"] as const,
     registers,
   });
+  const fleetWave = new Gauge({
+    name: "gitdock_fleet_wave_hold_info",
+    help: "1 while the fleet's wave rule holds the branch head on this host: its wave, waiting (for earlier waves) or held (fleet-wide, failed_host failed it).",
+    labelNames: ["commit", "wave", "state", "failed_host"] as const,
+    registers,
+  });
   // The two that need a person exist from the start, so an alert's increase() sees the first one.
   for (const code of ["GITDOCK_E_ROLLBACK_INCOMPLETE", "GITDOCK_E_RECOVERY_FAILED"]) reconcileErrors.inc({ code }, 0);
 
@@ -184,7 +193,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     lastSuccessfulReconcile,
     repairsSuppressed,
     reconcileErrors,
+    fleetWave,
 
+    setFleetWave(commit, hold) {
+      fleetWave.reset();
+      if (commit !== undefined && hold) fleetWave.set({ commit, wave: hold.wave, state: hold.state, failed_host: hold.failedHost ?? "" }, 1);
+    },
     reconcileFailed(code) {
       reconcileErrors.inc({ code });
     },

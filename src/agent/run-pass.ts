@@ -89,6 +89,7 @@ function afterResult(deps: PassDeps, log: Logger, r: ReconcileResult, before: Ho
   deps.status.waitingCommit = r.outcome === "waiting" ? r.target : undefined;
   deps.status.waitingReason = r.outcome === "waiting" ? r.reason : undefined;
   deps.status.recheckAt = r.recheckAt !== undefined ? new Date(r.recheckAt).toISOString() : undefined;
+  deps.metrics.setFleetWave(r.target, r.wave);
   if (r.outcome === "synced" && r.commit !== undefined && r.commit !== lastGood) {
     // A new commit is running: every service starts with a fresh repair budget.
     deps.budget = new RepairBudget({ max: deps.budget.max, windowMs: deps.budget.windowMs });

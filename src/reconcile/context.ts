@@ -105,6 +105,15 @@ export interface ReconcileResult {
   unchangedHost?: HostSnapshot;
   /** The fleet's wave rule holds the target until this time (ms since the epoch): look again then. */
   recheckAt?: number;
+  /** The fleet's wave rule holds the target: this host's wave, and when held fleet-wide, the host that failed it (metrics). */
+  wave?: WaveHold;
+}
+
+export interface WaveHold {
+  wave: string;
+  state: "waiting" | "held";
+  /** The host whose failure holds the commit fleet-wide (state `held`). */
+  failedHost?: string;
 }
 
 /**
@@ -126,6 +135,8 @@ export interface CommitChoice {
   withdrawal?: { commit: string; previous: string; reason: string };
   /** The wave rule holds the target until then (ms since the epoch): the agent looks again at that time. */
   recheckAt?: number;
+  /** The wave rule holds the target (this host's wave; the host that failed it when held fleet-wide). */
+  wave?: WaveHold;
   /** The target was rejected and the last good commit no longer passes either: halt, once the rejection is recorded. */
   halt?: LastGoodRejectedError;
 }

@@ -37,7 +37,10 @@ export async function applyWaveRule(
   if (verdict.kind === "held" && verdict.rollBack && runsTarget) return withdraw(ctx, state, gitdir, target, verdict.reason);
   if (runsTarget) return undefined;
   const held = await holdTarget(ctx, state, gitdir, target, verdict.reason);
-  return held && verdict.kind === "wait" && verdict.recheckAt !== undefined ? { ...held, recheckAt: verdict.recheckAt } : held;
+  if (!held) return undefined;
+  const wave =
+    verdict.kind === "held" ? { wave: verdict.wave, state: "held" as const, failedHost: verdict.host } : { wave: verdict.wave, state: "waiting" as const };
+  return { ...held, wave, ...(verdict.kind === "wait" && verdict.recheckAt !== undefined ? { recheckAt: verdict.recheckAt } : {}) };
 }
 
 async function verdictFor(ctx: ReconcileContext, memory: FleetMemory, fleet: Fleet, target: string): Promise<WaveVerdict> {

@@ -79,6 +79,7 @@ async function pass(ctx: ReconcileContext, opts: ReconcileOptions): Promise<Reco
     reason: choice.reason,
     conflicts: [],
     ...(choice.recheckAt !== undefined ? { recheckAt: choice.recheckAt } : {}),
+    ...(choice.wave ? { wave: choice.wave } : {}),
   };
   if (!choice.desired) return result;
 

@@ -18,6 +18,7 @@ const GITDOCK_METRIC_NAMES = [
   "gitdock_last_successful_reconcile_timestamp_seconds",
   "gitdock_repairs_suppressed_total",
   "gitdock_last_good_blocked",
+  "gitdock_fleet_wave_hold_info",
 ];
 
 /** Value of one sample line in the text exposition, or undefined when absent. */
@@ -126,6 +127,19 @@ describe("createMetrics", () => {
     m.setLastGoodBlocked(false);
     ({ body } = await m.exposition());
     expect(sample(body, "gitdock_last_good_blocked")).toBe(0);
+  });
+
+  it("the fleet wave gauge holds the branch head the wave rule holds, and nothing once it moves on", async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    m.setFleetWave("c".repeat(40), { wave: "middle", state: "held", failedHost: "web-1" });
+    let body = (await m.exposition()).body;
+    expect(sample(body, `gitdock_fleet_wave_hold_info{commit="${"c".repeat(40)}",wave="middle",state="held",failed_host="web-1"}`)).toBe(1);
+    m.setFleetWave("d".repeat(40), { wave: "middle", state: "waiting" });
+    body = (await m.exposition()).body;
+    expect(body).not.toContain('state="held"');
+    expect(sample(body, `gitdock_fleet_wave_hold_info{commit="${"d".repeat(40)}",wave="middle",state="waiting",failed_host=""}`)).toBe(1);
+    m.setFleetWave("d".repeat(40), undefined);
+    expect((await m.exposition()).body).not.toContain("gitdock_fleet_wave_hold_info{");
   });
 
   it("setServices replaces the per-service series", async () => {

@@ -116,7 +116,15 @@ describe("systemd/gitdock.service", () => {
     };
     walk(new URL("../../src/", import.meta.url));
     const named = new Set([...text.matchAll(/\b((?:GITDOCK|DOCKER|XDG)_[A-Z0-9_]+)\b/g)].map((m) => m[1]!));
-    expect([...read].sort()).toEqual(["DOCKER_CONFIG", "DOCKER_HOST", "GITDOCK_DEBUG", "GITDOCK_GIT_PASSWORD", "GITDOCK_GIT_USERNAME", "GITDOCK_LOG_LEVEL", "XDG_CACHE_HOME"]);
+    expect([...read].sort()).toEqual([
+      "DOCKER_CONFIG",
+      "DOCKER_HOST",
+      "GITDOCK_DEBUG",
+      "GITDOCK_GIT_PASSWORD",
+      "GITDOCK_GIT_USERNAME",
+      "GITDOCK_LOG_LEVEL",
+      "XDG_CACHE_HOME",
+    ]);
     expect([...named].sort()).toEqual([...read].sort());
   });
 
