@@ -9,7 +9,12 @@ import { planJobs } from "./plan-jobs.js";
 import { decodeFieldHashes, HASH_SCHEME, SECRET_FIELDS, wantedHash } from "./spec-hash.js";
 import type { ContainerAction, HostSnapshot, JobRun, ObservedContainer, Plan, ResolvedService, ResolvedState } from "./types.js";
 
-export function makePlan(desired: ResolvedState, host: HostSnapshot): Plan {
+/**
+ * `release`: the plan rolls out a new commit. Release jobs run only then — never in a drift repair
+ * or a restore of the last good commit, whose jobs ran when it was released — so only then are they
+ * planned, with their images and whatever holds their names.
+ */
+export function makePlan(desired: ResolvedState, host: HostSnapshot, opts: { release: boolean }): Plan {
   const byName = indexByName(host.containers.filter((c) => c.previousOf === undefined));
   const wanted = new Set<string>();
   const actions: ContainerAction[] = [];
@@ -26,7 +31,7 @@ export function makePlan(desired: ResolvedState, host: HostSnapshot): Plan {
   }
   actions.push(...markBlockingRemovals(planPrunes(desired, host.containers, wanted), desired, host.containers));
   actions.sort(byProjectServiceNumber);
-  const jobs = planJobs(desired, byName, actions);
+  const jobs = opts.release ? planJobs(desired, byName, actions) : { jobs: [], blockers: [] };
   const resources = planNetworksAndVolumes(desired, host);
 
   return {

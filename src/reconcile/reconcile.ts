@@ -16,7 +16,6 @@ import { answers } from "./engine-disruption.js";
 import type { CommitChoice, ReconcileContext, ReconcileOptions, ReconcileResult } from "./context.js";
 import { applyWaveRule } from "./fleet-wave.js";
 import { holdTarget } from "./hold-target.js";
-import { jobsOnlyForRelease } from "./jobs-for-release.js";
 import { limitRepairs } from "./limit-repairs.js";
 import { planToward } from "./plan-toward.js";
 import { knowsNoCommit, rebuildFromHost } from "./rebuild-state.js";
@@ -88,9 +87,7 @@ async function pass(ctx: ReconcileContext, opts: ReconcileOptions): Promise<Reco
   const lastGood = choice.withdrawal?.previous ?? state.lastGood?.commit;
   const release = choice.outcome === "synced" && desired.commit !== lastGood;
   ctx.log.info({ stage: "observe", commit: desired.commit }, "observing the host");
-  const toward = await planToward(ctx, desired, observed);
-  const { resolved, host } = toward;
-  const plan = jobsOnlyForRelease(toward.plan, release);
+  const { resolved, host, plan } = await planToward(ctx, desired, { release, observed });
   logPlanDecisions(ctx.log, plan);
   Object.assign(result, { commit: desired.commit, plan, conflicts: plan.actions.filter((a) => a.kind === "conflict").map((a) => a.container) });
   if (opts.dryRun) return { ...result, unchangedHost: host };
@@ -262,9 +259,7 @@ async function rollOutAndRecord(
 async function restoreLastGood(ctx: ReconcileContext, gitdir: string, lastGood: string, restored: string[], target: string): Promise<void> {
   const desired = await loadCheckedLastGood(ctx, gitdir, lastGood, target);
   try {
-    const toward = await planToward(ctx, desired);
-    const { resolved, host } = toward;
-    const plan = jobsOnlyForRelease(toward.plan, false);
+    const { resolved, host, plan } = await planToward(ctx, desired, { release: false });
     if (hasChanges(plan)) await rollOutAndRecord(ctx, resolved, plan, false, lastGood, host);
     const unhealthy = await gateRestored(ctx, resolved, restored);
     if (unhealthy.length)

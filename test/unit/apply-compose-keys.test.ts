@@ -222,7 +222,7 @@ describe("pulls: pull_policy and platform", () => {
         service("d", { spec: { image: IMAGE_V2, platform: "linux/arm64" } }),
       ]),
     ]);
-    const plan = makePlan(state, { containers: [], networks: [], volumes: [] });
+    const plan = makePlan(state, { containers: [], networks: [], volumes: [] }, { release: true });
     expect(pullRequests(plan, state)).toEqual([
       { image: IMAGE_V1, platform: undefined, policy: "always", services: ["shop/a", "shop/b"] },
       { image: IMAGE_V2, platform: undefined, policy: "never", services: ["shop/c"] },

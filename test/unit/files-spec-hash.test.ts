@@ -53,7 +53,7 @@ async function commit(sha: string, changes: Record<string, string> = {}, key = K
 }
 
 const reasons = (before: ResolvedState, after: ResolvedState) =>
-  makePlan(after, hostMatching(before))
+  makePlan(after, hostMatching(before), { release: true })
     .actions.filter((a) => a.kind !== "unchanged")
     .map((a) => `${a.kind} ${a.container}: ${a.reasons.join("; ")}`);
 

@@ -12,7 +12,7 @@ const patch = (host: HostSnapshot, name: string, fields: Partial<ObservedContain
   containers: host.containers.map((c) => (c.name === name ? { ...c, ...fields } : c)),
 });
 const summary = (host: HostSnapshot, desired = base) =>
-  makePlan(desired, host).actions.map((a) => `${a.kind} ${a.container}${a.reasons.length ? `: ${a.reasons.join("; ")}` : ""}`);
+  makePlan(desired, host, { release: true }).actions.map((a) => `${a.kind} ${a.container}${a.reasons.length ? `: ${a.reasons.join("; ")}` : ""}`);
 
 describe("planner", () => {
   const cases: { name: string; desired?: ReturnType<typeof resolve>; host: () => HostSnapshot; expected: string[] }[] = [
@@ -110,7 +110,7 @@ describe("planner", () => {
 
   it("plans the stack's network when it is missing and removes networks of stacks that left", () => {
     const host = hostMatching(base);
-    const plan = makePlan(resolve("c2", [stack("blog", [service("web")])]), host);
+    const plan = makePlan(resolve("c2", [stack("blog", [service("web")])]), host, { release: true });
     expect(plan.networksToCreate.map((n) => n.network.name)).toEqual(["blog_default"]);
     expect(plan.networksToRemove).toEqual(["shop_default"]);
   });
@@ -119,32 +119,32 @@ describe("planner", () => {
     const withExternal = stack("shop", [service("web")], {
       networks: [{ key: "edge", name: "edge", external: true, driver: undefined, driverOpts: {}, internal: false, attachable: false, labels: {} }],
     });
-    const plan = makePlan(resolve("c1", [withExternal]), { containers: [], networks: [], volumes: [] });
+    const plan = makePlan(resolve("c1", [withExternal]), { containers: [], networks: [], volumes: [] }, { release: true });
     expect(plan.blockers).toEqual(["shop/compose.yaml: external network edge does not exist; create it first"]);
     expect(plan.networksToCreate).toEqual([]);
   });
 
   it("lists only the images that creates and replaces need", () => {
     const desired = resolve("c2", [stack("shop", [service("web", { dependsOn: ["api"], spec: { image: IMAGE_V2 } }), service("api", { replicas: 2 })])]);
-    expect(makePlan(desired, hostMatching(base)).images).toEqual([IMAGE_V2]);
+    expect(makePlan(desired, hostMatching(base), { release: true }).images).toEqual([IMAGE_V2]);
   });
 
   it("has no changes after apply: planning against the host it produced gives zero actions", () => {
-    const plan = makePlan(base, hostMatching(base));
+    const plan = makePlan(base, hostMatching(base), { release: true });
     expect(hasChanges(plan)).toBe(false);
-    expect(hasChanges(makePlan(base, { containers: [], networks: [], volumes: [] }))).toBe(true);
+    expect(hasChanges(makePlan(base, { containers: [], networks: [], volumes: [] }, { release: true }))).toBe(true);
   });
 
   it("does not replace a container only because the commit moved", () => {
     const moved = resolve("c9", [stack("shop", [service("web", { dependsOn: ["api"] }), service("api", { replicas: 2 })])]);
-    expect(hasChanges(makePlan(moved, hostMatching(base)))).toBe(false);
+    expect(hasChanges(makePlan(moved, hostMatching(base), { release: true }))).toBe(false);
   });
 
   it("prints text and JSON forms", () => {
     const desired = resolve("c2abcdef", [
       stack("shop", [service("web", { dependsOn: ["api"], spec: spec({ image: IMAGE_V2 }) }), service("api", { replicas: 2 })]),
     ]);
-    const plan = makePlan(desired, hostMatching(base));
+    const plan = makePlan(desired, hostMatching(base), { release: true });
     expect(formatPlanText(plan)).toContain("~ shop-web-1  replace   image changed");
     expect(formatPlanText(plan)).toContain("0 to create, 1 to replace, 0 to remove, 2 unchanged");
     expect(planToJson(plan)).toMatchObject({ summary: { replace: 1, unchanged: 2 }, images: [IMAGE_V2] });
@@ -198,7 +198,7 @@ ${extra}`;
     const state = desired(manifest());
     const host = hostMatching(state);
     expect(host.containers.map((c) => c.name)).toEqual(["shop-db-1", "shop_web"]);
-    expect(hasChanges(makePlan(state, host))).toBe(false);
+    expect(hasChanges(makePlan(state, host, { release: true }))).toBe(false);
   });
 
   it("names the changed settings as the manifest does", () => {
@@ -221,7 +221,7 @@ describe("removals wait for the commit's health", () => {
   it("only a removed container that publishes a host port the commit needs goes before the creates", () => {
     const desired = resolve("c2", [stack("blog", [service("web", { spec: { ports: [port("8080")] } })])]);
     const host = patch(patch(hostMatching(base), "shop-web-1", { publishedPorts: ["8080/tcp"] }), "shop-api-1", { publishedPorts: ["9090/tcp"] });
-    const removals = makePlan(desired, host).actions.filter((a) => a.kind === "remove");
+    const removals = makePlan(desired, host, { release: true }).actions.filter((a) => a.kind === "remove");
     expect(removals.map((a) => `${a.container}${a.beforeCreates ? " before creates" : ""}`)).toEqual(["shop-api-1", "shop-api-2", "shop-web-1 before creates"]);
   });
 
@@ -229,7 +229,7 @@ describe("removals wait for the commit's health", () => {
     const desired = resolve("c2", [stack("blog", [service("web", { spec: { ports: [port("8000-8010")] } })])]);
     const host = patch(patch(hostMatching(base), "shop-web-1", { publishedPorts: ["8005/udp"] }), "shop-api-1", { publishedPorts: ["8010/tcp"] });
     expect(
-      makePlan(desired, host)
+      makePlan(desired, host, { release: true })
         .actions.filter((a) => a.beforeCreates)
         .map((a) => a.container),
     ).toEqual(["shop-api-1"]);

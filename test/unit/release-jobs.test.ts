@@ -9,7 +9,6 @@ import { decideCompletion, type GateSample } from "../../src/health/index.js";
 import { makePlan } from "../../src/plan/plan.js";
 import { formatPlanText } from "../../src/plan/format-plan.js";
 import type { ContainerAction, HostSnapshot, JobRun, ObservedContainer } from "../../src/plan/types.js";
-import { jobsOnlyForRelease } from "../../src/reconcile/jobs-for-release.js";
 import { FILE, IMAGE, problems, summary, loadOrFail } from "../fixtures/manifest/helpers.js";
 import { hostMatching, resolve, runningAs, service, stack, svcOf } from "./helpers/fake-state.js";
 
@@ -112,7 +111,8 @@ describe("planner: which jobs a rollout runs", () => {
     const others = h.containers.filter((c) => c.service !== "migrate");
     return { ...h, containers: migrate ? [...others, migrateOf(state, migrate)] : others };
   };
-  const jobs = (state: typeof v1, h: HostSnapshot) => (makePlan(state, h).jobs ?? []).map((j) => `${j.phase} ${j.container}: ${j.reasons.join("; ")}`);
+  const jobs = (state: typeof v1, h: HostSnapshot) =>
+    (makePlan(state, h, { release: true }).jobs ?? []).map((j) => `${j.phase} ${j.container}: ${j.reasons.join("; ")}`);
 
   const cases: [string, typeof v1, HostSnapshot, string[]][] = [
     ["a host that never ran it", v1, host(v1), ["pre-deploy shop-migrate-1: first run on this host"]],
@@ -162,7 +162,7 @@ describe("planner: which jobs a rollout runs", () => {
   });
 
   it("plans no replica for a job, keeps its last run, and pulls its image", () => {
-    const plan = makePlan(v2, host(v1, { commit: "c1", exitCode: 0 }));
+    const plan = makePlan(v2, host(v1, { commit: "c1", exitCode: 0 }), { release: true });
     expect(plan.actions.map((a) => `${a.kind} ${a.container}`)).toEqual(["replace shop-web-1"]);
     expect(plan.jobs?.[0]?.containerId).toBe("shop-migrate-1-id");
     expect(plan.images).toEqual([svcOf(v2, "shop", "migrate").spec.image]);
@@ -171,7 +171,7 @@ describe("planner: which jobs a rollout runs", () => {
   it("a job's name held by a container gitdock does not manage blocks the plan", () => {
     const h = host(v1);
     h.containers.push({ ...migrateOf(v1, {}), managed: false, id: "foreign" });
-    const plan = makePlan(v1, h);
+    const plan = makePlan(v1, h, { release: true });
     expect(plan.jobs).toBeUndefined();
     expect(plan.blockers).toEqual([
       expect.stringContaining("job shop/migrate cannot run: the name shop-migrate-1 is held by a container gitdock does not manage"),
@@ -179,7 +179,7 @@ describe("planner: which jobs a rollout runs", () => {
   });
 
   it("prints the jobs after the containers, and counts them", () => {
-    const text = formatPlanText(makePlan(v2, host(v1, { commit: "c1", exitCode: 0 })));
+    const text = formatPlanText(makePlan(v2, host(v1, { commit: "c1", exitCode: 0 }), { release: true }));
     expect(text.split("\n")).toEqual([
       "Plan for commit c2: 0 to create, 1 to replace, 0 to remove, 0 unchanged, 1 job(s) to run",
       "  ~ shop-web-1  replace   config changed: environment",
@@ -187,10 +187,13 @@ describe("planner: which jobs a rollout runs", () => {
     ]);
   });
 
-  it("a drift repair or a restore runs no job", () => {
-    const plan = makePlan(v1, host(v1));
-    expect(jobsOnlyForRelease(plan, true).jobs).toHaveLength(1);
-    expect(jobsOnlyForRelease(plan, false).jobs).toBeUndefined();
+  it("a drift repair or a restore plans no job: no job run, no job's image to pull, no job's name in the way", () => {
+    const release = makePlan(v1, host(v1), { release: true });
+    expect(release.jobs).toHaveLength(1);
+    const repair = makePlan(v1, host(v1), { release: false });
+    expect(repair.jobs).toBeUndefined();
+    expect(repair.images).toEqual([]);
+    expect(repair.actions).toEqual(release.actions);
   });
 });
 
@@ -202,7 +205,8 @@ describe("planner: one-shots and containers changed in place", () => {
     const h = hostMatching(state);
     return { ...h, containers: h.containers.map((c) => (c.name === name ? { ...c, ...fields } : c)) };
   };
-  const summary = (h: HostSnapshot) => makePlan(state, h).actions.map((a) => `${a.kind} ${a.container}${a.reasons.length ? `: ${a.reasons.join("; ")}` : ""}`);
+  const summary = (h: HostSnapshot) =>
+    makePlan(state, h, { release: true }).actions.map((a) => `${a.kind} ${a.container}${a.reasons.length ? `: ${a.reasons.join("; ")}` : ""}`);
 
   it.each<[string, HostSnapshot, string[]]>([
     [
