@@ -119,10 +119,11 @@ withCommonOptions(state.command("rebuild"))
   .description(
     "move a corrupt state.json (and an unreadable host.key) aside and rebuild the last good commit from the labels of the containers this host runs, with one sync",
   )
+  .option("--force", "move state.json aside and rebuild even when it reads fine (its failed marks and history are lost)")
   .action(
-    action(async (flags: ConfigFlags) => {
+    action(async (flags: ConfigFlags & { force?: boolean }) => {
       const settings = await loadSettings(flags);
-      return (await import("./commands/state-rebuild.js")).stateRebuildCommand(settings, createLogger());
+      return (await import("./commands/state-rebuild.js")).stateRebuildCommand(settings, createLogger(), { force: flags.force === true });
     }),
   );
 
