@@ -101,10 +101,14 @@ export function markApplied(state: HostState, commit: string, at: string): HostS
   return { ...state, lastApplied: { commit, at } };
 }
 
-/** `commit` passed its health gates: it becomes the rollback target and loses any failure mark. */
+/**
+ * `commit` passed its health gates: it becomes the rollback target and loses any failure mark. A
+ * "rebuilt" note goes too: `status` says the state was rebuilt only until the next good commit.
+ */
 export function markGood(state: HostState, commit: string, at: string): HostState {
+  const { rebuilt: _rebuilt, ...rest } = state;
   return {
-    ...state,
+    ...rest,
     lastGood: { commit, at },
     goodHistory: [commit, ...state.goodHistory.filter((c) => c !== commit)].slice(0, GOOD_HISTORY_LIMIT),
     failed: without(state.failed, commit),

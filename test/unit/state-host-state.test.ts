@@ -39,6 +39,12 @@ function state(patch: Partial<HostState> = {}): HostState {
 const mark = (commit: string, reason = "r") => ({ commit, at: T, reason });
 
 describe("pure helpers", () => {
+  it("markGood ends the rebuilt note: status says the state was rebuilt only until the next good commit", () => {
+    const rebuilt = { ...state(), rebuilt: { at: T, commit: "c1", from: "container labels" } };
+    expect(markGood(rebuilt, "c2", T)).not.toHaveProperty("rebuilt");
+    expect(markGood(rebuilt, "c2", T).lastGood).toEqual({ commit: "c2", at: T });
+  });
+
   const cases: { name: string; before: HostState; run: (s: HostState) => HostState; expected: Partial<HostState> }[] = [
     {
       name: "markApplied records the commit and time",
