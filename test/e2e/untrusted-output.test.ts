@@ -274,7 +274,7 @@ describe("container output never reaches the audit trail", () => {
         new RegExp(`^${host.hostId} rolled-back \\S+ health gate failed: ${WEB}: healthcheck: unhealthy \\(Docker healthcheck, exit code 1\\)`),
       );
     }
-    expect(notes.lines.get(commits.good!)).toEqual([expect.stringMatching(/ applied .* healthy$/)]);
+    expect(notes.lines.get(commits.good!)).toEqual([expect.stringMatching(/ applied .* healthy sshsig:[A-Za-z0-9+/]+={0,2}$/)]);
 
     // good (healthy), leaky, leaky-again and unstartable (rolled back).
     await waitFor(
