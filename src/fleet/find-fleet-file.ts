@@ -15,7 +15,8 @@ export type FoundFleet = { file: string; fleet: Fleet; problems: [] } | { file: 
  * `hosts/web-2` share `hosts/fleet.yaml` or a root `fleet.yaml`. Undefined when there is none: the
  * host applies commits as it always did.
  */
-export async function findFleetFile(gitdir: string, commit: string, path: string, cache?: object): Promise<FoundFleet | undefined> {
+export async function findFleetFile(gitdir: string, commit: string, path: string, cache: object = {}): Promise<FoundFleet | undefined> {
+  // One isomorphic-git cache for every directory looked in: the clone's pack is loaded once per pass.
   for (const dir of ancestors(path)) {
     const file = joinRepoPath(dir, FLEET_FILE_NAME);
     const blob = await readBlobAt(gitdir, commit, file, cache);
@@ -34,7 +35,7 @@ function ancestors(path: string): string[] {
   return parts.map((_, i) => parts.slice(0, parts.length - i).join("/")).concat("");
 }
 
-async function readBlobAt(gitdir: string, commit: string, filepath: string, cache: object | undefined): Promise<Uint8Array | undefined> {
+async function readBlobAt(gitdir: string, commit: string, filepath: string, cache: object): Promise<Uint8Array | undefined> {
   try {
     return (await git.readBlob({ fs, gitdir, oid: commit, filepath, cache })).blob;
   } catch (err) {
