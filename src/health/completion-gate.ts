@@ -1,6 +1,6 @@
 /**
  * Watches a container that runs to completion until it exits (completion-decision.ts): sampled
- * every `pollMs`, and at once when the Engine reports an event about it (its `die`). Like the health
+ * every `pollMs`, and at once when the Engine reports an event about it (its `die`; wake-or-wait.ts). Like the health
  * gate, every verdict about the container is a GateResult; it throws only when the Engine cannot be
  * asked at all for as long as the gate could last.
  */
@@ -11,6 +11,7 @@ import type { ContainerWakeups } from "./container-wakeups.js";
 import type { GateFailure } from "./gate-decision.js";
 import type { GateResult } from "./gate-result.js";
 import { sampleFromInspect } from "./read-sample.js";
+import { ABORTED, pause, Wakeup } from "./wake-or-wait.js";
 
 export interface CompletionTarget {
   containerId: string;
@@ -28,11 +29,12 @@ export async function waitForCompletion(
   const start = Date.now();
   const container = docker.getContainer(target.containerId);
   const failed = (failure: GateFailure): GateResult => ({ ok: false, container: target.name, failure, durationMs: Date.now() - start });
-  let wake: (() => void) | undefined;
-  const unsubscribe = opts.wakeups?.on(target.containerId, () => wake?.());
+  const aborted = () => failed({ check: "aborted", detail: "stopped before it finished" });
+  const wake = new Wakeup();
+  const unsubscribe = opts.wakeups?.on(target.containerId, () => wake.ring());
   try {
     for (;;) {
-      if (opts.signal?.aborted) return failed({ check: "aborted", detail: "stopped before it finished" });
+      if (opts.signal?.aborted) return aborted();
       try {
         const decision = decideCompletion(sampleFromInspect(await container.inspect(), Date.now()), { startedAt: start, timeoutMs: target.timeoutMs });
         if (decision.verdict === "passed") return { ok: true, container: target.name, durationMs: Date.now() - start };
@@ -41,17 +43,8 @@ export async function waitForCompletion(
         if (engineStatus(err) === 404) return failed({ check: "completion", detail: "container removed before it finished" });
         if (Date.now() - start >= target.timeoutMs) throw engineError(err, `watching ${target.name}`);
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, opts.pollMs ?? DEFAULT_POLL_MS);
-        opts.signal?.addEventListener("abort", done, { once: true });
-        wake = done;
-        function done() {
-          clearTimeout(timer);
-          opts.signal?.removeEventListener("abort", done);
-          wake = undefined;
-          resolve();
-        }
-      });
+      // A `die` that came while inspecting is kept: the next wait ends at once.
+      if ((await pause(opts.pollMs ?? DEFAULT_POLL_MS, opts.signal, wake)) === ABORTED) return aborted();
     }
   } finally {
     unsubscribe?.();

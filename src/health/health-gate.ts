@@ -10,6 +10,7 @@ import { decideGate, initialGateProgress, type GateFailure, type GateRules, type
 import type { GateResult } from "./gate-result.js";
 import type { ContainerWakeups } from "./container-wakeups.js";
 import { runProbe } from "./probe.js";
+import { ABORTED, pause, untilAborted, Wakeup } from "./wake-or-wait.js";
 import { probeAddress, sampleFromInspect } from "./read-sample.js";
 
 export interface GateTarget {
@@ -37,7 +38,6 @@ export interface GateOptions {
 const DEFAULT_POLL_MS = 250;
 /** Upper bound of one probe attempt; a slower answer counts as a failed attempt. */
 const PROBE_ATTEMPT_MS = 2_000;
-const ABORTED = Symbol("aborted");
 
 /**
  * Watches one container until its gate passes or fails. Every verdict about the container is a
@@ -119,65 +119,4 @@ async function takeSample(
     sample.at = now();
   }
   return sample;
-}
-
-/** Resolves with the promise's value, or with ABORTED as soon as the signal aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T | typeof ABORTED> {
-  if (!signal) return promise;
-  if (signal.aborted) {
-    promise.catch(() => undefined);
-    return Promise.resolve(ABORTED);
-  }
-  return new Promise<T | typeof ABORTED>((resolve, reject) => {
-    const onAbort = () => resolve(ABORTED);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (err: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(err);
-      },
-    );
-  });
-}
-
-/** An Engine event for the gate's container: the next pause ends at once (or is skipped if it came meanwhile). */
-class Wakeup {
-  private rung = false;
-  private resolve: (() => void) | undefined;
-
-  ring(): void {
-    this.rung = true;
-    this.resolve?.();
-  }
-
-  /** Resolves on the next ring, or at once if one came since the last wait. */
-  wait(): { promise: Promise<void>; cancel: () => void } {
-    if (this.rung) {
-      this.rung = false;
-      return { promise: Promise.resolve(), cancel: () => undefined };
-    }
-    const promise = new Promise<void>((resolve) => {
-      this.resolve = () => {
-        this.rung = false;
-        resolve();
-      };
-    });
-    return { promise, cancel: () => (this.resolve = undefined) };
-  }
-}
-
-function pause(ms: number, signal: AbortSignal | undefined, wake: Wakeup): Promise<void | typeof ABORTED> {
-  let timer: NodeJS.Timeout | undefined;
-  const woken = wake.wait();
-  const slept = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  return untilAborted(Promise.race([slept, woken.promise]), signal).finally(() => {
-    clearTimeout(timer);
-    woken.cancel();
-  });
 }

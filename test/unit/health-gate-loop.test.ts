@@ -5,7 +5,7 @@
 import type Docker from "dockerode";
 import { describe, expect, it } from "vitest";
 import { EngineUnavailableError, HealthGateFailedError } from "../../src/errors.js";
-import { formatGateFailure, gateFailedError, waitForHealthy, type GateTarget } from "../../src/health/index.js";
+import { formatGateFailure, gateFailedError, waitForCompletion, waitForHealthy, type GateTarget } from "../../src/health/index.js";
 import { NOTHING_TO_REDACT, UntrustedText, WITHHELD } from "../../src/untrusted/index.js";
 
 type Step =
@@ -136,22 +136,22 @@ describe("waitForHealthy", () => {
   });
 });
 
-describe("waitForHealthy woken by the Engine's events", () => {
-  /** Wake-ups whose `ring` reports an event for a container, as the Engine's stream would. */
-  function fakeWakeups() {
-    const listeners = new Map<string, () => void>();
-    return {
-      on: (id: string, wake: () => void) => {
-        listeners.set(id, wake);
-        return () => listeners.delete(id);
-      },
-      lost: () => false,
-      close: () => undefined,
-      ring: (id: string) => listeners.get(id)?.(),
-      subscribed: () => [...listeners.keys()],
-    };
-  }
+/** Wake-ups whose `ring` reports an event for a container, as the Engine's stream would. */
+function fakeWakeups() {
+  const listeners = new Map<string, () => void>();
+  return {
+    on: (id: string, wake: () => void) => {
+      listeners.set(id, wake);
+      return () => listeners.delete(id);
+    },
+    lost: () => false,
+    close: () => undefined,
+    ring: (id: string) => listeners.get(id)?.(),
+    subscribed: () => [...listeners.keys()],
+  };
+}
 
+describe("waitForHealthy woken by the Engine's events", () => {
   it("samples at once on an event instead of waiting out a long poll interval, and unsubscribes when done", async () => {
     const wakeups = fakeWakeups();
     const docker = fakeDocker({ a: [{ health: "starting" }, { health: "unhealthy", healthOutput: "boom" }] });
@@ -186,6 +186,27 @@ describe("waitForHealthy woken by the Engine's events", () => {
     } as unknown as Docker;
     const r = await waitForHealthy(docker, target("a"), { pollMs: 60_000, wakeups });
     expect([r.ok, inspects]).toEqual([false, 2]);
+  });
+});
+
+describe("waitForCompletion: the sampling loop of a job or one-shot", () => {
+  it("a die that came while inspecting skips the next pause (it is not slept through)", async () => {
+    const wakeups = fakeWakeups();
+    let inspects = 0;
+    const docker = {
+      getContainer: () => ({
+        inspect: async () => {
+          inspects++;
+          if (inspects === 1) wakeups.ring("job"); // it dies while the first inspect runs
+          const exited = inspects > 1;
+          return { RestartCount: 0, State: { Status: exited ? "exited" : "running", Running: !exited, ExitCode: 0, StartedAt: "x", FinishedAt: "y" } };
+        },
+      }),
+    } as unknown as Docker;
+    const started = Date.now();
+    const r = await waitForCompletion(docker, { containerId: "job", name: "shop-migrate-1", timeoutMs: 120_000 }, { pollMs: 60_000, wakeups });
+    expect([r.ok, inspects]).toEqual([true, 2]);
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 });
 
