@@ -151,6 +151,23 @@ function fakeWakeups() {
   };
 }
 
+/** `docker` whose container `id` reports an Engine event (rings) while its first inspect runs; counts the inspects. */
+function ringsDuringFirstInspect(docker: Docker, wakeups: ReturnType<typeof fakeWakeups>, id: string): { docker: Docker; inspects: () => number } {
+  let n = 0;
+  const wrapped = {
+    getContainer: (cid: string) => {
+      const c = docker.getContainer(cid);
+      return {
+        inspect: () => {
+          if (++n === 1) wakeups.ring(id);
+          return c.inspect();
+        },
+      };
+    },
+  } as unknown as Docker;
+  return { docker: wrapped, inspects: () => n };
+}
+
 describe("waitForHealthy woken by the Engine's events", () => {
   it("samples at once on an event instead of waiting out a long poll interval, and unsubscribes when done", async () => {
     const wakeups = fakeWakeups();
@@ -168,44 +185,19 @@ describe("waitForHealthy woken by the Engine's events", () => {
 
   it("an event that came while sampling skips the next pause", async () => {
     const wakeups = fakeWakeups();
-    let inspects = 0;
-    const docker = {
-      getContainer: () => ({
-        inspect: async () => {
-          inspects++;
-          if (inspects === 1) wakeups.ring("a"); // during the first sample
-          const health = inspects === 1 ? "starting" : "unhealthy";
-          return {
-            RestartCount: 0,
-            State: { Status: "running", Running: true, ExitCode: 0, StartedAt: "x", Health: { Status: health, Log: [] } },
-            NetworkSettings: { Networks: {} },
-            HostConfig: {},
-          };
-        },
-      }),
-    } as unknown as Docker;
+    const { docker, inspects } = ringsDuringFirstInspect(fakeDocker({ a: [{ health: "starting" }, { health: "unhealthy" }] }), wakeups, "a");
     const r = await waitForHealthy(docker, target("a"), { pollMs: 60_000, wakeups });
-    expect([r.ok, inspects]).toEqual([false, 2]);
+    expect([r.ok, inspects()]).toEqual([false, 2]);
   });
 });
 
 describe("waitForCompletion: the sampling loop of a job or one-shot", () => {
   it("a die that came while inspecting skips the next pause (it is not slept through)", async () => {
     const wakeups = fakeWakeups();
-    let inspects = 0;
-    const docker = {
-      getContainer: () => ({
-        inspect: async () => {
-          inspects++;
-          if (inspects === 1) wakeups.ring("job"); // it dies while the first inspect runs
-          const exited = inspects > 1;
-          return { RestartCount: 0, State: { Status: exited ? "exited" : "running", Running: !exited, ExitCode: 0, StartedAt: "x", FinishedAt: "y" } };
-        },
-      }),
-    } as unknown as Docker;
+    const { docker, inspects } = ringsDuringFirstInspect(fakeDocker({ job: [{ status: "running" }, { status: "exited", exitCode: 0 }] }), wakeups, "job");
     const started = Date.now();
     const r = await waitForCompletion(docker, { containerId: "job", name: "shop-migrate-1", timeoutMs: 120_000 }, { pollMs: 60_000, wakeups });
-    expect([r.ok, inspects]).toEqual([true, 2]);
+    expect([r.ok, inspects()]).toEqual([true, 2]);
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 });

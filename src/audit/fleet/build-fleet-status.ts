@@ -5,7 +5,7 @@ import type { Fleet } from "../../fleet/read-fleet-file.js";
 import { verifyReports } from "../../fleet/verify-reports.js";
 import type { HostReport } from "../../fleet/wave-rule.js";
 import { openNoteReader } from "../notes-tree.js";
-import { commitsNewestFirst } from "./commits-newest-first.js";
+import { commitsNewestFirst } from "../history/walk-commits.js";
 import { describeCommit } from "./describe-commit.js";
 import { isoTime, type FleetHostStatus, type FleetStatus, type HostLine } from "./fleet-status-types.js";
 import { newestVerified, outcomeLinesOf } from "./verified-lines.js";
@@ -46,7 +46,7 @@ export async function buildFleetStatus(input: FleetStatusInput): Promise<{ statu
   const commits: FleetStatus["commits"] = [];
   let read = 0;
   let historyEnd = true;
-  for await (const c of commitsNewestFirst(input.gitdir, input.head, cache)) {
+  for await (const c of commitsNewestFirst(input.gitdir, [input.head], { cache })) {
     if (shown.length >= input.commits && tracker.allKnown()) {
       historyEnd = false;
       break;

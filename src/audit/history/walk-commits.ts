@@ -31,15 +31,38 @@ export async function walkCommits(gitdir: string, tips: readonly string[], opts:
   const commits: WalkedCommit[] = [];
   const loaded = new Map<string, WalkedCommit>();
   const missing = new Set<string>();
+  for await (const next of commitsNewestFirst(gitdir, tips, { cache: opts.cache, loaded, missing })) {
+    if (opts.since !== undefined && next.commit.committer.timestamp < opts.since) break; // the rest is older still
+    if (commits.length >= limit) {
+      // What was read but not walked (this one and the frontier) is where the walk stopped.
+      const walked = new Set(commits.map((c) => c.oid));
+      for (const oid of loaded.keys()) if (!walked.has(oid)) missing.add(oid);
+      break;
+    }
+    commits.push(next);
+  }
+  return { commits, missing: [...missing], loaded };
+}
+
+/**
+ * The ancestors of the `tips` that are here, newest first by committer time (as `git log`), read
+ * one at a time as the caller asks for them (`fleet status` stops as soon as it knows what every
+ * host runs). Every commit read goes into `loaded`; a tip or parent that is not here into `missing`.
+ */
+export async function* commitsNewestFirst(
+  gitdir: string,
+  tips: readonly string[],
+  opts: { cache?: object | undefined; loaded?: Map<string, WalkedCommit>; missing?: Set<string> } = {},
+): AsyncGenerator<WalkedCommit> {
   const seen = new Set<string>(tips);
-  let frontier: WalkedCommit[] = [];
+  const frontier: WalkedCommit[] = [];
   const load = async (oid: string): Promise<void> => {
     try {
       const { commit } = await git.readCommit({ fs, gitdir, oid, cache: opts.cache });
       frontier.push({ oid, commit });
-      loaded.set(oid, { oid, commit });
+      opts.loaded?.set(oid, { oid, commit });
     } catch {
-      missing.add(oid);
+      opts.missing?.add(oid);
     }
   };
   for (const tip of seen) await load(tip);
@@ -47,21 +70,13 @@ export async function walkCommits(gitdir: string, tips: readonly string[], opts:
     // Newest first: take the frontier commit with the latest committer time.
     frontier.sort((a, b) => b.commit.committer.timestamp - a.commit.committer.timestamp);
     const next = frontier.shift()!;
-    if (opts.since !== undefined && next.commit.committer.timestamp < opts.since) break; // the rest is older still
-    if (commits.length >= limit) {
-      missing.add(next.oid);
-      for (const f of frontier) missing.add(f.oid);
-      frontier = [];
-      break;
-    }
-    commits.push(next);
+    yield next;
     for (const p of next.commit.parent) {
       if (seen.has(p)) continue;
       seen.add(p);
       await load(p);
     }
   }
-  return { commits, missing: [...missing], loaded };
 }
 
 /** The tree at `path` in a commit (the root tree for ""), or undefined when the path is absent. */
