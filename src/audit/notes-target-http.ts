@@ -5,6 +5,7 @@ import git, { type HttpClient } from "isomorphic-git";
 import http from "isomorphic-git/http/node";
 import { readLooseObjects, readPackNames } from "../source/clone-packs.js";
 import type { GitCredentials } from "../source/index.js";
+import { authOf, fetchRefTip } from "./fetch-ref-tip.js";
 import { addPending, type PendingNote } from "./merge-notes.js";
 import { emptySnapshot, readNoteOf, readNotesCommit, writeNotesCommit } from "./notes-tree.js";
 import { notesAuthor, notesMessage, type NotesTarget } from "./notes-target.js";
@@ -67,7 +68,15 @@ export class HttpNotesTarget implements NotesTarget {
     );
     await git.writeRef({ fs, gitdir: this.gitdir, ref: this.opts.ref, value: oid, force: true });
     try {
-      await git.push({ fs, http: this.http, gitdir: this.gitdir, url: this.opts.url, ref: this.opts.ref, remoteRef: this.opts.ref, ...this.auth() });
+      await git.push({
+        fs,
+        http: this.http,
+        gitdir: this.gitdir,
+        url: this.opts.url,
+        ref: this.opts.ref,
+        remoteRef: this.opts.ref,
+        ...authOf(this.opts.credentials),
+      });
     } catch (err) {
       if (isUnavailable(err)) throw err;
       return { result: "race", added: 0 }; // rejected for the ref (moved under us): read again
@@ -97,40 +106,9 @@ export class HttpNotesTarget implements NotesTarget {
     await git.addRemote({ fs, gitdir: this.gitdir, remote: "origin", url: this.opts.url, force: true });
   }
 
-  /** The remote notes tip, downloaded when it is not here yet; undefined when there are no notes yet. */
-  private async fetchTip(): Promise<string | undefined> {
-    const refs = await git.listServerRefs({ http: this.http, url: this.opts.url, prefix: this.opts.ref, ...this.auth() });
-    const tip = refs.find((r) => r.ref === this.opts.ref)?.oid;
-    if (!tip || (await hasObject(this.gitdir, tip))) return tip;
-    const res = await git.fetch({
-      fs,
-      http: this.http,
-      gitdir: this.gitdir,
-      url: this.opts.url,
-      remote: "origin",
-      ref: this.opts.ref,
-      remoteRef: this.opts.ref,
-      singleBranch: true,
-      depth: 1,
-      tags: false,
-      ...this.auth(),
-    });
-    // The ref may have moved between the two requests: take what was fetched.
-    return res.fetchHead ?? tip;
-  }
-
-  private auth() {
-    const c = this.opts.credentials;
-    return { onAuth: c ? () => ({ ...c }) : undefined, onAuthFailure: () => ({ cancel: true as const }) };
-  }
-}
-
-async function hasObject(gitdir: string, oid: string): Promise<boolean> {
-  try {
-    await git.readCommit({ fs, gitdir, oid });
-    return true;
-  } catch {
-    return false;
+  /** The remote notes tip, downloaded when it is not here yet (depth 1: the notes' own history is never downloaded); undefined when there are no notes yet. */
+  private fetchTip(): Promise<string | undefined> {
+    return fetchRefTip({ gitdir: this.gitdir, url: this.opts.url, ref: this.opts.ref, depth: 1, http: this.http, credentials: this.opts.credentials });
   }
 }
 

@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
 import { SshWireError, SshWireReader, sshString, sshUint32 } from "../source/ssh-wire.js";
 
 /**
@@ -72,10 +72,10 @@ function publicBlobOf(privateKey: KeyObject): Buffer {
   return Buffer.concat([sshString(KEY_TYPE), sshString(rawKey(privateKey).pk)]);
 }
 
+/** An ed25519 private key's JWK holds both halves: `d` the seed, `x` the public key. */
 function rawKey(privateKey: KeyObject): { seed: Buffer; pk: Buffer } {
   const jwk = privateKey.export({ format: "jwk" });
-  const pk = Buffer.from(jwk.x ?? createPublicKey(privateKey).export({ format: "jwk" }).x ?? "", "base64url");
-  return { seed: Buffer.from(jwk.d ?? "", "base64url"), pk };
+  return { seed: Buffer.from(jwk.d ?? "", "base64url"), pk: Buffer.from(jwk.x ?? "", "base64url") };
 }
 
 /** 1, 2, 3, … up to a multiple of 8 (the "none" cipher's block size). */

@@ -6,6 +6,7 @@ import http from "isomorphic-git/http/node";
 import { SourceConfigError } from "../../errors.js";
 import { classifyGitError } from "../../source/fetch-commit.js";
 import { fetchTargetCommit, parseRepoLocation, type GitCredentials } from "../../source/index.js";
+import { fetchRefTip } from "../fetch-ref-tip.js";
 
 /** Where `gitdock fleet` reads from: the branch head, the notes tip (undefined: nobody reported yet). */
 export interface FleetSource {
@@ -48,62 +49,15 @@ export async function openFleetSource(opts: FleetSourceOptions): Promise<FleetSo
     await git.init({ fs, gitdir, bare: true, defaultBranch: opts.branch });
     await git.addRemote({ fs, gitdir, remote: "origin", url: location.url });
   }
-  const remote = { url: location.url, gitdir, credentials: opts.credentials, branch: opts.branch };
-  const branchRef = `refs/heads/${opts.branch}`;
-  const headTip = await serverTip(remote, branchRef);
-  if (!headTip) throw new SourceConfigError(`branch ${opts.branch} not found at ${location.url}`, { hint: "Check --branch and that the branch was pushed." });
-  const head = await fetchIfMissing(remote, opts.branch, headTip, opts.depth);
-  const notesTip = await serverTip(remote, opts.notesRef);
-  return { gitdir, head, notesTip: notesTip ? await fetchIfMissing(remote, opts.notesRef, notesTip, 1) : undefined };
-}
-
-interface Remote {
-  url: string;
-  gitdir: string;
-  credentials: GitCredentials | undefined;
-  branch: string;
-}
-
-function auth(c: GitCredentials | undefined) {
-  return { onAuth: c ? () => ({ ...c }) : undefined, onAuthFailure: () => ({ cancel: true as const }) };
-}
-
-async function serverTip(r: Remote, ref: string): Promise<string | undefined> {
-  try {
-    const refs = await git.listServerRefs({ http, url: r.url, prefix: ref, ...auth(r.credentials) });
-    return refs.find((x) => x.ref === ref)?.oid;
-  } catch (err) {
-    throw classifyGitError(err, r.url, r.branch);
-  }
-}
-
-/**
- * The ref's tip, fetched to `depth` commits when this clone lacks it; the ref may have moved
- * meanwhile: what was fetched wins. A branch is given by its short name (isomorphic-git's fetch
- * does not find `refs/heads/<name>` given whole), the notes ref whole, as the notes target does.
- */
-async function fetchIfMissing(r: Remote, ref: string, tip: string, depth: number): Promise<string> {
-  const here = await git.readCommit({ fs, gitdir: r.gitdir, oid: tip }).then(
-    () => true,
-    () => false,
-  );
-  if (here) return tip;
-  try {
-    const res = await git.fetch({
-      fs,
-      http,
-      gitdir: r.gitdir,
-      url: r.url,
-      remote: "origin",
-      ref,
-      remoteRef: ref,
-      singleBranch: true,
-      depth,
-      tags: false,
-      ...auth(r.credentials),
-    });
-    return res.fetchHead ?? tip;
-  } catch (err) {
-    throw classifyGitError(err, r.url, r.branch);
-  }
+  const fetchTip = async (ref: string, serverRef: string, depth: number): Promise<string | undefined> => {
+    try {
+      return await fetchRefTip({ gitdir, url: location.url, ref, serverRef, depth, http, credentials: opts.credentials });
+    } catch (err) {
+      throw classifyGitError(err, location.url, opts.branch);
+    }
+  };
+  // A branch is fetched by its short name (isomorphic-git's fetch does not find `refs/heads/<name>` given whole).
+  const head = await fetchTip(opts.branch, `refs/heads/${opts.branch}`, opts.depth);
+  if (!head) throw new SourceConfigError(`branch ${opts.branch} not found at ${location.url}`, { hint: "Check --branch and that the branch was pushed." });
+  return { gitdir, head, notesTip: await fetchTip(opts.notesRef, opts.notesRef, 1) };
 }
