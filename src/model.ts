@@ -234,6 +234,31 @@ export interface DesiredService {
    * has exited 0 it is not drift. Left out otherwise.
    */
   oneShot?: true;
+  /** Swarm's own `deploy:` keys, read under `engine: swarm` only (src/swarm/); left out otherwise. */
+  swarm?: SwarmDeploy;
+}
+
+/**
+ * What a Swarm service adds to one container's spec (Compose's `deploy:` as Swarm honours it). Read
+ * only when the agent drives a Swarm (`engine: swarm`), so the container engine's hashes never see it.
+ */
+export interface SwarmDeploy {
+  mode: "replicated" | "global";
+  /** `placement.constraints`, as written (`node.role==manager`, `node.labels.zone==a`). */
+  constraints: string[];
+  /** `placement.preferences[].spread`, in order. */
+  spread: string[];
+  /** `placement.max_replicas_per_node`; left out when unset. */
+  maxReplicasPerNode?: number;
+  endpointMode: "vip" | "dnsrr";
+  /** `deploy.labels`: on the service, not on its tasks' containers. */
+  labels: Record<string, string>;
+  /** `deploy.restart_policy` whole (Swarm has a delay and a window); Swarm's default is condition any. */
+  restartPolicy: { condition: "none" | "on-failure" | "any"; delayMs?: number; maxAttempts?: number; windowMs?: number };
+  /** `deploy.resources.reservations.cpus`, in nano CPUs; left out when unset. */
+  reservedNanoCpus?: number;
+  /** `ports[].mode: host` by port index (`target/protocol`): published on the node that runs the task, not through the routing mesh. */
+  hostModePorts?: string[];
 }
 
 /** An env file in the repository, read from the commit's tree by the manifest stage. */

@@ -34,6 +34,10 @@ export const agentConfigSchema = z
       .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/)
       .describe("This agent's name in labels, logs and notes (default the hostname)")
       .optional(),
+    engine: z
+      .enum(["containers", "swarm"])
+      .describe(`What the stacks run as: containers on this Engine, or services of the Swarm this Engine is a manager of (default ${D.engine})`)
+      .optional(),
     concurrency: z.number().int().min(1).max(64).describe(`Engine calls in flight at once (default ${D.concurrency})`).optional(),
     registry_auth: z.string().describe("Docker config.json with registry credentials (default ~/.docker/config.json)").optional(),
     git: z

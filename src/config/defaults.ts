@@ -17,6 +17,7 @@ export const CONFIG_DEFAULTS = {
   path: "",
   state_dir: "/var/lib/gitdock",
   concurrency: 8,
+  engine: "containers",
   agent: {
     interval: "60s",
     jitter: 0.1,

@@ -19,6 +19,8 @@ export interface Settings {
   dockerHost: string | undefined;
   hostId: string;
   concurrency: number;
+  /** `containers` (one host) or `swarm` (services of the Swarm this Engine manages: src/swarm/). */
+  engine: "containers" | "swarm";
   registryAuth: string | undefined;
   git: { username: string | undefined; passwordFile: string | undefined };
   configFile: string | undefined;
@@ -41,6 +43,7 @@ export function settingsOf(config: AgentConfig, configFile: string | undefined):
     dockerHost: config.docker_host,
     hostId: config.host_id ?? hostname(),
     concurrency: config.concurrency ?? CONFIG_DEFAULTS.concurrency,
+    engine: config.engine ?? CONFIG_DEFAULTS.engine,
     registryAuth: config.registry_auth,
     git: { username: config.git?.username, passwordFile: config.git?.password_file },
     configFile,
