@@ -20,6 +20,8 @@ export const LABEL = {
   hashScheme: "gitdock.hash-scheme",
   /** A short id of the host key the secret digests were made with, so a new key is told from a changed spec. */
   keyId: "gitdock.key-id",
+  /** On a Swarm service's tasks: a hash of its task template, so the gate tells the tasks of a new spec from the old ones (src/swarm/). */
+  taskHash: "gitdock.task-hash",
   /** A release job's container: its phase (`pre-deploy`, `post-deploy`). Its run is judged by its exit code. */
   job: "gitdock.job",
   /** `true` on a one-shot's container (others wait for it with service_completed_successfully): exited 0 is done, not drift. */

@@ -3,3 +3,6 @@ export { hostKeyId, legacySpecHashes, specHashes, HASH_SCHEME, encodeFieldHashes
 export { formatPlanText, planToJson, summarizePlan } from "./format-plan.js";
 export { serviceDependencies } from "./service-dependencies.js";
 export type * from "./types.js";
+export { planServices, serviceDrift, hasServiceChanges } from "./plan-services.js";
+export { sentDifference } from "./sent-difference.js";
+export type * from "./service-plan-types.js";

@@ -13,7 +13,7 @@ import type { VerifiedImage } from "../image-signatures/index.js";
 import type { InPlaceSource } from "../in-place/index.js";
 import type { Logger } from "../log.js";
 import type { DesiredState } from "../model.js";
-import type { HostSnapshot, Plan } from "../plan/index.js";
+import type { HostSnapshot, Plan, ServicePlan } from "../plan/index.js";
 import type { GitCredentials } from "../source/index.js";
 import type { SignatureVerdict } from "../source/verify-signature.js";
 import type { Journal, StateStore } from "../state/index.js";
@@ -92,6 +92,8 @@ export interface ReconcileResult {
   /** The commit the host was reconciled toward (the target, or the last good commit when the target is blocked). */
   commit: string | undefined;
   plan: Plan | undefined;
+  /** On a Swarm (`engine: swarm`): the plan over its services, instead of `plan`. */
+  servicePlan?: ServicePlan;
   changed: number;
   /** Why the target is rejected, held or rolled back. */
   reason: string | undefined;

@@ -5,7 +5,8 @@
  * can reject a commit finishes before the first call that changes the host. A dry run (`plan`)
  * records nothing.
  */
-import { describeError, EngineDisruptedError, EngineUnavailableError, LastGoodRejectedError, RollbackIncompleteError } from "../errors.js";
+import type { DesiredState } from "../model.js";
+import { ApplyFailedError, describeError, EngineDisruptedError, EngineUnavailableError, LastGoodRejectedError, RollbackIncompleteError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { observeHost } from "../observe/index.js";
 import { hasChanges, type HostSnapshot, type Plan, type ResolvedState } from "../plan/index.js";
@@ -31,6 +32,7 @@ import {
 } from "./record-outcome.js";
 import { gateRestored, recoverInterruptedRollout } from "./restore-last-good.js";
 import { rollOut, type RolloutVerdict } from "./roll-out.js";
+import { planOnSwarm, releaseOnSwarm } from "./swarm-release.js";
 
 export type { AllowRepair, CommitOutcome, ReconcileContext, ReconcileOptions, ReconcileOutcome, ReconcileResult } from "./context.js";
 
@@ -58,7 +60,9 @@ async function pass(ctx: ReconcileContext, opts: ReconcileOptions): Promise<Reco
   if (!opts.dryRun) await resumeJournal(ctx);
   // Taken before the fetch and planned against: in the agent, a change made by hand meanwhile is an
   // Engine event, and so one more pass.
-  const observed = opts.dryRun ? undefined : await recover(ctx);
+  // The container engine's crash recovery undoes a rollout from its marker; a Swarm rollout writes none.
+  const onSwarm = ctx.settings.engine === "swarm";
+  const observed = opts.dryRun || onSwarm ? undefined : await recover(ctx);
   if (!opts.dryRun) await recordInPlaceChanges(ctx);
   const source = await fetchTarget(ctx);
   const target = source.commit;
@@ -86,6 +90,7 @@ async function pass(ctx: ReconcileContext, opts: ReconcileOptions): Promise<Reco
   // A withdrawn commit is no longer the one a failed repair restores.
   const lastGood = choice.withdrawal?.previous ?? state.lastGood?.commit;
   const release = choice.outcome === "synced" && desired.commit !== lastGood;
+  if (onSwarm) return passOnSwarm(ctx, opts, result, desired, release);
   ctx.log.info({ stage: "observe", commit: desired.commit }, "observing the host");
   const { resolved, host, plan } = await planToward(ctx, desired, { release, observed });
   logPlanDecisions(ctx.log, plan);
@@ -108,6 +113,25 @@ async function pass(ctx: ReconcileContext, opts: ReconcileOptions): Promise<Reco
   }
   if (rolled.kind === "rolled-back" && lastGood) await restoreLastGood(ctx, source.gitdir, lastGood, rolled.restored, target);
   return { ...result, outcome: rolled.kind, reason: rolled.reason, ...(rolled.kind === "rolled-back" && !lastGood ? { noLastGood: true as const } : {}) };
+}
+
+/** The engine seam's Swarm side (swarm-release.ts): plan, or roll out and record, against the Swarm's services. */
+async function passOnSwarm(
+  ctx: ReconcileContext,
+  opts: ReconcileOptions,
+  result: ReconcileResult,
+  desired: DesiredState,
+  release: boolean,
+): Promise<ReconcileResult> {
+  if (opts.dryRun) return { ...result, commit: desired.commit, servicePlan: (await planOnSwarm(ctx, desired)).plan };
+  const verdict = await releaseOnSwarm(ctx, desired, release);
+  const base = { ...result, commit: desired.commit, servicePlan: verdict.plan };
+  if (verdict.kind === "unchanged") return base;
+  if (verdict.kind === "applied") return { ...base, changed: verdict.changed };
+  if (verdict.undoProblems.length) throw new RollbackIncompleteError(desired.commit, verdict.undoProblems);
+  // A failed repair is the pass's error, as on the container engine; a failed release is its outcome.
+  if (!release) throw new ApplyFailedError(`repairing drift on the Swarm failed and was undone: ${verdict.reason}`);
+  return { ...base, outcome: "rolled-back", reason: verdict.reason };
 }
 
 /** A rollout a crash cut short is undone first; returns the snapshot when nothing needed undoing. */

@@ -1,0 +1,119 @@
+/**
+ * The health gate's view of a Swarm service: healthy when every task it should run is a task of the
+ * new spec (told by `gitdock.task-hash`), running — which, for a service with a Docker healthcheck,
+ * Swarm reports only once the container is healthy — and it stays so for the monitor window. A task
+ * of the new spec that failed or was rejected, or an update Swarm paused or rolled back, fails the
+ * gate at once; so does not converging within the health timeout. A node that leaves is Swarm's
+ * business: its tasks are rescheduled, and the gate waits for them.
+ */
+import type Docker from "dockerode";
+import { engineError } from "../engine/docker-client.js";
+import { LABEL } from "../labels.js";
+import { sentDifference } from "../plan/index.js";
+import type { JsonObject } from "./service-spec.js";
+
+export type SwarmGateResult = { ok: true; service: string; durationMs: number } | { ok: false; service: string; reason: string; durationMs: number };
+
+export interface SwarmGateTarget {
+  name: string;
+  taskHash: string;
+  /**
+   * The task template sent. The hash label alone would not tell a task of a spec changed by hand
+   * (`docker service update --image` keeps the labels): a new task carries the label and every
+   * field sent. Networks are left out (tasks name them by id).
+   */
+  template: JsonObject;
+  healthTimeoutMs: number;
+  monitorMs: number;
+}
+
+const POLL_MS = 500;
+/** Update states in which Swarm stopped short of the new spec. */
+const STOPPED_UPDATES = new Set(["paused", "rollback_started", "rollback_paused", "rollback_completed"]);
+const FAILED_TASKS = new Set(["failed", "rejected"]);
+
+export async function waitForService(docker: Docker, target: SwarmGateTarget, signal?: AbortSignal): Promise<SwarmGateResult> {
+  const started = Date.now();
+  const deadline = started + target.healthTimeoutMs;
+  let steadySince: number | undefined;
+  for (;;) {
+    const seen = await look(docker, target);
+    const result = (ok: true | string): SwarmGateResult =>
+      ok === true
+        ? { ok: true, service: target.name, durationMs: Date.now() - started }
+        : { ok: false, service: target.name, reason: ok, durationMs: Date.now() - started };
+    if (seen.failure) return result(seen.failure);
+    const now = Date.now();
+    steadySince = seen.converged ? (steadySince ?? now) : undefined;
+    if (steadySince !== undefined && now - steadySince >= target.monitorMs) return result(true);
+    if (now >= deadline) return result(`did not converge within ${Math.round(target.healthTimeoutMs / 1000)}s: ${seen.progress}`);
+    if (signal?.aborted) return result("stopped: gitdock is shutting down");
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+/** The fields of a task the gate reads (dockerode's Task type names none of them). */
+export interface SwarmTask {
+  NodeID?: string;
+  DesiredState?: string;
+  Status?: { State?: string; ContainerStatus?: { ExitCode?: number } };
+  Spec?: { ContainerSpec?: { Labels?: Record<string, string> } };
+}
+
+const IDENTITY_FIELDS = ["Image", "Env", "Command", "Args", "Labels"] as const;
+
+function taskIdentity(template: JsonObject): JsonObject {
+  const container = (template["ContainerSpec"] ?? {}) as JsonObject;
+  return { ContainerSpec: Object.fromEntries(IDENTITY_FIELDS.map((k) => [k, container[k]])) };
+}
+
+interface Look {
+  converged: boolean;
+  failure?: string;
+  /** `1/2 tasks of the new spec running`, for the timeout's reason. */
+  progress: string;
+}
+
+async function look(docker: Docker, target: SwarmGateTarget): Promise<Look> {
+  let service: Docker.Service;
+  let tasks: SwarmTask[];
+  try {
+    [service, tasks] = await Promise.all([
+      docker.getService(target.name).inspect() as Promise<Docker.Service>,
+      docker.listTasks({ filters: { service: [target.name] } }) as Promise<SwarmTask[]>,
+    ]);
+  } catch (err) {
+    throw engineError(err, `inspecting service ${target.name}`);
+  }
+  return judgeTasks(service, tasks, target);
+}
+
+/** Pure: what the service's tasks say about the new spec. Only Swarm's states and exit codes, never a task's error text. */
+export function judgeTasks(service: Docker.Service, tasks: readonly SwarmTask[], target: Pick<SwarmGateTarget, "taskHash" | "template">): Look {
+  const update = (service as { UpdateStatus?: { State?: string } }).UpdateStatus?.State;
+  if (update && STOPPED_UPDATES.has(update))
+    return { converged: false, failure: `Swarm's update is ${update.replace("_", " ")}: a task of the new spec failed`, progress: "" };
+  const template = taskIdentity(target.template);
+  const isNew = (t: SwarmTask) => taskLabels(t)[LABEL.taskHash] === target.taskHash && sentDifference(template, t.Spec) === undefined;
+  const failed = tasks.find((t) => isNew(t) && FAILED_TASKS.has(t.Status?.State ?? ""));
+  if (failed) return { converged: false, failure: `a task of the new spec ${failed.Status?.State}${exitCodeOf(failed)}`, progress: "" };
+  const running = tasks.filter((t) => isNew(t) && t.DesiredState === "running" && t.Status?.State === "running").length;
+  // Old tasks, and tasks Swarm is stopping (a scale down), must be gone too.
+  const oldRunning = tasks.filter((t) => (!isNew(t) || t.DesiredState !== "running") && t.Status?.State === "running").length;
+  const replicas = (service.Spec?.Mode)?.Replicated?.Replicas;
+  const wanted = replicas ?? tasks.filter((t) => isNew(t) && t.DesiredState === "running").length;
+  const updating = update !== undefined && update !== "completed";
+  return {
+    converged: running >= wanted && oldRunning === 0 && !updating,
+    progress: `${running}/${wanted} tasks of the new spec running${oldRunning ? `, ${oldRunning} of the old` : ""}`,
+  };
+}
+
+function taskLabels(t: SwarmTask): Record<string, string> {
+  return t.Spec?.ContainerSpec?.Labels ?? {};
+}
+
+function exitCodeOf(t: SwarmTask): string {
+  const code = t.Status?.ContainerStatus?.ExitCode;
+  return code ? ` (exit code ${code})` : "";
+}
