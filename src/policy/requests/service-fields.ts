@@ -87,6 +87,8 @@ export const PRIVILEGES_FIELDS: FieldTable<RequestScope> = {
   NoNewPrivileges: "default",
 };
 
+export const DNS_CONFIG_FIELDS: FieldTable<RequestScope> = { Nameservers: "free", Search: "free", Options: "free" };
+
 /** ContainerSpec; the sysctls depend on whether the task joins the host's network. */
 export function containerSpecFields(namespaces: { hostNetwork: boolean }): FieldTable<RequestScope> {
   return {
@@ -108,7 +110,7 @@ export function containerSpecFields(namespaces: { hostNetwork: boolean }): Field
     StopGracePeriod: "free",
     HealthCheck: "free",
     Hosts: "free",
-    DNSConfig: nested<RequestScope>({ Nameservers: "free", Search: "free", Options: "free" }),
+    DNSConfig: nested(DNS_CONFIG_FIELDS),
     Secrets: references("secret"),
     Configs: references("config"),
     // Windows' process or Hyper-V isolation.
@@ -128,14 +130,17 @@ const genericResources: Judge<RequestScope> = (value, field, { policy }) =>
     ? finding(field, "generic resources (GPUs and other node resources Swarm hands out) are not allowed by the host policy; set device_requests: true to allow them")
     : [];
 
-export const RESOURCES_FIELDS: FieldTable<RequestScope> = {
-  Limits: nested<RequestScope>({ NanoCPUs: "free", MemoryBytes: "free", Pids: "free" }),
-  Reservations: nested<RequestScope>({ NanoCPUs: "free", MemoryBytes: "free", GenericResources: genericResources }),
-};
+export const LIMIT_FIELDS: FieldTable<RequestScope> = { NanoCPUs: "free", MemoryBytes: "free", Pids: "free" };
+export const RESERVATION_FIELDS: FieldTable<RequestScope> = { NanoCPUs: "free", MemoryBytes: "free", GenericResources: genericResources };
+export const RESOURCES_FIELDS: FieldTable<RequestScope> = { Limits: nested(LIMIT_FIELDS), Reservations: nested(RESERVATION_FIELDS) };
+export const RESTART_POLICY_FIELDS: FieldTable<RequestScope> = { Condition: "free", Delay: "free", MaxAttempts: "free", Window: "free" };
+export const PLACEMENT_FIELDS: FieldTable<RequestScope> = { Constraints: "free", Preferences: "free", MaxReplicas: "free", Platforms: "free" };
+
+export const LOG_DRIVER_FIELDS: FieldTable<RequestScope> = { Name: "free", Options: "free" };
 
 const logDriver: Judge<RequestScope> = (value, field, scope) => {
   if (!isObject(value)) return finding(field, `expected an object, got ${describe(value)}`);
-  const out = nested<RequestScope>({ Name: "free", Options: "free" })(value, field, scope);
+  const out = nested(LOG_DRIVER_FIELDS)(value, field, scope);
   const name = String(value["Name"] ?? "");
   if (name !== "" && !scope.policy.logDrivers.includes(name)) {
     out.push({ field: `${field}.Name`, message: `logging driver ${name} is not allowed by the host policy (allowed: ${list(scope.policy.logDrivers)})` });
@@ -150,8 +155,8 @@ export function taskSpecFields(namespaces: { hostNetwork: boolean }): FieldTable
     ContainerSpec: nested(containerSpecFields(namespaces)),
     NetworkAttachmentSpec: "absent",
     Resources: nested(RESOURCES_FIELDS),
-    RestartPolicy: nested<RequestScope>({ Condition: "free", Delay: "free", MaxAttempts: "free", Window: "free" }),
-    Placement: nested<RequestScope>({ Constraints: "free", Preferences: "free", MaxReplicas: "free", Platforms: "free" }),
+    RestartPolicy: nested(RESTART_POLICY_FIELDS),
+    Placement: nested(PLACEMENT_FIELDS),
     ForceUpdate: "free",
     Runtime: oneOf("task runtime", ["", "container"]),
     Networks: networks,
@@ -159,7 +164,8 @@ export function taskSpecFields(namespaces: { hostNetwork: boolean }): FieldTable
   };
 }
 
-const ROLLOUT_FIELDS: FieldTable<RequestScope> = {
+/** UpdateConfig and RollbackConfig: how Swarm rolls tasks, its business. */
+export const ROLLOUT_FIELDS: FieldTable<RequestScope> = {
   Parallelism: "free",
   Delay: "free",
   FailureAction: "free",

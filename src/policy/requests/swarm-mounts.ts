@@ -26,6 +26,9 @@ const driverConfig: Judge<RequestScope> = (value, field, scope) => {
   })(value, field, scope);
 };
 
+export const VOLUME_OPTIONS_FIELDS: FieldTable<RequestScope> = { NoCopy: "free", Labels: "free", DriverConfig: driverConfig };
+export const TMPFS_OPTIONS_FIELDS: FieldTable<RequestScope> = { SizeBytes: "free", Mode: "free" };
+
 export const SWARM_MOUNT_FIELDS: FieldTable<RequestScope> = {
   Target: "free",
   Source: "free", // judged with its Type in `swarmMount`
@@ -33,8 +36,8 @@ export const SWARM_MOUNT_FIELDS: FieldTable<RequestScope> = {
   ReadOnly: "free",
   Consistency: "free",
   BindOptions: bindOptions,
-  VolumeOptions: nested<RequestScope>({ NoCopy: "free", Labels: "free", DriverConfig: driverConfig }),
-  TmpfsOptions: nested<RequestScope>({ SizeBytes: "free", Mode: "free" }),
+  VolumeOptions: nested(VOLUME_OPTIONS_FIELDS),
+  TmpfsOptions: nested(TMPFS_OPTIONS_FIELDS),
 };
 
 function swarmMount(value: unknown, field: string, scope: RequestScope): Finding[] {
