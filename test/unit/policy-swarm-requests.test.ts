@@ -185,10 +185,21 @@ describe("attacks through a service spec, each refused with its field", () => {
     ]);
     const owned: EngineObjects = { ...engine, secrets: new Map([...engine.secrets!, ["app_db_password_5f3a", { id: "s1", managed: true }]]) };
     expect(messages([secret({ SecretName: "app_db_password_5f3a", SecretID: "s2" })], {}, { engine: owned })).toEqual([
-      "TaskTemplate.ContainerSpec.Secrets[0].SecretID: SecretID s2 is the secret ops_root_ca, not app_db_password_5f3a: the Engine would mount ops_root_ca",
+      "TaskTemplate.ContainerSpec.Secrets[0].SecretID: secret id s2 is the secret ops_root_ca, not app_db_password_5f3a: the Engine would mount ops_root_ca",
     ]);
-    // An id the Engine's view does not know yet: a secret gitdock created after looking.
-    expect(fields([secret({ SecretName: "app_db_password_5f3a", SecretID: "s-new" })], {}, { engine: owned })).toEqual([]);
+    expect(messages([secret({ SecretName: "app_db_password_5f3a", SecretID: "s-unknown" })], {}, { engine: owned })).toEqual([
+      "TaskTemplate.ContainerSpec.Secrets[0].SecretID: secret id s-unknown is not the id of secret app_db_password_5f3a (s1): the Engine mounts by id",
+    ]);
+    // A name and an id the Engine's view does not know yet: a secret gitdock created after looking.
+    const later: StackDeclarations = { ...APP, swarmSecrets: new Set(["app_db_password_5f3a", "app_db_password_6b00"]) };
+    const judgedLater = judgeEngineRequests([secret({ SecretName: "app_db_password_6b00", SecretID: "s-new" })], {
+      policy: POLICY,
+      guarded: GUARDED,
+      stacks: new Map([["app", later]]),
+      engine: owned,
+      swarm: true,
+    });
+    expect(judgedLater).toEqual([]);
     expect(fields([service({ Configs: [{ ConfigName: "other_nginx_conf", File: { Name: "/c" } }] })])).toEqual(["TaskTemplate.ContainerSpec.Configs[0].ConfigName"]);
     expect(fields([service({ Configs: [{ ConfigName: "app_nginx_conf_9c1e", Runtime: {} }] })])).toEqual(["TaskTemplate.ContainerSpec.Configs[0].Runtime"]);
   });

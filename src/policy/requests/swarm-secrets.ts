@@ -61,6 +61,8 @@ export const CONFIG_REFERENCE_FIELDS: FieldTable<RequestScope> = { File: FILE_TA
  * `ContainerSpec.Secrets` / `.Configs`. The Engine finds the object by its id; the name is for
  * people. So the name is judged, and an id, when sent and when the Engine's view is at hand, must
  * be the named object's: gitdock resolves ids from the names judged here, never from the commit.
+ * An id the view does not know, for a name it does not know either, is one gitdock created after
+ * looking (this pass's secret create, judged above by its name).
  */
 export function references(kind: Kind): Judge<RequestScope> {
   const table = kind === "secret" ? SECRET_REFERENCE_FIELDS : CONFIG_REFERENCE_FIELDS;
@@ -72,10 +74,16 @@ export function references(kind: Kind): Judge<RequestScope> {
     if (name === "") return [...out, ...finding(`${field}.${nameKey}`, `a ${kind} reference must name the ${kind} (gitdock resolves its id from the name)`)];
     out.push(...stackObjectName(kind, name, `${field}.${nameKey}`, scope));
     const id = typeof item[idKey] === "string" ? item[idKey] : "";
-    const named = [...(onEngine(kind, scope) ?? [])].find(([, o]) => o.id === id)?.[0];
-    if (id !== "" && named !== undefined && named !== name) {
-      out.push({ field: `${field}.${idKey}`, message: `${idKey} ${id} is the ${kind} ${named}, not ${name}: the Engine would mount ${named}` });
-    }
+    if (id !== "") out.push(...idOfName(kind, id, name, `${field}.${idKey}`, scope));
     return out;
   });
+}
+
+function idOfName(kind: Kind, id: string, name: string, field: string, scope: RequestScope): Finding[] {
+  const engine = onEngine(kind, scope);
+  const named = [...(engine ?? [])].find(([, o]) => o.id === id)?.[0];
+  if (named !== undefined && named !== name) return finding(field, `${kind} id ${id} is the ${kind} ${named}, not ${name}: the Engine would mount ${named}`);
+  const known = engine?.get(name);
+  if (named === undefined && known !== undefined) return finding(field, `${kind} id ${id} is not the id of ${kind} ${name} (${known.id}): the Engine mounts by id`);
+  return [];
 }
