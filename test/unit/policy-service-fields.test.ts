@@ -28,19 +28,25 @@ import {
   taskSpecFields,
 } from "../../src/policy/requests/service-fields.js";
 import { SWARM_MOUNT_FIELDS, TMPFS_OPTIONS_FIELDS, VOLUME_OPTIONS_FIELDS } from "../../src/policy/requests/swarm-mounts.js";
-import {
-  CONFIG_REFERENCE_FIELDS,
-  CONFIG_SPEC_FIELDS,
-  SECRET_REFERENCE_FIELDS,
-  SECRET_SPEC_FIELDS,
-} from "../../src/policy/requests/swarm-secrets.js";
+import { CONFIG_REFERENCE_FIELDS, CONFIG_SPEC_FIELDS, SECRET_REFERENCE_FIELDS, SECRET_SPEC_FIELDS } from "../../src/policy/requests/swarm-secrets.js";
 import type { FieldTable } from "../../src/policy/requests/walk-fields.js";
 
 const API_1_41 = {
   ServiceSpec: ["Name", "Labels", "TaskTemplate", "Mode", "UpdateConfig", "RollbackConfig", "Networks", "EndpointSpec"],
   "ServiceSpec.Mode": ["Replicated", "Global", "ReplicatedJob", "GlobalJob"],
   "ServiceSpec.UpdateConfig": ["Parallelism", "Delay", "FailureAction", "Monitor", "MaxFailureRatio", "Order"],
-  TaskSpec: ["PluginSpec", "ContainerSpec", "NetworkAttachmentSpec", "Resources", "RestartPolicy", "Placement", "ForceUpdate", "Runtime", "Networks", "LogDriver"],
+  TaskSpec: [
+    "PluginSpec",
+    "ContainerSpec",
+    "NetworkAttachmentSpec",
+    "Resources",
+    "RestartPolicy",
+    "Placement",
+    "ForceUpdate",
+    "Runtime",
+    "Networks",
+    "LogDriver",
+  ],
   "TaskSpec.ContainerSpec": [
     "Image",
     "Labels",
@@ -143,7 +149,9 @@ function judgeService(spec: Record<string, unknown> = {}, task: Record<string, u
 }
 
 describe("fields at the Engine's default only", () => {
-  const containerDefaults = Object.entries(PRIVILEGES_FIELDS).filter(([, r]) => r === "default").map(([f]) => f);
+  const containerDefaults = Object.entries(PRIVILEGES_FIELDS)
+    .filter(([, r]) => r === "default")
+    .map(([f]) => f);
   it.each(containerDefaults)("refuses ContainerSpec.Privileges.%s unless at the default", (field) => {
     expect(judgeService({ Privileges: { [field]: null } })).toEqual([]);
     for (const value of [1, "x", ["x"], { x: "y" }, true]) {
@@ -175,7 +183,9 @@ describe("fields at the Engine's default only", () => {
     expect(judgeService({}, { Resources: { Limits: { Futuristic: 1 } } }).map((v) => v.field)).toEqual(["TaskTemplate.Resources.Limits.Futuristic"]);
     expect(judgeService({}, { Placement: { Futuristic: ["x"] } }).map((v) => v.field)).toEqual(["TaskTemplate.Placement.Futuristic"]);
     expect(judgeService({}, {}, { UpdateConfig: { Futuristic: true } }).map((v) => v.field)).toEqual(["UpdateConfig.Futuristic"]);
-    expect(judgeService({}, {}, { Futuristic: 1 }).map((v) => v.message)).toEqual([expect.stringMatching(/^Futuristic is set \(1\), and the host policy does not know/)]);
+    expect(judgeService({}, {}, { Futuristic: 1 }).map((v) => v.message)).toEqual([
+      expect.stringMatching(/^Futuristic is set \(1\), and the host policy does not know/),
+    ]);
     expect(judgeService({ Mounts: [{ Type: "tmpfs", Target: "/t", TmpfsOptions: { Options: [["exec"]] } }] }).map((v) => v.field)).toEqual([
       "TaskTemplate.ContainerSpec.Mounts[0].TmpfsOptions.Options",
     ]);

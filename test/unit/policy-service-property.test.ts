@@ -44,7 +44,12 @@ const PLAIN_CONTAINER_FIELDS = new Set([
   "Ulimits",
 ]);
 const PLAIN_TASK_FIELDS = new Set(["ContainerSpec", "Resources", "RestartPolicy", "Placement", "ForceUpdate", "Networks", "LogDriver"]);
-const IDENTITY: Record<string, string> = { "com.docker.stack.namespace": "app", "com.docker.compose.project": "app", "gitdock.managed": "true", "gitdock.agent": AGENT };
+const IDENTITY: Record<string, string> = {
+  "com.docker.stack.namespace": "app",
+  "com.docker.compose.project": "app",
+  "gitdock.managed": "true",
+  "gitdock.agent": AGENT,
+};
 
 const empty = (v: unknown) =>
   v === undefined ||
@@ -73,7 +78,8 @@ function privileges(body: Record<string, unknown>): string[] {
   const task = (body["TaskTemplate"] ?? {}) as Record<string, unknown>;
   for (const [k, v] of Object.entries(task)) if (!PLAIN_TASK_FIELDS.has(k) && !(k === "Runtime" && (v === "" || v === "container"))) out.push(`task ${k}`);
   const spec = (task["ContainerSpec"] ?? {}) as Record<string, unknown>;
-  for (const [k, v] of Object.entries(spec)) if (!PLAIN_CONTAINER_FIELDS.has(k) && !empty(v) && !(k === "Isolation" && v === "default")) out.push(`container ${k}`);
+  for (const [k, v] of Object.entries(spec))
+    if (!PLAIN_CONTAINER_FIELDS.has(k) && !empty(v) && !(k === "Isolation" && v === "default")) out.push(`container ${k}`);
   out.push(...labelsForged(spec["Labels"]));
   const user = typeof spec["User"] === "string" ? (spec["User"].split(":")[0] ?? "") : undefined;
   if (user !== undefined && (user === "" || user === "root" || /^[+-]?0+$/.test(user))) out.push("root");
@@ -111,7 +117,11 @@ const mount = fc.oneof(
     Source: fc.constant("app_data"),
     Target: fc.constant("/v"),
     VolumeOptions: fc.record({
-      DriverConfig: fc.constantFrom({ Name: "local" }, { Name: "local", Options: { type: "proc" } }, { Name: "local", Options: { type: "none", o: "bind", device: "/etc" } }),
+      DriverConfig: fc.constantFrom(
+        { Name: "local" },
+        { Name: "local", Options: { type: "proc" } },
+        { Name: "local", Options: { type: "none", o: "bind", device: "/etc" } },
+      ),
     }),
   }),
   fc.record({ Type: fc.constantFrom("tmpfs", "npipe", "cluster"), Target: fc.constant("/t") }),
@@ -153,7 +163,9 @@ const top = fc.record(
     Labels: labels,
     Mode: fc.constantFrom({ Replicated: { Replicas: 2 } }, { Global: {} }, { GlobalJob: {} }, { ReplicatedJob: {} }),
     Networks: fc.subarray([{ Target: "app_default" }, { Target: "bridge" }]),
-    EndpointSpec: fc.record({ Ports: fc.array(fc.record({ TargetPort: fc.constant(80), PublishedPort: fc.constantFrom(0, 22, 8080, 9000) }), { maxLength: 2 }) }),
+    EndpointSpec: fc.record({
+      Ports: fc.array(fc.record({ TargetPort: fc.constant(80), PublishedPort: fc.constantFrom(0, 22, 8080, 9000) }), { maxLength: 2 }),
+    }),
   },
   { requiredKeys: [] },
 );
@@ -189,7 +201,11 @@ describe("property: what the default policy lets through is a plain unprivileged
     let refused = 0;
     fc.assert(
       fc.property(body, (generated) => {
-        const request: EngineRequest = { kind: "service-create", body: generated, origin: { file: "hosts/h1/app/compose.yaml", project: "app", path: ["services", "web"] } };
+        const request: EngineRequest = {
+          kind: "service-create",
+          body: generated,
+          origin: { file: "hosts/h1/app/compose.yaml", project: "app", path: ["services", "web"] },
+        };
         const violations = judgeEngineRequests([request], { policy: POLICY, guarded: guardedPaths([]), stacks: STACKS, swarm: true, agentId: AGENT });
         if (violations.length === 0) {
           allowed++;

@@ -115,7 +115,9 @@ describe("a plain service", () => {
 
 describe("attacks through a service spec, each refused with its field", () => {
   it("a bind of / or of the Docker socket, or of the agent's own files", () => {
-    expect(messages([mount({ Type: "bind", Source: "/" })])).toEqual([`${MOUNT}.Source: bind source / would expose the agent's own /etc/gitdock/gitdock.env; no policy allows that`]);
+    expect(messages([mount({ Type: "bind", Source: "/" })])).toEqual([
+      `${MOUNT}.Source: bind source / would expose the agent's own /etc/gitdock/gitdock.env; no policy allows that`,
+    ]);
     expect(messages([mount({ Type: "bind", Source: "/var/run/docker.sock" })])).toEqual([
       `${MOUNT}.Source: bind mount of /var/run/docker.sock would hand the container the Docker socket (root on this host); the host policy must list it exactly in bind_roots`,
     ]);
@@ -137,9 +139,13 @@ describe("attacks through a service spec, each refused with its field", () => {
 
   it("a volume Swarm would create on each node: judged as a volume create (driver, bind device, type)", () => {
     const vol = (DriverConfig: Record<string, unknown>, Source = "app_data") => mount({ Type: "volume", Source, VolumeOptions: { DriverConfig } });
-    expect(fields([vol({ Name: "local", Options: { type: "none", o: "bind", device: "/etc" } })])).toEqual([`${MOUNT}.VolumeOptions.DriverConfig.Options.device`]);
+    expect(fields([vol({ Name: "local", Options: { type: "none", o: "bind", device: "/etc" } })])).toEqual([
+      `${MOUNT}.VolumeOptions.DriverConfig.Options.device`,
+    ]);
     expect(fields([vol({ Name: "local", Options: { type: "none", o: "bind", device: "/srv/app/data" } })])).toEqual([]);
-    expect(fields([vol({ Name: "local", Options: { type: "nfs", o: "addr=10.0.0.1", device: ":/export" } })])).toEqual([`${MOUNT}.VolumeOptions.DriverConfig.Options.type`]);
+    expect(fields([vol({ Name: "local", Options: { type: "nfs", o: "addr=10.0.0.1", device: ":/export" } })])).toEqual([
+      `${MOUNT}.VolumeOptions.DriverConfig.Options.type`,
+    ]);
     expect(fields([vol({ Name: "local", Options: { type: "nfs", o: "addr=10.0.0.1", device: ":/export" } })], { volumeTypes: ["nfs"] })).toEqual([]);
     expect(fields([vol({ Name: "rexray/ebs" })])).toEqual([`${MOUNT}.VolumeOptions.DriverConfig.Name`]);
     expect(fields([vol({}, "other_data")])).toEqual([`${MOUNT}.Source`]);
@@ -200,7 +206,9 @@ describe("attacks through a service spec, each refused with its field", () => {
       swarm: true,
     });
     expect(judgedLater).toEqual([]);
-    expect(fields([service({ Configs: [{ ConfigName: "other_nginx_conf", File: { Name: "/c" } }] })])).toEqual(["TaskTemplate.ContainerSpec.Configs[0].ConfigName"]);
+    expect(fields([service({ Configs: [{ ConfigName: "other_nginx_conf", File: { Name: "/c" } }] })])).toEqual([
+      "TaskTemplate.ContainerSpec.Configs[0].ConfigName",
+    ]);
     expect(fields([service({ Configs: [{ ConfigName: "app_nginx_conf_9c1e", Runtime: {} }] })])).toEqual(["TaskTemplate.ContainerSpec.Configs[0].Runtime"]);
   });
 
@@ -221,7 +229,9 @@ describe("attacks through a service spec, each refused with its field", () => {
   it("the ingress network, the nodes' bridges, and the host's network unless the policy allows it", () => {
     const on = (Target: string) => service({}, { Networks: [{ Target }] });
     for (const target of ["ingress", "docker_gwbridge", "bridge"]) {
-      expect(messages([on(target)])).toEqual([`TaskTemplate.Networks[0].Target: the Swarm's "${target}" network is not allowed by the host policy: use a network of the stack`]);
+      expect(messages([on(target)])).toEqual([
+        `TaskTemplate.Networks[0].Target: the Swarm's "${target}" network is not allowed by the host policy: use a network of the stack`,
+      ]);
     }
     expect(messages([on("host")])).toEqual(["TaskTemplate.Networks[0].Target: the host network is not allowed by the host policy"]);
     expect(fields([on("host")], { hostNetwork: true })).toEqual([]);
@@ -343,7 +353,9 @@ describe("overlay network creates", () => {
 
   it("allows a stack's overlay network under Swarm, as its default driver; elsewhere only when network_drivers lists it", () => {
     expect(fields([overlay()])).toEqual([]);
-    expect(fields([overlay({ Options: { "com.docker.network.driver.mtu": "1400" }, IPAM: { Driver: "default", Config: [{ Subnet: "10.20.0.0/24" }] } })])).toEqual([]);
+    expect(
+      fields([overlay({ Options: { "com.docker.network.driver.mtu": "1400" }, IPAM: { Driver: "default", Config: [{ Subnet: "10.20.0.0/24" }] } })]),
+    ).toEqual([]);
     expect(messages([overlay()], {}, { swarm: false })).toEqual(['Driver: network driver "overlay" is not allowed by the host policy (allowed: bridge)']);
     expect(fields([overlay()], { networkDrivers: ["bridge", "overlay"] }, { swarm: false })).toEqual([]);
   });
@@ -382,7 +394,11 @@ describe("violations located in the Compose file", () => {
       ]),
       sources,
     );
-    expect(problems.map((p) => `${p.path} ${p.line}:${p.col}`)).toEqual(["services.web.deploy.labels 4:7", "services.web.cap_add 3:7", "services.web.ports 3:7"]);
+    expect(problems.map((p) => `${p.path} ${p.line}:${p.col}`)).toEqual([
+      "services.web.deploy.labels 4:7",
+      "services.web.cap_add 3:7",
+      "services.web.ports 3:7",
+    ]);
     expect(problems[1]?.message).toMatch(/adding capability SYS_ADMIN .* \[Engine request field TaskTemplate\.ContainerSpec\.CapabilityAdd\[0\]\]$/);
   });
 });

@@ -102,7 +102,10 @@ export function networkCreateFields(body: Record<string, unknown>): FieldTable<R
     Driver: (value, field, { policy, swarm }) =>
       policy.networkDrivers.includes(String(value)) || (swarm && value === "overlay")
         ? []
-        : finding(field, `network driver ${describe(value)} is not allowed by the host policy (allowed: ${list(policy.networkDrivers)}${swarm ? ", overlay" : ""})`),
+        : finding(
+            field,
+            `network driver ${describe(value)} is not allowed by the host policy (allowed: ${list(policy.networkDrivers)}${swarm ? ", overlay" : ""})`,
+          ),
     Internal: "free",
     Attachable: "free",
     // The routing mesh: every published port of every service would pass through it.
@@ -119,7 +122,8 @@ export function networkCreateFields(body: Record<string, unknown>): FieldTable<R
     },
     Labels: "free",
     // An overlay network is the Swarm's: `swarm` is its scope, as the Engine would pick.
-    Scope: driver === "overlay" ? (v, f) => (v === "" || v === "swarm" ? [] : finding(f, `an overlay network's scope is swarm, not ${describe(v)}`)) : "default",
+    Scope:
+      driver === "overlay" ? (v, f) => (v === "" || v === "swarm" ? [] : finding(f, `an overlay network's scope is swarm, not ${describe(v)}`)) : "default",
     ConfigOnly: "default",
     ConfigFrom: "default",
   };

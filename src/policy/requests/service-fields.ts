@@ -1,9 +1,9 @@
+import { parseInterval, portsAllowed } from "../port-ranges.js";
 import { capAdd, image, list, networkName, sysctlsWithin, user } from "./container-fields.js";
 import type { RequestScope } from "./request-scope.js";
 import { swarmLabels } from "./swarm-labels.js";
 import { swarmMounts } from "./swarm-mounts.js";
 import { references } from "./swarm-secrets.js";
-import { parseInterval, portsAllowed } from "../port-ranges.js";
 import { describe, eachItem, finding, isObject, nested, type FieldTable, type Judge } from "./walk-fields.js";
 
 /**
@@ -26,7 +26,8 @@ const SWARM_ENGINE_NETWORKS = new Set(["ingress", "docker_gwbridge", "bridge", "
 /** `<project>_<service>`, as `docker stack deploy` names it; an existing service of that name must be gitdock's. */
 const serviceName: Judge<RequestScope> = (value, field, scope) => {
   const name = String(value);
-  if (!name.startsWith(`${scope.project}_`)) return finding(field, `service ${describe(value)} is not named ${scope.project}_<service>, as stack ${scope.project}'s services are`);
+  if (!name.startsWith(`${scope.project}_`))
+    return finding(field, `service ${describe(value)} is not named ${scope.project}_<service>, as stack ${scope.project}'s services are`);
   return scope.engine?.services?.get(name) === false ? finding(field, `service ${name} already exists on the Swarm and gitdock does not own it`) : [];
 };
 
@@ -59,7 +60,9 @@ const publishedPort: Judge<RequestScope> = (value, field, { policy }) => {
 const oneOf =
   (what: string, allowed: readonly string[]): Judge<RequestScope> =>
   (value, field) =>
-    allowed.includes(String(value)) ? [] : finding(field, `${what} ${describe(value)} is not one the host policy knows (${allowed.filter(Boolean).join(", ")})`);
+    allowed.includes(String(value))
+      ? []
+      : finding(field, `${what} ${describe(value)} is not one the host policy knows (${allowed.filter(Boolean).join(", ")})`);
 
 export const ENDPOINT_PORT_FIELDS: FieldTable<RequestScope> = {
   Name: "free",
@@ -127,7 +130,10 @@ export function containerSpecFields(namespaces: { hostNetwork: boolean }): Field
 /** Node resources a Swarm admin advertised (GPUs, `SSD=3`): the Swarm form of devices a driver hands out. */
 const genericResources: Judge<RequestScope> = (value, field, { policy }) =>
   Array.isArray(value) && value.length > 0 && !policy.deviceRequests
-    ? finding(field, "generic resources (GPUs and other node resources Swarm hands out) are not allowed by the host policy; set device_requests: true to allow them")
+    ? finding(
+        field,
+        "generic resources (GPUs and other node resources Swarm hands out) are not allowed by the host policy; set device_requests: true to allow them",
+      )
     : [];
 
 export const LIMIT_FIELDS: FieldTable<RequestScope> = { NanoCPUs: "free", MemoryBytes: "free", Pids: "free" };
@@ -202,6 +208,6 @@ export function serviceSpecFields(body: Record<string, unknown>): FieldTable<Req
 
 function joinsHostNetwork(body: Record<string, unknown>): boolean {
   const task = isObject(body["TaskTemplate"]) ? body["TaskTemplate"] : {};
-  const attachments = [body["Networks"], task["Networks"]].flatMap((n) => (Array.isArray(n) ? n : []));
+  const attachments = [body["Networks"], task["Networks"]].flatMap((n): unknown[] => (Array.isArray(n) ? (n as unknown[]) : []));
   return attachments.some((a) => isObject(a) && a["Target"] === "host");
 }

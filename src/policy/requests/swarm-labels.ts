@@ -27,10 +27,14 @@ export const swarmLabels: Judge<RequestScope> = (value, field, scope) => {
 
 function reservedLabel(key: string, value: unknown, field: string, scope: RequestScope): Finding[] {
   if (!RESERVED_PREFIXES.some((p) => key.startsWith(p))) return [];
-  if (!GITDOCK_KEYS.has(key)) return finding(field, `label ${key} is reserved: gitdock and docker stack set these labels themselves, and ${key} is not one of them`);
+  if (!GITDOCK_KEYS.has(key))
+    return finding(field, `label ${key} is reserved: gitdock and docker stack set these labels themselves, and ${key} is not one of them`);
   const expected = expectedValue(key, scope);
   if (expected === undefined || value === expected) return [];
-  return finding(field, `label ${key} is ${describe(value)}, but gitdock sets it to ${describe(expected)} for stack ${scope.project}: it cannot be set by a commit`);
+  return finding(
+    field,
+    `label ${key} is ${describe(value)}, but gitdock sets it to ${describe(expected)} for stack ${scope.project}: it cannot be set by a commit`,
+  );
 }
 
 /** The value an identity label must have; undefined when any value gitdock computes is fine (a commit id, a hash). */

@@ -54,7 +54,8 @@ function swarmMount(value: unknown, field: string, scope: RequestScope): Finding
     out.push({ field: `${field}.Type`, message: `mount type ${describe(type)} is not allowed by the host policy (bind, volume and tmpfs are)` });
   }
   if (type !== "bind" && value["BindOptions"] !== undefined) out.push({ field: `${field}.BindOptions`, message: "bind options on a mount that is not a bind" });
-  if (type !== "volume" && value["VolumeOptions"] !== undefined) out.push({ field: `${field}.VolumeOptions`, message: "volume options on a mount that is not a volume" });
+  if (type !== "volume" && value["VolumeOptions"] !== undefined)
+    out.push({ field: `${field}.VolumeOptions`, message: "volume options on a mount that is not a volume" });
   return out;
 }
 

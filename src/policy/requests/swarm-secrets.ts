@@ -23,12 +23,13 @@ function onEngine(kind: Kind, scope: RequestScope): ReadonlyMap<string, SwarmObj
 /** A name a create or a reference gives: one of this stack's own, not one on the Engine that gitdock does not own. */
 function stackObjectName(kind: Kind, name: string, field: string, scope: RequestScope): Finding[] {
   if (!name.startsWith(`${scope.project}_`)) {
-    return finding(field, `${kind} ${describe(name)} is not one of stack ${scope.project}'s: gitdock names them ${scope.project}_<name>, and a service may use only those`);
+    return finding(
+      field,
+      `${kind} ${describe(name)} is not one of stack ${scope.project}'s: gitdock names them ${scope.project}_<name>, and a service may use only those`,
+    );
   }
   if (!declared(kind, scope).has(name)) return finding(field, `${kind} ${name} is not a ${kind} this stack declares`);
-  return onEngine(kind, scope)?.get(name)?.managed === false
-    ? finding(field, `${kind} ${name} already exists on the Swarm and gitdock does not own it`)
-    : [];
+  return onEngine(kind, scope)?.get(name)?.managed === false ? finding(field, `${kind} ${name} already exists on the Swarm and gitdock does not own it`) : [];
 }
 
 const driver = "absent" as const;
@@ -84,6 +85,7 @@ function idOfName(kind: Kind, id: string, name: string, field: string, scope: Re
   const named = [...(engine ?? [])].find(([, o]) => o.id === id)?.[0];
   if (named !== undefined && named !== name) return finding(field, `${kind} id ${id} is the ${kind} ${named}, not ${name}: the Engine would mount ${named}`);
   const known = engine?.get(name);
-  if (named === undefined && known !== undefined) return finding(field, `${kind} id ${id} is not the id of ${kind} ${name} (${known.id}): the Engine mounts by id`);
+  if (named === undefined && known !== undefined)
+    return finding(field, `${kind} id ${id} is not the id of ${kind} ${name} (${known.id}): the Engine mounts by id`);
   return [];
 }
