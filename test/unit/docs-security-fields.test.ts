@@ -6,6 +6,9 @@ import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { CONTAINER_CONFIG_FIELDS, ENDPOINT_FIELDS, hostConfigFields } from "../../src/policy/requests/container-fields.js";
 import { networkCreateFields, volumeCreateFields } from "../../src/policy/requests/resource-fields.js";
+import { containerSpecFields, serviceSpecFields, taskSpecFields } from "../../src/policy/requests/service-fields.js";
+import { SWARM_MOUNT_FIELDS } from "../../src/policy/requests/swarm-mounts.js";
+import { CONFIG_SPEC_FIELDS, SECRET_SPEC_FIELDS } from "../../src/policy/requests/swarm-secrets.js";
 import type { FieldTable } from "../../src/policy/requests/walk-fields.js";
 
 const treatment = (rule: unknown) => (typeof rule === "string" ? rule : "judged");
@@ -36,6 +39,12 @@ describe("docs/security.md matches the policy's tables", () => {
     ["Endpoint settings (each network in `NetworkingConfig.EndpointsConfig`, and network connects)", codeTable(ENDPOINT_FIELDS as FieldTable<unknown>)],
     ["Volume create", codeTable(volumeCreateFields({}) as FieldTable<unknown>)],
     ["Network create", codeTable(networkCreateFields({}) as FieldTable<unknown>)],
+    ["Service: the ServiceSpec", codeTable(serviceSpecFields({}) as FieldTable<unknown>)],
+    ["Service: the TaskTemplate (TaskSpec)", codeTable(taskSpecFields({ hostNetwork: false }) as FieldTable<unknown>)],
+    ["Service: the ContainerSpec", codeTable(containerSpecFields({ hostNetwork: false }) as FieldTable<unknown>)],
+    ["Service: Mounts (each entry of `ContainerSpec.Mounts`)", codeTable(SWARM_MOUNT_FIELDS as FieldTable<unknown>)],
+    ["Secret create", codeTable(SECRET_SPEC_FIELDS as FieldTable<unknown>)],
+    ["Config create", codeTable(CONFIG_SPEC_FIELDS as FieldTable<unknown>)],
   ])("%s", async (heading, code) => {
     expect(await docTable(heading)).toEqual(code);
   });

@@ -14,18 +14,18 @@ import { describe, eachItem, finding, isObject, nested, type FieldTable, type Fi
  * policy-request-fields.test.ts checks the list against the API's, so none is forgotten.
  */
 
-const image: Judge<RequestScope> = (value, field, { policy }) => {
+export const image: Judge<RequestScope> = (value, field, { policy }) => {
   const where = imageLocation(String(value));
   if (policy.registries.some((e) => registryAllows(e, where))) return [];
   return finding(field, `registry ${where.registry}/${where.path} is not allowed by the host policy (allowed: ${list(policy.registries)})`);
 };
 
-const user: Judge<RequestScope> = (value, field, { policy }) =>
+export const user: Judge<RequestScope> = (value, field, { policy }) =>
   runsAsRoot(String(value)) && !policy.rootUser
     ? finding(field, `user ${describe(value)} runs as root (uid 0), which the host policy does not allow; use a non-root user`)
     : [];
 
-const capAdd: Judge<RequestScope> = eachItem((value, field, { policy }) => {
+export const capAdd: Judge<RequestScope> = eachItem((value, field, { policy }) => {
   const cap = canonicalCap(String(value));
   const allowed = policy.capAdd.map(canonicalCap);
   return allowed.includes(cap) ? [] : finding(field, `adding capability ${cap} is not allowed by the host policy (allowed: ${list(policy.capAdd)})`);
@@ -160,6 +160,11 @@ const logConfig: Judge<RequestScope> = (value, field, scope) => {
 
 /** Sysctls are judged together with the namespaces they would reach: net.* with the host's network is the host's. */
 function sysctlsJudge(hostConfig: Record<string, unknown>): Judge<RequestScope> {
+  return sysctlsWithin({ hostNetwork: hostConfig["NetworkMode"] === "host", hostIpc: hostConfig["IpcMode"] === "host" });
+}
+
+/** The policy's sysctls, for a container whose network or IPC namespace may be the host's (a Swarm task on the `host` network). */
+export function sysctlsWithin(namespaces: { hostNetwork: boolean; hostIpc: boolean }): Judge<RequestScope> {
   return (value, field, { policy }) => {
     if (!isObject(value)) return finding(field, `expected a map, got ${describe(value)}`);
     return Object.keys(value).flatMap((name) => {
@@ -167,9 +172,8 @@ function sysctlsJudge(hostConfig: Record<string, unknown>): Judge<RequestScope> 
       if (!policy.sysctls.some((p) => (p.endsWith("*") ? name.startsWith(p.slice(0, -1)) : name === p))) {
         return finding(at, `sysctl ${name} is not allowed by the host policy (allowed: ${list(policy.sysctls)})`);
       }
-      if (name.startsWith("net.") && hostConfig["NetworkMode"] === "host") return finding(at, `sysctl ${name} with the host's network would change the host`);
-      if (!name.startsWith("net.") && hostConfig["IpcMode"] === "host")
-        return finding(at, `sysctl ${name} with the host's IPC namespace would change the host`);
+      if (name.startsWith("net.") && namespaces.hostNetwork) return finding(at, `sysctl ${name} with the host's network would change the host`);
+      if (!name.startsWith("net.") && namespaces.hostIpc) return finding(at, `sysctl ${name} with the host's IPC namespace would change the host`);
       return [];
     });
   };
@@ -202,7 +206,7 @@ const mountSource: Judge<RequestScope> = () => []; // judged with its Type in `m
 
 const PROPAGATION_ALLOWED = new Set(["", "private", "rprivate", "slave", "rslave"]);
 
-const bindOptions = nested<RequestScope>({
+export const bindOptions = nested<RequestScope>({
   Propagation: (value, field) =>
     PROPAGATION_ALLOWED.has(String(value))
       ? []
@@ -396,7 +400,7 @@ export const CONTAINER_CONFIG_FIELDS: FieldTable<RequestScope> = {
 };
 
 /** Docker takes `net_admin`, `CAP_NET_ADMIN` and `NET_ADMIN` alike. */
-function canonicalCap(cap: string): string {
+export function canonicalCap(cap: string): string {
   return cap.toUpperCase().replace(/^CAP_/, "");
 }
 

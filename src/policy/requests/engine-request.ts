@@ -10,7 +10,7 @@ export interface RequestOrigin {
   /** The stack's Compose file, relative to the repository root. */
   file: string;
   project: string;
-  /** `["services", name]`, `["volumes", key]` or `["networks", key]`. */
+  /** `["services", name]`, `["volumes", key]`, `["networks", key]`, `["secrets", key]` or `["configs", key]`. */
   path: (string | number)[];
 }
 
@@ -21,8 +21,18 @@ export type EngineRequest =
   | { kind: "network-connect"; network: string; container: string; body: JsonObject; origin: RequestOrigin }
   /** POST /volumes/create. */
   | { kind: "volume-create"; body: JsonObject; origin: RequestOrigin }
-  /** POST /networks/create. */
-  | { kind: "network-create"; body: JsonObject; origin: RequestOrigin };
+  /** POST /networks/create (under Swarm, a stack's networks are `overlay` ones). */
+  | { kind: "network-create"; body: JsonObject; origin: RequestOrigin }
+  /**
+   * POST /services/create, and POST /services/{id}/update, which takes the same body: a Swarm
+   * ServiceSpec (Name, Labels, TaskTemplate, Mode, UpdateConfig, RollbackConfig, EndpointSpec).
+   * One judgement covers both.
+   */
+  | { kind: "service-create"; body: JsonObject; origin: RequestOrigin }
+  /** POST /secrets/create: a SecretSpec. `Data` is the secret itself: judged free, never quoted in a message. */
+  | { kind: "secret-create"; body: JsonObject; origin: RequestOrigin }
+  /** POST /configs/create: a ConfigSpec. `Data` is the content, as for secrets. */
+  | { kind: "config-create"; body: JsonObject; origin: RequestOrigin };
 
 export interface RequestViolation {
   origin: RequestOrigin;

@@ -5,6 +5,8 @@ import type { EngineRequest, RequestViolation } from "./engine-request.js";
 import { nestedBindSources } from "./nested-binds.js";
 import type { EngineObjects, RequestScope } from "./request-scope.js";
 import { networkCreateFields, volumeCreateFields } from "./resource-fields.js";
+import { serviceSpecFields } from "./service-fields.js";
+import { CONFIG_SPEC_FIELDS, SECRET_SPEC_FIELDS } from "./swarm-secrets.js";
 import { walkFields, type Finding } from "./walk-fields.js";
 
 /** What a project of the desired state declares, for judging its requests. */
@@ -14,6 +16,13 @@ export interface StackDeclarations {
   volumes: ReadonlyMap<string, { external: boolean }>;
   /** Decrypted files gitdock makes for the project's services (secrets runtime directory). */
   decryptedFiles?: ReadonlySet<string>;
+  /**
+   * Under Swarm: the Engine names of the secrets and configs gitdock creates for the project
+   * (`<project>_...`, content hash included), whether or not this pass creates them. A service may
+   * reference these and no other; a secret or config create must be one of them.
+   */
+  swarmSecrets?: ReadonlySet<string>;
+  swarmConfigs?: ReadonlySet<string>;
 }
 
 export interface JudgeOptions {
@@ -25,6 +34,10 @@ export interface JudgeOptions {
   stacks: ReadonlyMap<string, StackDeclarations>;
   /** What exists on the Engine and who owns it; undefined in `gitdock validate`. */
   engine?: EngineObjects;
+  /** The agent drives a Swarm (`engine: swarm`): overlay networks are the stacks' own, allowed without `network_drivers`. */
+  swarm?: boolean;
+  /** This agent's id: the `gitdock.agent` label of a Swarm service, secret or config must be it. */
+  agentId?: string;
 }
 
 /**
@@ -55,9 +68,16 @@ function judgeOne(request: EngineRequest, scope: RequestScope): Finding[] {
       return walkFields(request.body, volumeCreateFields(request.body), "", scope);
     case "network-create":
       return walkFields(request.body, networkCreateFields(request.body), "", scope);
+    case "service-create":
+      return walkFields(request.body, serviceSpecFields(request.body), "", scope);
+    case "secret-create":
+      return walkFields(request.body, SECRET_SPEC_FIELDS, "", scope);
+    case "config-create":
+      return walkFields(request.body, CONFIG_SPEC_FIELDS, "", scope);
   }
 }
 
+const NONE: ReadonlySet<string> = new Set();
 const NO_STACK: StackDeclarations = { containers: new Set(), networks: new Map(), volumes: new Map() };
 
 function scopeFor(project: string, opts: JudgeOptions): RequestScope {
@@ -72,5 +92,9 @@ function scopeFor(project: string, opts: JudgeOptions): RequestScope {
     stackVolumes: stack.volumes,
     ...(stack.decryptedFiles ? { decryptedFiles: stack.decryptedFiles } : {}),
     engine: opts.engine,
+    stackSecrets: stack.swarmSecrets ?? NONE,
+    stackConfigs: stack.swarmConfigs ?? NONE,
+    swarm: opts.swarm ?? false,
+    agentId: opts.agentId,
   };
 }

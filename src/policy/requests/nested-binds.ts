@@ -44,6 +44,7 @@ function hostSources(request: EngineRequest): HostSource[] {
     const device = localBindDevice(String(request.body["Driver"] ?? "local"), opts);
     return device?.startsWith("/") ? [{ path: normalizeHostPath(device), writable: true, request, field: "DriverOpts.device" }] : [];
   }
+  if (request.kind === "service-create") return serviceHostSources(request);
   if (request.kind !== "container-create") return [];
   const hostConfig = isObject(request.body["HostConfig"]) ? request.body["HostConfig"] : {};
   const mounts = Array.isArray(hostConfig["Mounts"]) ? hostConfig["Mounts"] : [];
@@ -62,7 +63,33 @@ function hostSources(request: EngineRequest): HostSource[] {
   ];
 }
 
+/**
+ * A service's bind mounts, and the volumes its mounts have Swarm create on each node bound to a
+ * host directory (`VolumeOptions.DriverConfig`, which stands in for a volume create).
+ */
+function serviceHostSources(request: EngineRequest): HostSource[] {
+  const task = isObject(request.body["TaskTemplate"]) ? request.body["TaskTemplate"] : {};
+  const spec = isObject(task["ContainerSpec"]) ? task["ContainerSpec"] : {};
+  const mounts = Array.isArray(spec["Mounts"]) ? spec["Mounts"] : [];
+  const at = "TaskTemplate.ContainerSpec.Mounts";
+  return mounts.flatMap((m, i): HostSource[] => {
+    if (!isObject(m)) return [];
+    if (m["Type"] === "bind" && typeof m["Source"] === "string" && m["Source"].startsWith("/")) {
+      return [{ path: normalizeHostPath(m["Source"]), writable: m["ReadOnly"] !== true, request, field: `${at}[${i}].Source` }];
+    }
+    const volume = isObject(m["VolumeOptions"]) ? m["VolumeOptions"] : {};
+    const driver = isObject(volume["DriverConfig"]) ? volume["DriverConfig"] : undefined;
+    if (m["Type"] !== "volume" || !driver) return [];
+    const opts = isObject(driver["Options"]) ? driver["Options"] : {};
+    const device = localBindDevice(String(driver["Name"] || "local"), opts);
+    return device?.startsWith("/")
+      ? [{ path: normalizeHostPath(device), writable: true, request, field: `${at}[${i}].VolumeOptions.DriverConfig.Options.device` }]
+      : [];
+  });
+}
+
 function describeOwner(source: HostSource): string {
   if (source.request.kind === "volume-create") return `volume ${String(source.request.body["Name"] ?? "")}`;
+  if (source.request.kind === "service-create") return `service ${String(source.request.body["Name"] ?? "")}`;
   return `container ${String(source.request.body["name"] ?? "")}`;
 }

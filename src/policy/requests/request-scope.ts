@@ -17,6 +17,13 @@ export interface RequestScope {
   decryptedFiles?: ReadonlySet<string>;
   /** Who owns what already exists on the Engine; undefined where no Engine is asked (`gitdock validate`). */
   engine: EngineObjects | undefined;
+  /** Swarm secrets and configs gitdock creates for this project, by Engine name: the only ones its services may reference. */
+  stackSecrets: ReadonlySet<string>;
+  stackConfigs: ReadonlySet<string>;
+  /** The agent drives a Swarm (`engine: swarm`): `overlay` is then the stack networks' driver, allowed without `network_drivers`. */
+  swarm: boolean;
+  /** This agent's id, when known: the `gitdock.agent` label a Swarm object carries must be it. */
+  agentId: string | undefined;
 }
 
 /** Existing containers, networks and volumes by name: true when this agent manages it. */
@@ -24,4 +31,15 @@ export interface EngineObjects {
   containers: ReadonlyMap<string, boolean>;
   networks: ReadonlyMap<string, boolean>;
   volumes: ReadonlyMap<string, boolean>;
+  /** Swarm services by name (under `engine: swarm`). */
+  services?: ReadonlyMap<string, boolean>;
+  /** Swarm secrets and configs by name, with their ids: a reference's id must be the named one's. */
+  secrets?: ReadonlyMap<string, SwarmObject>;
+  configs?: ReadonlyMap<string, SwarmObject>;
+}
+
+export interface SwarmObject {
+  id: string;
+  /** True when this agent manages it. */
+  managed: boolean;
 }

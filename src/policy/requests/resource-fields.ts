@@ -11,7 +11,7 @@ import { describe, eachItem, finding, isObject, nested, type FieldTable, type Fi
  */
 
 /** The local driver's options: `none` + `o: bind` is a bind mount (judged as one), `tmpfs` is memory; any other type only when the policy names it. */
-function localVolumeOptions(opts: Record<string, unknown>, field: string, scope: RequestScope): Finding[] {
+export function localVolumeOptions(opts: Record<string, unknown>, field: string, scope: RequestScope): Finding[] {
   const out: Finding[] = [];
   for (const key of Object.keys(opts)) {
     if (!["type", "o", "device"].includes(key)) out.push({ field: `${field}.${key}`, message: `local volume option ${key} is not one the host policy knows` });
@@ -51,7 +51,7 @@ function localVolumeOptions(opts: Record<string, unknown>, field: string, scope:
       ];
 }
 
-const volumeDriver: Judge<RequestScope> = (value, field, { policy }) =>
+export const volumeDriver: Judge<RequestScope> = (value, field, { policy }) =>
   policy.volumeDrivers.includes(String(value))
     ? []
     : finding(field, `volume driver ${describe(value)} is not allowed by the host policy (allowed: ${list(policy.volumeDrivers)})`);
@@ -79,33 +79,51 @@ const SAFE_BRIDGE_OPTIONS = new Set([
   "com.docker.network.bridge.enable_ip_masquerade",
 ]);
 
+/**
+ * Overlay options that stay inside the network: its MTU. `encrypted` sets up IPsec between the
+ * nodes (host-wide kernel state no policy key allows yet), `com.docker.network.driver.overlay.vxlanid_list`
+ * picks VXLAN ids, which could land in another network's traffic.
+ */
+const SAFE_OVERLAY_OPTIONS = new Set(["com.docker.network.driver.mtu"]);
+
+/** The Engine's own networks, and under Swarm the routing mesh and the nodes' gateway bridge: a network of a stack never takes their names. */
+const ENGINE_NETWORK_NAMES = new Set(["host", "none", "bridge", "default", "ingress", "docker_gwbridge"]);
+
 export function networkCreateFields(body: Record<string, unknown>): FieldTable<RequestScope> {
   const driver = String(body["Driver"] ?? "bridge");
   return {
     Name: (value, field, scope) => {
       const name = String(value);
-      if (["host", "none", "bridge", "default"].includes(name)) return finding(field, `a network named ${name} would shadow the Engine's own`);
+      if (ENGINE_NETWORK_NAMES.has(name)) return finding(field, `a network named ${name} would shadow the Engine's own`);
       return scope.engine?.networks.get(name) === false ? finding(field, `network ${name} exists and gitdock does not own it`) : [];
     },
     CheckDuplicate: "free",
-    Driver: (value, field, { policy }) =>
-      policy.networkDrivers.includes(String(value))
+    // Under Swarm a stack's networks are overlay networks, as `docker stack deploy` makes them.
+    Driver: (value, field, { policy, swarm }) =>
+      policy.networkDrivers.includes(String(value)) || (swarm && value === "overlay")
         ? []
-        : finding(field, `network driver ${describe(value)} is not allowed by the host policy (allowed: ${list(policy.networkDrivers)})`),
+        : finding(
+            field,
+            `network driver ${describe(value)} is not allowed by the host policy (allowed: ${list(policy.networkDrivers)}${swarm ? ", overlay" : ""})`,
+          ),
     Internal: "free",
     Attachable: "free",
+    // The routing mesh: every published port of every service would pass through it.
     Ingress: "default",
     IPAM: (value, field, scope) => nested(ipamFields(isObject(value) ? value : {}))(value, field, scope),
     EnableIPv6: "free",
     Options: (value, field) => {
       if (!isObject(value)) return finding(field, `expected a map, got ${describe(value)}`);
-      if (driver !== "bridge") return [];
+      const safe = driver === "bridge" ? SAFE_BRIDGE_OPTIONS : driver === "overlay" ? SAFE_OVERLAY_OPTIONS : undefined;
+      if (!safe) return [];
       return Object.keys(value)
-        .filter((k) => !SAFE_BRIDGE_OPTIONS.has(k))
-        .flatMap((k) => finding(`${field}.${k}`, `bridge option ${k} is not allowed by the host policy (allowed: ${[...SAFE_BRIDGE_OPTIONS].join(", ")})`));
+        .filter((k) => !safe.has(k))
+        .flatMap((k) => finding(`${field}.${k}`, `${driver} option ${k} is not allowed by the host policy (allowed: ${[...safe].join(", ")})`));
     },
     Labels: "free",
-    Scope: "default",
+    // An overlay network is the Swarm's: `swarm` is its scope, as the Engine would pick.
+    Scope:
+      driver === "overlay" ? (v, f) => (v === "" || v === "swarm" ? [] : finding(f, `an overlay network's scope is swarm, not ${describe(v)}`)) : "default",
     ConfigOnly: "default",
     ConfigFrom: "default",
   };
