@@ -9,6 +9,8 @@ export const LABEL = {
   composeOneoff: "com.docker.compose.oneoff",
   composeNetwork: "com.docker.compose.network",
   composeVolume: "com.docker.compose.volume",
+  /** `docker stack deploy`'s namespace: `docker stack ls/ps/rm` group a Swarm's services (and their networks, secrets, configs) by it. */
+  stackNamespace: "com.docker.stack.namespace",
   managed: "gitdock.managed",
   /** Which agent owns it (`--host-id`), so agents sharing an engine never prune each other's stacks. */
   agent: "gitdock.agent",

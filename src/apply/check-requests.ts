@@ -5,6 +5,7 @@ import {
   locateViolations,
   hostSourcesOf,
   type EngineObjects,
+  type EngineRequest,
   type GuardedPaths,
   type HostPolicy,
   type PolicySources,
@@ -48,7 +49,11 @@ export function checkEngineRequests(desired: DesiredState, check: RequestCheck):
  * (apply creates it, checking again).
  */
 export async function checkHostBindSources(desired: DesiredState, check: RequestCheck): Promise<ManifestProblem[]> {
-  const requests = engineRequests(policyView(desired), check.agentId);
+  return checkRequestHostSources(engineRequests(policyView(desired), check.agentId), check);
+}
+
+/** The bind sources of any requests (containers' or Swarm services'), looked at on this host. */
+export async function checkRequestHostSources(requests: readonly EngineRequest[], check: Omit<RequestCheck, "host">): Promise<ManifestProblem[]> {
   const roots = bindRootsOf(check.policy, check.guarded.readOnlyRoots);
   const violations: RequestViolation[] = [];
   for (const { request, field, path, writable } of hostSourcesOf(requests)) {

@@ -7,4 +7,3 @@ export { judgeEngineRequests, type JudgeOptions, type StackDeclarations } from "
 export { locateViolations } from "./requests/locate-violations.js";
 export type { EngineObjects, SwarmObject } from "./requests/request-scope.js";
 export { hostSourcesOf, type HostSource } from "./requests/nested-binds.js";
-export { STACK_NAMESPACE_LABEL } from "./requests/swarm-labels.js";

@@ -1,6 +1,7 @@
-import { checkEngineRequests, checkHostBindSources } from "../apply/check-requests.js";
+import { checkEngineRequests, checkHostBindSources, type RequestCheck } from "../apply/check-requests.js";
+import { checkSwarmRequests } from "../swarm/index.js";
 import { guardedFilesOf } from "../config/guarded-files.js";
-import { PolicyViolationError } from "../errors.js";
+import { PolicyViolationError, type ManifestProblem } from "../errors.js";
 import type { VerifiedImage } from "../image-signatures/index.js";
 import type { DesiredStack, DesiredState } from "../model.js";
 import { observeHost } from "../observe/index.js";
@@ -68,12 +69,19 @@ async function acceptManifest(
   // Values from the host's variables files are secrets: the reasons go to the journal and git notes.
   if (violations.length > 0) throw new PolicyViolationError(groupSharedProblems(sources.maskHostValues(violations)));
   const desired = { commit, stacks };
-  const host = await (engine ?? (() => observeHost(ctx.docker, ctx.settings.hostId)))();
-  const check = { policy, guarded, agentId: ctx.settings.hostId, sources, host };
-  const refused = checkEngineRequests(desired, check);
-  if (refused.length === 0) refused.push(...(await checkHostBindSources(desired, check)));
+  const check = { policy, guarded, agentId: ctx.settings.hostId, sources };
+  // The engine seam: a Swarm is sent services, networks, secrets and configs; a host, containers.
+  const refused =
+    ctx.settings.engine === "swarm"
+      ? await checkSwarmRequests(desired, check, ctx.docker)
+      : await checkContainerRequests(desired, { ...check, host: await (engine ?? (() => observeHost(ctx.docker, ctx.settings.hostId)))() });
   if (refused.length > 0) throw new PolicyViolationError(groupSharedProblems(sources.maskHostValues(refused)));
   return { desired, images: await checkImageSignatures(ctx, stacks, sources) };
+}
+
+async function checkContainerRequests(desired: DesiredState, check: RequestCheck): Promise<ManifestProblem[]> {
+  const refused = checkEngineRequests(desired, check);
+  return refused.length ? refused : checkHostBindSources(desired, check);
 }
 
 /**

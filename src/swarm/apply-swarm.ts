@@ -10,12 +10,13 @@ import type Docker from "dockerode";
 import { networkCreateBody } from "../apply/resource-config.js";
 import { registryHost, type RegistryAuths } from "../apply/registry-auth.js";
 import { engineError } from "../engine/docker-client.js";
+import { LABEL } from "../labels.js";
 import { EngineUnavailableError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { ServiceAction, ServicePlan } from "../plan/index.js";
 import type { DesiredSwarm, SwarmServiceToSend } from "./desired-services.js";
 import type { JsonObject } from "./service-spec.js";
-import { ownerLabels, STACK_NAMESPACE } from "./stack-names.js";
+import { ownerLabels } from "./stack-names.js";
 import { waitForService } from "./swarm-gate.js";
 import type { SwarmObject } from "./swarm-objects.js";
 
@@ -61,7 +62,7 @@ export async function applySwarmPlan(plan: ServicePlan, desired: DesiredSwarm, c
 /** `Driver: overlay` unless the manifest names another; `docker stack ls` finds it by the namespace label. */
 export function overlayNetworkBody(project: string, network: Parameters<typeof networkCreateBody>[1], agentId: string): JsonObject {
   const body = networkCreateBody(project, network, agentId);
-  return { ...body, Driver: network.driver ?? "overlay", Labels: { ...body.Labels, [STACK_NAMESPACE]: project } };
+  return { ...body, Driver: network.driver ?? "overlay", Labels: { ...body.Labels, [LABEL.stackNamespace]: project } };
 }
 
 async function send(ctx: SwarmApplyContext, action: ServiceAction, service: SwarmServiceToSend): Promise<SwarmStep> {

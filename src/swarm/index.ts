@@ -5,4 +5,5 @@ export { undoSwarmRollout } from "./undo-swarm.js";
 export { finishSwarmRollout } from "./finish-swarm.js";
 export { waitForService, judgeTasks } from "./swarm-gate.js";
 export { serviceSpec } from "./service-spec.js";
-export { swarmServiceName, STACK_NAMESPACE } from "./stack-names.js";
+export { swarmServiceName } from "./stack-names.js";
+export { checkSwarmRequests, swarmRequests } from "./swarm-requests.js";

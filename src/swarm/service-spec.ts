@@ -8,7 +8,7 @@
 import type { ContainerSpec, DesiredStack, HealthcheckSpec, MountSpec, PortSpec, SwarmDeploy, UpdateConfig } from "../model.js";
 import { LABEL } from "../labels.js";
 import type { ResolvedService } from "../plan/types.js";
-import { ownerLabels, swarmServiceName, STACK_NAMESPACE } from "./stack-names.js";
+import { ownerLabels, swarmServiceName } from "./stack-names.js";
 import type { SwarmObjectNames } from "./swarm-objects.js";
 
 export type JsonObject = Record<string, unknown>;
@@ -67,7 +67,7 @@ function containerSpec(id: ServiceIdentity): JsonObject {
   const spec = id.service.spec;
   return {
     Image: spec.image,
-    Labels: { ...spec.labels, [STACK_NAMESPACE]: id.stack.project },
+    Labels: { ...spec.labels, [LABEL.stackNamespace]: id.stack.project },
     // Swarm's Command replaces the image's entrypoint, its Args the image's command.
     Command: spec.entrypoint,
     Args: spec.command,
@@ -128,7 +128,7 @@ function mount(m: MountSpec, stack: DesiredStack): JsonObject {
     VolumeOptions: {
       ...(m.nocopy ? { NoCopy: true } : {}),
       ...(volume && !volume.external
-        ? { Labels: { ...volume.labels, [STACK_NAMESPACE]: stack.project }, DriverConfig: { Name: volume.driver ?? "local", Options: volume.driverOpts } }
+        ? { Labels: { ...volume.labels, [LABEL.stackNamespace]: stack.project }, DriverConfig: { Name: volume.driver ?? "local", Options: volume.driverOpts } }
         : {}),
     },
   };

@@ -5,8 +5,6 @@
  */
 import { LABEL } from "../labels.js";
 
-export const STACK_NAMESPACE = "com.docker.stack.namespace";
-
 /** The Swarm service of `<project>`'s `<service>`. */
 export function swarmServiceName(project: string, service: string): string {
   return `${project}_${service}`;
@@ -19,7 +17,7 @@ export function contentObjectName(project: string, key: string, digest: string):
 
 /** Every label that marks an object as this agent's, for one stack. */
 export function ownerLabels(project: string, agentId: string): Record<string, string> {
-  return { [STACK_NAMESPACE]: project, [LABEL.composeProject]: project, [LABEL.managed]: "true", [LABEL.agent]: agentId };
+  return { [LABEL.stackNamespace]: project, [LABEL.composeProject]: project, [LABEL.managed]: "true", [LABEL.agent]: agentId };
 }
 
 export function isOwnedBy(labels: Record<string, string> | undefined, agentId: string): boolean {

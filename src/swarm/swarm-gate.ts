@@ -100,7 +100,7 @@ export function judgeTasks(service: Docker.Service, tasks: readonly SwarmTask[],
   const running = tasks.filter((t) => isNew(t) && t.DesiredState === "running" && t.Status?.State === "running").length;
   // Old tasks, and tasks Swarm is stopping (a scale down), must be gone too.
   const oldRunning = tasks.filter((t) => (!isNew(t) || t.DesiredState !== "running") && t.Status?.State === "running").length;
-  const replicas = (service.Spec?.Mode)?.Replicated?.Replicas;
+  const replicas = service.Spec?.Mode?.Replicated?.Replicas;
   const wanted = replicas ?? tasks.filter((t) => isNew(t) && t.DesiredState === "running").length;
   const updating = update !== undefined && update !== "completed";
   return {

@@ -12,13 +12,11 @@ import { describe, finding, isObject, type Finding, type Judge } from "./walk-fi
  * (src/labels.ts) and the identity ones must name this stack and this agent.
  */
 
-/** `docker stack deploy`'s namespace label: `docker stack ls/ps/rm` group services by it. */
-export const STACK_NAMESPACE_LABEL = "com.docker.stack.namespace";
 /** `docker stack deploy` records the image as written on each container spec. */
 const STACK_IMAGE_LABEL = "com.docker.stack.image";
 
 const RESERVED_PREFIXES = ["gitdock.", "com.docker.compose.", "com.docker.stack."];
-const GITDOCK_KEYS: ReadonlySet<string> = new Set([...Object.values(LABEL), STACK_NAMESPACE_LABEL, STACK_IMAGE_LABEL]);
+const GITDOCK_KEYS: ReadonlySet<string> = new Set([...Object.values(LABEL), STACK_IMAGE_LABEL]);
 
 export const swarmLabels: Judge<RequestScope> = (value, field, scope) => {
   if (!isObject(value)) return finding(field, `expected a map of labels, got ${describe(value)}`);
@@ -39,7 +37,7 @@ function reservedLabel(key: string, value: unknown, field: string, scope: Reques
 
 /** The value an identity label must have; undefined when any value gitdock computes is fine (a commit id, a hash). */
 function expectedValue(key: string, scope: RequestScope): string | undefined {
-  if (key === STACK_NAMESPACE_LABEL || key === LABEL.composeProject) return scope.project;
+  if (key === LABEL.stackNamespace || key === LABEL.composeProject) return scope.project;
   if (key === LABEL.managed) return "true";
   if (key === LABEL.agent) return scope.agentId;
   return undefined;
