@@ -10,7 +10,7 @@ import { notOnSwarm, USE_CONTAINERS_HOST } from "./swarm-wording.js";
  * `when` narrows the rule to some values; without it any value written counts.
  */
 interface KeyRule {
-  key: keyof ServiceInput & string;
+  key: keyof ServiceInput;
   kind: "refuse" | "warn";
   when?: (value: unknown) => boolean;
   reason: string;

@@ -16,16 +16,16 @@ export function checkSwarmLabels(service: ServiceInput, problems: ProblemSink): 
 }
 
 function reportReserved(at: string[], labels: ServiceInput["labels"], prefixes: string[], problems: ProblemSink): void {
-  for (const key of labelKeys(labels)) {
+  for (const [key, where] of labelKeys(labels)) {
     if (prefixes.some((prefix) => key.startsWith(prefix))) {
-      problems.report([...at, key], `"${key}" is reserved: gitdock and Swarm set these labels themselves`, "key");
+      problems.report([...at, where], `"${key}" is reserved: gitdock and Swarm set these labels themselves`, "key");
     }
   }
 }
 
-/** Keys of `labels` in either form (`KEY=VALUE` strings or a mapping). */
-function labelKeys(labels: ServiceInput["labels"]): string[] {
+/** Keys of `labels` in either form, each with where it is written (its key, or its index in a list of `KEY=VALUE` strings). */
+function labelKeys(labels: ServiceInput["labels"]): [string, string | number][] {
   if (labels === undefined) return [];
-  if (!Array.isArray(labels)) return Object.keys(labels);
-  return labels.map((entry) => entry.split("=")[0] ?? entry);
+  if (!Array.isArray(labels)) return Object.keys(labels).map((key) => [key, key]);
+  return labels.map((entry, i) => [entry.split("=")[0] ?? entry, i]);
 }

@@ -29,7 +29,8 @@ export function checkSwarmMounts(volumes: ServiceInput["volumes"], problems: Pro
     if (mount.type === "bind") {
       unsent.push({
         key: `volumes[${i}]`,
-        reason: "Swarm does not create a bind mount's source (bind.create_host_path): it must exist on every node that may run a task; constrain placement to those nodes",
+        reason:
+          "Swarm does not create a bind mount's source (bind.create_host_path): it must exist on every node that may run a task; constrain placement to those nodes",
       });
     }
   }

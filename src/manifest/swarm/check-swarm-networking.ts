@@ -35,7 +35,9 @@ export function checkSwarmNetworks(networks: readonly [string, NetworkInput][], 
     if (network.external === true || network.driver === undefined || !LOCAL_DRIVERS.has(network.driver)) continue;
     problems.report(
       ["networks", key, "driver"],
-      notOnSwarm(`a ${network.driver} network is local to one node and Swarm services cannot join it; remove driver: (gitdock makes overlay networks on a Swarm) or write driver: overlay`),
+      notOnSwarm(
+        `a ${network.driver} network is local to one node and Swarm services cannot join it; remove driver: (gitdock makes overlay networks on a Swarm) or write driver: overlay`,
+      ),
     );
   }
 }

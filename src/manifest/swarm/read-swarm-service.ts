@@ -21,7 +21,10 @@ export function readSwarmService(service: ServiceInput, problems: ProblemSink): 
   const deploy = service.deploy;
   const mode = deploy?.mode ?? "replicated";
   if (mode === "global" && deploy?.replicas !== undefined) {
-    problems.report(["deploy", "replicas"], "cannot be combined with mode: global, which runs one task on every node placement allows: remove replicas, or use mode: replicated");
+    problems.report(
+      ["deploy", "replicas"],
+      "cannot be combined with mode: global, which runs one task on every node placement allows: remove replicas, or use mode: replicated",
+    );
   }
   const endpointMode = deploy?.endpoint_mode ?? "vip";
   const restart = swarmRestartPolicy(service);
@@ -34,7 +37,7 @@ export function readSwarmService(service: ServiceInput, problems: ProblemSink): 
   };
   const reserved = deploy?.resources?.reservations?.cpus;
   if (reserved !== undefined) swarm.reservedNanoCpus = Math.round(Number(reserved) * 1e9);
-  const hostModePorts = swarmHostModePorts(service.ports, endpointMode, scopedSink(problems, ["ports"]));
+  const hostModePorts = swarmHostModePorts(service.ports, endpointMode, problems);
   if (hostModePorts.length > 0) swarm.hostModePorts = hostModePorts;
   checkSwarmLabels(service, problems);
   checkSwarmServiceNetworking(service, problems);

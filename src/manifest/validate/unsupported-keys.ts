@@ -41,16 +41,19 @@ const CONFIG: Record<string, string> = {
  * (named by their content, so a change rotates them), and Swarm's generic resources are not read.
  */
 const SWARM_SECRET: Record<string, string> = {
-  external: "on a Swarm gitdock makes each stack's secrets itself from file: (a file on the manager gitdock runs on, or an encrypted file of the repository), named by their content; secrets made outside gitdock are not supported yet",
+  external:
+    "on a Swarm gitdock makes each stack's secrets itself from file: (a file on the manager gitdock runs on, or an encrypted file of the repository), named by their content; secrets made outside gitdock are not supported yet",
 };
 
 const SWARM_CONFIG: Record<string, string> = {
-  external: "on a Swarm gitdock makes each stack's configs itself from file: or content:, named by their content; configs made outside gitdock are not supported yet",
+  external:
+    "on a Swarm gitdock makes each stack's configs itself from file: or content:, named by their content; configs made outside gitdock are not supported yet",
 };
 
 const GENERIC_RESOURCES: Record<ManifestEngine, string> = {
   containers: `${SWARM_SETTING}; use devices`,
-  swarm: "Swarm's generic resources are not supported by gitdock yet; constrain placement to the nodes that have the resource (placement.constraints: [node.labels.<label>==<value>])",
+  swarm:
+    "Swarm's generic resources are not supported by gitdock yet; constrain placement to the nodes that have the resource (placement.constraints: [node.labels.<label>==<value>])",
 };
 
 /** The message for a key the schema does not know, at `parent` (the path of its mapping). */
