@@ -231,7 +231,7 @@ const refusedOnSwarm: Refused[] = [
     "",
     "services.web.deploy.endpoint_mode",
     "5:29",
-    /dnsrr .*\(80\/tcp\); publish those ports with mode: host/,
+    /dnsrr has no virtual address to publish 80\/tcp through the routing mesh; publish those ports with mode: host/,
   ],
   [
     "a file of the repository (short)",
@@ -355,7 +355,7 @@ describe("manifest under engine: swarm: what a Swarm service cannot carry is a l
     for (const [, body, top, path] of refusedOnSwarm.filter(([what]) => !/label|constraint|replicas|external|generic/.test(what))) {
       const found = problemsOn(SWARM, body, top).filter((p) => p.path === path);
       expect(found.length, path).toBeGreaterThan(0);
-      for (const p of found) expect(p.message, path).toMatch(/^not supported on a Swarm \(.+(;|:) .+\)$/);
+      for (const p of found) expect(p.message, path).toMatch(/^not supported on a Swarm \([^()]+; [^()]+\)$/);
     }
   });
 });
@@ -369,7 +369,12 @@ const warnedOnSwarm: [string, string, string, RegExp][] = [
   ["pull_policy: always", "pull_policy: always", "pull_policy", /each node pulls the pinned image when it does not have it/],
   ["pull_policy: never", "pull_policy: never", "pull_policy", /Swarm has no pull policy/],
   ["restart: unless-stopped", "restart: unless-stopped", "restart", /Swarm has no unless-stopped/],
-  ["an absolute bind source", 'volumes: ["/srv/app:/app:ro"]', "volumes[0]", /must exist on every node that may run a task/],
+  [
+    "an absolute bind source",
+    'volumes: [/cache, "/srv/app:/app:ro"]',
+    "volumes[1].bind.create_host_path",
+    /does not create a missing bind source: it must exist on every node/,
+  ],
   ["x-gitdock.writable_paths", "x-gitdock: {writable_paths: [/tmp]}", "x-gitdock.writable_paths", /does not look into a Swarm's tasks/],
   ["healthcheck.start_interval (API 1.44)", "healthcheck: {test: [CMD, 'true'], start_interval: 1s}", "healthcheck.start_interval", /Engine API 1\.44/],
 ];
@@ -378,6 +383,10 @@ describe("manifest under engine: swarm: what Swarm merely ignores is a warning (
   it.each(warnedOnSwarm)("%s", (_what, body, key, reason) => {
     const web = webOn(SWARM, body);
     expect(web.unsent?.filter((u) => u.key === key)).toEqual([{ key, reason: expect.stringMatching(reason) }]);
+  });
+
+  it("says nothing of a bind source written with create_host_path: false, which must exist anyway", () => {
+    expect(webOn(SWARM, "volumes: [{type: bind, source: /srv/app, target: /app, bind: {create_host_path: false}}]").unsent).toBeUndefined();
   });
 
   it("restart: unless-stopped is restart condition any", () => {

@@ -15,14 +15,16 @@ export function checkSwarmGitdockKeys(service: ServiceInput, problems: ProblemSi
   if (options.job !== undefined) {
     problems.report(
       ["x-gitdock", "job"],
-      notOnSwarm(`release jobs are not available on a Swarm yet; run the job outside the stack (a CI step before the commit), ${USE_CONTAINERS_HOST}`),
+      notOnSwarm(`release jobs are not available on a Swarm yet; run the job outside the stack, as a CI step before the commit, ${USE_CONTAINERS_HOST}`),
       "key",
     );
   }
   if (options.probe !== undefined) {
     problems.report(
       ["x-gitdock", "probe"],
-      notOnSwarm("gitdock's HTTP and TCP probes are not available on a Swarm yet; use a Docker healthcheck (healthcheck: test: ...), which every task runs"),
+      notOnSwarm(
+        "gitdock's HTTP and TCP probes are not available on a Swarm yet; use a Docker healthcheck instead, which every task runs: healthcheck: {test: [CMD, ...]}",
+      ),
       "key",
     );
   }

@@ -56,7 +56,7 @@ export const SWARM_KEY_RULES: readonly KeyRule[] = [
   {
     key: "external_links",
     kind: "refuse",
-    reason: "Swarm has no links: attach the service to the other container's network (declared with external: true) and reach it by name",
+    reason: "Swarm has no links: attach the service to the other container's network, declared with external: true, and reach it by name",
   },
   {
     key: "cpu_shares",
@@ -67,7 +67,7 @@ export const SWARM_KEY_RULES: readonly KeyRule[] = [
   {
     key: "memswap_limit",
     kind: "refuse",
-    reason: "a Swarm service cannot limit swap on Engine API 1.41; remove memswap_limit (the memory limit still holds)",
+    reason: "a Swarm service cannot limit swap on Engine API 1.41; remove memswap_limit; the memory limit still holds",
   },
   {
     key: "shm_size",
@@ -83,7 +83,7 @@ export const SWARM_KEY_RULES: readonly KeyRule[] = [
   {
     key: "security_opt",
     kind: "refuse",
-    reason: `a Swarm service cannot carry security options on Engine API 1.41 (no seccomp, AppArmor or no-new-privileges for services); drop capabilities with cap_drop instead, ${USE_CONTAINERS_HOST}`,
+    reason: `a Swarm service cannot carry security options on Engine API 1.41: it has no seccomp, AppArmor or no-new-privileges; drop capabilities with cap_drop instead, ${USE_CONTAINERS_HOST}`,
   },
   {
     key: "tmpfs",

@@ -23,7 +23,7 @@ export function checkSwarmServiceNetworking(service: ServiceInput, problems: Pro
 function networkModeReason(mode: string): string {
   const base = "a Swarm service has no network mode: it joins networks";
   if (mode === "host") return `${base}; for the host's network stack join the network named host: networks: {hostnet: {external: true, name: host}}`;
-  return `${base}; use networks: (services on a shared network reach each other by name)`;
+  return `${base}; use networks:, on which services reach each other by name`;
 }
 
 /** Network drivers whose networks are local to one Engine: no Swarm service can join them. */
@@ -36,7 +36,7 @@ export function checkSwarmNetworks(networks: readonly [string, NetworkInput][], 
     problems.report(
       ["networks", key, "driver"],
       notOnSwarm(
-        `a ${network.driver} network is local to one node and Swarm services cannot join it; remove driver: (gitdock makes overlay networks on a Swarm) or write driver: overlay`,
+        `a ${network.driver} network is local to one node and Swarm services cannot join it; remove driver:, and gitdock makes an overlay network, or write driver: overlay`,
       ),
     );
   }

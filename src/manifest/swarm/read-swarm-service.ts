@@ -10,6 +10,7 @@ import { checkSwarmLabels } from "./check-swarm-labels.js";
 import { swarmPlacement } from "./swarm-placement.js";
 import { swarmHostModePorts } from "./swarm-ports.js";
 import { swarmRestartPolicy } from "./swarm-restart-policy.js";
+import { notOnSwarm, USE_CONTAINERS_HOST } from "./swarm-wording.js";
 
 /**
  * One service as a Swarm service (`engine: swarm`): Compose's `deploy:` as Swarm honours it
@@ -44,7 +45,7 @@ export function readSwarmService(service: ServiceInput, problems: ProblemSink): 
   if (deploy?.resources?.reservations?.devices?.length) {
     problems.report(
       ["deploy", "resources", "reservations", "devices"],
-      "not supported on a Swarm (a Swarm service cannot request devices or GPUs on Engine API 1.41; run the service on a host whose agent has engine: containers)",
+      notOnSwarm(`a Swarm service cannot request devices or GPUs on Engine API 1.41; ${USE_CONTAINERS_HOST}`),
       "key",
     );
   }

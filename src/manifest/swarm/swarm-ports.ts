@@ -40,7 +40,7 @@ export function swarmHostModePorts(ports: ServiceInput["ports"], endpointMode: "
   if (endpointMode === "dnsrr" && ingress.length > 0) {
     problems.report(
       ["deploy", "endpoint_mode"],
-      notOnSwarm(`dnsrr has no virtual address to publish through the routing mesh (${ingress.join(", ")}); publish those ports with mode: host, or use vip`),
+      notOnSwarm(`dnsrr has no virtual address to publish ${ingress.join(", ")} through the routing mesh; publish those ports with mode: host, or use vip`),
     );
   }
   return published("host");
@@ -51,7 +51,7 @@ function checkEntry(entry: PortEntry, i: number, specs: PortSpec[], problems: Pr
     problems.report(
       typeof entry === "object" ? ["ports", i, "host_ip"] : ["ports", i],
       notOnSwarm(
-        "Swarm publishes a port on every address of the node; remove the host address (with mode: host a firewall on the node can narrow who reaches it)",
+        "Swarm publishes a port on every address of the node; remove the host address; with mode: host, a firewall on the node can narrow who reaches the port",
       ),
     );
   }

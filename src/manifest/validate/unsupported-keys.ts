@@ -42,7 +42,7 @@ const CONFIG: Record<string, string> = {
  */
 const SWARM_SECRET: Record<string, string> = {
   external:
-    "on a Swarm gitdock makes each stack's secrets itself from file: (a file on the manager gitdock runs on, or an encrypted file of the repository), named by their content; secrets made outside gitdock are not supported yet",
+    "on a Swarm gitdock makes each stack's secrets itself from file:, a file on the manager gitdock runs on or an encrypted file of the repository, named by their content; secrets made outside gitdock are not supported yet",
 };
 
 const SWARM_CONFIG: Record<string, string> = {
@@ -53,7 +53,7 @@ const SWARM_CONFIG: Record<string, string> = {
 const GENERIC_RESOURCES: Record<ManifestEngine, string> = {
   containers: `${SWARM_SETTING}; use devices`,
   swarm:
-    "Swarm's generic resources are not supported by gitdock yet; constrain placement to the nodes that have the resource (placement.constraints: [node.labels.<label>==<value>])",
+    "Swarm's generic resources are not supported by gitdock yet; constrain placement to the nodes that have the resource with placement.constraints: [node.labels.<label>==<value>]",
 };
 
 /** The message for a key the schema does not know, at `parent` (the path of its mapping). */
