@@ -257,7 +257,7 @@ export interface SwarmDeploy {
   restartPolicy: { condition: "none" | "on-failure" | "any"; delayMs?: number; maxAttempts?: number; windowMs?: number };
   /** `deploy.resources.reservations.cpus`, in nano CPUs; left out when unset. */
   reservedNanoCpus?: number;
-  /** `ports[].mode: host` by port index (`target/protocol`): published on the node that runs the task, not through the routing mesh. */
+  /** `ports[].mode: host`, as `target/protocol` (`443/tcp`), sorted: published on the node that runs the task, not through the routing mesh. Left out when none. */
   hostModePorts?: string[];
 }
 

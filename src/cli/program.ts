@@ -86,6 +86,12 @@ program
   .option("--profile <name>", "a Compose profile active on the host (repeatable)", (value: string, all: string[] = []) => [...all, value])
   .option("--strict", "fail on warnings too (variables only the host sets, Compose files no stack deploys)")
   .option("--identity <file>", "a host's key (age identity file or armored OpenPGP private key): also decrypt encrypted files in memory and check their MACs")
+  .addOption(
+    new Option(
+      "--engine <engine>",
+      "what the host runs the stacks as: plain containers, or services of a Swarm (default: the --policy agent config's engine:, else containers)",
+    ).choices(["containers", "swarm"]),
+  )
   .action(action(async (paths: string[], opts: ValidateOptions) => (await import("./commands/validate.js")).validateCommand(paths, opts)));
 
 program

@@ -26,3 +26,16 @@ export async function readPolicyFile(path: string): Promise<HostPolicy> {
 function isMapping(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
+
+/**
+ * The `engine:` of a policy file that is the agent's config (`gitdock validate` judges the stacks
+ * as that host runs them); undefined for a file with only a `policy:` mapping, or a config that
+ * leaves it at the default.
+ */
+export async function readPolicyFileEngine(path: string): Promise<"containers" | "swarm" | undefined> {
+  const doc = await readConfigDocument(path, "policy file");
+  const engine = isMapping(doc.data) ? doc.data["engine"] : undefined;
+  if (engine === undefined || engine === "containers" || engine === "swarm") return engine;
+  const pos = doc.locate(["engine"], "value");
+  throw new ConfigInvalidError(`${path}:${pos.line}:${pos.col}: engine: expected "containers" or "swarm"`);
+}

@@ -25,7 +25,7 @@ export { COMPOSE_FILE_NAMES, findStackFiles, type ManifestFile } from "./find-st
 export { MAX_MANIFEST_BYTES } from "./yaml/read-yaml-document.js";
 export { EXPANSION_FACTOR } from "./yaml/expanded-size.js";
 export type { LoadedManifest, ManifestSources, TreeInputs } from "./load/load-stacks.js";
-export type { ManifestInputs } from "./load/load-environment.js";
+export type { ManifestEngine, ManifestInputs } from "./load/load-environment.js";
 export { CommitFiles, DEFAULT_REPO_FILE_SETTINGS, type RepoFileSettings } from "./files/commit-files.js";
 export { objectsMountedBy } from "./files/mounted-objects.js";
 export { MAX_STORED_BYTES_PER_COMMIT, MAX_STORED_FILE_BYTES, storeDirOf } from "./files/store-layout.js";

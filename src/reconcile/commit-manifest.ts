@@ -48,6 +48,7 @@ export async function readCommitManifest(gitdir: string, commit: string, setting
       secrets: manifestSecretsOf(decrypted, ids, settings.secrets.runtimeDir, hostKey ?? PROCESS_NAME_KEY),
       hostVariables: host.variables,
       profiles: settings.manifest.profiles,
+      engine: settings.engine,
       files: repoFileSettingsOf(settings),
       ...(settings.manifest.processEnvironment ? { processEnvironment: process.env } : {}),
     };
@@ -84,6 +85,7 @@ async function manifestInputs(
     root,
     host.digest,
     settings.manifest.profiles.join(","),
+    settings.engine,
     processEnvironment ? "process" : "-",
     files.store,
     files.dataRoot,

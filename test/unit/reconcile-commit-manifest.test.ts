@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSettings } from "../../src/config/load-settings.js";
 import type { Settings } from "../../src/config/settings.js";
-import { HostVariableMissingError } from "../../src/errors.js";
+import { HostVariableMissingError, ManifestInvalidError } from "../../src/errors.js";
 import { commitManifestKey, readCommitManifest } from "../../src/reconcile/commit-manifest.js";
 import { IMAGE } from "../fixtures/manifest/helpers.js";
 
@@ -101,5 +101,20 @@ describe("a commit's manifest on a host", () => {
     expect((await mountsOf(elsewhere))?.[1]).toMatchObject({ source: "/data/gitdock/shop/data" });
     const keys = await Promise.all([one, two, elsewhere].map((s) => commitManifestKey(gitdir(), commit, s)));
     expect(new Set(keys).size).toBe(3);
+  });
+  it("reads the commit as the host's engine runs it: on a Swarm, whose nodes lack gitdock's store, files of the repository are refused", async () => {
+    writeFileSync(join(vars, "shop.env"), "DB_PASSWORD=x\n");
+    const containers = await settings();
+    const swarm = await settings("engine: swarm\n");
+    expect(await commitManifestKey(gitdir(), commit, swarm)).not.toBe(await commitManifestKey(gitdir(), commit, containers));
+    const web = (await readCommitManifest(gitdir(), commit, containers)).stacks[0]?.services.find((x) => x.name === "web");
+    expect(web).toBeDefined();
+    expect(web).not.toHaveProperty("swarm");
+    const err = await readCommitManifest(gitdir(), commit, swarm).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ManifestInvalidError);
+    expect((err as ManifestInvalidError).problems.map((p) => `${p.line}:${p.col} ${p.path}`)).toEqual([
+      "7:15 services.web.volumes[0]",
+      "7:56 services.web.volumes[1]",
+    ]);
   });
 });

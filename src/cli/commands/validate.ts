@@ -15,11 +15,12 @@ import {
   parseDotenv,
   type HostVariables,
   type LoadedManifest,
+  type ManifestEngine,
   type ManifestSources,
 } from "../../manifest/index.js";
 import type { RepoTree } from "../../manifest/repo-tree.js";
 import type { DesiredStack, EncryptedFileUse } from "../../model.js";
-import { readPolicyFile } from "../../config/read-policy-file.js";
+import { readPolicyFile, readPolicyFileEngine } from "../../config/read-policy-file.js";
 import { checkPolicy, guardedPaths, type HostPolicy } from "../../policy/index.js";
 import { DEFAULT_REPO_FILE_SETTINGS } from "../../manifest/index.js";
 import { readDirectoryTree } from "../../source/read-directory-tree.js";
@@ -39,6 +40,8 @@ export interface ValidateOptions {
   strict?: boolean;
   /** A host's key (age identities or an armored OpenPGP private key): encrypted files are also decrypted and their MACs checked. */
   identity?: string;
+  /** What the host runs the stacks as; default the `--policy` agent config's `engine:`, else containers. */
+  engine?: ManifestEngine;
 }
 
 /**
@@ -55,6 +58,7 @@ export async function validateCommand(targets: string[], opts: ValidateOptions):
   const policy = opts.policy === undefined ? undefined : await readPolicyFile(opts.policy);
   const hostVariables = opts.envFile === undefined ? undefined : await readEnvFileOption(opts.envFile);
   const identities = opts.identity === undefined ? undefined : await loadIdentityFile(opts.identity);
+  const engine = opts.engine ?? (opts.policy === undefined ? undefined : await readPolicyFileEngine(opts.policy)) ?? "containers";
   const problems: ManifestProblem[] = [];
   const notes: ManifestProblem[] = [];
   let stacks = 0;
@@ -63,7 +67,7 @@ export async function validateCommand(targets: string[], opts: ValidateOptions):
     problems.push(...(await fleetFileProblems(target)));
     for (const host of await hostPathsOf(target)) {
       try {
-        const loaded = await load(host, hostVariables, opts.profile ?? [], identities);
+        const loaded = await load(host, hostVariables, opts.profile ?? [], identities, engine);
         stacks += loaded.stacks.length;
         encrypted.push(...loaded.stacks.flatMap((s) => s.encryptedFiles ?? []));
         notes.push(...loaded.notes);
@@ -123,11 +127,13 @@ async function load(
   hostVariables: HostVariables | undefined,
   profiles: string[],
   identities: HostIdentities | undefined,
+  engine: ManifestEngine,
 ): Promise<LoadedManifest> {
   const secrets =
     identities && manifestSecretsOf(await decryptCommitFiles(host.tree, host.root, identities), identities, DEFAULT_SECRETS_RUNTIME_DIR, randomBytes(32));
   const inputs = {
     root: host.root,
+    engine,
     profiles,
     files: DEFAULT_REPO_FILE_SETTINGS,
     belowRoot: host.belowRoot,

@@ -11,8 +11,16 @@ import { SourceFiles } from "./source-files.js";
 /** Where a host keeps each project's variables unless the agent's config says otherwise (`manifest.variables_dir`). */
 const DEFAULT_VARIABLES_DIR = CONFIG_DEFAULTS.manifest.variables_dir;
 
+/**
+ * What the stacks run as (the agent's `engine:`): containers on this host's Engine, or services of
+ * the Swarm it manages. It decides which Compose keys are read and which are problems.
+ */
+export type ManifestEngine = "containers" | "swarm";
+
 /** What the caller passes in: everything the manifest stage knows about the host (it reads no files). */
 export interface ManifestInputs {
+  /** Default `containers`. Under `swarm`, each service also gets `DesiredService.swarm`, and what a Swarm service cannot carry is a problem. */
+  engine?: ManifestEngine;
   /**
    * The host's variables per project, read by the agent on the host. Without it (`gitdock
    * validate`), a variable only the host could set is a note, and what depends on it is not judged.
@@ -54,6 +62,10 @@ export class LoadEnvironment {
   ) {
     this.files = new SourceFiles(tree);
     this.repoFiles = new CommitFiles(tree, root, inputs.files ?? DEFAULT_REPO_FILE_SETTINGS, inputs.secrets);
+  }
+
+  get engine(): ManifestEngine {
+    return this.inputs.engine ?? "containers";
   }
 
   get profiles(): readonly string[] {

@@ -97,6 +97,7 @@ function load(plan: StackPlan, env: LoadEnvironment, loaded: LoadedFile, problem
 function stackSources(plan: StackPlan, project: string, doc: unknown, assembly: Assembly, env: LoadEnvironment): StackSources {
   const origin = (at: DocPath) => assembly.origins.at(doc, at);
   return {
+    engine: env.engine,
     files: env.repoFiles.forStack(plan.dir, project, (at) => assembly.directoryOf(origin(at)?.file ?? plan.main)),
     writtenScalar: (at) => {
       const written = origin(at);
@@ -114,7 +115,7 @@ function check(
   profiles: readonly string[],
   sources: StackSources,
 ): DesiredStack | undefined {
-  const compose = validateCompose(doc, problems);
+  const compose = validateCompose(doc, problems, sources.engine);
   if (compose === undefined) return undefined;
   checkNames(compose, problems);
   checkImagesPinned(compose.services, problems);

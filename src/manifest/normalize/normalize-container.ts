@@ -21,8 +21,8 @@ import { normalizeServiceNetworks } from "./normalize-service-networks.js";
  */
 export function normalizeContainer(ctx: StackContext, service: ServiceInput, problems: ProblemSink): { spec: ContainerSpec; unsent: UnsentKey[] } {
   const at = (...path: (string | number)[]): ProblemSink => scopedSink(problems, path);
-  const resources = normalizeResources(service, problems);
-  const restart = normalizeRestartPolicy(service, problems);
+  const resources = normalizeResources(service, problems, ctx.engine);
+  const restart = normalizeRestartPolicy(service, problems, ctx.engine);
   const ports = normalizePorts(service.ports, at("ports"));
   const spec: ContainerSpec = {
     image: service.image,
@@ -30,7 +30,7 @@ export function normalizeContainer(ctx: StackContext, service: ServiceInput, pro
     entrypoint: normalizeCommand(service.entrypoint, at("entrypoint")),
     environment: normalizeEnvironment(service.environment, at("environment")),
     ports,
-    mounts: normalizeMounts(service.volumes, ctx.volumeNames, ctx.files.under(["volumes"]), at("volumes")),
+    mounts: normalizeMounts(service.volumes, ctx.volumeNames, ctx.files.under(["volumes"]), at("volumes"), ctx.engine),
     networks: normalizeServiceNetworks(service, ctx.networkKeys, problems),
     networkMode: service.network_mode,
     labels: normalizeLabels(service.labels, at("labels")),

@@ -1,4 +1,5 @@
 import type { ContainerSpec, DeviceRequestSpec, UnsentKey } from "../../model.js";
+import type { ManifestEngine } from "../load/load-environment.js";
 import { parseByteSize } from "../parse/parse-byte-size.js";
 import type { ProblemSink } from "../problems.js";
 import type { ServiceInput } from "../schema/service-schema.js";
@@ -28,8 +29,9 @@ interface Twin<T> {
  * Limits and reservations, from the service keys (`mem_limit`, `cpus`, `mem_reservation`,
  * `pids_limit`, ...) and from `deploy.resources`, which say the same thing in two places: both may
  * be written only with equal values. Memory in bytes, CPUs as the Engine's NanoCpus (cpus × 10⁹).
+ * A CPU reservation is unsent on plain containers only: a Swarm reserves it (SwarmDeploy).
  */
-export function normalizeResources(service: ServiceInput, problems: ProblemSink): Resources {
+export function normalizeResources(service: ServiceInput, problems: ProblemSink, engine: ManifestEngine = "containers"): Resources {
   const resources = service.deploy?.resources;
   const memoryBytes = twin(
     { key: "mem_limit", value: bytes(service.mem_limit), deployPath: ["limits", "memory"], deployValue: bytes(resources?.limits?.memory) },
@@ -70,7 +72,7 @@ export function normalizeResources(service: ServiceInput, problems: ProblemSink)
   const devices = (resources?.reservations?.devices ?? []).flatMap((d, i) => deviceRequest(d, ["deploy", "resources", "reservations", "devices", i], problems));
   if (devices.length > 0) extra.deviceRequests = devices;
   const unsent: UnsentKey[] = [];
-  if (resources?.reservations?.cpus !== undefined) {
+  if (resources?.reservations?.cpus !== undefined && engine === "containers") {
     unsent.push({
       key: "deploy.resources.reservations.cpus",
       reason: "a plain container has no CPU reservation (use cpus for a limit or cpu_shares for a weight)",

@@ -1,5 +1,6 @@
 import type { BindMountSpec, MountSpec } from "../../model.js";
 import type { StackFiles } from "../files/commit-files.js";
+import type { ManifestEngine } from "../load/load-environment.js";
 import { parseLongMount, parseShortMount, type MountDraft } from "../parse/parse-mount.js";
 import type { ProblemSink } from "../problems.js";
 import type { ServiceInput } from "../schema/service-schema.js";
@@ -9,13 +10,16 @@ import type { ServiceInput } from "../schema/service-schema.js";
  * (`<project>_<key>` or its `name:`), which is what Docker mounts; the key must be declared under
  * top-level `volumes:` like Compose requires. A relative bind source becomes the store object of a
  * file or directory of the repository (read-only), or else the project's data directory; `files`
- * is the service's `volumes` (paths are relative to the file that wrote each entry).
+ * is the service's `volumes` (paths are relative to the file that wrote each entry). On a Swarm
+ * a relative source is not resolved (nothing goes to the store): swarm/check-swarm-mounts.ts
+ * refuses it, since the nodes running the tasks do not have gitdock's store.
  */
 export function normalizeMounts(
   input: ServiceInput["volumes"],
   volumeNames: ReadonlyMap<string, string>,
   files: StackFiles,
   problems: ProblemSink,
+  engine: ManifestEngine = "containers",
 ): MountSpec[] {
   const mounts: MountSpec[] = [];
   const targets = new Set<string>();
@@ -27,6 +31,7 @@ export function normalizeMounts(
     }
     if (targets.has(result.mount.target)) problems.report([i], `another mount already uses ${result.mount.target}`);
     targets.add(result.mount.target);
+    if (result.mount.type === "relative" && engine === "swarm") continue;
     const at = typeof entry === "string" ? [i] : [i, "source"];
     const mount = resolveSource(result.mount, volumeNames, files.under(at), (message) => problems.report(at, message));
     if (mount) mounts.push(mount);

@@ -12,6 +12,8 @@ import { normalizeDependsOn } from "./normalize-depends-on.js";
 import { normalizeEnvFiles } from "./normalize-env-files.js";
 import { normalizeGitdockOptions } from "./normalize-gitdock-options.js";
 import { normalizeServiceSecrets } from "./normalize-secrets.js";
+import { readSwarmService } from "../swarm/read-swarm-service.js";
+import { refuseSwarmOnlyKeys } from "../swarm/swarm-only-keys.js";
 
 /** One validated service as the model's DesiredService; `problems` is scoped to `services.<name>`. */
 export function normalizeService(stack: StackContext, name: string, service: ServiceInput, problems: ProblemSink): DesiredService {
@@ -39,10 +41,18 @@ export function normalizeService(stack: StackContext, name: string, service: Ser
       files: ctx.files.under(["secrets"]),
     });
   }
-  if (service.container_name !== undefined && checkContainerName(service.container_name, normalized, problems))
+  // On a Swarm, container_name is refused (swarm/check-swarm-keys.ts): Swarm names the containers.
+  if (service.container_name !== undefined && ctx.engine === "containers" && checkContainerName(service.container_name, normalized, problems))
     normalized.containerName = service.container_name;
   const pullPolicy = normalizePullPolicy(service.pull_policy, problems);
   if (pullPolicy) normalized.pullPolicy = pullPolicy;
+  if (ctx.engine === "swarm") {
+    const read = readSwarmService(service, problems);
+    normalized.swarm = read.swarm;
+    unsent.push(...read.unsent);
+  } else {
+    refuseSwarmOnlyKeys(service, problems);
+  }
   if (unsent.length > 0) normalized.unsent = unsent;
   // Only when used, so every other spec hashes as it did before configs existed.
   const configs = service.configs && normalizeServiceConfigs(service.configs, ctx, written("configs"), scopedSink(problems, ["configs"]));

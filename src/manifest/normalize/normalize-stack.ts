@@ -11,12 +11,14 @@ import { DEFAULT_NETWORK } from "./normalize-service-networks.js";
 import type { ConfigSource, StackContext } from "./stack-context.js";
 import { normalizeStackConfigs } from "./normalize-configs.js";
 import { markOneShots } from "./mark-one-shots.js";
+import { checkSwarmNetworks } from "../swarm/check-swarm-networking.js";
 
 /** What a stack reads besides its own file: the repository's files, and its YAML as written. */
-export type StackSources = Pick<StackContext, "files" | "writtenScalar">;
+export type StackSources = Pick<StackContext, "files" | "writtenScalar" | "engine">;
 
 /** A validated file as the model's DesiredStack: services, networks and volumes sorted by name. */
 export function normalizeStack(file: string, project: string, compose: ValidatedCompose, problems: ProblemSink, sources: StackSources): DesiredStack {
+  if (sources.engine === "swarm") checkSwarmNetworks(compose.networks, problems);
   const volumes = compose.volumes.map(([key, input]) => normalizeVolume(project, key, input, scopedSink(problems, ["volumes", key]))).sort(byKey);
   const secrets = normalizeStackSecrets(compose.secrets, sources.files.under(["secrets"]), scopedSink(problems, ["secrets"]));
   const configs = normalizeStackConfigs(compose.configs, sources.files.under(["configs"]), scopedSink(problems, ["configs"]));

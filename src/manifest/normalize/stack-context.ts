@@ -1,4 +1,5 @@
 import type { StackFiles } from "../files/commit-files.js";
+import type { ManifestEngine } from "../load/load-environment.js";
 import type { WrittenScalar } from "../yaml/written-scalar.js";
 
 /** Where a config's content comes from: a file of the repository, or the compose file itself. */
@@ -7,6 +8,8 @@ export type ConfigSource = { repoPath: string } | { content: string };
 /** What a service needs to know about the rest of its stack to resolve its references. */
 export interface StackContext {
   project: string;
+  /** What the stack runs as: under `swarm` the services are read as Swarm services (src/manifest/swarm/). */
+  engine: ManifestEngine;
   /** Every service key of the file, including ones with problems of their own. */
   serviceNames: ReadonlySet<string>;
   /** Keys declared under top-level `networks:`. */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { UPDATE_DEFAULTS } from "../defaults.js";
 import { cpusSchema, pidsLimitSchema } from "./container-keys-schema.js";
-import { byteSize, duration, scalar, stringList } from "./schema-primitives.js";
+import { byteSize, duration, labelsSchema, scalar, stringList } from "./schema-primitives.js";
 
 const updateConfig = z
   .strictObject({
@@ -48,7 +48,9 @@ const reservations = z.strictObject({
   memory: byteSize.optional().describe("Memory reservation (a soft limit the kernel enforces under memory pressure)."),
   cpus: cpusSchema
     .optional()
-    .describe("Accepted and not sent: a plain container has no CPU reservation (use cpus or cpu_shares); gitdock logs it once per service."),
+    .describe(
+      "CPUs reserved for each task on a Swarm (engine: swarm). On plain containers accepted and not sent: a container has no CPU reservation (use cpus or cpu_shares); gitdock logs it once per service.",
+    ),
   devices: z.array(deviceRequest).optional(),
 });
 
@@ -56,17 +58,50 @@ const restartPolicy = z
   .strictObject({
     condition: z.enum(["none", "on-failure", "any"]).optional().describe("none, on-failure or any (default): restart never, after a failure, or always."),
     max_attempts: z.int().min(0).optional().describe("With on-failure: how many restarts before giving up."),
-    delay: duration.optional().describe("Accepted and not sent: the Engine's restart policy has no delay (it backs off by itself)."),
-    window: duration.optional().describe("Accepted and not sent: the Engine's restart policy has no window."),
+    delay: duration
+      .optional()
+      .describe("Wait between restarts, on a Swarm (engine: swarm). On plain containers accepted and not sent: the Engine's restart policy has no delay (it backs off by itself)."),
+    window: duration
+      .optional()
+      .describe(
+        "How long a restarted task must run to count as a success, on a Swarm (engine: swarm). On plain containers accepted and not sent: the Engine's restart policy has no window.",
+      ),
   })
-  .describe("Mapped onto the container's restart policy (none → no, on-failure[:max_attempts], any → always).");
+  .describe("Plain containers: mapped onto the container's restart policy (none → no, on-failure[:max_attempts], any → always). A Swarm (engine: swarm) takes it whole.");
+
+const SWARM_ONLY = "Swarm only (engine: swarm); refused on plain containers.";
+
+const placement = z
+  .strictObject({
+    constraints: stringList
+      .optional()
+      .describe('Where the tasks may run: "node.role==manager", "node.labels.zone==a", "node.hostname!=web-3"; every one must hold.'),
+    preferences: z
+      .array(z.strictObject({ spread: z.string().min(1).describe('A node attribute to spread the tasks evenly over: "node.labels.zone".') }), {
+        error: 'expected a list of mappings like {spread: "node.labels.zone"}',
+      })
+      .optional()
+      .describe("Spread the tasks over the values of node attributes, in order."),
+    max_replicas_per_node: z.int().min(1).optional().describe("At most this many tasks of the service on one node."),
+  })
+  .describe(`Where Swarm places the tasks. ${SWARM_ONLY}`);
 
 export const deploySchema = z
   .strictObject({
-    replicas: z.int().min(0).optional().describe("Number of containers. Default 1."),
+    mode: z
+      .enum(["replicated", "global"])
+      .optional()
+      .describe(`replicated (default): deploy.replicas tasks; global: one task on every node placement allows (no replicas). ${SWARM_ONLY}`),
+    replicas: z.int().min(0).optional().describe("Number of containers (tasks on a Swarm). Default 1."),
     resources: z.strictObject({ limits: limits.optional(), reservations: reservations.optional() }).optional(),
     restart_policy: restartPolicy.optional(),
     update_config: updateConfig.optional(),
     rollback_config: updateConfig.optional(),
+    placement: placement.optional(),
+    endpoint_mode: z
+      .enum(["vip", "dnsrr"])
+      .optional()
+      .describe(`vip (default): one virtual address for the service; dnsrr: its name resolves to every task's address. ${SWARM_ONLY}`),
+    labels: labelsSchema.optional().describe(`Labels on the Swarm service itself (not on its tasks' containers: use labels: for those). ${SWARM_ONLY}`),
   })
-  .describe("Replicas, limits, reservations, restart policy and rollout settings. Swarm-only keys (mode, placement, ...) are refused.");
+  .describe("Replicas, limits, reservations, restart policy and rollout settings; mode, placement, endpoint_mode and labels are Swarm-only (engine: swarm).");

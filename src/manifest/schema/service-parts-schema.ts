@@ -9,7 +9,12 @@ export const portLong = z.strictObject({
   published: z.union([z.string(), portNumber]).optional().describe('Host port or range ("8080", "8080-8081").'),
   host_ip: z.string().optional().describe("Host address to bind to."),
   protocol: z.enum(["tcp", "udp", "sctp"]).optional(),
-  mode: z.enum(["ingress", "host"]).optional().describe("Accepted for compatibility and ignored."),
+  mode: z
+    .enum(["ingress", "host"])
+    .optional()
+    .describe(
+      "On a Swarm (engine: swarm): ingress (default) publishes through the routing mesh on every node, host only on the node that runs the task. On plain containers accepted and ignored.",
+    ),
 });
 
 export const portEntry = z.union([z.string(), portNumber, portLong], {

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { DocPath } from "../format-path.js";
+import type { ManifestEngine } from "../load/load-environment.js";
 import { unsupportedKeyMessage } from "./unsupported-keys.js";
 
 export interface IssueProblem {
@@ -14,19 +15,19 @@ export interface IssueProblem {
  * that matches no alternative of a union, the alternative of the value's own type (a mapping for a
  * mapping) explains it best; without one, the union's own message does.
  */
-export function issueProblems(issues: readonly z.core.$ZodIssue[], base: DocPath = []): IssueProblem[] {
-  return issues.flatMap((issue) => problemsOf(issue, [...base, ...issue.path.map(segment)]));
+export function issueProblems(issues: readonly z.core.$ZodIssue[], base: DocPath = [], engine: ManifestEngine = "containers"): IssueProblem[] {
+  return issues.flatMap((issue) => problemsOf(issue, [...base, ...issue.path.map(segment)], engine));
 }
 
-function problemsOf(issue: z.core.$ZodIssue, path: DocPath): IssueProblem[] {
+function problemsOf(issue: z.core.$ZodIssue, path: DocPath, engine: ManifestEngine): IssueProblem[] {
   if (issue.code === "unrecognized_keys") {
     return issue.keys
       .filter((key) => !key.startsWith("x-"))
-      .map((key) => ({ path: [...path, key], message: unsupportedKeyMessage(path, key), at: "key" as const }));
+      .map((key) => ({ path: [...path, key], message: unsupportedKeyMessage(path, key, engine), at: "key" as const }));
   }
   if (issue.code === "invalid_union") {
     const branch = branchOfMatchingType(issue.errors);
-    if (branch) return issueProblems(branch, path);
+    if (branch) return issueProblems(branch, path, engine);
   }
   return [{ path, message: issue.message, at: "value" }];
 }

@@ -1,8 +1,8 @@
 import type { DocPath } from "../format-path.js";
+import type { ManifestEngine } from "../load/load-environment.js";
+import { SWARM_SETTING } from "../swarm/swarm-only-keys.js";
 
 const NOT_SUPPORTED = "not supported by gitdock";
-
-const SWARM = "a Swarm setting; gitdock runs plain containers on one host";
 
 /** Why well-known Compose keys are refused, so the message can say what to do instead. */
 const TOP_LEVEL: Record<string, string> = {
@@ -36,28 +36,41 @@ const CONFIG: Record<string, string> = {
   labels: "use file: or content:",
 };
 
-const DEPLOY: Record<string, string> = {
-  mode: SWARM,
-  placement: SWARM,
-  endpoint_mode: SWARM,
-  labels: `${SWARM}; put labels on the service itself`,
+/**
+ * Under `engine: swarm`, what differs: gitdock makes a stack's Swarm secrets and configs itself
+ * (named by their content, so a change rotates them), and Swarm's generic resources are not read.
+ */
+const SWARM_SECRET: Record<string, string> = {
+  external:
+    "on a Swarm gitdock makes each stack's secrets itself from file:, a file on the manager gitdock runs on or an encrypted file of the repository, named by their content; secrets made outside gitdock are not supported yet",
+};
+
+const SWARM_CONFIG: Record<string, string> = {
+  external:
+    "on a Swarm gitdock makes each stack's configs itself from file: or content:, named by their content; configs made outside gitdock are not supported yet",
+};
+
+const GENERIC_RESOURCES: Record<ManifestEngine, string> = {
+  containers: `${SWARM_SETTING}; use devices`,
+  swarm:
+    "Swarm's generic resources are not supported by gitdock yet; constrain placement to the nodes that have the resource with placement.constraints: [node.labels.<label>==<value>]",
 };
 
 /** The message for a key the schema does not know, at `parent` (the path of its mapping). */
-export function unsupportedKeyMessage(parent: DocPath, key: string): string {
-  const reason = reasonFor(parent, key);
+export function unsupportedKeyMessage(parent: DocPath, key: string, engine: ManifestEngine = "containers"): string {
+  const reason = reasonFor(parent, key, engine);
   return reason ? `${NOT_SUPPORTED} (${reason})` : `${NOT_SUPPORTED} (unknown key, or a Compose feature gitdock does not implement)`;
 }
 
-function reasonFor(parent: DocPath, key: string): string | undefined {
-  const [first, , third, fourth] = parent;
+function reasonFor(parent: DocPath, key: string, engine: ManifestEngine): string | undefined {
+  const [first, , , fourth] = parent;
+  const swarm = engine === "swarm";
   if (parent.length === 0) return lookup(TOP_LEVEL, key);
-  if (first === "secrets" && parent.length === 2) return lookup(SECRET, key);
-  if (first === "configs" && parent.length === 2) return lookup(CONFIG, key);
+  if (first === "secrets" && parent.length === 2) return (swarm ? lookup(SWARM_SECRET, key) : undefined) ?? lookup(SECRET, key);
+  if (first === "configs" && parent.length === 2) return (swarm ? lookup(SWARM_CONFIG, key) : undefined) ?? lookup(CONFIG, key);
   if (first !== "services") return undefined;
   if (parent.length === 2) return lookup(SERVICE, key);
-  if (parent.length === 3 && third === "deploy") return lookup(DEPLOY, key);
-  if (parent.length === 5 && fourth === "resources" && key === "generic_resources") return `${SWARM}; use devices`;
+  if (parent.length === 5 && fourth === "resources" && key === "generic_resources") return GENERIC_RESOURCES[engine];
   return undefined;
 }
 

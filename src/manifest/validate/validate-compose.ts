@@ -1,3 +1,4 @@
+import type { ManifestEngine } from "../load/load-environment.js";
 import type { ProblemSink } from "../problems.js";
 import { composeFileSchema, type NetworkInput, type SecretInput, type VolumeInput } from "../schema/compose-schema.js";
 import type { ConfigInput } from "../schema/files-schema.js";
@@ -31,13 +32,13 @@ export interface ValidatedCompose {
   configs: [string, ConfigInput][];
 }
 
-export function validateCompose(data: unknown, problems: ProblemSink): ValidatedCompose | undefined {
+export function validateCompose(data: unknown, problems: ProblemSink, engine: ManifestEngine = "containers"): ValidatedCompose | undefined {
   if (!isMapping(data)) {
     const empty = data === null || data === undefined;
     problems.report([], empty ? "the file is empty; expected a mapping with services:" : "expected a mapping with services: at the top level");
     return undefined;
   }
-  reportProblems(schemaProblems(composeFileSchema, data, []), problems);
+  reportProblems(schemaProblems(composeFileSchema, data, [], engine), problems);
   const valid = salvageValidParts(composeFileSchema, data);
   const parts = isMapping(valid) ? valid : {};
   return {
