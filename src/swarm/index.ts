@@ -6,4 +6,4 @@ export { finishSwarmRollout } from "./finish-swarm.js";
 export { waitForService, judgeTasks } from "./swarm-gate.js";
 export { serviceSpec } from "./service-spec.js";
 export { swarmServiceName } from "./stack-names.js";
-export { checkSwarmRequests, swarmRequests } from "./swarm-requests.js";
+export { checkSwarmRequests, judgeSwarmRequests, swarmRequests } from "./swarm-requests.js";

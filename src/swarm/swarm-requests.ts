@@ -22,19 +22,23 @@ import { stackObjects } from "./swarm-objects.js";
 /** Hashes in the judged bodies are gitdock's own labels, free to the policy: any key gives the same verdict. */
 const POLICY_VIEW_KEY = Buffer.alloc(32);
 
-export async function checkSwarmRequests(desired: DesiredState, check: Omit<RequestCheck, "host">, docker: Docker | undefined): Promise<ManifestProblem[]> {
+export async function checkSwarmRequests(desired: DesiredState, check: Omit<RequestCheck, "host">, docker: Docker): Promise<ManifestProblem[]> {
+  const refused = judgeSwarmRequests(desired, check, await swarmObjects(docker, check.agentId));
+  return refused.length ? refused : checkRequestHostSources(swarmRequests(policyView(desired), check.agentId), check);
+}
+
+/** The policy on the requests alone, against the Swarm as `engine` says it is (none: `gitdock validate`). */
+export function judgeSwarmRequests(desired: DesiredState, check: Omit<RequestCheck, "host">, engine?: EngineObjects): ManifestProblem[] {
   const view = policyView(desired);
-  const requests = swarmRequests(view, check.agentId);
-  const violations = judgeEngineRequests(requests, {
+  const violations = judgeEngineRequests(swarmRequests(view, check.agentId), {
     policy: check.policy,
     guarded: check.guarded,
     stacks: swarmDeclarations(view),
     swarm: true,
     agentId: check.agentId,
-    engine: docker && (await swarmObjects(docker, check.agentId)),
+    ...(engine ? { engine } : {}),
   });
-  const refused = locateViolations(violations, check.sources);
-  return refused.length ? refused : checkRequestHostSources(requests, check);
+  return locateViolations(violations, check.sources);
 }
 
 export function swarmRequests(resolved: ResolvedState, agentId: string): EngineRequest[] {

@@ -6,6 +6,7 @@ import { loadIdentityFile, type HostIdentities } from "../../secrets/host-identi
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { ConfigInvalidError, HostVariableMissingError, ManifestInvalidError, formatProblem, type ManifestProblem } from "../../errors.js";
 import { checkEngineRequests } from "../../apply/check-requests.js";
+import { judgeSwarmRequests } from "../../swarm/index.js";
 import {
   COMPOSE_FILE_NAMES,
   OVERRIDE_FILE_NAMES,
@@ -71,7 +72,7 @@ export async function validateCommand(targets: string[], opts: ValidateOptions):
         stacks += loaded.stacks.length;
         encrypted.push(...loaded.stacks.flatMap((s) => s.encryptedFiles ?? []));
         notes.push(...loaded.notes);
-        if (policy) problems.push(...groupSharedProblems(loaded.sources.maskHostValues(policyProblems(loaded.stacks, policy, loaded.sources))));
+        if (policy) problems.push(...groupSharedProblems(loaded.sources.maskHostValues(policyProblems(loaded.stacks, policy, loaded.sources, engine))));
       } catch (err) {
         if (!(err instanceof ManifestInvalidError) && !(err instanceof HostVariableMissingError)) throw err;
         problems.push(...err.problems);
@@ -148,12 +149,14 @@ async function load(
  * Engine requests they lead to. What needs the host (who owns existing networks and volumes,
  * symlinks under bind roots) is judged by the sync on the host itself.
  */
-function policyProblems(stacks: DesiredStack[], policy: HostPolicy, sources: ManifestSources): ManifestProblem[] {
+function policyProblems(stacks: DesiredStack[], policy: HostPolicy, sources: ManifestSources, engine: ManifestEngine): ManifestProblem[] {
   // Files of the repository are mounted from gitdock's store, read-only, as a sync on the host would.
   const guarded = guardedPaths([DEFAULT_SECRETS_RUNTIME_DIR], [DEFAULT_REPO_FILE_SETTINGS.store, DEFAULT_SECRETS_RUNTIME_DIR]);
   const onStacks = checkPolicy(stacks, policy, sources, guarded);
   if (onStacks.length) return onStacks;
-  return checkEngineRequests({ commit: "0".repeat(40), stacks }, { policy, guarded, agentId: "validate", sources });
+  const desired = { commit: "0".repeat(40), stacks };
+  const check = { policy, guarded, agentId: "validate", sources };
+  return engine === "swarm" ? judgeSwarmRequests(desired, check) : checkEngineRequests(desired, check);
 }
 
 /** `--env-file FILE`: KEY=VALUE lines, standing in for every validated project's host variables file. */
