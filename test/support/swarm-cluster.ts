@@ -7,8 +7,14 @@
  * atomically (swarm-cluster/layout.ts), so clusters of several runs coexist.
  *
  * Quorum: Raft needs a majority of managers. With 2 managers, killing either leaves the swarm
- * without quorum: the survivor answers `docker node ls` with an error and schedules nothing until
- * the other comes back. A scenario that must survive a manager's death needs `managers: 3`.
+ * without quorum: writes on the survivor hang at once, and about 20 s later every manager call
+ * (even `docker node ls`) fails with "The swarm does not have a leader" until the other comes
+ * back; nothing is rescheduled meanwhile. A scenario that must survive a manager's death needs
+ * `managers: 3` (checked in test/e2e/swarm-cluster.test.ts; a third manager adds about a second
+ * to the start).
+ *
+ * A killed Engine (`killEngine`) is dockerd alone: its containerd and containers keep running, as
+ * after a crash of dockerd, until `startEngine` (dockerd then reconciles them) or `stop()`.
  *
  * Teardown: `stop()` (idempotent). A crashed run's leftovers are removed by
  * `cleanupStaleSwarmClusters()`, which test/support/global-setup.ts calls before and after every
@@ -139,7 +145,7 @@ function makeCluster(layout: ClusterLayout, ids: Map<string, string>, registry: 
     const { node } = byName(ref);
     const timeoutMs = opts.timeoutMs ?? NODE_STATE_TIMEOUT_MS;
     const deadline = Date.now() + timeoutMs;
-    let last = "";
+    let last: string;
     for (;;) {
       last = await nodeState(layout, node.nodeId).catch((err: Error) => `error: ${err.message}`);
       if (last === state) return;
@@ -189,6 +195,8 @@ export async function startSwarmCluster(opts: SwarmClusterOptions): Promise<Swar
       () => "",
       (e: Error) => `\n(and its teardown failed too: ${e.message})`,
     );
-    throw new Error(`starting test Swarm cluster ${JSON.stringify(opts.name)} (index ${index}, ${layout.dir}) failed: ${(err as Error).message}${cleanup}`, { cause: err });
+    throw new Error(`starting test Swarm cluster ${JSON.stringify(opts.name)} (index ${index}, ${layout.dir}) failed: ${(err as Error).message}${cleanup}`, {
+      cause: err,
+    });
   }
 }

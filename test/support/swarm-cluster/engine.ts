@@ -57,7 +57,7 @@ export async function spawnEngine(n: NodeLayout, argv: string[]): Promise<void> 
 /** Waits until the node's Engine answers `docker info`; on timeout throws with its log tail. */
 export async function waitEngineAnswers(n: NodeLayout): Promise<void> {
   const deadline = Date.now() + ANSWER_TIMEOUT_MS;
-  let last = "";
+  let last: string;
   for (;;) {
     try {
       await dockerAt(n.socket, ["info", "--format", "{{.ServerVersion}}"], { timeoutMs: 10_000 });

@@ -24,11 +24,12 @@ async function nodeStates(manager: NodeLayout): Promise<string[]> {
 
 async function waitAllReady(manager: NodeLayout, count: number): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
-  let last: string[] = [];
+  let last: string[];
   for (;;) {
     last = await nodeStates(manager).catch((err: Error) => [err.message]);
     if (last.length === count && last.every((s) => s === "Ready")) return;
-    if (Date.now() >= deadline) throw new Error(`not all ${count} nodes of the test Swarm were Ready within ${READY_TIMEOUT_MS} ms (node ls: ${last.join(", ")})`);
+    if (Date.now() >= deadline)
+      throw new Error(`not all ${count} nodes of the test Swarm were Ready within ${READY_TIMEOUT_MS} ms (node ls: ${last.join(", ")})`);
     await sleep(300);
   }
 }

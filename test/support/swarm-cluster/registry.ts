@@ -75,7 +75,9 @@ export async function startBridgeRegistry(clusterDir: string, host: string): Pro
   const deadline = Date.now() + ANSWER_TIMEOUT_MS;
   while (!(await answers(address))) {
     if (Date.now() >= deadline) {
-      throw new Error(`the bridge registry at http://${address}/v2/ did not answer within ${ANSWER_TIMEOUT_MS} ms; its log ${files.log} ends:\n${await logTail(files.log)}`);
+      throw new Error(
+        `the bridge registry at http://${address}/v2/ did not answer within ${ANSWER_TIMEOUT_MS} ms; its log ${files.log} ends:\n${await logTail(files.log)}`,
+      );
     }
     await sleep(200);
   }

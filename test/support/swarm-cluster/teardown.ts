@@ -63,7 +63,12 @@ export async function teardownCluster(index: number): Promise<void> {
   await Promise.all(nodes.map((n) => step(`stop ${n.name}'s dockerd`, () => stopEngine(n))));
   await step("stop the bridge registry", () => stopBridgeRegistry(dir));
   const namespaces = (await netnsNames()).filter((n) => indexOfName(n) === index);
-  await step("kill the cluster's remaining processes", () => killClusterProcesses(dir, namespaces.map((n) => `/run/netns/${n}`)));
+  await step("kill the cluster's remaining processes", () =>
+    killClusterProcesses(
+      dir,
+      namespaces.map((n) => `/run/netns/${n}`),
+    ),
+  );
   await step(`unmount under ${dir}`, () => unmountUnder(dir));
   for (const ns of namespaces) await step(`ip netns del ${ns}`, () => deleteNetns(ns));
   const links = (await linkNames()).filter((l) => indexOfName(l) === index).sort((a, b) => b.length - a.length); // veths before the bridge
@@ -71,8 +76,6 @@ export async function teardownCluster(index: number): Promise<void> {
   await step(`remove the iptables rule for ${bridge}`, () => removeBridgeRules(bridge));
   if (errors.length === 0) await step(`rm -rf ${dir}`, () => rm(dir, { recursive: true, force: true }));
   if (errors.length > 0) {
-    throw new Error(
-      `tearing down test Swarm cluster ${index} (${dir}) failed; clean up by hand as CONTRIBUTING.md says:\n- ${errors.join("\n- ")}`,
-    );
+    throw new Error(`tearing down test Swarm cluster ${index} (${dir}) failed; clean up by hand as CONTRIBUTING.md says:\n- ${errors.join("\n- ")}`);
   }
 }
