@@ -2,6 +2,8 @@
  * vitest globalSetup for the end-to-end suite: checks that the Docker Engine and the registry on
  * 127.0.0.1:5000 answer, builds (or reuses) the test images, starts one Git server on a temp root,
  * and provides `{ gitUrl, gitRoot, images }` as `inject("testEnv")`. Teardown closes the server.
+ * Before and after the run it removes what crashed runs left of test Swarm clusters
+ * (test/support/swarm-cluster.ts): only clusters whose owning process is gone.
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -12,6 +14,7 @@ import type { TestProject } from "vitest/node";
 import type { TestEnv } from "./env.js";
 import { startGitServer } from "./git-server.js";
 import { buildTestImages, REGISTRY_URL } from "./images.js";
+import { cleanupStaleSwarmClusters } from "./swarm-cluster.js";
 
 export type { TestEnv } from "./env.js";
 
@@ -37,7 +40,18 @@ async function checkRegistry(): Promise<void> {
   }
 }
 
+/** Removes stale test Swarm clusters; says which. A failure is reported, not thrown: a leftover never blocks the suite (its index is skipped). */
+async function cleanupSwarmLeftovers(when: string): Promise<void> {
+  try {
+    const cleaned = await cleanupStaleSwarmClusters();
+    if (cleaned.length > 0) console.warn(`${when}: removed leftovers of crashed test Swarm clusters ${cleaned.join(", ")}`);
+  } catch (err) {
+    console.warn(`${when}: could not remove leftovers of test Swarm clusters (see CONTRIBUTING.md to do it by hand): ${(err as Error).message}`);
+  }
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  await cleanupSwarmLeftovers("global setup");
   await checkEngine();
   await checkRegistry();
   const images = await buildTestImages();
@@ -48,5 +62,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     await server.close();
     await rm(gitRoot, { recursive: true, force: true });
+    await cleanupSwarmLeftovers("global teardown");
   };
 }
