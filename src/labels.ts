@@ -24,6 +24,10 @@ export const LABEL = {
   keyId: "gitdock.key-id",
   /** On a Swarm service's tasks: a hash of its task template, so the gate tells the tasks of a new spec from the old ones (src/swarm/). */
   taskHash: "gitdock.task-hash",
+  /** On gitdock's state object in a Swarm (cluster-state.ts): what another manager's agent needs to carry on, as JSON. */
+  swarmState: "gitdock.swarm-state",
+  /** On the same object: which agent process may change the Swarm now, and until when (`<holder> <ms since the epoch>`). */
+  swarmLease: "gitdock.swarm-lease",
   /** A release job's container: its phase (`pre-deploy`, `post-deploy`). Its run is judged by its exit code. */
   job: "gitdock.job",
   /** `true` on a one-shot's container (others wait for it with service_completed_successfully): exited 0 is done, not drift. */

@@ -18,6 +18,7 @@ import type { GitCredentials } from "../source/index.js";
 import type { SignatureVerdict } from "../source/verify-signature.js";
 import type { Journal, StateStore } from "../state/index.js";
 import type { FailureOutputListener } from "../untrusted/index.js";
+import type { ClusterStateStore } from "../swarm/index.js";
 import type { Rejection } from "./rejection.js";
 
 export interface ReconcileContext {
@@ -47,6 +48,8 @@ export interface ReconcileContext {
   fleet?: FleetMemory;
   /** Told when a wave reaches this host or a commit is held fleet-wide (notifications). Must not throw. */
   onFleetEvent?: (e: FleetEvent) => void;
+  /** On a Swarm, while a pass holds its lease: the state the Swarm keeps for the agent of any manager (swarm/cluster-state.ts). */
+  swarmState?: ClusterStateStore;
   /** Resolves when the deployment markers and notifications sent so far are delivered or given up (the agent waits on it, bounded, when it stops). */
   reportsSettled?: () => Promise<void>;
 }

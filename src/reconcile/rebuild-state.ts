@@ -60,7 +60,7 @@ async function failedHere(ctx: ReconcileContext, target: string): Promise<Rebuil
 }
 
 /** The commit is in the clone, deepening a shallow clone in bounded steps if need be. */
-async function haveCommit(ctx: ReconcileContext, gitdir: string, commit: string): Promise<boolean> {
+export async function haveCommit(ctx: ReconcileContext, gitdir: string, commit: string): Promise<boolean> {
   const has = () =>
     git.readCommit({ fs, gitdir, oid: commit }).then(
       () => true,

@@ -32,6 +32,7 @@ import {
 } from "./record-outcome.js";
 import { gateRestored, recoverInterruptedRollout } from "./restore-last-good.js";
 import { rollOut, type RolloutVerdict } from "./roll-out.js";
+import { withSwarmLease } from "./swarm-lease.js";
 import { planOnSwarm, releaseOnSwarm } from "./swarm-release.js";
 
 export type { AllowRepair, CommitOutcome, ReconcileContext, ReconcileOptions, ReconcileOutcome, ReconcileResult } from "./context.js";
@@ -65,6 +66,14 @@ async function pass(ctx: ReconcileContext, opts: ReconcileOptions): Promise<Reco
   const observed = opts.dryRun || onSwarm ? undefined : await recover(ctx);
   if (!opts.dryRun) await recordInPlaceChanges(ctx);
   const source = await fetchTarget(ctx);
+  // The engine seam's Swarm side runs under the Swarm's lease: one agent changes a Swarm at a time.
+  if (onSwarm && !opts.dryRun) return withSwarmLease(ctx, source, (held) => passFrom(held, opts, source, observed));
+  return passFrom(ctx, opts, source, observed);
+}
+
+/** The pass once the target is fetched: choose, plan, roll out, record. */
+async function passFrom(ctx: ReconcileContext, opts: ReconcileOptions, source: SourceTarget, observed: HostSnapshot | undefined): Promise<ReconcileResult> {
+  const onSwarm = ctx.settings.engine === "swarm";
   const target = source.commit;
   // The policy judges requests against the Engine as it is (who owns which network and volume).
   const engine = () => (observed ? Promise.resolve(observed) : observeHost(ctx.docker, ctx.settings.hostId));

@@ -53,6 +53,11 @@ export type Outcome =
   | { kind: "rebuilt"; commit: string; containers: number; failed?: { commit: string; reason: string } }
   /** The agent found a container changed in place (src/in-place): journaled once per finding; no state, no listeners. */
   | { kind: "changed-in-place"; finding: InPlaceRecord }
+  /**
+   * On a Swarm: the state the Swarm holds (swarm/cluster-state.ts), written by the agent of another
+   * manager, is newer than this state directory's; its last good and failed commits are taken over.
+   */
+  | { kind: "adopted"; lastGood: { commit: string; at: string } | undefined; goodHistory: string[]; failed: HostState["failed"] }
   /** The fleet took back a commit that was healthy here (fleet-wave.ts); `previous` is the last good one again. */
   | { kind: "withdrawn"; commit: string; previous: string; reason: string };
 
@@ -179,6 +184,16 @@ const RECORDS: { [K in Outcome["kind"]]: Recorder<K> } = {
     state: (s, at) => markWithdrawn(s, commit, previous, reason, at),
     journal: { commit, action: "rollback", reason, outcome: "withdrawn", data: { to: previous } },
     event: { commit, outcome: "withdrawn", reason },
+  }),
+  adopted: ({ lastGood, goodHistory, failed }) => ({
+    state: (s) => ({ ...s, lastGood, goodHistory, failed }),
+    journal: {
+      commit: lastGood?.commit ?? "",
+      action: "state",
+      outcome: "adopted",
+      reason: "the Swarm's state, written by the agent on another manager, is newer than this state directory's",
+      data: { failed: Object.keys(failed) },
+    },
   }),
   rebuilt: ({ commit, containers, failed }) => ({
     state: (s, at) => {

@@ -9,9 +9,10 @@ import { ApplyFailedError } from "../errors.js";
 import type { DesiredState } from "../model.js";
 import { resolveHostInputs } from "../observe/index.js";
 import { hasServiceChanges, planServices, type ServicePlan } from "../plan/index.js";
-import { applySwarmPlan, desiredSwarm, finishSwarmRollout, observeSwarm, undoSwarmRollout, type DesiredSwarm } from "../swarm/index.js";
+import { THIS_AGENT_PROCESS, applySwarmPlan, desiredSwarm, finishSwarmRollout, observeSwarm, undoSwarmRollout, type DesiredSwarm } from "../swarm/index.js";
 import type { ReconcileContext } from "./context.js";
 import { recordOutcome } from "./record-outcome.js";
+import { mirrorToSwarm } from "./swarm-state-mirror.js";
 
 export type SwarmReleaseVerdict =
   | { kind: "unchanged"; plan: ServicePlan }
@@ -38,9 +39,22 @@ export async function releaseOnSwarm(ctx: ReconcileContext, desired: DesiredStat
     if (release) await recordOutcome(ctx, { kind: "good", commit, changed: 0 });
     return { kind: "unchanged", plan };
   }
+  // Before the first change: an agent that finds this marker without an outcome goes back to the last good commit (swarm-lease.ts).
+  const previousCommit = (await ctx.store.read()).lastGood?.commit;
+  await ctx.swarmState?.write((s) => ({
+    ...s,
+    rollout: {
+      commit,
+      previousCommit,
+      startedAt: new Date().toISOString(),
+      stacks: desired.stacks.map((x) => x.project),
+      holder: THIS_AGENT_PROCESS,
+    },
+  }));
   const applied = await applySwarmPlan(plan, swarm, { docker: ctx.docker, agentId: ctx.settings.hostId, auths: ctx.auths, log: ctx.log, signal: ctx.signal });
   if (applied.ok) {
     await recordOutcome(ctx, { kind: release ? "good" : "repaired", commit, changed: applied.changed });
+    await mirrorToSwarm(ctx, { endRollout: true });
     await finishSwarmRollout(plan, { docker: ctx.docker, agentId: ctx.settings.hostId, log: ctx.log });
     return { kind: "applied", plan, changed: applied.changed };
   }
@@ -61,6 +75,8 @@ export async function releaseOnSwarm(ctx: ReconcileContext, desired: DesiredStat
     interrupted,
     undoComplete: undo.problems.length === 0,
   });
+  // An undo that could not finish keeps the marker: the next pass goes back to the last good commit first.
+  if (undo.problems.length === 0) await mirrorToSwarm(ctx, { endRollout: true });
   for (const p of undo.problems) ctx.log.fatal({ stage: "rollback", commit, problem: p }, `ROLLBACK INCOMPLETE on the Swarm: ${p}`);
   return { kind: "rolled-back", plan, reason: applied.reason, undoProblems: undo.problems };
 }

@@ -12,6 +12,7 @@ import { waitFor } from "../support/docker.js";
 import { testEnv } from "../support/env.js";
 import { createManifestRepo, type ManifestRepo } from "../support/manifest-repo.js";
 import { startSwarmCluster, type SwarmCluster } from "../support/swarm-cluster.js";
+import { readJournal } from "../support/journal.js";
 import { createTestHost, type TestHost } from "./helpers/test-host.js";
 
 const P = "gdt-swe-";
@@ -44,12 +45,12 @@ describe("engine: swarm drives a multi-node Swarm", () => {
   const manager = (args: string[]) => cluster.docker(cluster.manager, args);
 
   /** web (3 replicas, a Docker healthcheck) and worker (mounts a secret from this host), on the stack's overlay network. */
-  function stackFile(opts: { web?: string; workerEnv?: string; extra?: string } = {}): string {
+  function stackFile(opts: { web?: string; webEnv?: string; workerEnv?: string; extra?: string } = {}): string {
     return `name: ${project}
 services:
   web:
     image: ${opts.web ?? image("web-hc")}
-    deploy:
+${opts.webEnv ? `    environment: { REV: "${opts.webEnv}" }\n` : ""}    deploy:
       replicas: 3
       placement:
         preferences: [{ spread: node.id }]
@@ -136,7 +137,8 @@ ${opts.extra ?? ""}secrets:
     const r = await host.run("sync");
     expect(r.code, r.stderr).toBe(0);
     expect(await manager(["stack", "ls", "--format", "{{.Name}} {{.Services}}"])).toContain(`${project} 2`);
-    expect((await manager(["service", "ls", "--format", "{{.Name}}"])).split("\n").filter(Boolean).sort()).toEqual([web, worker]);
+    const listed = await manager(["service", "ls", "--filter", `label=com.docker.stack.namespace=${project}`, "--format", "{{.Name}}"]);
+    expect(listed.split("\n").filter(Boolean).sort()).toEqual([web, worker]);
     expect(new Set(await runningNodes(web)).size).toBe(3);
     const w = await service(web);
     expect(w.image).toBe(image("web-hc"));
@@ -194,6 +196,31 @@ ${opts.extra ?? ""}secrets:
     expect((await service(worker)).version).toBe(workerVersion);
   });
 
+  it("a worker whose Engine dies in the middle of a rollout: the services converge on the other nodes and the release is judged healthy", async () => {
+    await repo.write("shop/compose.yaml", stackFile({ workerEnv: "two", webEnv: "2" }).replace("monitor: 1s, parallelism: 3", "monitor: 4s, parallelism: 1"));
+    good = await repo.commit("web: a new revision, one task at a time, each watched for 4s");
+    const sync = host.start("sync");
+    try {
+      await sync.waitForOutput(/updated service gdt-swe-shop_web/, 60_000);
+      await cluster.killEngine("w2");
+      // Waits for the sync to end by itself (SIGCONT changes nothing; the bound SIGKILLs it).
+      const done = await sync.stop("SIGCONT", 170_000);
+      expect(done.code, done.stdout + done.stderr).toBe(0);
+    } finally {
+      await sync.stop("SIGKILL", 5_000);
+    }
+    expect((await statusJson()).lastGood?.commit).toBe(good);
+    const w2 = cluster.node("w2").nodeId;
+    await waitFor(
+      async () => {
+        const nodes = await runningNodes(web);
+        return nodes.length === 3 && !nodes.includes(w2);
+      },
+      { timeoutMs: 90_000, what: "web's three tasks running on the remaining nodes" },
+    );
+    await cluster.startEngine("w2");
+  }, 300_000);
+
   it("a hostile commit (a bind of / into a service) is refused before anything changes", async () => {
     const before = [await service(web), await service(worker)].map((s) => s.version);
     await repo.write(
@@ -227,5 +254,88 @@ ${opts.extra ?? ""}secrets:
     expect(again.code).toBe(3);
     expect(again.stdout + again.stderr).toContain("held");
     expect([await service(web), await service(worker)].map((s) => s.version)).toEqual(versions);
+  });
+});
+
+describe("engine: swarm — the agent killed in the middle of a rollout, started on the other manager", () => {
+  const HA = `${P}ha-`;
+  const haProject = `${HA}app`;
+  let cluster: SwarmCluster;
+  let repo: ManifestRepo;
+  let onFirst: TestHost;
+  let onSecond: TestHost;
+
+  /** One service; `rev` changes its task template, and each task is watched for 3s. */
+  const stackFile = (rev: string) => `name: ${haProject}
+services:
+  web:
+    image: ${cluster.image(testEnv().images["web-hc"])}
+    environment: { REV: "${rev}" }
+    deploy:
+      replicas: 2
+      update_config: { monitor: 3s, parallelism: 1 }
+      endpoint_mode: dnsrr
+    x-gitdock: { health_timeout: 60s }
+`;
+  const webEnv = async () => {
+    const [s] = JSON.parse(await cluster.docker(cluster.manager, ["service", "inspect", `${haProject}_web`])) as {
+      Spec: { TaskTemplate: { ContainerSpec: { Env: string[] } } };
+    }[];
+    return s!.Spec.TaskTemplate.ContainerSpec.Env;
+  };
+
+  beforeAll(async () => {
+    cluster = await startSwarmCluster({ name: "swarm-ha", managers: 2, workers: 1 });
+    repo = await createManifestRepo({ url: testEnv().gitUrl, root: testEnv().gitRoot }, `${HA}repo`);
+    // The same agent (host id) on each manager, each with a state directory of its own.
+    const config = (manager: string) => `engine: swarm\ndocker_host: ${cluster.node(manager).dockerHost}\n`;
+    onFirst = await createTestHost({ prefix: HA, repo: repo.url, config: config("m1") });
+    onSecond = await createTestHost({ prefix: HA, repo: repo.url, config: config("m2") });
+  }, 240_000);
+
+  afterAll(async () => {
+    await onFirst?.dispose();
+    await onSecond?.dispose();
+    await repo?.dispose();
+    await cluster?.stop();
+  }, 240_000);
+
+  it("the agent on the other manager waits out the lease, goes back to the last good commit, then rolls the release out behind its gate", async () => {
+    await repo.write("app/compose.yaml", stackFile("1"));
+    const first = await repo.commit("rev 1");
+    expect((await onFirst.run("sync")).code).toBe(0);
+
+    await repo.write("app/compose.yaml", stackFile("2"));
+    const second = await repo.commit("rev 2");
+    const killed = onFirst.start("sync");
+    try {
+      await killed.waitForOutput(/updated service gdt-swe-ha-app_web/, 60_000);
+    } finally {
+      await killed.stop("SIGKILL", 5_000);
+    }
+
+    // The killed agent's lease runs out (30s); until then the other agent changes nothing.
+    const waiting = await onSecond.run("sync");
+    expect(waiting.code, waiting.stdout + waiting.stderr).toBe(5);
+    expect(waiting.stdout + waiting.stderr).toContain("another gitdock agent");
+    let done = waiting;
+    await waitFor(
+      async () => {
+        done = await onSecond.run("sync");
+        return done.code !== 5;
+      },
+      { timeoutMs: 90_000, intervalMs: 2_000, what: "the lease of the killed agent to run out" },
+    );
+    expect(done.code, done.stdout + done.stderr).toBe(0);
+    const journal = await readJournal(onSecond.stateDir);
+    const outcomes = journal.map((e) => `${e.action} ${e.outcome} ${e.commit.slice(0, 12)}`);
+    // Taken over from the Swarm: the last good commit the first agent recorded there.
+    expect(outcomes).toContain(`state adopted ${first.slice(0, 12)}`);
+    // The interrupted rollout undone, then the release rolled out whole.
+    expect(outcomes).toContain(`recover ok ${second.slice(0, 12)}`);
+    expect(outcomes.indexOf(`recover ok ${second.slice(0, 12)}`)).toBeLessThan(outcomes.lastIndexOf(`sync healthy ${second.slice(0, 12)}`));
+    expect(await webEnv()).toEqual(["REV=2"]);
+    const status = JSON.parse((await onSecond.run("status", ["--json"])).stdout) as { lastGood?: { commit: string } };
+    expect(status.lastGood?.commit).toBe(second);
   });
 });

@@ -1,0 +1,168 @@
+/**
+ * What an agent on a Swarm needs to carry on, kept in the Swarm itself so that the agent started on
+ * another manager finds it: the last good commit, the failed commits, and a rollout in progress
+ * (the state directory of one manager dies with it). One object holds it: a service of no replicas,
+ * `gitdock-state-<agent id>`, whose labels are the state (JSON) and the lease. Swarm updates a
+ * service only at the version it was read at, so writing the labels is a compare-and-swap: two
+ * agents can never both take the lease, and a write never loses another's.
+ *
+ * The lease says which agent process may change the Swarm now, until when; the holder renews it
+ * while its pass runs, and a holder killed mid-rollout lets it run out (LEASE_MS), after which the
+ * next agent takes it and finds the rollout it left.
+ */
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import type Docker from "dockerode";
+import { engineError, engineStatus } from "../engine/docker-client.js";
+import { LABEL } from "../labels.js";
+import type { CommitMark, RolloutMarker } from "../state/index.js";
+
+export interface ClusterState {
+  lastGood: { commit: string; at: string } | undefined;
+  goodHistory: string[];
+  failed: Record<string, CommitMark>;
+  /** Set while a rollout changes the Swarm; its holder, to tell an interrupted one. */
+  rollout: (RolloutMarker & { holder: string }) | undefined;
+  /** When it was last written (ISO). */
+  updatedAt: string;
+}
+
+export type LeaseVerdict = { ok: true } | { ok: false; holder: string; until: number };
+
+/** How long a lease lasts without renewal, and how often its holder renews it. */
+export const LEASE_MS = 30_000;
+const RENEW_MS = 10_000;
+const CAS_TRIES = 8;
+
+/** This process, as a lease holder: its host, pid and a random part (namespaced managers share a hostname). */
+export const THIS_AGENT_PROCESS = `${hostname()}/${process.pid}/${randomBytes(3).toString("hex")}`;
+
+export function stateServiceName(agentId: string): string {
+  return `gitdock-state-${agentId}`;
+}
+
+export class ClusterStateStore {
+  private renewal: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly agentId: string,
+    private readonly holder: string = THIS_AGENT_PROCESS,
+  ) {}
+
+  /** The state as the Swarm holds it; undefined before any agent wrote one. */
+  async read(): Promise<ClusterState | undefined> {
+    const seen = await this.inspect();
+    return seen && parseState(seen.labels[LABEL.swarmState]);
+  }
+
+  /** Takes the lease when it is free, expired or already ours, and keeps it renewed until `release`. */
+  async acquire(now = Date.now): Promise<LeaseVerdict> {
+    let verdict: LeaseVerdict = { ok: true };
+    await this.swap((labels) => {
+      const lease = parseLease(labels[LABEL.swarmLease]);
+      if (lease && lease.holder !== this.holder && lease.until > now()) {
+        verdict = { ok: false, ...lease };
+        return undefined;
+      }
+      verdict = { ok: true };
+      return { ...labels, [LABEL.swarmLease]: `${this.holder} ${now() + LEASE_MS}` };
+    });
+    if (verdict.ok && !this.renewal) {
+      this.renewal = setInterval(() => void this.renew(), RENEW_MS);
+      this.renewal.unref();
+    }
+    return verdict;
+  }
+
+  /** Gives the lease up (a pass ended): the next agent need not wait for it to run out. */
+  async release(): Promise<void> {
+    clearInterval(this.renewal);
+    this.renewal = undefined;
+    await this.swap((labels) => (parseLease(labels[LABEL.swarmLease])?.holder === this.holder ? { ...labels, [LABEL.swarmLease]: "" } : undefined));
+  }
+
+  /** Changes the state; only the lease holder calls it. */
+  async write(change: (s: ClusterState) => ClusterState): Promise<void> {
+    await this.swap((labels) => {
+      const next = change(parseState(labels[LABEL.swarmState]) ?? emptyState());
+      return { ...labels, [LABEL.swarmState]: JSON.stringify({ ...next, updatedAt: new Date().toISOString() }) };
+    });
+  }
+
+  private async renew(): Promise<void> {
+    try {
+      await this.swap((labels) =>
+        parseLease(labels[LABEL.swarmLease])?.holder === this.holder ? { ...labels, [LABEL.swarmLease]: `${this.holder} ${Date.now() + LEASE_MS}` } : undefined,
+      );
+    } catch {
+      // The next renewal tries again; a lease that runs out lets another agent in, which is the point.
+    }
+  }
+
+  /** Read, change, write at the version read; read again when another write came first. `change` returning undefined writes nothing. */
+  private async swap(change: (labels: Record<string, string>) => Record<string, string> | undefined): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const seen = (await this.inspect()) ?? (await this.create());
+      const labels = change(seen.labels);
+      if (!labels) return;
+      try {
+        const spec = { ...seen.spec, Labels: labels };
+        await this.docker.getService(seen.id).update({ _query: { version: seen.version }, _body: spec } as never);
+        return;
+      } catch (err) {
+        if (attempt >= CAS_TRIES || !/out of sequence/.test(String((err as Error).message))) throw engineError(err, "writing gitdock's state in the Swarm");
+      }
+    }
+  }
+
+  private async inspect(): Promise<{ id: string; version: number; spec: Record<string, unknown>; labels: Record<string, string> } | undefined> {
+    try {
+      const s = (await this.docker.getService(stateServiceName(this.agentId)).inspect()) as Docker.Service;
+      const spec = s.Spec as unknown as Record<string, unknown> & { Labels?: Record<string, string> };
+      return { id: s.ID, version: s.Version?.Index ?? 0, spec, labels: spec.Labels ?? {} };
+    } catch (err) {
+      if (engineStatus(err) === 404) return undefined;
+      throw engineError(err, "reading gitdock's state in the Swarm");
+    }
+  }
+
+  /** The state object, made on first use; another agent making it at the same moment is fine (409: read theirs). */
+  private async create(): Promise<{ id: string; version: number; spec: Record<string, unknown>; labels: Record<string, string> }> {
+    const spec = {
+      Name: stateServiceName(this.agentId),
+      // Not gitdock.managed: no stack's plan sees it.
+      Labels: { [LABEL.agent]: this.agentId, [LABEL.swarmState]: "", [LABEL.swarmLease]: "" },
+      // No replicas: the image is never pulled; it only names what the object is.
+      TaskTemplate: { ContainerSpec: { Image: "gitdock-state:none" } },
+      Mode: { Replicated: { Replicas: 0 } },
+    };
+    try {
+      await this.docker.createService(spec as unknown as Docker.CreateServiceOptions);
+    } catch (err) {
+      if (engineStatus(err) !== 409) throw engineError(err, "creating gitdock's state object in the Swarm");
+    }
+    const made = await this.inspect();
+    if (!made) throw new Error(`gitdock's state object ${stateServiceName(this.agentId)} vanished right after it was made`);
+    return made;
+  }
+}
+
+function emptyState(): ClusterState {
+  return { lastGood: undefined, goodHistory: [], failed: {}, rollout: undefined, updatedAt: new Date(0).toISOString() };
+}
+
+function parseState(text: string | undefined): ClusterState | undefined {
+  if (!text) return undefined;
+  try {
+    const raw = JSON.parse(text) as Partial<ClusterState>;
+    return { ...emptyState(), ...raw, failed: raw.failed ?? {}, goodHistory: raw.goodHistory ?? [] };
+  } catch {
+    return undefined;
+  }
+}
+
+function parseLease(text: string | undefined): { holder: string; until: number } | undefined {
+  const [holder, until] = (text ?? "").split(" ");
+  return holder && until && Number.isFinite(Number(until)) ? { holder, until: Number(until) } : undefined;
+}
