@@ -9,7 +9,7 @@ import { ApplyFailedError } from "../errors.js";
 import type { DesiredState } from "../model.js";
 import { resolveHostInputs } from "../observe/index.js";
 import { hasServiceChanges, planServices, type ServicePlan } from "../plan/index.js";
-import { applySwarmPlan, desiredSwarm, finishSwarmRollout, observeSwarm, undoSwarmRollout, type DesiredSwarm } from "../swarm/index.js";
+import { applySwarmPlan, desiredSwarm, finishSwarmRollout, observeSwarm, undoSwarmRollout, warnUnsentOnSwarm, type DesiredSwarm } from "../swarm/index.js";
 import type { ReconcileContext } from "./context.js";
 import { recordOutcome } from "./record-outcome.js";
 
@@ -38,6 +38,7 @@ export async function releaseOnSwarm(ctx: ReconcileContext, desired: DesiredStat
     if (release) await recordOutcome(ctx, { kind: "good", commit, changed: 0 });
     return { kind: "unchanged", plan };
   }
+  warnUnsentOnSwarm(ctx.log, desired.stacks, plan);
   const applied = await applySwarmPlan(plan, swarm, { docker: ctx.docker, agentId: ctx.settings.hostId, auths: ctx.auths, log: ctx.log, signal: ctx.signal });
   if (applied.ok) {
     await recordOutcome(ctx, { kind: release ? "good" : "repaired", commit, changed: applied.changed });

@@ -7,3 +7,4 @@ export { waitForService, judgeTasks } from "./swarm-gate.js";
 export { serviceSpec } from "./service-spec.js";
 export { swarmServiceName } from "./stack-names.js";
 export { checkSwarmRequests, judgeSwarmRequests, swarmRequests } from "./swarm-requests.js";
+export { warnUnsentOnSwarm } from "./warn-unsent-swarm.js";

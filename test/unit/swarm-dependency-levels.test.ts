@@ -23,7 +23,10 @@ const action = (key: string, kind: ServiceAction["kind"] = "update"): ServiceAct
   return { kind, project, service, name: `${project}_${service}`, serviceId: undefined, reasons: [] };
 };
 const levels = (changing: string[], deps: Record<string, string[]>) =>
-  dependencyLevels(changing.map((k) => action(k)), desired(deps)).map((level) => level.map((a) => `${a.project}/${a.service}`).sort());
+  dependencyLevels(
+    changing.map((k) => action(k)),
+    desired(deps),
+  ).map((level) => level.map((a) => `${a.project}/${a.service}`).sort());
 
 describe("dependencyLevels", () => {
   const shop = { "shop/web": ["api"], "shop/api": ["db", "cache"], "shop/db": [], "shop/cache": [], "shop/worker": ["db"] };

@@ -85,9 +85,13 @@ describe("desiredSwarm: secrets named by their content", () => {
   const a = desiredSwarm(resolve("c1", [shop({ spec: { secrets: [secret("a".repeat(64))] } })]), AGENT, KEY);
   const b = desiredSwarm(resolve("c1", [shop({ spec: { secrets: [secret("b".repeat(64))] } })]), AGENT, KEY);
   const secretName = (d: typeof a) =>
-    (((d.services.find((s) => s.service === "web")?.body["TaskTemplate"] as Record<string, unknown>)["ContainerSpec"] as Record<string, unknown>)["Secrets"] as {
-      SecretName: string;
-    }[])[0]?.SecretName;
+    (
+      ((d.services.find((s) => s.service === "web")?.body["TaskTemplate"] as Record<string, unknown>)["ContainerSpec"] as Record<string, unknown>)[
+        "Secrets"
+      ] as {
+        SecretName: string;
+      }[]
+    )[0]?.SecretName;
 
   it("names the secret <project>_<key>_<digest prefix>, and the service mounts that name", () => {
     expect(a.objects.map((o) => `${o.kind} ${o.name}`)).toEqual([`secret shop_db_password_${"a".repeat(12)}`]);
@@ -106,7 +110,10 @@ describe("desiredSwarm: secrets named by their content", () => {
   });
 
   it("lists a secret two services mount once", () => {
-    const st = stack("shop", [onSwarm(service("web", { spec: { secrets: [secret("a".repeat(64))] } })), onSwarm(service("db", { spec: { secrets: [secret("a".repeat(64))] } }))]);
+    const st = stack("shop", [
+      onSwarm(service("web", { spec: { secrets: [secret("a".repeat(64))] } })),
+      onSwarm(service("db", { spec: { secrets: [secret("a".repeat(64))] } })),
+    ]);
     expect(desiredSwarm(resolve("c1", [st]), AGENT, KEY).objects).toHaveLength(1);
   });
 });

@@ -4,7 +4,8 @@ import type { NetworkSpec } from "../../src/model.js";
 import { formatServicePlanText, servicePlanToJson } from "../../src/plan/format-service-plan.js";
 import type { ServiceAction, ServicePlan } from "../../src/plan/service-plan-types.js";
 
-const network = (name: string) => ({ key: "default", name, external: false, driver: undefined, driverOpts: {}, internal: false, attachable: false, labels: {} }) as NetworkSpec;
+const network = (name: string) =>
+  ({ key: "default", name, external: false, driver: undefined, driverOpts: {}, internal: false, attachable: false, labels: {} }) as NetworkSpec;
 const action = (kind: ServiceAction["kind"], name: string, reasons: string[] = []): ServiceAction => {
   const [project = "", service = ""] = name.split("_");
   return { kind, project, service, name, serviceId: kind === "create" ? undefined : `${name}-id`, reasons };

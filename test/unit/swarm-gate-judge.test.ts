@@ -23,7 +23,7 @@ const OLD = sentFor(IMAGE_V1);
 
 /** A task created from `template` (its Spec is the task template the service had then). */
 function task(template: JsonObject, state: string, desired = "running", extra: Partial<SwarmTask> & { ID?: string } = {}): SwarmTask {
-  return { DesiredState: desired, Status: { State: state }, Spec: structuredClone(template) as SwarmTask["Spec"], ...extra };
+  return { DesiredState: desired, Status: { State: state }, Spec: structuredClone(template), ...extra };
 }
 const newTask = (state: string, desired = "running", extra: Partial<SwarmTask> & { ID?: string } = {}) => task(NEW.template, state, desired, extra);
 const oldTask = (state: string, desired = "running") => task(OLD.template, state, desired);
@@ -153,7 +153,10 @@ describe("judgeTasks", () => {
     {
       name: "a hand-changed task that failed is not a failure of the new spec",
       service: svc(),
-      tasks: [task({ ...NEW.template, ContainerSpec: { ...(NEW.template["ContainerSpec"] as JsonObject), Image: "nginx:other" } }, "failed", "shutdown"), newTask("running")],
+      tasks: [
+        task({ ...NEW.template, ContainerSpec: { ...(NEW.template["ContainerSpec"] as JsonObject), Image: "nginx:other" } }, "failed", "shutdown"),
+        newTask("running"),
+      ],
       converged: false,
     },
   ];
@@ -165,7 +168,9 @@ describe("judgeTasks", () => {
   });
 
   it("reads only Swarm's states and exit codes, never a task's error text", () => {
-    const tasks = [newTask("failed", "shutdown", { Status: { State: "failed", Err: "token=hunter2", ContainerStatus: { ExitCode: 1 } } as SwarmTask["Status"] })];
+    const tasks = [
+      newTask("failed", "shutdown", { Status: { State: "failed", Err: "token=hunter2", ContainerStatus: { ExitCode: 1 } } as SwarmTask["Status"] }),
+    ];
     const look = judge(svc(), tasks);
     expect(look.failure).toBe("a task of the new spec failed (exit code 1)");
     expect(JSON.stringify(look)).not.toContain("hunter2");

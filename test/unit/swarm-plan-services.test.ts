@@ -62,7 +62,9 @@ function swarmMatching(st: DesiredStack, edit: (name: string, spec: Spec) => Spe
 }
 /** `kind name: reasons` per action. */
 function summary(st: DesiredStack, host: SwarmSnapshot, commit = "c2"): string[] {
-  return planServices(commit, [st], desiredOf(st, commit), host).actions.map((a) => `${a.kind} ${a.name}${a.reasons.length ? `: ${a.reasons.join("; ")}` : ""}`);
+  return planServices(commit, [st], desiredOf(st, commit), host).actions.map(
+    (a) => `${a.kind} ${a.name}${a.reasons.length ? `: ${a.reasons.join("; ")}` : ""}`,
+  );
 }
 /** A copy of `spec` with the value at `path` set. */
 function setAt(spec: Spec, path: string[], value: unknown): Spec {
@@ -171,7 +173,7 @@ describe("planServices: networks", () => {
     internal: false,
     attachable: false,
     labels: {},
-  } as NetworkSpec);
+  });
   const withNets = (networks: NetworkSpec[]) => ({ ...shop(), networks });
 
   it("creates the stack's networks the Swarm lacks", () => {

@@ -9,11 +9,21 @@ describe("sentDifference", () => {
     { name: "a field the Engine added", sent: { a: 1 }, seen: { a: 1, b: 2 }, expected: undefined },
     { name: "a field sent but gone", sent: { a: 1, b: 2 }, seen: { a: 1 }, expected: "b" },
     // The Engine leaves out empty values: sent empty matches missing, whichever empty it is.
-    ...[0, "", false, [], {}, null].map((empty) => ({ name: `sent ${JSON.stringify(empty)} matches missing`, sent: { a: empty }, seen: {}, expected: undefined })),
+    ...[0, "", false, [], {}, null].map((empty) => ({
+      name: `sent ${JSON.stringify(empty)} matches missing`,
+      sent: { a: empty },
+      seen: {},
+      expected: undefined,
+    })),
     { name: "an object of empties matches missing", sent: { a: { b: 0, c: [] } }, seen: {}, expected: undefined },
     { name: "sent empty, now set", sent: { ReadOnly: false }, seen: { ReadOnly: true }, expected: "ReadOnly" },
     { name: "sent empty list, now with members", sent: { Env: [] }, seen: { Env: ["A=1"] }, expected: "Env" },
-    { name: "a nested path", sent: { TaskTemplate: { ContainerSpec: { Image: "a" } } }, seen: { TaskTemplate: { ContainerSpec: { Image: "b" } } }, expected: "TaskTemplate.ContainerSpec.Image" },
+    {
+      name: "a nested path",
+      sent: { TaskTemplate: { ContainerSpec: { Image: "a" } } },
+      seen: { TaskTemplate: { ContainerSpec: { Image: "b" } } },
+      expected: "TaskTemplate.ContainerSpec.Image",
+    },
     { name: "an array of another length", sent: { Env: ["A=1"] }, seen: { Env: ["A=1", "B=2"] }, expected: "Env" },
     { name: "an array member changed", sent: { Env: ["A=1", "B=2"] }, seen: { Env: ["A=1", "B=3"] }, expected: "Env[1]" },
     { name: "an array in another order", sent: { Env: ["A=1", "B=2"] }, seen: { Env: ["B=2", "A=1"] }, expected: "Env[0]" },

@@ -12,7 +12,12 @@ import { AGENT, identity, onSwarm } from "./helpers/fake-swarm.js";
 type Opts = Parameters<typeof service>[1];
 
 /** The body sent for `web` of stack `shop`, built with `opts` and Swarm keys `swarm`. */
-function bodyOf(opts: Opts = {}, swarm: Partial<SwarmDeploy> = {}, extra: Partial<DesiredStack> = {}, edit: (s: DesiredService) => DesiredService = (s) => s): JsonObject {
+function bodyOf(
+  opts: Opts = {},
+  swarm: Partial<SwarmDeploy> = {},
+  extra: Partial<DesiredStack> = {},
+  edit: (s: DesiredService) => DesiredService = (s) => s,
+): JsonObject {
   const st = stack("shop", [edit(onSwarm(service("web", opts), swarm))], extra);
   return serviceSpec(identity(st, "web"));
 }
@@ -92,7 +97,9 @@ describe("serviceSpec: mounts", () => {
   const shared = { key: "shared", name: "shared", external: true, driver: undefined, driverOpts: {}, labels: {} };
 
   it("sends a bind mount with its source, target and read-only flag", () => {
-    const mounts = container(bodyOf({ spec: { mounts: [{ type: "bind", source: "/srv/www", target: "/www", readOnly: true, createHostPath: false }] } }))["Mounts"];
+    const mounts = container(bodyOf({ spec: { mounts: [{ type: "bind", source: "/srv/www", target: "/www", readOnly: true, createHostPath: false }] } }))[
+      "Mounts"
+    ];
     expect(mounts).toEqual([{ Type: "bind", Source: "/srv/www", Target: "/www", ReadOnly: true }]);
   });
 
@@ -208,7 +215,10 @@ describe("serviceSpec: mode, placement, resources, restart", () => {
   });
 
   it("limits and reserves CPU, memory and pids", () => {
-    const body = bodyOf({ spec: { nanoCpus: 500_000_000, memoryBytes: 256 * 2 ** 20, pidsLimit: 100, memoryReservationBytes: 64 * 2 ** 20 } }, { reservedNanoCpus: 250_000_000 });
+    const body = bodyOf(
+      { spec: { nanoCpus: 500_000_000, memoryBytes: 256 * 2 ** 20, pidsLimit: 100, memoryReservationBytes: 64 * 2 ** 20 } },
+      { reservedNanoCpus: 250_000_000 },
+    );
     expect(at(body, "TaskTemplate.Resources")).toEqual({
       Limits: { NanoCPUs: 500_000_000, MemoryBytes: 268435456, Pids: 100 },
       Reservations: { NanoCPUs: 250_000_000, MemoryBytes: 67108864 },
@@ -290,8 +300,16 @@ describe("compact", () => {
   const cases: { name: string; value: unknown; expected: unknown }[] = [
     { name: "drops undefined members", value: { a: 1, b: undefined }, expected: { a: 1 } },
     { name: "drops empty lists", value: { a: [], b: [1] }, expected: { b: [1] } },
-    { name: "works at any depth, in lists too", value: { a: { b: { c: undefined, d: [] }, e: [{ f: undefined, g: 0 }] } }, expected: { a: { b: {}, e: [{ g: 0 }] } } },
-    { name: "keeps false, 0, empty strings and empty objects (they say something)", value: { a: false, b: 0, c: "", d: {} }, expected: { a: false, b: 0, c: "", d: {} } },
+    {
+      name: "works at any depth, in lists too",
+      value: { a: { b: { c: undefined, d: [] }, e: [{ f: undefined, g: 0 }] } },
+      expected: { a: { b: {}, e: [{ g: 0 }] } },
+    },
+    {
+      name: "keeps false, 0, empty strings and empty objects (they say something)",
+      value: { a: false, b: 0, c: "", d: {} },
+      expected: { a: false, b: 0, c: "", d: {} },
+    },
     { name: "keeps null", value: { a: null }, expected: { a: null } },
     { name: "leaves scalars alone", value: "x", expected: "x" },
   ];

@@ -8,7 +8,14 @@ import { resolve } from "./fake-state.js";
 export const AGENT = "agent-h1";
 
 /** Swarm's defaults as the manifest fills them in under `engine: swarm` (manifest-swarm.test.ts). */
-export const SWARM_DEFAULTS: SwarmDeploy = { mode: "replicated", constraints: [], spread: [], endpointMode: "vip", labels: {}, restartPolicy: { condition: "any" } };
+export const SWARM_DEFAULTS: SwarmDeploy = {
+  mode: "replicated",
+  constraints: [],
+  spread: [],
+  endpointMode: "vip",
+  labels: {},
+  restartPolicy: { condition: "any" },
+};
 
 /** `svc` as the manifest reads it under `engine: swarm`, with `swarm` merged into Swarm's defaults. */
 export function onSwarm(svc: DesiredService, swarm: Partial<SwarmDeploy> = {}): DesiredService {
