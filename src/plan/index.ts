@@ -4,5 +4,6 @@ export { formatPlanText, planToJson, summarizePlan } from "./format-plan.js";
 export { serviceDependencies } from "./service-dependencies.js";
 export type * from "./types.js";
 export { planServices, serviceDrift, hasServiceChanges } from "./plan-services.js";
+export { formatServicePlanText, servicePlanToJson, summarizeServicePlan } from "./format-service-plan.js";
 export { sentDifference } from "./sent-difference.js";
 export type * from "./service-plan-types.js";

@@ -47,8 +47,41 @@ function planService(d: DesiredSwarmService, current: ObservedSwarmService | und
  */
 export function serviceDrift(d: DesiredSwarmService, current: ObservedSwarmService): string[] {
   if (current.specHash !== d.specHash) return ["spec changed"];
-  const moved = sentDifference(d.sent, current.spec);
+  const moved = sentDifference(d.sent, current.spec) ?? addedByHand(d.sent, current.spec);
   return moved ? [`changed outside gitdock: ${moved}`] : [];
+}
+
+/**
+ * Lists gitdock owns whole. The body leaves an empty list out (compact), and a field left out is
+ * not compared (the Engine fills in its defaults), so without this a list added by hand to a
+ * service whose manifest has none (`docker service update --env-add`, `--mount-add`) would not be
+ * drift. The Engine adds none of these by itself.
+ */
+const OWNED_LISTS = [
+  "TaskTemplate.ContainerSpec.Command",
+  "TaskTemplate.ContainerSpec.Args",
+  "TaskTemplate.ContainerSpec.Env",
+  "TaskTemplate.ContainerSpec.Mounts",
+  "TaskTemplate.ContainerSpec.Secrets",
+  "TaskTemplate.ContainerSpec.Configs",
+  "TaskTemplate.ContainerSpec.Hosts",
+  "TaskTemplate.ContainerSpec.CapabilityAdd",
+  "TaskTemplate.ContainerSpec.CapabilityDrop",
+  "TaskTemplate.ContainerSpec.Groups",
+  "TaskTemplate.Placement.Constraints",
+  "EndpointSpec.Ports",
+];
+
+/** The first owned list the sent spec leaves out (empty) and the Engine now holds with members. */
+function addedByHand(sent: Record<string, unknown>, seen: Record<string, unknown>): string | undefined {
+  return OWNED_LISTS.find((path) => {
+    const [wanted, held] = [valueAt(sent, path), valueAt(seen, path)];
+    return wanted === undefined && Array.isArray(held) && held.length > 0;
+  });
+}
+
+function valueAt(value: unknown, path: string): unknown {
+  return path.split(".").reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), value);
 }
 
 export function hasServiceChanges(plan: ServicePlan): boolean {

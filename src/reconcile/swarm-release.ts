@@ -9,7 +9,16 @@ import { ApplyFailedError } from "../errors.js";
 import type { DesiredState } from "../model.js";
 import { resolveHostInputs } from "../observe/index.js";
 import { hasServiceChanges, planServices, type ServicePlan } from "../plan/index.js";
-import { THIS_AGENT_PROCESS, applySwarmPlan, desiredSwarm, finishSwarmRollout, observeSwarm, undoSwarmRollout, type DesiredSwarm } from "../swarm/index.js";
+import {
+  THIS_AGENT_PROCESS,
+  applySwarmPlan,
+  desiredSwarm,
+  finishSwarmRollout,
+  observeSwarm,
+  undoSwarmRollout,
+  warnUnsentOnSwarm,
+  type DesiredSwarm,
+} from "../swarm/index.js";
 import type { ReconcileContext } from "./context.js";
 import { recordOutcome } from "./record-outcome.js";
 import { mirrorToSwarm } from "./swarm-state-mirror.js";
@@ -39,6 +48,7 @@ export async function releaseOnSwarm(ctx: ReconcileContext, desired: DesiredStat
     if (release) await recordOutcome(ctx, { kind: "good", commit, changed: 0 });
     return { kind: "unchanged", plan };
   }
+  warnUnsentOnSwarm(ctx.log, desired.stacks, plan);
   // Before the first change: an agent that finds this marker without an outcome goes back to the last good commit (swarm-lease.ts).
   const previousCommit = (await ctx.store.read()).lastGood?.commit;
   await ctx.swarmState?.write((s) => ({

@@ -8,3 +8,4 @@ export { serviceSpec } from "./service-spec.js";
 export { swarmServiceName } from "./stack-names.js";
 export { checkSwarmRequests, judgeSwarmRequests, swarmRequests } from "./swarm-requests.js";
 export { ClusterStateStore, stateServiceName, THIS_AGENT_PROCESS, LEASE_MS, type ClusterState, type LeaseVerdict } from "./cluster-state.js";
+export { warnUnsentOnSwarm } from "./warn-unsent-swarm.js";

@@ -7,6 +7,7 @@
  */
 import type { ContainerSpec, DesiredStack, HealthcheckSpec, MountSpec, PortSpec, SwarmDeploy, UpdateConfig } from "../model.js";
 import { LABEL } from "../labels.js";
+import { parseByteSize } from "../manifest/parse/parse-byte-size.js";
 import type { ResolvedService } from "../plan/types.js";
 import { ownerLabels, swarmServiceName } from "./stack-names.js";
 import type { SwarmObjectNames } from "./swarm-objects.js";
@@ -134,11 +135,16 @@ function mount(m: MountSpec, stack: DesiredStack): JsonObject {
   };
 }
 
-/** `tmpfs: ["/run:size=64m"]`: the size is the only option Swarm's tmpfs mounts take. */
+/**
+ * `tmpfs: ["/run:size=64m"]`: the size is the only option Swarm's tmpfs mounts take, with Compose's
+ * units (64m is 64 MiB). (The manifest refuses `tmpfs:` under engine: swarm today; a volumes: tmpfs
+ * entry is the way there.)
+ */
 function tmpfsEntry(entry: string): JsonObject {
   const [target, options = ""] = entry.split(/:(.*)/s) as [string, string?];
-  const size = /(?:^|,)size=(\d+)(?:,|$)/.exec(options)?.[1];
-  return { Type: "tmpfs", Target: target, ...(size ? { TmpfsOptions: { SizeBytes: Number(size) } } : {}) };
+  const written = /(?:^|,)size=([^,]+)/.exec(options)?.[1];
+  const size = written === undefined ? undefined : parseByteSize(written);
+  return { Type: "tmpfs", Target: target, ...(size ? { TmpfsOptions: { SizeBytes: size } } : {}) };
 }
 
 function resources(spec: ContainerSpec, swarm: SwarmDeploy): JsonObject {

@@ -36,8 +36,12 @@ export async function waitForService(docker: Docker, target: SwarmGateTarget, si
   const started = Date.now();
   const deadline = started + target.healthTimeoutMs;
   let steadySince: number | undefined;
+  let earlier: ReadonlySet<string> | undefined;
   for (;;) {
-    const seen = await look(docker, target);
+    const { service, tasks } = await look(docker, target);
+    // Tasks that had already failed when the gate began are history, not this rollout's (see judgeTasks).
+    earlier ??= failedTaskIds(tasks);
+    const seen = judgeTasks(service, tasks, target, earlier);
     const result = (ok: true | string): SwarmGateResult =>
       ok === true
         ? { ok: true, service: target.name, durationMs: Date.now() - started }
@@ -54,6 +58,7 @@ export async function waitForService(docker: Docker, target: SwarmGateTarget, si
 
 /** The fields of a task the gate reads (dockerode's Task type names none of them). */
 export interface SwarmTask {
+  ID?: string;
   NodeID?: string;
   DesiredState?: string;
   Status?: { State?: string; ContainerStatus?: { ExitCode?: number } };
@@ -74,7 +79,7 @@ interface Look {
   progress: string;
 }
 
-async function look(docker: Docker, target: SwarmGateTarget): Promise<Look> {
+async function look(docker: Docker, target: SwarmGateTarget): Promise<{ service: Docker.Service; tasks: SwarmTask[] }> {
   let service: Docker.Service;
   let tasks: SwarmTask[];
   try {
@@ -85,17 +90,32 @@ async function look(docker: Docker, target: SwarmGateTarget): Promise<Look> {
   } catch (err) {
     throw engineError(err, `inspecting service ${target.name}`);
   }
-  return judgeTasks(service, tasks, target);
+  return { service, tasks };
 }
 
-/** Pure: what the service's tasks say about the new spec. Only Swarm's states and exit codes, never a task's error text. */
-export function judgeTasks(service: Docker.Service, tasks: readonly SwarmTask[], target: Pick<SwarmGateTarget, "taskHash" | "template">): Look {
+/** The tasks that failed or were rejected, by id. */
+export function failedTaskIds(tasks: readonly SwarmTask[]): ReadonlySet<string> {
+  return new Set(tasks.filter((t) => FAILED_TASKS.has(t.Status?.State ?? "") && t.ID).map((t) => t.ID as string));
+}
+
+/**
+ * Pure: what the service's tasks say about the new spec. Only Swarm's states and exit codes, never a
+ * task's error text. `earlier` are the tasks that had already failed when the gate began: Swarm keeps
+ * a few ended tasks per slot, and one of the same task template (a scale keeps the template; a
+ * retried commit or an undo sends one the Swarm ran before) is not a failure of this rollout.
+ */
+export function judgeTasks(
+  service: Docker.Service,
+  tasks: readonly SwarmTask[],
+  target: Pick<SwarmGateTarget, "taskHash" | "template">,
+  earlier: ReadonlySet<string> = new Set(),
+): Look {
   const update = (service as { UpdateStatus?: { State?: string } }).UpdateStatus?.State;
   if (update && STOPPED_UPDATES.has(update))
     return { converged: false, failure: `Swarm's update is ${update.replace("_", " ")}: a task of the new spec failed`, progress: "" };
   const template = taskIdentity(target.template);
   const isNew = (t: SwarmTask) => taskLabels(t)[LABEL.taskHash] === target.taskHash && sentDifference(template, t.Spec) === undefined;
-  const failed = tasks.find((t) => isNew(t) && FAILED_TASKS.has(t.Status?.State ?? ""));
+  const failed = tasks.find((t) => isNew(t) && FAILED_TASKS.has(t.Status?.State ?? "") && !earlier.has(t.ID ?? ""));
   if (failed) return { converged: false, failure: `a task of the new spec ${failed.Status?.State}${exitCodeOf(failed)}`, progress: "" };
   const running = tasks.filter((t) => isNew(t) && t.DesiredState === "running" && t.Status?.State === "running").length;
   // Old tasks, and tasks Swarm is stopping (a scale down), must be gone too.
