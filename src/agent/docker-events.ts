@@ -11,6 +11,8 @@ import type { Logger } from "../log.js";
 import { nextDelay } from "./backoff.js";
 
 export const WATCHED_ACTIONS = ["die", "destroy", "stop", "kill", "health_status"] as const;
+/** On a Swarm (`engine: swarm`): a service changed or removed, by hand or by Swarm (its update state); a pass finds out which. */
+export const WATCHED_SERVICE_ACTIONS = ["update", "remove"] as const;
 
 export interface ContainerEvent {
   action: string;
@@ -27,6 +29,8 @@ export interface DockerEventsOptions {
   onEvent(e: ContainerEvent): void;
   onReconnect(): void;
   backoff: { initialMs: number; maxMs: number };
+  /** `swarm`: the Swarm's service events instead of this agent's containers'. */
+  engine?: "containers" | "swarm";
   /** Further actions to subscribe to (the in-place watch's exec and copy events), each handed raw to `onOther`. */
   otherActions?: readonly string[];
   onOther?(raw: unknown): void;
@@ -37,7 +41,9 @@ export interface EventWatch {
 }
 
 /** The filters of the subscription: this agent's managed containers, the actions that can mean drift. */
-export function eventFilters(hostId: string, otherActions: readonly string[] = []): Record<string, string[]> {
+export function eventFilters(hostId: string, otherActions: readonly string[] = [], engine: "containers" | "swarm" = "containers"): Record<string, string[]> {
+  // A service event names the service only (no labels to filter on): every one is looked at.
+  if (engine === "swarm") return { type: ["service"], event: [...WATCHED_SERVICE_ACTIONS] };
   return { type: ["container"], label: [MANAGED_FILTER, `${LABEL.agent}=${hostId}`], event: [...WATCHED_ACTIONS, ...otherActions] };
 }
 
@@ -49,6 +55,7 @@ export function relevantEvent(raw: unknown): ContainerEvent | undefined {
   if (typeof raw !== "object" || raw === null) return undefined;
   const m = raw as { Type?: string; Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
   const action = m.Action ?? m.status ?? "";
+  if (m.Type === "service") return serviceEvent(action, m.Actor);
   if ((m.Type ?? "container") !== "container") return undefined;
   const base = action.split(":")[0]!.trim();
   if (!(WATCHED_ACTIONS as readonly string[]).includes(base)) return undefined;
@@ -57,6 +64,12 @@ export function relevantEvent(raw: unknown): ContainerEvent | undefined {
   const name = attrs["name"] ?? "";
   if (previousOf(name) !== undefined) return undefined;
   return { action: action.trim(), container: name, id: m.Actor?.ID ?? m.id ?? "", stack: attrs[LABEL.composeProject], service: attrs[LABEL.composeService] };
+}
+
+function serviceEvent(action: string, actor: { ID?: string; Attributes?: Record<string, string> } | undefined): ContainerEvent | undefined {
+  if (!(WATCHED_SERVICE_ACTIONS as readonly string[]).includes(action)) return undefined;
+  const name = actor?.Attributes?.["name"] ?? "";
+  return { action, container: name, id: actor?.ID ?? "", stack: undefined, service: name };
 }
 
 export function watchDockerEvents(opts: DockerEventsOptions): EventWatch {
@@ -71,7 +84,7 @@ export function watchDockerEvents(opts: DockerEventsOptions): EventWatch {
     timer = undefined;
     if (closed) return;
     try {
-      const s = await opts.docker.getEvents({ filters: eventFilters(opts.hostId, opts.otherActions) });
+      const s = await opts.docker.getEvents({ filters: eventFilters(opts.hostId, opts.otherActions, opts.engine) });
       if (closed) return void destroyStream(s);
       stream = s;
       failures = 0;

@@ -324,7 +324,9 @@ export class Agent {
         backoff: s.agent.backoff,
         onEvent: (e) => this.onDockerEvent(e),
         onReconnect: () => void this.scheduler.request({ kind: "engine-reconnected" }),
-        ...this.inPlace.eventOptions(),
+        engine: s.engine,
+        // Changes in place are a container engine's: a Swarm's tasks are not this agent's containers.
+        ...(s.engine === "swarm" ? {} : this.inPlace.eventOptions()),
       });
     }
     const location = s.repo ? parseRepoLocation(s.repo) : undefined;

@@ -28,8 +28,9 @@ export async function withSwarmLease(
     ctx.log.warn({ stage: "swarm", holder: lease.holder }, `${reason}: nothing changed, trying again on the next pass`);
     return { outcome: "waiting", target: source.commit, commit: undefined, plan: undefined, changed: 0, reason, conflicts: [], recheckAt: lease.until };
   }
-  const held: ReconcileContext = { ...ctx, swarmState: store };
+  let held: ReconcileContext = { ...ctx, swarmState: store };
   try {
+    held = { ...held, hostKey: (await store.hashKey({ create: true })) ?? ctx.hostKey };
     const cluster = await store.read();
     if (cluster) await adoptNewer(held, cluster);
     if (cluster?.rollout) await undoInterrupted(held, cluster.rollout.commit, source);

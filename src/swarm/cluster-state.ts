@@ -23,6 +23,13 @@ export interface ClusterState {
   failed: Record<string, CommitMark>;
   /** Set while a rollout changes the Swarm; its holder, to tell an interrupted one. */
   rollout: (RolloutMarker & { holder: string }) | undefined;
+  /**
+   * The key of the services' hashes and of the digests in secret names (base64), the same for the
+   * agent on every manager: with a key of each manager's own, an agent that moved would see every
+   * service as changed. It is as readable as the labels: whoever can read them can read the
+   * services' specs, and mount their secrets, through the same API.
+   */
+  hashKey?: string;
   /** When it was last written (ISO). */
   updatedAt: string;
 }
@@ -88,6 +95,16 @@ export class ClusterStateStore {
       const next = change(parseState(labels[LABEL.swarmState]) ?? emptyState());
       return { ...labels, [LABEL.swarmState]: JSON.stringify({ ...next, updatedAt: new Date().toISOString() }) };
     });
+  }
+
+  /** The Swarm's hash key, made by the first agent that needs it (`create: false`: a plan only reads it). */
+  async hashKey(opts: { create: boolean }): Promise<Buffer | undefined> {
+    const known = (await this.read())?.hashKey;
+    if (known || !opts.create) return known ? Buffer.from(known, "base64") : undefined;
+    const made = randomBytes(32).toString("base64");
+    await this.write((s) => ({ ...s, hashKey: s.hashKey ?? made }));
+    const kept = (await this.read())?.hashKey ?? made;
+    return Buffer.from(kept, "base64");
   }
 
   private async renew(): Promise<void> {

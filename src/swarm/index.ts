@@ -9,3 +9,4 @@ export { swarmServiceName } from "./stack-names.js";
 export { checkSwarmRequests, judgeSwarmRequests, swarmRequests } from "./swarm-requests.js";
 export { ClusterStateStore, stateServiceName, THIS_AGENT_PROCESS, LEASE_MS, type ClusterState, type LeaseVerdict } from "./cluster-state.js";
 export { warnUnsentOnSwarm } from "./warn-unsent-swarm.js";
+export { swarmStatus, formatSwarmStatus, type SwarmStatus, type SwarmServiceStatus } from "./swarm-status.js";

@@ -38,10 +38,10 @@ export async function waitForService(docker: Docker, target: SwarmGateTarget, si
   let steadySince: number | undefined;
   let earlier: ReadonlySet<string> | undefined;
   for (;;) {
-    const { service, tasks } = await look(docker, target);
+    const { service, tasks, unreachable } = await look(docker, target);
     // Tasks that had already failed when the gate began are history, not this rollout's (see judgeTasks).
     earlier ??= failedTaskIds(tasks);
-    const seen = judgeTasks(service, tasks, target, earlier);
+    const seen = judgeTasks(service, tasks, target, earlier, unreachable);
     const result = (ok: true | string): SwarmGateResult =>
       ok === true
         ? { ok: true, service: target.name, durationMs: Date.now() - started }
@@ -79,18 +79,17 @@ interface Look {
   progress: string;
 }
 
-async function look(docker: Docker, target: SwarmGateTarget): Promise<{ service: Docker.Service; tasks: SwarmTask[] }> {
-  let service: Docker.Service;
-  let tasks: SwarmTask[];
+async function look(docker: Docker, target: SwarmGateTarget): Promise<{ service: Docker.Service; tasks: SwarmTask[]; unreachable: ReadonlySet<string> }> {
   try {
-    [service, tasks] = await Promise.all([
+    const [service, tasks, nodes] = await Promise.all([
       docker.getService(target.name).inspect() as Promise<Docker.Service>,
       docker.listTasks({ filters: { service: [target.name] } }) as Promise<SwarmTask[]>,
+      docker.listNodes(),
     ]);
+    return { service, tasks, unreachable: new Set(nodes.filter((n) => n.Status?.State !== "ready").map((n) => n.ID)) };
   } catch (err) {
     throw engineError(err, `inspecting service ${target.name}`);
   }
-  return { service, tasks };
 }
 
 /** The tasks that failed or were rejected, by id. */
@@ -103,16 +102,20 @@ export function failedTaskIds(tasks: readonly SwarmTask[]): ReadonlySet<string> 
  * task's error text. `earlier` are the tasks that had already failed when the gate began: Swarm keeps
  * a few ended tasks per slot, and one of the same task template (a scale keeps the template; a
  * retried commit or an undo sends one the Swarm ran before) is not a failure of this rollout.
+ * `unreachable` are the nodes that are not ready (down, or gone): their tasks are left out.
  */
 export function judgeTasks(
   service: Docker.Service,
   tasks: readonly SwarmTask[],
   target: Pick<SwarmGateTarget, "taskHash" | "template">,
   earlier: ReadonlySet<string> = new Set(),
+  unreachable: ReadonlySet<string> = new Set(),
 ): Look {
   const update = (service as { UpdateStatus?: { State?: string } }).UpdateStatus?.State;
   if (update && STOPPED_UPDATES.has(update))
     return { converged: false, failure: `Swarm's update is ${update.replace("_", " ")}: a task of the new spec failed`, progress: "" };
+  // A node that left is Swarm's business: what its tasks last reported (running, for ever) is not counted; Swarm reschedules them.
+  tasks = tasks.filter((t) => !unreachable.has(t.NodeID ?? ""));
   const template = taskIdentity(target.template);
   const isNew = (t: SwarmTask) => taskLabels(t)[LABEL.taskHash] === target.taskHash && sentDifference(template, t.Spec) === undefined;
   const failed = tasks.find((t) => isNew(t) && FAILED_TASKS.has(t.Status?.State ?? "") && !earlier.has(t.ID ?? ""));

@@ -201,4 +201,20 @@ describe("judgeTasks", () => {
       expect(judgeTasks(svc({ replicas: 3 }), tasksAtStart, NEW).failure).toBe("a task of the new spec failed (exit code 137)");
     });
   });
+
+  describe("a node that is not ready (down, gone)", () => {
+    const onDead = (t: SwarmTask) => ({ ...t, NodeID: "dead" });
+    it("its old task, reported running for ever, does not hold the gate back", () => {
+      const tasks = [newTask("running", "running", { NodeID: "a" }), newTask("running", "running", { NodeID: "b" }), onDead(oldTask("running", "shutdown"))];
+      expect(judgeTasks(svc({ update: "completed" }), tasks, NEW, new Set(), new Set()).converged).toBe(false);
+      expect(judgeTasks(svc({ update: "completed" }), tasks, NEW, new Set(), new Set(["dead"])).converged).toBe(true);
+    });
+
+    it("its new task does not count as running: Swarm reschedules it, and the gate waits for that", () => {
+      const tasks = [newTask("running", "running", { NodeID: "a" }), onDead(newTask("running"))];
+      const look = judgeTasks(svc({ update: "completed" }), tasks, NEW, new Set(), new Set(["dead"]));
+      expect(look.converged).toBe(false);
+      expect(look.progress).toBe("1/2 tasks of the new spec running");
+    });
+  });
 });

@@ -8,6 +8,7 @@ import { countClonePacks } from "../../source/clone-packs.js";
 import { describeSigner, readSignatureRecords, type SignatureRecord } from "../../source/signer-record.js";
 import { Journal, measureStateDir, StateStore, type HostState, type StateDirUsage } from "../../state/index.js";
 import type { HostSnapshot, ObservedContainer } from "../../plan/types.js";
+import { formatSwarmStatus, swarmStatus, type SwarmStatus } from "../../swarm/index.js";
 import { EXIT } from "../exit-codes.js";
 import { byCodePoint } from "../../order.js";
 import { encryptedFilesByService, type EncryptedFileStatus } from "./encrypted-files-status.js";
@@ -26,6 +27,8 @@ export interface StatusReport {
   /** Set when the state was rebuilt from the host after the state directory was lost. */
   rebuilt?: HostState["rebuilt"];
   stacks: { project: string; services: ServiceStatus[] }[];
+  /** Under `engine: swarm`: the services of this agent, their tasks and nodes, and the state gitdock keeps in the Swarm (instead of `stacks`). */
+  swarm?: SwarmStatus;
   /** Present when the running agent answered (`gitdock run`): its loop, last pass, waiting commit. */
   agent?: AgentStatus;
   /** Who signed the applied and last good commits (security.verify), by commit; absent when never verified. */
@@ -51,7 +54,9 @@ export interface ServiceStatus {
 export async function buildStatus(settings: Settings): Promise<StatusReport> {
   const store = await StateStore.open(settings.stateDir);
   const state = await store.read();
-  const host = await observeHost(connectDocker(settings.dockerHost), settings.hostId);
+  const docker = connectDocker(settings.dockerHost);
+  const onSwarm = settings.engine === "swarm";
+  const host = onSwarm ? { containers: [], networks: [], volumes: [] } : await observeHost(docker, settings.hostId);
   return {
     hostId: settings.hostId,
     lastApplied: state.lastApplied,
@@ -63,6 +68,7 @@ export async function buildStatus(settings: Settings): Promise<StatusReport> {
     rollout: state.rollout,
     ...(state.rebuilt ? { rebuilt: state.rebuilt } : {}),
     stacks: withEncryptedFiles(groupContainers(host, await lastActions(settings.stateDir)), await encryptedOf(settings, state)),
+    ...(onSwarm ? { swarm: await swarmStatus(docker, settings.hostId) } : {}),
     signatures: await signaturesOf(settings.stateDir, [state.lastApplied?.commit, state.lastGood?.commit]),
     imageSignatures: await imageSignaturesOf(settings.stateDir, [state.lastApplied?.commit, state.lastGood?.commit]),
     stateDir: { ...(await measureStateDir(settings.stateDir)), clonePacks: await countClonePacks(settings.stateDir) },
@@ -177,6 +183,7 @@ function formatStatus(r: StatusReport): string {
   if (r.agent) lines.push(...formatAgentStatus(r.agent));
   for (const [sha, m] of Object.entries(r.failed)) lines.push(`failed:   ${short(sha)} at ${m.at}: ${m.reason.split("\n")[0]}`);
   for (const [sha, m] of Object.entries(r.rejected)) lines.push(`rejected: ${short(sha)} at ${m.at}: ${m.reason.split("\n")[0]}`);
+  if (r.swarm) lines.push(...formatSwarmStatus(r.swarm));
   for (const s of r.stacks) {
     lines.push(`stack ${s.project}`);
     for (const svc of s.services) {
