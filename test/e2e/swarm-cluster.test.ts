@@ -5,14 +5,14 @@
  * task moved, quorum as documented for 2 and 3 managers, and nothing left after stop().
  */
 import { existsSync, readFileSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerCli, waitFor } from "../support/docker.js";
 import { testEnv } from "../support/env.js";
-import { startSwarmCluster, type SwarmCluster, type SwarmNode } from "../support/swarm-cluster.js";
+import { cleanupStaleSwarmClusters, startSwarmCluster, type SwarmCluster, type SwarmNode } from "../support/swarm-cluster.js";
 
 const P = "gdt-swarm-cluster-";
 const execFileP = promisify(execFile);
@@ -183,6 +183,29 @@ describe("a cluster of 1 manager and 2 workers", () => {
     expect(page.trim()).toBe("web-v1");
   });
 
+  it("cleanupStaleSwarmClusters() removes a cluster whose owner process is gone, and leaves a live one alone", async () => {
+    const orphan = await startSwarmCluster({ name: `${P}orphan`, managers: 1, workers: 0 });
+    try {
+      expect(orphan.index).not.toBe(cluster.index);
+      expect(orphan.bridge).not.toBe(cluster.bridge);
+      // the owner "crashes": its record now names a process that has exited
+      const dead = spawnSync("true").pid;
+      await writeFile(path.join(orphan.dir, "owner.json"), JSON.stringify({ pid: dead, startTime: null, name: `${P}orphan` }));
+      const orphanEngine = await pidIn(path.join(orphan.dir, "m1", "docker.pid"));
+
+      expect(await cleanupStaleSwarmClusters()).toContain(orphan.index);
+
+      expect(alive(orphanEngine)).toBe(false);
+      expect(existsSync(orphan.dir)).toBe(false);
+      expect(existsSync(`/run/netns/${orphan.manager.netns}`)).toBe(false);
+      expect(existsSync(`/sys/class/net/${orphan.bridge}`)).toBe(false);
+      expect((await cluster.docker(cluster.manager, ["node", "ls", "-q"])).split("\n").filter(Boolean)).toHaveLength(3);
+      expect(existsSync(`/sys/class/net/${cluster.bridge}`)).toBe(true);
+    } finally {
+      await orphan.stop();
+    }
+  });
+
   it("reports a worker whose Engine was killed as Down and moves its task to the other nodes; started again, it is Ready", async () => {
     const svc = `${P}spread`;
     const w2 = cluster.node("w2");
@@ -245,12 +268,14 @@ describe("a cluster of 2 managers and 1 worker", () => {
     );
     await cluster.startEngine("m2");
     // the nodes' heartbeats failed while there was no leader: they turn Ready again in the next rounds
-    const rows = await waitFor(async () => ((await nodeRows(cluster, cluster.node("m1"))).every((r) => r.status === "ready") ? true : null), {
-      timeoutMs: 60_000,
-      intervalMs: 500,
-      what: "every node Ready again once m2 is back",
-    });
-    expect(rows).toBe(true);
+    const rows = await waitFor(
+      async () => {
+        const r = await nodeRows(cluster, cluster.node("m1"));
+        return r.every((n) => n.status === "ready") ? r : null;
+      },
+      { timeoutMs: 60_000, intervalMs: 500, what: "every node Ready again once m2 is back" },
+    );
+    expect(rows.map((r) => `${r.label}:${r.manager}`).sort()).toEqual(["m1:reachable", "m2:reachable", "w1:"]);
   });
 });
 
