@@ -256,7 +256,7 @@ describe("a cluster of 2 managers and 1 worker", () => {
     }
   });
 
-  it("has no quorum while one of its two managers is down (as the harness documents), and recovers when it is back", async () => {
+  it("has no leader while one of its two managers is down, as the harness documents", async () => {
     await cluster.killEngine("m2");
     await waitFor(
       () =>
@@ -266,16 +266,10 @@ describe("a cluster of 2 managers and 1 worker", () => {
         ),
       { timeoutMs: 60_000, intervalMs: 500, what: "m1 to refuse node ls: the swarm has no leader" },
     );
-    await cluster.startEngine("m2");
-    // the nodes' heartbeats failed while there was no leader: they turn Ready again in the next rounds
-    const rows = await waitFor(
-      async () => {
-        const r = await nodeRows(cluster, cluster.node("m1"));
-        return r.every((n) => n.status === "ready") ? r : null;
-      },
-      { timeoutMs: 60_000, intervalMs: 500, what: "every node Ready again once m2 is back" },
+    await expect(cluster.docker("m1", ["node", "update", "--label-add", "gdt=1", cluster.node("w1").nodeId], { timeoutMs: 20_000 })).rejects.toThrow(
+      /does not have a leader/,
     );
-    expect(rows.map((r) => `${r.label}:${r.manager}`).sort()).toEqual(["m1:reachable", "m2:reachable", "w1:"]);
+    // (recovery is left out: m2 back takes another ~25 s to be Ready with every node; stop() copes with a leaderless swarm)
   });
 });
 
@@ -288,7 +282,7 @@ describe("a cluster of 3 managers", () => {
     await cluster?.stop();
   });
 
-  it("keeps quorum when one manager's Engine is killed: the others report it Down and still schedule", async () => {
+  it("keeps quorum when one manager's Engine is killed: the others report it Down and still schedule; started again, it rejoins", async () => {
     const rows = await nodeRows(cluster, cluster.manager);
     expect(rows.map((r) => `${r.label}:${r.status}:${r.manager}`).sort()).toEqual(["m1:ready:reachable", "m2:ready:reachable", "m3:ready:reachable"]);
     await cluster.killEngine("m3");
@@ -296,5 +290,14 @@ describe("a cluster of 3 managers", () => {
     const svc = await createService(cluster, `${P}after-m3`, testEnv().images.sleeper, ["--replicas", "2"]);
     const tasks = await waitRunning(cluster, svc, 2);
     expect(tasks.every((t) => t.nodeId !== cluster.node("m3").nodeId)).toBe(true);
+    await cluster.startEngine("m3");
+    const back = await waitFor(
+      async () => {
+        const r = await nodeRows(cluster, cluster.node("m2"));
+        return r.every((n) => n.status === "ready" && n.manager === "reachable") ? r : null;
+      },
+      { timeoutMs: 60_000, intervalMs: 500, what: "m3 Ready and reachable again" },
+    );
+    expect(back.map((r) => r.label).sort()).toEqual(["m1", "m2", "m3"]);
   });
 });

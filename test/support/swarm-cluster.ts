@@ -7,7 +7,7 @@
  * atomically (swarm-cluster/layout.ts), so clusters of several runs coexist.
  *
  * Quorum: Raft needs a majority of managers. With 2 managers, killing either leaves the swarm
- * without quorum: writes on the survivor hang at once, and about 20 s later every manager call
+ * without quorum: writes on the survivor hang at once, and 20-30 s later every manager call
  * (even `docker node ls`) fails with "The swarm does not have a leader" until the other comes
  * back; nothing is rescheduled meanwhile. A scenario that must survive a manager's death needs
  * `managers: 3` (checked in test/e2e/swarm-cluster.test.ts; a third manager adds about a second
