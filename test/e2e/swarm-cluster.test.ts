@@ -206,14 +206,18 @@ describe("a cluster of 1 manager and 2 workers", () => {
     }
   });
 
-  it("reports a worker whose Engine was killed as Down and moves its task to the other nodes; started again, it is Ready", async () => {
+  it("reports a worker killed with its containers as Down and moves its task to the other nodes; started again, it is Ready", async () => {
     const svc = `${P}spread`;
     const w2 = cluster.node("w2");
-    await cluster.killEngine(w2);
+    const task = (await cluster.docker(w2, ["ps", "-q", "--filter", `label=com.docker.swarm.service.name=${svc}`])).trim();
+    const taskPid = Number((await cluster.docker(w2, ["inspect", "--format", "{{.State.Pid}}", task])).trim());
+    expect(alive(taskPid)).toBe(true);
+    await cluster.killEngine(w2, { containers: true });
+    expect(alive(taskPid)).toBe(false);
     await cluster.waitForNodeState(w2, "down");
     const moved = await waitRunning(cluster, svc, 3, (tasks) => tasks.every((t) => t.nodeId !== w2.nodeId));
-    const alive = [cluster.node("m1").nodeId, cluster.node("w1").nodeId];
-    expect(moved.every((t) => alive.includes(t.nodeId))).toBe(true);
+    const others = [cluster.node("m1").nodeId, cluster.node("w1").nodeId];
+    expect(moved.every((t) => others.includes(t.nodeId))).toBe(true);
     await cluster.startEngine(w2);
     expect((await cluster.docker(cluster.manager, ["node", "inspect", "--format", "{{.Status.State}}", w2.nodeId])).trim()).toBe("ready");
     expect((await cluster.docker(w2, ["info", "--format", "{{.Swarm.LocalNodeState}}"])).trim()).toBe("active");
