@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Brings up what the end-to-end tests need on a plain Debian 12 machine, as root:
 # Docker Engine (docker.io), a local registry on 127.0.0.1:5000 (docker-registry),
-# a static busybox (busybox-static), docker-compose and git.
+# a static busybox (busybox-static), docker-compose and git; and what the multi-node Swarm harness
+# (test/support/swarm-cluster.ts) needs: ip (iproute2), iptables, nsenter (util-linux) and the
+# kernel's vxlan driver for overlay networks.
 # Idempotent: running it again when everything is up changes nothing.
 set -euo pipefail
 
@@ -37,14 +39,36 @@ command -v age-keygen >/dev/null 2>&1 || missing+=(age)
 command -v gpg >/dev/null 2>&1 || missing+=(gpg)
 # chromium renders the fleet's HTML report in its test (driven by playwright-core, never a downloaded browser).
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# The Swarm harness: network namespaces, veths and a bridge (ip), the DOCKER-USER rule (iptables),
+# dockerd in a node's namespace (nsenter).
+command -v ip >/dev/null 2>&1 || missing+=(ip)
+command -v iptables >/dev/null 2>&1 || missing+=(iptables)
+command -v nsenter >/dev/null 2>&1 || missing+=(nsenter)
 if [ "${#missing[@]}" -gt 0 ]; then
   say "missing: ${missing[*]}; installing packages"
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-    docker.io docker-registry busybox-static docker-compose git openssl age gpg chromium
-  say "installed docker.io docker-registry busybox-static docker-compose git openssl age gpg chromium"
+    docker.io docker-registry busybox-static docker-compose git openssl age gpg chromium iproute2 iptables util-linux
+  say "installed docker.io docker-registry busybox-static docker-compose git openssl age gpg chromium iproute2 iptables util-linux"
 else
-  say "packages present (dockerd, docker-registry, /bin/busybox, docker-compose, git, age, gpg, chromium)"
+  say "packages present (dockerd, docker-registry, /bin/busybox, docker-compose, git, age, gpg, chromium, ip, iptables, nsenter)"
+fi
+
+# --- kernel: vxlan for the Swarm harness's overlay networks -------------------
+# Built in or loaded, the driver shows in /sys/module. A kernel without module support (no
+# /proc/modules) cannot load it: say so, the overlay test would fail with a less clear error.
+if [ -d /sys/module/vxlan ]; then
+  say "kernel has vxlan"
+elif [ -e /proc/modules ]; then
+  command -v modprobe >/dev/null 2>&1 || {
+    say "modprobe missing; installing kmod"
+    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q kmod
+  }
+  modprobe vxlan || { echo "test-env: cannot load the vxlan module (modprobe vxlan failed): the Swarm harness's overlay networks need it" >&2; exit 1; }
+  say "loaded the vxlan module"
+else
+  echo "test-env: the kernel has no vxlan driver and cannot load modules: the Swarm harness's overlay networks need it" >&2
+  exit 1
 fi
 command -v docker >/dev/null 2>&1 || { echo "test-env: no docker client on PATH" >&2; exit 1; }
 

@@ -5,14 +5,14 @@
  * task moved, quorum as documented for 2 and 3 managers, and nothing left after stop().
  */
 import { existsSync, readFileSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerCli, waitFor } from "../support/docker.js";
 import { testEnv } from "../support/env.js";
-import { startSwarmCluster, type SwarmCluster, type SwarmNode } from "../support/swarm-cluster.js";
+import { cleanupStaleSwarmClusters, startSwarmCluster, type SwarmCluster, type SwarmNode } from "../support/swarm-cluster.js";
 
 const P = "gdt-swarm-cluster-";
 const execFileP = promisify(execFile);
@@ -183,14 +183,41 @@ describe("a cluster of 1 manager and 2 workers", () => {
     expect(page.trim()).toBe("web-v1");
   });
 
-  it("reports a worker whose Engine was killed as Down and moves its task to the other nodes; started again, it is Ready", async () => {
+  it("cleanupStaleSwarmClusters() removes a cluster whose owner process is gone, and leaves a live one alone", async () => {
+    const orphan = await startSwarmCluster({ name: `${P}orphan`, managers: 1, workers: 0 });
+    try {
+      expect(orphan.index).not.toBe(cluster.index);
+      expect(orphan.bridge).not.toBe(cluster.bridge);
+      // the owner "crashes": its record now names a process that has exited
+      const dead = spawnSync("true").pid;
+      await writeFile(path.join(orphan.dir, "owner.json"), JSON.stringify({ pid: dead, startTime: null, name: `${P}orphan` }));
+      const orphanEngine = await pidIn(path.join(orphan.dir, "m1", "docker.pid"));
+
+      expect(await cleanupStaleSwarmClusters()).toContain(orphan.index);
+
+      expect(alive(orphanEngine)).toBe(false);
+      expect(existsSync(orphan.dir)).toBe(false);
+      expect(existsSync(`/run/netns/${orphan.manager.netns}`)).toBe(false);
+      expect(existsSync(`/sys/class/net/${orphan.bridge}`)).toBe(false);
+      expect((await cluster.docker(cluster.manager, ["node", "ls", "-q"])).split("\n").filter(Boolean)).toHaveLength(3);
+      expect(existsSync(`/sys/class/net/${cluster.bridge}`)).toBe(true);
+    } finally {
+      await orphan.stop();
+    }
+  });
+
+  it("reports a worker killed with its containers as Down and moves its task to the other nodes; started again, it is Ready", async () => {
     const svc = `${P}spread`;
     const w2 = cluster.node("w2");
-    await cluster.killEngine(w2);
+    const task = (await cluster.docker(w2, ["ps", "-q", "--filter", `label=com.docker.swarm.service.name=${svc}`])).trim();
+    const taskPid = Number((await cluster.docker(w2, ["inspect", "--format", "{{.State.Pid}}", task])).trim());
+    expect(alive(taskPid)).toBe(true);
+    await cluster.killEngine(w2, { containers: true });
+    expect(alive(taskPid)).toBe(false);
     await cluster.waitForNodeState(w2, "down");
     const moved = await waitRunning(cluster, svc, 3, (tasks) => tasks.every((t) => t.nodeId !== w2.nodeId));
-    const alive = [cluster.node("m1").nodeId, cluster.node("w1").nodeId];
-    expect(moved.every((t) => alive.includes(t.nodeId))).toBe(true);
+    const others = [cluster.node("m1").nodeId, cluster.node("w1").nodeId];
+    expect(moved.every((t) => others.includes(t.nodeId))).toBe(true);
     await cluster.startEngine(w2);
     expect((await cluster.docker(cluster.manager, ["node", "inspect", "--format", "{{.Status.State}}", w2.nodeId])).trim()).toBe("ready");
     expect((await cluster.docker(w2, ["info", "--format", "{{.Swarm.LocalNodeState}}"])).trim()).toBe("active");
@@ -233,7 +260,7 @@ describe("a cluster of 2 managers and 1 worker", () => {
     }
   });
 
-  it("has no quorum while one of its two managers is down (as the harness documents), and recovers when it is back", async () => {
+  it("has no leader while one of its two managers is down, as the harness documents", async () => {
     await cluster.killEngine("m2");
     await waitFor(
       () =>
@@ -243,14 +270,10 @@ describe("a cluster of 2 managers and 1 worker", () => {
         ),
       { timeoutMs: 60_000, intervalMs: 500, what: "m1 to refuse node ls: the swarm has no leader" },
     );
-    await cluster.startEngine("m2");
-    // the nodes' heartbeats failed while there was no leader: they turn Ready again in the next rounds
-    const rows = await waitFor(async () => ((await nodeRows(cluster, cluster.node("m1"))).every((r) => r.status === "ready") ? true : null), {
-      timeoutMs: 60_000,
-      intervalMs: 500,
-      what: "every node Ready again once m2 is back",
-    });
-    expect(rows).toBe(true);
+    await expect(cluster.docker("m1", ["node", "update", "--label-add", "gdt=1", cluster.node("w1").nodeId], { timeoutMs: 20_000 })).rejects.toThrow(
+      /does not have a leader/,
+    );
+    // (recovery is left out: m2 back takes another ~25 s to be Ready with every node; stop() copes with a leaderless swarm)
   });
 });
 
@@ -263,7 +286,7 @@ describe("a cluster of 3 managers", () => {
     await cluster?.stop();
   });
 
-  it("keeps quorum when one manager's Engine is killed: the others report it Down and still schedule", async () => {
+  it("keeps quorum when one manager's Engine is killed: the others report it Down and still schedule; started again, it rejoins", async () => {
     const rows = await nodeRows(cluster, cluster.manager);
     expect(rows.map((r) => `${r.label}:${r.status}:${r.manager}`).sort()).toEqual(["m1:ready:reachable", "m2:ready:reachable", "m3:ready:reachable"]);
     await cluster.killEngine("m3");
@@ -271,5 +294,14 @@ describe("a cluster of 3 managers", () => {
     const svc = await createService(cluster, `${P}after-m3`, testEnv().images.sleeper, ["--replicas", "2"]);
     const tasks = await waitRunning(cluster, svc, 2);
     expect(tasks.every((t) => t.nodeId !== cluster.node("m3").nodeId)).toBe(true);
+    await cluster.startEngine("m3");
+    const back = await waitFor(
+      async () => {
+        const r = await nodeRows(cluster, cluster.node("m2"));
+        return r.every((n) => n.status === "ready" && n.manager === "reachable") ? r : null;
+      },
+      { timeoutMs: 60_000, intervalMs: 500, what: "m3 Ready and reachable again" },
+    );
+    expect(back.map((r) => r.label).sort()).toEqual(["m1", "m2", "m3"]);
   });
 });

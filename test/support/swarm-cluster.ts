@@ -7,14 +7,15 @@
  * atomically (swarm-cluster/layout.ts), so clusters of several runs coexist.
  *
  * Quorum: Raft needs a majority of managers. With 2 managers, killing either leaves the swarm
- * without quorum: writes on the survivor hang at once, and about 20 s later every manager call
+ * without quorum: writes on the survivor hang at once, and 20-30 s later every manager call
  * (even `docker node ls`) fails with "The swarm does not have a leader" until the other comes
  * back; nothing is rescheduled meanwhile. A scenario that must survive a manager's death needs
  * `managers: 3` (checked in test/e2e/swarm-cluster.test.ts; a third manager adds about a second
  * to the start).
  *
- * A killed Engine (`killEngine`) is dockerd alone: its containerd and containers keep running, as
- * after a crash of dockerd, until `startEngine` (dockerd then reconciles them) or `stop()`.
+ * `killEngine(node)` kills dockerd alone: its containerd and containers keep running, as after a
+ * crash of dockerd, until `startEngine` (dockerd then reconciles them) or `stop()`;
+ * `killEngine(node, { containers: true })` kills everything of the node, as a dead machine.
  *
  * Teardown: `stop()` (idempotent). A crashed run's leftovers are removed by
  * `cleanupStaleSwarmClusters()`, which test/support/global-setup.ts calls before and after every
@@ -78,8 +79,12 @@ export interface SwarmCluster {
   node(name: string): SwarmNode;
   /** Runs the docker CLI against the node's Engine; returns stdout, throws with stderr. */
   docker(node: NodeRef, args: string[], opts?: { timeoutMs?: number }): Promise<string>;
-  /** SIGKILLs the node's dockerd: the node "dies" (its containerd and containers keep running until startEngine). */
-  killEngine(node: NodeRef): Promise<void>;
+  /**
+   * SIGKILLs the node's dockerd: the node "dies" for Swarm. Its containerd and containers keep
+   * running (as after a crash of dockerd alone) unless `containers: true`, which SIGKILLs every
+   * process of the node too (containerd, shims, containers), as when the machine itself dies.
+   */
+  killEngine(node: NodeRef, opts?: { containers?: boolean }): Promise<void>;
   /** Starts the node's dockerd again with the same arguments; returns once it answers and a manager sees the node Ready. */
   startEngine(node: NodeRef): Promise<void>;
   /** Waits until a manager reports the node in `state` (Swarm's node state: `ready`, `down`, ...). */
@@ -163,7 +168,7 @@ function makeCluster(layout: ClusterLayout, ids: Map<string, string>, registry: 
     image: (ref) => rewriteImage(registry, ref),
     node: (name) => byName(name).node,
     docker: (ref, args, opts) => dockerAt(byName(ref).node.socket, args, opts),
-    killEngine: (ref) => killEngine(byName(ref).layout),
+    killEngine: (ref, opts) => killEngine(byName(ref).layout, opts),
     startEngine: async (ref) => {
       const { layout: n } = byName(ref);
       await spawnEngine(n, argv.get(n.name) as string[]);

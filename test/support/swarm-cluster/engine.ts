@@ -7,6 +7,7 @@
 import { spawn } from "node:child_process";
 import { mkdir, open, writeFile } from "node:fs/promises";
 import type { NodeLayout } from "./layout.js";
+import { killProcessesIn, sandboxNetnsFiles } from "./sweep.js";
 import { cmdlineOf, isAlive, logTail, readPidFile, run, signal, sleep, terminate, waitExit } from "./run.js";
 
 const ANSWER_TIMEOUT_MS = 60_000;
@@ -74,12 +75,17 @@ export async function waitEngineAnswers(n: NodeLayout): Promise<void> {
   }
 }
 
-/** SIGKILLs the node's dockerd (its containerd and containers keep running, as after a crash of dockerd alone). */
-export async function killEngine(n: NodeLayout): Promise<void> {
+/**
+ * SIGKILLs the node's dockerd. Alone, its containerd and containers keep running, as after a crash
+ * of dockerd; with `containers`, every process of the node goes too (containerd, shims, the
+ * containers: whatever runs in its namespaces or from its directory), as when the machine dies.
+ */
+export async function killEngine(n: NodeLayout, opts: { containers?: boolean } = {}): Promise<void> {
   const pid = await readPidFile(n.pidFile);
   if (pid === null || !isAlive(pid)) throw new Error(`node ${n.name}'s dockerd is not running (pid file ${n.pidFile})`);
   signal(pid, "SIGKILL");
   if (!(await waitExit(pid, 10_000))) throw new Error(`node ${n.name}'s dockerd (pid ${pid}) did not exit after SIGKILL`);
+  if (opts.containers) await killProcessesIn([`/run/netns/${n.netns}`, ...(await sandboxNetnsFiles([n.execRoot]))], `${n.dir}/`);
 }
 
 /** Stops the node's dockerd by its pid file (SIGTERM, then SIGKILL after `graceMs`); a dead or missing one is fine. */

@@ -74,6 +74,16 @@ export async function deleteNetns(name: string): Promise<void> {
   if ((await netnsNames()).includes(name)) await run("ip", ["netns", "del", name]);
 }
 
+/**
+ * Deletes a link if it is there. A namespace's deletion takes its veth's host end with it a moment
+ * later (the kernel cleans namespaces up asynchronously), so a link listed a moment ago may be
+ * gone by the time `ip link del` runs: that is success too.
+ */
 export async function deleteLink(name: string): Promise<void> {
-  if ((await linkNames()).includes(name)) await run("ip", ["link", "del", name]);
+  if (!(await linkNames()).includes(name)) return;
+  try {
+    await run("ip", ["link", "del", name]);
+  } catch (err) {
+    if ((await linkNames()).includes(name)) throw err;
+  }
 }

@@ -1,8 +1,8 @@
 /**
- * The last resort of a teardown: whatever a cluster left that its pid files do not name. Processes
- * (a SIGKILLed dockerd's containerd, shims, containers) are found by the network namespace they
- * run in (a node's, or a container's under a node's exec root) or by the cluster directory in
- * their command line; mounts (overlay layers, network namespaces) by their mount point.
+ * What pid files do not name. Processes (a SIGKILLed dockerd's containerd, shims, containers) are
+ * found by the network namespace they run in (a node's, or a container's under a node's exec root)
+ * or by the cluster's (or node's) directory in their command line; mounts (overlay layers, network
+ * namespaces) by their mount point. The last resort of a teardown, and how a whole node "dies".
  */
 import { readdir, readFile, readlink, stat } from "node:fs/promises";
 import path from "node:path";
@@ -23,20 +23,15 @@ async function netnsInodes(files: string[]): Promise<Set<number>> {
   return inodes;
 }
 
-async function containerNetnsFiles(clusterDir: string): Promise<string[]> {
+/** The namespace files dockerd keeps under each exec root (`<exec>/netns/*`: containers' sandboxes, overlay networks). */
+export async function sandboxNetnsFiles(execRoots: string[]): Promise<string[]> {
   const files: string[] = [];
-  let nodes: string[];
-  try {
-    nodes = await readdir(clusterDir);
-  } catch {
-    return files;
-  }
-  for (const node of nodes) {
-    const dir = path.join(clusterDir, node, "exec", "netns");
+  for (const root of execRoots) {
+    const dir = path.join(root, "netns");
     try {
       for (const f of await readdir(dir)) files.push(path.join(dir, f));
     } catch {
-      /* no such node directory or no netns */
+      /* no such exec root, or no namespace in it */
     }
   }
   return files;
@@ -51,26 +46,26 @@ async function netInode(pid: number): Promise<number | null> {
   }
 }
 
-/** Pids (not this process) in one of the namespaces or with `clusterDir/` in their command line. */
-export async function clusterProcesses(clusterDir: string, netnsFiles: string[]): Promise<number[]> {
-  const inodes = await netnsInodes([...netnsFiles, ...(await containerNetnsFiles(clusterDir))]);
+/** Pids (not this process) in one of the namespaces `netnsFiles`, or with `pathMark` in their command line. */
+export async function processesIn(netnsFiles: string[], pathMark: string): Promise<number[]> {
+  const inodes = await netnsInodes(netnsFiles);
   const pids: number[] = [];
   for (const entry of await readdir("/proc")) {
     const pid = Number(entry);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     const ino = await netInode(pid);
-    if ((ino !== null && inodes.has(ino)) || (await cmdlineOf(pid)).includes(`${clusterDir}/`)) pids.push(pid);
+    if ((ino !== null && inodes.has(ino)) || (await cmdlineOf(pid)).includes(pathMark)) pids.push(pid);
   }
   return pids;
 }
 
-/** SIGKILLs the cluster's remaining processes and waits for them; throws naming any that survive. */
-export async function killClusterProcesses(clusterDir: string, netnsFiles: string[]): Promise<void> {
-  const pids = await clusterProcesses(clusterDir, netnsFiles);
+/** SIGKILLs those processes and waits for them; throws naming any that survive. */
+export async function killProcessesIn(netnsFiles: string[], pathMark: string): Promise<void> {
+  const pids = await processesIn(netnsFiles, pathMark);
   for (const pid of pids) signal(pid, "SIGKILL");
   const survivors: number[] = [];
   for (const pid of pids) if (!(await waitExit(pid, 10_000))) survivors.push(pid);
-  if (survivors.length > 0) throw new Error(`processes of the cluster survived SIGKILL: ${survivors.join(", ")}`);
+  if (survivors.length > 0) throw new Error(`processes survived SIGKILL: ${survivors.join(", ")}`);
 }
 
 /** Mount points at or under `dir`, deepest first. */

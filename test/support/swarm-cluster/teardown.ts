@@ -11,7 +11,7 @@ import { dockerAt, stopEngine } from "./engine.js";
 import { deleteLink, deleteNetns, linkNames, netnsNames, removeBridgeRules } from "./host-net.js";
 import { bridgeName, clusterDir, indexOfName } from "./layout.js";
 import { stopBridgeRegistry } from "./registry.js";
-import { killClusterProcesses, unmountUnder } from "./sweep.js";
+import { killProcessesIn, sandboxNetnsFiles, unmountUnder } from "./sweep.js";
 
 interface NodeDir {
   name: string;
@@ -63,12 +63,10 @@ export async function teardownCluster(index: number): Promise<void> {
   await Promise.all(nodes.map((n) => step(`stop ${n.name}'s dockerd`, () => stopEngine(n))));
   await step("stop the bridge registry", () => stopBridgeRegistry(dir));
   const namespaces = (await netnsNames()).filter((n) => indexOfName(n) === index);
-  await step("kill the cluster's remaining processes", () =>
-    killClusterProcesses(
-      dir,
-      namespaces.map((n) => `/run/netns/${n}`),
-    ),
-  );
+  await step("kill the cluster's remaining processes", async () => {
+    const sandboxes = await sandboxNetnsFiles(nodes.map((n) => path.join(dir, n.name, "exec")));
+    await killProcessesIn([...namespaces.map((n) => `/run/netns/${n}`), ...sandboxes], `${dir}/`);
+  });
   await step(`unmount under ${dir}`, () => unmountUnder(dir));
   for (const ns of namespaces) await step(`ip netns del ${ns}`, () => deleteNetns(ns));
   const links = (await linkNames()).filter((l) => indexOfName(l) === index).sort((a, b) => b.length - a.length); // veths before the bridge
