@@ -125,7 +125,7 @@ export class ClusterStateStore {
       if (!labels) return;
       try {
         const spec = { ...seen.spec, Labels: labels };
-        await this.docker.getService(seen.id).update({ _query: { version: seen.version }, _body: spec } as never);
+        await this.docker.getService(seen.id).update({ _query: { version: seen.version }, _body: spec });
         return;
       } catch (err) {
         if (attempt >= CAS_TRIES || !/out of sequence/.test(String((err as Error).message))) throw engineError(err, "writing gitdock's state in the Swarm");

@@ -56,6 +56,14 @@ export async function waitForService(docker: Docker, target: SwarmGateTarget, si
   }
 }
 
+/** The fields of a node gitdock reads (dockerode's listNodes is untyped). */
+export interface SwarmNodeSeen {
+  ID: string;
+  Status?: { State?: string };
+  Spec?: { Labels?: Record<string, string> };
+  Description?: { Hostname?: string };
+}
+
 /** The fields of a task the gate reads (dockerode's Task type names none of them). */
 export interface SwarmTask {
   ID?: string;
@@ -84,7 +92,7 @@ async function look(docker: Docker, target: SwarmGateTarget): Promise<{ service:
     const [service, tasks, nodes] = await Promise.all([
       docker.getService(target.name).inspect() as Promise<Docker.Service>,
       docker.listTasks({ filters: { service: [target.name] } }) as Promise<SwarmTask[]>,
-      docker.listNodes(),
+      docker.listNodes() as Promise<SwarmNodeSeen[]>,
     ]);
     return { service, tasks, unreachable: new Set(nodes.filter((n) => n.Status?.State !== "ready").map((n) => n.ID)) };
   } catch (err) {

@@ -10,7 +10,7 @@ import { LABEL } from "../labels.js";
 import { byCodePoint } from "../order.js";
 import { ClusterStateStore, type ClusterState } from "./cluster-state.js";
 import { isOwnedBy } from "./stack-names.js";
-import type { SwarmTask } from "./swarm-gate.js";
+import type { SwarmNodeSeen, SwarmTask } from "./swarm-gate.js";
 
 export interface SwarmServiceStatus {
   stack: string;
@@ -39,7 +39,7 @@ export async function swarmStatus(docker: Docker, agentId: string): Promise<Swar
     const [services, tasks, nodes] = await Promise.all([
       docker.listServices(),
       docker.listTasks({ filters: { "desired-state": ["running"] } }) as Promise<(SwarmTask & { ServiceID?: string })[]>,
-      docker.listNodes(),
+      docker.listNodes() as Promise<SwarmNodeSeen[]>,
     ]);
     const nodeName = new Map(nodes.map((n) => [n.ID, n.Spec?.Labels?.["name"] ?? n.Description?.Hostname ?? n.ID]));
     const ours = services.filter((s) => isOwnedBy(s.Spec?.Labels, agentId));
@@ -63,7 +63,7 @@ export async function swarmStatus(docker: Docker, agentId: string): Promise<Swar
 
 function serviceStatus(s: Docker.Service, tasks: readonly SwarmTask[], nodeName: ReadonlyMap<string, string>): SwarmServiceStatus {
   const labels = s.Spec?.Labels ?? {};
-  const replicas = (s.Spec?.Mode as { Replicated?: { Replicas?: number } } | undefined)?.Replicated?.Replicas;
+  const replicas = s.Spec?.Mode?.Replicated?.Replicas;
   const running = tasks.filter((t) => t.Status?.State === "running");
   const perNode = new Map<string, number>();
   for (const t of running) perNode.set(t.NodeID ?? "", (perNode.get(t.NodeID ?? "") ?? 0) + 1);
