@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import { LABEL } from "../labels.js";
+import type { Probe } from "../model.js";
 import { canonicalJson, type DesiredSwarmService, type ResolvedState } from "../plan/index.js";
 import { serviceSpec, type JsonObject } from "./service-spec.js";
 import { stackObjects, type SwarmObject } from "./swarm-objects.js";
@@ -11,6 +12,8 @@ export interface SwarmServiceToSend extends DesiredSwarmService {
   taskHash: string;
   /** The task template sent (its tasks are told by it: swarm-gate.ts). */
   template: JsonObject;
+  /** `x-gitdock.probe`, run against each task (swarm-gate.ts). */
+  probe: Probe | undefined;
   /** How long its tasks get to converge, and then to stay up (x-gitdock.health_timeout, update_config.monitor). */
   healthTimeoutMs: number;
   monitorMs: number;
@@ -48,6 +51,7 @@ export function desiredSwarm(resolved: ResolvedState, agentId: string, hostKey: 
         body: stampHashes(body, specHash, taskHash),
         template: stampHashes(body, specHash, taskHash)["TaskTemplate"] as JsonObject,
         healthTimeoutMs: service.service.gitdock.healthTimeoutMs,
+        probe: service.service.gitdock.probe,
         monitorMs: service.service.updateConfig.monitorMs,
       });
     }

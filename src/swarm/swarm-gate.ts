@@ -8,7 +8,9 @@
  */
 import type Docker from "dockerode";
 import { engineError } from "../engine/docker-client.js";
+import { runProbe } from "../health/probe.js";
 import { LABEL } from "../labels.js";
+import type { Probe } from "../model.js";
 import { sentDifference } from "../plan/index.js";
 import type { JsonObject } from "./service-spec.js";
 
@@ -23,6 +25,8 @@ export interface SwarmGateTarget {
    * field sent. Networks are left out (tasks name them by id).
    */
   template: JsonObject;
+  /** `x-gitdock.probe`: each running task of the new spec is probed at its node's address, on the port published for it in host mode. */
+  probe?: Probe | undefined;
   healthTimeoutMs: number;
   monitorMs: number;
 }
@@ -38,10 +42,14 @@ export async function waitForService(docker: Docker, target: SwarmGateTarget, si
   let steadySince: number | undefined;
   let earlier: ReadonlySet<string> | undefined;
   for (;;) {
-    const { service, tasks, unreachable } = await look(docker, target);
+    const { service, tasks, unreachable, addresses } = await look(docker, target);
     // Tasks that had already failed when the gate began are history, not this rollout's (see judgeTasks).
     earlier ??= failedTaskIds(tasks);
-    const seen = judgeTasks(service, tasks, target, earlier, unreachable);
+    const judged = judgeTasks(service, tasks, target, earlier, unreachable);
+    const probed = judged.converged && target.probe ? await probeTasks(target.probe, judged.running ?? [], addresses) : undefined;
+    // A probe failing while the tasks start is waited for; once they were steady, it fails the gate.
+    if (probed && steadySince !== undefined) return { ok: false, service: target.name, reason: `probe: ${probed}`, durationMs: Date.now() - started };
+    const seen = probed ? { ...judged, converged: false, progress: `${judged.progress}; probe: ${probed}` } : judged;
     const result = (ok: true | string): SwarmGateResult =>
       ok === true
         ? { ok: true, service: target.name, durationMs: Date.now() - started }
@@ -59,7 +67,7 @@ export async function waitForService(docker: Docker, target: SwarmGateTarget, si
 /** The fields of a node gitdock reads (dockerode's listNodes is untyped). */
 export interface SwarmNodeSeen {
   ID: string;
-  Status?: { State?: string };
+  Status?: { State?: string; Addr?: string };
   Spec?: { Labels?: Record<string, string> };
   Description?: { Hostname?: string };
 }
@@ -69,7 +77,12 @@ export interface SwarmTask {
   ID?: string;
   NodeID?: string;
   DesiredState?: string;
-  Status?: { State?: string; ContainerStatus?: { ExitCode?: number } };
+  Status?: {
+    State?: string;
+    ContainerStatus?: { ExitCode?: number };
+    /** The ports published for the task on its node (host mode). */
+    PortStatus?: { Ports?: { TargetPort?: number; PublishedPort?: number; PublishMode?: string; Protocol?: string }[] };
+  };
   Spec?: { ContainerSpec?: { Labels?: Record<string, string> } };
 }
 
@@ -82,22 +95,48 @@ function taskIdentity(template: JsonObject): JsonObject {
 
 interface Look {
   converged: boolean;
+  /** The running tasks of the new spec (for the probes). */
+  running?: SwarmTask[];
   failure?: string;
   /** `1/2 tasks of the new spec running`, for the timeout's reason. */
   progress: string;
 }
 
-async function look(docker: Docker, target: SwarmGateTarget): Promise<{ service: Docker.Service; tasks: SwarmTask[]; unreachable: ReadonlySet<string> }> {
+async function look(
+  docker: Docker,
+  target: SwarmGateTarget,
+): Promise<{ service: Docker.Service; tasks: SwarmTask[]; unreachable: ReadonlySet<string>; addresses: ReadonlyMap<string, string> }> {
   try {
     const [service, tasks, nodes] = await Promise.all([
       docker.getService(target.name).inspect() as Promise<Docker.Service>,
       docker.listTasks({ filters: { service: [target.name] } }) as Promise<SwarmTask[]>,
       docker.listNodes() as Promise<SwarmNodeSeen[]>,
     ]);
-    return { service, tasks, unreachable: new Set(nodes.filter((n) => n.Status?.State !== "ready").map((n) => n.ID)) };
+    return {
+      service,
+      tasks,
+      unreachable: new Set(nodes.filter((n) => n.Status?.State !== "ready").map((n) => n.ID)),
+      addresses: new Map(nodes.map((n) => [n.ID, n.Status?.Addr ?? ""])),
+    };
   } catch (err) {
     throw engineError(err, `inspecting service ${target.name}`);
   }
+}
+
+const PROBE_TIMEOUT_MS = 2_000;
+
+/** Probes every task; the first failure in gitdock's words (with the task's node), or undefined when all pass. */
+async function probeTasks(probe: Probe, tasks: readonly SwarmTask[], addresses: ReadonlyMap<string, string>): Promise<string | undefined> {
+  const results = await Promise.all(
+    tasks.map(async (t) => {
+      const host = addresses.get(t.NodeID ?? "");
+      const port = t.Status?.PortStatus?.Ports?.find((p) => p.TargetPort === probe.port && p.PublishMode === "host")?.PublishedPort;
+      if (!host || !port) return `task ${t.ID ?? "?"} has no address for port ${probe.port} published in host mode`;
+      const r = await runProbe(probe, { host, port }, PROBE_TIMEOUT_MS);
+      return r.ok ? undefined : `${r.detail} (task on ${host})`;
+    }),
+  );
+  return results.find((r) => r !== undefined);
 }
 
 /** The tasks that failed or were rejected, by id. */
@@ -128,7 +167,8 @@ export function judgeTasks(
   const isNew = (t: SwarmTask) => taskLabels(t)[LABEL.taskHash] === target.taskHash && sentDifference(template, t.Spec) === undefined;
   const failed = tasks.find((t) => isNew(t) && FAILED_TASKS.has(t.Status?.State ?? "") && !earlier.has(t.ID ?? ""));
   if (failed) return { converged: false, failure: `a task of the new spec ${failed.Status?.State}${exitCodeOf(failed)}`, progress: "" };
-  const running = tasks.filter((t) => isNew(t) && t.DesiredState === "running" && t.Status?.State === "running").length;
+  const runningTasks = tasks.filter((t) => isNew(t) && t.DesiredState === "running" && t.Status?.State === "running");
+  const running = runningTasks.length;
   // Old tasks, and tasks Swarm is stopping (a scale down), must be gone too.
   const oldRunning = tasks.filter((t) => (!isNew(t) || t.DesiredState !== "running") && t.Status?.State === "running").length;
   const replicas = service.Spec?.Mode?.Replicated?.Replicas;
@@ -136,6 +176,7 @@ export function judgeTasks(
   const updating = update !== undefined && update !== "completed";
   return {
     converged: running >= wanted && oldRunning === 0 && !updating,
+    running: runningTasks,
     progress: `${running}/${wanted} tasks of the new spec running${oldRunning ? `, ${oldRunning} of the old` : ""}`,
   };
 }

@@ -196,6 +196,14 @@ ${opts.extra ?? ""}secrets:
     expect((await service(worker)).version).toBe(workerVersion);
   });
 
+  it("a service removed by hand is created again", async () => {
+    await manager(["service", "rm", worker]);
+    const r = await host.run("sync");
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect((await service(worker)).env).toEqual(["MODE=two"]);
+    await waitFor(async () => (await runningNodes(worker)).length === 1, { timeoutMs: 30_000, what: "worker running again" });
+  });
+
   it("a worker whose Engine dies in the middle of a rollout: the services converge on the other nodes and the release is judged healthy", async () => {
     await repo.write("shop/compose.yaml", stackFile({ workerEnv: "two", webEnv: "2" }).replace("monitor: 1s, parallelism: 3", "monitor: 4s, parallelism: 1"));
     good = await repo.commit("web: a new revision, one task at a time, each watched for 4s");
@@ -254,6 +262,32 @@ ${opts.extra ?? ""}secrets:
     expect(again.code).toBe(3);
     expect(again.stdout + again.stderr).toContain("held");
     expect([await service(web), await service(worker)].map((s) => s.version)).toEqual(versions);
+  });
+
+  it("gitdock's HTTP probe reaches every task at its node's address: a release whose tasks answer 404 is put back", async () => {
+    const api = (img: string) => `  api:
+    image: ${img}
+    ports:
+      - { target: 8080, published: 18080, mode: host }
+    deploy:
+      replicas: 2
+      update_config: { monitor: 1s }
+    x-gitdock: { health_timeout: 20s, probe: { http: { port: 8080, path: /healthz } } }
+`;
+    await repo.write("shop/compose.yaml", stackFile({ extra: api(image("web-hc")) }));
+    const probed = await repo.commit("api, probed on /healthz on every node");
+    const r = await host.run("sync");
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect((await statusJson()).lastGood?.commit).toBe(probed);
+    expect((await runningNodes(`${project}_api`)).length).toBe(2);
+
+    // No Docker healthcheck in this image: only the probe tells that /healthz is missing.
+    await repo.write("shop/compose.yaml", stackFile({ extra: api(cluster.image(testEnv().images["web-unhealthy"])) }));
+    const bad = await repo.commit("api: an image without /healthz");
+    const failed = await host.run("sync");
+    expect(failed.code, failed.stdout + failed.stderr).toBe(3);
+    expect((await statusJson()).failed[bad]?.reason).toMatch(/api: did not converge within 20s: .*probe: http 404 on \/healthz \(task on 10\.231\./);
+    expect((await service(`${project}_api`)).image).toBe(image("web-hc"));
   });
 });
 

@@ -260,12 +260,12 @@ const refusedOnSwarm: Refused[] = [
   ],
   ["a release job", "x-gitdock: {job: pre-deploy}", "", "services.web.x-gitdock.job", "4:17", /release jobs are not available on a Swarm yet/],
   [
-    "gitdock's probe",
+    "gitdock's probe of a port not published in host mode",
     "x-gitdock:\n  probe: {http: {port: 80}}",
     "",
     "services.web.x-gitdock.probe",
     "5:7",
-    /probes are not available on a Swarm yet; use a Docker healthcheck/,
+    /probes each task at its node's address, through the port published for it there, and port 80 is not published in host mode; publish it so .*or use a Docker healthcheck/,
   ],
   ["replicas with mode: global", "deploy:\n  mode: global\n  replicas: 2", "", "services.web.deploy.replicas", "6:17", /cannot be combined with mode: global/],
   [
@@ -342,6 +342,19 @@ const refusedOnSwarm: Refused[] = [
     /Swarm's generic resources are not supported by gitdock yet/,
   ],
 ];
+
+describe("manifest under engine: swarm: gitdock's probe", () => {
+  it("is read when the probed port is published in host mode: each task is probed at its node's address", () => {
+    const web = webOn(SWARM, "ports:\n  - {target: 80, published: 8081, mode: host}\nx-gitdock:\n  probe: {http: {port: 80, path: /healthz}}");
+    expect(web.gitdock.probe).toEqual({ kind: "http", port: 80, path: "/healthz", expectStatus: 200 });
+    expect(web.swarm?.hostModePorts).toEqual(["80/tcp"]);
+  });
+
+  it("through the routing mesh (ingress) it could reach any task, or none: a located problem", () => {
+    const problems = problemsOn(SWARM, "ports:\n  - {target: 80, published: 8081}\nx-gitdock:\n  probe: {tcp: {port: 80}}");
+    expect(problems.map((p) => p.message).join("\n")).toMatch(/port 80 is not published in host mode/);
+  });
+});
 
 describe("manifest under engine: swarm: what a Swarm service cannot carry is a located problem", () => {
   it.each(refusedOnSwarm)("%s", (_what, body, top, path, at, message) => {

@@ -5,10 +5,11 @@ import { notOnSwarm, USE_CONTAINERS_HOST } from "./swarm-wording.js";
 
 /**
  * What gitdock itself does for plain containers and does not do on a Swarm yet: services that run
- * to completion (release jobs, one-shots), its HTTP/TCP probes, the in-place watch. `depends_on`
+ * to completion (release jobs, one-shots), the in-place watch; and its HTTP/TCP probes only where
+ * it can reach every task: at its node's address, through a port the service publishes in host mode. `depends_on`
  * with service_started or service_healthy stays: gitdock orders the services itself.
  */
-export function checkSwarmGitdockKeys(service: ServiceInput, problems: ProblemSink): UnsentKey[] {
+export function checkSwarmGitdockKeys(service: ServiceInput, hostModePorts: readonly string[], problems: ProblemSink): UnsentKey[] {
   checkOneShots(service.depends_on, problems);
   const options = service["x-gitdock"];
   if (options === undefined) return [];
@@ -19,15 +20,7 @@ export function checkSwarmGitdockKeys(service: ServiceInput, problems: ProblemSi
       "key",
     );
   }
-  if (options.probe !== undefined) {
-    problems.report(
-      ["x-gitdock", "probe"],
-      notOnSwarm(
-        "gitdock's HTTP and TCP probes are not available on a Swarm yet; use a Docker healthcheck instead, which every task runs: healthcheck: {test: [CMD, ...]}",
-      ),
-      "key",
-    );
-  }
+  checkProbe(options.probe, hostModePorts, problems);
   if (options.writable_paths === undefined) return [];
   return [{ key: "x-gitdock.writable_paths", reason: "gitdock's watch over containers changed in place does not look into a Swarm's tasks" }];
 }
@@ -43,4 +36,20 @@ function checkOneShots(dependsOn: ServiceInput["depends_on"], problems: ProblemS
       ),
     );
   }
+}
+
+type ProbeInput = NonNullable<NonNullable<ServiceInput["x-gitdock"]>["probe"]>;
+
+/** A probe reaches a task at its node's address, on the port published there for it: the probed port must be published in host mode. */
+function checkProbe(probe: ProbeInput | undefined, hostModePorts: readonly string[], problems: ProblemSink): void {
+  if (probe === undefined) return;
+  const port = "http" in probe && probe.http ? probe.http.port : "tcp" in probe && probe.tcp ? probe.tcp.port : undefined;
+  if (port === undefined || hostModePorts.includes(`${port}/tcp`)) return;
+  problems.report(
+    ["x-gitdock", "probe"],
+    notOnSwarm(
+      `gitdock probes each task at its node's address, through the port published for it there, and port ${port} is not published in host mode; publish it so with ports: [{target: ${port}, published: <port>, mode: host}], or use a Docker healthcheck, which every task runs`,
+    ),
+    "key",
+  );
 }

@@ -53,7 +53,7 @@ export function readSwarmService(service: ServiceInput, problems: ProblemSink): 
     ...restart.unsent,
     ...checkSwarmKeys(service, problems),
     ...checkSwarmMounts(service.volumes, problems),
-    ...checkSwarmGitdockKeys(service, problems),
+    ...checkSwarmGitdockKeys(service, hostModePorts, problems),
   ];
   return { swarm, unsent };
 }

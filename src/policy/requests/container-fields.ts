@@ -227,16 +227,22 @@ const MOUNT_FIELDS: FieldTable<RequestScope> = {
   TmpfsOptions: "free",
 };
 
+/** A mount's source by its type, a container's or a Swarm task's alike: binds and volumes judged, tmpfs sourceless, no other type. */
+export function sourceByMountType(value: Record<string, unknown>, field: string, scope: RequestScope): Finding[] {
+  const type = String(value["Type"] ?? "");
+  const source = String(value["Source"] ?? "");
+  if (type === "bind") return bindSource(source, value["ReadOnly"] === true, `${field}.Source`, scope);
+  if (type === "volume") return volumeSource(source, `${field}.Source`, scope);
+  if (type === "tmpfs") return source === "" ? [] : [{ field: `${field}.Source`, message: "a tmpfs mount has no source" }];
+  // npipe is a host's named pipe (Windows), cluster a CSI volume the cluster's plugins provide.
+  return [{ field: `${field}.Type`, message: `mount type ${describe(type)} is not allowed by the host policy (bind, volume and tmpfs are)` }];
+}
+
 const mount: Judge<RequestScope> = (value, field, scope) => {
   if (!isObject(value)) return finding(field, `expected a mount, got ${describe(value)}`);
   const out = nested(MOUNT_FIELDS)(value, field, scope);
   const type = String(value["Type"] ?? "");
-  const source = String(value["Source"] ?? "");
-  if (type === "bind") out.push(...bindSource(source, value["ReadOnly"] === true, `${field}.Source`, scope));
-  else if (type === "volume") out.push(...volumeSource(source, `${field}.Source`, scope));
-  else if (type === "tmpfs") {
-    if (source !== "") out.push({ field: `${field}.Source`, message: "a tmpfs mount has no source" });
-  } else out.push({ field: `${field}.Type`, message: `mount type ${describe(type)} is not allowed by the host policy (bind, volume and tmpfs are)` });
+  out.push(...sourceByMountType(value, field, scope));
   if (type !== "bind" && value["BindOptions"] !== undefined) out.push({ field: `${field}.BindOptions`, message: "bind options on a mount that is not a bind" });
   return out;
 };

@@ -1,4 +1,4 @@
-import { bindOptions, bindSource, volumeSource } from "./container-fields.js";
+import { bindOptions, sourceByMountType } from "./container-fields.js";
 import type { RequestScope } from "./request-scope.js";
 import { localVolumeOptions, volumeDriver } from "./resource-fields.js";
 import { describe, eachItem, finding, isObject, nested, type FieldTable, type Finding, type Judge } from "./walk-fields.js";
@@ -44,15 +44,7 @@ function swarmMount(value: unknown, field: string, scope: RequestScope): Finding
   if (!isObject(value)) return finding(field, `expected a mount, got ${describe(value)}`);
   const out = nested(SWARM_MOUNT_FIELDS)(value, field, scope);
   const type = String(value["Type"] ?? "");
-  const source = String(value["Source"] ?? "");
-  if (type === "bind") out.push(...bindSource(source, value["ReadOnly"] === true, `${field}.Source`, scope));
-  else if (type === "volume") out.push(...volumeSource(source, `${field}.Source`, scope));
-  else if (type === "tmpfs") {
-    if (source !== "") out.push({ field: `${field}.Source`, message: "a tmpfs mount has no source" });
-  } else {
-    // npipe is a host's named pipe (Windows), cluster a CSI volume the cluster's plugins provide.
-    out.push({ field: `${field}.Type`, message: `mount type ${describe(type)} is not allowed by the host policy (bind, volume and tmpfs are)` });
-  }
+  out.push(...sourceByMountType(value, field, scope));
   if (type !== "bind" && value["BindOptions"] !== undefined) out.push({ field: `${field}.BindOptions`, message: "bind options on a mount that is not a bind" });
   if (type !== "volume" && value["VolumeOptions"] !== undefined)
     out.push({ field: `${field}.VolumeOptions`, message: "volume options on a mount that is not a volume" });
