@@ -58,7 +58,7 @@ export async function waitForService(docker: Docker, target: SwarmGateTarget, si
     const now = Date.now();
     steadySince = seen.converged ? (steadySince ?? now) : undefined;
     if (steadySince !== undefined && now - steadySince >= target.monitorMs) return result(true);
-    if (now >= deadline) return result(`did not converge within ${Math.round(target.healthTimeoutMs / 1000)}s: ${seen.progress}`);
+    if (now >= deadline) return result(`did not converge within ${Math.round(target.healthTimeoutMs / 1000)}s: ${seen.progress}${notReady(unreachable)}`);
     if (signal?.aborted) return result("stopped: gitdock is shutting down");
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
@@ -121,6 +121,14 @@ async function look(
   } catch (err) {
     throw engineError(err, `inspecting service ${target.name}`);
   }
+}
+
+/**
+ * Swarm's stop-first update waits for a slot's old task to stop, and a task on a node that went down
+ * never reports it: such an update stalls until the node is back. Said in the timeout's reason.
+ */
+function notReady(unreachable: ReadonlySet<string>): string {
+  return unreachable.size ? ` (${unreachable.size} node(s) not ready: a stop-first update waits for the tasks that were on them)` : "";
 }
 
 const PROBE_TIMEOUT_MS = 2_000;

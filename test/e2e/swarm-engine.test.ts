@@ -205,7 +205,10 @@ ${opts.extra ?? ""}secrets:
   });
 
   it("a worker whose Engine dies in the middle of a rollout: the services converge on the other nodes and the release is judged healthy", async () => {
-    await repo.write("shop/compose.yaml", stackFile({ workerEnv: "two", webEnv: "2" }).replace("monitor: 1s, parallelism: 3", "monitor: 4s, parallelism: 1"));
+    // start-first: Swarm starts each new task before it stops the old one, so a slot whose old task
+    // sat on the dead node does not wait for that node (with stop-first, Swarm's update waits for it).
+    const file = stackFile({ workerEnv: "two", webEnv: "2" }).replace("monitor: 1s, parallelism: 3", "monitor: 4s, parallelism: 1, order: start-first");
+    await repo.write("shop/compose.yaml", file);
     good = await repo.commit("web: a new revision, one task at a time, each watched for 4s");
     const sync = host.start("sync");
     try {
@@ -214,19 +217,19 @@ ${opts.extra ?? ""}secrets:
       // Waits for the sync to end by itself (SIGCONT changes nothing; the bound SIGKILLs it).
       const done = await sync.stop("SIGCONT", 170_000);
       expect(done.code, done.stdout + done.stderr).toBe(0);
+      expect((await statusJson()).lastGood?.commit).toBe(good);
+      const w2 = cluster.node("w2").nodeId;
+      await waitFor(
+        async () => {
+          const nodes = await runningNodes(web);
+          return nodes.length === 3 && !nodes.includes(w2);
+        },
+        { timeoutMs: 90_000, what: "web's three tasks running on the remaining nodes" },
+      );
     } finally {
       await sync.stop("SIGKILL", 5_000);
+      await cluster.startEngine("w2");
     }
-    expect((await statusJson()).lastGood?.commit).toBe(good);
-    const w2 = cluster.node("w2").nodeId;
-    await waitFor(
-      async () => {
-        const nodes = await runningNodes(web);
-        return nodes.length === 3 && !nodes.includes(w2);
-      },
-      { timeoutMs: 90_000, what: "web's three tasks running on the remaining nodes" },
-    );
-    await cluster.startEngine("w2");
   }, 300_000);
 
   it("a hostile commit (a bind of / into a service) is refused before anything changes", async () => {
