@@ -17,7 +17,7 @@ import type { ServiceAction, ServicePlan } from "../plan/index.js";
 import type { DesiredSwarm, SwarmServiceToSend } from "./desired-services.js";
 import type { JsonObject } from "./service-spec.js";
 import { ownerLabels } from "./stack-names.js";
-import { waitForService } from "./swarm-gate.js";
+import { waitForService, type SwarmGateResult } from "./swarm-gate.js";
 import type { SwarmObject } from "./swarm-objects.js";
 
 export type SwarmStep = { kind: "created"; name: string } | { kind: "updated"; name: string; previous: JsonObject };
@@ -51,12 +51,34 @@ export async function applySwarmPlan(plan: ServicePlan, desired: DesiredSwarm, c
     if (refused) return { ok: false, steps, reason: `the Engine refused a service of the commit: ${(refused.reason as Error).message}` };
     for (const a of level)
       ctx.log.info({ stage: "apply", service: a.name, reasons: a.reasons }, `${a.kind === "create" ? "created" : "updated"} service ${a.name}`);
-    const gates = await Promise.all(level.map((a) => waitForService(ctx.docker, byName.get(a.name) as SwarmServiceToSend, ctx.signal)));
-    const failed = gates.find((g) => !g.ok);
-    if (failed && !failed.ok) return { ok: false, steps, reason: `${failed.service}: ${failed.reason}` };
-    for (const g of gates) ctx.log.info({ stage: "health", service: g.service, durationMs: g.durationMs }, `${g.service}: healthy`);
+    const failed = await gateLevel(
+      ctx,
+      level.map((a) => byName.get(a.name) as SwarmServiceToSend),
+    );
+    if (failed) return { ok: false, steps, reason: `${failed.service}: ${failed.reason}` };
   }
   return { ok: true, steps, changed: changing.length + plan.networksToCreate.length };
+}
+
+/**
+ * The services of one level gated together; the first that fails stops the others' gates, so the
+ * undo begins at once instead of after the healthy services' monitor windows. Returns that failure.
+ */
+async function gateLevel(ctx: SwarmApplyContext, services: readonly SwarmServiceToSend[]): Promise<Extract<SwarmGateResult, { ok: false }> | undefined> {
+  const stop = new AbortController();
+  const signal = ctx.signal ? AbortSignal.any([stop.signal, ctx.signal]) : stop.signal;
+  let first: Extract<SwarmGateResult, { ok: false }> | undefined;
+  await Promise.all(
+    services.map(async (s) => {
+      const g = await waitForService(ctx.docker, s, signal);
+      if (g.ok) ctx.log.info({ stage: "health", service: g.service, durationMs: g.durationMs }, `${g.service}: healthy`);
+      else if (!first) {
+        first = g;
+        stop.abort();
+      }
+    }),
+  );
+  return first;
 }
 
 /** `Driver: overlay` unless the manifest names another; `docker stack ls` finds it by the namespace label. */

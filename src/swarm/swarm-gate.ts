@@ -181,9 +181,10 @@ export function judgeTasks(
   const oldRunning = tasks.filter((t) => (!isNew(t) || t.DesiredState !== "running") && t.Status?.State === "running").length;
   const replicas = service.Spec?.Mode?.Replicated?.Replicas;
   const wanted = replicas ?? tasks.filter((t) => isNew(t) && t.DesiredState === "running").length;
-  const updating = update !== undefined && update !== "completed";
+  // Swarm keeps an update "updating" for its own monitor window after the last task started; the
+  // gate's window runs alongside it instead of after it (a failed task, or a pause, is seen either way).
   return {
-    converged: running >= wanted && oldRunning === 0 && !updating,
+    converged: running >= wanted && oldRunning === 0,
     running: runningTasks,
     progress: `${running}/${wanted} tasks of the new spec running${oldRunning ? `, ${oldRunning} of the old` : ""}`,
   };

@@ -52,10 +52,10 @@ describe("judgeTasks", () => {
       progress: "1/2 tasks of the new spec running, 1 of the old",
     },
     {
-      name: "not yet: all new tasks run but Swarm still reports the update in progress",
+      name: "converged while Swarm still reports the update in progress (its own monitor window runs alongside the gate's)",
       service: svc({ update: "updating" }),
       tasks: [newTask("running"), newTask("running")],
-      converged: false,
+      converged: true,
     },
     {
       name: "not yet: old tasks still running beside the new ones (start-first)",
