@@ -18,12 +18,13 @@ import { CLI, Cleanup, REGISTRY, ROOT, buildImages, docker, fmtMs, git, gitdock,
 import { rollbackVsSwarm } from "./rollback.mjs";
 import { rollbackWidth } from "./rollback-width.mjs";
 import { stateDirScenario } from "./state-dir.mjs";
+import { swarmScenario } from "./swarm.mjs";
 import { syncVsCompose } from "./sync-vs-compose.mjs";
 
 const smoke = process.argv.includes("--smoke");
 const quick = !smoke && process.env.BENCH_QUICK === "1";
 const mode = smoke ? "smoke" : quick ? "quick" : "full";
-/** `--only <scenario>` runs one scenario (sync-vs-compose, rollback-vs-swarm, rollback-width, agent, image-signatures, state-dir, fleet-waves, fleet-status). */
+/** `--only <scenario>` runs one scenario (sync-vs-compose, rollback-vs-swarm, rollback-width, agent, image-signatures, state-dir, fleet-waves, fleet-status, swarm). */
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
 
 const SCALE = {
@@ -44,6 +45,10 @@ const SCALE = {
     fleetHosts: 20,
     fleetCommits: 100,
     fleetReps: 1,
+    swarmServices: 4,
+    swarmChanged: 4,
+    swarmFailing: 1,
+    swarmReps: 1,
   },
   quick: {
     stacks: 6,
@@ -62,6 +67,10 @@ const SCALE = {
     fleetHosts: 200,
     fleetCommits: 1_000,
     fleetReps: 3,
+    swarmServices: 20,
+    swarmChanged: 10,
+    swarmFailing: 2,
+    swarmReps: 1,
   },
   full: {
     stacks: 20,
@@ -80,6 +89,10 @@ const SCALE = {
     fleetHosts: 200,
     fleetCommits: 1_000,
     fleetReps: 5,
+    swarmServices: 20,
+    swarmChanged: 10,
+    swarmFailing: 2,
+    swarmReps: 3,
   },
 }[mode];
 
@@ -206,7 +219,7 @@ async function benchmark(versions) {
   log(
     `scale: ${SCALE.stacks * SCALE.perStack} services in ${SCALE.stacks} stacks; first-apply rounds ${SCALE.create} (each followed by ${SCALE.noop} no-ops), ` +
       `rollback ${SCALE.rollback}, poll ${SCALE.pollReps}, webhook ${SCALE.webhookReps}; agent idle ${SCALE.idleMs / 1000} s with ${SCALE.agentServices} services; ` +
-      `state directory after ${SCALE.statePolls} polls`,
+      `state directory after ${SCALE.statePolls} polls; Swarm ${SCALE.swarmServices} services (${SCALE.swarmFailing} of ${SCALE.swarmChanged} failing), ${SCALE.swarmReps} round(s)`,
   );
 
   const images = await buildImages();
