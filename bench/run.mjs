@@ -135,6 +135,11 @@ const SCENARIOS = [
     title: "Fleet status over a long notes history (issue 17)",
     run: (ctx) => fleetStatusScenario({ ...ctx, hosts: SCALE.fleetHosts, commits: SCALE.fleetCommits, reps: SCALE.fleetReps }),
   },
+  {
+    name: "swarm",
+    title: "Swarm engine vs docker stack deploy (issue 16)",
+    run: (ctx) => swarmScenario({ ...ctx, services: SCALE.swarmServices, changed: SCALE.swarmChanged, failing: SCALE.swarmFailing, reps: SCALE.swarmReps }),
+  },
 ];
 
 /** Cleanups of the run and of the scenario in progress, so Ctrl-C still removes what they created. */
