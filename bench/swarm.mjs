@@ -378,6 +378,7 @@ export async function swarmScenario({ services, changed, failing, reps, images, 
       row(`  → the failing services back (${n(f.gitdock.failingBack)})`, median(f.gitdock.failingBack), median(f.stack.failingBack)),
       row(`  first failed task → the failing services back`, median(f.gitdock.fromFailure), median(f.stack.fromFailure)),
       row(`  first failed task → gitdock's rollback decision`, median(f.gitdock.decision), undefined),
+      row(`  gitdock's rollback decision → the failing services back`, median(f.gitdock.fromFailure.map((x, i) => x - f.gitdock.decision[i])), undefined),
       row(`services left on the failed release once settled`, undefined, undefined, undefined, {
         gitdockText: badOf(f.gitdock.onBad),
         peerText: badOf(f.stack.onBad),
