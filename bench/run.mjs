@@ -145,6 +145,12 @@ const SCENARIOS = [
 /** Cleanups of the run and of the scenario in progress, so Ctrl-C still removes what they created. */
 const runCleanup = new Cleanup();
 let active;
+/**
+ * The cleanup a signal started. The scenario it interrupts fails meanwhile and the run goes on to
+ * its end; that end waits for this cleanup (a Swarm cluster's teardown takes seconds) before the
+ * process exits, and no further scenario starts.
+ */
+let interrupted;
 const cleanAll = async () => {
   await active?.run();
   await runCleanup.run();
@@ -152,13 +158,14 @@ const cleanAll = async () => {
 for (const sig of ["SIGINT", "SIGTERM"]) {
   process.on(sig, async () => {
     console.error(`\n${sig}: cleaning up`);
-    await cleanAll();
+    interrupted ??= cleanAll();
+    await interrupted;
     process.exit(130);
   });
 }
 process.on("uncaughtException", async (err) => {
   console.error("bench: uncaught exception, cleaning up:", err);
-  await cleanAll();
+  await (interrupted ?? cleanAll());
   process.exit(1);
 });
 
@@ -230,6 +237,7 @@ async function benchmark(versions) {
   const images = await buildImages();
   const results = [];
   for (const s of SCENARIOS.filter((x) => !only || x.name === only)) {
+    if (interrupted) break;
     log(`\n# ${s.title}`);
     const cleanup = new Cleanup();
     active = cleanup;
@@ -275,9 +283,13 @@ async function benchmark(versions) {
 }
 
 main().then(
-  (code) => process.exit(code),
-  (err) => {
+  async (code) => {
+    if (interrupted) await interrupted;
+    process.exit(interrupted ? 130 : code);
+  },
+  async (err) => {
     console.error(err);
+    await interrupted;
     process.exit(1);
   },
 );
