@@ -271,7 +271,11 @@ async function failingRelease(base, { changed, failing: failCount, reps, log }) 
           if (sync.code !== 3) throw await syncFailed(ctx, stack, "gitdock sync of the failing release (expected 3, rolled back)", sync);
         }
         // Swarm has settled once the failing services are back and no update is under way; gitdock once its sync exited.
-        await waitFor(`${stack}: the failing services back on the last good spec, no update under way`, () => seen.failingBack !== undefined && !seen.moving, {
+        const settled = () => {
+          if (watch.error) throw watch.error;
+          return seen.failingBack !== undefined && !seen.moving;
+        };
+        await waitFor(`${stack}: the failing services back on the last good spec, no update under way`, settled, {
           timeoutMs: 300_000,
           intervalMs: 200,
         }).catch(async (err) => {
