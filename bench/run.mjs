@@ -18,12 +18,13 @@ import { CLI, Cleanup, REGISTRY, ROOT, buildImages, docker, fmtMs, git, gitdock,
 import { rollbackVsSwarm } from "./rollback.mjs";
 import { rollbackWidth } from "./rollback-width.mjs";
 import { stateDirScenario } from "./state-dir.mjs";
+import { swarmScenario } from "./swarm.mjs";
 import { syncVsCompose } from "./sync-vs-compose.mjs";
 
 const smoke = process.argv.includes("--smoke");
 const quick = !smoke && process.env.BENCH_QUICK === "1";
 const mode = smoke ? "smoke" : quick ? "quick" : "full";
-/** `--only <scenario>` runs one scenario (sync-vs-compose, rollback-vs-swarm, rollback-width, agent, image-signatures, state-dir, fleet-waves, fleet-status). */
+/** `--only <scenario>` runs one scenario (sync-vs-compose, rollback-vs-swarm, rollback-width, agent, image-signatures, state-dir, fleet-waves, fleet-status, swarm). */
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
 
 const SCALE = {
@@ -44,6 +45,10 @@ const SCALE = {
     fleetHosts: 20,
     fleetCommits: 100,
     fleetReps: 1,
+    swarmServices: 4,
+    swarmChanged: 4,
+    swarmFailing: 1,
+    swarmReps: 1,
   },
   quick: {
     stacks: 6,
@@ -62,6 +67,10 @@ const SCALE = {
     fleetHosts: 200,
     fleetCommits: 1_000,
     fleetReps: 3,
+    swarmServices: 20,
+    swarmChanged: 10,
+    swarmFailing: 2,
+    swarmReps: 1,
   },
   full: {
     stacks: 20,
@@ -80,6 +89,10 @@ const SCALE = {
     fleetHosts: 200,
     fleetCommits: 1_000,
     fleetReps: 5,
+    swarmServices: 20,
+    swarmChanged: 10,
+    swarmFailing: 2,
+    swarmReps: 3,
   },
 }[mode];
 
@@ -122,11 +135,22 @@ const SCENARIOS = [
     title: "Fleet status over a long notes history (issue 17)",
     run: (ctx) => fleetStatusScenario({ ...ctx, hosts: SCALE.fleetHosts, commits: SCALE.fleetCommits, reps: SCALE.fleetReps }),
   },
+  {
+    name: "swarm",
+    title: "Swarm engine vs docker stack deploy (issue 16)",
+    run: (ctx) => swarmScenario({ ...ctx, services: SCALE.swarmServices, changed: SCALE.swarmChanged, failing: SCALE.swarmFailing, reps: SCALE.swarmReps }),
+  },
 ];
 
 /** Cleanups of the run and of the scenario in progress, so Ctrl-C still removes what they created. */
 const runCleanup = new Cleanup();
 let active;
+/**
+ * The cleanup a signal started. The scenario it interrupts fails meanwhile and the run goes on to
+ * its end; that end waits for this cleanup (a Swarm cluster's teardown takes seconds) before the
+ * process exits, and no further scenario starts.
+ */
+let interrupted;
 const cleanAll = async () => {
   await active?.run();
   await runCleanup.run();
@@ -134,13 +158,14 @@ const cleanAll = async () => {
 for (const sig of ["SIGINT", "SIGTERM"]) {
   process.on(sig, async () => {
     console.error(`\n${sig}: cleaning up`);
-    await cleanAll();
+    interrupted ??= cleanAll();
+    await interrupted;
     process.exit(130);
   });
 }
 process.on("uncaughtException", async (err) => {
   console.error("bench: uncaught exception, cleaning up:", err);
-  await cleanAll();
+  await (interrupted ?? cleanAll());
   process.exit(1);
 });
 
@@ -206,12 +231,13 @@ async function benchmark(versions) {
   log(
     `scale: ${SCALE.stacks * SCALE.perStack} services in ${SCALE.stacks} stacks; first-apply rounds ${SCALE.create} (each followed by ${SCALE.noop} no-ops), ` +
       `rollback ${SCALE.rollback}, poll ${SCALE.pollReps}, webhook ${SCALE.webhookReps}; agent idle ${SCALE.idleMs / 1000} s with ${SCALE.agentServices} services; ` +
-      `state directory after ${SCALE.statePolls} polls`,
+      `state directory after ${SCALE.statePolls} polls; Swarm ${SCALE.swarmServices} services (${SCALE.swarmFailing} of ${SCALE.swarmChanged} failing), ${SCALE.swarmReps} round(s)`,
   );
 
   const images = await buildImages();
   const results = [];
   for (const s of SCENARIOS.filter((x) => !only || x.name === only)) {
+    if (interrupted) break;
     log(`\n# ${s.title}`);
     const cleanup = new Cleanup();
     active = cleanup;
@@ -257,9 +283,13 @@ async function benchmark(versions) {
 }
 
 main().then(
-  (code) => process.exit(code),
-  (err) => {
+  async (code) => {
+    if (interrupted) await interrupted;
+    process.exit(interrupted ? 130 : code);
+  },
+  async (err) => {
     console.error(err);
+    await interrupted;
     process.exit(1);
   },
 );
