@@ -18,6 +18,7 @@ import type { DesiredSwarm, SwarmServiceToSend } from "./desired-services.js";
 import type { JsonObject } from "./service-spec.js";
 import { ownerLabels } from "./stack-names.js";
 import { waitForService, type SwarmGateResult } from "./swarm-gate.js";
+import { updateService } from "./update-service.js";
 import type { SwarmObject } from "./swarm-objects.js";
 
 export type SwarmStep = { kind: "created"; name: string } | { kind: "updated"; name: string; previous: JsonObject };
@@ -96,26 +97,6 @@ async function send(ctx: SwarmApplyContext, action: ServiceAction, service: Swar
   }
   const previous = await updateService(ctx.docker, service.name, service.body, auth);
   return { kind: "updated", name: service.name, previous };
-}
-
-const OUT_OF_SEQUENCE_TRIES = 5;
-
-/**
- * POST /services/{id}/update with the version just read (in the query; the spec is the body:
- * docker-modem's _query and _body). Swarm moves the version itself while it updates (its update
- * status), so an "update out of sequence" is read again and retried. Returns the spec replaced.
- */
-export async function updateService(docker: Docker, name: string, spec: JsonObject, auth?: object): Promise<JsonObject> {
-  for (let attempt = 1; ; attempt++) {
-    const current = (await call(`inspecting service ${name}`, () => docker.getService(name).inspect())) as Docker.Service;
-    const opts = { _query: { version: current.Version?.Index ?? 0 }, _body: spec, ...(auth ? { authconfig: auth } : {}) };
-    try {
-      await docker.getService(name).update(opts);
-      return current.Spec as unknown as JsonObject;
-    } catch (err) {
-      if (attempt >= OUT_OF_SEQUENCE_TRIES || !/out of sequence/.test(String((err as Error).message))) throw engineError(err, `updating service ${name}`);
-    }
-  }
 }
 
 /** Each secret and config the services mount, created when no object of its name exists; returns every id by name. */

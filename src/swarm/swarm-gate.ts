@@ -13,6 +13,7 @@ import { LABEL } from "../labels.js";
 import type { Probe } from "../model.js";
 import { sentDifference } from "../plan/index.js";
 import type { JsonObject } from "./service-spec.js";
+import { restartUpdate } from "./update-service.js";
 
 export type SwarmGateResult = { ok: true; service: string; durationMs: number } | { ok: false; service: string; reason: string; durationMs: number };
 
@@ -41,6 +42,7 @@ export async function waitForService(docker: Docker, target: SwarmGateTarget, si
   const deadline = started + target.healthTimeoutMs;
   let steadySince: number | undefined;
   let earlier: ReadonlySet<string> | undefined;
+  const stall = { progress: "", since: started, restarts: 0 };
   for (;;) {
     const { service, tasks, unreachable, addresses } = await look(docker, target);
     // Tasks that had already failed when the gate began are history, not this rollout's (see judgeTasks).
@@ -58,6 +60,7 @@ export async function waitForService(docker: Docker, target: SwarmGateTarget, si
     const now = Date.now();
     steadySince = seen.converged ? (steadySince ?? now) : undefined;
     if (steadySince !== undefined && now - steadySince >= target.monitorMs) return result(true);
+    if (await restartedStalledUpdate(docker, target.name, seen, unreachable, stall, now)) steadySince = undefined;
     if (now >= deadline) return result(`did not converge within ${Math.round(target.healthTimeoutMs / 1000)}s: ${seen.progress}${notReady(unreachable)}`);
     if (signal?.aborted) return result("stopped: gitdock is shutting down");
     await new Promise((r) => setTimeout(r, POLL_MS));
@@ -123,12 +126,37 @@ async function look(
   }
 }
 
+const STALL_MS = 8_000;
+const MAX_RESTARTS = 3;
+
 /**
- * Swarm's stop-first update waits for a slot's old task to stop, and a task on a node that went down
- * never reports it: such an update stalls until the node is back. Said in the timeout's reason.
+ * While a node is not ready, Swarm's updater can wait for ever on a task it had given that node:
+ * when the tasks have not moved for STALL_MS, the update is started afresh (update-service.ts
+ * restartUpdate), which places them on the nodes that are ready. A few times at most per gate.
  */
+async function restartedStalledUpdate(
+  docker: Docker,
+  name: string,
+  seen: Look,
+  unreachable: ReadonlySet<string>,
+  stall: { progress: string; since: number; restarts: number },
+  now: number,
+): Promise<boolean> {
+  if (seen.progress !== stall.progress || seen.converged) {
+    stall.progress = seen.progress;
+    stall.since = now;
+    return false;
+  }
+  if (unreachable.size === 0 || now - stall.since < STALL_MS || stall.restarts >= MAX_RESTARTS) return false;
+  await restartUpdate(docker, name);
+  stall.restarts++;
+  stall.since = now;
+  return true;
+}
+
+/** Nodes that are not ready, said in the timeout's reason: Swarm may still be moving their tasks. */
 function notReady(unreachable: ReadonlySet<string>): string {
-  return unreachable.size ? ` (${unreachable.size} node(s) not ready: a stop-first update waits for the tasks that were on them)` : "";
+  return unreachable.size ? ` (${unreachable.size} node(s) not ready)` : "";
 }
 
 const PROBE_TIMEOUT_MS = 2_000;

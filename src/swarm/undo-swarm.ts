@@ -9,7 +9,8 @@ import type Docker from "dockerode";
 import { describeError } from "../errors.js";
 import { LABEL } from "../labels.js";
 import type { Logger } from "../log.js";
-import { updateService, type SwarmStep } from "./apply-swarm.js";
+import type { SwarmStep } from "./apply-swarm.js";
+import { updateService } from "./update-service.js";
 import type { JsonObject } from "./service-spec.js";
 import { waitForService } from "./swarm-gate.js";
 

@@ -205,9 +205,7 @@ ${opts.extra ?? ""}secrets:
   });
 
   it("a worker whose Engine dies in the middle of a rollout: the services converge on the other nodes and the release is judged healthy", async () => {
-    // start-first: Swarm starts each new task before it stops the old one, so a slot whose old task
-    // sat on the dead node does not wait for that node (with stop-first, Swarm's update waits for it).
-    const file = stackFile({ workerEnv: "two", webEnv: "2" }).replace("monitor: 1s, parallelism: 3", "monitor: 4s, parallelism: 1, order: start-first");
+    const file = stackFile({ workerEnv: "two", webEnv: "2" }).replace("monitor: 1s, parallelism: 3", "monitor: 4s, parallelism: 1");
     await repo.write("shop/compose.yaml", file);
     good = await repo.commit("web: a new revision, one task at a time, each watched for 4s");
     const sync = host.start("sync");
@@ -270,12 +268,14 @@ ${opts.extra ?? ""}secrets:
   it("gitdock's HTTP probe reaches every task at its node's address: a release whose tasks answer 404 is put back", async () => {
     const api = (img: string) => `  api:
     image: ${img}
+    init: true
+    stop_grace_period: 1s
     ports:
       - { target: 8080, published: 18080, mode: host }
     deploy:
       replicas: 2
       update_config: { monitor: 1s }
-    x-gitdock: { health_timeout: 20s, probe: { http: { port: 8080, path: /healthz } } }
+    x-gitdock: { health_timeout: 30s, probe: { http: { port: 8080, path: /healthz } } }
 `;
     await repo.write("shop/compose.yaml", stackFile({ extra: api(image("web-hc")) }));
     const probed = await repo.commit("api, probed on /healthz on every node");
@@ -289,7 +289,7 @@ ${opts.extra ?? ""}secrets:
     const bad = await repo.commit("api: an image without /healthz");
     const failed = await host.run("sync");
     expect(failed.code, failed.stdout + failed.stderr).toBe(3);
-    expect((await statusJson()).failed[bad]?.reason).toMatch(/api: did not converge within 20s: .*probe: http 404 on \/healthz \(task on 10\.231\./);
+    expect((await statusJson()).failed[bad]?.reason).toMatch(/api: did not converge within 30s: .*probe: http 404 on \/healthz \(task on 10\.231\./);
     expect((await service(`${project}_api`)).image).toBe(image("web-hc"));
   });
 });
