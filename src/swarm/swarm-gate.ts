@@ -60,7 +60,7 @@ export async function waitForService(docker: Docker, target: SwarmGateTarget, si
     const now = Date.now();
     steadySince = seen.converged ? (steadySince ?? now) : undefined;
     if (steadySince !== undefined && now - steadySince >= target.monitorMs) return result(true);
-    if (await restartedStalledUpdate(docker, target.name, seen, unreachable, stall, now)) steadySince = undefined;
+    if (await restartedStalledUpdate(docker, target, seen, unreachable, stall, now)) steadySince = undefined;
     if (now >= deadline) return result(`did not converge within ${Math.round(target.healthTimeoutMs / 1000)}s: ${seen.progress}${notReady(unreachable)}`);
     if (signal?.aborted) return result("stopped: gitdock is shutting down");
     await new Promise((r) => setTimeout(r, POLL_MS));
@@ -126,17 +126,26 @@ async function look(
   }
 }
 
-const STALL_MS = 8_000;
 const MAX_RESTARTS = 3;
+/** Swarm's default stop grace period, and the margin over a slot's own time before it counts as stalled. */
+const DEFAULT_STOP_GRACE_MS = 10_000;
+const STALL_MARGIN_MS = 5_000;
+
+/** How long one slot of an update may take without moving: its old task's stop grace, the monitor window, a margin. */
+function stallAfterMs(target: SwarmGateTarget): number {
+  const grace = (target.template["ContainerSpec"] as { StopGracePeriod?: number } | undefined)?.StopGracePeriod;
+  return (grace === undefined ? DEFAULT_STOP_GRACE_MS : grace / 1_000_000) + target.monitorMs + STALL_MARGIN_MS;
+}
 
 /**
  * While a node is not ready, Swarm's updater can wait for ever on a task it had given that node:
- * when the tasks have not moved for STALL_MS, the update is started afresh (update-service.ts
- * restartUpdate), which places them on the nodes that are ready. A few times at most per gate.
+ * when the tasks have not moved for longer than a slot takes (stallAfterMs), the update is started
+ * afresh (update-service.ts restartUpdate), which places them on the nodes that are ready. A few
+ * times at most per gate.
  */
 async function restartedStalledUpdate(
   docker: Docker,
-  name: string,
+  target: SwarmGateTarget,
   seen: Look,
   unreachable: ReadonlySet<string>,
   stall: { progress: string; since: number; restarts: number },
@@ -147,8 +156,8 @@ async function restartedStalledUpdate(
     stall.since = now;
     return false;
   }
-  if (unreachable.size === 0 || now - stall.since < STALL_MS || stall.restarts >= MAX_RESTARTS) return false;
-  await restartUpdate(docker, name);
+  if (unreachable.size === 0 || now - stall.since < stallAfterMs(target) || stall.restarts >= MAX_RESTARTS) return false;
+  await restartUpdate(docker, target.name);
   stall.restarts++;
   stall.since = now;
   return true;

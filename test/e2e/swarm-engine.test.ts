@@ -205,7 +205,14 @@ ${opts.extra ?? ""}secrets:
   });
 
   it("a worker whose Engine dies in the middle of a rollout: the services converge on the other nodes and the release is judged healthy", async () => {
-    const file = stackFile({ workerEnv: "two", webEnv: "2" }).replace("monitor: 1s, parallelism: 3", "monitor: 4s, parallelism: 1");
+    // Each slot of web's update takes its stop (1s grace) and a 4s watch; a slot Swarm's updater gave
+    // the dead node stalls until the gate starts the update afresh.
+    const file = stackFile({ workerEnv: "two", webEnv: "2" })
+      .replace("monitor: 1s, parallelism: 3", "monitor: 4s, parallelism: 1")
+      .replace(
+        "      endpoint_mode: dnsrr\n    x-gitdock: { health_timeout: 60s }",
+        "      endpoint_mode: dnsrr\n    init: true\n    stop_grace_period: 1s\n    x-gitdock: { health_timeout: 120s }",
+      );
     await repo.write("shop/compose.yaml", file);
     good = await repo.commit("web: a new revision, one task at a time, each watched for 4s");
     const sync = host.start("sync");
@@ -289,7 +296,7 @@ ${opts.extra ?? ""}secrets:
     const bad = await repo.commit("api: an image without /healthz");
     const failed = await host.run("sync");
     expect(failed.code, failed.stdout + failed.stderr).toBe(3);
-    expect((await statusJson()).failed[bad]?.reason).toMatch(/api: did not converge within 30s: .*probe: http 404 on \/healthz \(task on 10\.231\./);
+    expect((await statusJson()).failed[bad]?.reason).toMatch(/api: did not converge within 30s: .*probe: http 404 on \/healthz .*\(task on 10\.231\./);
     expect((await service(`${project}_api`)).image).toBe(image("web-hc"));
   });
 });
