@@ -17,7 +17,7 @@ import type { ServiceAction, ServicePlan } from "../plan/index.js";
 import type { DesiredSwarm, SwarmServiceToSend } from "./desired-services.js";
 import type { JsonObject } from "./service-spec.js";
 import { ownerLabels } from "./stack-names.js";
-import { waitForService, type SwarmGateResult } from "./swarm-gate.js";
+import { waitForServices, type SwarmGateResult } from "./swarm-gate.js";
 import { updateService } from "./update-service.js";
 import type { SwarmObject } from "./swarm-objects.js";
 
@@ -66,20 +66,14 @@ export async function applySwarmPlan(plan: ServicePlan, desired: DesiredSwarm, c
  * undo begins at once instead of after the healthy services' monitor windows. Returns that failure.
  */
 async function gateLevel(ctx: SwarmApplyContext, services: readonly SwarmServiceToSend[]): Promise<Extract<SwarmGateResult, { ok: false }> | undefined> {
-  const stop = new AbortController();
-  const signal = ctx.signal ? AbortSignal.any([stop.signal, ctx.signal]) : stop.signal;
-  let first: Extract<SwarmGateResult, { ok: false }> | undefined;
-  await Promise.all(
-    services.map(async (s) => {
-      const g = await waitForService(ctx.docker, s, signal);
+  const results = await waitForServices(ctx.docker, services, {
+    signal: ctx.signal,
+    stopAtFirstFailure: true,
+    onResult: (g) => {
       if (g.ok) ctx.log.info({ stage: "health", service: g.service, durationMs: g.durationMs }, `${g.service}: healthy`);
-      else if (!first) {
-        first = g;
-        stop.abort();
-      }
-    }),
-  );
-  return first;
+    },
+  });
+  return results.find((g): g is Extract<SwarmGateResult, { ok: false }> => !g.ok);
 }
 
 /** `Driver: overlay` unless the manifest names another; `docker stack ls` finds it by the namespace label. */

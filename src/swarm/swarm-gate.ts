@@ -38,33 +38,79 @@ const STOPPED_UPDATES = new Set(["paused", "rollback_started", "rollback_paused"
 const FAILED_TASKS = new Set(["failed", "rejected"]);
 
 export async function waitForService(docker: Docker, target: SwarmGateTarget, signal?: AbortSignal): Promise<SwarmGateResult> {
+  const [result] = await waitForServices(docker, [target], { signal });
+  return result as SwarmGateResult;
+}
+
+/**
+ * Gates several services together with one look per poll for all of them (the services, their
+ * tasks, the nodes): three requests however many services a level has. Returns each service's
+ * result as it ends; with `stopAtFirstFailure`, returns at the first failure (the others unjudged).
+ */
+export async function waitForServices(
+  docker: Docker,
+  targets: readonly SwarmGateTarget[],
+  opts: { signal?: AbortSignal | undefined; stopAtFirstFailure?: boolean; onResult?: (r: SwarmGateResult) => void } = {},
+): Promise<SwarmGateResult[]> {
   const started = Date.now();
-  const deadline = started + target.healthTimeoutMs;
-  let steadySince: number | undefined;
-  let earlier: ReadonlySet<string> | undefined;
-  const stall = { progress: "", since: started, restarts: 0 };
-  for (;;) {
-    const { service, tasks, unreachable, addresses } = await look(docker, target);
-    // Tasks that had already failed when the gate began are history, not this rollout's (see judgeTasks).
-    earlier ??= failedTaskIds(tasks);
-    const judged = judgeTasks(service, tasks, target, earlier, unreachable);
-    const probed = judged.converged && target.probe ? await probeTasks(target.probe, judged.running ?? [], addresses) : undefined;
-    // A probe failing while the tasks start is waited for; once they were steady, it fails the gate.
-    if (probed && steadySince !== undefined) return { ok: false, service: target.name, reason: `probe: ${probed}`, durationMs: Date.now() - started };
-    const seen = probed ? { ...judged, converged: false, progress: `${judged.progress}; probe: ${probed}` } : judged;
-    const result = (ok: true | string): SwarmGateResult =>
-      ok === true
-        ? { ok: true, service: target.name, durationMs: Date.now() - started }
-        : { ok: false, service: target.name, reason: ok, durationMs: Date.now() - started };
-    if (seen.failure) return result(seen.failure);
-    const now = Date.now();
-    steadySince = seen.converged ? (steadySince ?? now) : undefined;
-    if (steadySince !== undefined && now - steadySince >= target.monitorMs) return result(true);
-    if (await restartedStalledUpdate(docker, target, seen, unreachable, stall, now)) steadySince = undefined;
-    if (now >= deadline) return result(`did not converge within ${Math.round(target.healthTimeoutMs / 1000)}s: ${seen.progress}${notReady(unreachable)}`);
-    if (signal?.aborted) return result("stopped: gitdock is shutting down");
-    await new Promise((r) => setTimeout(r, POLL_MS));
+  let active: GateRun[] = targets.map((target) => ({ target, started, stall: { progress: "", since: started, restarts: 0 } }));
+  const results: SwarmGateResult[] = [];
+  while (active.length) {
+    const view = await lookAll(
+      docker,
+      active.map((g) => g.target.name),
+    );
+    const still: GateRun[] = [];
+    for (const g of active) {
+      const r = await step(docker, g, view, opts.signal);
+      if (!r) {
+        still.push(g);
+        continue;
+      }
+      results.push(r);
+      opts.onResult?.(r);
+      if (!r.ok && opts.stopAtFirstFailure) return results;
+    }
+    active = still;
+    if (active.length) await new Promise((r) => setTimeout(r, POLL_MS));
   }
+  return results;
+}
+
+interface GateRun {
+  target: SwarmGateTarget;
+  started: number;
+  steadySince?: number | undefined;
+  /** Tasks that had already failed when the gate began: history, not this rollout's (see judgeTasks). */
+  earlier?: ReadonlySet<string>;
+  stall: { progress: string; since: number; restarts: number };
+}
+
+/** One poll of one service's gate: its result when it ends, undefined while it waits. */
+async function step(docker: Docker, g: GateRun, view: SwarmView, signal: AbortSignal | undefined): Promise<SwarmGateResult | undefined> {
+  const { target } = g;
+  const result = (ok: true | string): SwarmGateResult =>
+    ok === true
+      ? { ok: true, service: target.name, durationMs: Date.now() - g.started }
+      : { ok: false, service: target.name, reason: ok, durationMs: Date.now() - g.started };
+  const service = view.services.get(target.name);
+  if (!service) return result("the service is gone from the Swarm");
+  const tasks = view.tasks.filter((t) => t.ServiceID === service.ID);
+  g.earlier ??= failedTaskIds(tasks);
+  const judged = judgeTasks(service, tasks, target, g.earlier, view.unreachable);
+  const probed = judged.converged && target.probe ? await probeTasks(target.probe, judged.running ?? [], view.addresses) : undefined;
+  // A probe failing while the tasks start is waited for; once they were steady, it fails the gate.
+  if (probed && g.steadySince !== undefined) return result(`probe: ${probed}`);
+  const seen = probed ? { ...judged, converged: false, progress: `${judged.progress}; probe: ${probed}` } : judged;
+  if (seen.failure) return result(seen.failure);
+  const now = Date.now();
+  g.steadySince = seen.converged ? (g.steadySince ?? now) : undefined;
+  if (g.steadySince !== undefined && now - g.steadySince >= target.monitorMs) return result(true);
+  if (await restartedStalledUpdate(docker, target, seen, view.unreachable, g.stall, now)) g.steadySince = undefined;
+  if (now >= g.started + target.healthTimeoutMs)
+    return result(`did not converge within ${Math.round(target.healthTimeoutMs / 1000)}s: ${seen.progress}${notReady(view.unreachable)}`);
+  if (signal?.aborted) return result("stopped: gitdock is shutting down");
+  return undefined;
 }
 
 /** The fields of a node gitdock reads (dockerode's listNodes is untyped). */
@@ -78,6 +124,7 @@ export interface SwarmNodeSeen {
 /** The fields of a task the gate reads (dockerode's Task type names none of them). */
 export interface SwarmTask {
   ID?: string;
+  ServiceID?: string;
   NodeID?: string;
   DesiredState?: string;
   Status?: {
@@ -105,24 +152,29 @@ interface Look {
   progress: string;
 }
 
-async function look(
-  docker: Docker,
-  target: SwarmGateTarget,
-): Promise<{ service: Docker.Service; tasks: SwarmTask[]; unreachable: ReadonlySet<string>; addresses: ReadonlyMap<string, string> }> {
+interface SwarmView {
+  services: ReadonlyMap<string, Docker.Service>;
+  tasks: readonly SwarmTask[];
+  unreachable: ReadonlySet<string>;
+  addresses: ReadonlyMap<string, string>;
+}
+
+async function lookAll(docker: Docker, names: readonly string[]): Promise<SwarmView> {
   try {
-    const [service, tasks, nodes] = await Promise.all([
-      docker.getService(target.name).inspect() as Promise<Docker.Service>,
-      docker.listTasks({ filters: { service: [target.name] } }) as Promise<SwarmTask[]>,
+    const [services, tasks, nodes] = await Promise.all([
+      docker.listServices(),
+      docker.listTasks({ filters: { service: [...names] } }) as Promise<SwarmTask[]>,
       docker.listNodes() as Promise<SwarmNodeSeen[]>,
     ]);
+    const wanted = new Set(names);
     return {
-      service,
+      services: new Map(services.filter((x) => wanted.has(x.Spec?.Name ?? "")).map((x) => [x.Spec?.Name ?? "", x])),
       tasks,
       unreachable: new Set(nodes.filter((n) => n.Status?.State !== "ready").map((n) => n.ID)),
       addresses: new Map(nodes.map((n) => [n.ID, n.Status?.Addr ?? ""])),
     };
   } catch (err) {
-    throw engineError(err, `inspecting service ${target.name}`);
+    throw engineError(err, `inspecting services ${names.join(", ")}`);
   }
 }
 

@@ -12,7 +12,7 @@ import type { Logger } from "../log.js";
 import type { SwarmStep } from "./apply-swarm.js";
 import { updateService } from "./update-service.js";
 import type { JsonObject } from "./service-spec.js";
-import { waitForService } from "./swarm-gate.js";
+import { waitForServices } from "./swarm-gate.js";
 
 export interface SwarmUndoResult {
   /** Services back at their previous spec and healthy again. */
@@ -41,7 +41,10 @@ export async function undoSwarmRollout(
       problems.push(`${step.name}: ${describeError(err)}`);
     }
   }
-  const gates = await Promise.all(putBack.map((s) => waitForService(ctx.docker, { ...s, healthTimeoutMs: ctx.healthTimeoutMs, monitorMs: ctx.monitorMs })));
+  const gates = await waitForServices(
+    ctx.docker,
+    putBack.map((b) => ({ ...b, healthTimeoutMs: ctx.healthTimeoutMs, monitorMs: ctx.monitorMs })),
+  );
   for (const g of gates) if (!g.ok) problems.push(`${g.service}: not healthy after the rollback: ${g.reason}`);
   return { restored: gates.filter((g) => g.ok).map((g) => g.service), problems };
 }
