@@ -12,7 +12,9 @@ export async function finishSwarmRollout(plan: ServicePlan, ctx: { docker: Docke
   for (const a of plan.actions.filter((x) => x.kind === "remove")) {
     await attempt(ctx.log, `removing service ${a.name}`, () => ctx.docker.getService(a.name).remove());
   }
-  await attempt(ctx.log, "removing unused secrets and configs", () => removeUnusedObjects(ctx.docker, ctx.agentId));
+  // Only an update or a removal can leave a secret or config unused: a plan that only created has nothing to clean.
+  if (plan.actions.some((a) => a.kind === "update" || a.kind === "remove"))
+    await attempt(ctx.log, "removing unused secrets and configs", () => removeUnusedObjects(ctx.docker, ctx.agentId));
 }
 
 async function removeUnusedObjects(docker: Docker, agentId: string): Promise<void> {

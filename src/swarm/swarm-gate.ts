@@ -32,7 +32,7 @@ export interface SwarmGateTarget {
   monitorMs: number;
 }
 
-const POLL_MS = 500;
+const POLL_MS = 250;
 /** Update states in which Swarm stopped short of the new spec. */
 const STOPPED_UPDATES = new Set(["paused", "rollback_started", "rollback_paused", "rollback_completed"]);
 const FAILED_TASKS = new Set(["failed", "rejected"]);
