@@ -32,7 +32,7 @@ import {
 } from "./record-outcome.js";
 import { gateRestored, recoverInterruptedRollout } from "./restore-last-good.js";
 import { rollOut, type RolloutVerdict } from "./roll-out.js";
-import { withSwarmLease } from "./swarm-lease.js";
+import { withSwarmHashKey, withSwarmLease } from "./swarm-lease.js";
 import { planOnSwarm, releaseOnSwarm } from "./swarm-release.js";
 
 export type { AllowRepair, CommitOutcome, ReconcileContext, ReconcileOptions, ReconcileOutcome, ReconcileResult } from "./context.js";
@@ -68,6 +68,8 @@ async function pass(ctx: ReconcileContext, opts: ReconcileOptions): Promise<Reco
   const source = await fetchTarget(ctx);
   // The engine seam's Swarm side runs under the Swarm's lease: one agent changes a Swarm at a time.
   if (onSwarm && !opts.dryRun) return withSwarmLease(ctx, source, (held) => passFrom(held, opts, source, observed));
+  // A plan of a Swarm hashes with the Swarm's key, read without the lease; it writes nothing.
+  if (onSwarm) return passFrom(await withSwarmHashKey(ctx), opts, source, observed);
   return passFrom(ctx, opts, source, observed);
 }
 

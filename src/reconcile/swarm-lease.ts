@@ -43,6 +43,12 @@ export async function withSwarmLease(
   }
 }
 
+/** The context with the Swarm's hash key, when an agent made one: what a plan (a dry run) compares with. */
+export async function withSwarmHashKey(ctx: ReconcileContext): Promise<ReconcileContext> {
+  const key = await new ClusterStateStore(ctx.docker, ctx.settings.hostId).hashKey({ create: false });
+  return key ? { ...ctx, hostKey: key } : ctx;
+}
+
 async function adoptNewer(ctx: ReconcileContext, cluster: ClusterState): Promise<void> {
   const local = await ctx.store.read();
   if (sameMarks(local, cluster) || Date.parse(cluster.updatedAt) < newestMark(local)) return;

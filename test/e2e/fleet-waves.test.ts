@@ -132,15 +132,20 @@ async function noteSays(commit: string, h: HostName, verb: string) {
   });
 }
 
-async function waitingReason(h: HostName, commit: string): Promise<string> {
+/**
+ * Why `h` waits on `commit`, once it does (and, given `until`, once its reason matches: a host may
+ * first wait for the canary to report, and hold the commit only after the canary's note arrives).
+ */
+async function waitingReason(h: HostName, commit: string, until?: RegExp): Promise<string> {
   const a = agents[h];
   if (!a) throw new Error(`${h} is not running`);
   return waitFor(
     async () => {
       const s = (await a.get("/status")).json().agent;
-      return s.waitingCommit === commit && s.phase === "idle" ? (s.waitingReason as string) : undefined;
+      const waiting = s.waitingCommit === commit && s.phase === "idle" ? (s.waitingReason as string) : undefined;
+      return waiting !== undefined && (!until || until.test(waiting)) ? waiting : undefined;
     },
-    { what: `${idOf(h)} waiting on ${commit.slice(0, 12)}`, timeoutMs: 60_000 },
+    { what: `${idOf(h)} waiting on ${commit.slice(0, 12)}${until ? ` (${until.source})` : ""}`, timeoutMs: 60_000 },
   );
 }
 
@@ -226,7 +231,7 @@ describe("a fleet in three waves, coordinated through git notes", () => {
     await noteSays(bad, "c", "rolled-back");
     await runs("c", commits["v1"]!);
     for (const h of ["m1", "m2", "l"] as const) {
-      expect(await waitingReason(h, bad)).toMatch(new RegExp(`^held fleet-wide: ${idOf("c")} \\(wave canary\\) reported it failed: `));
+      expect(await waitingReason(h, bad, /^held fleet-wide: /)).toMatch(new RegExp(`^held fleet-wide: ${idOf("c")} \\(wave canary\\) reported it failed: `));
       expect(await runningCommit(h)).toBe(commits["v1"]);
     }
     expect(notesOn(bad).map((n) => n.host)).toEqual([idOf("c")]);

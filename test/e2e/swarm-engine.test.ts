@@ -145,6 +145,13 @@ ${opts.extra ?? ""}secrets:
     expect(w.labels["com.docker.stack.namespace"]).toBe(project);
     expect(w.labels["gitdock.commit"]).toBe(good);
     expect((await statusJson()).lastGood?.commit).toBe(good);
+    // A plan compares with the Swarm's hashes: nothing to do, and `status` shows where the tasks run.
+    const plan = await host.run("plan", ["--detailed-exitcode"]);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(/0 to create, 0 to update, 0 to remove, 2 unchanged/);
+    const status = await host.run("status");
+    expect(status.stdout).toMatch(/web\s+3\/3 running/);
+    expect(status.stdout).toMatch(/worker\s+1\/1 running/);
   });
 
   it("a release updates exactly the services its commit changed", async () => {
