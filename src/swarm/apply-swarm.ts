@@ -9,7 +9,6 @@
 import type Docker from "dockerode";
 import { networkCreateBody } from "../apply/resource-config.js";
 import { registryHost, type RegistryAuths } from "../apply/registry-auth.js";
-import { engineError } from "../engine/docker-client.js";
 import { LABEL } from "../labels.js";
 import { EngineUnavailableError } from "../errors.js";
 import type { Logger } from "../log.js";
@@ -18,7 +17,7 @@ import type { DesiredSwarm, SwarmServiceToSend } from "./desired-services.js";
 import type { JsonObject } from "./service-spec.js";
 import { ownerLabels } from "./stack-names.js";
 import { waitForServices, type SwarmGateResult } from "./swarm-gate.js";
-import { updateService } from "./update-service.js";
+import { call, updateService } from "./update-service.js";
 import type { SwarmObject } from "./swarm-objects.js";
 
 export type SwarmStep = { kind: "created"; name: string } | { kind: "updated"; name: string; previous: JsonObject };
@@ -141,12 +140,4 @@ export function dependencyLevels(actions: readonly ServiceAction[], byName: Read
   const levels: ServiceAction[][] = [];
   for (const [key, action] of changing) (levels[levelOf(key, new Set([key]))] ??= []).push(action);
   return levels.filter(Boolean);
-}
-
-async function call<T>(what: string, f: () => Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch (err) {
-    throw engineError(err, what);
-  }
 }

@@ -40,6 +40,7 @@ export function desiredSwarm(resolved: ResolvedState, agentId: string, hostKey: 
       const sent = withoutCommit(body);
       const specHash = keyedHash(hostKey, "service", sent);
       const taskHash = keyedHash(hostKey, "task", sent["TaskTemplate"]);
+      const stamped = stampHashes(body, specHash, taskHash);
       services.push({
         project: resolvedStack.stack.project,
         service: service.service.name,
@@ -48,8 +49,8 @@ export function desiredSwarm(resolved: ResolvedState, agentId: string, hostKey: 
         sent,
         dependsOn: service.service.dependsOn.map((d) => d.service),
         taskHash,
-        body: stampHashes(body, specHash, taskHash),
-        template: stampHashes(body, specHash, taskHash)["TaskTemplate"] as JsonObject,
+        body: stamped,
+        template: stamped["TaskTemplate"] as JsonObject,
         healthTimeoutMs: service.service.gitdock.healthTimeoutMs,
         probe: service.service.gitdock.probe,
         monitorMs: service.service.updateConfig.monitorMs,

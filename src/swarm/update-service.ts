@@ -34,7 +34,8 @@ export async function restartUpdate(docker: Docker, name: string): Promise<void>
   await updateService(docker, name, { ...spec, TaskTemplate: { ...template, ForceUpdate: Number(template["ForceUpdate"] ?? 0) + 1 } });
 }
 
-async function call<T>(what: string, f: () => Promise<T>): Promise<T> {
+/** An Engine call whose failure is classified as the Engine's (engine/docker-client.ts engineError). */
+export async function call<T>(what: string, f: () => Promise<T>): Promise<T> {
   try {
     return await f();
   } catch (err) {
