@@ -1,3 +1,4 @@
+import { escapeMarkdown } from "./escape-markdown.js";
 import type { EventSummary } from "./event-summary.js";
 import { jsonRequest, type NotificationRequest } from "./notification-request.js";
 import { clip } from "./text-limits.js";
@@ -10,12 +11,13 @@ const COLOR = { good: 0x2eb67d, warn: 0xecb22e, bad: 0xe01e5a } as const;
 /**
  * A Discord webhook's message: the title as `content`, the facts in one embed (colour by tone,
  * the event's time), and `allowed_mentions: {parse: []}` so no text in it pings anyone
- * (`@everyone`, a role, a user), whatever a reason holds.
+ * (`@everyone`, a role, a user), whatever a reason holds. Every text is Markdown-escaped before it
+ * is cut to its limit.
  */
 export function formatDiscord(s: EventSummary): NotificationRequest {
   const footer = "gitdock";
   return jsonRequest({
-    content: clip(s.title, DISCORD_LIMITS.content),
+    content: clip(escapeMarkdown(s.title), DISCORD_LIMITS.content),
     embeds: [{ color: COLOR[s.tone], fields: fieldsWithin(s.facts, DISCORD_LIMITS.embedTotal - footer.length), footer: { text: footer }, timestamp: s.at }],
     allowed_mentions: { parse: [] },
   });
@@ -26,10 +28,10 @@ function fieldsWithin(facts: EventSummary["facts"], budget: number): { name: str
   const fields: { name: string; value: string; inline: boolean }[] = [];
   let left = budget;
   for (const f of facts.slice(0, DISCORD_LIMITS.fields)) {
-    const name = clip(f.name, DISCORD_LIMITS.fieldName);
+    const name = clip(escapeMarkdown(f.name), DISCORD_LIMITS.fieldName);
     const room = Math.min(DISCORD_LIMITS.fieldValue, left - name.length);
     if (room < 2) break;
-    const value = clip(f.value, room);
+    const value = clip(escapeMarkdown(f.value), room);
     fields.push({ name, value, inline: value.length <= 40 });
     left -= name.length + value.length;
   }

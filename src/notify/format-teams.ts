@@ -1,3 +1,4 @@
+import { escapeMarkdown } from "./escape-markdown.js";
 import type { EventSummary } from "./event-summary.js";
 import { jsonRequest, type NotificationRequest } from "./notification-request.js";
 import { clip } from "./text-limits.js";
@@ -10,7 +11,8 @@ const COLOR = { good: "Good", warn: "Warning", bad: "Attention" } as const;
 /**
  * A Microsoft Teams Workflows webhook's message ("Post to a channel when a webhook request is
  * received"): one Adaptive Card 1.4 as the message's attachment, the title, the facts as a FactSet
- * and the time.
+ * and the time. A TextBlock's text and a fact's title and value are Markdown to Teams: every one
+ * is escaped.
  */
 export function formatTeams(s: EventSummary): NotificationRequest {
   return jsonRequest({
@@ -24,9 +26,9 @@ export function formatTeams(s: EventSummary): NotificationRequest {
           type: "AdaptiveCard",
           version: "1.4",
           body: [
-            { type: "TextBlock", text: clip(s.title, VALUE_MAX), weight: "Bolder", size: "Medium", color: COLOR[s.tone], wrap: true },
-            { type: "FactSet", facts: s.facts.map((f) => ({ title: f.name, value: clip(f.value, VALUE_MAX) })) },
-            { type: "TextBlock", text: `gitdock · ${s.at}`, isSubtle: true, size: "Small", wrap: true },
+            { type: "TextBlock", text: clip(escapeMarkdown(s.title), VALUE_MAX), weight: "Bolder", size: "Medium", color: COLOR[s.tone], wrap: true },
+            { type: "FactSet", facts: s.facts.map((f) => ({ title: escapeMarkdown(f.name), value: clip(escapeMarkdown(f.value), VALUE_MAX) })) },
+            { type: "TextBlock", text: escapeMarkdown(`gitdock · ${s.at}`), isSubtle: true, size: "Small", wrap: true },
           ],
         },
       },

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { templateProblem } from "../../src/config/webhook-template.js";
 import { summarize, type NotificationSource } from "../../src/notify/event-summary.js";
 import { DISCORD_LIMITS, formatDiscord } from "../../src/notify/format-discord.js";
+import { escapeMarkdown } from "../../src/notify/escape-markdown.js";
 import { formatNtfy, NTFY_MESSAGE_MAX_BYTES } from "../../src/notify/format-ntfy.js";
 import { escapeMrkdwn, formatSlack } from "../../src/notify/format-slack.js";
 import { formatTeams } from "../../src/notify/format-teams.js";
@@ -102,6 +103,51 @@ describe("Slack (incoming webhook: text and Block Kit blocks)", () => {
   });
 });
 
+describe("Markdown escaping (Discord and Teams read Markdown)", () => {
+  const markup =
+    "[docs](https://evil.example) **urgent** _x_ ~~y~~ `z` ||spoiler|| <https://evil.example> # head\n> quote\n- item\n  + item\n12. item\n3) item\n---\n==";
+
+  /** Drops CommonMark's backslash escapes: what a reader sees where nothing is markup. */
+  const shown = (escaped: string) => escaped.replace(/\\([!-/:-@[-`{-~])/g, "$1");
+
+  it("puts a backslash before every character that opens markup, so the text reads as it is", () => {
+    expect(escapeMarkdown("[docs](https://evil.example)")).toBe("\\[docs\\]\\(https://evil.example\\)");
+    expect(escapeMarkdown("**urgent** _x_ ~~y~~ `z` ||s|| <u> #h")).toBe("\\*\\*urgent\\*\\* \\_x\\_ \\~\\~y\\~\\~ \\`z\\` \\|\\|s\\|\\| \\<u\\> \\#h");
+    expect(escapeMarkdown("- a\n  + b\n12. c\n3) d\n---\n==")).toBe("\\- a\n  \\+ b\n12\\. c\n3\\) d\n\\---\n\\==");
+    expect(escapeMarkdown("a\\b")).toBe("a\\\\b");
+    for (const text of [markup, "web-1 rolled back 0123456789ab", "health: web unhealthy (exit 1)", "a\\*b"]) expect(shown(escapeMarkdown(text))).toBe(text);
+  });
+
+  it("leaves gitdock's plain words, hyphens inside words and numbers inside a line as they are", () => {
+    expect(escapeMarkdown("health: web-1 unhealthy after 2.5 s")).toBe("health: web-1 unhealthy after 2.5 s");
+  });
+
+  it("reaches every text of a Discord message and of a Teams card", () => {
+    const s = summarize(outcome({ reason: markup, hostId: "web-1" }), source);
+    const discord = bodyOf(formatDiscord(s)) as { content: string; embeds: { fields: { name: string; value: string }[] }[] };
+    expect(discord.embeds[0]?.fields).toContainEqual(expect.objectContaining({ name: "Reason", value: escapeMarkdown(markup) }));
+    const teams = bodyOf(formatTeams({ ...s, title: markup })) as {
+      attachments: { content: { body: { type: string; text?: string; facts?: { title: string; value: string }[] }[] } }[];
+    };
+    const card = teams.attachments[0]!.content.body;
+    expect(card[0]?.text).toBe(escapeMarkdown(markup));
+    expect(card.find((b) => b.type === "FactSet")?.facts).toContainEqual({ title: "Reason", value: escapeMarkdown(markup) });
+    for (const text of [...stringsIn(discord), ...stringsIn(teams)]) {
+      expect(text).not.toMatch(/(^|[^\\])\[[^\]]*[^\\]\]\(/); // no masked link
+      expect(text).not.toMatch(/(^|[^\\])\*\*/); // no bold
+    }
+  });
+
+  it("cuts a long value after escaping, so a cut never leaves half an escape that opens markup", () => {
+    const s = summarize(outcome({ reason: "[x](y) ".repeat(400) }), source);
+    const body = bodyOf(formatDiscord(s)) as { embeds: { fields: { name: string; value: string }[] }[] };
+    const reason = body.embeds[0]!.fields.find((f) => f.name === "Reason")!.value;
+    expect(reason.length).toBeLessThanOrEqual(DISCORD_LIMITS.fieldValue);
+    expect(reason.endsWith("…")).toBe(true);
+    expect(reason).not.toMatch(/(^|[^\\])[[\]()]/);
+  });
+});
+
 describe("Discord (execute webhook: content, embeds, allowed_mentions)", () => {
   it("sends the title as content and the facts as one embed, with every mention disabled", () => {
     const body = bodyOf(formatDiscord(summarize(outcome({ reason: hostile }), source))) as {
@@ -114,7 +160,7 @@ describe("Discord (execute webhook: content, embeds, allowed_mentions)", () => {
     expect(body.embeds).toHaveLength(1);
     expect(body.embeds[0]?.color).toBe(0xe01e5a);
     expect(body.embeds[0]?.timestamp).toBe("2026-11-22T14:03:40.000Z");
-    expect(body.embeds[0]?.fields).toContainEqual({ name: "Reason", value: hostile, inline: false });
+    expect(body.embeds[0]?.fields).toContainEqual({ name: "Reason", value: escapeMarkdown(hostile), inline: false });
     expect(body.embeds[0]?.fields).toContainEqual({ name: "Host", value: "web-1", inline: true });
   });
 
