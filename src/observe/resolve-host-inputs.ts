@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { HostInputError } from "../errors.js";
+import { parseDotenv } from "../manifest/index.js";
 import type { ContainerSpec, DesiredState, DesiredService } from "../model.js";
-import { parseEnvText } from "../manifest/parse/parse-env-text.js";
 import { hostKeyId, legacySpecHashes, specHashes, type SpecHashes } from "../plan/spec-hash.js";
 import type { ResolvedService, ResolvedState } from "../plan/types.js";
 import { materializeStore } from "../files/materialize.js";
@@ -107,12 +107,13 @@ async function readEnvFile(path: string): Promise<Record<string, string>> {
   return parseEnvFile(text, path);
 }
 
-/** The Compose env-file format (manifest/parse/parse-env-text.ts); a bad line is named by its number only. */
+/** Compose's env-file format, read as the stack's `.env` is (parseDotenv); a bad line is named by its number only. */
 export function parseEnvFile(text: string, path: string): Record<string, string> {
-  const parsed = parseEnvText(text);
+  const parsed = parseDotenv(text);
   // Never echo the line: it may hold a secret.
-  if ("badLine" in parsed) throw new HostInputError(`${path}:${parsed.badLine}: expected KEY=VALUE`, { hint: "Fix the env file on this host." });
-  return parsed.values;
+  const bad = parsed.problems[0];
+  if (bad) throw new HostInputError(`${path}:${bad.line}: ${bad.message}`, { hint: "Fix the env file on this host." });
+  return Object.fromEntries(parsed.values);
 }
 
 function sortedRecord(r: Record<string, string>): Record<string, string> {

@@ -187,11 +187,17 @@ describe("relative env_file: read from the repository", () => {
     ]);
   });
 
+  it("reads an env file of the repository as Compose does, and as the stack's .env is read (quotes, escapes, comments)", () => {
+    const text = 'A=1 # a comment\nB="two\\nlines" # after quotes\nC=\'lit\\n $X\'\nexport D="x=y"\nE=\n';
+    const values = { A: "1", B: "two\nlines", C: "lit\\n $X", D: "x=y", E: "" };
+    expect(web(load("env_file: ./app.env", { "hosts/h1/shop/app.env": text })).envFiles).toEqual([{ repoPath: "hosts/h1/shop/app.env", values }]);
+  });
+
   it("names a bad line by its number only, never its text", () => {
     const found = summary(problemsOf("env_file: .env", { "hosts/h1/shop/.env": "A=1\nTOPSECRET-LINE\n" }));
     // `.env` next to the stack is also read for ${VAR} (its own problem, at its line): neither shows the text.
     expect(found).toEqual([
-      'services.web.env_file: env file ".env" (hosts/h1/shop/.env), line 2: expected KEY=VALUE',
+      'services.web.env_file: env file ".env" (hosts/h1/shop/.env), line 2: expected KEY=VALUE (a name of letters, digits, _, . and -, then =)',
       ": expected KEY=VALUE (a name of letters, digits, _, . and -, then =)",
     ]);
     expect(found.join("\n")).not.toContain("TOPSECRET");

@@ -32,6 +32,17 @@ describe("env files", () => {
     expect(parseEnvFile("# c\nA=1\nexport B='two words'\nC=\"x=y\"\n\nD=\n", "/e")).toEqual({ A: "1", B: "two words", C: "x=y", D: "" });
   });
 
+  it("reads Compose's env-file syntax as the stack's .env is read: comments after values, escapes in double quotes only", () => {
+    const text = 'A=plain # comment\nB="a\\tb\\n\\"q\\"" # comment\nC=\'single \\n # kept\'\nD=x#y\n';
+    expect(parseEnvFile(text, "/e")).toEqual({ A: "plain", B: 'a\tb\n"q"', C: "single \\n # kept", D: "x#y" });
+  });
+
+  it("keeps a key named __proto__ as a plain value, never as the object's prototype", () => {
+    const values = parseEnvFile("__proto__=x\nA=1\n", "/e");
+    expect(Object.getPrototypeOf(values)).toBe(Object.prototype);
+    expect(Object.keys(values)).toEqual(["__proto__", "A"]);
+  });
+
   it("refuses a malformed line without echoing its content", () => {
     const err = (() => {
       try {
@@ -41,7 +52,7 @@ describe("env files", () => {
       }
     })();
     expect(err).toBeInstanceOf(HostInputError);
-    expect(err?.message).toBe("/etc/app.env:2: expected KEY=VALUE");
+    expect(err?.message).toBe("/etc/app.env:2: expected KEY=VALUE (a name of letters, digits, _, . and -, then =)");
   });
 });
 

@@ -14,7 +14,7 @@ import {
   type ManifestSecrets,
   type Opened,
 } from "./encrypted-repo-files.js";
-import { parseEnvText } from "../parse/parse-env-text.js";
+import { parseDotenv } from "../interpolate/parse-dotenv.js";
 import { byCodePoint } from "../../order.js";
 import { resolveRepoPath } from "./repo-path.js";
 import { EXECUTABLE_MODE, FILE_MODE, fileObjectName, MAX_STORED_BYTES_PER_COMMIT, MAX_STORED_FILE_BYTES, storeDirOf, treeObjectName } from "./store-layout.js";
@@ -166,9 +166,10 @@ export class StackFiles {
     this.scope.commit.read.add(path.repoPath);
     const opened = this.openEncrypted(path.repoPath, written, "env_file");
     if (opened) return opened.ok ? encryptedEnvFile(opened, path.repoPath, written) : { error: opened.error };
-    const parsed = parseEnvText(Buffer.from(bytes).toString("utf8"));
-    if ("badLine" in parsed) return { error: `env file "${written}" (${path.repoPath}), line ${parsed.badLine}: expected KEY=VALUE` };
-    return { repoPath: path.repoPath, values: parsed.values };
+    const parsed = parseDotenv(Buffer.from(bytes).toString("utf8"));
+    const bad = parsed.problems[0];
+    if (bad) return { error: `env file "${written}" (${path.repoPath}), line ${bad.line}: ${bad.message}` };
+    return { repoPath: path.repoPath, values: Object.fromEntries(parsed.values) };
   }
 
   /** A config's `file:` written at `at`: the one file of the tree it names, or why it cannot be used. */

@@ -5,6 +5,7 @@ import type { DecryptedFileObject, EncryptedFileUse, RepoEnvFile } from "../../m
 import type { Decryption } from "../../secrets/decrypt-file.js";
 import { describeKind, inspectEncryptedFile, type EncryptedFile } from "../../secrets/inspect-encrypted-file.js";
 import { SecretBytes } from "../../secrets/secret-bytes.js";
+import { parseDotenv } from "../interpolate/parse-dotenv.js";
 
 /** Where decrypted secret and config files live on the host unless the agent config says otherwise: a tmpfs. */
 export const DEFAULT_SECRETS_RUNTIME_DIR = CONFIG_DEFAULTS.secrets.runtime_dir;
@@ -67,14 +68,11 @@ export function encryptedEnvFile(opened: Extract<Opened, { ok: true }>, repoPath
   return { repoPath, values, secret: true };
 }
 
+/** A decrypted age or binary file read as an env file (Compose's format, as every env file is); undefined when a line is not KEY=VALUE. */
 function dotenvVariables(content: SecretBytes): ReadonlyMap<string, SecretBytes> | undefined {
-  const out = new Map<string, SecretBytes>();
-  for (const line of content.text().split(/\r?\n/)) {
-    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=(.*)$/.exec(line);
-    if (m) out.set(m[1] as string, new SecretBytes(Buffer.from((m[2] ?? "").trim().replace(/^(['"])(.*)\1$/, "$2"), "utf8")));
-    else if (line.trim() !== "" && !line.trim().startsWith("#")) return undefined;
-  }
-  return out;
+  const parsed = parseDotenv(content.text());
+  if (parsed.problems.length > 0) return undefined;
+  return new Map([...parsed.values].map(([key, value]) => [key, new SecretBytes(Buffer.from(value, "utf8"))]));
 }
 
 /**
