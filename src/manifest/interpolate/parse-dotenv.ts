@@ -1,7 +1,7 @@
 /**
  * Compose's env-file format, the one parser for every such file gitdock reads: the stack's `.env`
- * (for interpolation), `env_file` in the repository, on the host or decrypted, the host variables
- * file and `validate --env-file`. `KEY=VALUE` lines, `export KEY=VALUE`, `#`
+ * (for interpolation), `env_file` in the repository or on the host (an age or binary SOPS one once
+ * decrypted; SOPS's dotenv keeps its own format), the host variables file and `validate --env-file`. `KEY=VALUE` lines, `export KEY=VALUE`, `#`
  * comment lines, a ` #` comment after an unquoted value, `'single'` quotes (literal) and
  * `"double"` quotes (with `\n`, `\t`, `\"`, `\\` escapes). Values are taken literally: a `${X}`
  * inside a value stays as it is. A line gitdock cannot read is reported by its number only, never
