@@ -14,7 +14,7 @@ import { loadCheckedLastGood } from "./recheck-last-good.js";
 import { haveCommit } from "./rebuild-state.js";
 import { recordOutcome } from "./record-outcome.js";
 import { releaseOnSwarm } from "./swarm-release.js";
-import { mirrorToSwarm } from "./swarm-state-mirror.js";
+import { mirroredState, mirrorToSwarm } from "./swarm-state-mirror.js";
 
 export async function withSwarmLease(
   ctx: ReconcileContext,
@@ -30,22 +30,31 @@ export async function withSwarmLease(
   }
   let held: ReconcileContext = { ...ctx, swarmState: store };
   try {
-    held = { ...held, hostKey: (await store.hashKey({ create: true })) ?? ctx.hostKey };
-    const cluster = await store.read();
+    const cluster = lease.state;
+    held = { ...held, hostKey: await store.ensureHashKey(cluster) };
     if (cluster) await adoptNewer(held, cluster);
     if (cluster?.rollout) await undoInterrupted(held, cluster.rollout.commit, source);
     return await run(held);
   } finally {
-    await mirrorToSwarm(held).catch((err: unknown) =>
-      ctx.log.warn({ stage: "swarm", err: String(err) }, "could not write gitdock's state to the Swarm; the next pass does"),
+    await giveUpLease(held, store);
+  }
+}
+
+/** One write at the end of a pass: this host's state into the Swarm's, and the lease given up. */
+async function giveUpLease(ctx: ReconcileContext, store: ClusterStateStore): Promise<void> {
+  try {
+    await store.release(await mirroredState(ctx));
+  } catch (err) {
+    ctx.log.warn(
+      { stage: "swarm", err: String(err) },
+      "could not write gitdock's state to the Swarm and give its lease up; the next pass writes it, and the lease runs out by itself",
     );
-    await store.release().catch(() => undefined);
   }
 }
 
 /** The context with the Swarm's hash key, when an agent made one: what a plan (a dry run) compares with. */
 export async function withSwarmHashKey(ctx: ReconcileContext): Promise<ReconcileContext> {
-  const key = await new ClusterStateStore(ctx.docker, ctx.settings.hostId).hashKey({ create: false });
+  const key = await new ClusterStateStore(ctx.docker, ctx.settings.hostId).hashKey();
   return key ? { ...ctx, hostKey: key } : ctx;
 }
 

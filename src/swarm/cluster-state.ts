@@ -34,7 +34,8 @@ export interface ClusterState {
   updatedAt: string;
 }
 
-export type LeaseVerdict = { ok: true } | { ok: false; holder: string; until: number };
+/** Taken, with the state as the Swarm held it when the lease was written (one read serves the pass's start); or held by another. */
+export type LeaseVerdict = { ok: true; state: ClusterState | undefined } | { ok: false; holder: string; until: number };
 
 /** How long a lease lasts without renewal, and how often its holder renews it. */
 export const LEASE_MS = 30_000;
@@ -65,14 +66,14 @@ export class ClusterStateStore {
 
   /** Takes the lease when it is free, expired or already ours, and keeps it renewed until `release`. */
   async acquire(now = Date.now): Promise<LeaseVerdict> {
-    let verdict: LeaseVerdict = { ok: true };
+    let verdict: LeaseVerdict = { ok: true, state: undefined };
     await this.swap((labels) => {
       const lease = parseLease(labels[LABEL.swarmLease]);
       if (lease && lease.holder !== this.holder && lease.until > now()) {
         verdict = { ok: false, ...lease };
         return undefined;
       }
-      verdict = { ok: true };
+      verdict = { ok: true, state: parseState(labels[LABEL.swarmState]) };
       return { ...labels, [LABEL.swarmLease]: `${this.holder} ${now() + LEASE_MS}` };
     });
     if (verdict.ok && !this.renewal) {
@@ -82,28 +83,45 @@ export class ClusterStateStore {
     return verdict;
   }
 
-  /** Gives the lease up (a pass ended): the next agent need not wait for it to run out. */
-  async release(): Promise<void> {
+  /**
+   * Ends a pass in one write: the state changed by `change` (when it changes) and the lease given up,
+   * so the next agent need not wait for it to run out. The state is written even when the lease ran
+   * out meanwhile: this agent's outcome is the newest news of what it did to the Swarm.
+   */
+  async release(change: (s: ClusterState) => ClusterState = (s) => s): Promise<void> {
     clearInterval(this.renewal);
     this.renewal = undefined;
-    await this.swap((labels) => (parseLease(labels[LABEL.swarmLease])?.holder === this.holder ? { ...labels, [LABEL.swarmLease]: "" } : undefined));
-  }
-
-  /** Changes the state; only the lease holder calls it. */
-  async write(change: (s: ClusterState) => ClusterState): Promise<void> {
     await this.swap((labels) => {
-      const next = change(parseState(labels[LABEL.swarmState]) ?? emptyState());
-      return { ...labels, [LABEL.swarmState]: JSON.stringify({ ...next, updatedAt: new Date().toISOString() }) };
+      const state = changedState(labels, change);
+      const ours = parseLease(labels[LABEL.swarmLease])?.holder === this.holder;
+      if (state === undefined && !ours) return undefined;
+      return { ...labels, ...(state === undefined ? {} : { [LABEL.swarmState]: state }), ...(ours ? { [LABEL.swarmLease]: "" } : {}) };
     });
   }
 
-  /** The Swarm's hash key, made by the first agent that needs it (`create: false`: a plan only reads it). */
-  async hashKey(opts: { create: boolean }): Promise<Buffer | undefined> {
+  /** Changes the state (nothing is written when `change` changes nothing); only the lease holder calls it. */
+  async write(change: (s: ClusterState) => ClusterState): Promise<void> {
+    await this.swap((labels) => {
+      const state = changedState(labels, change);
+      return state === undefined ? undefined : { ...labels, [LABEL.swarmState]: state };
+    });
+  }
+
+  /** The Swarm's hash key, read without the lease (a plan, a status): undefined before an agent made one. */
+  async hashKey(): Promise<Buffer | undefined> {
     const known = (await this.read())?.hashKey;
-    if (known || !opts.create) return known ? Buffer.from(known, "base64") : undefined;
+    return known ? Buffer.from(known, "base64") : undefined;
+  }
+
+  /** The hash key in `state` (read with the lease), made and written by the first agent that needs it. */
+  async ensureHashKey(state: ClusterState | undefined): Promise<Buffer> {
+    if (state?.hashKey) return Buffer.from(state.hashKey, "base64");
     const made = randomBytes(32).toString("base64");
-    await this.write((s) => ({ ...s, hashKey: s.hashKey ?? made }));
-    const kept = (await this.read())?.hashKey ?? made;
+    let kept = made;
+    await this.write((s) => {
+      kept = s.hashKey ?? made;
+      return { ...s, hashKey: kept };
+    });
     return Buffer.from(kept, "base64");
   }
 
@@ -167,6 +185,15 @@ export class ClusterStateStore {
 
 function emptyState(): ClusterState {
   return { lastGood: undefined, goodHistory: [], failed: {}, rollout: undefined, updatedAt: new Date(0).toISOString() };
+}
+
+/** The state label after `change`, or undefined when `change` leaves the state as it is (its time aside). */
+function changedState(labels: Record<string, string>, change: (s: ClusterState) => ClusterState): string | undefined {
+  const before = parseState(labels[LABEL.swarmState]) ?? emptyState();
+  const after = change(before);
+  const content = (s: ClusterState) => JSON.stringify({ ...s, updatedAt: undefined });
+  if (labels[LABEL.swarmState] && content(after) === content(before)) return undefined;
+  return JSON.stringify({ ...after, updatedAt: new Date().toISOString() });
 }
 
 function parseState(text: string | undefined): ClusterState | undefined {

@@ -154,6 +154,29 @@ ${opts.extra ?? ""}secrets:
     expect(status.stdout).toMatch(/worker\s+1\/1 running/);
   });
 
+  it("a pass with nothing to change writes gitdock's state object twice: the lease taken, then the lease given back with the state", async () => {
+    const [stateObject] = (await manager(["service", "ls", "--filter", "name=gitdock-state-", "--format", "{{.Name}}"])).split("\n").filter(Boolean);
+    expect(stateObject).toBeDefined();
+    const since = Date.now() / 1000;
+    const r = await host.run("sync");
+    expect(r.code, r.stderr).toBe(0);
+    const until = Math.ceil(Date.now() / 1000) + 1;
+    const events = await manager([
+      "events",
+      "--since",
+      since.toFixed(3),
+      "--until",
+      String(until),
+      "--filter",
+      "type=service",
+      "--filter",
+      `service=${stateObject}`,
+      "--format",
+      "{{.Action}}",
+    ]);
+    expect(events.split("\n").filter(Boolean)).toEqual(["update", "update"]);
+  });
+
   it("a release updates exactly the services its commit changed", async () => {
     const webBefore = await service(web);
     const webTasks = await taskIdsOf(web);
