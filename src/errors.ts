@@ -223,6 +223,22 @@ export class EngineDisruptedError extends GitdockError {
   }
 }
 
+/**
+ * On a Swarm, a rollout's gate timed out only because nodes were not ready: the tasks the services
+ * lacked were ones Swarm could not place, or ones on those nodes. The services were put back at the
+ * last good spec, and the commit is not marked failed: it is tried again on the next pass.
+ */
+export class SwarmNodesNotReadyError extends GitdockError {
+  readonly code = "GITDOCK_E_SWARM_NODES_NOT_READY";
+  readonly handling = "retry";
+  constructor(commit: string, reason: string) {
+    super(`the rollout of ${commit.slice(0, 12)} waited for Swarm nodes that are not ready: ${reason}`, {
+      hint: "Not held against the commit: its services were put back at the last good spec, and the next pass tries it again. Bring the nodes back (docker node ls), or drain or remove the ones that are gone.",
+      data: { commit },
+    });
+  }
+}
+
 /** An image could not be pulled. Raised before any container was touched. */
 export class PullFailedError extends GitdockError {
   readonly code = "GITDOCK_E_PULL_FAILED";

@@ -6,7 +6,15 @@
  * records nothing.
  */
 import type { DesiredState } from "../model.js";
-import { ApplyFailedError, describeError, EngineDisruptedError, EngineUnavailableError, LastGoodRejectedError, RollbackIncompleteError } from "../errors.js";
+import {
+  ApplyFailedError,
+  describeError,
+  EngineDisruptedError,
+  EngineUnavailableError,
+  LastGoodRejectedError,
+  RollbackIncompleteError,
+  SwarmNodesNotReadyError,
+} from "../errors.js";
 import type { Logger } from "../log.js";
 import { observeHost } from "../observe/index.js";
 import { hasChanges, type HostSnapshot, type Plan, type ResolvedState } from "../plan/index.js";
@@ -140,6 +148,7 @@ async function passOnSwarm(
   if (verdict.kind === "unchanged") return base;
   if (verdict.kind === "applied") return { ...base, changed: verdict.changed };
   if (verdict.undoProblems.length) throw new RollbackIncompleteError(desired.commit, verdict.undoProblems);
+  if (verdict.waitsForNodes) throw new SwarmNodesNotReadyError(desired.commit, verdict.reason);
   // A failed repair is the pass's error, as on the container engine; a failed release is its outcome.
   if (!release) throw new ApplyFailedError(`repairing drift on the Swarm failed and was undone: ${verdict.reason}`);
   return { ...base, outcome: "rolled-back", reason: verdict.reason };

@@ -26,7 +26,8 @@ import { mirrorToSwarm } from "./swarm-state-mirror.js";
 export type SwarmReleaseVerdict =
   | { kind: "unchanged"; plan: ServicePlan }
   | { kind: "applied"; plan: ServicePlan; changed: number }
-  | { kind: "rolled-back"; plan: ServicePlan; reason: string; undoProblems: string[] };
+  /** `waitsForNodes`: the gate timed out only for want of nodes that are not ready; not held against the commit. */
+  | { kind: "rolled-back"; plan: ServicePlan; reason: string; undoProblems: string[]; waitsForNodes: boolean };
 
 /** Plans `desired` against the Swarm as it is now. */
 export async function planOnSwarm(ctx: ReconcileContext, desired: DesiredState): Promise<{ swarm: DesiredSwarm; plan: ServicePlan }> {
@@ -75,7 +76,9 @@ export async function releaseOnSwarm(ctx: ReconcileContext, desired: DesiredStat
   });
   const undoStarted = Date.now();
   const undo = await undoSwarmRollout(applied.steps, { docker: ctx.docker, log: ctx.log, healthTimeoutMs: gateTimes.health, monitorMs: gateTimes.monitor });
-  const interrupted = ctx.signal?.aborted === true;
+  const waitsForNodes = applied.waitsForNodes === true;
+  // Neither a shutdown nor nodes that went away judge the commit: it is not held, and is tried again.
+  const interrupted = ctx.signal?.aborted === true || waitsForNodes;
   await recordOutcome(ctx, {
     kind: "rolled-back",
     commit,
@@ -88,5 +91,5 @@ export async function releaseOnSwarm(ctx: ReconcileContext, desired: DesiredStat
   // An undo that could not finish keeps the marker: the next pass goes back to the last good commit first.
   if (undo.problems.length === 0) await mirrorToSwarm(ctx, { endRollout: true });
   for (const p of undo.problems) ctx.log.fatal({ stage: "rollback", commit, problem: p }, `ROLLBACK INCOMPLETE on the Swarm: ${p}`);
-  return { kind: "rolled-back", plan, reason: applied.reason, undoProblems: undo.problems };
+  return { kind: "rolled-back", plan, reason: applied.reason, undoProblems: undo.problems, waitsForNodes };
 }

@@ -30,7 +30,8 @@ export interface SwarmApplyContext {
   signal?: AbortSignal | undefined;
 }
 
-export type SwarmApplyResult = { ok: true; steps: SwarmStep[]; changed: number } | { ok: false; steps: SwarmStep[]; reason: string };
+/** `waitsForNodes`: the gate that failed timed out only for want of nodes that are not ready (swarm-gate.ts), no verdict on the commit. */
+export type SwarmApplyResult = { ok: true; steps: SwarmStep[]; changed: number } | { ok: false; steps: SwarmStep[]; reason: string; waitsForNodes?: boolean };
 
 export async function applySwarmPlan(plan: ServicePlan, desired: DesiredSwarm, ctx: SwarmApplyContext): Promise<SwarmApplyResult> {
   for (const { project, network } of plan.networksToCreate) {
@@ -55,7 +56,7 @@ export async function applySwarmPlan(plan: ServicePlan, desired: DesiredSwarm, c
       ctx,
       level.map((a) => byName.get(a.name) as SwarmServiceToSend),
     );
-    if (failed) return { ok: false, steps, reason: `${failed.service}: ${failed.reason}` };
+    if (failed) return { ok: false, steps, reason: `${failed.service}: ${failed.reason}`, ...(failed.waitsForNodes ? { waitsForNodes: true } : {}) };
   }
   return { ok: true, steps, changed: changing.length + plan.networksToCreate.length };
 }

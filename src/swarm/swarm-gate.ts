@@ -4,7 +4,8 @@
  * Swarm reports only once the container is healthy — and it stays so for the monitor window. A task
  * of the new spec that failed or was rejected, or an update Swarm paused or rolled back, fails the
  * gate at once; so does not converging within the health timeout. A node that leaves is Swarm's
- * business: its tasks are rescheduled, and the gate waits for them.
+ * business: its tasks are rescheduled, and the gate waits for them; a timeout only for want of such
+ * nodes says so (`waitsForNodes`), and is not held against the commit.
  */
 import type Docker from "dockerode";
 import { engineError } from "../engine/docker-client.js";
@@ -15,7 +16,14 @@ import { sentDifference } from "../plan/index.js";
 import type { JsonObject } from "./service-spec.js";
 import { restartUpdate } from "./update-service.js";
 
-export type SwarmGateResult = { ok: true; service: string; durationMs: number } | { ok: false; service: string; reason: string; durationMs: number };
+export type SwarmGateResult =
+  | { ok: true; service: string; durationMs: number }
+  /**
+   * `waitsForNodes`: the gate timed out only because of nodes that are not ready — every task the
+   * service still lacks is one Swarm cannot place, or one on such a node — which is no verdict on
+   * the spec: the Swarm could not have run it, and could not run the last good one either.
+   */
+  | { ok: false; service: string; reason: string; durationMs: number; waitsForNodes?: boolean };
 
 export interface SwarmGateTarget {
   name: string;
@@ -36,6 +44,8 @@ const POLL_MS = 250;
 /** Update states in which Swarm stopped short of the new spec. */
 const STOPPED_UPDATES = new Set(["paused", "rollback_started", "rollback_paused", "rollback_completed"]);
 const FAILED_TASKS = new Set(["failed", "rejected"]);
+/** Task states before a node took the task (`pending`: Swarm found no node it may use). */
+const UNPLACED_TASKS = new Set(["new", "pending", "allocated"]);
 
 export async function waitForService(docker: Docker, target: SwarmGateTarget, signal?: AbortSignal): Promise<SwarmGateResult> {
   const [result] = await waitForServices(docker, [target], { signal });
@@ -89,10 +99,10 @@ interface GateRun {
 /** One poll of one service's gate: its result when it ends, undefined while it waits. */
 async function step(docker: Docker, g: GateRun, view: SwarmView, signal: AbortSignal | undefined): Promise<SwarmGateResult | undefined> {
   const { target } = g;
-  const result = (ok: true | string): SwarmGateResult =>
+  const result = (ok: true | string, waitsForNodes = false): SwarmGateResult =>
     ok === true
       ? { ok: true, service: target.name, durationMs: Date.now() - g.started }
-      : { ok: false, service: target.name, reason: ok, durationMs: Date.now() - g.started };
+      : { ok: false, service: target.name, reason: ok, durationMs: Date.now() - g.started, ...(waitsForNodes ? { waitsForNodes } : {}) };
   const service = view.services.get(target.name);
   if (!service) return result("the service is gone from the Swarm");
   const tasks = view.tasks.filter((t) => t.ServiceID === service.ID);
@@ -108,7 +118,7 @@ async function step(docker: Docker, g: GateRun, view: SwarmView, signal: AbortSi
   if (g.steadySince !== undefined && now - g.steadySince >= target.monitorMs) return result(true);
   if (await restartedStalledUpdate(docker, target, seen, view.unreachable, g.stall, now)) g.steadySince = undefined;
   if (now >= g.started + target.healthTimeoutMs)
-    return result(`did not converge within ${Math.round(target.healthTimeoutMs / 1000)}s: ${seen.progress}${notReady(view.unreachable)}`);
+    return result(`did not converge within ${Math.round(target.healthTimeoutMs / 1000)}s: ${seen.progress}${notReady(view.unreachable)}`, seen.waitsForNodes);
   if (signal?.aborted) return result("stopped: gitdock is shutting down");
   return undefined;
 }
@@ -150,6 +160,8 @@ interface Look {
   failure?: string;
   /** `1/2 tasks of the new spec running`, for the timeout's reason. */
   progress: string;
+  /** Not converged, and only for nodes that are not ready: every task of the new spec that does not run waits to be placed (see SwarmGateResult). */
+  waitsForNodes?: boolean;
 }
 
 interface SwarmView {
@@ -272,10 +284,15 @@ export function judgeTasks(
   const wanted = replicas ?? tasks.filter((t) => isNew(t) && t.DesiredState === "running").length;
   // Swarm keeps an update "updating" for its own monitor window after the last task started; the
   // gate's window runs alongside it instead of after it (a failed task, or a pause, is seen either way).
+  const converged = running >= wanted && oldRunning === 0;
+  // What the spec does shows on the nodes that are ready: a task there past being placed (preparing,
+  // starting, ...) is the spec's own progress; one still unplaced, or missing, waits for the others.
+  const placedHere = tasks.some((t) => isNew(t) && t.DesiredState === "running" && t.Status?.State !== "running" && !UNPLACED_TASKS.has(t.Status?.State ?? ""));
   return {
-    converged: running >= wanted && oldRunning === 0,
+    converged,
     running: runningTasks,
     progress: `${running}/${wanted} tasks of the new spec running${oldRunning ? `, ${oldRunning} of the old` : ""}`,
+    ...(!converged && unreachable.size > 0 && !placedHere ? { waitsForNodes: true } : {}),
   };
 }
 

@@ -19,6 +19,8 @@ export interface SwarmUndoResult {
   restored: string[];
   /** What could not be undone or did not come back healthy, in gitdock's words. */
   problems: string[];
+  /** Put back, and waiting for nodes that are not ready to run their tasks (Swarm places them when the nodes return). */
+  waiting: string[];
 }
 
 export async function undoSwarmRollout(
@@ -45,8 +47,15 @@ export async function undoSwarmRollout(
     ctx.docker,
     putBack.map((b) => ({ ...b, healthTimeoutMs: ctx.healthTimeoutMs, monitorMs: ctx.monitorMs })),
   );
-  for (const g of gates) if (!g.ok) problems.push(`${g.service}: not healthy after the rollback: ${g.reason}`);
-  return { restored: gates.filter((g) => g.ok).map((g) => g.service), problems };
+  const waiting: string[] = [];
+  for (const g of gates) {
+    if (g.ok) continue;
+    if (g.waitsForNodes) waiting.push(g.service);
+    else problems.push(`${g.service}: not healthy after the rollback: ${g.reason}`);
+  }
+  for (const name of waiting)
+    ctx.log.warn({ stage: "rollback", service: name }, `service ${name} is back at its previous spec; its tasks wait for nodes that are not ready`);
+  return { restored: gates.filter((g) => g.ok).map((g) => g.service), problems, waiting };
 }
 
 function taskHashOf(spec: JsonObject): string {

@@ -329,6 +329,53 @@ ${opts.extra ?? ""}secrets:
     expect((await statusJson()).failed[bad]?.reason).toMatch(/api: did not converge within 30s: .*probe: http 404 on \/healthz .*\(task on 10\.231\./);
     expect((await service(`${project}_api`)).image).toBe(image("web-hc"));
   });
+
+  it("a release that cannot run while the only node it may use is down is put back and not held; once the node is back, it is applied", async () => {
+    const pinnedName = `${project}_pinned`;
+    const pinned = (rev: string) => `  pinned:
+    image: ${image("sleeper")}
+    init: true
+    stop_grace_period: 1s
+    environment: { REV: "${rev}" }
+    deploy:
+      placement: { constraints: [node.labels.zone == b] }
+      update_config: { monitor: 1s }
+      endpoint_mode: dnsrr
+    x-gitdock: { health_timeout: 15s }
+`;
+    const w2 = cluster.node("w2");
+    await manager(["node", "update", "--label-add", "zone=b", w2.nodeId]);
+    await repo.write("shop/compose.yaml", stackFile({ extra: pinned("1") }));
+    good = await repo.commit("pinned: a service only node w2 may run");
+    const first = await host.run("sync");
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(await runningNodes(pinnedName)).toEqual([w2.nodeId]);
+
+    await cluster.killEngine(w2, { containers: true });
+    try {
+      await cluster.waitForNodeState(w2, "down");
+      await repo.write("shop/compose.yaml", stackFile({ extra: pinned("2") }));
+      const waiting = await repo.commit("pinned: revision 2");
+      const r = await host.run("sync");
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.stderr).toMatch(
+        /waited for Swarm nodes that are not ready: .*pinned: did not converge within 15s: 0\/1 tasks of the new spec running \(1 node\(s\) not ready\)/,
+      );
+      expect(r.stderr).toContain("Not held against the commit");
+      expect((await service(pinnedName)).env).toEqual(["REV=1"]);
+      const status = await statusJson();
+      expect(status.failed[waiting]).toBeUndefined();
+      expect(status.lastGood?.commit).toBe(good);
+    } finally {
+      await cluster.startEngine(w2);
+    }
+    await cluster.waitForNodeState(w2, "ready");
+    const again = await host.run("sync");
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect((await service(pinnedName)).env).toEqual(["REV=2"]);
+    expect(await runningNodes(pinnedName)).toEqual([w2.nodeId]);
+    expect((await statusJson()).lastGood?.commit).toBe(await repo.head());
+  }, 240_000);
 });
 
 describe("engine: swarm — the agent killed in the middle of a rollout, started on the other manager", () => {

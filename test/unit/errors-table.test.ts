@@ -26,6 +26,10 @@ const INSTANCES: Record<string, errors.GitdockError> = {
   EngineUnavailableError: new errors.EngineUnavailableError("no engine", { hint: "Start dockerd." }),
   PullFailedError: new errors.PullFailedError("pull failed", { hint: "Check the registry." }),
   EngineDisruptedError: new errors.EngineDisruptedError("a".repeat(40), "the Engine's event stream ended"),
+  SwarmNodesNotReadyError: new errors.SwarmNodesNotReadyError(
+    "a".repeat(40),
+    "shop_web: did not converge within 60s: 0/1 tasks of the new spec running (1 node(s) not ready)",
+  ),
   HostInputError: new errors.HostInputError("env_file missing", { hint: "Create it." }),
   FileStoreError: new errors.FileStoreError("cannot write /var/lib/gitdock/files/sha256/x", { hint: "Check the disk." }),
   ApplyFailedError: new errors.ApplyFailedError("create failed", { hint: "See the log." }),
@@ -54,6 +58,7 @@ const TABLE: [name: string, code: string, handling: errors.ErrorHandling, exit: 
   ["EngineUnavailableError", "GITDOCK_E_ENGINE_UNAVAILABLE", "retry", 1],
   ["PullFailedError", "GITDOCK_E_PULL_FAILED", "retry", 1],
   ["EngineDisruptedError", "GITDOCK_E_ENGINE_DISRUPTED", "retry", 1],
+  ["SwarmNodesNotReadyError", "GITDOCK_E_SWARM_NODES_NOT_READY", "retry", 1],
   ["HostInputError", "GITDOCK_E_HOST_INPUT", "retry", 1],
   ["FileStoreError", "GITDOCK_E_FILE_STORE", "retry", 1],
   ["ApplyFailedError", "GITDOCK_E_APPLY_FAILED", "retry", 1],

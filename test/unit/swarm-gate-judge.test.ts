@@ -210,6 +210,30 @@ describe("judgeTasks", () => {
       expect(judgeTasks(svc({ update: "completed" }), tasks, NEW, new Set(), new Set(["dead"])).converged).toBe(true);
     });
 
+    it("a service short only of tasks Swarm cannot place, or of tasks on that node, waits for nodes: no verdict on the spec", () => {
+      const dead = new Set(["dead"]);
+      const unplaced = [newTask("running", "running", { NodeID: "a" }), newTask("pending")];
+      expect(judgeTasks(svc(), unplaced, NEW, new Set(), dead)).toMatchObject({ converged: false, waitsForNodes: true });
+      const onTheDeadNode = [newTask("running", "running", { NodeID: "a" }), onDead(newTask("running"))];
+      expect(judgeTasks(svc(), onTheDeadNode, NEW, new Set(), dead)).toMatchObject({ converged: false, waitsForNodes: true });
+      const stalled = [newTask("running", "running", { NodeID: "a" }), newTask("running", "running", { NodeID: "b" }), oldTask("running")];
+      expect(judgeTasks(svc(), stalled, NEW, new Set(), dead)).toMatchObject({ converged: false, waitsForNodes: true });
+    });
+
+    it("a task of the new spec placed on a ready node and not running yet is the spec's own progress, judged as ever", () => {
+      const dead = new Set(["dead"]);
+      for (const state of ["assigned", "accepted", "preparing", "starting"]) {
+        const tasks = [newTask("running", "running", { NodeID: "a" }), newTask(state, "running", { NodeID: "b" })];
+        expect(judgeTasks(svc(), tasks, NEW, new Set(), dead).waitsForNodes, state).toBeUndefined();
+      }
+    });
+
+    it("with every node ready, or once converged, nothing waits for nodes", () => {
+      expect(judgeTasks(svc(), [newTask("running", "running", { NodeID: "a" }), newTask("pending")], NEW).waitsForNodes).toBeUndefined();
+      const converged = [newTask("running", "running", { NodeID: "a" }), newTask("running", "running", { NodeID: "b" })];
+      expect(judgeTasks(svc(), converged, NEW, new Set(), new Set(["dead"])).waitsForNodes).toBeUndefined();
+    });
+
     it("its new task does not count as running: Swarm reschedules it, and the gate waits for that", () => {
       const tasks = [newTask("running", "running", { NodeID: "a" }), onDead(newTask("running"))];
       const look = judgeTasks(svc({ update: "completed" }), tasks, NEW, new Set(), new Set(["dead"]));
