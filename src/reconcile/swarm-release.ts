@@ -70,12 +70,8 @@ export async function releaseOnSwarm(ctx: ReconcileContext, desired: DesiredStat
     return { kind: "applied", plan, changed: applied.changed };
   }
   ctx.log.error({ stage: "rollback", commit, reason: applied.reason }, `rolling back ${commit.slice(0, 12)} on the Swarm: ${applied.reason}`);
-  const gateTimes = swarm.services.reduce((m, s) => ({ health: Math.max(m.health, s.healthTimeoutMs), monitor: Math.max(m.monitor, s.monitorMs) }), {
-    health: 0,
-    monitor: 0,
-  });
   const undoStarted = Date.now();
-  const undo = await undoSwarmRollout(applied.steps, { docker: ctx.docker, log: ctx.log, healthTimeoutMs: gateTimes.health, monitorMs: gateTimes.monitor });
+  const undo = await undoSwarmRollout(applied.steps, { docker: ctx.docker, log: ctx.log, gateTimes: undoGateTimes(swarm) });
   const waitsForNodes = applied.waitsForNodes === true;
   // Neither a shutdown nor nodes that went away judge the commit: it is not held, and is tried again.
   const interrupted = ctx.signal?.aborted === true || waitsForNodes;
@@ -92,4 +88,21 @@ export async function releaseOnSwarm(ctx: ReconcileContext, desired: DesiredStat
   if (undo.problems.length === 0) await mirrorToSwarm(ctx, { endRollout: true });
   for (const p of undo.problems) ctx.log.fatal({ stage: "rollback", commit, problem: p }, `ROLLBACK INCOMPLETE on the Swarm: ${p}`);
   return { kind: "rolled-back", plan, reason: applied.reason, undoProblems: undo.problems, waitsForNodes };
+}
+
+/**
+ * The gate of a service put back takes the timeout and window the commit gave that service (the
+ * last good commit's are not at hand, and a service's own are the nearest); a service the commit
+ * does not name (none, today) the longest of them.
+ */
+function undoGateTimes(swarm: DesiredSwarm): (service: string) => { healthTimeoutMs: number; monitorMs: number } {
+  const longest = swarm.services.reduce(
+    (m, s) => ({ healthTimeoutMs: Math.max(m.healthTimeoutMs, s.healthTimeoutMs), monitorMs: Math.max(m.monitorMs, s.monitorMs) }),
+    {
+      healthTimeoutMs: 0,
+      monitorMs: 0,
+    },
+  );
+  const byName = new Map(swarm.services.map((s) => [s.name, { healthTimeoutMs: s.healthTimeoutMs, monitorMs: s.monitorMs }]));
+  return (service) => byName.get(service) ?? longest;
 }

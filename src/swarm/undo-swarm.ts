@@ -25,7 +25,7 @@ export interface SwarmUndoResult {
 
 export async function undoSwarmRollout(
   steps: readonly SwarmStep[],
-  ctx: { docker: Docker; log: Logger; healthTimeoutMs: number; monitorMs: number },
+  ctx: { docker: Docker; log: Logger; gateTimes: (service: string) => { healthTimeoutMs: number; monitorMs: number } },
 ): Promise<SwarmUndoResult> {
   const problems: string[] = [];
   const putBack: { name: string; taskHash: string; template: JsonObject }[] = [];
@@ -45,7 +45,7 @@ export async function undoSwarmRollout(
   }
   const gates = await waitForServices(
     ctx.docker,
-    putBack.map((b) => ({ ...b, healthTimeoutMs: ctx.healthTimeoutMs, monitorMs: ctx.monitorMs })),
+    putBack.map((b) => ({ ...b, ...ctx.gateTimes(b.name) })),
   );
   const waiting: string[] = [];
   for (const g of gates) {
