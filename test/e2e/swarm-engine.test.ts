@@ -370,12 +370,15 @@ ${opts.extra ?? ""}secrets:
       await cluster.startEngine(w2);
     }
     await cluster.waitForNodeState(w2, "ready");
+    // What was put back waited for the node: Swarm runs the last good spec on it again by itself.
+    await waitFor(async () => (await runningNodes(pinnedName)).includes(w2.nodeId), { timeoutMs: 120_000, what: "pinned (REV=1) running on w2 again" });
+    expect((await service(pinnedName)).env).toEqual(["REV=1"]);
     const again = await host.run("sync");
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect((await service(pinnedName)).env).toEqual(["REV=2"]);
     expect(await runningNodes(pinnedName)).toEqual([w2.nodeId]);
     expect((await statusJson()).lastGood?.commit).toBe(await repo.head());
-  }, 240_000);
+  }, 360_000);
 });
 
 describe("engine: swarm — the agent killed in the middle of a rollout, started on the other manager", () => {
