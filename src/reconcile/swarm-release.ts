@@ -92,17 +92,17 @@ export async function releaseOnSwarm(ctx: ReconcileContext, desired: DesiredStat
 
 /**
  * The gate of a service put back takes the timeout and window the commit gave that service (the
- * last good commit's are not at hand, and a service's own are the nearest); a service the commit
- * does not name (none, today) the longest of them.
+ * last good commit's are not at hand, and a service's own are the nearest). Every service an undo
+ * puts back is one the commit updated; were one not, it would get the longest of them, since an
+ * undo never throws.
  */
 function undoGateTimes(swarm: DesiredSwarm): (service: string) => { healthTimeoutMs: number; monitorMs: number } {
-  const longest = swarm.services.reduce(
-    (m, s) => ({ healthTimeoutMs: Math.max(m.healthTimeoutMs, s.healthTimeoutMs), monitorMs: Math.max(m.monitorMs, s.monitorMs) }),
-    {
-      healthTimeoutMs: 0,
-      monitorMs: 0,
-    },
-  );
-  const byName = new Map(swarm.services.map((s) => [s.name, { healthTimeoutMs: s.healthTimeoutMs, monitorMs: s.monitorMs }]));
-  return (service) => byName.get(service) ?? longest;
+  const byName = new Map(swarm.services.map((s) => [s.name, s]));
+  const longest = (pick: (s: DesiredSwarm["services"][number]) => number) => Math.max(0, ...swarm.services.map(pick));
+  return (service) => {
+    const s = byName.get(service);
+    return s
+      ? { healthTimeoutMs: s.healthTimeoutMs, monitorMs: s.monitorMs }
+      : { healthTimeoutMs: longest((x) => x.healthTimeoutMs), monitorMs: longest((x) => x.monitorMs) };
+  };
 }

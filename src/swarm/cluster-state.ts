@@ -88,7 +88,7 @@ export class ClusterStateStore {
    * so the next agent need not wait for it to run out. The state is written even when the lease ran
    * out meanwhile: this agent's outcome is the newest news of what it did to the Swarm.
    */
-  async release(change: (s: ClusterState) => ClusterState = (s) => s): Promise<void> {
+  async release(change: (s: ClusterState) => ClusterState): Promise<void> {
     clearInterval(this.renewal);
     this.renewal = undefined;
     await this.swap((labels) => {

@@ -47,11 +47,6 @@ const FAILED_TASKS = new Set(["failed", "rejected"]);
 /** Task states before a node took the task (`pending`: Swarm found no node it may use). */
 const UNPLACED_TASKS = new Set(["new", "pending", "allocated"]);
 
-export async function waitForService(docker: Docker, target: SwarmGateTarget, signal?: AbortSignal): Promise<SwarmGateResult> {
-  const [result] = await waitForServices(docker, [target], { signal });
-  return result as SwarmGateResult;
-}
-
 /**
  * Gates several services together with one look per poll for all of them (the services, their
  * tasks, the nodes): three requests however many services a level has. Returns each service's
@@ -174,7 +169,8 @@ interface SwarmView {
 async function lookAll(docker: Docker, names: readonly string[]): Promise<SwarmView> {
   try {
     const [services, tasks, nodes] = await Promise.all([
-      docker.listServices(),
+      // The name filter matches by prefix: the exact names are picked below.
+      docker.listServices({ filters: { name: [...names] } }),
       docker.listTasks({ filters: { service: [...names] } }) as Promise<SwarmTask[]>,
       docker.listNodes() as Promise<SwarmNodeSeen[]>,
     ]);
